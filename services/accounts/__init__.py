@@ -1,0 +1,1 @@
+"""The accounts service: people, roles, profiles, sessions, the ambassador directory."""

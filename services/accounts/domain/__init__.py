@@ -1,0 +1,1 @@
+"""The rules of accounts, without I/O: what is valid, who may do what, how search works."""

@@ -1,0 +1,194 @@
+"""Events accounts publishes: its public contract with the other services.
+
+Contact details (email) travel only in events that the notifier consumes to reach
+the person; agenda and messaging work with user ids and public profile fields.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel
+
+from shared.events import Event
+
+Role = Literal["ambassador", "staff", "referent", "admin", "partner"]
+ProfileType = Literal["student", "professional", "trainer"]
+InterventionKind = Literal["class_presentation", "event", "company_visit", "discovery_internship"]
+
+
+class UserRegistered(Event):
+    """Someone joined (or an admin created them); the link activates the account."""
+
+    type: ClassVar[str] = "accounts.user.registered"
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"confirmation_url"})
+
+    user_id: str
+    role: Role
+    email: str
+    first_name: str
+    last_name: str
+    confirmation_url: str | None = None
+    expires_at: datetime | None = None
+
+
+class UserActivated(Event):
+    """The confirmation link was followed and a password chosen."""
+
+    type: ClassVar[str] = "accounts.user.activated"
+
+    user_id: str
+    role: Role
+    email: str
+    first_name: str
+
+
+class PasswordResetRequested(Event):
+    """A lost-password link was issued (only for a known email; the API never says)."""
+
+    type: ClassVar[str] = "accounts.password_reset.requested"
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"reset_url"})
+
+    user_id: str
+    email: str
+    first_name: str
+    reset_url: str
+    expires_at: datetime
+
+
+class PasswordChanged(Event):
+    """The password changed (reset or change); the person is told."""
+
+    type: ClassVar[str] = "accounts.password.changed"
+
+    user_id: str
+    email: str
+    first_name: str
+
+
+class EmailChangeRequested(Event):
+    """A new address must be confirmed; the old one is told."""
+
+    type: ClassVar[str] = "accounts.email_change.requested"
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"confirmation_url"})
+
+    user_id: str
+    first_name: str
+    old_email: str
+    new_email: str
+    confirmation_url: str
+    expires_at: datetime
+
+
+class EmailChanged(Event):
+    """The new address was confirmed and is now the account's."""
+
+    type: ClassVar[str] = "accounts.email.changed"
+
+    user_id: str
+    first_name: str
+    old_email: str
+    new_email: str
+
+
+class Territory(BaseModel):
+    """Departments (codes such as "59") and bassins (slugs) of a zone or territory."""
+
+    departments: list[str] = []
+    bassins: list[str] = []
+
+
+class AmbassadorProfileChanged(Event):
+    """Public fields of an ambassador that other services copy (never contact details).
+
+    Sent on activation and on every change that matters to them; carries the full
+    public state, so a consumer simply replaces its copy (newest ``revision`` wins).
+    """
+
+    type: ClassVar[str] = "accounts.ambassador.profile_changed"
+
+    ambassador_id: str
+    revision: int
+    first_name: str
+    last_initial: str
+    profile: ProfileType
+    job_title: str | None = None
+    sector: str | None = None
+    employer: str | None = None
+    organization_id: str | None = None
+    training_name: str | None = None
+    interventions: list[InterventionKind] = []
+    zone: Territory = Territory()
+    solicitable: bool
+    not_solicitable_reason: str | None = None
+    pause_from: datetime | None = None
+    pause_to: datetime | None = None
+    max_solicitations_per_month: int | None = None
+
+
+class StaffProfileChanged(Event):
+    """Public fields of an educational-team member that agenda and messaging need."""
+
+    type: ClassVar[str] = "accounts.staff.profile_changed"
+
+    user_id: str
+    first_name: str
+    last_initial: str
+    establishment_uai: str
+    establishment_name: str
+    city: str
+    postcode: str
+    department: str
+    bassin: str | None = None
+
+
+class ReferentChanged(Event):
+    """A referent and their territory (agenda routes escalations with it)."""
+
+    type: ClassVar[str] = "accounts.referent.changed"
+
+    user_id: str
+    first_name: str
+    last_initial: str
+    territory: Territory
+    active: bool = True
+
+
+class CriminalRecordDecided(Event):
+    """A referent or admin recorded the outcome of the criminal-record check."""
+
+    type: ClassVar[str] = "accounts.criminal_record.decided"
+
+    ambassador_id: str
+    decision: Literal["verified", "rejected"]
+    note: str | None = None
+    decided_at: datetime
+
+
+class AmbassadorSuspended(Event):
+    """An ambassador can no longer be solicited, with the reason given."""
+
+    type: ClassVar[str] = "accounts.ambassador.suspended"
+
+    ambassador_id: str
+    reason: str
+
+
+class AmbassadorReinstated(Event):
+    """A suspension was lifted."""
+
+    type: ClassVar[str] = "accounts.ambassador.reinstated"
+
+    ambassador_id: str
+
+
+class UserDeleted(Event):
+    """The account is gone: every service erases or anonymises what it holds."""
+
+    type: ClassVar[str] = "accounts.user.deleted"
+
+    user_id: str
+    role: Role
+    email: str
+    first_name: str

@@ -1,0 +1,50 @@
+"""Settings of accounts alone (``ACCOUNTS_*`` environment variables).
+
+They tune protections (rate limits, upload size, password hashing) rather than the
+platform's contract, so they stay out of the shared ``Settings``; tests lower the
+thresholds to reach a lock-out in a few attempts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class AccountsSettings(BaseSettings):
+    """Rate limits, trusted proxies and upload limits of the accounts service."""
+
+    model_config = SettingsConfigDict(env_prefix="ACCOUNTS_", case_sensitive=False, extra="ignore")
+
+    # Failed logins are counted per account and per client address in fixed windows.
+    login_window_seconds: int = Field(900, gt=0)
+    # From this many failures in a window, every further attempt waits a little longer
+    # (one more second per failure, at most ``login_max_delay_seconds``)…
+    login_slow_after_account: int = Field(3, ge=0)
+    login_slow_after_address: int = Field(10, ge=0)
+    login_max_delay_seconds: float = Field(5.0, ge=0)
+    # …and from this many, attempts are refused with 429 until the window ends.
+    login_lock_after_account: int = Field(10, gt=0)
+    login_lock_after_address: int = Field(50, gt=0)
+    # Lost-password requests accepted per window, per email and per client address.
+    reset_window_seconds: int = Field(3_600, gt=0)
+    reset_requests_per_email: int = Field(3, gt=0)
+    reset_requests_per_address: int = Field(20, gt=0)
+    # Sign-ups accepted per window per client address (stops mass account creation).
+    signup_requests_per_address: int = Field(30, gt=0)
+    # Addresses of the reverse proxies (the gateway) whose X-Forwarded-For is believed.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Criminal-record extracts: at most this size (the API contract says 5 MB).
+    record_max_bytes: int = Field(5 * 1024 * 1024, gt=0)
+    # argon2id hashes computed at once: each takes 64 MiB, so bound the memory.
+    hashing_concurrency: int = Field(4, gt=0)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: object) -> object:
+        # Accept "10.0.0.2,10.0.0.3" from the environment as well as a list.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value

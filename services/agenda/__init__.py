@@ -1,0 +1,1 @@
+"""Agenda: solicitations, appointments, reminders, notifications feed, statistics."""

@@ -1,0 +1,144 @@
+"""Events agenda publishes: solicitations, answers, reminders, escalations.
+
+They name people by user id and public display name ("Prénom N."): the notifier
+finds the address of each recipient in its own copy of accounts' contacts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel
+
+from shared.events import Event
+
+Kind = Literal["class_presentation", "event", "company_visit", "discovery_internship"]
+Format = Literal["in_person", "online"]
+
+
+class Establishment(BaseModel):
+    """Where the intervention takes place."""
+
+    uai: str | None = None
+    name: str
+    city: str
+    postcode: str | None = None
+
+
+class Slot(BaseModel):
+    """A day, time and duration."""
+
+    starts_at: datetime
+    duration_minutes: int
+
+
+class AppointmentFacts(BaseModel):
+    """What every appointment email shows."""
+
+    appointment_id: str
+    ambassador_id: str
+    ambassador_name: str
+    requester_id: str
+    requester_name: str
+    kind: Kind
+    format: Format
+    online_url: str | None = None
+    starts_at: datetime
+    duration_minutes: int
+    establishment: Establishment
+    audience_level: str | None = None
+    group_size: int | None = None
+    topic: str | None = None
+
+
+class CalendarStamp(BaseModel):
+    """iCalendar identity of an appointment: same UID, growing SEQUENCE."""
+
+    uid: str
+    sequence: int
+
+
+class SolicitationCreated(Event):
+    """A referent or an educational team asked an ambassador to come."""
+
+    type: ClassVar[str] = "agenda.solicitation.created"
+
+    appointment: AppointmentFacts
+    message: str | None = None
+    requester_role: Literal["staff", "referent"]
+
+
+class AppointmentAccepted(Event):
+    """The ambassador accepted; both sides get a calendar invitation."""
+
+    type: ClassVar[str] = "agenda.appointment.accepted"
+
+    appointment: AppointmentFacts
+    message: str | None = None
+    calendar: CalendarStamp
+
+
+class AppointmentRefused(Event):
+    """The ambassador refused, with a personal message and other slots when given."""
+
+    type: ClassVar[str] = "agenda.appointment.refused"
+
+    appointment: AppointmentFacts
+    message: str | None = None
+    alternative_slots: list[Slot] = []
+
+
+class AppointmentCancelled(Event):
+    """Either side cancelled; ``late`` when under 48 hours before the start."""
+
+    type: ClassVar[str] = "agenda.appointment.cancelled"
+
+    appointment: AppointmentFacts
+    cancelled_by: Literal["ambassador", "requester", "referent", "system"]
+    reason: str | None = None
+    late: bool = False
+    calendar: CalendarStamp | None = None  # set when the appointment had been accepted
+
+
+class AppointmentExpired(Event):
+    """The start passed while the solicitation was still pending."""
+
+    type: ClassVar[str] = "agenda.appointment.expired"
+
+    appointment: AppointmentFacts
+
+
+class SolicitationReminded(Event):
+    """The ambassador has not answered after the reminder delay."""
+
+    type: ClassVar[str] = "agenda.solicitation.reminded"
+
+    appointment: AppointmentFacts
+
+
+class Suggestion(BaseModel):
+    """Another ambassador who matches an escalated solicitation."""
+
+    ambassador_id: str
+    name: str
+    job_title: str | None = None
+    sector: str | None = None
+
+
+class SolicitationEscalated(Event):
+    """Still unanswered after the escalation delay: the zone's referents are told."""
+
+    type: ClassVar[str] = "agenda.solicitation.escalated"
+
+    appointment: AppointmentFacts
+    referent_ids: list[str]
+    suggestions: list[Suggestion] = []
+
+
+class AppointmentCompleted(Event):
+    """The intervention took place; both sides are invited to give feedback."""
+
+    type: ClassVar[str] = "agenda.appointment.completed"
+
+    appointment: AppointmentFacts

@@ -1,0 +1,1 @@
+"""Messaging: conversations, relay aliases, contact sharing, inbound email replies."""

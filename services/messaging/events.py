@@ -1,0 +1,30 @@
+"""Events messaging publishes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from shared.events import Event
+
+
+class MessageRelayed(Event):
+    """A message to deliver by email to one participant, from a masked address.
+
+    ``reply_to`` is the recipient's own alias in this conversation (a reply to it is
+    posted as them); ``sender_display`` is "Prénom N." unless the sender shared their
+    contact details. Nothing here carries the sender's real address.
+    """
+
+    type: ClassVar[str] = "messaging.message.relayed"
+
+    conversation_id: str
+    message_id: str
+    recipient_id: str
+    sender_display: str
+    reply_to: str
+    subject: str
+    body: str
+    mail_message_id: str
+    in_reply_to: str | None = None
+    references: list[str] = []
+    conversation_url: str

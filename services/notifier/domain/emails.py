@@ -1,0 +1,509 @@
+"""Which emails each event gives: pure functions, no I/O.
+
+An :class:`OutgoingEmail` names its template, the values the template shows, and its
+recipient: an address the event itself carries (accounts' events), or a user id that
+the notifier resolves through its own copy of the contacts (agenda, messaging).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from services.accounts.events import (
+    AmbassadorReinstated,
+    AmbassadorSuspended,
+    CriminalRecordDecided,
+    EmailChanged,
+    EmailChangeRequested,
+    PasswordChanged,
+    PasswordResetRequested,
+    UserActivated,
+    UserDeleted,
+    UserRegistered,
+)
+from services.agenda.events import (
+    AppointmentAccepted,
+    AppointmentCancelled,
+    AppointmentCompleted,
+    AppointmentExpired,
+    AppointmentFacts,
+    AppointmentRefused,
+    SolicitationCreated,
+    SolicitationEscalated,
+    SolicitationReminded,
+)
+from services.messaging.events import MessageRelayed
+from services.notifier.domain.calendar import CalendarInvite, Method
+from services.notifier.domain.french import (
+    datetime_fr,
+    day_fr,
+    duration_fr,
+    format_fr,
+    kind_fr,
+    mask_address,
+    minutes_fr,
+    time_fr,
+)
+from shared.events import Event
+
+AS_ROLE = {
+    "ambassador": "en tant qu'ambassadeur",
+    "staff": "en tant que membre d'une équipe éducative",
+    "referent": "en tant que référent territorial",
+    "admin": "en tant qu'administrateur",
+    "partner": "en tant que partenaire",
+}
+
+
+@dataclass(frozen=True)
+class RelayHeaders:
+    """Headers of a relayed conversation message: the masked identity, never the real one."""
+
+    sender_display: str
+    reply_to: str
+    message_id: str
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """One email to send: to ``address`` when given, else to the contact of ``user_id``."""
+
+    template: str
+    context: Mapping[str, Any]
+    user_id: str | None = None
+    address: str | None = None
+    first_name: str | None = None
+    calendar: CalendarInvite | None = None
+    relay: RelayHeaders | None = None
+    # After this email has gone, the user's address is erased from the delivery log.
+    erases_user: bool = False
+
+    def __post_init__(self) -> None:
+        if self.user_id is None and self.address is None:
+            raise ValueError("an email needs a user id or an address")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """What the planner needs from the envelope and the platform's settings."""
+
+    event_id: str
+    occurred_at: datetime
+    public_url: str
+    # Fallbacks when an event does not say when its link expires.
+    confirmation_ttl_seconds: int = 43_200
+    reset_ttl_seconds: int = 300
+
+    def link(self, path: str) -> str:
+        """Absolute link to a page of the platform."""
+        return f"{self.public_url.rstrip('/')}{path}"
+
+
+E = TypeVar("E", bound=Event)
+Planner = Callable[[Any, Occurrence], list[OutgoingEmail]]
+PLANNERS: dict[type[Event], Planner] = {}
+
+
+def _plans(
+    event_type: type[E],
+) -> Callable[[Callable[[E, Occurrence], list[OutgoingEmail]]], Planner]:
+    def register(planner: Callable[[E, Occurrence], list[OutgoingEmail]]) -> Planner:
+        PLANNERS[event_type] = planner
+        return planner
+
+    return register
+
+
+def plan(event: Event, occurrence: Occurrence) -> list[OutgoingEmail]:
+    """The emails ``event`` gives (none for an event the notifier does not mail about)."""
+    planner = PLANNERS.get(type(event))
+    return planner(event, occurrence) if planner else []
+
+
+def _valid_for(expires_at: datetime | None, occurrence: Occurrence, fallback: int) -> str:
+    # The link's life is counted from when the event happened, not from when the
+    # notifier handles it: a redelivery must not promise more time than is left.
+    if expires_at is None:
+        return duration_fr(fallback)
+    return duration_fr(expires_at - occurrence.occurred_at)
+
+
+# accounts ------------------------------------------------------------------------
+
+
+@_plans(UserRegistered)
+def _registered(event: UserRegistered, occurrence: Occurrence) -> list[OutgoingEmail]:
+    if not event.confirmation_url:
+        # Created already active (the start-up admin): there is nothing to confirm.
+        return []
+    context = {
+        "as_role": AS_ROLE[event.role],
+        "confirmation_url": event.confirmation_url,
+        "valid_for": _valid_for(event.expires_at, occurrence, occurrence.confirmation_ttl_seconds),
+        "login_url": occurrence.link("/connexion"),
+    }
+    return [
+        OutgoingEmail(
+            "account_confirmation",
+            context,
+            user_id=event.user_id,
+            address=event.email,
+            first_name=event.first_name,
+        )
+    ]
+
+
+@_plans(PasswordResetRequested)
+def _reset(event: PasswordResetRequested, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {
+        "reset_url": event.reset_url,
+        "valid_for": _valid_for(event.expires_at, occurrence, occurrence.reset_ttl_seconds),
+        "login_url": occurrence.link("/connexion"),
+    }
+    return [
+        OutgoingEmail(
+            "password_reset",
+            context,
+            user_id=event.user_id,
+            address=event.email,
+            first_name=event.first_name,
+        )
+    ]
+
+
+@_plans(EmailChangeRequested)
+def _email_change(event: EmailChangeRequested, occurrence: Occurrence) -> list[OutgoingEmail]:
+    valid_for = _valid_for(event.expires_at, occurrence, occurrence.confirmation_ttl_seconds)
+    return [
+        OutgoingEmail(
+            "email_change_confirmation",
+            {"confirmation_url": event.confirmation_url, "valid_for": valid_for},
+            user_id=event.user_id,
+            address=event.new_email,
+            first_name=event.first_name,
+        ),
+        OutgoingEmail(
+            "email_change_notice",
+            {"masked_new_email": mask_address(event.new_email), "valid_for": valid_for},
+            user_id=event.user_id,
+            address=event.old_email,
+            first_name=event.first_name,
+        ),
+    ]
+
+
+@_plans(EmailChanged)
+def _email_changed(event: EmailChanged, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {"masked_old_email": mask_address(event.old_email)}
+    return [
+        OutgoingEmail(
+            "email_changed",
+            context,
+            user_id=event.user_id,
+            address=event.new_email,
+            first_name=event.first_name,
+        )
+    ]
+
+
+@_plans(PasswordChanged)
+def _password_changed(event: PasswordChanged, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {"login_url": occurrence.link("/connexion")}
+    return [
+        OutgoingEmail(
+            "password_changed",
+            context,
+            user_id=event.user_id,
+            address=event.email,
+            first_name=event.first_name,
+        )
+    ]
+
+
+@_plans(UserActivated)
+def _activated(event: UserActivated, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {"role": event.role, "login_url": occurrence.link("/connexion")}
+    return [
+        OutgoingEmail(
+            "account_activated",
+            context,
+            user_id=event.user_id,
+            address=event.email,
+            first_name=event.first_name,
+        )
+    ]
+
+
+@_plans(UserDeleted)
+def _deleted(event: UserDeleted, occurrence: Occurrence) -> list[OutgoingEmail]:
+    return [
+        OutgoingEmail(
+            "account_deleted",
+            {"signup_url": occurrence.link("/")},
+            user_id=event.user_id,
+            address=event.email,
+            first_name=event.first_name,
+            erases_user=True,
+        )
+    ]
+
+
+@_plans(CriminalRecordDecided)
+def _record(event: CriminalRecordDecided, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {
+        "verified": event.decision == "verified",
+        "note": event.note,
+        "decided_on": day_fr(event.decided_at),
+        "profile_url": occurrence.link("/mon-compte"),
+    }
+    return [OutgoingEmail("criminal_record_decision", context, user_id=event.ambassador_id)]
+
+
+@_plans(AmbassadorSuspended)
+def _suspended(event: AmbassadorSuspended, occurrence: Occurrence) -> list[OutgoingEmail]:
+    return [
+        OutgoingEmail("ambassador_suspended", {"reason": event.reason}, user_id=event.ambassador_id)
+    ]
+
+
+@_plans(AmbassadorReinstated)
+def _reinstated(event: AmbassadorReinstated, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {"agenda_url": occurrence.link("/agenda")}
+    return [OutgoingEmail("ambassador_reinstated", context, user_id=event.ambassador_id)]
+
+
+# agenda --------------------------------------------------------------------------
+
+
+def _audience(level: str | None, group_size: int | None) -> str | None:
+    pupils = f"{group_size} élève{'s' if group_size > 1 else ''}" if group_size else None
+    return ", ".join(part for part in (level, pupils) if part) or None
+
+
+def appointment_context(facts: AppointmentFacts, occurrence: Occurrence) -> dict[str, Any]:
+    """What every appointment email shows, in French."""
+    establishment = facts.establishment
+    return {
+        "appointment_id": facts.appointment_id,
+        "kind": kind_fr(facts.kind),
+        "format": format_fr(facts.format),
+        "online": facts.format == "online",
+        "online_url": facts.online_url,
+        "when": datetime_fr(facts.starts_at),
+        "day": day_fr(facts.starts_at),
+        "time": time_fr(facts.starts_at),
+        "duration": minutes_fr(facts.duration_minutes),
+        "establishment": establishment.name,
+        "city": establishment.city,
+        "postcode": establishment.postcode,
+        "audience": _audience(facts.audience_level, facts.group_size),
+        "topic": facts.topic,
+        "ambassador_name": facts.ambassador_name,
+        "requester_name": facts.requester_name,
+        "url": occurrence.link(f"/agenda/rendez-vous/{facts.appointment_id}"),
+    }
+
+
+def _invite(
+    facts: AppointmentFacts,
+    occurrence: Occurrence,
+    *,
+    method: Method,
+    uid: str,
+    sequence: int,
+    other_party: str,
+) -> CalendarInvite:
+    place = (
+        facts.online_url or "En ligne"
+        if facts.format == "online"
+        else f"{facts.establishment.name}, {facts.establishment.city}"
+    )
+    url = occurrence.link(f"/agenda/rendez-vous/{facts.appointment_id}")
+    return CalendarInvite(
+        method=method,
+        uid=uid,
+        sequence=sequence,
+        summary=f"Proch'Orientation : {kind_fr(facts.kind)} – {facts.establishment.name}",
+        description=f"Avec {other_party}. Détails et messagerie : {url}",
+        location=place,
+        starts_at=facts.starts_at,
+        duration_minutes=facts.duration_minutes,
+        url=url,
+    )
+
+
+@_plans(SolicitationCreated)
+def _solicited(event: SolicitationCreated, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {
+        **appointment_context(event.appointment, occurrence),
+        "message": event.message,
+        "requester_is_referent": event.requester_role == "referent",
+    }
+    return [OutgoingEmail("solicitation_created", context, user_id=event.appointment.ambassador_id)]
+
+
+@_plans(AppointmentAccepted)
+def _accepted(event: AppointmentAccepted, occurrence: Occurrence) -> list[OutgoingEmail]:
+    facts = event.appointment
+    context = {**appointment_context(facts, occurrence), "message": event.message}
+    uid, sequence = event.calendar.uid, event.calendar.sequence
+
+    def invite(other_party: str) -> CalendarInvite:
+        return _invite(
+            facts, occurrence, method="REQUEST", uid=uid, sequence=sequence, other_party=other_party
+        )
+
+    return [
+        OutgoingEmail(
+            "appointment_accepted",
+            context,
+            user_id=facts.requester_id,
+            calendar=invite(facts.ambassador_name),
+        ),
+        OutgoingEmail(
+            "appointment_confirmed",
+            context,
+            user_id=facts.ambassador_id,
+            calendar=invite(facts.requester_name),
+        ),
+    ]
+
+
+@_plans(AppointmentRefused)
+def _refused(event: AppointmentRefused, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {
+        **appointment_context(event.appointment, occurrence),
+        "message": event.message,
+        "alternatives": [
+            {"when": datetime_fr(slot.starts_at), "duration": minutes_fr(slot.duration_minutes)}
+            for slot in event.alternative_slots
+        ],
+    }
+    return [OutgoingEmail("appointment_refused", context, user_id=event.appointment.requester_id)]
+
+
+@_plans(AppointmentCancelled)
+def _cancelled(event: AppointmentCancelled, occurrence: Occurrence) -> list[OutgoingEmail]:
+    facts = event.appointment
+    context = {
+        **appointment_context(facts, occurrence),
+        "reason": event.reason,
+        "late": event.late,
+        "cancelled_by": {
+            "ambassador": facts.ambassador_name,
+            "requester": facts.requester_name,
+            "referent": "le référent territorial",
+            "system": "la plateforme",
+        }[event.cancelled_by],
+        "cancelled_by_ambassador": event.cancelled_by == "ambassador",
+    }
+    # Each side's calendar holds the invitation once accepted: a CANCEL with the same
+    # UID and a higher SEQUENCE removes it (RFC 5546 §3.2.5).
+    sequence = event.calendar.sequence + 1 if event.calendar else 0
+    uid = event.calendar.uid if event.calendar else ""
+    sides = [
+        ("ambassador", facts.ambassador_id, facts.requester_name),
+        ("requester", facts.requester_id, facts.ambassador_name),
+    ]
+    emails = []
+    for side, user_id, other_party in sides:
+        told = event.cancelled_by != side
+        if not told and not event.calendar:
+            continue
+        calendar = (
+            _invite(
+                facts,
+                occurrence,
+                method="CANCEL",
+                uid=uid,
+                sequence=sequence,
+                other_party=other_party,
+            )
+            if event.calendar
+            else None
+        )
+        # The one who cancelled only needs their calendar cleaned: a short receipt.
+        template = "appointment_cancelled" if told else "appointment_cancellation_receipt"
+        emails.append(OutgoingEmail(template, context, user_id=user_id, calendar=calendar))
+    return emails
+
+
+@_plans(AppointmentExpired)
+def _expired(event: AppointmentExpired, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {
+        **appointment_context(event.appointment, occurrence),
+        "search_url": occurrence.link("/ambassadeurs"),
+    }
+    return [OutgoingEmail("appointment_expired", context, user_id=event.appointment.requester_id)]
+
+
+@_plans(SolicitationReminded)
+def _reminded(event: SolicitationReminded, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = appointment_context(event.appointment, occurrence)
+    return [
+        OutgoingEmail("solicitation_reminder", context, user_id=event.appointment.ambassador_id)
+    ]
+
+
+@_plans(SolicitationEscalated)
+def _escalated(event: SolicitationEscalated, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {
+        **appointment_context(event.appointment, occurrence),
+        "suggestions": [
+            {
+                "name": suggestion.name,
+                "job_title": suggestion.job_title,
+                "sector": suggestion.sector,
+                "url": occurrence.link(f"/ambassadeurs/{suggestion.ambassador_id}"),
+            }
+            for suggestion in event.suggestions
+        ],
+    }
+    return [
+        OutgoingEmail("solicitation_escalated", context, user_id=referent_id)
+        for referent_id in dict.fromkeys(event.referent_ids)
+    ]
+
+
+@_plans(AppointmentCompleted)
+def _completed(event: AppointmentCompleted, occurrence: Occurrence) -> list[OutgoingEmail]:
+    facts = event.appointment
+    context = appointment_context(facts, occurrence)
+    return [
+        OutgoingEmail(
+            "feedback_request",
+            {**context, "other_party": facts.requester_name, "as_ambassador": True},
+            user_id=facts.ambassador_id,
+        ),
+        OutgoingEmail(
+            "feedback_request",
+            {**context, "other_party": facts.ambassador_name, "as_ambassador": False},
+            user_id=facts.requester_id,
+        ),
+    ]
+
+
+# messaging -----------------------------------------------------------------------
+
+
+@_plans(MessageRelayed)
+def _relayed(event: MessageRelayed, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {
+        "message_subject": event.subject,
+        "body": event.body,
+        "sender_display": event.sender_display,
+        "conversation_url": event.conversation_url,
+    }
+    relay = RelayHeaders(
+        sender_display=event.sender_display,
+        reply_to=event.reply_to,
+        message_id=event.mail_message_id,
+        in_reply_to=event.in_reply_to,
+        references=tuple(event.references),
+    )
+    return [OutgoingEmail("relayed_message", context, user_id=event.recipient_id, relay=relay)]

@@ -1,0 +1,160 @@
+"""From an :class:`OutgoingEmail` to the bytes an SMTP server receives.
+
+Jinja2 renders a plain-text and an HTML part per email (``<template>.txt.j2`` defines
+the subject with ``{% set subject %}``; ``<template>.html.j2`` extends the shared
+layout, autoescaped so that what users typed cannot become markup). The invitation,
+when there is one, goes both as a ``text/calendar`` alternative (what calendar clients
+act on) and as an ``invitation.ics`` attachment (what people can open).
+"""
+
+from __future__ import annotations
+
+import email.policy
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
+
+import jinja2
+
+from services.notifier.domain import OutgoingEmail, invitation_ics
+from services.notifier.domain.french import datetime_fr, day_fr, duration_fr, time_fr
+
+PROGRAMME = "Proch'Orientation"
+# Quoted-printable or base64 for anything not ASCII: any SMTP server takes it, even
+# one without 8BITMIME.
+POLICY = email.policy.SMTP.clone(cte_type="7bit")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where an email goes, once the recipient is resolved."""
+
+    address: str
+    first_name: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """A message ready to send, and what the delivery log shows about it."""
+
+    template: str
+    recipient: str
+    envelope_from: str
+    subject: str
+    message_id: str
+    mime: bytes
+
+
+def environment() -> jinja2.Environment:
+    """The templates of the notifier, with the French formatting filters."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("services.notifier", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        datetime_fr=datetime_fr, day_fr=day_fr, time_fr=time_fr, duration_fr=duration_fr
+    )
+    return env
+
+
+def _angle(message_id: str) -> str:
+    bare = message_id.strip().strip("<>")
+    return f"<{bare}>"
+
+
+def _address(display_name: str, address: str) -> Address:
+    return Address(display_name=display_name, addr_spec=address)
+
+
+class Renderer:
+    """Renders the notifier's emails for one platform (its URL and sender address)."""
+
+    def __init__(self, *, public_url: str, mail_from: str) -> None:
+        self._env = environment()
+        self.public_url = public_url.rstrip("/")
+        name, address = parseaddr(mail_from)
+        if not address:
+            raise ValueError("MAIL_FROM has no address")
+        self.from_name = name or PROGRAMME
+        self.from_address = address
+        self._msgid_domain = address.rpartition("@")[2] or "prochorientation.localhost"
+
+    def texts(self, outgoing: OutgoingEmail, recipient: Recipient) -> tuple[str, str, str]:
+        """Subject, plain text and HTML of ``outgoing`` for ``recipient``."""
+        context: dict[str, Any] = {
+            "programme": PROGRAMME,
+            "public_url": self.public_url,
+            "first_name": recipient.first_name or outgoing.first_name,
+            "relayed": outgoing.relay is not None,
+            "invitation": outgoing.calendar.method if outgoing.calendar else None,
+            **outgoing.context,
+        }
+        text_module = self._env.get_template(f"{outgoing.template}.txt.j2").make_module(context)
+        subject = " ".join(str(getattr(text_module, "subject", "")).split())
+        if not subject:
+            raise ValueError(f"template {outgoing.template} sets no subject")
+        html = self._env.get_template(f"{outgoing.template}.html.j2").render(
+            {**context, "subject": subject}
+        )
+        return subject, str(text_module).strip() + "\n", html
+
+    def render(
+        self, outgoing: OutgoingEmail, recipient: Recipient, *, now: datetime
+    ) -> RenderedEmail:
+        """The full MIME message of ``outgoing`` for ``recipient``."""
+        subject, text, html = self.texts(outgoing, recipient)
+        message = EmailMessage(policy=POLICY)
+        relay = outgoing.relay
+        if relay is not None:
+            # The masked alias is the only identity of the other party that travels.
+            masked = _address(f"{relay.sender_display} via {PROGRAMME}", relay.reply_to)
+            message["From"] = masked
+            message["Reply-To"] = masked
+            message_id = _angle(relay.message_id)
+        else:
+            message["From"] = _address(self.from_name, self.from_address)
+            message_id = make_msgid(domain=self._msgid_domain)
+            # Tells mail systems not to answer with holiday replies.
+            message["Auto-Submitted"] = "auto-generated"
+        message["To"] = _address(recipient.first_name or "", recipient.address)
+        message["Subject"] = subject
+        message["Date"] = format_datetime(now)
+        message["Message-ID"] = message_id
+        if relay is not None:
+            if relay.in_reply_to:
+                message["In-Reply-To"] = _angle(relay.in_reply_to)
+            if relay.references:
+                message["References"] = " ".join(_angle(ref) for ref in relay.references)
+        message["Content-Language"] = "fr"
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        if outgoing.calendar is not None:
+            ics = invitation_ics(
+                outgoing.calendar,
+                organizer_name=self.from_name,
+                organizer_address=self.from_address,
+                attendee_name=recipient.first_name,
+                attendee_address=recipient.address,
+                stamp=now,
+            )
+            message.add_alternative(
+                ics.decode(), subtype="calendar", params={"method": outgoing.calendar.method}
+            )
+            message.add_attachment(
+                ics, maintype="application", subtype="ics", filename="invitation.ics"
+            )
+        return RenderedEmail(
+            template=outgoing.template,
+            recipient=recipient.address,
+            envelope_from=self.from_address,
+            subject=subject,
+            message_id=message_id,
+            mime=message.as_bytes(policy=POLICY),
+        )

@@ -1,0 +1,58 @@
+"""Settings of the notifier alone (``NOTIFIER_*`` environment variables).
+
+They tune delivery, not the platform's contract, so they stay out of the shared
+``Settings``; tests shorten the delays to keep retries fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class NotifierSettings(BaseSettings):
+    """How the delivery worker retries, batches and leases its work."""
+
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", case_sensitive=False, extra="ignore")
+
+    # Delay (seconds) before attempt n+1 after a temporary failure of attempt n; the
+    # last delay repeats until ``max_attempts`` or ``max_age_seconds`` is reached.
+    retry_delays: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [30.0, 60.0, 300.0, 900.0, 1_800.0, 3_600.0]
+    )
+    max_attempts: int = Field(12, gt=0)
+    # A message still undelivered this long after it was queued is given up (dead).
+    max_age_seconds: float = Field(2 * 86_400, gt=0)
+    # Emails sent over one SMTP connection per batch.
+    batch_size: int = Field(50, gt=0)
+    # Some relays accept one message per connection: then open one for each email.
+    smtp_connection_per_email: bool = False
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    # How long a claimed batch belongs to one worker; renewed while it sends. A worker
+    # that dies leaves its batch to others once the lease ends.
+    lease_seconds: float = Field(120.0, gt=0)
+    # Besides being woken in-process, the worker looks for due work this often
+    # (retries coming due, work left by a crashed replica).
+    poll_seconds: float = Field(5.0, gt=0)
+    # The delivery log (without any message body) is kept this long after the end.
+    log_retention_days: int = Field(180, gt=0)
+
+    @field_validator("retry_delays", mode="before")
+    @classmethod
+    def _split_delays(cls, value: object) -> object:
+        # Accept "30,60,300" from the environment as well as a list.
+        if isinstance(value, str):
+            return [float(part) for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _delays_given(self) -> NotifierSettings:
+        if not self.retry_delays or any(delay < 0 for delay in self.retry_delays):
+            raise ValueError("NOTIFIER_RETRY_DELAYS needs at least one non-negative delay")
+        return self
+
+    def retry_delay(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th attempt failed for a temporary reason."""
+        return self.retry_delays[min(attempts, len(self.retry_delays)) - 1]

@@ -1,0 +1,396 @@
+"""The notifier's database: delivery records, its copy of contacts, pending erasures.
+
+A delivery record keeps the rendered message only while it may still be sent: the
+body (which may hold a link with a token) is dropped once the server accepted it.
+Workers of any replica claim due records in batches with a lease, so a record is
+normally sent by one worker and a record left by a dead worker is taken up again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bson import Binary
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.mongo import Document, IndexSpec
+
+DELIVERIES = "deliveries"
+RECIPIENTS = "recipients"
+ERASURES = "erasures"
+
+# What an erased address becomes in the delivery log (RFC 2606: never deliverable).
+ERASED_ADDRESS = "adresse-effacee@invalid"
+
+
+class Status(StrEnum):
+    """Where a delivery stands."""
+
+    QUEUED = "queued"  # waiting for its (next) attempt
+    SENDING = "sending"  # claimed by a worker, under lease
+    SENT = "sent"  # accepted by the SMTP server
+    FAILED = "failed"  # refused for good (5xx): not retried unless an admin asks
+    DEAD = "dead"  # temporary failures until attempts or age ran out
+
+
+PENDING = (Status.QUEUED, Status.SENDING)
+
+INDEXES = [
+    # The workers' claim: due records first.
+    IndexSpec(DELIVERIES, [("status", 1), ("next_attempt_at", 1)], name="due"),
+    IndexSpec(DELIVERIES, [("claim", 1)], name="claim", partial={"claim": {"$type": "string"}}),
+    # The admin log, newest first, all or by status.
+    IndexSpec(DELIVERIES, [("created_at", -1), ("_id", -1)], name="log"),
+    IndexSpec(DELIVERIES, [("status", 1), ("created_at", -1), ("_id", -1)], name="log_by_status"),
+    # Erasure of a deleted user's records.
+    IndexSpec(DELIVERIES, [("user_id", 1), ("status", 1)], name="by_user"),
+    # Finished records leave the log after the retention period (clean-up only).
+    IndexSpec(DELIVERIES, [("purge_at", 1)], name="purge", expire_after_seconds=0),
+]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The notifier's copy of how to reach a user (or that the user is gone)."""
+
+    user_id: str
+    email: str | None
+    first_name: str | None
+    role: str | None
+    deleted: bool = False
+
+
+def new_delivery(
+    *,
+    event_id: str,
+    event_type: str,
+    template: str,
+    user_id: str | None,
+    recipient: str,
+    envelope_from: str,
+    message_id: str,
+    mime: bytes,
+    erases_user: bool,
+    now: datetime,
+) -> Document:
+    """A queued delivery record, due at once."""
+    return {
+        "_id": uuid.uuid4().hex,
+        "event_id": event_id,
+        "event_type": event_type,
+        "template": template,
+        "user_id": user_id,
+        "recipient": recipient,
+        "envelope_from": envelope_from,
+        "message_id": message_id,
+        "message": Binary(mime),
+        "erases_user": erases_user,
+        "status": Status.QUEUED.value,
+        "attempts": 0,
+        "last_error": None,
+        "created_at": now,
+        "updated_at": now,
+        "queued_at": now,
+        "next_attempt_at": now,
+        "sent_at": None,
+    }
+
+
+class NotifierStore:
+    """Reads and writes of the notifier's own database."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.deliveries = db[DELIVERIES]
+        self.recipients = db[RECIPIENTS]
+        self.erasures = db[ERASURES]
+
+    # contacts ------------------------------------------------------------------
+
+    async def contact(
+        self, user_id: str, session: AsyncClientSession | None = None
+    ) -> Contact | None:
+        """What the notifier knows of ``user_id``; ``None`` when never heard of."""
+        doc = await self.recipients.find_one({"_id": user_id}, session=session)
+        if doc is None:
+            return None
+        return Contact(
+            user_id=user_id,
+            email=doc.get("email"),
+            first_name=doc.get("first_name"),
+            role=doc.get("role"),
+            deleted=bool(doc.get("deleted")),
+        )
+
+    async def remember_contact(
+        self,
+        user_id: str,
+        *,
+        email: str,
+        first_name: str,
+        role: str | None,
+        as_of: datetime,
+        session: AsyncClientSession,
+    ) -> None:
+        """Keep the newest known contact of ``user_id`` (events may arrive out of order).
+
+        A deleted user stays deleted: a late event never brings the address back.
+        """
+        existing = await self.recipients.find_one({"_id": user_id}, session=session)
+        if existing is not None and (existing.get("deleted") or existing["as_of"] >= as_of):
+            return
+        fields: dict[str, Any] = {"email": email, "first_name": first_name, "as_of": as_of}
+        if role is not None:
+            fields["role"] = role
+        await self.recipients.update_one(
+            {"_id": user_id}, {"$set": fields}, upsert=True, session=session
+        )
+
+    async def forget_contact(
+        self, user_id: str, *, as_of: datetime, session: AsyncClientSession
+    ) -> None:
+        """Replace the contact by a tombstone holding no personal data."""
+        await self.recipients.replace_one(
+            {"_id": user_id}, {"deleted": True, "as_of": as_of}, upsert=True, session=session
+        )
+
+    # queueing ------------------------------------------------------------------
+
+    async def queue(self, deliveries: Sequence[Document], session: AsyncClientSession) -> None:
+        """Insert new delivery records within the handler's transaction."""
+        if deliveries:
+            await self.deliveries.insert_many(list(deliveries), session=session)
+
+    async def cancel_pending(
+        self, user_id: str, *, reason: str, now: datetime, session: AsyncClientSession
+    ) -> int:
+        """Give up queued emails of a user who is gone; returns how many."""
+        result = await self.deliveries.update_many(
+            {"user_id": user_id, "status": Status.QUEUED.value},
+            {
+                "$set": {"status": Status.FAILED.value, "last_error": reason, "updated_at": now},
+                "$unset": {"message": "", "next_attempt_at": ""},
+            },
+            session=session,
+        )
+        return result.modified_count
+
+    async def request_erasure(
+        self, user_id: str, *, now: datetime, session: AsyncClientSession
+    ) -> None:
+        """Erase the user's address from the log once their last emails are done."""
+        await self.erasures.update_one(
+            {"_id": user_id}, {"$setOnInsert": {"requested_at": now}}, upsert=True, session=session
+        )
+
+    async def run_erasures(self) -> int:
+        """Erase the records of deleted users whose emails are all done; returns how many users."""
+        erased = 0
+        async for erasure in self.erasures.find({}):
+            user_id = erasure["_id"]
+            pending = await self.deliveries.find_one(
+                {"user_id": user_id, "status": {"$in": [status.value for status in PENDING]}},
+                {"_id": 1},
+            )
+            if pending is not None:
+                continue
+            await self.deliveries.update_many(
+                {"user_id": user_id, "recipient": {"$ne": ERASED_ADDRESS}},
+                {
+                    "$set": {"recipient": ERASED_ADDRESS, "erased": True},
+                    "$unset": {"message": ""},
+                },
+            )
+            await self.erasures.delete_one({"_id": user_id})
+            erased += 1
+        return erased
+
+    async def erasures_pending(self) -> int:
+        """How many deleted users still wait for their records to be erased."""
+        return await self.erasures.count_documents({})
+
+    # the workers' side ---------------------------------------------------------
+
+    async def claim_batch(
+        self, *, now: datetime, size: int, lease: timedelta, claim: str
+    ) -> list[Document]:
+        """Take up to ``size`` due records (queued and due, or under an expired lease).
+
+        Each record is counted as one more attempt as it is claimed.
+        """
+        due: Document = {
+            "$or": [
+                {"status": Status.QUEUED.value, "next_attempt_at": {"$lte": now}},
+                # A worker died while sending: its lease ran out, the record is due again.
+                {"status": Status.SENDING.value, "lease_until": {"$lte": now}},
+            ]
+        }
+        ids = [
+            doc["_id"]
+            async for doc in self.deliveries.find(due, {"_id": 1})
+            .sort("next_attempt_at", 1)
+            .limit(size)
+        ]
+        if not ids:
+            return []
+        # The filter is checked again per record: a record another worker took between
+        # the find and this update is left to it.
+        await self.deliveries.update_many(
+            {"_id": {"$in": ids}, **due},
+            {
+                "$set": {
+                    "status": Status.SENDING.value,
+                    "claim": claim,
+                    "lease_until": now + lease,
+                    "updated_at": now,
+                },
+                "$inc": {"attempts": 1},
+            },
+        )
+        return [
+            doc async for doc in self.deliveries.find({"claim": claim}).sort("next_attempt_at", 1)
+        ]
+
+    async def renew_lease(self, claim: str, until: datetime) -> None:
+        """Keep a batch that takes long to send."""
+        await self.deliveries.update_many({"claim": claim}, {"$set": {"lease_until": until}})
+
+    async def mark_sent(
+        self, ids: Sequence[str], *, claim: str, now: datetime, purge_at: datetime
+    ) -> None:
+        """Accepted by the server: forget the message, keep the log line."""
+        if not ids:
+            return
+        await self.deliveries.update_many(
+            {"_id": {"$in": list(ids)}, "claim": claim},
+            {
+                "$set": {
+                    "status": Status.SENT.value,
+                    "sent_at": now,
+                    "updated_at": now,
+                    "purge_at": purge_at,
+                },
+                "$unset": {"message": "", "claim": "", "lease_until": "", "next_attempt_at": ""},
+            },
+        )
+
+    async def reschedule(
+        self, delivery_id: str, *, claim: str, at: datetime, error: str, now: datetime
+    ) -> None:
+        """A temporary failure: try again at ``at``."""
+        await self.deliveries.update_one(
+            {"_id": delivery_id, "claim": claim},
+            {
+                "$set": {
+                    "status": Status.QUEUED.value,
+                    "next_attempt_at": at,
+                    "last_error": error,
+                    "updated_at": now,
+                },
+                "$unset": {"claim": "", "lease_until": ""},
+            },
+        )
+
+    async def finish(
+        self,
+        delivery_id: str,
+        *,
+        claim: str,
+        status: Status,
+        error: str,
+        now: datetime,
+        purge_at: datetime,
+    ) -> None:
+        """Give up: ``failed`` (refused for good) or ``dead`` (too many tries)."""
+        await self.deliveries.update_one(
+            {"_id": delivery_id, "claim": claim},
+            {
+                "$set": {
+                    "status": status.value,
+                    "last_error": error,
+                    "updated_at": now,
+                    "purge_at": purge_at,
+                },
+                "$unset": {"claim": "", "lease_until": "", "next_attempt_at": ""},
+            },
+        )
+
+    async def release(self, ids: Sequence[str], *, claim: str, now: datetime) -> None:
+        """Hand back records a stopping worker did not try: not counted as an attempt."""
+        if not ids:
+            return
+        await self.deliveries.update_many(
+            {"_id": {"$in": list(ids)}, "claim": claim},
+            {
+                "$set": {"status": Status.QUEUED.value, "updated_at": now},
+                "$unset": {"claim": "", "lease_until": ""},
+                "$inc": {"attempts": -1},
+            },
+        )
+
+    # the admin side ------------------------------------------------------------
+
+    async def get(self, delivery_id: str) -> Document | None:
+        """One delivery record."""
+        return await self.deliveries.find_one({"_id": delivery_id}, {"message": 0})
+
+    async def page(
+        self, *, status: Status | None, limit: int, after: tuple[datetime, str] | None
+    ) -> list[Document]:
+        """Newest first; ``after`` is the (created_at, id) of the last record already shown."""
+        query: Document = {}
+        if status is not None:
+            query["status"] = status.value
+        if after is not None:
+            created_at, delivery_id = after
+            query["$or"] = [
+                {"created_at": {"$lt": created_at}},
+                {"created_at": created_at, "_id": {"$lt": delivery_id}},
+            ]
+        cursor = (
+            self.deliveries.find(query, {"message": 0})
+            .sort([("created_at", -1), ("_id", -1)])
+            .limit(limit)
+        )
+        return [doc async for doc in cursor]
+
+    async def requeue(self, delivery_id: str, *, now: datetime) -> Document | None:
+        """Send a failed or dead record again with a fresh round of attempts.
+
+        A queued record is simply made due now. Returns the record as it is now, or
+        ``None`` when it is not in a state that can be retried.
+        """
+        return await self.deliveries.find_one_and_update(
+            {
+                "_id": delivery_id,
+                "status": {"$in": [Status.FAILED.value, Status.DEAD.value, Status.QUEUED.value]},
+                "message": {"$exists": True},
+            },
+            {
+                "$set": {
+                    "status": Status.QUEUED.value,
+                    "attempts": 0,
+                    "queued_at": now,
+                    "next_attempt_at": now,
+                    "updated_at": now,
+                },
+                "$unset": {"purge_at": ""},
+            },
+            projection={"message": 0},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def count_by_status(self) -> dict[str, int]:
+        """How many records are in each status (health and tests)."""
+        counts = {status.value: 0 for status in Status}
+        async for row in await self.deliveries.aggregate(
+            [{"$group": {"_id": "$status", "count": {"$sum": 1}}}]
+        ):
+            counts[row["_id"]] = row["count"]
+        return counts

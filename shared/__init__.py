@@ -1,0 +1,1 @@
+"""The platform's own library: infrastructure shared by every service, no domain logic."""

@@ -1,0 +1,109 @@
+"""Rules both buses share, so memory and RabbitMQ behave the same way.
+
+How a received body becomes a :class:`~shared.bus.base.Delivery` (or is declared
+unreadable), which attempt a delivery is, what follows a handler failure, and the
+text kept for the operator. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.bus.base import Delivery
+from shared.events import EVENT_MODELS, Envelope, EventRegistry, UnknownEventError
+
+# Header names carried by retried and parked copies (RabbitMQ) and kept on parked
+# messages in memory, so an operator reads the same thing from both buses.
+ATTEMPT_HEADER = "x-attempt"
+LAST_ERROR_HEADER = "x-last-error"
+PARKED_REASON_HEADER = "x-parked-reason"
+PARKED_AT_HEADER = "x-parked-at"
+PARKED_FROM_HEADER = "x-parked-from"
+
+# Error texts go into headers and log lines: keep them bounded.
+_MAX_TEXT = 500
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A body that cannot be delivered: why, and the envelope when it parsed."""
+
+    reason: str
+    envelope: Envelope | None = None
+
+
+def read_delivery(
+    body: bytes,
+    *,
+    attempt: int,
+    redelivered: bool,
+    registry: EventRegistry = EVENT_MODELS,
+) -> Delivery | Unreadable:
+    """Parse ``body`` into a delivery, or say why it cannot be read.
+
+    The envelope must parse, its type and version must be registered and its data
+    must match the model. The reason never quotes the body (events may carry secret
+    links), only where and how it is wrong.
+    """
+    try:
+        envelope = Envelope.from_bytes(body)
+    except ValidationError as exc:
+        return Unreadable(f"not an event envelope: {validation_summary(exc)}")
+    try:
+        event = envelope.open(registry)
+    except UnknownEventError:
+        return Unreadable(f"unknown event type {envelope.type} v{envelope.version}", envelope)
+    except ValidationError as exc:
+        return Unreadable(f"data does not match the model: {validation_summary(exc)}", envelope)
+    return Delivery(envelope=envelope, event=event, attempt=attempt, redelivered=redelivered)
+
+
+def validation_summary(exc: ValidationError) -> str:
+    """Where and how data is invalid, without the input values (they may be secret)."""
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        location = ".".join(str(part) for part in error["loc"]) or "(root)"
+        parts.append(f"{location}: {error['type']}")
+    return bounded("; ".join(parts))
+
+
+def attempt_from_headers(headers: Mapping[str, Any] | None) -> int:
+    """The attempt number a delivery carries (1 when absent or unreadable)."""
+    if not headers:
+        return 1
+    value = headers.get(ATTEMPT_HEADER)
+    try:
+        attempt = int(value) if value is not None else 1
+    except (TypeError, ValueError):
+        return 1
+    return max(attempt, 1)
+
+
+def next_delay(attempt: int, delays: Sequence[float]) -> float | None:
+    """Seconds to wait before the attempt after ``attempt``; ``None`` means park it.
+
+    With ``n`` delays a message gets ``n + 1`` attempts in all.
+    """
+    if attempt <= len(delays):
+        return max(float(delays[attempt - 1]), 0.0)
+    return None
+
+
+def failure_text(exc: BaseException) -> str:
+    """Short text of a handler's failure, for a header and the operator."""
+    message = str(exc)
+    return bounded(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+
+
+def park_reason(attempts: int, exc: BaseException) -> str:
+    """Why a message whose handler kept failing was parked."""
+    return bounded(f"handler failed {attempts} times; last error: {failure_text(exc)}")
+
+
+def bounded(text: str) -> str:
+    """``text`` cut to a size fit for a header or a log line."""
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"

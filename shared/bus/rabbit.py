@@ -1,0 +1,510 @@
+"""The RabbitMQ bus, with aio-pika.
+
+Topology, all names under ``Settings.bus_prefix`` (``p``):
+
+- ``p.events``: durable topic exchange; routing key = event type.
+- one quorum queue per subscription (``Subscription.queue_name``), bound to
+  ``p.events`` with its event type, with a delivery limit and at-least-once
+  dead-lettering to ``p.parking`` (routing key = the queue's name);
+- ``p.parking``: direct exchange; ``<queue>.parking`` is the quorum parking queue;
+- delayed retries: one wait queue per delay step, ``p.wait.<ms>``, shared by every
+  subscription, with a fixed ``x-message-ttl``. RabbitMQ 3.10 has no delayed-message
+  plugin, and per-message TTLs in one queue expire only at its head (a short delay
+  waits behind a long one), hence one queue per step. A retry is published to the
+  topic exchange ``p.wait`` with routing key ``<ms>.<queue>``; the wait queue is bound
+  with ``<ms>.#`` and dead-letters the expired copy, routing key kept, to the topic
+  exchange ``p.requeue``, where each subscription queue is bound with ``*.<queue>``:
+  the copy comes back to its own queue only. The wait queues are quorum queues
+  (3.10 supports message TTL on them, checked on 3.10.8) so that at-least-once
+  dead-lettering applies to them too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractConnection,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractRobustChannel,
+    AbstractRobustConnection,
+    AbstractRobustQueue,
+    ConsumerTag,
+)
+from aio_pika.exceptions import AMQPError, PublishError, QueueEmpty
+from yarl import URL
+
+from shared.bus.base import (
+    Bus,
+    BusUnavailableError,
+    ParkedMessage,
+    Subscription,
+    UnroutableEventError,
+)
+from shared.bus.dispatch import (
+    ATTEMPT_HEADER,
+    LAST_ERROR_HEADER,
+    PARKED_AT_HEADER,
+    PARKED_FROM_HEADER,
+    PARKED_REASON_HEADER,
+    Unreadable,
+    attempt_from_headers,
+    failure_text,
+    next_delay,
+    park_reason,
+    read_delivery,
+)
+from shared.events import Envelope
+from shared.settings import Settings
+
+log = logging.getLogger("shared.bus")
+
+_PERSISTENT = aio_pika.DeliveryMode.PERSISTENT
+_JSON = "application/json"
+# Errors after which a publish is worth trying again once the connection is back.
+# RuntimeError covers aiormq's ChannelInvalidStateError (a channel closed under us).
+_TRANSIENT = (AMQPError, ConnectionError, RuntimeError)
+
+
+@dataclass
+class _Consumer:
+    subscription: Subscription
+    channel: AbstractRobustChannel
+    queue: AbstractRobustQueue
+    tag: ConsumerTag
+
+
+class RabbitBus(Bus):
+    """The bus over RabbitMQ: publisher confirms, quorum queues, delayed retries.
+
+    ``service`` names the connection in the broker's tools. ``publish_deadline``
+    bounds how long a publish (and ``start``) keeps trying while the broker is
+    unreachable before raising :class:`BusUnavailableError`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: str,
+        *,
+        publish_deadline: float = 30.0,
+        reconnect_interval: float = 1.0,
+        close_timeout: float = 10.0,
+        settle_timeout: float = 10.0,
+    ) -> None:
+        if not settings.amqp_url:
+            raise ValueError("RabbitBus needs settings.amqp_url")
+        self._url = settings.amqp_url
+        self._service = service
+        self._prefix = settings.bus_prefix
+        self._delays = list(settings.bus_retry_delays)
+        self._prefetch = settings.bus_prefetch
+        self._publish_deadline = publish_deadline
+        self._reconnect_interval = reconnect_interval
+        self._close_timeout = close_timeout
+        self._settle_timeout = settle_timeout
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractRobustChannel | None = None
+        self._events: AbstractExchange | None = None
+        self._wait: AbstractExchange | None = None
+        self._parking: AbstractExchange | None = None
+        self._consumers: list[_Consumer] = []
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._closing = False
+        self._reconnects = 0
+
+    # -- names ---------------------------------------------------------------------
+
+    @property
+    def events_exchange(self) -> str:
+        """Name of the exchange every event is published to."""
+        return f"{self._prefix}.events"
+
+    def _name(self, suffix: str) -> str:
+        return f"{self._prefix}.{suffix}"
+
+    @staticmethod
+    def _ms(delay: float) -> int:
+        return max(round(delay * 1000), 0)
+
+    def parking_queue_name(self, subscription: Subscription) -> str:
+        """Name of the queue holding ``subscription``'s parked messages."""
+        return f"{subscription.queue_name(self._prefix)}.parking"
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect (retrying until the publish deadline) and declare the shared topology."""
+        self._connection = await self._connect()
+        self._connection.close_callbacks.add(self._on_connection_lost)
+        self._connection.reconnect_callbacks.add(self._on_reconnected)
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        self._channel = channel
+        topic, direct = aio_pika.ExchangeType.TOPIC, aio_pika.ExchangeType.DIRECT
+        self._events = await channel.declare_exchange(self.events_exchange, topic, durable=True)
+        self._wait = await channel.declare_exchange(self._name("wait"), topic, durable=True)
+        await channel.declare_exchange(self._name("requeue"), topic, durable=True)
+        self._parking = await channel.declare_exchange(self._name("parking"), direct, durable=True)
+        for ms in sorted({self._ms(delay) for delay in self._delays}):
+            queue = await channel.declare_queue(
+                self._name(f"wait.{ms}"),
+                durable=True,
+                arguments={
+                    "x-queue-type": "quorum",
+                    "x-message-ttl": ms,
+                    "x-dead-letter-exchange": self._name("requeue"),
+                    "x-dead-letter-strategy": "at-least-once",
+                    "x-overflow": "reject-publish",
+                },
+            )
+            await queue.bind(self._wait, f"{ms}.#")
+
+    async def _connect(self) -> AbstractRobustConnection:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._publish_deadline
+        backoff = 0.1
+        while True:
+            remaining = deadline - loop.time()
+            try:
+                return await aio_pika.connect_robust(
+                    self._url,
+                    timeout=max(min(remaining, 10.0), 0.1),
+                    reconnect_interval=self._reconnect_interval,
+                    client_properties={"connection_name": f"{self._service}@{self._prefix}"},
+                )
+            except (AMQPError, OSError) as exc:
+                # TimeoutError is an OSError: an unanswered connect counts as a failure.
+                if loop.time() + backoff >= deadline:
+                    raise BusUnavailableError(
+                        f"RabbitMQ at {self._where()} unreachable: {type(exc).__name__}"
+                    ) from exc
+                log.warning(
+                    "broker unreachable, retrying",
+                    extra={"broker": self._where(), "error": type(exc).__name__},
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+
+    async def close(self) -> None:
+        """Cancel the consumers, let in-flight handlers finish (bounded), disconnect."""
+        reachable = self.connected
+        self._closing = True
+        for consumer in self._consumers if reachable else ():
+            # Disconnected, there is no consumer to cancel: closing the connection
+            # below also stops it from being restored.
+            try:
+                await asyncio.wait_for(consumer.queue.cancel(consumer.tag), 5.0)
+            except (TimeoutError, *_TRANSIENT):
+                log.debug("consumer cancel failed", exc_info=True)
+        self._consumers.clear()
+        if self._in_flight:
+            # Handlers still running after the wait are cancelled with the channel:
+            # their messages were not acked, so the broker delivers them again.
+            await asyncio.wait(set(self._in_flight), timeout=self._close_timeout)
+        if self._connection is not None:
+            await self._connection.close()
+        self._connection = None
+        self._channel = None
+
+    def _on_connection_lost(self, _sender: AbstractConnection | None, exc: object) -> None:
+        if not self._closing:
+            log.warning(
+                "broker connection lost, reconnecting",
+                extra={"broker": self._where(), "error": type(exc).__name__},
+            )
+
+    def _on_reconnected(self, _sender: AbstractConnection | None) -> None:
+        self._reconnects += 1
+        log.info("broker connection restored", extra={"broker": self._where()})
+
+    # -- publishing ----------------------------------------------------------------
+
+    async def publish(self, envelope: Envelope) -> None:
+        """Publish with a confirm; retries while reconnecting, up to the deadline."""
+        if self._events is None or self._closing:
+            raise BusUnavailableError("bus not started or closed")
+        message = aio_pika.Message(
+            envelope.to_bytes(),
+            delivery_mode=_PERSISTENT,
+            message_id=str(envelope.id),
+            type=envelope.type,
+            content_type=_JSON,
+            correlation_id=envelope.correlation_id,
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._publish_deadline
+        backoff = 0.05
+        while True:
+            try:
+                # The robust channel waits for the connection to come back: bound it.
+                async with asyncio.timeout_at(deadline):
+                    await self._events.publish(message, envelope.type, mandatory=True)
+                return
+            except PublishError:
+                raise UnroutableEventError(f"no queue bound for {envelope.type}") from None
+            except TimeoutError as exc:
+                raise BusUnavailableError(
+                    f"event not confirmed within {self._publish_deadline:g} s"
+                ) from exc
+            except asyncio.CancelledError as exc:
+                # A channel closing under a publish cancels its confirmation future;
+                # only a cancellation of this task itself must propagate.
+                task = asyncio.current_task()
+                if task is None or task.cancelling():
+                    raise
+                error: BaseException = exc
+            except _TRANSIENT as exc:
+                # Includes DeliveryError (a nack): the broker refused it for now.
+                error = exc
+            if loop.time() + backoff >= deadline:
+                raise BusUnavailableError(
+                    f"event not confirmed within {self._publish_deadline:g} s"
+                ) from error
+            log.info(
+                "publish failed, retrying",
+                extra={**envelope.describe(), "error": type(error).__name__},
+            )
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 1.0)
+
+    # -- consuming -----------------------------------------------------------------
+
+    async def subscribe(self, subscription: Subscription) -> None:
+        """Declare the subscription's queues and bindings, then consume."""
+        if self._connection is None or self._channel is None or self._parking is None:
+            raise BusUnavailableError("bus not started")
+        name = subscription.queue_name(self._prefix)
+        parking = await self._channel.declare_queue(
+            self.parking_queue_name(subscription),
+            durable=True,
+            arguments={"x-queue-type": "quorum"},
+        )
+        await parking.bind(self._parking, name)
+        # Each subscription consumes on its own channel: a slow handler or a channel
+        # error never stalls publishing or the other subscriptions.
+        channel = await self._connection.channel(publisher_confirms=False)
+        await channel.set_qos(prefetch_count=self._prefetch)
+        queue = await channel.declare_queue(
+            name,
+            durable=True,
+            arguments={
+                "x-queue-type": "quorum",
+                # Bounds crash loops (a handler that kills its process before the ack);
+                # normal retries are new messages and do not count.
+                "x-delivery-limit": len(self._delays) + 3,
+                "x-dead-letter-exchange": self._name("parking"),
+                "x-dead-letter-routing-key": name,
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
+            },
+        )
+        await queue.bind(self.events_exchange, subscription.event_type)
+        await queue.bind(self._name("requeue"), f"*.{name}")
+        tag = await queue.consume(partial(self._on_message, subscription, name))
+        self._consumers.append(_Consumer(subscription, channel, queue, tag))
+
+    async def _on_message(
+        self, subscription: Subscription, queue: str, message: AbstractIncomingMessage
+    ) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await self._handle(subscription, queue, message)
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def _handle(
+        self, subscription: Subscription, queue: str, message: AbstractIncomingMessage
+    ) -> None:
+        attempt = attempt_from_headers(message.headers)
+        redelivered = bool(message.redelivered)
+        outcome = read_delivery(message.body, attempt=attempt, redelivered=redelivered)
+        if isinstance(outcome, Unreadable):
+            described = outcome.envelope.describe() if outcome.envelope else {}
+            log.warning(
+                "unreadable message parked",
+                extra={**described, "queue": queue, "reason": outcome.reason},
+            )
+            await self._park(message, queue, outcome.reason)
+            return
+        try:
+            await subscription.handler(outcome)
+        except Exception as exc:
+            described = outcome.envelope.describe()
+            delay = next_delay(attempt, self._delays)
+            if delay is None:
+                log.error(
+                    "handler failed, message parked",
+                    extra={**described, "queue": queue, "attempt": attempt},
+                    exc_info=exc,
+                )
+                await self._park(message, queue, park_reason(attempt, exc))
+            else:
+                log.warning(
+                    "handler failed, retry scheduled",
+                    extra={**described, "queue": queue, "attempt": attempt, "delay": delay},
+                    exc_info=exc,
+                )
+                await self._retry(message, queue, attempt + 1, delay, failure_text(exc))
+            return
+        await self._ack(message)
+
+    async def _retry(
+        self,
+        message: AbstractIncomingMessage,
+        queue: str,
+        next_attempt: int,
+        delay: float,
+        error: str,
+    ) -> None:
+        assert self._wait is not None
+        headers = {ATTEMPT_HEADER: next_attempt, LAST_ERROR_HEADER: error}
+        await self._settle(message, self._wait, f"{self._ms(delay)}.{queue}", headers)
+
+    async def _park(self, message: AbstractIncomingMessage, queue: str, reason: str) -> None:
+        assert self._parking is not None
+        headers = {
+            ATTEMPT_HEADER: attempt_from_headers(message.headers),
+            PARKED_REASON_HEADER: reason,
+            PARKED_AT_HEADER: datetime.now(UTC).isoformat(),
+            PARKED_FROM_HEADER: queue,
+        }
+        await self._settle(message, self._parking, queue, headers)
+
+    async def _settle(
+        self,
+        message: AbstractIncomingMessage,
+        exchange: AbstractExchange,
+        routing_key: str,
+        headers: dict[str, Any],
+    ) -> None:
+        """Publish the retry or parked copy, then ack; without a confirm, requeue."""
+        copy = aio_pika.Message(
+            message.body,
+            headers=headers,
+            delivery_mode=_PERSISTENT,
+            message_id=message.message_id,
+            type=message.type,
+            content_type=message.content_type,
+            correlation_id=message.correlation_id,
+        )
+        try:
+            # One attempt: if the connection is gone, the original cannot be acked
+            # either and comes back by itself.
+            async with asyncio.timeout(self._settle_timeout):
+                await exchange.publish(copy, routing_key, mandatory=True)
+        except (TimeoutError, asyncio.CancelledError, *_TRANSIENT):
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            log.warning(
+                "could not set the message aside; it will be delivered again",
+                extra={"queue": routing_key, "message_id": message.message_id},
+                exc_info=True,
+            )
+            await self._requeue(message)
+            return
+        await self._ack(message)
+
+    @staticmethod
+    async def _ack(message: AbstractIncomingMessage) -> None:
+        try:
+            await message.ack()
+        except _TRANSIENT:
+            # The channel died: the broker delivers the message again.
+            log.debug("ack failed", extra={"message_id": message.message_id}, exc_info=True)
+
+    @staticmethod
+    async def _requeue(message: AbstractIncomingMessage) -> None:
+        try:
+            await message.nack(requeue=True)
+        except _TRANSIENT:
+            log.debug("nack failed", extra={"message_id": message.message_id}, exc_info=True)
+
+    # -- inspection ----------------------------------------------------------------
+
+    async def parked(self, subscription: Subscription) -> list[ParkedMessage]:
+        """Read the parking queue without removing anything (tests and operators).
+
+        Every message is fetched unacked, then the channel is closed, which puts
+        them all back.
+        """
+        if self._connection is None:
+            raise BusUnavailableError("bus not started")
+        channel = await self._connection.channel(publisher_confirms=False)
+        try:
+            queue = await channel.declare_queue(
+                self.parking_queue_name(subscription),
+                durable=True,
+                arguments={"x-queue-type": "quorum"},
+                robust=False,
+            )
+            found: list[ParkedMessage] = []
+            while True:
+                try:
+                    message = await queue.get(no_ack=False, timeout=5)
+                except QueueEmpty:
+                    break
+                found.append(_parked_message(subscription.queue_name(self._prefix), message))
+            return found
+        finally:
+            await channel.close()
+
+    def state(self) -> dict[str, Any]:
+        """Health details; never the credentials."""
+        connection = self._connection
+        connected = bool(
+            connection is not None
+            and not connection.is_closed
+            and connection.connected.is_set()
+            and not self._closing
+        )
+        return {
+            "connected": connected,
+            "broker": "rabbitmq",
+            "address": self._where(),
+            "service": self._service,
+            "prefix": self._prefix,
+            "subscriptions": len(self._consumers),
+            "in_flight": len(self._in_flight),
+            "reconnects": self._reconnects,
+        }
+
+    def _where(self) -> str:
+        url = URL(self._url)
+        address = f"{url.host}:{url.port or 5672}"
+        vhost = url.path[1:]
+        return f"{address}/{vhost}" if vhost else address
+
+
+def _parked_message(queue: str, message: AbstractIncomingMessage) -> ParkedMessage:
+    headers: dict[str, Any] = dict(message.headers or {})
+    reason = headers.get(PARKED_REASON_HEADER)
+    parked_at_text = headers.get(PARKED_AT_HEADER)
+    parked_at = datetime.fromisoformat(parked_at_text) if isinstance(parked_at_text, str) else None
+    if not isinstance(reason, str):
+        # Dead-lettered by the broker itself (delivery limit reached).
+        death = _first_death(headers)
+        reason = f"broker dead-lettered it: {death.get('reason', 'unknown')}"
+        when = death.get("time")
+        parked_at = when if isinstance(when, datetime) else parked_at
+    return ParkedMessage(
+        queue=queue, body=message.body, reason=reason, parked_at=parked_at, headers=headers
+    )
+
+
+def _first_death(headers: Mapping[str, Any]) -> Mapping[str, Any]:
+    deaths = headers.get("x-death")
+    if isinstance(deaths, list) and deaths and isinstance(deaths[0], Mapping):
+        return deaths[0]
+    return {}

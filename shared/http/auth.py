@@ -1,0 +1,222 @@
+"""Access tokens: signed by accounts (Ed25519), checked by every service locally.
+
+An access token is a JWT (``alg: EdDSA``) whose claims describe a :class:`Principal`:
+who the caller is and what scope their role gives them (establishment, territory,
+organization). Verification needs only the public key: no call to accounts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Self, get_args
+
+import jwt
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.http.errors import FORBIDDEN, SESSION_EXPIRED, UNAUTHORIZED
+
+Role = Literal["ambassador", "staff", "referent", "admin", "partner"]
+ROLES: frozenset[str] = frozenset(get_args(Role))
+
+ISSUER = "accounts"
+AUDIENCE = "prochorientation"
+ALGORITHM = "EdDSA"
+
+
+class Territory(BaseModel):
+    """A referent's territory: departments (``"59"``) and Nord's bassins."""
+
+    model_config = ConfigDict(frozen=True)
+
+    departments: list[str] = Field(default_factory=list)
+    bassins: list[str] = Field(default_factory=list)
+
+
+class Principal(BaseModel):
+    """The authenticated caller, as the access token describes them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    role: Role
+    session_id: str
+    establishment_uai: str | None = None  # staff: their establishment
+    territory: Territory | None = None  # referent: where they act
+    organization_id: str | None = None  # partner: their organization
+
+    @model_validator(mode="after")
+    def _scope_matches_role(self) -> Self:
+        # A token without the scope its role needs would let checks pass on None.
+        if self.role == "staff" and not self.establishment_uai:
+            raise ValueError("un membre d'équipe éducative a un établissement")
+        if self.role == "referent" and self.territory is None:
+            raise ValueError("un référent a un territoire")
+        if self.role == "partner" and not self.organization_id:
+            raise ValueError("un partenaire a une organisation")
+        return self
+
+
+class InvalidAccessTokenError(Exception):
+    """The token is absent, malformed, forged, for another audience, or not yet valid."""
+
+
+class ExpiredAccessTokenError(InvalidAccessTokenError):
+    """The token was genuine but its lifetime is over."""
+
+
+def _as_bytes(pem: str | bytes) -> bytes:
+    return pem.encode() if isinstance(pem, str) else pem
+
+
+class AccessTokenSigner:
+    """Issues access tokens; only the accounts service holds the private key."""
+
+    def __init__(self, private_key_pem: str | bytes, ttl: timedelta | int) -> None:
+        key = load_pem_private_key(_as_bytes(private_key_pem), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("la clé privée des jetons d'accès doit être une clé Ed25519")
+        self._key = key
+        self.ttl = ttl if isinstance(ttl, timedelta) else timedelta(seconds=ttl)
+
+    def issue(self, principal: Principal, *, now: datetime | None = None) -> str:
+        """A signed token for ``principal``, valid ``ttl`` from ``now``."""
+        issued_at = now or datetime.now(UTC)
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": principal.user_id,
+            "role": principal.role,
+            "sid": principal.session_id,
+            "iat": int(issued_at.timestamp()),
+            "exp": int((issued_at + self.ttl).timestamp()),
+            "jti": uuid.uuid4().hex,
+        }
+        if principal.establishment_uai is not None:
+            claims["establishment_uai"] = principal.establishment_uai
+        if principal.territory is not None:
+            claims["territory"] = principal.territory.model_dump()
+        if principal.organization_id is not None:
+            claims["organization_id"] = principal.organization_id
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+
+class AccessTokenVerifier:
+    """Checks access tokens locally with the public key; a small leeway absorbs clock skew."""
+
+    def __init__(self, public_key_pem: str | bytes, *, leeway: timedelta | int = 30) -> None:
+        key = load_pem_public_key(_as_bytes(public_key_pem))
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("la clé publique des jetons d'accès doit être une clé Ed25519")
+        self._key = key
+        self.leeway = leeway if isinstance(leeway, timedelta) else timedelta(seconds=leeway)
+
+    def verify(self, token: str) -> Principal:
+        """The principal of a valid token; raises ``ExpiredAccessTokenError`` or
+        ``InvalidAccessTokenError`` otherwise."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],  # never trust the token's own "alg"
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise ExpiredAccessTokenError("expired") from None
+        except jwt.PyJWTError as exc:
+            raise InvalidAccessTokenError(type(exc).__name__) from None
+        try:
+            return Principal(
+                user_id=claims["sub"],
+                role=claims.get("role"),
+                session_id=claims.get("sid"),
+                establishment_uai=claims.get("establishment_uai"),
+                territory=claims.get("territory"),
+                organization_id=claims.get("organization_id"),
+            )
+        except ValidationError:
+            raise InvalidAccessTokenError("claims") from None
+
+
+TOKEN_VERIFIER: web.AppKey[AccessTokenVerifier] = web.AppKey("token_verifier", AccessTokenVerifier)
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    """Auth rule: any signed-in user."""
+
+    def allows(self, principal: Principal) -> bool:
+        """Every authenticated principal passes."""
+        return True
+
+    def describe(self) -> str:
+        """For the OpenAPI document."""
+        return "Authentification requise."
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Roles:
+    """Auth rule: a signed-in user with one of these roles."""
+
+    roles: frozenset[str]
+
+    def __init__(self, *roles: Role) -> None:
+        unknown = set(roles) - ROLES
+        if not roles or unknown:
+            raise ValueError(f"unknown or missing roles: {sorted(unknown)}")
+        object.__setattr__(self, "roles", frozenset(roles))
+
+    def allows(self, principal: Principal) -> bool:
+        """Whether the principal's role is one of the rule's."""
+        return principal.role in self.roles
+
+    def describe(self) -> str:
+        """For the OpenAPI document."""
+        return "Rôles autorisés : " + ", ".join(sorted(self.roles)) + "."
+
+
+AuthRule = Authenticated | Roles
+
+
+def bearer_token(request: web.Request) -> str | None:
+    """The token of ``Authorization: Bearer …``, or None when there is none."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _challenge(error: str | None = None) -> dict[str, str]:
+    value = 'Bearer realm="prochorientation"'
+    if error:
+        value += f', error="{error}"'
+    return {"WWW-Authenticate": value}
+
+
+def authenticate(request: web.Request, rule: AuthRule) -> Principal:
+    """The caller allowed by ``rule``, or the 401/403 ``ApiError`` to answer.
+
+    The verifier is looked up from the sub-application up to the root, so a service
+    mounted under the gateway and a service served alone both find theirs.
+    """
+    token = bearer_token(request)
+    if token is None:
+        raise UNAUTHORIZED.error(headers=_challenge())
+    verifier = request.config_dict[TOKEN_VERIFIER]
+    try:
+        principal = verifier.verify(token)
+    except ExpiredAccessTokenError:
+        raise SESSION_EXPIRED.error(headers=_challenge("invalid_token")) from None
+    except InvalidAccessTokenError:
+        raise UNAUTHORIZED.error(headers=_challenge("invalid_token")) from None
+    if not rule.allows(principal):
+        raise FORBIDDEN.error()
+    return principal

@@ -1,0 +1,209 @@
+"""The JSON error shape of every answer that is not a success.
+
+A service declares its catalogue as module constants::
+
+    APPOINTMENT_NOT_FOUND = ErrorKind(404, "appointment_not_found", "Rendez-vous introuvable.")
+    raise APPOINTMENT_NOT_FOUND.error()
+    raise SLOT_TAKEN.error(slot=2)  # details: {"slot": 2}
+
+``error_middleware`` turns every failure (an ``ApiError``, aiohttp's own 404/405/413…,
+or a bug) into ``{"error": {"code": …, "message": …, "details"?: …}}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import BaseModel, Field
+
+from shared.logging import request_id_var
+
+logger = logging.getLogger(__name__)
+
+_SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+# Headers of aiohttp's exceptions that the JSON answer keeps (RFC 9110 asks for them).
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+class ApiError(Exception):
+    """An answer with an error status, a stable ``code`` and a French ``message``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        details: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers: dict[str, str] = dict(headers or {})
+
+    def body(self) -> dict[str, Any]:
+        """The JSON document sent to the client."""
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            error["details"] = self.details
+        return {"error": error}
+
+    def to_response(self) -> web.Response:
+        """The aiohttp response carrying this error."""
+        return web.json_response(self.body(), status=self.status, headers=self.headers)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorKind:
+    """One entry of a service's error catalogue: status, code and French message."""
+
+    status: int
+    code: str
+    message: str
+
+    def __post_init__(self) -> None:
+        if not 400 <= self.status <= 599:
+            raise ValueError(f"error status must be 4xx or 5xx, not {self.status}")
+        if not _SNAKE_CASE.match(self.code):
+            raise ValueError(f"error code must be snake_case: {self.code!r}")
+
+    def error(
+        self,
+        message: str | None = None,
+        /,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **details: Any,
+    ) -> ApiError:
+        """An exception to raise; keyword arguments become ``details``."""
+        return ApiError(
+            self.status,
+            self.code,
+            message or self.message,
+            details=details or None,
+            headers=headers,
+        )
+
+
+INVALID_REQUEST = ErrorKind(400, "invalid_request", "La requête est invalide.")
+MALFORMED_JSON = ErrorKind(
+    400, "malformed_json", "Le corps de la requête n'est pas un document JSON valide."
+)
+UNAUTHORIZED = ErrorKind(401, "unauthorized", "Authentification requise.")
+SESSION_EXPIRED = ErrorKind(401, "unauthorized", "Session expirée, veuillez vous reconnecter.")
+FORBIDDEN = ErrorKind(403, "forbidden", "Vous n'avez pas le droit d'effectuer cette action.")
+NOT_FOUND = ErrorKind(404, "not_found", "Ressource introuvable.")
+METHOD_NOT_ALLOWED = ErrorKind(
+    405, "method_not_allowed", "Cette méthode n'est pas autorisée sur cette adresse."
+)
+CONFLICT = ErrorKind(409, "conflict", "Cette action est en conflit avec l'état actuel.")
+PAYLOAD_TOO_LARGE = ErrorKind(413, "payload_too_large", "Le contenu envoyé est trop volumineux.")
+UNSUPPORTED_MEDIA_TYPE = ErrorKind(
+    415,
+    "unsupported_media_type",
+    "Le contenu doit être envoyé au format JSON (Content-Type: application/json).",
+)
+TOO_MANY_REQUESTS = ErrorKind(
+    429, "too_many_requests", "Trop de tentatives : veuillez réessayer plus tard."
+)
+INTERNAL_ERROR = ErrorKind(
+    500, "internal_error", "Une erreur interne est survenue. Veuillez réessayer plus tard."
+)
+SERVICE_UNAVAILABLE = ErrorKind(
+    503, "service_unavailable", "Service momentanément indisponible, veuillez réessayer."
+)
+
+_BY_STATUS = {
+    kind.status: kind
+    for kind in (
+        INVALID_REQUEST,
+        UNAUTHORIZED,
+        FORBIDDEN,
+        NOT_FOUND,
+        METHOD_NOT_ALLOWED,
+        CONFLICT,
+        PAYLOAD_TOO_LARGE,
+        UNSUPPORTED_MEDIA_TYPE,
+        TOO_MANY_REQUESTS,
+        INTERNAL_ERROR,
+        SERVICE_UNAVAILABLE,
+    )
+}
+
+
+def too_many_requests(retry_after_seconds: int) -> ApiError:
+    """429 with the ``Retry-After`` header a client should honour."""
+    seconds = max(1, int(retry_after_seconds))
+    return TOO_MANY_REQUESTS.error(
+        headers={"Retry-After": str(seconds)}, retry_after_seconds=seconds
+    )
+
+
+def from_http_exception(exc: web.HTTPException) -> ApiError:
+    """The JSON error for one of aiohttp's exceptions (404, 405, 413…)."""
+    kind = _BY_STATUS.get(exc.status)
+    if kind is None:
+        code = re.sub(r"[^a-z0-9]+", "_", (exc.reason or "error").lower()).strip("_")
+        generic = "La requête ne peut pas être traitée." if exc.status < 500 else None
+        kind = ErrorKind(exc.status, code or "error", generic or INTERNAL_ERROR.message)
+    headers = {name: exc.headers[name] for name in _KEPT_HEADERS if name in exc.headers}
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        # aiohttp's text says "Maximum request body size N exceeded, actual body size M".
+        sizes = [int(number) for number in re.findall(r"\d+", exc.text or "")]
+        if sizes:
+            return kind.error(headers=headers, max_bytes=sizes[0])
+    return kind.error(headers=headers)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every failure into the JSON error shape; log unexpected ones with a traceback.
+
+    Works on a root application and on a sub-application: aiohttp runs a sub-app's
+    middlewares for its own 404/405 too, and an answer already converted passes through.
+    """
+    try:
+        return await handler(request)
+    except ApiError as error:
+        return error.to_response()
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise  # redirects and 2xx exceptions are answers, not errors
+        return from_http_exception(exc).to_response()
+    except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+        raise
+    except Exception:
+        logger.exception(
+            "unhandled error in %s %s",
+            request.method,
+            request.rel_url.path,
+            extra={"method": request.method, "path": request.rel_url.path},
+        )
+        request_id = request_id_var.get()
+        if request_id is None:
+            return INTERNAL_ERROR.error().to_response()
+        return INTERNAL_ERROR.error(request_id=request_id).to_response()
+
+
+class ErrorContent(BaseModel):
+    """What ``error`` holds in an error answer."""
+
+    code: str = Field(description="Code stable en snake_case, à tester par les clients.")
+    message: str = Field(description="Explication en français, à montrer aux personnes.")
+    details: Any = Field(None, description="Précisions selon le code (champs invalides…).")
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error answer (documented in OpenAPI)."""
+
+    error: ErrorContent

@@ -1,0 +1,60 @@
+"""Middlewares every service application runs: request ids and the body size limit."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+from shared.logging import request_id_var
+
+REQUEST_ID_HEADER = "X-Request-Id"
+REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
+
+# A client's id is kept only when it cannot forge a log line or smuggle a header.
+_ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
+
+
+def _request_id(request: web.Request) -> str:
+    if REQUEST_ID in request:
+        return request[REQUEST_ID]  # an outer application (the gateway) already chose it
+    offered = request.headers.get(REQUEST_ID_HEADER, "")
+    return offered if _ACCEPTABLE_ID.match(offered) else uuid.uuid4().hex
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Read or create ``X-Request-Id``, expose it to log lines and echo it in the answer."""
+    request_id = _request_id(request)
+    request[REQUEST_ID] = request_id
+    token = request_id_var.set(request_id)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        # Raised answers (redirects, or errors when no error middleware runs) get it too.
+        exc.headers[REQUEST_ID_HEADER] = request_id
+        raise
+    finally:
+        request_id_var.reset(token)
+    if not response.prepared:
+        response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+def body_limit_middleware(max_bytes: int) -> Middleware:
+    """Enforce ``max_bytes`` on request bodies, also when the app is a sub-application.
+
+    aiohttp applies ``client_max_size`` of the application that accepted the
+    connection (the root), so a mounted service would otherwise inherit the gateway's
+    limit; a request clone carries the service's own.
+    """
+
+    @web.middleware
+    async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.can_read_body and request.client_max_size != max_bytes:
+            request = request.clone(client_max_size=max_bytes)
+        return await handler(request)
+
+    return body_limit

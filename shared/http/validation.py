@@ -1,0 +1,343 @@
+"""Request bodies and query strings validated by pydantic, with French error messages.
+
+An invalid request gets 400 ``invalid_request`` whose message names the first
+offending field (« Le champ « email » n'est pas une adresse e-mail valide. ») and whose
+``details`` list every problem as ``{"field": "job.title", "message": "…"}``.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+from pydantic_core.core_schema import ErrorType
+
+from shared.http.errors import (
+    INVALID_REQUEST,
+    MALFORMED_JSON,
+    PAYLOAD_TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE,
+    ApiError,
+)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Where = Literal["body", "query"]
+
+_PYDANTIC_ERROR_TYPES = frozenset(get_args(ErrorType))
+_SEQUENCES = (list, set, frozenset, tuple)
+
+
+def _count(number: Any, singular: str, plural: str) -> str:
+    return f"{number} {singular if number in (0, 1) else plural}"
+
+
+def _choices(expected: str) -> str:
+    # pydantic writes "'a', 'b' or 'c'"; French wants « a », « b » ou « c ».
+    items = [item.strip().strip("'\"") for item in re.split(r", | or ", expected)]
+    quoted = [f"« {item} »" for item in items if item]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " ou " + quoted[-1]
+
+
+def _number(ctx: Mapping[str, Any], key: str) -> str:
+    return str(ctx.get(key, "")).replace(".", ",")
+
+
+_Phrase = str | Callable[[Mapping[str, Any]], str]
+
+# What follows « Le champ « x » … »: a predicate, so it also reads after « Ce champ ».
+_PHRASES: dict[str, _Phrase] = {
+    "missing": "est obligatoire",
+    "extra_forbidden": "n'est pas attendu",
+    "string_type": "doit être une chaîne de caractères",
+    "string_unicode": "doit être une chaîne de caractères",
+    "string_too_short": lambda ctx: (
+        "ne doit pas être vide"
+        if ctx.get("min_length") == 1
+        else f"doit contenir au moins {_count(ctx.get('min_length'), 'caractère', 'caractères')}"
+    ),
+    "string_too_long": lambda ctx: (
+        f"doit contenir au plus {_count(ctx.get('max_length'), 'caractère', 'caractères')}"
+    ),
+    "string_pattern_mismatch": "n'a pas le format attendu",
+    "too_short": lambda ctx: (
+        "ne doit pas être vide"
+        if ctx.get("min_length") == 1
+        else f"doit contenir au moins {_count(ctx.get('min_length'), 'élément', 'éléments')}"
+    ),
+    "too_long": lambda ctx: (
+        f"doit contenir au plus {_count(ctx.get('max_length'), 'élément', 'éléments')}"
+    ),
+    "greater_than": lambda ctx: f"doit être supérieur à {_number(ctx, 'gt')}",
+    "greater_than_equal": lambda ctx: f"doit être supérieur ou égal à {_number(ctx, 'ge')}",
+    "less_than": lambda ctx: f"doit être inférieur à {_number(ctx, 'lt')}",
+    "less_than_equal": lambda ctx: f"doit être inférieur ou égal à {_number(ctx, 'le')}",
+    "multiple_of": lambda ctx: f"doit être un multiple de {_number(ctx, 'multiple_of')}",
+    "finite_number": "doit être un nombre fini",
+    "int_type": "doit être un nombre entier",
+    "int_parsing": "doit être un nombre entier",
+    "int_parsing_size": "est un nombre trop grand",
+    "int_from_float": "doit être un nombre entier",
+    "float_type": "doit être un nombre",
+    "float_parsing": "doit être un nombre",
+    "decimal_type": "doit être un nombre décimal",
+    "decimal_parsing": "doit être un nombre décimal",
+    "decimal_max_digits": lambda ctx: (
+        f"doit compter au plus {_count(ctx.get('max_digits'), 'chiffre', 'chiffres')}"
+    ),
+    "decimal_max_places": lambda ctx: (
+        f"doit compter au plus {_count(ctx.get('decimal_places'), 'décimale', 'décimales')}"
+    ),
+    "bool_type": "doit valoir true ou false",
+    "bool_parsing": "doit valoir true ou false",
+    "literal_error": lambda ctx: f"doit valoir {_choices(str(ctx.get('expected', '')))}",
+    "enum": lambda ctx: f"doit valoir {_choices(str(ctx.get('expected', '')))}",
+    "date_type": "doit être une date au format AAAA-MM-JJ",
+    "date_parsing": "doit être une date au format AAAA-MM-JJ",
+    "date_from_datetime_parsing": "doit être une date au format AAAA-MM-JJ",
+    "date_from_datetime_inexact": "doit être une date sans heure",
+    "date_past": "doit être une date passée",
+    "date_future": "doit être une date à venir",
+    "datetime_type": "doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)",
+    "datetime_parsing": "doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)",
+    "datetime_from_date_parsing": (
+        "doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)"
+    ),
+    "datetime_object_invalid": "n'est pas une date et heure valide",
+    "datetime_past": "doit être dans le passé",
+    "datetime_future": "doit être dans le futur",
+    "timezone_aware": "doit préciser le décalage horaire (par exemple +02:00)",
+    "timezone_naive": "ne doit pas préciser de décalage horaire",
+    "timezone_offset": "n'a pas le décalage horaire attendu",
+    "time_type": "doit être une heure au format HH:MM",
+    "time_parsing": "doit être une heure au format HH:MM",
+    "time_delta_type": "doit être une durée",
+    "time_delta_parsing": "doit être une durée",
+    "uuid_type": "doit être un identifiant UUID",
+    "uuid_parsing": "doit être un identifiant UUID",
+    "uuid_version": "n'est pas un identifiant UUID de la bonne version",
+    "url_type": "doit être une adresse web (URL)",
+    "url_parsing": "n'est pas une adresse web (URL) valide",
+    "url_syntax_violation": "n'est pas une adresse web (URL) valide",
+    "url_too_long": "est une adresse web (URL) trop longue",
+    "url_scheme": "doit être une adresse web commençant par http:// ou https://",
+    "dict_type": "doit être un objet JSON",
+    "model_type": "doit être un objet JSON",
+    "model_attributes_type": "doit être un objet JSON",
+    "dataclass_type": "doit être un objet JSON",
+    "list_type": "doit être une liste",
+    "tuple_type": "doit être une liste",
+    "set_type": "doit être une liste",
+    "frozen_set_type": "doit être une liste",
+    "set_item_not_hashable": "contient une valeur impossible à comparer",
+    "none_required": "doit être vide (null)",
+    "json_invalid": "n'est pas un document JSON valide",
+    "json_type": "doit être un texte JSON",
+    "bytes_type": "doit être une chaîne de caractères",
+    "bytes_too_short": lambda ctx: (
+        f"doit contenir au moins {_count(ctx.get('min_length'), 'octet', 'octets')}"
+    ),
+    "bytes_too_long": lambda ctx: (
+        f"doit contenir au plus {_count(ctx.get('max_length'), 'octet', 'octets')}"
+    ),
+    "union_tag_invalid": lambda ctx: (
+        f"a une valeur « {ctx.get('tag')} » inconnue pour « {ctx.get('discriminator')} » "
+        f"(valeurs possibles : {_choices(str(ctx.get('expected_tags', '')))})"
+    ),
+    "union_tag_not_found": lambda ctx: f"doit préciser « {ctx.get('discriminator')} »",
+    "ip_v4_address": "doit être une adresse IPv4",
+    "ip_any_address": "doit être une adresse IP",
+    "frozen_field": "ne peut pas être modifié",
+}
+_INVALID = "est invalide"
+_EMAIL_PREFIX = "value is not a valid email address"
+_CUSTOM_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _lowercase_first(sentence: str) -> str:
+    first_word = sentence.split(" ", 1)[0]
+    if len(first_word) > 1 and first_word.isupper():
+        return sentence  # an acronym: « UAI inconnu. »
+    return sentence[:1].lower() + sentence[1:]
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def _custom_message(error: ErrorDetails) -> str | None:
+    """The French text a service wrote in its own validator, or None for pydantic's."""
+    if error["type"] in ("value_error", "assertion_error"):
+        message = error["msg"]
+        if message.startswith(_EMAIL_PREFIX):
+            return None
+        for prefix in _CUSTOM_PREFIXES:
+            if message.startswith(prefix):
+                return message[len(prefix) :]
+        return message
+    if error["type"] not in _PYDANTIC_ERROR_TYPES:
+        return error["msg"]  # PydanticCustomError raised by a service, in French
+    return None
+
+
+def _phrase(error: ErrorDetails) -> str:
+    if error["type"] == "value_error" and error["msg"].startswith(_EMAIL_PREFIX):
+        return "n'est pas une adresse e-mail valide"
+    phrase = _PHRASES.get(error["type"], _INVALID)
+    if callable(phrase):
+        return phrase(error.get("ctx") or {})
+    return phrase
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated[...] and Optional so the walk sees the type that holds values."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = get_args(annotation)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            members = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(members) == 1:
+                annotation = members[0]
+                continue
+        return annotation
+
+
+def _field_annotation(model: type[BaseModel], key: str) -> tuple[bool, Any]:
+    for name, field in model.model_fields.items():
+        if key in (name, field.alias, field.validation_alias):
+            return True, field.annotation
+    return False, None
+
+
+def field_path(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    """A readable name for pydantic's ``loc``: ``job.title``, ``slots[1].starts_at``.
+
+    pydantic puts union members' labels (``Job``, ``int``…) into ``loc``; walking the
+    model's annotations tells a label from a field name, so only names remain.
+    """
+    path = ""
+    current: Any = model
+    for element in loc:
+        current = _unwrap(current)
+        origin = get_origin(current)
+        if isinstance(element, int):
+            path += f"[{element}]"
+            args = get_args(current)
+            current = args[-1] if origin in (*_SEQUENCES, dict) and args else None
+            continue
+        if origin in (typing.Union, types.UnionType):
+            members = {getattr(arg, "__name__", str(arg)): arg for arg in get_args(current)}
+            current = members.get(element)
+            continue  # a member's label, not a field
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            found, current = _field_annotation(current, element)
+            if not found:
+                current = None
+        elif origin is dict or current is dict:
+            args = get_args(current)
+            current = args[1] if args else None
+        else:
+            current = None
+        path = f"{path}.{element}" if path else element
+    return path
+
+
+_SUBJECTS: dict[Where, tuple[str, str, str]] = {
+    # (named field, field in details, the whole input)
+    "body": ("Le champ", "Ce champ", "Le corps de la requête"),
+    "query": ("Le paramètre", "Ce paramètre", "La chaîne de requête"),
+}
+
+
+def describe_error(error: ErrorDetails, field: str, where: Where) -> tuple[str, str]:
+    """(headline naming the field, message for ``details``) in French."""
+    named, unnamed, whole = _SUBJECTS[where]
+    custom = _custom_message(error)
+    if custom is not None:
+        detail = _sentence(custom)
+        if not field:
+            return detail, detail
+        return f"{named} « {field} » est invalide : {_lowercase_first(detail)}", detail
+    phrase = _phrase(error)
+    if not field:
+        return f"{whole} {phrase}.", f"{whole} {phrase}."
+    return f"{named} « {field} » {phrase}.", f"{unnamed} {phrase}."
+
+
+def invalid_request(
+    exc: ValidationError, model: type[BaseModel], where: Where = "body"
+) -> ApiError:
+    """400 ``invalid_request`` for pydantic's errors, in French, every field in details."""
+    details: list[dict[str, str]] = []
+    headline = INVALID_REQUEST.message
+    for index, error in enumerate(exc.errors(include_url=False, include_input=False)):
+        field = field_path(model, tuple(error["loc"]))
+        message, detail = describe_error(error, field, where)
+        if index == 0:
+            headline = message
+        details.append({"field": field, "message": detail})
+    return ApiError(INVALID_REQUEST.status, INVALID_REQUEST.code, headline, details=details)
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
+    """The request body validated into ``model``.
+
+    415 ``unsupported_media_type`` unless the content type is JSON, 413 over the
+    size limit, 400 ``malformed_json`` when it does not parse, 400
+    ``invalid_request`` when it does not match the model.
+    """
+    length = request.content_length
+    if length is not None and length > request.client_max_size:
+        raise PAYLOAD_TOO_LARGE.error(max_bytes=request.client_max_size)
+    raw = await request.read()  # raises 413 itself for an undeclared length
+    if not raw.strip():
+        raise MALFORMED_JSON.error(
+            "Le corps de la requête est vide : un document JSON est attendu."
+        )
+    if not _is_json(request.content_type):
+        raise UNSUPPORTED_MEDIA_TYPE.error()
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        if any(error["type"] == "json_invalid" and not error["loc"] for error in exc.errors()):
+            raise MALFORMED_JSON.error() from None
+        raise invalid_request(exc, model, "body") from None
+
+
+def _wants_many(annotation: Any) -> bool:
+    annotation = _unwrap(annotation)
+    return get_origin(annotation) in _SEQUENCES or annotation in _SEQUENCES
+
+
+def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
+    """The query string validated into ``model``; a list field takes repeated keys."""
+    query = request.rel_url.query
+    many: set[str] = set()
+    for name, field in model.model_fields.items():
+        if _wants_many(field.annotation):
+            many.update(key for key in (name, field.alias) if key)
+    values: dict[str, Any] = {}
+    for key in query:
+        if key in values:
+            continue
+        values[key] = query.getall(key) if key in many else query[key]
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise invalid_request(exc, model, "query") from None

@@ -1,0 +1,68 @@
+"""Idempotent consumers: an event handled twice has one effect.
+
+The handler's database effect and the record that the event was handled are written
+in one transaction, so a redelivery after a crash either finds the record (and does
+nothing) or finds nothing done (and does everything).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from shared.mongo import Document, IndexSpec, in_transaction
+
+COLLECTION = "handled_events"
+# Redeliveries happen within minutes; a month of memory is ample.
+RETENTION_SECONDS = 30 * 86_400
+
+HANDLED_EVENTS_INDEXES = [
+    IndexSpec(
+        COLLECTION, [("handled_at", 1)], name="handled_ttl", expire_after_seconds=RETENTION_SECONDS
+    ),
+]
+
+
+class HandledEvents:
+    """The record of which (handler, event) pairs already took effect."""
+
+    def __init__(self, client: AsyncMongoClient[Document], db: AsyncDatabase[Document]) -> None:
+        self._client = client
+        self._collection = db[COLLECTION]
+
+    async def once(
+        self,
+        handler: str,
+        event_id: object,
+        effect: Callable[[AsyncClientSession], Awaitable[None]],
+    ) -> bool:
+        """Run ``effect`` unless ``handler`` already handled ``event_id``.
+
+        Returns whether the effect ran now. ``effect`` gets the transaction's session
+        and must do all its writes through it (it may run again if the transaction
+        is retried).
+        """
+        key = f"{handler}:{event_id}"
+
+        async def work(session: AsyncClientSession) -> None:
+            # A failed write aborts the transaction: let the duplicate key escape it.
+            await self._collection.insert_one(
+                {"_id": key, "handled_at": datetime.now(UTC)}, session=session
+            )
+            await effect(session)
+
+        try:
+            await in_transaction(self._client, work)
+        except DuplicateKeyError:
+            # Handled before, or a concurrent delivery of the same event committed first.
+            return False
+        return True
+
+    async def seen(self, handler: str, event_id: object) -> bool:
+        """Whether ``handler`` already handled ``event_id``."""
+        return await self._collection.find_one({"_id": f"{handler}:{event_id}"}) is not None

@@ -1,0 +1,99 @@
+"""MongoDB access through PyMongo's asynchronous client.
+
+Each service owns one database and declares its indexes next to its store; they are
+created at start-up so every query path users hit has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+Document = dict[str, Any]
+T = TypeVar("T")
+
+
+def connect(url: str, *, app_name: str = "prochorientation") -> AsyncMongoClient[Document]:
+    """A client with majority read and write concerns and timezone-aware datetimes.
+
+    The embedded store needs ``retryWrites=false`` in its URL (see the README); a real
+    MongoDB keeps the driver's default.
+    """
+    return AsyncMongoClient(
+        url,
+        appname=app_name,
+        tz_aware=True,
+        uuidRepresentation="standard",
+        w="majority",
+        readConcernLevel="majority",
+        serverSelectionTimeoutMS=5_000,
+        connectTimeoutMS=5_000,
+    )
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """One index of one collection, as a service declares it."""
+
+    collection: str
+    keys: Sequence[tuple[str, int]]
+    name: str | None = None
+    unique: bool = False
+    expire_after_seconds: int | None = None
+    partial: Mapping[str, Any] | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def model(self) -> IndexModel:
+        """The driver's description of this index."""
+        kwargs: dict[str, Any] = dict(self.options)
+        if self.name:
+            kwargs["name"] = self.name
+        if self.unique:
+            kwargs["unique"] = True
+        if self.expire_after_seconds is not None:
+            kwargs["expireAfterSeconds"] = self.expire_after_seconds
+        if self.partial is not None:
+            kwargs["partialFilterExpression"] = dict(self.partial)
+        return IndexModel(list(self.keys), **kwargs)
+
+
+async def ensure_indexes(db: AsyncDatabase[Document], specs: Sequence[IndexSpec]) -> None:
+    """Create the declared indexes (creating an existing index is a no-op)."""
+    by_collection: dict[str, list[IndexModel]] = {}
+    for spec in specs:
+        by_collection.setdefault(spec.collection, []).append(spec.model())
+    for collection, models in by_collection.items():
+        await db[collection].create_indexes(models)
+
+
+async def in_transaction(
+    client: AsyncMongoClient[Document],
+    work: Callable[[AsyncClientSession], Awaitable[T]],
+) -> T:
+    """Run ``work`` in a multi-document transaction, retried on transient errors.
+
+    ``work`` may run more than once: it must only touch the database through the
+    session it is given.
+    """
+    async with client.start_session() as session:
+        return await session.with_transaction(
+            work,
+            read_concern=ReadConcern("majority"),
+            write_concern=WriteConcern("majority"),
+        )
+
+
+async def ping(client: AsyncMongoClient[Document]) -> bool:
+    """Whether the database answers right now."""
+    try:
+        await client.admin.command("ping")
+    except Exception:
+        return False
+    return True

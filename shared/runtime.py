@@ -1,0 +1,282 @@
+"""Process-wide resources and how a service is assembled and served.
+
+A process (one service in a deployment, or the embedded platform running all four)
+opens one :class:`Platform`: settings, one MongoDB client, one bus, the access-token
+verifier. Each service then builds its aiohttp application on top of it with
+:func:`service_app`, which wires what every service has: its database and indexes,
+the outbox relay, its event subscriptions, its background workers, ``/health`` and
+``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.bus import Bus, Subscription
+from shared.bus.memory import MemoryBus
+from shared.bus.rabbit import RabbitBus
+from shared.http import (
+    AccessTokenVerifier,
+    Call,
+    Router,
+    root_web_app,
+    service_web_app,
+)
+from shared.idempotency import HANDLED_EVENTS_INDEXES, HandledEvents
+from shared.keys import load_verifier_key
+from shared.mongo import Document, IndexSpec, connect, ensure_indexes, in_transaction, ping
+from shared.outbox import OUTBOX_INDEXES, Outbox
+from shared.settings import Settings
+
+log = logging.getLogger("shared.runtime")
+T = TypeVar("T")
+
+
+@dataclass
+class Platform:
+    """What one process shares between the services it runs."""
+
+    settings: Settings
+    mongo: AsyncMongoClient[Document]
+    bus: Bus
+    verifier: AccessTokenVerifier
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(
+        cls, settings: Settings, *, process: str, create_keys: bool = False
+    ) -> AsyncIterator[Platform]:
+        """Connect to MongoDB and the bus (RabbitMQ when ``AMQP_URL`` is set).
+
+        ``create_keys`` lets the process create the access-token key pair in
+        ``DATA_DIR`` when none is configured (the embedded default, tests, accounts).
+        """
+        if not settings.mongo_url:
+            raise RuntimeError(
+                "MONGO_URL is not set: a service run alone needs a MongoDB "
+                "(the embedded platform, `make run`, starts its own store)."
+            )
+        mongo = connect(settings.mongo_url, app_name=process)
+        bus: Bus = (
+            RabbitBus(settings, service=process) if settings.amqp_url else MemoryBus(settings)
+        )
+        verifier = AccessTokenVerifier(load_verifier_key(settings, create=create_keys))
+        await bus.start()
+        try:
+            yield cls(settings=settings, mongo=mongo, bus=bus, verifier=verifier)
+        finally:
+            await bus.close()
+            await mongo.close()
+
+
+@dataclass
+class ServiceContext:
+    """One service's view of the platform: its own database, outbox and handled events."""
+
+    name: str
+    platform: Platform
+    db: AsyncDatabase[Document]
+    outbox: Outbox
+    handled: HandledEvents
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        """The process settings."""
+        return self.platform.settings
+
+    @property
+    def bus(self) -> Bus:
+        """The process bus."""
+        return self.platform.bus
+
+    async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+        """Run ``work`` in a transaction, then wake the outbox relay for its events."""
+        result = await in_transaction(self.platform.mongo, work)
+        self.outbox.wake()
+        return result
+
+    async def once(
+        self,
+        handler: str,
+        event_id: object,
+        effect: Callable[[AsyncClientSession], Awaitable[None]],
+    ) -> bool:
+        """Idempotent handling: ``effect`` runs in a transaction unless already done."""
+        done = await self.handled.once(handler, event_id, effect)
+        if done:
+            self.outbox.wake()
+        return done
+
+
+SERVICE_CONTEXT = web.AppKey("service_context", ServiceContext)
+
+Subscriptions = Callable[[ServiceContext], Sequence[Subscription]]
+Worker = Callable[[ServiceContext], Awaitable[None]]
+Hook = Callable[[ServiceContext, web.Application], Awaitable[None]]
+
+
+def service_app(
+    platform: Platform,
+    *,
+    name: str,
+    router: Router,
+    indexes: Sequence[IndexSpec] = (),
+    subscriptions: Subscriptions | None = None,
+    workers: Sequence[Worker] = (),
+    on_start: Sequence[Hook] = (),
+) -> web.Application:
+    """Build a service's aiohttp application, mounted by the caller at ``/api/<name>``.
+
+    Start-up order: indexes, ``on_start`` hooks, the outbox relay, subscriptions, then
+    workers. Shutdown cancels workers and the relay; the bus is closed by the platform.
+    """
+    settings = platform.settings
+    db = platform.mongo[settings.database_name(name)]
+    context = ServiceContext(
+        name=name,
+        platform=platform,
+        db=db,
+        outbox=Outbox(db, producer=name),
+        handled=HandledEvents(platform.mongo, db),
+    )
+    _add_health_route(router, context)
+    app = service_web_app(
+        prefix=f"/api/{name}",
+        router=router,
+        verifier=platform.verifier,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    app[SERVICE_CONTEXT] = context
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await ensure_indexes(db, [*OUTBOX_INDEXES, *HANDLED_EVENTS_INDEXES, *indexes])
+        for hook in on_start:
+            await hook(context, app)
+        context.tasks.append(
+            asyncio.create_task(
+                context.outbox.relay_forever(platform.bus, settings.outbox_sweep_seconds),
+                name=f"{name}-outbox-relay",
+            )
+        )
+        for subscription in subscriptions(context) if subscriptions else ():
+            await platform.bus.subscribe(subscription)
+        for worker in workers:
+            context.tasks.append(
+                asyncio.create_task(_supervised(worker, context), name=f"{name}-{worker.__name__}")
+            )
+        yield
+        for task in context.tasks:
+            task.cancel()
+        await asyncio.gather(*context.tasks, return_exceptions=True)
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+async def _supervised(worker: Worker, context: ServiceContext) -> None:
+    # A background worker that crashes is restarted: a scheduler must not stop silently.
+    while True:
+        try:
+            await worker(context)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("worker %s crashed; restarting in 1 s", worker.__name__)
+            await asyncio.sleep(1)
+
+
+class Health(BaseModel):
+    """Answer of ``GET /api/<service>/health``."""
+
+    status: Literal["ok", "degraded"]
+    service: str
+    database: dict[str, Any]
+    bus: dict[str, Any]
+
+
+def _add_health_route(router: Router, context: ServiceContext) -> None:
+    @router.get("/health", summary="État du service, de sa base et du bus", response=Health)
+    async def health(call: Call[None, None]) -> web.StreamResponse:
+        database_up = await ping(context.platform.mongo)
+        bus_state = context.bus.state()
+        healthy = database_up and bool(bus_state.get("connected"))
+        body = Health(
+            status="ok" if healthy else "degraded",
+            service=context.name,
+            database={"connected": database_up},
+            bus=bus_state,
+        )
+        return web.json_response(body.model_dump(mode="json"), status=200 if healthy else 503)
+
+
+def gateway_app(
+    platform: Platform, services: Mapping[str, Callable[[Platform], web.Application]]
+) -> web.Application:
+    """The root application mounting each service at ``/api/<name>`` (embedded gateway)."""
+    return root_web_app(
+        [factory(platform) for factory in services.values()],
+        max_body_bytes=platform.settings.max_body_bytes,
+        verifier=platform.verifier,
+    )
+
+
+async def serve(
+    app: web.Application, settings: Settings, *, ready: Callable[[], None] | None = None
+) -> None:
+    """Serve ``app`` on ``HTTP_HOST:HTTP_PORT`` until SIGINT or SIGTERM, then stop cleanly."""
+    from shared.logging import AccessLogger
+
+    runner = web.AppRunner(app, access_log_class=AccessLogger, handle_signals=False)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        site = web.TCPSite(runner, settings.http_host, settings.http_port)
+        await site.start()
+        if ready:
+            ready()
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await runner.cleanup()
+
+
+def run_service(name: str, factory: Callable[[Platform], web.Application]) -> None:
+    """Entry point of ``python -m services.<name>``: one service in its own process."""
+    from shared.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings)
+
+    async def main() -> None:
+        # Accounts signs access tokens: it may create the key pair; the others only verify.
+        async with Platform.open(
+            settings, process=name, create_keys=name == "accounts"
+        ) as platform:
+            app = gateway_app(platform, {name: factory})
+            await serve(
+                app,
+                settings,
+                ready=lambda: log.info(
+                    "service %s listening on %s:%s", name, settings.http_host, settings.http_port
+                ),
+            )
+
+    asyncio.run(main())

@@ -1,0 +1,8 @@
+"""Fixtures shared by every test: real servers started once, clean state per test."""
+
+pytest_plugins = [
+    "tests.fixtures.rabbit",
+    "tests.fixtures.mongo",
+    "tests.fixtures.smtp",
+    "tests.fixtures.platform",
+]

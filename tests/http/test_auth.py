@@ -1,0 +1,206 @@
+"""Access tokens: who may call what, and the key pair every service verifies with."""
+
+from __future__ import annotations
+
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+
+from shared.http import (
+    AccessTokenSigner,
+    AccessTokenVerifier,
+    ExpiredAccessTokenError,
+    InvalidAccessTokenError,
+    Principal,
+)
+from shared.keys import (
+    PRIVATE_KEY_FILE,
+    PUBLIC_KEY_FILE,
+    MissingKeyError,
+    generate_key_pair,
+    load_key_pair,
+    load_verifier_key,
+)
+from shared.settings import Settings
+from tests.http.conftest import Served, Tokens
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_no_token_is_a_401_asking_to_authenticate(served: Served) -> None:
+    response = await served.client.get(served.url("/me"))
+
+    assert response.status == 401
+    assert (await response.json())["error"] == {
+        "code": "unauthorized",
+        "message": "Authentification requise.",
+    }
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "Bearer ", "bearer eyJhbGciOiJub25lIn0.e30."],
+)
+async def test_unusable_credentials_are_a_401(served: Served, header: str) -> None:
+    response = await served.client.get(served.url("/me"), headers={"Authorization": header})
+
+    assert response.status == 401
+    assert (await response.json())["error"]["message"] == "Authentification requise."
+
+
+async def test_token_signed_with_another_key_is_a_401(served: Served) -> None:
+    stranger = AccessTokenSigner(generate_key_pair().private_pem, 900)
+    token = stranger.issue(Principal(user_id="u", role="admin", session_id="s"))
+
+    response = await served.client.get(served.url("/me"), headers=bearer(token))
+
+    assert response.status == 401
+
+
+async def test_expired_token_asks_to_sign_in_again(served: Served, tokens: Tokens) -> None:
+    response = await served.client.get(served.url("/me"), headers=bearer(tokens.expired()))
+
+    assert response.status == 401
+    assert (await response.json())["error"] == {
+        "code": "unauthorized",
+        "message": "Session expirée, veuillez vous reconnecter.",
+    }
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+async def test_wrong_role_is_a_403(served: Served, tokens: Tokens) -> None:
+    response = await served.client.get(
+        served.url("/establishment"), headers=bearer(tokens.for_role("ambassador"))
+    )
+
+    assert response.status == 403
+    assert (await response.json())["error"]["code"] == "forbidden"
+
+
+async def test_unauthenticated_caller_learns_nothing_from_validation(served: Served) -> None:
+    response = await served.client.delete(served.url("/items/12"))
+
+    assert response.status == 401
+
+
+async def test_good_token_reaches_the_handler_with_its_principal(
+    served: Served, tokens: Tokens
+) -> None:
+    me = await served.client.get(served.url("/me"), headers=bearer(tokens.for_role("referent")))
+    staff = await served.client.get(
+        served.url("/establishment"), headers=bearer(tokens.for_role("staff"))
+    )
+    deleted = await served.client.delete(
+        served.url("/items/12"), headers=bearer(tokens.for_role("admin"))
+    )
+
+    assert me.status == 200
+    assert await me.json() == {
+        "user_id": "user-referent",
+        "role": "referent",
+        "session_id": "s-1",
+        "establishment_uai": None,
+        "territory": {"departments": ["59"], "bassins": ["Douaisis"]},
+        "organization_id": None,
+    }
+    assert staff.status == 200
+    assert await staff.json() == ["0590001A", "staff"]
+    assert deleted.status == 204
+
+
+def test_token_claims_follow_the_contract(tokens: Tokens) -> None:
+    token = tokens.for_role("partner")
+
+    header = jwt.get_unverified_header(token)
+    claims = jwt.decode(token, options={"verify_signature": False})
+
+    assert header["alg"] == "EdDSA"
+    assert claims["iss"] == "accounts"
+    assert claims["aud"] == "prochorientation"
+    assert claims["sub"] == "user-partner"
+    assert claims["role"] == "partner"
+    assert claims["organization_id"] == "org-1"
+    assert claims["exp"] - claims["iat"] == 900
+    assert len(claims["jti"]) == 32
+
+
+def test_verifier_rejects_tampered_and_incomplete_tokens() -> None:
+    pair = generate_key_pair()
+    verifier = AccessTokenVerifier(pair.public_pem)
+    signer = AccessTokenSigner(pair.private_pem, 60)
+    good = signer.issue(Principal(user_id="u", role="ambassador", session_id="s"))
+    header, payload, signature = good.split(".")
+    forged_payload = jwt.utils.base64url_encode(b'{"sub":"admin","role":"admin"}').decode()
+    # A staff token without its establishment would pass scope checks on None.
+    no_scope = jwt.encode(
+        {**jwt.decode(good, options={"verify_signature": False}), "role": "staff"},
+        pair.private_pem,
+        algorithm="EdDSA",
+    )
+
+    assert verifier.verify(good).user_id == "u"
+    with pytest.raises(InvalidAccessTokenError):
+        verifier.verify(f"{header}.{forged_payload}.{signature}")
+    with pytest.raises(InvalidAccessTokenError):
+        verifier.verify(no_scope)
+
+
+def test_a_token_just_expired_passes_within_the_leeway() -> None:
+    pair = generate_key_pair()
+    signer = AccessTokenSigner(pair.private_pem, 60)
+    token = signer.issue(
+        Principal(user_id="u", role="admin", session_id="s"),
+        now=datetime.now(UTC) - timedelta(seconds=70),
+    )
+
+    assert AccessTokenVerifier(pair.public_pem, leeway=30).verify(token).user_id == "u"
+    with pytest.raises(ExpiredAccessTokenError):
+        AccessTokenVerifier(pair.public_pem, leeway=0).verify(token)
+
+
+def test_keys_are_created_once_private_to_their_owner(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+
+    with pytest.raises(MissingKeyError):
+        load_key_pair(settings)
+    created = load_key_pair(settings, create=True)
+    again = load_key_pair(settings, create=True)
+
+    private_file = settings.keys_dir / PRIVATE_KEY_FILE
+    assert again == created
+    assert stat.S_IMODE(private_file.stat().st_mode) == 0o600
+    assert (settings.keys_dir / PUBLIC_KEY_FILE).read_text() == created.public_pem
+    assert load_verifier_key(settings) == created.public_pem
+    assert sorted(path.name for path in settings.keys_dir.iterdir()) == [
+        PRIVATE_KEY_FILE,
+        PUBLIC_KEY_FILE,
+    ]
+
+
+def test_keys_from_settings_win_and_a_verifier_needs_only_the_public_one(
+    tmp_path: Path,
+) -> None:
+    pair = generate_key_pair()
+    signing = Settings(data_dir=tmp_path, access_token_private_key=pair.private_pem)
+    verifying = Settings(data_dir=tmp_path, access_token_public_key=pair.public_pem)
+    mismatched = Settings(
+        data_dir=tmp_path,
+        access_token_private_key=pair.private_pem,
+        access_token_public_key=generate_key_pair().public_pem,
+    )
+
+    assert load_key_pair(signing) == pair
+    assert load_verifier_key(verifying) == pair.public_pem
+    with pytest.raises(MissingKeyError):
+        load_key_pair(verifying)
+    with pytest.raises(ValueError, match="ne correspondent pas"):
+        load_key_pair(mismatched)
+    with pytest.raises(MissingKeyError):
+        load_verifier_key(Settings(data_dir=tmp_path / "empty"))
+    assert not (tmp_path / "keys").exists()

@@ -1,0 +1,155 @@
+"""The transactional outbox and the idempotent consumer, on both buses."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.idempotency import HANDLED_EVENTS_INDEXES, HandledEvents
+from shared.mongo import Document, ensure_indexes, in_transaction
+from shared.outbox import OUTBOX_INDEXES, Outbox
+from tests.bus.probes import Pinged, Recorder
+from tests.fixtures.rabbit import BusHarness, wait_until
+
+
+async def _database(client: AsyncMongoClient[Document], prefix: str) -> AsyncDatabase[Document]:
+    db = client[f"{prefix}outbox"]
+    await ensure_indexes(db, [*OUTBOX_INDEXES, *HANDLED_EVENTS_INDEXES])
+    return db
+
+
+async def test_event_written_with_state_change_is_published_and_marked(
+    bus_harness: BusHarness, mongo_client: AsyncMongoClient[Document], database_prefix: str
+) -> None:
+    db = await _database(mongo_client, database_prefix)
+    bus = await bus_harness.bus("consumer")
+    recorder = Recorder()
+    await bus.subscribe(recorder.subscription("consumer"))
+    outbox = Outbox(db, producer="producer")
+
+    async def register(session: AsyncClientSession) -> None:
+        await db.things.insert_one({"_id": "thing-1"}, session=session)
+        await outbox.add(Pinged(seq=1, note="secret link"), session)
+
+    await in_transaction(mongo_client, register)
+    relay = asyncio.create_task(outbox.relay_forever(await bus_harness.bus("producer"), 0.2))
+    outbox.wake()
+    try:
+        await wait_until(lambda: recorder.seqs() == [1], what="the event to be consumed")
+        await wait_until(lambda: _count_pending(outbox), what="the entry to be marked")
+    finally:
+        relay.cancel()
+    entry = await db.outbox.find_one({})
+    assert entry is not None
+    assert entry["published_at"] is not None
+    # What was published is not kept: events may carry links with tokens.
+    assert "data" not in entry["envelope"]
+
+
+async def _count_pending(outbox: Outbox) -> bool:
+    return await outbox.pending_count() == 0
+
+
+async def test_aborted_transaction_writes_neither_state_nor_event(
+    mongo_client: AsyncMongoClient[Document], database_prefix: str
+) -> None:
+    db = await _database(mongo_client, database_prefix)
+    outbox = Outbox(db, producer="producer")
+
+    async def register_then_fail(session: AsyncClientSession) -> None:
+        await db.things.insert_one({"_id": "thing-1"}, session=session)
+        await outbox.add(Pinged(seq=1), session)
+        raise ValueError("rule broken")
+
+    with pytest.raises(ValueError, match="rule broken"):
+        await in_transaction(mongo_client, register_then_fail)
+    assert await db.things.count_documents({}) == 0
+    assert await db.outbox.count_documents({}) == 0
+
+
+async def test_entry_left_by_a_crash_is_published_by_the_next_process(
+    bus_harness: BusHarness, mongo_client: AsyncMongoClient[Document], database_prefix: str
+) -> None:
+    db = await _database(mongo_client, database_prefix)
+    # The first process commits and dies before its relay runs.
+    crashed = Outbox(db, producer="producer")
+
+    async def register(session: AsyncClientSession) -> None:
+        await crashed.add(Pinged(seq=7), session)
+
+    await in_transaction(mongo_client, register)
+
+    bus = await bus_harness.bus("consumer")
+    recorder = Recorder()
+    await bus.subscribe(recorder.subscription("consumer"))
+    restarted = Outbox(db, producer="producer")
+    relay = asyncio.create_task(restarted.relay_forever(await bus_harness.bus("producer"), 0.1))
+    try:
+        await wait_until(lambda: recorder.seqs() == [7], what="the orphan event to be published")
+    finally:
+        relay.cancel()
+
+
+async def test_unroutable_event_waits_in_outbox_until_a_consumer_exists(
+    bus_harness: BusHarness, mongo_client: AsyncMongoClient[Document], database_prefix: str
+) -> None:
+    db = await _database(mongo_client, database_prefix)
+    outbox = Outbox(db, producer="producer")
+    publisher = await bus_harness.bus("producer")
+
+    async def register(session: AsyncClientSession) -> None:
+        await outbox.add(Pinged(seq=3), session)
+
+    await in_transaction(mongo_client, register)
+    assert await outbox.relay_once(publisher) == 1
+    entry = await db.outbox.find_one({})
+    assert entry is not None
+    assert entry["published_at"] is None
+    assert entry["attempts"] == 1
+    assert "UnroutableEventError" in entry["last_error"]
+
+    recorder = Recorder()
+    await (await bus_harness.bus("consumer")).subscribe(recorder.subscription("consumer"))
+    await db.outbox.update_one({}, {"$set": {"available_at": entry["created_at"]}})
+    assert await outbox.relay_once(publisher) == 1
+    await wait_until(lambda: recorder.seqs() == [3], what="the delayed event")
+
+
+async def test_event_handled_twice_has_one_effect(
+    mongo_client: AsyncMongoClient[Document], database_prefix: str
+) -> None:
+    db = await _database(mongo_client, database_prefix)
+    handled = HandledEvents(mongo_client, db)
+
+    async def credit(session: AsyncClientSession) -> None:
+        await db.balance.update_one(
+            {"_id": "a"}, {"$inc": {"amount": 10}}, upsert=True, session=session
+        )
+
+    results = await asyncio.gather(*(handled.once("credit", "event-1", credit) for _ in range(5)))
+    assert sorted(results) == [False, False, False, False, True]
+    assert await handled.once("credit", "event-1", credit) is False
+    assert await handled.once("credit", "event-2", credit) is True
+    balance = await db.balance.find_one({"_id": "a"})
+    assert balance is not None
+    assert balance["amount"] == 20
+
+
+async def test_failed_effect_leaves_event_unhandled_for_the_retry(
+    mongo_client: AsyncMongoClient[Document], database_prefix: str
+) -> None:
+    db = await _database(mongo_client, database_prefix)
+    handled = HandledEvents(mongo_client, db)
+
+    async def crash(session: AsyncClientSession) -> None:
+        await db.balance.insert_one({"_id": "b"}, session=session)
+        raise ConnectionError("mail server gone")
+
+    with pytest.raises(ConnectionError):
+        await handled.once("credit", "event-9", crash)
+    assert not await handled.seen("credit", "event-9")
+    assert await db.balance.count_documents({}) == 0
