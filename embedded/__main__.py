@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 
 from services.accounts.demo import DEMO_ACCOUNTS
@@ -46,7 +47,10 @@ async def embedded_parts(settings: Settings) -> AsyncIterator[tuple[Settings, Ma
 
 async def main() -> None:
     """Run until Ctrl-C."""
-    settings = Settings(demo_data=True)
+    settings = Settings()
+    if "DEMO_DATA" not in os.environ:
+        # Something to see on a first run; DEMO_DATA=false turns it off.
+        settings = settings.model_copy(update={"demo_data": True})
     configure_logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     async with (

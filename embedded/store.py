@@ -155,9 +155,10 @@ class EmbeddedStore:
                 await self._wait_until_ready()
             except _PortTakenError:
                 # Someone bound the port between our probe and the server's bind.
+                message = self._died_message()
                 await self._reap()
                 if attempt == PORT_ATTEMPTS:
-                    raise EmbeddedStoreError(self._died_message()) from None
+                    raise EmbeddedStoreError(message) from None
                 continue
             except BaseException:
                 await self._terminate()

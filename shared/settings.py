@@ -17,7 +17,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 class Settings(BaseSettings):
     """Platform settings; each field maps to the upper-case environment variable."""
 
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+    # An empty variable (as compose files often pass) means "unset".
+    model_config = SettingsConfigDict(
+        env_prefix="", case_sensitive=False, extra="ignore", env_ignore_empty=True
+    )
 
     public_url: str = "http://127.0.0.1:8080"
     amqp_url: str | None = None
@@ -35,6 +38,8 @@ class Settings(BaseSettings):
     escalate_after_seconds: int = Field(432_000, gt=0)
     relay_domain: str = "relay.localhost"
     relay_smtp_port: int = 2525
+    # Where messaging's inbound SMTP listens (0.0.0.0 in a container).
+    relay_smtp_host: str = "127.0.0.1"
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     data_dir: Path = Path("./var")

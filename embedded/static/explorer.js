@@ -58,7 +58,34 @@
     return copy;
   }
 
-  function exampleOf(schema, depth) {
+  // Plausible French values by field name, when a description gives no example: a
+  // request built from them has a chance to pass validation as is.
+  var SAMPLES = [
+    [/e-?mail/, "camille.martin@exemple.fr"],
+    [/password/, "un mot de passe assez long"],
+    [/first_?name/, "Camille"],
+    [/last_?name/, "Martin"],
+    [/postcode|postal/, "59000"],
+    [/city/, "Lille"],
+    [/phone/, "06 12 34 56 78"],
+    [/uai/, "0590001A"],
+    [/siret/, "12345678900011"],
+    [/token/, "collez ici le jeton reçu par courriel"],
+    [/message|comment|body|reason|note|background/, "Bonjour, …"],
+    [/(^|_)name$|title/, "Exemple"]
+  ];
+
+  function sampleFor(name, schema) {
+    var lowered = (name || "").toLowerCase();
+    for (var i = 0; i < SAMPLES.length; i++) {
+      if (SAMPLES[i][0].test(lowered)) return SAMPLES[i][1];
+    }
+    var text = "exemple";
+    while (schema.minLength && text.length < schema.minLength) text += " exemple";
+    return schema.maxLength ? text.slice(0, schema.maxLength) : text;
+  }
+
+  function exampleOf(schema, depth, name) {
     depth = depth || 0;
     if (!schema || depth > 6) return null;
     if (schema.example !== undefined) return schema.example;
@@ -69,7 +96,7 @@
     var variants = schema.oneOf || schema.anyOf;
     if (Array.isArray(variants) && variants.length) {
       var concrete = variants.filter(function (v) { return v.type !== "null"; });
-      return exampleOf(concrete[0] || variants[0], depth + 1);
+      return exampleOf(concrete[0] || variants[0], depth + 1, name);
     }
     if (Array.isArray(schema.allOf)) {
       return schema.allOf.reduce(function (merged, part) {
@@ -83,10 +110,10 @@
       case "object":
         var result = {};
         Object.keys(schema.properties || {}).forEach(function (name) {
-          result[name] = exampleOf(schema.properties[name], depth + 1);
+          result[name] = exampleOf(schema.properties[name], depth + 1, name);
         });
         return result;
-      case "array": return [exampleOf(schema.items, depth + 1)];
+      case "array": return [exampleOf(schema.items, depth + 1, name)];
       case "integer": return schema.minimum !== undefined ? schema.minimum : 0;
       case "number": return schema.minimum !== undefined ? schema.minimum : 0;
       case "boolean": return true;
@@ -97,7 +124,7 @@
           case "date": return new Date().toISOString().slice(0, 10);
           case "uuid": return "00000000-0000-4000-8000-000000000000";
           case "uri": return "https://exemple.fr/";
-          default: return "";
+          default: return sampleFor(name, schema);
         }
       default: return null;
     }
@@ -190,6 +217,7 @@
       if (example === undefined) example = exampleOf(schema);
       textarea = el("textarea", { spellcheck: "false", "aria-label": "Corps JSON de la requête" });
       textarea.value = example === null || example === undefined ? "" : pretty(example);
+      textarea.rows = Math.min(textarea.value.split("\n").length + 1, 30);
       body.appendChild(el("div", { className: "columns" },
         el("div", null, el("h3", { text: "Corps de la requête (JSON)" }), textarea),
         el("div", null, el("h3", { text: "Schéma" }), el("pre", { text: pretty(schema) }))));
@@ -212,9 +240,12 @@
     var codes = Object.keys(responses);
     if (codes.length) {
       body.appendChild(el("h3", { text: "Réponses prévues" }));
-      body.appendChild(el("p", { className: "muted", text: codes.map(function (code) {
-        return code + (responses[code].description ? " : " + responses[code].description : "");
-      }).join(" · ") }));
+      var list = el("ul", { className: "responses" });
+      codes.forEach(function (code) {
+        list.appendChild(el("li", null, el("strong", { text: code }),
+          " " + (resolve(spec, responses[code]).description || "")));
+      });
+      body.appendChild(list);
     }
 
     var send = el("button", { type: "button", text: "Envoyer" });

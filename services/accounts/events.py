@@ -192,3 +192,20 @@ class UserDeleted(Event):
     role: Role
     email: str
     first_name: str
+
+
+class ContactChanged(Event):
+    """A person's private contact details, for the services that must hold them.
+
+    Consumed by messaging only: it checks who sends a reply by email and reveals the
+    details to the other party once the person chooses to share them. Published on
+    activation and whenever the email or the phone changes.
+    """
+
+    type: ClassVar[str] = "accounts.contact.changed"
+
+    user_id: str
+    email: str
+    phone: str | None = None
+    first_name: str
+    last_name: str

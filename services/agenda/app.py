@@ -1,21 +1,48 @@
-"""Agenda's application factory."""
+"""Agenda's application factory: store, use cases, routes, consumers and scheduler."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiohttp import web
 
-from services.agenda.api import make_router
-from services.agenda.store import INDEXES
+from services.agenda.api.routes import build_router
+from services.agenda.context import AGENDA, Agenda, Clock, utc_now
+from services.agenda.scheduler import Scheduler
+from services.agenda.settings import AgendaSettings
+from services.agenda.store import INDEXES, AgendaStore
 from services.agenda.subscriptions import subscriptions
-from shared.runtime import Platform, service_app
+from shared.bus import Subscription
+from shared.runtime import SERVICE_CONTEXT, Platform, ServiceContext, service_app
 
 
-def create_app(platform: Platform) -> web.Application:
-    """The agenda service, to be mounted at ``/api/agenda``."""
-    return service_app(
+def create_app(
+    platform: Platform, options: AgendaSettings | None = None, *, clock: Clock = utc_now
+) -> web.Application:
+    """The agenda service, to be mounted at ``/api/agenda``.
+
+    ``options`` defaults to the ``AGENDA_*`` environment variables; ``clock`` is the
+    source of "now" (tests move it forward instead of waiting).
+    """
+    options = options or AgendaSettings()
+    agendas: list[Agenda] = []
+
+    def consumers(ctx: ServiceContext) -> Sequence[Subscription]:
+        return subscriptions(agendas[0])
+
+    async def scheduler(ctx: ServiceContext) -> None:
+        await Scheduler(agendas[0]).run()
+
+    app = service_app(
         platform,
         name="agenda",
-        router=make_router(),
+        router=build_router(),
         indexes=INDEXES,
-        subscriptions=subscriptions,
+        subscriptions=consumers,
+        workers=[scheduler],
     )
+    ctx = app[SERVICE_CONTEXT]
+    agenda = Agenda(ctx=ctx, store=AgendaStore(ctx.db), options=options, clock=clock)
+    agendas.append(agenda)
+    app[AGENDA] = agenda
+    return app

@@ -24,6 +24,10 @@ class Establishment(BaseModel):
     name: str
     city: str
     postcode: str | None = None
+    # Added for routing and statistics: the department (from the postcode) and the
+    # Nord's bassin d'éducation when known.
+    department: str | None = None
+    bassin: str | None = None
 
 
 class Slot(BaseModel):
@@ -50,6 +54,11 @@ class AppointmentFacts(BaseModel):
     audience_level: str | None = None
     group_size: int | None = None
     topic: str | None = None
+    # The rest of the visit brief (optional: older events do not carry it).
+    expectations: str | None = None
+    equipment: str | None = None
+    team_member_present: bool | None = None
+    ambassador_sector: str | None = None
 
 
 class CalendarStamp(BaseModel):
@@ -77,6 +86,9 @@ class AppointmentAccepted(Event):
     appointment: AppointmentFacts
     message: str | None = None
     calendar: CalendarStamp
+    # Set when the requester took an alternative slot of this refused solicitation:
+    # the new appointment belongs to the same conversation.
+    taken_from: str | None = None
 
 
 class AppointmentRefused(Event):

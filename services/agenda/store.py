@@ -1,43 +1,326 @@
-"""Agenda's MongoDB collections and their indexes."""
+"""Agenda's MongoDB collections, their indexes, and the queries the use cases need.
+
+Every write that goes with an event takes the transaction's session; reads outside a
+transaction read majority-committed data (see ``shared.mongo.connect``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.agenda.domain.model import (
+    HELD,
+    AmbassadorCopy,
+    Appointment,
+    ReferentCopy,
+    StaffCopy,
+)
+from services.agenda.domain.territory import Place
 from shared.mongo import Document, IndexSpec
 
+APPOINTMENTS = "appointments"
 AMBASSADORS = "ambassadors"
+STAFF = "staff"
+REFERENTS = "referents"
+NOTIFICATIONS = "notifications"
+CALENDAR_TOKENS = "calendar_tokens"
+
+# The longest intervention (a week-long discovery internship): it bounds the index
+# range of "what overlaps this slot" queries.
+LONGEST_INTERVENTION = timedelta(days=7)
 
 INDEXES = [
-    IndexSpec(AMBASSADORS, [("zone.departments", 1), ("solicitable", 1)], name="by_department"),
+    # Each role's list, sorted by start (keyset pagination adds _id).
+    IndexSpec(
+        APPOINTMENTS, [("ambassador_id", 1), ("starts_at", 1), ("_id", 1)], name="by_ambassador"
+    ),
+    IndexSpec(
+        APPOINTMENTS, [("requester_id", 1), ("starts_at", 1), ("_id", 1)], name="by_requester"
+    ),
+    IndexSpec(
+        APPOINTMENTS,
+        [("establishment.uai", 1), ("starts_at", 1), ("_id", 1)],
+        name="by_establishment",
+    ),
+    IndexSpec(
+        APPOINTMENTS,
+        [("establishment.department", 1), ("starts_at", 1), ("_id", 1)],
+        name="by_department",
+    ),
+    IndexSpec(
+        APPOINTMENTS,
+        [("establishment.bassin", 1), ("starts_at", 1), ("_id", 1)],
+        name="by_bassin",
+    ),
+    # The scheduler's claim: the earliest due appointment first.
+    IndexSpec(APPOINTMENTS, [("due_at", 1)], name="due"),
+    IndexSpec(AMBASSADORS, [("zone_departments", 1), ("solicitable", 1)], name="by_department"),
+    IndexSpec(AMBASSADORS, [("zone_bassins", 1), ("solicitable", 1)], name="by_bassin"),
+    IndexSpec(REFERENTS, [("departments", 1)], name="by_department"),
+    IndexSpec(REFERENTS, [("bassins", 1)], name="by_bassin"),
+    IndexSpec(NOTIFICATIONS, [("user_id", 1), ("created_at", -1), ("_id", -1)], name="feed"),
+    IndexSpec(CALENDAR_TOKENS, [("token_hash", 1)], name="token", unique=True),
 ]
 
 
-class AmbassadorCopies:
-    """Agenda's own copy of the public ambassador fields accounts publishes."""
+class AgendaStore:
+    """Agenda's collections."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self._collection = db[AMBASSADORS]
+        self.db = db
+        self.appointments: AsyncCollection[Document] = db[APPOINTMENTS]
+        self.ambassadors: AsyncCollection[Document] = db[AMBASSADORS]
+        self.staff: AsyncCollection[Document] = db[STAFF]
+        self.referents: AsyncCollection[Document] = db[REFERENTS]
+        self.notifications: AsyncCollection[Document] = db[NOTIFICATIONS]
+        self.calendar_tokens: AsyncCollection[Document] = db[CALENDAR_TOKENS]
 
-    async def replace_if_newer(
-        self, ambassador_id: str, revision: int, fields: dict[str, Any], session: AsyncClientSession
-    ) -> None:
-        """Keep the newest revision: events may arrive out of order or twice."""
-        current = await self._collection.find_one(
-            {"_id": ambassador_id}, {"revision": 1}, session=session
+    # appointments --------------------------------------------------------------
+
+    async def appointment(
+        self, appointment_id: str, session: AsyncClientSession | None = None
+    ) -> Appointment | None:
+        """One appointment."""
+        document = await self.appointments.find_one({"_id": appointment_id}, session=session)
+        return Appointment.model_validate(document) if document else None
+
+    async def insert(self, appointment: Appointment, session: AsyncClientSession) -> None:
+        """Store a new appointment."""
+        await self.appointments.insert_one(appointment.document(), session=session)
+
+    async def save(
+        self, appointment: Appointment, expected_status: str, session: AsyncClientSession
+    ) -> bool:
+        """Replace the appointment if its status is still ``expected_status``.
+
+        The transaction already read it; the condition also stops a writer that read
+        before a concurrent change committed (the loser changes nothing).
+        """
+        done = await self.appointments.replace_one(
+            {"_id": appointment.id, "status": expected_status},
+            appointment.document(),
+            session=session,
         )
-        if current is not None and current["revision"] >= revision:
-            return
-        await self._collection.replace_one(
-            {"_id": ambassador_id},
-            {**fields, "revision": revision},
-            upsert=True,
+        return done.matched_count == 1
+
+    async def held_between(
+        self,
+        ambassador_id: str,
+        start: datetime,
+        end: datetime,
+        session: AsyncClientSession | None = None,
+    ) -> int:
+        """Solicitations of an ambassador starting in [start, end) that still count."""
+        return await self.appointments.count_documents(
+            {
+                "ambassador_id": ambassador_id,
+                "starts_at": {"$gte": start, "$lt": end},
+                "status": {"$in": list(HELD)},
+            },
             session=session,
         )
 
-    async def get(self, ambassador_id: str) -> Document | None:
-        """The copy of one ambassador, if known."""
-        return await self._collection.find_one({"_id": ambassador_id})
+    async def overlapping(
+        self,
+        ambassador_id: str,
+        start: datetime,
+        end: datetime,
+        statuses: Sequence[str],
+        *,
+        exclude: str | None = None,
+        session: AsyncClientSession | None = None,
+    ) -> list[Appointment]:
+        """The ambassador's appointments in ``statuses`` sharing time with [start, end)."""
+        query: dict[str, Any] = {
+            "ambassador_id": ambassador_id,
+            "starts_at": {"$gt": start - LONGEST_INTERVENTION, "$lt": end},
+            "ends_at": {"$gt": start},
+            "status": {"$in": list(statuses)},
+        }
+        if exclude is not None:
+            query["_id"] = {"$ne": exclude}
+        return [
+            Appointment.model_validate(document)
+            async for document in self.appointments.find(query, session=session)
+        ]
+
+    async def booked_among(
+        self, ambassador_ids: Sequence[str], start: datetime, end: datetime, statuses: Sequence[str]
+    ) -> set[str]:
+        """Which of these ambassadors have an appointment sharing time with [start, end)."""
+        cursor = self.appointments.find(
+            {
+                "ambassador_id": {"$in": list(ambassador_ids)},
+                "starts_at": {"$gt": start - LONGEST_INTERVENTION, "$lt": end},
+                "ends_at": {"$gt": start},
+                "status": {"$in": list(statuses)},
+            },
+            {"ambassador_id": 1},
+        )
+        return {document["ambassador_id"] async for document in cursor}
+
+    async def of_party(
+        self, field: str, user_id: str, statuses: Sequence[str], *, starting_after: datetime
+    ) -> list[Appointment]:
+        """A party's appointments in ``statuses`` starting after a moment."""
+        cursor = self.appointments.find(
+            {
+                field: user_id,
+                "status": {"$in": list(statuses)},
+                "starts_at": {"$gt": starting_after},
+            }
+        )
+        return [Appointment.model_validate(document) async for document in cursor]
+
+    async def for_feed(self, ambassador_id: str, *, since: datetime) -> list[Appointment]:
+        """An ambassador's accepted and completed appointments starting after ``since``."""
+        cursor = self.appointments.find(
+            {
+                "ambassador_id": ambassador_id,
+                "starts_at": {"$gte": since},
+                "status": {"$in": ["accepted", "completed"]},
+            }
+        ).sort([("starts_at", ASCENDING), ("_id", ASCENDING)])
+        return [Appointment.model_validate(document) async for document in cursor]
+
+    async def claim_due(self, now: datetime, lease: timedelta, claim: str) -> Appointment | None:
+        """Atomically take the earliest appointment whose next step is due.
+
+        Moving ``due_at`` past the lease is the claim: no other replica sees it due
+        until then, and if this one dies the step comes due again and is retried.
+        """
+        document = await self.appointments.find_one_and_update(
+            {"due_at": {"$lte": now}},
+            {"$set": {"due_at": now + lease, "claim": claim}},
+            sort=[("due_at", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+        return Appointment.model_validate(document) if document else None
+
+    async def claimed(
+        self, appointment_id: str, claim: str, session: AsyncClientSession
+    ) -> Appointment | None:
+        """The appointment if the claim is still ours (read inside the step's transaction)."""
+        document = await self.appointments.find_one(
+            {"_id": appointment_id, "claim": claim}, session=session
+        )
+        return Appointment.model_validate(document) if document else None
+
+    async def store_step(
+        self, appointment: Appointment, claim: str, session: AsyncClientSession
+    ) -> bool:
+        """Write the stepped appointment and release the claim, if still ours."""
+        done = await self.appointments.replace_one(
+            {"_id": appointment.id, "claim": claim}, appointment.document(), session=session
+        )
+        return done.matched_count == 1
+
+    async def next_due_at(self) -> datetime | None:
+        """When the scheduler has something to do next."""
+        document = await self.appointments.find_one(
+            {"due_at": {"$ne": None}}, {"due_at": 1}, sort=[("due_at", ASCENDING)]
+        )
+        return document["due_at"] if document else None
+
+    # copies of accounts' people ------------------------------------------------
+
+    async def ambassador(
+        self, ambassador_id: str, session: AsyncClientSession | None = None
+    ) -> AmbassadorCopy | None:
+        """Agenda's copy of one ambassador, if known."""
+        document = await self.ambassadors.find_one({"_id": ambassador_id}, session=session)
+        return AmbassadorCopy.model_validate(document) if document else None
+
+    async def replace_ambassador_if_newer(
+        self, copy: AmbassadorCopy, session: AsyncClientSession
+    ) -> bool:
+        """Keep the newest revision: events may arrive out of order or twice."""
+        current = await self.ambassadors.find_one(
+            {"_id": copy.id}, {"revision": 1}, session=session
+        )
+        if current is not None and current["revision"] >= copy.revision:
+            return False
+        await self.ambassadors.replace_one(
+            {"_id": copy.id}, copy.document(), upsert=True, session=session
+        )
+        return True
+
+    async def lock_ambassador(self, ambassador_id: str, session: AsyncClientSession) -> None:
+        """Serialise the transactions that book this ambassador.
+
+        Two writes to one document conflict: of two concurrent accepts (or two
+        solicitations against a monthly maximum) one is retried and then sees the other.
+        """
+        await self.ambassadors.update_one(
+            {"_id": ambassador_id}, {"$inc": {"bookings": 1}}, session=session
+        )
+
+    async def candidates(
+        self, *, kind: str, place: Place, sector: str | None, exclude: Sequence[str], limit: int
+    ) -> list[AmbassadorCopy]:
+        """Solicitable ambassadors accepting ``kind`` whose zone may cover ``place``."""
+        zone: list[dict[str, Any]] = [{"zone_departments": place.department}]
+        if place.bassin is not None:
+            zone.append({"zone_bassins": place.bassin})
+        else:
+            zone.append({"zone_bassins": {"$exists": True, "$ne": []}})
+        query: dict[str, Any] = {
+            "solicitable": True,
+            "deleted": False,
+            "interventions": kind,
+            "_id": {"$nin": list(exclude)},
+            "$or": zone,
+        }
+        if sector is not None:
+            query["sector"] = sector
+        cursor = self.ambassadors.find(query).sort("_id", ASCENDING).limit(limit)
+        return [AmbassadorCopy.model_validate(document) async for document in cursor]
+
+    async def staff_member(
+        self, user_id: str, session: AsyncClientSession | None = None
+    ) -> StaffCopy | None:
+        """Agenda's copy of an educational-team member."""
+        document = await self.staff.find_one({"_id": user_id}, session=session)
+        if document is None or document.get("deleted"):
+            return None
+        return StaffCopy.model_validate(document)
+
+    async def referent(
+        self, user_id: str, session: AsyncClientSession | None = None
+    ) -> ReferentCopy | None:
+        """Agenda's copy of a referent."""
+        document = await self.referents.find_one({"_id": user_id}, session=session)
+        if document is None or document.get("deleted"):
+            return None
+        return ReferentCopy.model_validate(document)
+
+    async def replace_if_newer(
+        self,
+        collection: AsyncCollection[Document],
+        copy: StaffCopy | ReferentCopy,
+        session: AsyncClientSession,
+    ) -> bool:
+        """Keep the copy made from the most recent event (by its ``occurred_at``)."""
+        current = await collection.find_one({"_id": copy.id}, {"as_of": 1}, session=session)
+        if current is not None and current["as_of"] >= copy.as_of:
+            return False
+        await collection.replace_one(
+            {"_id": copy.id}, copy.document(), upsert=True, session=session
+        )
+        return True
+
+    async def referents_touching(self, place: Place) -> list[ReferentCopy]:
+        """Active referents whose territory has the place's department or bassin."""
+        alternatives: list[Mapping[str, Any]] = [
+            {"departments": place.department},
+            {"bassins": {"$exists": True, "$ne": []}},
+        ]
+        cursor = self.referents.find({"active": True, "$or": alternatives})
+        return [ReferentCopy.model_validate(document) async for document in cursor]

@@ -1,4 +1,9 @@
-"""Events agenda consumes from other services."""
+"""Events agenda consumes from accounts: its copies of people, and erasure.
+
+Each handler is idempotent (``ServiceContext.once``) and tolerates order: an
+ambassador's profile carries a revision (newest wins); staff and referent events
+carry none, so the time they occurred decides.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,132 @@ from collections.abc import Sequence
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.events import AmbassadorProfileChanged
-from services.agenda.store import AmbassadorCopies
+from services.accounts.events import (
+    AmbassadorProfileChanged,
+    ReferentChanged,
+    StaffProfileChanged,
+    UserDeleted,
+)
+from services.agenda.context import Agenda
+from services.agenda.domain.model import (
+    AmbassadorCopy,
+    EstablishmentInfo,
+    ReferentCopy,
+    StaffCopy,
+)
+from services.agenda.domain.territory import Place, place_of
+from services.agenda.erasure import erase_user
 from shared.bus import Delivery, Subscription
 from shared.runtime import ServiceContext
 
+SERVICE = "agenda"
 
-def subscriptions(ctx: ServiceContext) -> Sequence[Subscription]:
+
+def ambassador_copy(event: AmbassadorProfileChanged) -> AmbassadorCopy:
+    """Agenda's copy of an ambassador from their profile event."""
+    deleted = event.not_solicitable_reason == "deleted"
+    return AmbassadorCopy(
+        id=event.ambassador_id,
+        revision=event.revision,
+        # A deleted ambassador keeps no name here.
+        first_name="" if deleted else event.first_name,
+        last_initial="" if deleted else event.last_initial,
+        profile=event.profile,
+        job_title=None if deleted else event.job_title,
+        sector=event.sector,
+        organization_id=event.organization_id,
+        interventions=list(event.interventions),
+        zone_departments=list(event.zone.departments),
+        zone_bassins=list(event.zone.bassins),
+        solicitable=event.solicitable and not deleted,
+        not_solicitable_reason=event.not_solicitable_reason,
+        pause_from=event.pause_from,
+        pause_to=event.pause_to,
+        max_solicitations_per_month=event.max_solicitations_per_month,
+        deleted=deleted,
+    )
+
+
+def staff_copy(event: StaffProfileChanged, delivery: Delivery) -> StaffCopy:
+    """Agenda's copy of an educational-team member and their establishment."""
+    try:
+        place = place_of(event.postcode, event.bassin)
+    except ValueError:
+        place = Place(event.department, None)
+    return StaffCopy(
+        id=event.user_id,
+        as_of=delivery.envelope.occurred_at,
+        first_name=event.first_name,
+        last_initial=event.last_initial,
+        establishment=EstablishmentInfo(
+            uai=event.establishment_uai,
+            name=event.establishment_name,
+            city=event.city,
+            postcode=event.postcode,
+            department=event.department or place.department,
+            bassin=place.bassin,
+        ),
+    )
+
+
+def referent_copy(event: ReferentChanged, delivery: Delivery) -> ReferentCopy:
+    """Agenda's copy of a referent and their territory."""
+    return ReferentCopy(
+        id=event.user_id,
+        as_of=delivery.envelope.occurred_at,
+        first_name=event.first_name,
+        last_initial=event.last_initial,
+        departments=list(event.territory.departments),
+        bassins=list(event.territory.bassins),
+        active=event.active,
+    )
+
+
+def subscriptions(agenda: Agenda) -> Sequence[Subscription]:
     """Agenda's handlers, each on its own durable queue."""
-    copies = AmbassadorCopies(ctx.db)
+    ctx: ServiceContext = agenda.ctx
+    store = agenda.store
 
     async def copy_ambassador(delivery: Delivery) -> None:
         event = delivery.event
         assert isinstance(event, AmbassadorProfileChanged)
 
         async def effect(session: AsyncClientSession) -> None:
-            fields = event.model_dump(mode="python", exclude={"ambassador_id", "revision"})
-            await copies.replace_if_newer(event.ambassador_id, event.revision, fields, session)
+            await store.replace_ambassador_if_newer(ambassador_copy(event), session)
 
         await ctx.once("copy_ambassador", delivery.envelope.id, effect)
 
-    return [Subscription("agenda", "copy_ambassador", AmbassadorProfileChanged, copy_ambassador)]
+    async def copy_staff(delivery: Delivery) -> None:
+        event = delivery.event
+        assert isinstance(event, StaffProfileChanged)
+
+        async def effect(session: AsyncClientSession) -> None:
+            await store.replace_if_newer(store.staff, staff_copy(event, delivery), session)
+
+        await ctx.once("copy_staff", delivery.envelope.id, effect)
+
+    async def copy_referent(delivery: Delivery) -> None:
+        event = delivery.event
+        assert isinstance(event, ReferentChanged)
+
+        async def effect(session: AsyncClientSession) -> None:
+            await store.replace_if_newer(store.referents, referent_copy(event, delivery), session)
+
+        await ctx.once("copy_referent", delivery.envelope.id, effect)
+
+    async def erase(delivery: Delivery) -> None:
+        event = delivery.event
+        assert isinstance(event, UserDeleted)
+
+        async def effect(session: AsyncClientSession) -> None:
+            await erase_user(agenda, event.user_id, event.role, session)
+
+        await ctx.once("erase_user", delivery.envelope.id, effect)
+        agenda.schedule_changed.set()
+
+    return [
+        Subscription(SERVICE, "copy_ambassador", AmbassadorProfileChanged, copy_ambassador),
+        Subscription(SERVICE, "copy_staff", StaffProfileChanged, copy_staff),
+        Subscription(SERVICE, "copy_referent", ReferentChanged, copy_referent),
+        Subscription(SERVICE, "erase_user", UserDeleted, erase),
+    ]

@@ -1,8 +1,202 @@
-"""Messaging's HTTP routes under ``/api/messaging``."""
+"""Messaging's HTTP routes under ``/api/messaging`` (thin: rules live in ``conversations``)."""
 
-from shared.http import Router
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from services.messaging.answers import (
+    ConversationOut,
+    ConversationsQuery,
+    MessageOut,
+    NewMessage,
+    PostedMessageOut,
+    conversation_out,
+    message_out,
+)
+from services.messaging.conversations import (
+    ContactUnknownError,
+    ConversationClosedError,
+    ConversationNotFoundError,
+    Conversations,
+    RateLimitedError,
+    ReadOnlyError,
+)
+from services.messaging.domain.access import Access
+from services.messaging.domain.masking import SHARING_HINT
+from services.messaging.errors import (
+    CONTACT_UNKNOWN,
+    CONVERSATION_CLOSED,
+    CONVERSATION_NOT_FOUND,
+    READ_ONLY,
+    TOO_MANY_MESSAGES,
+)
+from shared.http import Authenticated, Call, Page, PageQuery, Router
+
+CONVERSATIONS = web.AppKey("conversations", Conversations)
+T = TypeVar("T")
+
+
+def _service(call: Call[Any, Any]) -> Conversations:
+    return call.request.app[CONVERSATIONS]
+
+
+async def _answering(work: Awaitable[T]) -> T:
+    # The service's exceptions, as the error catalogue's answers.
+    try:
+        return await work
+    except ConversationNotFoundError:
+        raise CONVERSATION_NOT_FOUND.error() from None
+    except ReadOnlyError:
+        raise READ_ONLY.error() from None
+    except ConversationClosedError:
+        raise CONVERSATION_CLOSED.error() from None
+    except ContactUnknownError:
+        raise CONTACT_UNKNOWN.error() from None
+    except RateLimitedError as limited:
+        seconds = math.ceil(limited.retry_after)
+        raise TOO_MANY_MESSAGES.error(
+            headers={"Retry-After": str(seconds)}, retry_after_seconds=seconds
+        ) from None
 
 
 def make_router() -> Router:
     """A fresh router (one per application instance)."""
-    return Router("messaging", "Proch'Orientation — messagerie", "0.1.0")
+    router = Router(
+        "messaging",
+        "Proch'Orientation — messagerie",
+        "1.0.0",
+        description="Conversations entre demandeurs et ambassadeurs, sans partage des "
+        "coordonnées tant que chacun ne l'a pas choisi ; réponses possibles par e-mail.",
+    )
+    signed_in = Authenticated()
+    not_found = [CONVERSATION_NOT_FOUND]
+
+    def view(service: Conversations, viewer: str) -> Callable[..., ConversationOut]:
+        now = datetime.now(UTC)
+        return lambda conversation, access: conversation_out(
+            conversation, viewer, access, relay_domain=service.relay_domain, now=now
+        )
+
+    @router.get(
+        "/conversations",
+        summary="Mes conversations (les plus récentes d'abord)",
+        query=ConversationsQuery,
+        response=Page[ConversationOut],
+        auth=signed_in,
+    )
+    async def list_conversations(call: Call[None, ConversationsQuery]) -> Page[ConversationOut]:
+        service = _service(call)
+        user = call.user
+        show = view(service, user.user_id)
+        if call.query.scope == "territory":
+            territory = user.territory
+            if user.role != "referent" or territory is None:
+                return Page(items=[])
+            page = await service.store.page_for_territory(
+                territory.departments, territory.bassins, call.query
+            )
+            items = [show(c, Access.READ) for c in page.items]
+        else:
+            page = await service.store.page_for_participant(user.user_id, call.query)
+            items = [show(c, Access.PARTICIPATE) for c in page.items]
+        return Page(items=items, next_cursor=page.next_cursor)
+
+    @router.get(
+        "/conversations/{conversation_id}",
+        summary="Une conversation",
+        response=ConversationOut,
+        auth=signed_in,
+        errors=not_found,
+    )
+    async def get_conversation(call: Call[None, None]) -> ConversationOut:
+        service = _service(call)
+        conversation, access = await _answering(
+            service.visible(call.path("conversation_id"), call.user)
+        )
+        return view(service, call.user.user_id)(conversation, access)
+
+    @router.get(
+        "/conversations/{conversation_id}/messages",
+        summary="Messages d'une conversation (page la plus récente d'abord, "
+        "chaque page du plus ancien au plus récent)",
+        description="Lire les messages les marque comme lus.",
+        query=PageQuery,
+        response=Page[MessageOut],
+        auth=signed_in,
+        errors=not_found,
+    )
+    async def list_messages(call: Call[None, PageQuery]) -> Page[MessageOut]:
+        viewer = call.user.user_id
+        conversation, page = await _answering(
+            _service(call).read(call.path("conversation_id"), call.user, call.query)
+        )
+        return Page(
+            items=[message_out(m, conversation, viewer) for m in page.items],
+            next_cursor=page.next_cursor,
+        )
+
+    @router.post(
+        "/conversations/{conversation_id}/messages",
+        summary="Écrire un message",
+        description="Le message parvient aussi par e-mail aux autres participants, depuis "
+        "une adresse masquée. Tant que vous n'avez pas partagé vos coordonnées, les "
+        "adresses e-mail et numéros de téléphone écrits sont masqués pour eux.",
+        body=NewMessage,
+        response=PostedMessageOut,
+        status=201,
+        auth=signed_in,
+        errors=[CONVERSATION_NOT_FOUND, READ_ONLY, CONVERSATION_CLOSED, TOO_MANY_MESSAGES],
+    )
+    async def post_message(call: Call[NewMessage, None]) -> PostedMessageOut:
+        service = _service(call)
+        user = call.user
+        conversation_id = call.path("conversation_id")
+        _, access = await _answering(service.visible(conversation_id, user))
+        if access is not Access.PARTICIPATE:
+            raise READ_ONLY.error()
+        posted = await _answering(
+            service.post(conversation_id, user.user_id, call.body.body, source="platform")
+        )
+        shown = message_out(posted.message, posted.conversation, user.user_id)
+        return PostedMessageOut(
+            **shown.model_dump(), notice=SHARING_HINT if posted.message.masked else None
+        )
+
+    @router.post(
+        "/conversations/{conversation_id}/contact-sharing",
+        summary="Partager mes coordonnées dans cette conversation",
+        description="Vos nom, adresse e-mail et téléphone deviennent visibles des autres "
+        "participants de cette conversation seulement, et leur sont envoyés.",
+        response=ConversationOut,
+        auth=signed_in,
+        errors=[CONVERSATION_NOT_FOUND, READ_ONLY, CONVERSATION_CLOSED, CONTACT_UNKNOWN],
+    )
+    async def share_contact(call: Call[None, None]) -> ConversationOut:
+        service = _service(call)
+        user = call.user
+        conversation_id = call.path("conversation_id")
+        _, access = await _answering(service.visible(conversation_id, user))
+        if access is not Access.PARTICIPATE:
+            raise READ_ONLY.error()
+        conversation = await _answering(service.share_contact(conversation_id, user.user_id))
+        return view(service, user.user_id)(conversation, Access.PARTICIPATE)
+
+    @router.post(
+        "/conversations/{conversation_id}/close",
+        summary="Clore la conversation",
+        description="Plus aucun message n'y est accepté, ni dans la plateforme ni par e-mail.",
+        response=ConversationOut,
+        auth=signed_in,
+        errors=[CONVERSATION_NOT_FOUND, READ_ONLY],
+    )
+    async def close_conversation(call: Call[None, None]) -> ConversationOut:
+        service = _service(call)
+        conversation = await _answering(service.close(call.path("conversation_id"), call.user))
+        return view(service, call.user.user_id)(conversation, Access.PARTICIPATE)
+
+    return router

@@ -1,13 +1,62 @@
-"""Messaging's application factory."""
+"""Messaging's application factory: routes, database, subscriptions, inbound SMTP."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
-from services.messaging.api import make_router
-from shared.runtime import Platform, service_app
+from services.messaging.api import CONVERSATIONS, make_router
+from services.messaging.conversations import Conversations
+from services.messaging.inbound.handler import RelayInbox
+from services.messaging.inbound.server import InboundSmtpServer
+from services.messaging.settings import MessagingSettings
+from services.messaging.store import INDEXES, MessagingStore
+from services.messaging.subscriptions import SERVICE, subscriptions
+from shared.runtime import SERVICE_CONTEXT, Platform, service_app
+
+INBOUND_SMTP = web.AppKey("inbound_smtp", InboundSmtpServer)
 
 
-def create_app(platform: Platform) -> web.Application:
-    """The messaging service, to be mounted at ``/api/messaging``."""
-    return service_app(platform, name="messaging", router=make_router())
+def create_app(platform: Platform, config: MessagingSettings | None = None) -> web.Application:
+    """The messaging service, to be mounted at ``/api/messaging``.
+
+    ``config`` defaults to the ``MESSAGING_*`` environment variables. The inbound SMTP
+    endpoint listens on ``RELAY_SMTP_PORT`` while the application runs.
+    """
+    config = config or MessagingSettings()
+    settings = platform.settings
+    store = MessagingStore(platform.mongo[settings.database_name(SERVICE)])
+    app = service_app(
+        platform,
+        name=SERVICE,
+        router=make_router(),
+        indexes=INDEXES,
+        subscriptions=lambda context: subscriptions(context, lambda: app[CONVERSATIONS]),
+    )
+    conversations = Conversations(app[SERVICE_CONTEXT], store, config)
+    app[CONVERSATIONS] = conversations
+    inbox = RelayInbox(
+        conversations,
+        relay_domain=settings.relay_domain,
+        max_recipients=config.inbound_max_recipients,
+    )
+    server = InboundSmtpServer(
+        inbox,
+        host=config.smtp_host or settings.http_host,
+        port=settings.relay_smtp_port,
+        hostname=settings.relay_domain,
+        max_bytes=config.inbound_max_bytes,
+        timeout=config.smtp_timeout_seconds,
+        shutdown_grace=config.smtp_shutdown_grace_seconds,
+    )
+    app[INBOUND_SMTP] = server
+
+    async def inbound_smtp(app: web.Application) -> AsyncIterator[None]:
+        # After the service's own start-up (indexes, outbox relay, subscriptions).
+        await server.start()
+        yield
+        await server.stop()
+
+    app.cleanup_ctx.append(inbound_smtp)
+    return app

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -113,10 +114,11 @@ def _connect_failure(error: Exception) -> SendResult:
     if isinstance(error, aiosmtplib.SMTPResponseException):
         # EHLO or STARTTLS refused.
         return SendResult(SmtpOutcome.GREETING_REFUSED, error.code, error.message)
-    if isinstance(error, aiosmtplib.SMTPException):
+    if isinstance(error, aiosmtplib.SMTPNotSupported | ssl.SSLError):
         # STARTTLS asked but not offered, or a TLS handshake that failed.
         return SendResult(SmtpOutcome.TLS_FAILED, None, str(error))
-    return SendResult(SmtpOutcome.CONNECTION_FAILED, None, f"{type(error).__name__}: {error}")
+    # Refused, unreachable, unknown host.
+    return SendResult(SmtpOutcome.CONNECTION_FAILED, None, str(error))
 
 
 def _send_failure(error: Exception) -> SendResult:

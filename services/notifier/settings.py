@@ -27,6 +27,8 @@ class NotifierSettings(BaseSettings):
     max_age_seconds: float = Field(2 * 86_400, gt=0)
     # Emails sent over one SMTP connection per batch.
     batch_size: int = Field(50, gt=0)
+    # After being woken, wait this long for more records so a burst fills batches.
+    batch_linger_seconds: float = Field(0.05, ge=0)
     # Some relays accept one message per connection: then open one for each email.
     smtp_connection_per_email: bool = False
     smtp_timeout_seconds: float = Field(30.0, gt=0)

@@ -64,6 +64,7 @@ class Contact:
     email: str | None
     first_name: str | None
     role: str | None
+    as_of: datetime
     deleted: bool = False
 
 
@@ -125,11 +126,13 @@ class NotifierStore:
             email=doc.get("email"),
             first_name=doc.get("first_name"),
             role=doc.get("role"),
+            as_of=doc["as_of"],
             deleted=bool(doc.get("deleted")),
         )
 
     async def remember_contact(
         self,
+        known: Contact | None,
         user_id: str,
         *,
         email: str,
@@ -138,12 +141,12 @@ class NotifierStore:
         as_of: datetime,
         session: AsyncClientSession,
     ) -> None:
-        """Keep the newest known contact of ``user_id`` (events may arrive out of order).
+        """Keep the newest contact of ``user_id`` (events may arrive out of order).
 
-        A deleted user stays deleted: a late event never brings the address back.
+        ``known`` is what :meth:`contact` read in the same transaction. A deleted user
+        stays deleted: a late event never brings the address back.
         """
-        existing = await self.recipients.find_one({"_id": user_id}, session=session)
-        if existing is not None and (existing.get("deleted") or existing["as_of"] >= as_of):
+        if known is not None and (known.deleted or known.as_of >= as_of):
             return
         fields: dict[str, Any] = {"email": email, "first_name": first_name, "as_of": as_of}
         if role is not None:
@@ -174,7 +177,13 @@ class NotifierStore:
         result = await self.deliveries.update_many(
             {"user_id": user_id, "status": Status.QUEUED.value},
             {
-                "$set": {"status": Status.FAILED.value, "last_error": reason, "updated_at": now},
+                "$set": {
+                    "status": Status.FAILED.value,
+                    "last_error": reason,
+                    "updated_at": now,
+                    "recipient": ERASED_ADDRESS,
+                    "erased": True,
+                },
                 "$unset": {"message": "", "next_attempt_at": ""},
             },
             session=session,
@@ -339,26 +348,6 @@ class NotifierStore:
     async def get(self, delivery_id: str) -> Document | None:
         """One delivery record."""
         return await self.deliveries.find_one({"_id": delivery_id}, {"message": 0})
-
-    async def page(
-        self, *, status: Status | None, limit: int, after: tuple[datetime, str] | None
-    ) -> list[Document]:
-        """Newest first; ``after`` is the (created_at, id) of the last record already shown."""
-        query: Document = {}
-        if status is not None:
-            query["status"] = status.value
-        if after is not None:
-            created_at, delivery_id = after
-            query["$or"] = [
-                {"created_at": {"$lt": created_at}},
-                {"created_at": created_at, "_id": {"$lt": delivery_id}},
-            ]
-        cursor = (
-            self.deliveries.find(query, {"message": 0})
-            .sort([("created_at", -1), ("_id", -1)])
-            .limit(limit)
-        )
-        return [doc async for doc in cursor]
 
     async def requeue(self, delivery_id: str, *, now: datetime) -> Document | None:
         """Send a failed or dead record again with a fresh round of attempts.

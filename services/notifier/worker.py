@@ -52,10 +52,12 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """Deliver until cancelled."""
+        config = self._config
         while True:
             self._wake.clear()
             try:
-                while await self._shielded_batch():
+                # A full batch means more may be due: go on until one is not full.
+                while await self._shielded_batch() >= config.batch_size:
                     pass
                 await self._store.run_erasures()
             except asyncio.CancelledError:
@@ -63,8 +65,13 @@ class DeliveryWorker:
             except Exception:
                 # The database may be away for a moment: try again at the next poll.
                 log.exception("delivery pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._config.poll_seconds)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=config.poll_seconds)
+            except TimeoutError:
+                continue
+            # Woken by a handler: during a burst more records follow within
+            # milliseconds; gathering them fills batches instead of claiming one by one.
+            await asyncio.sleep(config.batch_linger_seconds)
 
     async def _shielded_batch(self) -> int:
         # A cancelled send could leave a message accepted by the server but not marked

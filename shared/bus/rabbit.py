@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 import aio_pika
@@ -87,7 +86,10 @@ class RabbitBus(Bus):
 
     ``service`` names the connection in the broker's tools. ``publish_deadline``
     bounds how long a publish (and ``start``) keeps trying while the broker is
-    unreachable before raising :class:`BusUnavailableError`.
+    unreachable before raising :class:`BusUnavailableError`; ``reconnect_interval``
+    is the pause between reconnection attempts; ``close_timeout`` how long ``close``
+    lets running handlers finish; ``settle_timeout`` how long a retried or parked
+    copy may take to be confirmed before the original is requeued instead.
     """
 
     def __init__(
@@ -146,7 +148,17 @@ class RabbitBus(Bus):
         self._connection = await self._connect()
         self._connection.close_callbacks.add(self._on_connection_lost)
         self._connection.reconnect_callbacks.add(self._on_reconnected)
-        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        try:
+            await self._declare_shared_topology(self._connection)
+        except BaseException:
+            # A topology the broker refuses (arguments changed under an existing
+            # name…) is a deployment error: do not leave the connection behind.
+            await self._connection.close()
+            self._connection = None
+            raise
+
+    async def _declare_shared_topology(self, connection: AbstractRobustConnection) -> None:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         self._channel = channel
         topic, direct = aio_pika.ExchangeType.TOPIC, aio_pika.ExchangeType.DIRECT
         self._events = await channel.declare_exchange(self.events_exchange, topic, durable=True)
@@ -229,8 +241,48 @@ class RabbitBus(Bus):
 
     async def publish(self, envelope: Envelope) -> None:
         """Publish with a confirm; retries while reconnecting, up to the deadline."""
+        self._check_open()
+        deadline = asyncio.get_running_loop().time() + self._publish_deadline
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self._publish(envelope, deadline)
+        except TimeoutError as exc:
+            raise self._unavailable() from exc
+
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> list[BaseException | None]:
+        """Publish several events with their confirms in flight together.
+
+        One deadline for the batch: a single timer instead of one per event.
+        """
+        self._check_open()
+        deadline = asyncio.get_running_loop().time() + self._publish_deadline
+        tasks = [asyncio.create_task(self._publish(envelope, deadline)) for envelope in envelopes]
+        if not tasks:
+            return []
+        try:
+            _done, pending = await asyncio.wait(tasks, timeout=self._publish_deadline)
+        finally:
+            # Also when the caller is cancelled: no publish outlives the call.
+            for task in tasks:
+                task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        return [
+            self._unavailable() if task in pending or task.cancelled() else task.exception()
+            for task in tasks
+        ]
+
+    def _check_open(self) -> None:
         if self._events is None or self._closing:
             raise BusUnavailableError("bus not started or closed")
+
+    def _unavailable(self) -> BusUnavailableError:
+        return BusUnavailableError(f"event not confirmed within {self._publish_deadline:g} s")
+
+    async def _publish(self, envelope: Envelope, deadline: float) -> None:
+        # The caller bounds this with the deadline (a robust channel waits for the
+        # connection to come back); here, only the retries.
+        assert self._events is not None
         message = aio_pika.Message(
             envelope.to_bytes(),
             delivery_mode=_PERSISTENT,
@@ -240,23 +292,16 @@ class RabbitBus(Bus):
             correlation_id=envelope.correlation_id,
         )
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._publish_deadline
         backoff = 0.05
         while True:
             try:
-                # The robust channel waits for the connection to come back: bound it.
-                async with asyncio.timeout_at(deadline):
-                    await self._events.publish(message, envelope.type, mandatory=True)
+                await self._events.publish(message, envelope.type, mandatory=True)
                 return
             except PublishError:
                 raise UnroutableEventError(f"no queue bound for {envelope.type}") from None
-            except TimeoutError as exc:
-                raise BusUnavailableError(
-                    f"event not confirmed within {self._publish_deadline:g} s"
-                ) from exc
             except asyncio.CancelledError as exc:
                 # A channel closing under a publish cancels its confirmation future;
-                # only a cancellation of this task itself must propagate.
+                # only a cancellation of this task itself (the deadline) propagates.
                 task = asyncio.current_task()
                 if task is None or task.cancelling():
                     raise
@@ -265,9 +310,7 @@ class RabbitBus(Bus):
                 # Includes DeliveryError (a nack): the broker refused it for now.
                 error = exc
             if loop.time() + backoff >= deadline:
-                raise BusUnavailableError(
-                    f"event not confirmed within {self._publish_deadline:g} s"
-                ) from error
+                raise self._unavailable() from error
             log.info(
                 "publish failed, retrying",
                 extra={**envelope.describe(), "error": type(error).__name__},
@@ -308,20 +351,22 @@ class RabbitBus(Bus):
         )
         await queue.bind(self.events_exchange, subscription.event_type)
         await queue.bind(self._name("requeue"), f"*.{name}")
-        tag = await queue.consume(partial(self._on_message, subscription, name))
-        self._consumers.append(_Consumer(subscription, channel, queue, tag))
 
-    async def _on_message(
-        self, subscription: Subscription, queue: str, message: AbstractIncomingMessage
-    ) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._in_flight.add(task)
-        try:
-            await self._handle(subscription, queue, message)
-        finally:
-            if task is not None:
-                self._in_flight.discard(task)
+        in_flight = self._in_flight
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            # A plain coroutine function (not a partial): aio-pika inspects the
+            # callback on every delivery, and a partial costs more to inspect.
+            task = asyncio.current_task()
+            assert task is not None
+            in_flight.add(task)
+            try:
+                await self._handle(subscription, name, message)
+            finally:
+                in_flight.discard(task)
+
+        tag = await queue.consume(on_message)
+        self._consumers.append(_Consumer(subscription, channel, queue, tag))
 
     async def _handle(
         self, subscription: Subscription, queue: str, message: AbstractIncomingMessage

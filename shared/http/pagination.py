@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from bson import ObjectId
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -37,6 +37,12 @@ class PageQuery(BaseModel):
 
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Taille de la page.")
     cursor: str | None = Field(None, description="Valeur de next_cursor de la page précédente.")
+
+    @field_validator("cursor")
+    @classmethod
+    def _empty_is_first_page(cls, value: str | None) -> str | None:
+        # Clients building "?cursor=" + next_cursor send an empty one for the first page.
+        return value or None
 
 
 class Page(BaseModel, Generic[T]):

@@ -45,11 +45,12 @@ class Tokens:
 
     def for_role(self, role: str, **scope: Any) -> str:
         """A valid token for a user with ``role``."""
-        defaults: dict[str, Any] = {
+        scopes: dict[str, dict[str, Any]] = {
             "staff": {"establishment_uai": "0590001A"},
             "referent": {"territory": Territory(departments=["59"], bassins=["Douaisis"])},
             "partner": {"organization_id": "org-1"},
-        }.get(role, {})
+        }
+        defaults = scopes.get(role, {})
         principal = Principal(
             user_id=f"user-{role}", role=role, session_id="s-1", **{**defaults, **scope}
         )
@@ -128,10 +129,10 @@ def log_lines() -> Iterator[LogLines]:
     """The platform's log configuration, writing JSON lines to a buffer for the test."""
     stream = io.StringIO()
     root = logging.getLogger()
-    previous_level = root.level
-    handler = configure_logging(Settings(log_json=True, log_level="INFO"), stream=stream)
+    previous_level, previous_handlers = root.level, list(root.handlers)
+    configure_logging(Settings(log_json=True, log_level="INFO"), stream=stream)
     try:
         yield LogLines(stream)
     finally:
-        root.removeHandler(handler)
+        root.handlers[:] = previous_handlers
         root.setLevel(previous_level)

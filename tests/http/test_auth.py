@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from shared.http import (
     AccessTokenSigner,
@@ -16,15 +17,18 @@ from shared.http import (
     InvalidAccessTokenError,
     Principal,
 )
+from shared.http.app import root_web_app, service_web_app
 from shared.keys import (
     PRIVATE_KEY_FILE,
     PUBLIC_KEY_FILE,
+    KeyPair,
     MissingKeyError,
     generate_key_pair,
     load_key_pair,
     load_verifier_key,
 )
 from shared.settings import Settings
+from tests.http import sample
 from tests.http.conftest import Served, Tokens
 
 
@@ -135,7 +139,7 @@ def test_verifier_rejects_tampered_and_incomplete_tokens() -> None:
     verifier = AccessTokenVerifier(pair.public_pem)
     signer = AccessTokenSigner(pair.private_pem, 60)
     good = signer.issue(Principal(user_id="u", role="ambassador", session_id="s"))
-    header, payload, signature = good.split(".")
+    header, _payload, signature = good.split(".")
     forged_payload = jwt.utils.base64url_encode(b'{"sub":"admin","role":"admin"}').decode()
     # A staff token without its establishment would pass scope checks on None.
     no_scope = jwt.encode(
@@ -204,3 +208,37 @@ def test_keys_from_settings_win_and_a_verifier_needs_only_the_public_one(
     with pytest.raises(MissingKeyError):
         load_verifier_key(Settings(data_dir=tmp_path / "empty"))
     assert not (tmp_path / "keys").exists()
+
+
+async def test_verifier_of_the_root_serves_a_mounted_service_without_one(
+    key_pair: KeyPair, tokens: Tokens
+) -> None:
+    service = service_web_app(
+        prefix=sample.PREFIX, router=sample.router, verifier=None, max_body_bytes=1024
+    )
+    root = root_web_app(
+        [service], max_body_bytes=1024, verifier=AccessTokenVerifier(key_pair.public_pem)
+    )
+
+    async with TestClient(TestServer(root, host="127.0.0.1")) as client:
+        response = await client.get(
+            f"{sample.PREFIX}/me", headers=bearer(tokens.for_role("ambassador"))
+        )
+
+        assert response.status == 200
+        assert (await response.json())["role"] == "ambassador"
+
+
+def test_a_token_accepted_once_is_refused_once_expired() -> None:
+    pair = generate_key_pair()
+    now = [datetime.now(UTC).timestamp()]
+    verifier = AccessTokenVerifier(pair.public_pem, leeway=0, clock=lambda: now[0])
+    token = AccessTokenSigner(pair.private_pem, 60).issue(
+        Principal(user_id="u", role="admin", session_id="s")
+    )
+
+    assert verifier.verify(token).user_id == "u"
+    assert verifier.verify(token).user_id == "u"  # remembered, not verified again
+    now[0] += 61
+    with pytest.raises(ExpiredAccessTokenError):
+        verifier.verify(token)

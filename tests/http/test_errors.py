@@ -16,7 +16,8 @@ async def error_of(response: ClientResponse) -> dict[str, Any]:
     body = await response.json()
     assert set(body) == {"error"}
     error: dict[str, Any] = body["error"]
-    assert error["code"] and error["message"]
+    assert error["code"]
+    assert error["message"]
     return error
 
 

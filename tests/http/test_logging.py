@@ -55,7 +55,7 @@ async def test_access_log_has_path_status_duration_and_no_query(
     served: Served, log_lines: LogLines
 ) -> None:
     await served.client.get(
-        served.url("/items?limit=3&cursor="), headers={"X-Request-Id": "access-1"}
+        served.url("/items?limit=0&cursor="), headers={"X-Request-Id": "access-1"}
     )
 
     access = next(record for record in log_lines.records() if record["logger"] == "aiohttp.access")
@@ -76,8 +76,11 @@ def test_text_format_is_one_readable_line() -> None:
         logging.getLogger().removeHandler(handler)
 
     line = stream.getvalue().strip()
-    assert "INFO" in line and "tests.text" in line and "hello Lille" in line
-    assert "s3cr3t" not in line and f"secret={REDACTED}" in line
+    assert "INFO" in line
+    assert "tests.text" in line
+    assert "hello Lille" in line
+    assert "s3cr3t" not in line
+    assert f"secret={REDACTED}" in line
 
 
 def test_configuring_twice_keeps_one_handler() -> None:

@@ -57,7 +57,9 @@ class Region:
     def departments_touched(self, area: Territory) -> set[str]:
         """Departments where an area has at least one place."""
         touched = set(area.departments)
-        touched.update(self.bassins[slug].department for slug in area.bassins if slug in self.bassins)
+        touched.update(
+            self.bassins[slug].department for slug in area.bassins if slug in self.bassins
+        )
         return touched
 
     def unknown_departments(self, codes: Iterable[str]) -> list[str]:

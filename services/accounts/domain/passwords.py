@@ -14,13 +14,16 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
 _LIST_FILES = ("zxcvbn.txt", "french.txt")
 _EDGE_CHARACTERS = string.digits + string.punctuation + " °²"
-_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "3": "e", "1": "i", "!": "i", "$": "s", "5": "s", "7": "t"})
+_LEET = str.maketrans(
+    {"@": "a", "4": "a", "0": "o", "3": "e", "1": "i", "!": "i", "$": "s", "5": "s", "7": "t"}
+)
 # Context words a password must not be built on (ASVS 6.2.11).
 _SERVICE_WORDS = ("prochorientation", "proch'orientation", "orientation", "hautsdefrance")
 
@@ -51,7 +54,12 @@ def _variants(password: str) -> set[str]:
     variants: set[str] = set()
     for base in bases:
         trimmed = base.strip(_EDGE_CHARACTERS)
-        for candidate in (base, base.rstrip(_EDGE_CHARACTERS), base.lstrip(_EDGE_CHARACTERS), trimmed):
+        for candidate in (
+            base,
+            base.rstrip(_EDGE_CHARACTERS),
+            base.lstrip(_EDGE_CHARACTERS),
+            trimmed,
+        ):
             if candidate:
                 variants.add(candidate)
                 variants.add(candidate.translate(_LEET))
@@ -70,8 +78,10 @@ def _is_repetition(password: str) -> bool:
 def _is_sequence(password: str) -> bool:
     # « 123456789012 », « abcdefghijkl », « 987654321098 »: each character one step on.
     text = password.lower()
-    steps = {(ord(b) - ord(a)) % 10 if a.isdigit() and b.isdigit() else ord(b) - ord(a)
-             for a, b in zip(text, text[1:], strict=False)}
+    steps = {
+        (ord(b) - ord(a)) % 10 if a.isdigit() and b.isdigit() else ord(b) - ord(a)
+        for a, b in pairwise(text)
+    }
     return steps in ({1}, {9}, {-1})
 
 
@@ -95,7 +105,10 @@ def password_problem(password: str, *, personal: Iterable[str] = ()) -> str | No
         )
     words = [fold(word) for word in (*personal, *_SERVICE_WORDS) if len(word) >= 4]
     if any(variant == word for variant in variants for word in words):
-        return "Le mot de passe ne doit pas reprendre votre nom, votre adresse e-mail ou le nom du service."
+        return (
+            "Le mot de passe ne doit pas reprendre votre nom, votre adresse e-mail ou le nom "
+            "du service."
+        )
     return None
 
 

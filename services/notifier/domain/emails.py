@@ -128,9 +128,8 @@ def plan(event: Event, occurrence: Occurrence) -> list[OutgoingEmail]:
 def _valid_for(expires_at: datetime | None, occurrence: Occurrence, fallback: int) -> str:
     # The link's life is counted from when the event happened, not from when the
     # notifier handles it: a redelivery must not promise more time than is left.
-    if expires_at is None:
-        return duration_fr(fallback)
-    return duration_fr(expires_at - occurrence.occurred_at)
+    remaining = (expires_at - occurrence.occurred_at).total_seconds() if expires_at else 0
+    return duration_fr(remaining if remaining > 0 else fallback)
 
 
 # accounts ------------------------------------------------------------------------

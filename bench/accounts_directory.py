@@ -1,0 +1,410 @@
+"""Directory search latency through the HTTP API, at 10,000 and 100,000 listed profiles.
+
+Setup writes the profiles straight into the ``directory`` collection in bulk (built by
+the service's own ``listing()``, so keys and slices are the real ones), recounts the
+key frequencies, then serves accounts over a real socket; each query runs
+``--repeat`` times through ``GET /api/accounts/ambassadors`` with a staff token, one
+request at a time, and p50/p95 are printed per query.
+
+Run: ``python -m bench.accounts_directory [--sizes 10000 100000] [--repeat 100]``
+(``MONGO_URL`` picks a MongoDB instead of the embedded store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from services.accounts.app import create_app
+from services.accounts.context import ACCOUNTS
+from services.accounts.credentials import principal_of
+from services.accounts.directory import listing
+from services.accounts.domain.catalog import region, sectors
+from services.accounts.settings import AccountsSettings
+from shared.runtime import Platform, gateway_app
+from shared.settings import Settings
+
+TITLES = [
+    "Électricienne",
+    "Électricien",
+    "Infirmière",
+    "Infirmier",
+    "Boulanger",
+    "Boulangère",
+    "Développeuse web",
+    "Développeur",
+    "Comptable",
+    "Mécanicien automobile",
+    "Soudeur",
+    "Chaudronnière",
+    "Aide-soignante",
+    "Plombier chauffagiste",
+    "Menuisier",
+    "Cuisinière",
+    "Chef de rayon",
+    "Vendeuse",
+    "Conducteur de travaux",
+    "Technicienne de maintenance",
+    "Ingénieure logistique",
+    "Cariste",
+    "Agricultrice",
+    "Paysagiste",
+    "Coiffeuse",
+    "Esthéticienne",
+    "Pharmacienne",
+    "Kinésithérapeute",
+    "Éducatrice spécialisée",
+    "Animateur sportif",
+    "Professeur de mathématiques",
+    "Formatrice en électricité",
+    "Chargée de communication",
+    "Journaliste",
+    "Graphiste",
+    "Avocate",
+    "Notaire",
+    "Gendarme",
+    "Sapeur-pompier",
+    "Conductrice de bus",
+    "Pilote de ligne",
+    "Logisticien",
+    "Data scientist",
+    "Administratrice systèmes",
+    "Technicien réseaux",
+    "Opératrice de production",
+    "Chimiste",
+    "Biologiste",
+    "Géomètre",
+    "Architecte",
+    "Maçon",
+    "Couvreur",
+    "Peintre en bâtiment",
+    "Carrossière",
+    "Horticulteur",
+    "Viticultrice",
+    "Pâtissier",
+    "Serveuse",
+    "Réceptionniste",
+    "Guide touristique",
+    "Assistante sociale",
+    "Auxiliaire de vie",
+    "Sage-femme",
+    "Médecin",
+    "Dentiste",
+    "Opticienne",
+    "Banquière",
+    "Conseiller en assurance",
+    "Agente immobilière",
+    "Électrotechnicienne",
+    "Automaticien",
+    "Roboticienne",
+    "Dessinateur industriel",
+    "Responsable qualité",
+    "Acheteuse",
+    "Commerciale",
+    "Chef d'entreprise",
+    "Artisan ébéniste",
+]
+TRAININGS = [
+    "BTS Électrotechnique",
+    "CAP Pâtissier",
+    "Bac pro Commerce",
+    "BUT Informatique",
+    "Licence de biologie",
+    "CAP Coiffure",
+    "BTS Comptabilité et gestion",
+    "Master de droit",
+    "Diplôme d'État d'infirmier",
+    "CAP Maçon",
+    "Bac pro Logistique",
+    "BTS Tourisme",
+    "Titre professionnel de soudeur",
+    "BTS Maintenance des systèmes",
+    "École d'ingénieurs",
+]
+WORDS = [
+    "apprentissage",
+    "alternance",
+    "chantier",
+    "atelier",
+    "usine",
+    "hôpital",
+    "clinique",
+    "magasin",
+    "bureau",
+    "client",
+    "équipe",
+    "projet",
+    "formation",
+    "stage",
+    "entreprise",
+    "PME",
+    "artisan",
+    "rénovation",
+    "maintenance",
+    "production",
+    "qualité",
+    "sécurité",
+    "numérique",
+    "données",
+    "réseau",
+    "logiciel",
+    "commerce",
+    "vente",
+    "gestion",
+    "comptabilité",
+    "banque",
+    "assurance",
+    "transport",
+    "logistique",
+    "entrepôt",
+    "agriculture",
+    "élevage",
+    "vigne",
+    "forêt",
+    "énergie",
+    "solaire",
+    "éolien",
+    "nucléaire",
+    "électricité",
+    "chauffage",
+    "bâtiment",
+    "travaux",
+    "public",
+    "mairie",
+    "région",
+    "lycée",
+    "collège",
+    "université",
+    "recherche",
+    "laboratoire",
+    "santé",
+    "soin",
+    "patient",
+    "enfant",
+    "famille",
+    "sport",
+    "association",
+    "culture",
+    "musée",
+    "théâtre",
+    "cuisine",
+    "restaurant",
+    "hôtel",
+    "tourisme",
+    "voyage",
+    "international",
+    "anglais",
+    "allemand",
+    "passion",
+    "reconversion",
+    "création",
+    "innovation",
+    "environnement",
+    "recyclage",
+    "eau",
+]
+
+
+def profile_user(index: int) -> dict[str, Any]:
+    """A synthetic ambassador (fictional), shaped like the users collection."""
+    rng = random.Random(index)
+    kind = rng.choices(["professional", "student", "trainer"], weights=[6, 3, 1])[0]
+    bassins = list(region().bassins)
+    if rng.random() < 0.5:
+        zone = {"departments": [], "bassins": sorted(rng.sample(bassins, rng.randint(1, 3)))}
+    else:
+        zone = {
+            "departments": sorted(rng.sample(["02", "59", "60", "62", "80"], rng.randint(1, 2))),
+            "bassins": [],
+        }
+    postcode = rng.choice(["59000", "59300", "62000", "80000", "60000", "02100", "59100"])
+    job = training = None
+    if kind == "professional":
+        job = {
+            "title": rng.choice(TITLES),
+            "sector": rng.choice(list(sectors())),
+            "employer": "Entreprise fictive",
+        }
+    else:
+        training = {"name": rng.choice(TRAININGS), "level": "BTS", "establishment": "Lycée fictif"}
+    return {
+        "_id": uuid.UUID(int=rng.getrandbits(128)).hex,
+        "first_name": rng.choice(["Camille", "Lucas", "Inès", "Hugo", "Léa", "Nadia", "Yanis"]),
+        "last_name": "Fictif",
+        "ambassador": {
+            "profile": kind,
+            "postcode": postcode,
+            "city": "Ville fictive",
+            "job": job,
+            "training": training,
+            "background": " ".join(rng.choices(WORDS, k=rng.randint(15, 40))),
+            "interventions": sorted(
+                rng.sample(
+                    ["class_presentation", "event", "company_visit", "discovery_internship"],
+                    rng.randint(1, 3),
+                )
+            ),
+            "zone": zone,
+        },
+    }
+
+
+QUERIES: list[tuple[str, dict[str, str]]] = [
+    ("text + department (typical)", {"q": "électricien", "department": "59"}),
+    (
+        "text + bassin + kind",
+        {"q": "infirmière", "bassin": "lille-est", "kind": "class_presentation"},
+    ),
+    ("two words", {"q": "maintenance industrielle"}),
+    ("text only", {"q": "boulangère"}),
+    ("department only", {"department": "59"}),
+    ("sector + kind", {"sector": "sante", "kind": "company_visit"}),
+    ("no filter", {}),
+]
+
+
+@contextlib.asynccontextmanager
+async def store(folder: Path) -> AsyncIterator[str]:
+    """A MongoDB URL: MONGO_URL, or an embedded store in ``folder``."""
+    given = os.environ.get("MONGO_URL")
+    if given:
+        yield given
+        return
+    from embedded.store import EmbeddedStore
+
+    async with EmbeddedStore(folder) as embedded:
+        yield embedded.url
+
+
+async def load(platform: Platform, app: web.Application, size: int) -> None:
+    """Write ``size`` listed profiles and recount key frequencies."""
+    accounts = app[ACCOUNTS]
+    directory = accounts.store.directory
+    started = time.perf_counter()
+    batch: list[dict[str, Any]] = []
+    for index in range(size):
+        batch.append(listing(profile_user(index)))
+        if len(batch) == 1000:
+            await directory.insert_many(batch, ordered=False)
+            batch = []
+    if batch:
+        await directory.insert_many(batch, ordered=False)
+    keys = await accounts.store.rebuild_frequencies()
+    print(
+        f"  loaded {size} profiles ({keys} distinct keys) in {time.perf_counter() - started:.0f} s"
+    )
+
+
+async def staff_token(app: web.Application) -> str:
+    """A session and access token for a fictional staff member."""
+    accounts = app[ACCOUNTS]
+    now = datetime.now(UTC)
+    user = {
+        "_id": "bench-staff",
+        "role": "staff",
+        "status": "active",
+        "email": "bench-staff@example.org",
+        "first_name": "Banc",
+        "last_name": "Essai",
+        "staff": {
+            "establishment": {
+                "uai": "0599999Z",
+                "name": "Lycée",
+                "city": "Lille",
+                "postcode": "59000",
+            }
+        },
+    }
+    await accounts.store.users.replace_one({"_id": user["_id"]}, user, upsert=True)
+    await accounts.store.sessions.replace_one(
+        {"_id": "bench-session"},
+        {
+            "_id": "bench-session",
+            "user_id": user["_id"],
+            "revoked_at": None,
+            "created_at": now,
+            "last_used_at": now,
+            "expires_at": now,
+            "refresh_hash": "-",
+            "used_hashes": [],
+        },
+        upsert=True,
+    )
+    return accounts.signer.issue(principal_of(user, "bench-session"))
+
+
+async def measure(base: str, token: str, repeat: int) -> None:
+    """p50/p95 of each query."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        for label, params in QUERIES:
+            timings = []
+            count = 0
+            for _ in range(repeat):
+                started = time.perf_counter()
+                async with http.get(
+                    f"{base}/api/accounts/ambassadors", params={**params, "limit": "20"}
+                ) as answer:
+                    body = await answer.json()
+                    assert answer.status == 200, body
+                timings.append((time.perf_counter() - started) * 1000)
+                count = len(body["items"])
+            timings.sort()
+            p50 = statistics.median(timings)
+            p95 = timings[int(len(timings) * 0.95) - 1]
+            print(f"  {label:<30} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({count} on the page)")
+
+
+async def run(size: int, repeat: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        async with store(Path(folder) / "store") as url:
+            settings = Settings(
+                mongo_url=url,
+                data_dir=Path(folder),
+                database_prefix=f"bench{uuid.uuid4().hex[:6]}_",
+                log_json=False,
+                log_level="WARNING",
+            )
+            async with Platform.open(settings, process="bench", create_keys=True) as platform:
+                root = gateway_app(
+                    platform, {"accounts": lambda p: create_app(p, AccountsSettings())}
+                )
+                runner = web.AppRunner(root, access_log=None)
+                await runner.setup()
+                site = web.TCPSite(runner, "127.0.0.1", 0)
+                await site.start()
+                port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+                app = root._subapps[0]  # the accounts application
+                try:
+                    print(f"{size} listed profiles")
+                    await load(platform, app, size)
+                    await measure(f"http://127.0.0.1:{port}", await staff_token(app), repeat)
+                finally:
+                    await runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=100)
+    arguments = parser.parse_args()
+    for size in arguments.sizes:
+        asyncio.run(run(size, arguments.repeat))
+
+
+if __name__ == "__main__":
+    main()

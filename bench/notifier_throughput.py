@@ -1,0 +1,258 @@
+"""Emails per second from an event published on RabbitMQ to the SMTP server accepting it.
+
+The whole path runs for real: an accounts-like publisher puts ``N`` sign-up events on
+the broker (``accounts.user.registered``, each with its own address and link); the
+notifier consumes them, renders each email and queues its delivery record in the
+same transaction as the handled-event mark (SecantusDB, or ``MONGO_URL``); its worker
+claims due records and hands them to an aiosmtpd server running in another process
+(the second core), which timestamps every message it accepts. The clock runs from
+the first publish to the last message accepted.
+
+Two modes are compared, each on fresh databases and queues:
+
+- batch: one SMTP connection reused for each batch of ``--batch`` emails;
+- per-email: a new SMTP connection for every email.
+
+Rounds alternate the modes; the median round is reported.
+
+Run: ``python -m bench.notifier_throughput [--emails 2000] [--rounds 3]`` (``AMQP_URL``
+picks the broker, default guest on 127.0.0.1; ``MONGO_URL`` a MongoDB instead of the
+embedded store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiohttp import web
+
+from services.accounts.events import UserRegistered
+from services.notifier.app import create_app
+from services.notifier.settings import NotifierSettings
+from shared.bus.rabbit import RabbitBus
+from shared.events import Envelope
+from shared.keys import load_key_pair
+from shared.mongo import connect
+from shared.runtime import Platform, gateway_app
+from shared.settings import Settings
+
+# The SMTP sink, run by another interpreter: one line per accepted message, stamped
+# with CLOCK_MONOTONIC, which Linux shares between processes.
+SINK = """
+import asyncio, socket, sys, time
+from aiosmtpd.smtp import SMTP
+
+class Count:
+    async def handle_DATA(self, server, session, envelope):
+        sys.stdout.write(f"{time.monotonic()}\\n")
+        sys.stdout.flush()
+        return "250 Message accepted for delivery"
+
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(Count()), "127.0.0.1", 0)
+    print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+@dataclass(frozen=True)
+class Round:
+    """One mode's figures."""
+
+    emails_per_s: float  # first publish to last accepted
+    handled_per_s: float  # first publish to every event turned into a queued record
+    seconds: float
+
+
+class SmtpSink:
+    """aiosmtpd in a child process, reporting when each message was accepted."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._process: asyncio.subprocess.Process | None = None
+        self.accepted: list[float] = []
+        self._reader: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+
+    async def start(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", SINK, stdout=asyncio.subprocess.PIPE
+        )
+        assert self._process.stdout is not None
+        first = (await self._process.stdout.readline()).decode().split()
+        self.port = int(first[1])
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        while line := await self._process.stdout.readline():
+            self.accepted.append(float(line))
+            self._changed.set()
+
+    async def wait_for(self, count: int, timeout: float) -> float:
+        """Monotonic time at which the ``count``-th message was accepted."""
+        deadline = time.monotonic() + timeout
+        while len(self.accepted) < count:
+            self._changed.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self.accepted)}/{count} emails after {timeout:g} s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+        return self.accepted[count - 1]
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._process is not None:
+            self._process.terminate()
+            await self._process.wait()
+
+
+@contextlib.asynccontextmanager
+async def store_url(folder: Path) -> AsyncIterator[str]:
+    """``MONGO_URL``, or a SecantusDB started for the benchmark."""
+    given = os.environ.get("MONGO_URL")
+    if given:
+        yield given
+        return
+    from embedded.store import EmbeddedStore
+
+    async with EmbeddedStore(folder / "store") as store:
+        yield store.url
+
+
+def sign_ups(count: int, tag: str) -> list[Envelope]:
+    """The events to publish, built before the clock starts."""
+    now = datetime.now(UTC)
+    return [
+        Envelope.wrap(
+            UserRegistered(
+                user_id=f"{tag}-{n}",
+                role="ambassador",
+                email=f"ambassadeur{n}@exemple.fr",
+                first_name="Zoé",
+                last_name="Martin",
+                confirmation_url=f"http://127.0.0.1:8080/activer?token={uuid.uuid4().hex}",
+                expires_at=now + timedelta(hours=12),
+            ),
+            producer="accounts",
+        )
+        for n in range(count)
+    ]
+
+
+async def one_round(
+    base: Settings, sink: SmtpSink, *, emails: int, per_email: bool, batch: int
+) -> Round:
+    tag = uuid.uuid4().hex[:8]
+    settings = base.model_copy(
+        update={"database_prefix": f"bench{tag}_", "bus_prefix": f"bench{tag}"}
+    )
+    config = NotifierSettings(batch_size=batch, smtp_connection_per_email=per_email)
+    envelopes = sign_ups(emails, tag)
+    sink.accepted.clear()
+    async with Platform.open(settings, process="bench-notifier") as platform:
+        runner = web.AppRunner(gateway_app(platform, {"notifier": lambda p: create_app(p, config)}))
+        await runner.setup()  # indexes, subscriptions and the delivery worker start
+        publisher = RabbitBus(settings, "bench-accounts")
+        await publisher.start()
+        try:
+            started = time.monotonic()
+            for start in range(0, emails, 500):
+                errors = await publisher.publish_many(envelopes[start : start + 500])
+                assert not any(errors), errors
+            last = await sink.wait_for(emails, timeout=max(120.0, emails / 5))
+            handled_at = await _all_queued(settings, emails)
+        finally:
+            await publisher.close()
+            await runner.cleanup()
+    seconds = last - started
+    return Round(
+        emails_per_s=emails / seconds,
+        handled_per_s=emails / (handled_at - started),
+        seconds=seconds,
+    )
+
+
+async def _all_queued(settings: Settings, emails: int) -> float:
+    # Read once the emails are in: the records were all written by then.
+    assert settings.mongo_url is not None
+    client = connect(settings.mongo_url, app_name="bench")
+    try:
+        deliveries = client[settings.database_name("notifier")]["deliveries"]
+        newest = await deliveries.find_one({}, sort=[("created_at", -1)])
+        count = await deliveries.count_documents({})
+        assert count == emails, f"{count} delivery records for {emails} events"
+        assert newest is not None
+        wall_to_monotonic = time.monotonic() - time.time()
+        return float(newest["created_at"].timestamp() + wall_to_monotonic)
+    finally:
+        await client.close()
+
+
+async def main() -> None:
+    """Parse arguments, run the rounds, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--emails", type=int, default=2000, help="emails per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per mode")
+    parser.add_argument("--batch", type=int, default=50, help="emails per SMTP connection")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    sink = SmtpSink()
+    await sink.start()
+    with tempfile.TemporaryDirectory(prefix="notifier-bench-") as folder:
+        async with store_url(Path(folder)) as url:
+            base = Settings(
+                amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+                mongo_url=url,
+                smtp_host="127.0.0.1",
+                smtp_port=sink.port,
+                data_dir=Path(folder),
+                log_json=False,
+            )
+            load_key_pair(base, create=True)
+            results: dict[str, list[Round]] = {"batch": [], "per-email": []}
+            for number in range(args.rounds):
+                for mode in results:
+                    figures = await one_round(
+                        base,
+                        sink,
+                        emails=args.emails,
+                        per_email=mode == "per-email",
+                        batch=args.batch,
+                    )
+                    results[mode].append(figures)
+                    print(
+                        f"round {number + 1} {mode:<9}: {figures.emails_per_s:7.0f} emails/s "
+                        f"({figures.seconds:.2f} s; events queued as records at "
+                        f"{figures.handled_per_s:.0f}/s)",
+                        flush=True,
+                    )
+    await sink.stop()
+    print(f"\n{args.emails} emails per round, batches of {args.batch}, median of {args.rounds}:")
+    for mode, rounds in results.items():
+        median = statistics.median(r.emails_per_s for r in rounds)
+        handled = statistics.median(r.handled_per_s for r in rounds)
+        print(f"  {mode:<9}: {median:7.0f} emails/s   (events handled: {handled:.0f}/s)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

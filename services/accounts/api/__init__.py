@@ -1,0 +1,1 @@
+"""The HTTP side of accounts: request and response models, and the routes."""

@@ -1,0 +1,653 @@
+"""HTTP routes of accounts (``/api/accounts``): thin handlers over the use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Unpack
+
+from aiohttp import web
+
+from services.accounts import credentials, joining, moderation, partners, profile
+from services.accounts import directory as listing
+from services.accounts.api import models
+from services.accounts.context import ACCOUNTS, Accounts
+from services.accounts.domain import search
+from services.accounts.domain.access import DIRECTORY_ROLES, sees_private_state
+from services.accounts.domain.ambassadors import solicitability
+from services.accounts.domain.catalog import (
+    current_charter,
+    department_of_postcode,
+    region,
+    sectors,
+)
+from services.accounts.domain.identity import initial
+from services.accounts.errors import (
+    ALREADY_SUSPENDED,
+    AMBASSADOR_NOT_FOUND,
+    CHARTER_NOT_ACCEPTED,
+    CHARTER_OUTDATED,
+    DOCUMENT_MISSING,
+    DOCUMENT_TOO_LARGE,
+    EMAIL_LINK_EXPIRED,
+    EMAIL_TAKEN,
+    INVALID_CREDENTIALS,
+    LINK_EXPIRED,
+    LINK_INVALID,
+    NO_RECORD_TO_DECIDE,
+    NOT_A_PDF,
+    NOT_EDITABLE,
+    NOT_SUSPENDED,
+    NOT_YOUR_ZONE,
+    ORGANIZATION_NOT_FOUND,
+    RECORD_ALREADY_VERIFIED,
+    REFRESH_INVALID,
+    SAME_EMAIL,
+    SESSION_ENDED,
+    SIRET_TAKEN,
+    TOO_MANY_ATTEMPTS,
+    TOO_MANY_REQUESTS,
+    UNKNOWN_ORGANIZATION,
+    USER_NOT_FOUND,
+    WEAK_PASSWORD,
+    WRONG_PASSWORD,
+)
+from services.accounts.moderation import MULTIPART_OVERHEAD
+from services.accounts.throttling import address_of, limit_requests
+from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router
+from shared.http.routing import CallHandler, HandlerT, RouteOptions
+from shared.mongo import Document
+
+
+class _Routes:
+    """The routes of accounts, recorded once and installed on a fresh ``Router`` per app.
+
+    The shared runtime adds ``/health`` to the router it is given, so two applications
+    (tests, restarts in one process) must not share one.
+    """
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[str, str, RouteOptions, CallHandler]] = []
+
+    def _add(self, method: str, path: str, options: RouteOptions) -> Callable[[HandlerT], HandlerT]:
+        def register(handler: HandlerT) -> HandlerT:
+            self._entries.append((method, path, options, handler))
+            return handler
+
+        return register
+
+    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
+        """Record a GET route."""
+        return self._add("GET", path, options)
+
+    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
+        """Record a POST route."""
+        return self._add("POST", path, options)
+
+    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
+        """Record a PUT route."""
+        return self._add("PUT", path, options)
+
+    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
+        """Record a PATCH route."""
+        return self._add("PATCH", path, options)
+
+    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
+        """Record a DELETE route."""
+        return self._add("DELETE", path, options)
+
+    def build(self) -> Router:
+        """A new router holding every recorded route."""
+        built = Router(
+            "accounts",
+            title="Proch'Orientation — comptes",
+            version="1",
+            description=(
+                "Inscription, connexion, profils, annuaire des ambassadeurs, référents et "
+                "partenaires."
+            ),
+        )
+        for method, path, options, handler in self._entries:
+            built.route(method, path, **options)(handler)
+        return built
+
+
+router = _Routes()
+
+
+def build_router() -> Router:
+    """The accounts routes on a new ``Router``."""
+    return router.build()
+
+
+RECORD_UPLOAD_LIMIT = 5 * 1024 * 1024 + MULTIPART_OVERHEAD
+
+
+def accounts_of(call: Call[Any, Any]) -> Accounts:
+    """The service's resources, from the application."""
+    return call.request.config_dict[ACCOUNTS]
+
+
+# --- joining -----------------------------------------------------------------------
+
+
+@router.get("/charter", summary="Charte de l'ambassadeur en vigueur", response=models.Charter)
+async def get_charter(call: Call[None, None]) -> models.Charter:
+    """The current charter: its version is sent back with the sign-up."""
+    charter = current_charter()
+    return models.Charter(version=charter.version, title=charter.title, text=charter.text)
+
+
+@router.get("/sectors", summary="Secteurs professionnels", response=list[models.Sector])
+async def get_sectors(call: Call[None, None]) -> list[models.Sector]:
+    """Sectors a professional chooses from, and the directory filters on."""
+    return [models.Sector(slug=slug, name=name) for slug, name in sectors().items()]
+
+
+@router.get(
+    "/territory", summary="Départements et bassins des Hauts-de-France", response=models.Places
+)
+async def get_territory(call: Call[None, None]) -> models.Places:
+    """The places a zone or a territory is made of."""
+    places = region()
+    return models.Places(
+        departments=[
+            models.Place(code=code, name=name) for code, name in places.departments.items()
+        ],
+        bassins=[
+            models.Place(code=slug, name=bassin.name, department=bassin.department)
+            for slug, bassin in places.bassins.items()
+        ],
+    )
+
+
+async def _signup_allowed(call: Call[Any, Any]) -> None:
+    accounts = accounts_of(call)
+    allowed = accounts.options.signup_requests_per_address
+    await limit_requests(
+        accounts,
+        action="signup",
+        keys={f"address:{address_of(accounts, call.request)}": allowed},
+        window_seconds=3_600,
+    )
+
+
+@router.post(
+    "/ambassadors",
+    summary="Inscription d'un ambassadeur",
+    body=models.AmbassadorSignUp,
+    response=models.Registered,
+    status=201,
+    errors=[CHARTER_NOT_ACCEPTED, CHARTER_OUTDATED, TOO_MANY_REQUESTS],
+    description="Même réponse si l'adresse est déjà inscrite : rien n'indique qui est inscrit.",
+)
+async def sign_up_ambassador(call: Call[models.AmbassadorSignUp, None]) -> models.Registered:
+    """Join as an ambassador; a 12 h confirmation link is emailed."""
+    await _signup_allowed(call)
+    return models.Registered(id=await joining.sign_up_ambassador(accounts_of(call), call.body))
+
+
+@router.post(
+    "/staff",
+    summary="Inscription d'un membre d'équipe éducative",
+    body=models.StaffSignUp,
+    response=models.Registered,
+    status=201,
+    errors=[TOO_MANY_REQUESTS],
+)
+async def sign_up_staff(call: Call[models.StaffSignUp, None]) -> models.Registered:
+    """Join as a member of an educational team; a 12 h confirmation link is emailed."""
+    await _signup_allowed(call)
+    return models.Registered(id=await joining.sign_up_staff(accounts_of(call), call.body))
+
+
+@router.post(
+    "/confirmations",
+    summary="Activer son compte et choisir son mot de passe",
+    body=models.LinkAndPassword,
+    response=models.Activated,
+    errors=[LINK_EXPIRED, LINK_INVALID, WEAK_PASSWORD],
+)
+async def confirm(call: Call[models.LinkAndPassword, None]) -> models.Activated:
+    """Follow the confirmation link."""
+    user = await joining.confirm(accounts_of(call), call.body.token, call.body.password)
+    return models.Activated(id=user["_id"], role=user["role"])
+
+
+@router.post(
+    "/referents",
+    summary="Créer un référent territorial",
+    body=models.ReferentIn,
+    response=models.Registered,
+    status=201,
+    auth=Roles("admin"),
+    errors=[EMAIL_TAKEN],
+)
+async def create_referent(call: Call[models.ReferentIn, None]) -> models.Registered:
+    """An admin creates a referent, who chooses a password from the emailed link."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    return models.Registered(id=await joining.create_referent(accounts, call.body))
+
+
+@router.put(
+    "/referents/{id}/territory",
+    summary="Changer le territoire d'un référent",
+    body=models.TerritoryIn,
+    response=models.ReferentPart,
+    auth=Roles("admin"),
+    errors=[USER_NOT_FOUND],
+)
+async def change_territory(call: Call[models.TerritoryIn, None]) -> models.ReferentPart:
+    """The referent's next access token carries the new territory."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    user = await joining.change_territory(accounts, call.path("id"), call.body)
+    if user is None:
+        raise USER_NOT_FOUND.error()
+    return models.ReferentPart(territory=call.body)
+
+
+# --- passwords and sessions --------------------------------------------------------
+
+
+@router.post(
+    "/password-resets",
+    summary="Mot de passe perdu : recevoir un lien",
+    body=models.ResetRequest,
+    status=202,
+    errors=[TOO_MANY_REQUESTS],
+    description="Répond 202 que l'adresse soit inscrite ou non.",
+)
+async def request_reset(call: Call[models.ResetRequest, None]) -> web.Response:
+    """A 5-minute link is emailed if the address has an account."""
+    accounts = accounts_of(call)
+    await credentials.request_reset(accounts, call.body.email, address_of(accounts, call.request))
+    return web.json_response({"status": "accepted"}, status=202)
+
+
+@router.post(
+    "/password-resets/confirm",
+    summary="Choisir un nouveau mot de passe depuis le lien",
+    body=models.LinkAndPassword,
+    status=204,
+    errors=[LINK_EXPIRED, LINK_INVALID, WEAK_PASSWORD],
+)
+async def reset_password(call: Call[models.LinkAndPassword, None]) -> None:
+    """Sets the password, activates a never-confirmed account, ends every session."""
+    await credentials.reset_password(accounts_of(call), call.body.token, call.body.password)
+
+
+@router.post(
+    "/sessions",
+    summary="Se connecter",
+    body=models.Credentials,
+    response=models.SessionTokens,
+    errors=[INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS],
+)
+async def sign_in(call: Call[models.Credentials, None]) -> models.SessionTokens:
+    """Same 401 for an unknown address and a wrong password; 429 after repeated failures."""
+    accounts = accounts_of(call)
+    return await credentials.sign_in(
+        accounts, call.body.email, call.body.password, address_of(accounts, call.request)
+    )
+
+
+@router.post(
+    "/sessions/refresh",
+    summary="Renouveler les jetons",
+    body=models.RefreshRequest,
+    response=models.SessionTokens,
+    errors=[REFRESH_INVALID],
+)
+async def refresh(call: Call[models.RefreshRequest, None]) -> models.SessionTokens:
+    """The refresh token is single-use: a reused one ends the session."""
+    return await credentials.refresh(accounts_of(call), call.body.refresh_token)
+
+
+@router.delete("/sessions/current", summary="Se déconnecter", status=204, auth=Authenticated())
+async def sign_out(call: Call[None, None]) -> None:
+    """Ends the session; the access token expires on its own shortly after."""
+    await credentials.sign_out(accounts_of(call), call.user)
+
+
+@router.post(
+    "/me/password",
+    summary="Changer son mot de passe",
+    body=models.PasswordChange,
+    status=204,
+    auth=Authenticated(),
+    errors=[WRONG_PASSWORD, WEAK_PASSWORD, TOO_MANY_ATTEMPTS, SESSION_ENDED],
+)
+async def change_password(call: Call[models.PasswordChange, None]) -> None:
+    """The current password is asked; the other sessions end; an email tells the user."""
+    accounts = accounts_of(call)
+    await credentials.change_password(
+        accounts, call.user, call.body, address_of(accounts, call.request)
+    )
+
+
+# --- self-service ------------------------------------------------------------------
+
+
+@router.get(
+    "/me", summary="Mon compte", response=models.Me, auth=Authenticated(), errors=[SESSION_ENDED]
+)
+async def get_me(call: Call[None, None]) -> models.Me:
+    """One's own account and profile."""
+    return await profile.show(accounts_of(call), call.user)
+
+
+@router.patch(
+    "/me",
+    summary="Modifier mon compte",
+    body=models.MeUpdate,
+    response=models.Me,
+    auth=Authenticated(),
+    errors=[NOT_EDITABLE, UNKNOWN_ORGANIZATION, SESSION_ENDED],
+)
+async def patch_me(call: Call[models.MeUpdate, None]) -> models.Me:
+    """Only the fields given change; ambassadors' public fields reach the other services."""
+    return await profile.update(accounts_of(call), call.user, call.body)
+
+
+@router.post(
+    "/me/email",
+    summary="Changer d'adresse e-mail",
+    body=models.EmailChangeRequest,
+    status=202,
+    auth=Authenticated(),
+    errors=[WRONG_PASSWORD, SAME_EMAIL, TOO_MANY_ATTEMPTS, SESSION_ENDED],
+)
+async def request_email_change(call: Call[models.EmailChangeRequest, None]) -> web.Response:
+    """A 12 h link goes to the new address; the old one is told."""
+    accounts = accounts_of(call)
+    await profile.request_email_change(
+        accounts, call.user, call.body, address_of(accounts, call.request)
+    )
+    return web.json_response({"status": "accepted"}, status=202)
+
+
+@router.post(
+    "/email-changes/confirm",
+    summary="Confirmer la nouvelle adresse",
+    body=models.LinkOnly,
+    response=models.EmailChanged,
+    errors=[EMAIL_LINK_EXPIRED, LINK_INVALID, EMAIL_TAKEN],
+)
+async def confirm_email_change(call: Call[models.LinkOnly, None]) -> models.EmailChanged:
+    """The new address becomes the account's."""
+    return await profile.confirm_email_change(accounts_of(call), call.body.token)
+
+
+@router.put(
+    "/me/consents",
+    summary="Donner ou retirer mes consentements",
+    body=models.ConsentsUpdate,
+    response=models.Me,
+    auth=Authenticated(),
+    errors=[SESSION_ENDED],
+)
+async def put_consents(call: Call[models.ConsentsUpdate, None]) -> models.Me:
+    """Each change is dated; the history is kept."""
+    return await profile.set_consents(accounts_of(call), call.user, call.body)
+
+
+@router.get(
+    "/me/export",
+    summary="Exporter mes données",
+    response=models.Export,
+    auth=Authenticated(),
+    errors=[SESSION_ENDED],
+)
+async def export_me(call: Call[None, None]) -> models.Export:
+    """Every personal datum accounts holds about the caller."""
+    return await profile.export(accounts_of(call), call.user)
+
+
+@router.delete(
+    "/me", summary="Supprimer mon compte", status=204, auth=Authenticated(), errors=[SESSION_ENDED]
+)
+async def delete_me(call: Call[None, None]) -> None:
+    """Erases the account; every service erases what it holds (accounts.user.deleted)."""
+    await profile.delete(accounts_of(call), call.user)
+
+
+@router.post(
+    "/me/criminal-record",
+    summary="Envoyer mon extrait de casier judiciaire (PDF, 5 Mo au plus)",
+    response=models.RecordSubmitted,
+    status=202,
+    auth=Roles("ambassador"),
+    max_body_bytes=RECORD_UPLOAD_LIMIT,
+    errors=[
+        NOT_A_PDF,
+        DOCUMENT_TOO_LARGE,
+        DOCUMENT_MISSING,
+        RECORD_ALREADY_VERIFIED,
+        SESSION_ENDED,
+    ],
+    description="Corps multipart/form-data avec le fichier dans le champ « document ».",
+)
+async def submit_record(call: Call[None, None]) -> models.RecordSubmitted:
+    """A referent of the ambassador's zone will check it."""
+    return await moderation.submit_record(accounts_of(call), call.user, call.request)
+
+
+# --- directory ---------------------------------------------------------------------
+
+
+def public_profile(row: Document) -> models.PublicProfile:
+    """A directory document as the API shows it."""
+    sector = row.get("sector")
+    return models.PublicProfile(
+        id=row["_id"],
+        first_name=row["first_name"],
+        last_initial=row["last_initial"],
+        profile=row["profile"],
+        job_title=row.get("job_title"),
+        sector=sector,
+        sector_name=sectors().get(sector) if sector else None,
+        employer=row.get("employer"),
+        organization_id=row.get("organization_id"),
+        training=row.get("training"),
+        background=row.get("background") or "",
+        interventions=row.get("interventions", []),
+        zone=models.Zone.model_construct(**row["zone"]),
+        department=row["department"],
+        city=row["city"],
+        pause_from=row.get("pause_from"),
+        pause_to=row.get("pause_to"),
+    )
+
+
+@router.get(
+    "/ambassadors",
+    summary="Chercher des ambassadeurs",
+    query=models.DirectoryQuery,
+    response=Page[models.PublicProfile],
+    auth=Roles(*DIRECTORY_ROLES),
+    errors=[SESSION_ENDED],
+    description="Ambassadeurs actifs et sollicitables seulement ; jamais d'e-mail ni de téléphone.",
+)
+async def find_ambassadors(call: Call[None, models.DirectoryQuery]) -> Page[models.PublicProfile]:
+    """Free text over job, sector, training and background; filters combine."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    query = call.query
+    page = await listing.find(
+        accounts,
+        search.DirectoryQuery(
+            text=query.q,
+            sector=query.sector,
+            department=query.department,
+            bassin=query.bassin,
+            kind=query.kind,
+            profile=query.profile,
+        ),
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+    return Page[models.PublicProfile](
+        items=[public_profile(row) for row in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/ambassadors/{id}",
+    summary="Profil public d'un ambassadeur",
+    response=models.AmbassadorView,
+    auth=Roles(*DIRECTORY_ROLES),
+    errors=[AMBASSADOR_NOT_FOUND, SESSION_ENDED],
+    description="Les référents et administrateurs voient aussi les ambassadeurs non sollicitables.",
+)
+async def get_ambassador(call: Call[None, None]) -> models.AmbassadorView:
+    """Staff see listed profiles only; referents and admins also the check state."""
+    accounts = accounts_of(call)
+    principal = call.user
+    await credentials.current_user(accounts, principal)
+    ambassador_id = call.path("id")
+    if not sees_private_state(principal):
+        row = await listing.listed(accounts, ambassador_id)
+        if row is None:
+            raise AMBASSADOR_NOT_FOUND.error()
+        return models.AmbassadorView(**public_profile(row).model_dump())
+    user = await accounts.store.users.find_one({"_id": ambassador_id, "role": "ambassador"})
+    if user is None:
+        raise AMBASSADOR_NOT_FOUND.error()
+    view = public_profile(_as_listing(user))
+    state = solicitability(user, require_record_check=accounts.settings.require_record_check)
+    part = user["ambassador"]
+    return models.AmbassadorView(
+        **view.model_dump(),
+        status=user["status"],
+        solicitable=state.solicitable,
+        not_solicitable_reason=state.reason,
+        record=models.RecordState.model_validate(part.get("record") or {"status": "missing"}),
+        suspension=part.get("suspension"),
+    )
+
+
+def _as_listing(user: Document) -> Document:
+    part = user["ambassador"]
+    job = part.get("job") or {}
+    availability = part.get("availability") or {}
+    return {
+        "_id": user["_id"],
+        "first_name": user["first_name"],
+        "last_initial": initial(user["last_name"]),
+        "profile": part["profile"],
+        "job_title": job.get("title"),
+        "sector": job.get("sector"),
+        "employer": job.get("employer"),
+        "organization_id": part.get("organization_id"),
+        "training": part.get("training"),
+        "background": part.get("background", ""),
+        "interventions": part.get("interventions", []),
+        "zone": part["zone"],
+        "department": department_of_postcode(part["postcode"]),
+        "city": part["city"],
+        "pause_from": availability.get("pause_from"),
+        "pause_to": availability.get("pause_to"),
+    }
+
+
+@router.get(
+    "/ambassadors/{id}/criminal-record/document",
+    summary="Lire l'extrait de casier judiciaire en attente",
+    auth=Roles("referent", "admin"),
+    errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NO_RECORD_TO_DECIDE, SESSION_ENDED],
+    description="Réponse application/pdf ; le document est supprimé dès la décision.",
+)
+async def get_record_document(call: Call[None, None]) -> web.Response:
+    """For the referent of the zone or an admin, until the decision."""
+    return await moderation.record_document(accounts_of(call), call.user, call.path("id"))
+
+
+@router.post(
+    "/ambassadors/{id}/criminal-record/decision",
+    summary="Décider de l'extrait de casier judiciaire",
+    body=models.RecordDecision,
+    response=models.RecordState,
+    auth=Roles("referent", "admin"),
+    errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NO_RECORD_TO_DECIDE, SESSION_ENDED],
+)
+async def decide_record(call: Call[models.RecordDecision, None]) -> models.RecordState:
+    """Only the outcome, its date and the checker are kept."""
+    return await moderation.decide_record(accounts_of(call), call.user, call.path("id"), call.body)
+
+
+@router.post(
+    "/ambassadors/{id}/suspension",
+    summary="Suspendre un ambassadeur",
+    body=models.SuspensionIn,
+    response=models.Suspension,
+    auth=Roles("referent", "admin"),
+    errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, ALREADY_SUSPENDED, SESSION_ENDED],
+)
+async def suspend(call: Call[models.SuspensionIn, None]) -> models.Suspension:
+    """A suspended ambassador cannot be solicited."""
+    return await moderation.suspend(accounts_of(call), call.user, call.path("id"), call.body)
+
+
+@router.delete(
+    "/ambassadors/{id}/suspension",
+    summary="Lever la suspension d'un ambassadeur",
+    status=204,
+    auth=Roles("referent", "admin"),
+    errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NOT_SUSPENDED, SESSION_ENDED],
+)
+async def reinstate(call: Call[None, None]) -> None:
+    """The ambassador can be solicited again (if the other rules allow)."""
+    await moderation.reinstate(accounts_of(call), call.user, call.path("id"))
+
+
+# --- partners ----------------------------------------------------------------------
+
+
+@router.post(
+    "/organizations",
+    summary="Enregistrer une organisation partenaire",
+    body=models.OrganizationIn,
+    response=models.Organization,
+    status=201,
+    auth=Roles("admin", "referent"),
+    errors=[SIRET_TAKEN, SESSION_ENDED],
+)
+async def create_organization(call: Call[models.OrganizationIn, None]) -> models.Organization:
+    """Partnership charter and sponsorship convention fields."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    return await partners.create(accounts, call.body, call.user.user_id)
+
+
+@router.get(
+    "/organizations",
+    summary="Chercher une organisation par son nom",
+    query=models.OrganizationQuery,
+    response=Page[models.OrganizationSummary],
+    auth=Authenticated(),
+    errors=[SESSION_ENDED],
+    description="Un ambassadeur y trouve son employeur pour s'y rattacher (PATCH /me).",
+)
+async def find_organizations(
+    call: Call[None, models.OrganizationQuery],
+) -> Page[models.OrganizationSummary]:
+    """By name prefix, accents and case ignored."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    page = PageQuery(limit=call.query.limit, cursor=call.query.cursor)
+    return await partners.find(accounts, call.query.q, page)
+
+
+@router.get(
+    "/organizations/{id}",
+    summary="Une organisation partenaire",
+    response=models.Organization,
+    auth=Roles("admin", "referent"),
+    errors=[ORGANIZATION_NOT_FOUND, SESSION_ENDED],
+)
+async def get_organization(call: Call[None, None]) -> models.Organization:
+    """With its sponsorship convention."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    return await partners.get(accounts, call.path("id"))

@@ -1,0 +1,101 @@
+"""The accounts application: wiring of the store, the signer, the routes and start-up.
+
+Start-up (``on_start``): the admin of ``ADMIN_EMAIL``/``ADMIN_PASSWORD``, the demo
+accounts when the embedded default asks for them, and a re-listing of the directory
+when ``REQUIRE_RECORD_CHECK`` changed since the last start.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from services.accounts.api.routes import build_router
+from services.accounts.context import ACCOUNTS, Accounts
+from services.accounts.directory import ambassador_changed, relist
+from services.accounts.domain.ambassadors import solicitability
+from services.accounts.hashing import Passwords
+from services.accounts.joining import ensure_admin
+from services.accounts.settings import AccountsSettings
+from services.accounts.store import INDEXES, AccountsStore
+from shared.http import AccessTokenSigner
+from shared.keys import load_key_pair
+from shared.mongo import Document
+from shared.runtime import SERVICE_CONTEXT, Platform, ServiceContext, service_app
+
+log = logging.getLogger("services.accounts")
+
+
+def create_app(platform: Platform, options: AccountsSettings | None = None) -> web.Application:
+    """The accounts service, to mount at ``/api/accounts``."""
+    options = options or AccountsSettings()
+    # Accounts signs access tokens: it needs the private key (created when absent in
+    # DATA_DIR/keys, as the embedded default and tests expect).
+    keys = load_key_pair(platform.settings, create=True)
+    signer = AccessTokenSigner(keys.private_pem, platform.settings.access_token_ttl_seconds)
+    app = service_app(
+        platform,
+        name="accounts",
+        router=build_router(),
+        indexes=INDEXES,
+        on_start=[_create_admin, _seed_demo, _reconcile_directory],
+    )
+    ctx = app[SERVICE_CONTEXT]
+    app[ACCOUNTS] = Accounts(
+        ctx=ctx,
+        store=AccountsStore(ctx.db),
+        options=options,
+        passwords=Passwords(options.hashing_concurrency),
+        signer=signer,
+    )
+    return app
+
+
+async def _create_admin(ctx: ServiceContext, app: web.Application) -> None:
+    settings = ctx.settings
+    if not (settings.admin_email and settings.admin_password):
+        return
+    if await ensure_admin(app[ACCOUNTS], settings.admin_email, settings.admin_password):
+        log.info("admin account created from ADMIN_EMAIL")
+
+
+async def _seed_demo(ctx: ServiceContext, app: web.Application) -> None:
+    if getattr(ctx.settings, "demo_data", False):
+        from services.accounts.demo import seed_demo
+
+        await seed_demo(ctx)
+
+
+async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> None:
+    """Re-apply the listing rule to every active ambassador if the setting changed."""
+    accounts = app[ACCOUNTS]
+    wanted = ctx.settings.require_record_check
+    state = await accounts.store.meta.find_one({"_id": "directory"})
+    if state is not None and state.get("require_record_check") == wanted:
+        return
+    relisted = 0
+    async for user in accounts.store.users.find({"role": "ambassador", "status": "active"}):
+        # Only the record rule changed: publish when it changes this ambassador's state.
+        changed = state is not None and solicitability(
+            user, require_record_check=not wanted
+        ) != solicitability(user, require_record_check=wanted)
+
+        async def work(
+            session: AsyncClientSession, user: Document = user, changed: bool = changed
+        ) -> dict[str, int]:
+            if changed:
+                return await ambassador_changed(accounts, None, user, session)
+            return await relist(accounts, user, session)
+
+        changes = await ctx.transaction(work)
+        await accounts.store.apply_frequency_changes(changes)
+        relisted += 1
+    await accounts.store.meta.replace_one(
+        {"_id": "directory"}, {"_id": "directory", "require_record_check": wanted}, upsert=True
+    )
+    if relisted:
+        log.info(
+            "directory re-listed for REQUIRE_RECORD_CHECK=%s (%d ambassadors)", wanted, relisted
+        )

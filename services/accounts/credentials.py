@@ -1,0 +1,313 @@
+"""Passwords and sessions: sign-in, refresh, sign-out, lost password, password change.
+
+A session is a family of refresh tokens: each refresh hands out a new token and
+retires the old one; presenting a retired token again means it was copied, so the
+whole family is revoked. Access tokens are short-lived JWTs that other services
+verify locally: after sign-out or revocation, an access token already issued stays
+valid elsewhere until it expires (``ACCESS_TOKEN_TTL_SECONDS``, 15 minutes by
+default). Accounts itself checks the session on every authenticated request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from services.accounts.api import models
+from services.accounts.context import Accounts
+from services.accounts.domain.links import LinkToken
+from services.accounts.errors import (
+    INVALID_CREDENTIALS,
+    LINK_INVALID,
+    REFRESH_INVALID,
+    SESSION_ENDED,
+    WRONG_PASSWORD,
+)
+from services.accounts.events import PasswordChanged, PasswordResetRequested
+from services.accounts.joining import activate, check_new_password, link_row, open_link
+from services.accounts.throttling import LoginGuard, limit_requests
+from shared.http import Principal, Territory
+from shared.mongo import Document
+
+log = logging.getLogger("services.accounts.credentials")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def principal_of(user: Document, session_id: str) -> Principal:
+    """What the access token says about a user: role and the scope that goes with it."""
+    territory = None
+    if user["role"] == "referent":
+        territory = Territory.model_validate(user["referent"]["territory"])
+    uai = user["staff"]["establishment"]["uai"] if user["role"] == "staff" else None
+    return Principal(
+        user_id=user["_id"],
+        role=user["role"],
+        session_id=session_id,
+        establishment_uai=uai,
+        territory=territory,
+    )
+
+
+def _summary(user: Document) -> models.UserSummary:
+    return models.UserSummary(
+        id=user["_id"],
+        role=user["role"],
+        first_name=user["first_name"],
+        last_name=user["last_name"],
+        email=user["email"],
+    )
+
+
+def _tokens(
+    accounts: Accounts, user: Document, session_id: str, refresh_token: str
+) -> models.SessionTokens:
+    return models.SessionTokens(
+        access_token=accounts.signer.issue(principal_of(user, session_id)),
+        refresh_token=refresh_token,
+        expires_in=int(accounts.signer.ttl.total_seconds()),
+        user=_summary(user),
+    )
+
+
+def _new_refresh(session_id: str) -> str:
+    # The session id travels in the token so a refresh is one indexed look-up.
+    return f"{session_id}.{secrets.token_urlsafe(32)}"
+
+
+async def sign_in(
+    accounts: Accounts, email: str, password: str, address: str
+) -> models.SessionTokens:
+    """Check the password and open a session; the same 401 for an unknown email."""
+    email = email.strip().lower()
+    guard = LoginGuard(accounts, email, address)
+    await guard.admit()
+    user = await accounts.store.users.find_one({"email": email})
+    stored_hash = user["password_hash"] if user and user["status"] == "active" else None
+    # An unknown or inactive account still pays one verification: same timing.
+    if not await accounts.passwords.verify(stored_hash, password) or user is None:
+        await guard.failed()
+        raise INVALID_CREDENTIALS.error()
+    await guard.succeeded()
+    if stored_hash and accounts.passwords.needs_rehash(stored_hash):
+        new_hash = await accounts.passwords.hash(password)
+        await accounts.store.users.update_one(
+            {"_id": user["_id"]}, {"$set": {"password_hash": new_hash}}
+        )
+    return await open_session(accounts, user)
+
+
+async def open_session(accounts: Accounts, user: Document) -> models.SessionTokens:
+    """A new session (refresh family) for ``user`` and its first tokens."""
+    now = accounts.now()
+    session_id = accounts.new_id()
+    refresh = _new_refresh(session_id)
+    await accounts.store.sessions.insert_one(
+        {
+            "_id": session_id,
+            "user_id": user["_id"],
+            "refresh_hash": _hash(refresh),
+            "used_hashes": [],
+            "created_at": now,
+            "last_used_at": now,
+            "expires_at": now + timedelta(seconds=accounts.settings.refresh_token_ttl_seconds),
+            "revoked_at": None,
+        }
+    )
+    return _tokens(accounts, user, session_id, refresh)
+
+
+async def refresh(accounts: Accounts, token: str) -> models.SessionTokens:
+    """Rotate a refresh token; a retired one revokes its whole family."""
+    session_id = token.split(".", 1)[0]
+    presented = _hash(token)
+    renewed = _new_refresh(session_id)
+    now = accounts.now()
+    session = await accounts.store.rotate_refresh(session_id, presented, _hash(renewed), now)
+    if session is None:
+        known = await accounts.store.sessions.find_one(
+            {"_id": session_id}, {"used_hashes": 1, "revoked_at": 1}
+        )
+        if (
+            known is not None
+            and presented in known.get("used_hashes", [])
+            and known.get("revoked_at") is None
+        ):
+            log.warning("refresh token reused: session revoked", extra={"session_id": session_id})
+            await accounts.store.sessions.update_one(
+                {"_id": session_id},
+                {"$set": {"revoked_at": now, "revoked_reason": "refresh_reuse"}},
+            )
+        raise REFRESH_INVALID.error()
+    user = await accounts.store.users.find_one({"_id": session["user_id"]})
+    if user is None or user["status"] != "active":
+        await accounts.store.sessions.update_one({"_id": session_id}, {"$set": {"revoked_at": now}})
+        raise REFRESH_INVALID.error()
+    return _tokens(accounts, user, session_id, renewed)
+
+
+async def sign_out(accounts: Accounts, principal: Principal) -> None:
+    """End the caller's session (its refresh token stops working at once)."""
+    await accounts.store.sessions.update_one(
+        {"_id": principal.session_id, "revoked_at": None}, {"$set": {"revoked_at": accounts.now()}}
+    )
+
+
+async def current_user(accounts: Accounts, principal: Principal) -> Document:
+    """The caller's account, if their session is still open (401 otherwise)."""
+    session = await accounts.store.sessions.find_one(
+        {"_id": principal.session_id}, {"revoked_at": 1, "user_id": 1}
+    )
+    if (
+        session is None
+        or session.get("revoked_at") is not None
+        or session["user_id"] != principal.user_id
+    ):
+        raise SESSION_ENDED.error()
+    user = await accounts.store.users.find_one({"_id": principal.user_id})
+    if user is None or user["status"] != "active":
+        raise SESSION_ENDED.error()
+    return user
+
+
+async def request_reset(accounts: Accounts, email: str, address: str) -> None:
+    """Email a lost-password link if the address has an account; say nothing either way."""
+    email = email.strip().lower()
+    options = accounts.options
+    await limit_requests(
+        accounts,
+        action="reset",
+        keys={
+            f"address:{address}": options.reset_requests_per_address,
+            f"email:{email}": options.reset_requests_per_email,
+        },
+        window_seconds=options.reset_window_seconds,
+    )
+    user = await accounts.store.users.find_one({"email": email})
+    if user is None or user["status"] not in ("active", "pending_confirmation"):
+        return
+    now = accounts.now()
+    link = LinkToken.issue(
+        "password_reset", now=now, ttl_seconds=accounts.settings.reset_ttl_seconds
+    )
+
+    async def work(session: AsyncClientSession) -> None:
+        # A newer link voids the older ones.
+        await accounts.store.replace_links(
+            user["_id"], "password_reset", link_row(link, user["_id"], now), session
+        )
+        await accounts.ctx.outbox.add(
+            PasswordResetRequested(
+                user_id=user["_id"],
+                email=user["email"],
+                first_name=user["first_name"],
+                reset_url=link.url(accounts.settings.public_url),
+                expires_at=link.expires_at,
+            ),
+            session,
+        )
+
+    await accounts.ctx.transaction(work)
+
+
+async def reset_password(accounts: Accounts, token: str, password: str) -> None:
+    """Set a new password from a lost-password link; ends every session of the user.
+
+    An account never confirmed becomes active here: the link proves the address.
+    """
+    row = await open_link(accounts, token, "password_reset")
+    user = await accounts.store.users.find_one({"_id": row["user_id"]})
+    if user is None:
+        raise LINK_INVALID.error()
+    await check_new_password(user, password)
+    password_hash = await accounts.passwords.hash(password)
+    changes: dict[str, int] = {}
+
+    async def work(session: AsyncClientSession) -> None:
+        if await accounts.store.consume_link(row["_id"], "password_reset", session) is None:
+            raise LINK_INVALID.error()
+        now = accounts.now()
+        current = await accounts.store.users.find_one({"_id": row["user_id"]}, session=session)
+        if current is None:
+            raise LINK_INVALID.error()
+        if current["status"] == "pending_confirmation":
+            activated = await activate(accounts, current["_id"], password_hash, session)
+            if activated is not None:
+                changes.update(activated[1])
+        else:
+            await accounts.store.users.update_one(
+                {"_id": current["_id"]},
+                {
+                    "$set": {
+                        "password_hash": password_hash,
+                        "password_changed_at": now,
+                        "updated_at": now,
+                    }
+                },
+                session=session,
+            )
+        await accounts.store.revoke_sessions(current["_id"], now, session)
+        await accounts.ctx.outbox.add(
+            PasswordChanged(
+                user_id=current["_id"], email=current["email"], first_name=current["first_name"]
+            ),
+            session,
+        )
+
+    await accounts.ctx.transaction(work)
+    await accounts.store.apply_frequency_changes(changes)
+
+
+async def verify_current_password(
+    accounts: Accounts, user: Document, password: str, address: str
+) -> None:
+    """403 ``wrong_password`` unless ``password`` is the user's.
+
+    Failures count as failed sign-ins: this form must not be a way round the limits.
+    """
+    guard = LoginGuard(accounts, user["email"], address)
+    await guard.admit()
+    if not await accounts.passwords.verify(user.get("password_hash"), password):
+        await guard.failed()
+        raise WRONG_PASSWORD.error()
+
+
+async def change_password(
+    accounts: Accounts, principal: Principal, body: models.PasswordChange, address: str
+) -> None:
+    """Change one's password (the current one is asked); other sessions end."""
+    user = await current_user(accounts, principal)
+    await verify_current_password(accounts, user, body.current_password, address)
+    await check_new_password(user, body.new_password)
+    password_hash = await accounts.passwords.hash(body.new_password)
+
+    async def work(session: AsyncClientSession) -> None:
+        now = accounts.now()
+        await accounts.store.users.update_one(
+            {"_id": user["_id"]},
+            {
+                "$set": {
+                    "password_hash": password_hash,
+                    "password_changed_at": now,
+                    "updated_at": now,
+                }
+            },
+            session=session,
+        )
+        await accounts.store.revoke_sessions(
+            user["_id"], now, session, except_session=principal.session_id
+        )
+        await accounts.ctx.outbox.add(
+            PasswordChanged(
+                user_id=user["_id"], email=user["email"], first_name=user["first_name"]
+            ),
+            session,
+        )
+
+    await accounts.ctx.transaction(work)

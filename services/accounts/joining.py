@@ -1,0 +1,397 @@
+"""Joining: sign-ups, the confirmation link, referents created by an admin, the admin.
+
+A sign-up with an address that already has an **active** account answers exactly like
+a new one (201 with an id) and changes nothing: nobody learns from the sign-up form
+whether an address is registered. The owner can always use « mot de passe perdu ».
+A sign-up with an address whose account was **never confirmed** replaces it (new id,
+new link, older links void): only the owner of the mailbox can confirm it anyway,
+and someone who lost their first email simply signs up again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from services.accounts.api import models
+from services.accounts.context import Accounts
+from services.accounts.directory import ambassador_changed
+from services.accounts.domain.catalog import current_charter, department_of_postcode
+from services.accounts.domain.identity import initial, normalise_email
+from services.accounts.domain.links import LinkToken, hash_token, is_expired
+from services.accounts.domain.passwords import password_problem, personal_words
+from services.accounts.errors import (
+    CHARTER_NOT_ACCEPTED,
+    CHARTER_OUTDATED,
+    EMAIL_TAKEN,
+    LINK_EXPIRED,
+    LINK_INVALID,
+    WEAK_PASSWORD,
+)
+from services.accounts.events import (
+    ReferentChanged,
+    StaffProfileChanged,
+    Territory,
+    UserActivated,
+    UserRegistered,
+)
+from shared.mongo import Document
+
+log = logging.getLogger("services.accounts.joining")
+
+
+def _consents(body: models.ConsentsIn, now: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    state = {
+        "image_rights": {"given": body.image_rights, "at": now},
+        "surveys": {"given": body.surveys, "at": now},
+    }
+    history = [
+        {"consent": "image_rights", "given": body.image_rights, "at": now},
+        {"consent": "surveys", "given": body.surveys, "at": now},
+    ]
+    return state, history
+
+
+def _base_user(accounts: Accounts, role: str, body: Any, user_id: str) -> Document:
+    now = accounts.now()
+    consents, history = _consents(getattr(body, "consents", None) or models.ConsentsIn(), now)
+    return {
+        "_id": user_id,
+        "role": role,
+        "status": "pending_confirmation",
+        "email": body.email,
+        "password_hash": None,
+        "first_name": body.first_name,
+        "last_name": body.last_name,
+        "phone": body.phone,
+        "created_at": now,
+        "updated_at": now,
+        "activated_at": None,
+        "consents": consents,
+        "consent_history": history,
+    }
+
+
+async def sign_up_ambassador(accounts: Accounts, body: models.AmbassadorSignUp) -> str:
+    """Create a pending ambassador and email the confirmation link; returns the id."""
+    charter = current_charter()
+    if not body.charter_accepted:
+        raise CHARTER_NOT_ACCEPTED.error()
+    if body.charter_version != charter.version:
+        raise CHARTER_OUTDATED.error(current_version=charter.version)
+    user_id = accounts.new_id()
+    user = _base_user(accounts, "ambassador", body, user_id)
+    user["ambassador"] = {
+        "profile": body.profile,
+        "postcode": body.postcode,
+        "city": body.city,
+        "department": department_of_postcode(body.postcode),
+        "job": body.job.model_dump() if body.profile == "professional" and body.job else None,
+        "training": body.training.model_dump()
+        if body.profile != "professional" and body.training
+        else None,
+        "background": body.background.strip(),
+        "interventions": list(body.interventions),
+        "zone": body.zone.model_dump(),
+        "organization_id": None,
+        "availability": {},
+        "record": {"status": "missing"},
+        "suspension": None,
+        "revision": 0,
+    }
+    user["charter_version"] = charter.version
+    acceptance = {
+        "_id": accounts.new_id(),
+        "user_id": user_id,
+        "version": charter.version,
+        "accepted_at": user["created_at"],
+    }
+    return await _register(accounts, user, acceptance)
+
+
+async def sign_up_staff(accounts: Accounts, body: models.StaffSignUp) -> str:
+    """Create a pending educational-team member and email the link; returns the id."""
+    user_id = accounts.new_id()
+    user = _base_user(accounts, "staff", body, user_id)
+    user["staff"] = {"establishment": body.establishment.model_dump(), "position": body.position}
+    return await _register(accounts, user, None)
+
+
+async def create_referent(accounts: Accounts, body: models.ReferentIn) -> str:
+    """An admin creates a referent; the referent sets a password from the emailed link.
+
+    Unlike a public sign-up, an admin learns that an address is taken (409).
+    """
+    user_id = accounts.new_id()
+    user = _base_user(accounts, "referent", body, user_id)
+    user["referent"] = {"territory": body.territory.model_dump()}
+    return await _register(accounts, user, None, reveal_conflict=True)
+
+
+async def _register(
+    accounts: Accounts,
+    user: Document,
+    acceptance: Document | None,
+    *,
+    reveal_conflict: bool = False,
+) -> str:
+    settings = accounts.settings
+    link = LinkToken.issue(
+        "confirmation", now=user["created_at"], ttl_seconds=settings.confirmation_ttl_seconds
+    )
+    store = accounts.store
+
+    async def work(session: AsyncClientSession) -> None:
+        existing = await store.users.find_one(
+            {"email": user["email"]}, {"status": 1}, session=session
+        )
+        if existing is not None:
+            if existing["status"] != "pending_confirmation" or reveal_conflict:
+                raise DuplicateKeyError("email taken")
+            await _erase_pending(accounts, existing["_id"], session)
+        await store.users.insert_one(user, session=session)
+        if acceptance is not None:
+            await store.charter_acceptances.insert_one(acceptance, session=session)
+        await store.link_tokens.insert_one(
+            link_row(link, user["_id"], user["created_at"]), session=session
+        )
+        await accounts.ctx.outbox.add(
+            UserRegistered(
+                user_id=user["_id"],
+                role=user["role"],
+                email=user["email"],
+                first_name=user["first_name"],
+                last_name=user["last_name"],
+                confirmation_url=link.url(settings.public_url),
+                expires_at=link.expires_at,
+            ),
+            session,
+        )
+
+    try:
+        await accounts.ctx.transaction(work)
+    except DuplicateKeyError:
+        if reveal_conflict:
+            raise EMAIL_TAKEN.error() from None
+        # Same answer as a new sign-up, with an id that exists nowhere.
+        log.info("sign-up with an address already in use; nothing changed")
+        return accounts.new_id()
+    return str(user["_id"])
+
+
+async def _erase_pending(accounts: Accounts, user_id: str, session: AsyncClientSession) -> None:
+    store = accounts.store
+    await store.users.delete_one(
+        {"_id": user_id, "status": "pending_confirmation"}, session=session
+    )
+    await store.link_tokens.delete_many({"user_id": user_id}, session=session)
+    await store.charter_acceptances.delete_many({"user_id": user_id}, session=session)
+
+
+def link_row(link: LinkToken, user_id: str, now: datetime, **extra: Any) -> Document:
+    """The stored form of a link: the token's hash, never the token."""
+    return {
+        "_id": link.token_hash,
+        "purpose": link.purpose,
+        "user_id": user_id,
+        "expires_at": link.expires_at,
+        "created_at": now,
+        **extra,
+    }
+
+
+async def open_link(accounts: Accounts, token: str, purpose: str) -> Document:
+    """The row of a link still usable: 410 ``link_invalid`` or ``link_expired`` otherwise."""
+    row = await accounts.store.link_tokens.find_one({"_id": hash_token(token), "purpose": purpose})
+    if row is None:
+        raise LINK_INVALID.error()
+    if is_expired(row["expires_at"], accounts.now()):
+        raise LINK_EXPIRED.error()
+    return row
+
+
+async def check_new_password(user: Document, password: str) -> None:
+    """422 ``weak_password`` with what is wrong, per the policy."""
+    problem = password_problem(
+        password, personal=personal_words(user["email"], user["first_name"], user["last_name"])
+    )
+    if problem:
+        raise WEAK_PASSWORD.error(problem)
+
+
+async def confirm(accounts: Accounts, token: str, password: str) -> Document:
+    """Follow the confirmation link: set the password and activate the account."""
+    row = await open_link(accounts, token, "confirmation")
+    user = await accounts.store.users.find_one({"_id": row["user_id"]})
+    if user is None:
+        raise LINK_INVALID.error()
+    # Checked before the link is consumed, so a refused password does not burn it.
+    await check_new_password(user, password)
+    password_hash = await accounts.passwords.hash(password)
+    changes: dict[str, int] = {}
+
+    async def work(session: AsyncClientSession) -> Document:
+        if await accounts.store.consume_link(row["_id"], "confirmation", session) is None:
+            raise LINK_INVALID.error()  # used meanwhile by a concurrent request
+        activated = await activate(accounts, row["user_id"], password_hash, session)
+        if activated is None:
+            raise LINK_INVALID.error()
+        changes.update(activated[1])
+        return activated[0]
+
+    activated_user = await accounts.ctx.transaction(work)
+    await accounts.store.apply_frequency_changes(changes)
+    return activated_user
+
+
+async def activate(
+    accounts: Accounts, user_id: str, password_hash: str, session: AsyncClientSession
+) -> tuple[Document, dict[str, int]] | None:
+    """Make a pending account active with this password and tell the other services."""
+    now = accounts.now()
+    user = await accounts.store.users.find_one_and_update(
+        {"_id": user_id, "status": "pending_confirmation"},
+        {
+            "$set": {
+                "status": "active",
+                "password_hash": password_hash,
+                "activated_at": now,
+                "password_changed_at": now,
+                "updated_at": now,
+            }
+        },
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    if user is None:
+        return None
+    await accounts.store.link_tokens.delete_many(
+        {"user_id": user_id, "purpose": "confirmation"}, session=session
+    )
+    await accounts.ctx.outbox.add(
+        UserActivated(
+            user_id=user["_id"],
+            role=user["role"],
+            email=user["email"],
+            first_name=user["first_name"],
+        ),
+        session,
+    )
+    changes: dict[str, int] = {}
+    if user["role"] == "ambassador":
+        changes = await ambassador_changed(accounts, None, user, session)
+    elif user["role"] == "staff":
+        await accounts.ctx.outbox.add(staff_event(user), session)
+    elif user["role"] == "referent":
+        await accounts.ctx.outbox.add(referent_event(user), session)
+    return user, changes
+
+
+def staff_event(user: Document) -> StaffProfileChanged:
+    """The public fields of an educational-team member."""
+    establishment = user["staff"]["establishment"]
+    postcode = establishment["postcode"]
+    return StaffProfileChanged(
+        user_id=user["_id"],
+        first_name=user["first_name"],
+        last_initial=initial(user["last_name"]),
+        establishment_uai=establishment["uai"],
+        establishment_name=establishment["name"],
+        city=establishment["city"],
+        postcode=postcode,
+        department=department_of_postcode(postcode),
+    )
+
+
+def referent_event(user: Document, *, active: bool = True) -> ReferentChanged:
+    """A referent and their territory."""
+    return ReferentChanged(
+        user_id=user["_id"],
+        first_name=user["first_name"],
+        last_initial=initial(user["last_name"]),
+        territory=Territory.model_validate(user["referent"]["territory"]),
+        active=active,
+    )
+
+
+async def change_territory(
+    accounts: Accounts, referent_id: str, territory: models.TerritoryIn
+) -> Document | None:
+    """An admin changes a referent's territory (their next token carries it)."""
+
+    async def work(session: AsyncClientSession) -> Document | None:
+        user = await accounts.store.users.find_one_and_update(
+            {"_id": referent_id, "role": "referent"},
+            {"$set": {"referent.territory": territory.model_dump(), "updated_at": accounts.now()}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if user is not None and user["status"] == "active":
+            await accounts.ctx.outbox.add(referent_event(user), session)
+        return user
+
+    return await accounts.ctx.transaction(work)
+
+
+async def ensure_admin(
+    accounts: Accounts,
+    email: str,
+    password: str,
+    *,
+    first_name: str = "Administrateur",
+    last_name: str = "Proch'Orientation",
+) -> bool:
+    """An active admin with this address exists afterwards; returns whether it was created.
+
+    Idempotent: an existing account is left as it is (its password is not reset).
+    """
+    address = normalise_email(email)
+    existing = await accounts.store.users.find_one({"email": address}, {"role": 1})
+    if existing is not None:
+        if existing["role"] != "admin":
+            log.error("ADMIN_EMAIL belongs to a %s account: no admin created", existing["role"])
+        return False
+    problem = password_problem(password, personal=personal_words(address))
+    if problem:
+        log.warning("ADMIN_PASSWORD does not meet the password policy: %s", problem)
+    password_hash = await accounts.passwords.hash(password)
+    now = accounts.now()
+    user: Document = {
+        "_id": accounts.new_id(),
+        "role": "admin",
+        "status": "active",
+        "email": address,
+        "password_hash": password_hash,
+        "first_name": first_name,
+        "last_name": last_name,
+        "phone": None,
+        "created_at": now,
+        "updated_at": now,
+        "activated_at": now,
+        "password_changed_at": now,
+        "consents": {
+            "image_rights": {"given": False, "at": now},
+            "surveys": {"given": False, "at": now},
+        },
+        "consent_history": [],
+    }
+
+    async def work(session: AsyncClientSession) -> None:
+        await accounts.store.users.insert_one(user, session=session)
+        await accounts.ctx.outbox.add(
+            UserActivated(
+                user_id=user["_id"], role="admin", email=address, first_name=user["first_name"]
+            ),
+            session,
+        )
+
+    try:
+        await accounts.ctx.transaction(work)
+    except DuplicateKeyError:
+        return False  # another replica created it at the same moment
+    return True

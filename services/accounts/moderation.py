@@ -1,0 +1,253 @@
+"""Criminal-record checks and suspensions, decided by a referent of the zone or an admin.
+
+The extract is kept only until a decision: then the document is deleted and only the
+outcome, its date and the checker remain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+from bson import Binary
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from services.accounts.api import models
+from services.accounts.context import Accounts
+from services.accounts.credentials import current_user
+from services.accounts.directory import ambassador_changed
+from services.accounts.domain.access import may_moderate
+from services.accounts.domain.records import pdf_problem
+from services.accounts.errors import (
+    ALREADY_SUSPENDED,
+    AMBASSADOR_NOT_FOUND,
+    DOCUMENT_MISSING,
+    DOCUMENT_TOO_LARGE,
+    NO_RECORD_TO_DECIDE,
+    NOT_A_PDF,
+    NOT_SUSPENDED,
+    NOT_YOUR_ZONE,
+    RECORD_ALREADY_VERIFIED,
+)
+from services.accounts.events import (
+    AmbassadorReinstated,
+    AmbassadorSuspended,
+    CriminalRecordDecided,
+    Territory,
+)
+from shared.http import Principal
+from shared.mongo import Document
+
+# Room for the multipart envelope around the document (boundaries, part headers).
+MULTIPART_OVERHEAD = 64 * 1024
+_CHUNK = 64 * 1024
+
+
+async def read_document(request: web.Request, max_bytes: int) -> bytes:
+    """The ``document`` part of a multipart upload, at most ``max_bytes`` (413 beyond).
+
+    The body is streamed: a request announcing or sending more is cut short without
+    being held in memory.
+    """
+    if (
+        request.content_length is not None
+        and request.content_length > max_bytes + MULTIPART_OVERHEAD
+    ):
+        raise DOCUMENT_TOO_LARGE.error(max_bytes=max_bytes)
+    if not request.content_type.startswith("multipart/"):
+        raise DOCUMENT_MISSING.error()
+    reader = await request.multipart()
+    while True:
+        part = await reader.next()
+        if part is None:
+            raise DOCUMENT_MISSING.error()
+        if isinstance(part, BodyPartReader) and part.name == "document":
+            break
+        if isinstance(part, BodyPartReader):
+            await part.release()
+    content = bytearray()
+    while chunk := await part.read_chunk(_CHUNK):
+        content.extend(chunk)
+        if len(content) > max_bytes:
+            raise DOCUMENT_TOO_LARGE.error(max_bytes=max_bytes)
+    return bytes(content)
+
+
+async def submit_record(
+    accounts: Accounts, principal: Principal, request: web.Request
+) -> models.RecordSubmitted:
+    """An ambassador sends their extract (PDF, checked by content, ≤ 5 MB)."""
+    user = await current_user(accounts, principal)
+    content = await read_document(request, accounts.options.record_max_bytes)
+    if user["ambassador"].get("record", {}).get("status") == "verified":
+        raise RECORD_ALREADY_VERIFIED.error()
+    problem = pdf_problem(content)
+    if problem:
+        raise NOT_A_PDF.error(problem)
+    now = accounts.now()
+    changes: dict[str, int] = {}
+
+    async def work(session: AsyncClientSession) -> None:
+        await accounts.store.record_documents.replace_one(
+            {"_id": user["_id"]},
+            {
+                "_id": user["_id"],
+                "content": Binary(content),
+                "size": len(content),
+                "uploaded_at": now,
+            },
+            upsert=True,
+            session=session,
+        )
+        before = await accounts.store.users.find_one({"_id": user["_id"]}, session=session)
+        after = await accounts.store.users.find_one_and_update(
+            {"_id": user["_id"]},
+            {
+                "$set": {
+                    "ambassador.record": {"status": "submitted", "submitted_at": now},
+                    "updated_at": now,
+                }
+            },
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if before is not None and after is not None:
+            changes.update(await ambassador_changed(accounts, before, after, session))
+
+    await accounts.ctx.transaction(work)
+    await accounts.store.apply_frequency_changes(changes)
+    return models.RecordSubmitted(submitted_at=now)
+
+
+async def _moderated(accounts: Accounts, principal: Principal, ambassador_id: str) -> Document:
+    await current_user(accounts, principal)
+    user = await accounts.store.users.find_one({"_id": ambassador_id, "role": "ambassador"})
+    if user is None:
+        raise AMBASSADOR_NOT_FOUND.error()
+    zone = Territory.model_validate(user["ambassador"].get("zone") or {})
+    if not may_moderate(principal, zone):
+        raise NOT_YOUR_ZONE.error()
+    return user
+
+
+async def record_document(
+    accounts: Accounts, principal: Principal, ambassador_id: str
+) -> web.Response:
+    """The extract awaiting a decision, for the checker to read (never cached)."""
+    await _moderated(accounts, principal, ambassador_id)
+    row = await accounts.store.record_documents.find_one({"_id": ambassador_id})
+    if row is None:
+        raise NO_RECORD_TO_DECIDE.error()
+    return web.Response(
+        body=bytes(row["content"]),
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": 'attachment; filename="extrait-casier-judiciaire.pdf"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+async def _change(
+    accounts: Accounts,
+    ambassador_id: str,
+    condition: dict[str, Any],
+    update: dict[str, Any],
+    events: list[Any],
+    refusal: Any,
+) -> Document:
+    changes: dict[str, int] = {}
+
+    async def work(session: AsyncClientSession) -> Document:
+        before = await accounts.store.users.find_one(
+            {"_id": ambassador_id, **condition}, session=session
+        )
+        if before is None:
+            raise refusal.error()
+        after = await accounts.store.users.find_one_and_update(
+            {"_id": ambassador_id}, update, return_document=ReturnDocument.AFTER, session=session
+        )
+        if after is None:
+            raise AMBASSADOR_NOT_FOUND.error()
+        for event in events:
+            await accounts.ctx.outbox.add(event, session)
+        changes.update(await ambassador_changed(accounts, before, after, session))
+        return after
+
+    after = await accounts.ctx.transaction(work)
+    await accounts.store.apply_frequency_changes(changes)
+    return after
+
+
+async def decide_record(
+    accounts: Accounts, principal: Principal, ambassador_id: str, body: models.RecordDecision
+) -> models.RecordState:
+    """Record ``verified`` or ``rejected``; the document is deleted in the same transaction."""
+    user = await _moderated(accounts, principal, ambassador_id)
+    now = accounts.now()
+    record = {
+        "status": body.decision,
+        "submitted_at": (user["ambassador"].get("record") or {}).get("submitted_at"),
+        "decided_at": now,
+        "decided_by": principal.user_id,
+        "note": body.note,
+    }
+    event = CriminalRecordDecided(
+        ambassador_id=ambassador_id, decision=body.decision, note=body.note, decided_at=now
+    )
+    changes: dict[str, int] = {}
+
+    async def work(session: AsyncClientSession) -> None:
+        deleted = await accounts.store.record_documents.find_one_and_delete(
+            {"_id": ambassador_id}, session=session
+        )
+        before = await accounts.store.users.find_one(
+            {"_id": ambassador_id, "ambassador.record.status": "submitted"}, session=session
+        )
+        if deleted is None or before is None:
+            raise NO_RECORD_TO_DECIDE.error()
+        after = await accounts.store.users.find_one_and_update(
+            {"_id": ambassador_id},
+            {"$set": {"ambassador.record": record, "updated_at": now}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        await accounts.ctx.outbox.add(event, session)
+        if after is not None:
+            changes.update(await ambassador_changed(accounts, before, after, session))
+
+    await accounts.ctx.transaction(work)
+    await accounts.store.apply_frequency_changes(changes)
+    return models.RecordState.model_validate(record)
+
+
+async def suspend(
+    accounts: Accounts, principal: Principal, ambassador_id: str, body: models.SuspensionIn
+) -> models.Suspension:
+    """Suspend an ambassador with a reason: they can no longer be solicited."""
+    await _moderated(accounts, principal, ambassador_id)
+    suspension = {"reason": body.reason, "at": accounts.now(), "by": principal.user_id}
+    await _change(
+        accounts,
+        ambassador_id,
+        {"ambassador.suspension": None},
+        {"$set": {"ambassador.suspension": suspension, "updated_at": suspension["at"]}},
+        [AmbassadorSuspended(ambassador_id=ambassador_id, reason=body.reason)],
+        ALREADY_SUSPENDED,
+    )
+    return models.Suspension.model_validate(suspension)
+
+
+async def reinstate(accounts: Accounts, principal: Principal, ambassador_id: str) -> None:
+    """Lift a suspension."""
+    await _moderated(accounts, principal, ambassador_id)
+    await _change(
+        accounts,
+        ambassador_id,
+        {"ambassador.suspension": {"$ne": None}},
+        {"$set": {"ambassador.suspension": None, "updated_at": accounts.now()}},
+        [AmbassadorReinstated(ambassador_id=ambassador_id)],
+        NOT_SUSPENDED,
+    )

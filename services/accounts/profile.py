@@ -1,0 +1,361 @@
+"""Self-service: one's account, profile, address, consents, export and deletion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from services.accounts.api import models
+from services.accounts.context import Accounts
+from services.accounts.credentials import current_user, verify_current_password
+from services.accounts.directory import ambassador_changed
+from services.accounts.domain.ambassadors import solicitability
+from services.accounts.domain.catalog import department_of_postcode
+from services.accounts.domain.links import LinkToken
+from services.accounts.errors import (
+    EMAIL_LINK_EXPIRED,
+    EMAIL_TAKEN,
+    LINK_INVALID,
+    NOT_EDITABLE,
+    SAME_EMAIL,
+    UNKNOWN_ORGANIZATION,
+)
+from services.accounts.events import EmailChanged, EmailChangeRequested, UserDeleted
+from services.accounts.joining import link_row, open_link, referent_event, staff_event
+from shared.http import ApiError, Principal
+from shared.mongo import Document
+
+# PATCH /me fields each role may change.
+_COMMON = {"first_name", "last_name", "phone"}
+_EDITABLE: dict[str, set[str]] = {
+    "ambassador": _COMMON
+    | {
+        "postcode",
+        "city",
+        "job",
+        "training",
+        "background",
+        "interventions",
+        "zone",
+        "organization_id",
+        "availability",
+    },
+    "staff": _COMMON | {"position", "establishment"},
+    "referent": _COMMON,
+    "admin": _COMMON,
+    "partner": _COMMON,
+}
+# Where each ambassador field lives in the user document.
+_AMBASSADOR_FIELDS = {
+    "postcode",
+    "city",
+    "job",
+    "training",
+    "background",
+    "interventions",
+    "zone",
+    "organization_id",
+    "availability",
+}
+
+
+def me(user: Document, *, require_record_check: bool) -> models.Me:
+    """One's own account as the API shows it."""
+    consents = user.get("consents") or {}
+    ambassador = None
+    if user["role"] == "ambassador":
+        part = user["ambassador"]
+        state = solicitability(user, require_record_check=require_record_check)
+        ambassador = models.AmbassadorPart(
+            profile=part["profile"],
+            postcode=part["postcode"],
+            city=part["city"],
+            job=part.get("job"),
+            training=part.get("training"),
+            background=part.get("background", ""),
+            interventions=part.get("interventions", []),
+            zone=models.Zone.model_construct(**part["zone"]),
+            organization_id=part.get("organization_id"),
+            availability=models.Availability.model_construct(**(part.get("availability") or {})),
+            record=models.RecordState.model_validate(part.get("record") or {"status": "missing"}),
+            suspension=part.get("suspension"),
+            solicitable=state.solicitable,
+            not_solicitable_reason=state.reason,
+        )
+    staff = None
+    if user["role"] == "staff":
+        staff = models.StaffPart(
+            establishment=models.Establishment.model_construct(**user["staff"]["establishment"]),
+            position=user["staff"]["position"],
+        )
+    referent = None
+    if user["role"] == "referent":
+        referent = models.ReferentPart(
+            territory=models.TerritoryIn.model_construct(**user["referent"]["territory"])
+        )
+    return models.Me(
+        id=user["_id"],
+        role=user["role"],
+        status=user["status"],
+        email=user["email"],
+        first_name=user["first_name"],
+        last_name=user["last_name"],
+        phone=user.get("phone"),
+        created_at=user["created_at"],
+        activated_at=user.get("activated_at"),
+        consents=models.Consents(
+            image_rights=models.ConsentState.model_validate(
+                consents.get("image_rights") or {"given": False}
+            ),
+            surveys=models.ConsentState.model_validate(consents.get("surveys") or {"given": False}),
+            history=[
+                models.ConsentEvent.model_validate(entry)
+                for entry in user.get("consent_history", [])
+            ],
+        ),
+        charter_version=user.get("charter_version"),
+        ambassador=ambassador,
+        staff=staff,
+        referent=referent,
+    )
+
+
+async def show(accounts: Accounts, principal: Principal) -> models.Me:
+    """GET /me."""
+    user = await current_user(accounts, principal)
+    return me(user, require_record_check=accounts.settings.require_record_check)
+
+
+def _changes(user: Document, body: models.MeUpdate) -> dict[str, Any]:
+    given = body.model_fields_set
+    refused = sorted(given - _EDITABLE.get(user["role"], _COMMON))
+    if refused:
+        raise NOT_EDITABLE.error(
+            f"Ce champ ne s'applique pas à votre type de compte : « {refused[0]} ».", fields=refused
+        )
+    updates: dict[str, Any] = {}
+    dumped = body.model_dump(mode="python")
+    for name in given:
+        value = dumped[name]
+        if name in _AMBASSADOR_FIELDS:
+            updates[f"ambassador.{name}"] = (
+                value if value is not None or name != "availability" else {}
+            )
+            if name == "postcode":
+                updates["ambassador.department"] = department_of_postcode(value)
+        elif name in ("position", "establishment"):
+            updates[f"staff.{name}"] = value
+        else:
+            updates[name] = value
+    if user["role"] == "ambassador":
+        _check_profile_shape(user, updates)
+    return updates
+
+
+def _check_profile_shape(user: Document, updates: dict[str, Any]) -> None:
+    profile = user["ambassador"]["profile"]
+    if profile == "professional" and "ambassador.training" in updates:
+        raise NOT_EDITABLE.error("Un professionnel décrit son métier (« job »), pas une formation.")
+    if profile != "professional" and "ambassador.job" in updates:
+        raise NOT_EDITABLE.error(
+            "Un étudiant ou un formateur décrit sa formation (« training »), pas un métier."
+        )
+    if "ambassador.job" in updates and updates["ambassador.job"] is None:
+        raise NOT_EDITABLE.error("Le métier d'un professionnel ne peut pas être vidé.")
+    if "ambassador.training" in updates and updates["ambassador.training"] is None:
+        raise NOT_EDITABLE.error("La formation ne peut pas être vidée.")
+
+
+async def update(accounts: Accounts, principal: Principal, body: models.MeUpdate) -> models.Me:
+    """PATCH /me: change the given fields and tell the services that copy them."""
+    user = await current_user(accounts, principal)
+    updates = _changes(user, body)
+    organization = updates.get("ambassador.organization_id")
+    if (
+        organization is not None
+        and await accounts.store.organizations.find_one({"_id": organization}, {"_id": 1}) is None
+    ):
+        raise UNKNOWN_ORGANIZATION.error()
+    if not updates:
+        return me(user, require_record_check=accounts.settings.require_record_check)
+    changes: dict[str, int] = {}
+
+    async def work(session: AsyncClientSession) -> Document:
+        before = await accounts.store.users.find_one({"_id": user["_id"]}, session=session)
+        after = await accounts.store.users.find_one_and_update(
+            {"_id": user["_id"]},
+            {"$set": {**updates, "updated_at": accounts.now()}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if before is None or after is None:
+            raise LINK_INVALID.error()
+        if after["role"] == "ambassador":
+            changes.update(await ambassador_changed(accounts, before, after, session))
+        elif after["role"] == "staff" and staff_event(before) != staff_event(after):
+            await accounts.ctx.outbox.add(staff_event(after), session)
+        elif after["role"] == "referent" and referent_event(before) != referent_event(after):
+            await accounts.ctx.outbox.add(referent_event(after), session)
+        return after
+
+    after = await accounts.ctx.transaction(work)
+    await accounts.store.apply_frequency_changes(changes)
+    return me(after, require_record_check=accounts.settings.require_record_check)
+
+
+async def request_email_change(
+    accounts: Accounts, principal: Principal, body: models.EmailChangeRequest, address: str
+) -> None:
+    """Email a link to the new address and tell the old one.
+
+    When the new address already belongs to an account, the answer is the same and no
+    link is sent: the form does not reveal who is registered.
+    """
+    user = await current_user(accounts, principal)
+    await verify_current_password(accounts, user, body.current_password, address)
+    if body.new_email == user["email"]:
+        raise SAME_EMAIL.error()
+    if await accounts.store.users.find_one({"email": body.new_email}, {"_id": 1}) is not None:
+        return
+    now = accounts.now()
+    link = LinkToken.issue(
+        "email_change", now=now, ttl_seconds=accounts.settings.confirmation_ttl_seconds
+    )
+
+    async def work(session: AsyncClientSession) -> None:
+        row = link_row(link, user["_id"], now, new_email=body.new_email)
+        await accounts.store.replace_links(user["_id"], "email_change", row, session)
+        await accounts.ctx.outbox.add(
+            EmailChangeRequested(
+                user_id=user["_id"],
+                first_name=user["first_name"],
+                old_email=user["email"],
+                new_email=body.new_email,
+                confirmation_url=link.url(accounts.settings.public_url),
+                expires_at=link.expires_at,
+            ),
+            session,
+        )
+
+    await accounts.ctx.transaction(work)
+
+
+async def confirm_email_change(accounts: Accounts, token: str) -> models.EmailChanged:
+    """Follow the link sent to the new address: it becomes the account's."""
+    try:
+        row = await open_link(accounts, token, "email_change")
+    except ApiError as error:
+        if error.status == 410 and error.code == "link_expired":
+            raise EMAIL_LINK_EXPIRED.error() from None
+        raise
+
+    async def work(session: AsyncClientSession) -> str:
+        if await accounts.store.consume_link(row["_id"], "email_change", session) is None:
+            raise LINK_INVALID.error()
+        before = await accounts.store.users.find_one({"_id": row["user_id"]}, session=session)
+        if before is None:
+            raise LINK_INVALID.error()
+        await accounts.store.users.update_one(
+            {"_id": before["_id"]},
+            {"$set": {"email": row["new_email"], "updated_at": accounts.now()}},
+            session=session,
+        )
+        await accounts.ctx.outbox.add(
+            EmailChanged(
+                user_id=before["_id"],
+                first_name=before["first_name"],
+                old_email=before["email"],
+                new_email=row["new_email"],
+            ),
+            session,
+        )
+        return str(row["new_email"])
+
+    try:
+        email = await accounts.ctx.transaction(work)
+    except DuplicateKeyError:
+        raise EMAIL_TAKEN.error() from None
+    return models.EmailChanged(email=email)
+
+
+async def set_consents(
+    accounts: Accounts, principal: Principal, body: models.ConsentsUpdate
+) -> models.Me:
+    """PUT /me/consents: record each change with its date (withdrawal included)."""
+    user = await current_user(accounts, principal)
+    now = accounts.now()
+    current = user.get("consents") or {}
+    sets: dict[str, Any] = {}
+    history: list[dict[str, Any]] = []
+    for name, given in (("image_rights", body.image_rights), ("surveys", body.surveys)):
+        if (current.get(name) or {}).get("given") != given:
+            sets[f"consents.{name}"] = {"given": given, "at": now}
+            history.append({"consent": name, "given": given, "at": now})
+    if sets:
+        user = (
+            await accounts.store.users.find_one_and_update(
+                {"_id": user["_id"]},
+                {
+                    "$set": {**sets, "updated_at": now},
+                    "$push": {"consent_history": {"$each": history}},
+                },
+                return_document=ReturnDocument.AFTER,
+            )
+            or user
+        )
+    return me(user, require_record_check=accounts.settings.require_record_check)
+
+
+async def delete(accounts: Accounts, principal: Principal) -> None:
+    """DELETE /me: erase the account here and tell every service to erase theirs."""
+    user = await current_user(accounts, principal)
+    changes: dict[str, int] = {}
+
+    async def work(session: AsyncClientSession) -> None:
+        store = accounts.store
+        if user["role"] == "ambassador":
+            changes.update(await ambassador_changed(accounts, user, user, session, deleted=True))
+        elif user["role"] == "referent":
+            await accounts.ctx.outbox.add(referent_event(user, active=False), session)
+        await store.users.delete_one({"_id": user["_id"]}, session=session)
+        for collection in (store.link_tokens, store.sessions, store.charter_acceptances):
+            await collection.delete_many({"user_id": user["_id"]}, session=session)
+        await store.record_documents.delete_one({"_id": user["_id"]}, session=session)
+        await accounts.ctx.outbox.add(
+            UserDeleted(
+                user_id=user["_id"],
+                role=user["role"],
+                email=user["email"],
+                first_name=user["first_name"],
+            ),
+            session,
+        )
+
+    await accounts.ctx.transaction(work)
+    await accounts.store.apply_frequency_changes(changes)
+
+
+async def export(accounts: Accounts, principal: Principal) -> models.Export:
+    """GET /me/export: every personal datum accounts holds about the caller."""
+    user = await current_user(accounts, principal)
+    acceptances = [
+        {"version": row["version"], "accepted_at": row["accepted_at"].isoformat()}
+        async for row in accounts.store.charter_acceptances.find({"user_id": user["_id"]})
+    ]
+    sessions = [
+        {
+            "created_at": row["created_at"].isoformat(),
+            "last_used_at": row["last_used_at"].isoformat(),
+            "revoked_at": row["revoked_at"].isoformat() if row.get("revoked_at") else None,
+        }
+        async for row in accounts.store.sessions.find({"user_id": user["_id"]})
+    ]
+    return models.Export(
+        exported_at=accounts.now(),
+        account=me(user, require_record_check=accounts.settings.require_record_check),
+        charter_acceptances=acceptances,
+        sessions=sessions,
+    )

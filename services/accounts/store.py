@@ -1,0 +1,240 @@
+"""MongoDB collections of accounts, their indexes, and the queries that need care.
+
+Collections: ``users`` (one document per person, role-specific parts nested),
+``link_tokens`` (hashes of the tokens in emailed links), ``sessions`` (refresh-token
+families), ``throttles`` (rate-limit counters), ``charter_acceptances``,
+``organizations``, ``record_documents`` (criminal-record extracts awaiting a decision),
+``directory`` (listed ambassadors and their search keys), ``directory_terms``
+(document frequency of each search key) and ``meta``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.accounts.domain.search import SLICES, SearchPlan
+from shared.mongo import Document, IndexSpec
+
+Session = AsyncClientSession | None
+
+# Expired rows are swept by MongoDB this long after their expiry; the rules themselves
+# check expiry in code (a TTL sweep runs once a minute at best).
+_CLEANUP_GRACE_SECONDS = 86_400
+
+INDEXES: list[IndexSpec] = [
+    IndexSpec("users", [("email", 1)], name="email_unique", unique=True),
+    IndexSpec("users", [("role", 1), ("status", 1)], name="role_status"),
+    IndexSpec(
+        "users",
+        [("ambassador.organization_id", 1)],
+        name="ambassador_organization",
+        partial={"role": "ambassador"},
+    ),
+    IndexSpec("link_tokens", [("user_id", 1), ("purpose", 1)], name="user_purpose"),
+    IndexSpec(
+        "link_tokens",
+        [("expires_at", 1)],
+        name="expired_cleanup",
+        expire_after_seconds=_CLEANUP_GRACE_SECONDS,
+    ),
+    IndexSpec("sessions", [("user_id", 1)], name="user"),
+    IndexSpec(
+        "sessions",
+        [("expires_at", 1)],
+        name="expired_cleanup",
+        expire_after_seconds=_CLEANUP_GRACE_SECONDS,
+    ),
+    IndexSpec("throttles", [("expires_at", 1)], name="expired_cleanup", expire_after_seconds=0),
+    IndexSpec("charter_acceptances", [("user_id", 1), ("accepted_at", 1)], name="user"),
+    IndexSpec(
+        "organizations",
+        [("siret", 1)],
+        name="siret_unique",
+        unique=True,
+        partial={"siret": {"$type": "string"}},
+    ),
+    IndexSpec("organizations", [("name_key", 1), ("_id", 1)], name="name"),
+    IndexSpec("directory", [("keys", 1), ("slice", 1), ("_id", 1)], name="search"),
+]
+
+
+class AccountsStore:
+    """The collections of the accounts database."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.db = db
+        self.users: AsyncCollection[Document] = db["users"]
+        self.link_tokens: AsyncCollection[Document] = db["link_tokens"]
+        self.sessions: AsyncCollection[Document] = db["sessions"]
+        self.throttles: AsyncCollection[Document] = db["throttles"]
+        self.charter_acceptances: AsyncCollection[Document] = db["charter_acceptances"]
+        self.organizations: AsyncCollection[Document] = db["organizations"]
+        self.record_documents: AsyncCollection[Document] = db["record_documents"]
+        self.directory: AsyncCollection[Document] = db["directory"]
+        self.directory_terms: AsyncCollection[Document] = db["directory_terms"]
+        self.meta: AsyncCollection[Document] = db["meta"]
+
+    # --- link tokens -------------------------------------------------------------
+
+    async def consume_link(
+        self, token_hash: str, purpose: str, session: Session
+    ) -> Document | None:
+        """Take a link token out of the store (single use): the row, or None if unknown."""
+        return await self.link_tokens.find_one_and_delete(
+            {"_id": token_hash, "purpose": purpose}, session=session
+        )
+
+    async def replace_links(
+        self, user_id: str, purpose: str, row: Document, session: Session
+    ) -> None:
+        """Void the user's earlier links of this purpose and store the new one."""
+        await self.link_tokens.delete_many(
+            {"user_id": user_id, "purpose": purpose}, session=session
+        )
+        await self.link_tokens.insert_one(row, session=session)
+
+    # --- throttles ---------------------------------------------------------------
+
+    async def count(self, key: str, *, expires_at: datetime, increment: int = 1) -> int:
+        """Add ``increment`` to a window's counter and return its new value (atomic)."""
+        row = await self.throttles.find_one_and_update(
+            {"_id": key},
+            {"$inc": {"count": increment}, "$setOnInsert": {"expires_at": expires_at}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(row["count"]) if row else increment
+
+    async def counts(self, keys: Sequence[str]) -> dict[str, int]:
+        """Current values of several counters (absent ones are zero)."""
+        found = {
+            row["_id"]: int(row.get("count", 0))
+            async for row in self.throttles.find({"_id": {"$in": list(keys)}})
+        }
+        return {key: found.get(key, 0) for key in keys}
+
+    # --- sessions ----------------------------------------------------------------
+
+    async def rotate_refresh(
+        self, session_id: str, presented_hash: str, new_hash: str, now: datetime
+    ) -> Document | None:
+        """Swap the session's current refresh hash for a new one if ``presented_hash`` is it."""
+        return await self.sessions.find_one_and_update(
+            {
+                "_id": session_id,
+                "refresh_hash": presented_hash,
+                "revoked_at": None,
+                "expires_at": {"$gt": now},
+            },
+            {
+                "$set": {"refresh_hash": new_hash, "last_used_at": now},
+                "$push": {"used_hashes": {"$each": [presented_hash], "$slice": -50}},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def revoke_sessions(
+        self,
+        user_id: str,
+        now: datetime,
+        session: Session,
+        *,
+        except_session: str | None = None,
+    ) -> None:
+        """End every live session of a user (but ``except_session``)."""
+        query: dict[str, Any] = {"user_id": user_id, "revoked_at": None}
+        if except_session is not None:
+            query["_id"] = {"$ne": except_session}
+        await self.sessions.update_many(query, {"$set": {"revoked_at": now}}, session=session)
+
+    # --- directory ---------------------------------------------------------------
+
+    async def frequencies(self, keys: Sequence[str]) -> dict[str, int]:
+        """How many listed profiles hold each key."""
+        return {
+            row["_id"]: int(row.get("df", 0))
+            async for row in self.directory_terms.find({"_id": {"$in": list(keys)}})
+        }
+
+    async def apply_frequency_changes(self, changes: Mapping[str, int]) -> None:
+        """Add the given deltas to the document frequencies.
+
+        Done after the listing's transaction commits, not inside it: every listing
+        touches the same few counters (``*``, departments), which would make
+        concurrent transactions conflict. They only steer the query plan, so a count
+        off by one after a crash changes speed, never results.
+        """
+        operations = [
+            UpdateOne({"_id": key}, {"$inc": {"df": delta}}, upsert=True)
+            for key, delta in changes.items()
+            if delta
+        ]
+        if operations:
+            await self.directory_terms.bulk_write(operations, ordered=False)
+
+    async def rebuild_frequencies(self) -> int:
+        """Recount every key's document frequency from the directory; returns the key count."""
+        counts: dict[str, int] = {}
+        async for row in self.directory.find({}, {"keys": 1}):
+            for key in set(row.get("keys", [])):
+                counts[key] = counts.get(key, 0) + 1
+        await self.directory_terms.delete_many({})
+        rows = [{"_id": key, "df": count} for key, count in counts.items()]
+        for start in range(0, len(rows), 1000):
+            await self.directory_terms.insert_many(rows[start : start + 1000])
+        return len(rows)
+
+    async def search(
+        self,
+        plan: SearchPlan,
+        *,
+        limit: int,
+        after: tuple[int, str] | None,
+        projection: Mapping[str, Any],
+    ) -> list[Document]:
+        """Up to ``limit`` listed profiles matching the plan, in (slice, id) order after ``after``.
+
+        Walks the lead key's index entries ``plan.slices_per_round`` slices at a time,
+        widening the rounds that find too little, until the page is full.
+        """
+        if plan.empty:
+            return []
+        found: list[Document] = []
+        start, after_id = (after[0], after[1]) if after else (0, None)
+        width = plan.slices_per_round
+        while len(found) < limit and start < SLICES:
+            end = min(SLICES, start + width)
+            narrowing: dict[str, Any] = {}
+            if plan.others:
+                narrowing["keys"] = {"$all": list(plan.others)}
+            if after_id is not None:
+                narrowing["$or"] = [
+                    {"slice": {"$gt": start}},
+                    {"slice": start, "_id": {"$gt": after_id}},
+                ]
+            pipeline: list[dict[str, Any]] = [
+                {"$match": {"keys": plan.lead, "slice": {"$gte": start, "$lt": end}}},
+            ]
+            if narrowing:
+                pipeline.append({"$match": narrowing})
+            pipeline += [
+                {"$sort": {"slice": 1, "_id": 1}},
+                {"$limit": limit - len(found)},
+                {"$project": dict(projection)},
+            ]
+            cursor = await self.directory.aggregate(pipeline)
+            batch = await cursor.to_list()
+            found.extend(batch)
+            # A round that found few matches means the other keys are selective: read
+            # more slices per round from now on.
+            if len(batch) * 4 < limit:
+                width *= 2
+            start, after_id = end, None
+        return found

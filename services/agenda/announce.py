@@ -1,0 +1,78 @@
+"""How a change is made known: the event for the other services and the feed lines.
+
+Both are written in the transaction of the change, so a change is never known
+without having happened, nor happens without being known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from services.agenda.context import Agenda
+from services.agenda.domain.labels import NotificationKind, notification_text
+from services.agenda.domain.model import Appointment
+from services.agenda.events import AppointmentFacts, Establishment
+from shared.events import Event
+
+
+def facts(appointment: Appointment) -> AppointmentFacts:
+    """What every appointment email shows (names are public display names only)."""
+    establishment = appointment.establishment
+    return AppointmentFacts(
+        appointment_id=appointment.id,
+        ambassador_id=appointment.ambassador_id,
+        ambassador_name=appointment.ambassador.name,
+        requester_id=appointment.requester_id,
+        requester_name=appointment.requester.name,
+        kind=appointment.kind,
+        format=appointment.format,
+        online_url=appointment.online_url,
+        starts_at=appointment.starts_at,
+        duration_minutes=appointment.duration_minutes,
+        establishment=Establishment(
+            uai=establishment.uai,
+            name=establishment.name,
+            city=establishment.city,
+            postcode=establishment.postcode,
+            department=establishment.department,
+            bassin=establishment.bassin,
+        ),
+        audience_level=appointment.audience.level,
+        group_size=appointment.audience.group_size,
+        topic=appointment.topic,
+        expectations=appointment.expectations,
+        equipment=appointment.equipment,
+        team_member_present=appointment.team_member_present,
+        ambassador_sector=appointment.ambassador.sector,
+    )
+
+
+async def announce(
+    agenda: Agenda,
+    session: AsyncClientSession,
+    appointment: Appointment,
+    event: Event | None,
+    notify: Iterable[tuple[str, NotificationKind]] = (),
+    *,
+    suggestions: int = 0,
+) -> None:
+    """Record ``event`` in the outbox and a feed line for each (user id, kind)."""
+    if event is not None:
+        await agenda.ctx.outbox.add(event, session, correlation_id=appointment.id)
+    now = agenda.now()
+    lines = [
+        {
+            "_id": agenda.new_id(),
+            "user_id": user_id,
+            "kind": kind,
+            "appointment_id": appointment.id,
+            "text": notification_text(kind, appointment, suggestions=suggestions),
+            "created_at": now,
+            "read_at": None,
+        }
+        for user_id, kind in notify
+    ]
+    if lines:
+        await agenda.store.notifications.insert_many(lines, session=session)

@@ -1,0 +1,1 @@
+"""Agenda's HTTP layer: request and answer models, and the routes."""

@@ -1,0 +1,339 @@
+"""Agenda's HTTP routes under ``/api/agenda``: thin, the use cases do the work."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from services.agenda import appointments, calendars, dashboard, errors, solicitations
+from services.agenda.api.models import (
+    Acceptance,
+    AppointmentQuery,
+    AppointmentView,
+    CalendarLink,
+    CancellationIn,
+    Created,
+    FeedbackIn,
+    NewSolicitation,
+    NotificationQuery,
+    NotificationView,
+    Refusal,
+)
+from services.agenda.context import AGENDA, Agenda
+from shared.http import Authenticated, Call, ErrorKind, Page, Roles, Router, read_json
+
+BodyT = TypeVar("BodyT", bound=BaseModel)
+
+REQUESTERS = Roles("staff", "referent")
+READERS = Roles("ambassador", "staff", "referent", "admin")
+AMBASSADOR = Roles("ambassador")
+PARTIES = Roles("ambassador", "staff", "referent")
+CANCELLERS = Roles("ambassador", "staff", "referent", "admin")
+
+SOLICITATION_ERRORS = [
+    errors.ESTABLISHMENT_NOT_YOURS,
+    errors.OUTSIDE_TERRITORY,
+    errors.ESTABLISHMENT_REQUIRED,
+    errors.AMBASSADOR_NOT_FOUND,
+    errors.AMBASSADOR_DELETED,
+    errors.AMBASSADOR_SUSPENDED,
+    errors.AMBASSADOR_NOT_VERIFIED,
+    errors.AMBASSADOR_NOT_ACTIVE,
+    errors.AMBASSADOR_UNAVAILABLE,
+    errors.AMBASSADOR_PAUSED,
+    errors.MONTHLY_MAXIMUM_REACHED,
+    errors.KIND_NOT_ACCEPTED,
+    errors.OUTSIDE_ZONE,
+    errors.CLASS_PRESENTATION_TOO_LONG,
+    errors.START_IN_PAST,
+    errors.ONLINE_URL_REQUIRED,
+    errors.TEAM_MEMBER_REQUIRED,
+]
+
+
+def agenda_of(call: Call[Any, Any]) -> Agenda:
+    """The service's resources, from the application."""
+    return call.request.config_dict[AGENDA]
+
+
+async def optional_body(call: Call[Any, Any], model: type[BodyT]) -> BodyT:
+    """The JSON body when one was sent; the model's defaults when the body is empty."""
+    if not call.request.body_exists:
+        return model()
+    raw = await call.request.read()
+    if not raw.strip():
+        return model()
+    return await read_json(call.request, model)
+
+
+def _location(call: Call[Any, Any], appointment_id: str) -> None:
+    call.response_headers["Location"] = f"/api/agenda/appointments/{appointment_id}"
+
+
+# solicitations ---------------------------------------------------------------------
+
+
+async def create_solicitation(call: Call[NewSolicitation, None]) -> Created:
+    """Staff (for their establishment) or a referent (in their territory) solicits."""
+    appointment = await solicitations.solicit(agenda_of(call), call.user, call.body)
+    _location(call, appointment.id)
+    return Created(id=appointment.id, status=appointment.status)
+
+
+async def list_appointments(call: Call[None, AppointmentQuery]) -> Page[AppointmentView]:
+    """The caller's appointments: upcoming (not over yet) or past."""
+    return await dashboard.appointments(agenda_of(call), call.user, call.query)
+
+
+async def get_appointment(call: Call[None, None]) -> AppointmentView:
+    """One appointment the caller may see."""
+    appointment = await appointments.visible(agenda_of(call), call.user, call.path("id"))
+    return AppointmentView.of(appointment)
+
+
+async def accept(call: Call[None, None]) -> AppointmentView:
+    """The solicited ambassador accepts (body optional: ``{"message": …}``)."""
+    body = await optional_body(call, Acceptance)
+    appointment = await appointments.accept(
+        agenda_of(call), call.user, call.path("id"), body.message
+    )
+    return AppointmentView.of(appointment)
+
+
+async def refuse(call: Call[None, None]) -> AppointmentView:
+    """The solicited ambassador declines (body optional: message and other slots)."""
+    body = await optional_body(call, Refusal)
+    appointment = await appointments.refuse(
+        agenda_of(call), call.user, call.path("id"), body.message, body.alternative_slots
+    )
+    return AppointmentView.of(appointment)
+
+
+async def take_alternative(call: Call[None, None]) -> AppointmentView:
+    """The requester takes an offered slot: a new appointment, already accepted."""
+    raw = call.path("n")
+    if not raw.isdigit():
+        raise errors.ALTERNATIVE_NOT_FOUND.error()
+    appointment = await solicitations.take_alternative(
+        agenda_of(call), call.user, call.path("id"), int(raw)
+    )
+    _location(call, appointment.id)
+    return AppointmentView.of(appointment)
+
+
+async def cancel(call: Call[CancellationIn, None]) -> AppointmentView:
+    """Either party, or the zone's referent, cancels."""
+    appointment = await appointments.cancel(
+        agenda_of(call), call.user, call.path("id"), call.body.reason
+    )
+    return AppointmentView.of(appointment)
+
+
+async def give_feedback(call: Call[FeedbackIn, None]) -> AppointmentView:
+    """A party rates the intervention once it is over."""
+    appointment = await appointments.give_feedback(
+        agenda_of(call), call.user, call.path("id"), call.body.rating, call.body.comment
+    )
+    return AppointmentView.of(appointment)
+
+
+# notifications ----------------------------------------------------------------------
+
+
+async def list_notifications(call: Call[None, NotificationQuery]) -> Page[NotificationView]:
+    """The caller's informational feed, newest first."""
+    return await dashboard.notifications(agenda_of(call), call.user, call.query)
+
+
+async def read_notification(call: Call[None, None]) -> None:
+    """Mark one notification as read."""
+    await dashboard.mark_read(agenda_of(call), call.user, call.path("id"))
+
+
+async def read_all_notifications(call: Call[None, None]) -> None:
+    """Mark the whole feed as read."""
+    await dashboard.mark_all_read(agenda_of(call), call.user)
+
+
+# calendar ----------------------------------------------------------------------------
+
+
+class CalendarQuery(BaseModel):
+    """The feed's private key."""
+
+    token: str = Field("", max_length=200, description="Jeton reçu de POST /calendar-token.")
+
+
+async def create_calendar_link(call: Call[None, None]) -> CalendarLink:
+    """A new private address of the ambassador's calendar (the old one stops working)."""
+    return await calendars.issue_link(agenda_of(call), call.user)
+
+
+async def revoke_calendar_link(call: Call[None, None]) -> None:
+    """The calendar address stops working."""
+    await calendars.revoke_link(agenda_of(call), call.user)
+
+
+async def calendar_feed(call: Call[None, CalendarQuery]) -> web.Response:
+    """The ambassador's accepted appointments as an iCalendar feed."""
+    body = await calendars.calendar_of(agenda_of(call), call.query.token)
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": 'inline; filename="prochorientation.ics"',
+            "Cache-Control": "private, max-age=300",
+            # The URL is a key: do not leak it to linked sites.
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+def build_router() -> Router:
+    """The agenda routes on a new ``Router`` (one per application instance)."""
+    router = Router(
+        "agenda",
+        "Proch'Orientation — agenda",
+        "1",
+        description=(
+            "Sollicitations, rendez-vous, réponses et créneaux proposés, notifications, "
+            "calendrier personnel."
+        ),
+    )
+    router.post(
+        "/solicitations",
+        summary="Solliciter un ambassadeur",
+        body=NewSolicitation,
+        response=Created,
+        status=201,
+        auth=REQUESTERS,
+        errors=SOLICITATION_ERRORS,
+    )(create_solicitation)
+    router.get(
+        "/appointments",
+        summary="Mes rendez-vous (à venir ou passés)",
+        query=AppointmentQuery,
+        response=Page[AppointmentView],
+        auth=READERS,
+    )(list_appointments)
+    router.get(
+        "/appointments/{id}",
+        summary="Un rendez-vous",
+        response=AppointmentView,
+        auth=READERS,
+        errors=[errors.APPOINTMENT_NOT_FOUND],
+    )(get_appointment)
+    answer_errors: list[ErrorKind] = [
+        errors.APPOINTMENT_NOT_FOUND,
+        errors.NOT_THE_AMBASSADOR,
+        errors.NOT_PENDING,
+        errors.CHANGED_MEANWHILE,
+    ]
+    router.post(
+        "/appointments/{id}/accept",
+        summary="Accepter une sollicitation",
+        description='Corps facultatif : `Acceptance` (`{"message": …}`).',
+        response=AppointmentView,
+        auth=AMBASSADOR,
+        errors=[
+            *answer_errors,
+            errors.OVERLAPPING_APPOINTMENT,
+            errors.AMBASSADOR_SUSPENDED,
+            errors.AMBASSADOR_UNAVAILABLE,
+        ],
+    )(accept)
+    router.post(
+        "/appointments/{id}/refuse",
+        summary="Refuser une sollicitation (message personnel, autres créneaux)",
+        description=(
+            "Corps facultatif : `Refusal` (`message`, `alternative_slots` : au plus 3 "
+            "`{starts_at, duration_minutes}`)."
+        ),
+        response=AppointmentView,
+        auth=AMBASSADOR,
+        errors=[*answer_errors, errors.START_IN_PAST, errors.CLASS_PRESENTATION_TOO_LONG],
+    )(refuse)
+    router.post(
+        "/appointments/{id}/alternatives/{n}/take",
+        summary="Retenir un créneau proposé (le rendez-vous est aussitôt accepté)",
+        response=AppointmentView,
+        status=201,
+        auth=REQUESTERS,
+        errors=[
+            errors.APPOINTMENT_NOT_FOUND,
+            errors.ALTERNATIVE_NOT_FOUND,
+            errors.NOT_THE_REQUESTER,
+            errors.NOT_REFUSED,
+            errors.ALTERNATIVE_ALREADY_TAKEN,
+            errors.OVERLAPPING_APPOINTMENT,
+            errors.START_IN_PAST,
+        ],
+    )(take_alternative)
+    router.post(
+        "/appointments/{id}/cancel",
+        summary="Annuler un rendez-vous (tardif à moins de 48 h)",
+        body=CancellationIn,
+        response=AppointmentView,
+        auth=CANCELLERS,
+        errors=[
+            errors.APPOINTMENT_NOT_FOUND,
+            errors.NOT_A_PARTY,
+            errors.NOT_CANCELLABLE,
+            errors.ALREADY_STARTED,
+            errors.CHANGED_MEANWHILE,
+        ],
+    )(cancel)
+    router.post(
+        "/appointments/{id}/feedback",
+        summary="Donner son avis après l'intervention",
+        body=FeedbackIn,
+        response=AppointmentView,
+        auth=PARTIES,
+        errors=[
+            errors.APPOINTMENT_NOT_FOUND,
+            errors.NOT_A_PARTY,
+            errors.NOT_HELD,
+            errors.NOT_FINISHED,
+            errors.FEEDBACK_ALREADY_GIVEN,
+        ],
+    )(give_feedback)
+    router.get(
+        "/notifications",
+        summary="Mes notifications",
+        query=NotificationQuery,
+        response=Page[NotificationView],
+        auth=Authenticated(),
+    )(list_notifications)
+    router.post(
+        "/notifications/read-all",
+        summary="Marquer toutes mes notifications comme lues",
+        auth=Authenticated(),
+    )(read_all_notifications)
+    router.post(
+        "/notifications/{id}/read",
+        summary="Marquer une notification comme lue",
+        auth=Authenticated(),
+        errors=[errors.NOTIFICATION_NOT_FOUND],
+    )(read_notification)
+    router.post(
+        "/calendar-token",
+        summary="Créer (ou renouveler) le lien de mon calendrier personnel",
+        response=CalendarLink,
+        status=201,
+        auth=AMBASSADOR,
+    )(create_calendar_link)
+    router.delete(
+        "/calendar-token",
+        summary="Révoquer le lien de mon calendrier personnel",
+        auth=AMBASSADOR,
+    )(revoke_calendar_link)
+    router.get(
+        "/calendar.ics",
+        summary="Calendrier personnel (iCalendar) des rendez-vous acceptés",
+        query=CalendarQuery,
+        errors=[errors.CALENDAR_NOT_FOUND],
+    )(calendar_feed)
+    return router

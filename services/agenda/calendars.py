@@ -1,0 +1,55 @@
+"""The ambassador's personal calendar feed and its revocable link.
+
+Calendar programs cannot send a bearer token, so the feed's URL carries its own key:
+a long random token, stored hashed (like every token in a link), one per ambassador.
+Asking for a new link revokes the old one; deleting it revokes it outright.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from services.agenda import errors
+from services.agenda.api.models import CalendarLink
+from services.agenda.context import Agenda
+from services.agenda.domain.calendar import feed
+from shared.http import Principal
+
+# Past appointments stay in the feed a year, so a calendar keeps recent history.
+FEED_HISTORY = timedelta(days=366)
+FEED_PATH = "/api/agenda/calendar.ics"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_link(agenda: Agenda, principal: Principal) -> CalendarLink:
+    """A new private feed address for the ambassador; the previous one stops working."""
+    token = secrets.token_urlsafe(32)
+    await agenda.store.calendar_tokens.replace_one(
+        {"_id": principal.user_id},
+        {"_id": principal.user_id, "token_hash": _hash(token), "created_at": agenda.now()},
+        upsert=True,
+    )
+    url = f"{agenda.settings.public_url.rstrip('/')}{FEED_PATH}?token={token}"
+    return CalendarLink(url=url, token=token)
+
+
+async def revoke_link(agenda: Agenda, principal: Principal) -> None:
+    """The feed address stops working (no error if there was none)."""
+    await agenda.store.calendar_tokens.delete_one({"_id": principal.user_id})
+
+
+async def calendar_of(agenda: Agenda, token: str) -> bytes:
+    """The iCalendar feed the token opens; 404 for an unknown or revoked token."""
+    if not token:
+        raise errors.CALENDAR_NOT_FOUND.error()
+    owner = await agenda.store.calendar_tokens.find_one({"token_hash": _hash(token)})
+    if owner is None:
+        raise errors.CALENDAR_NOT_FOUND.error()
+    now = agenda.now()
+    appointments = await agenda.store.for_feed(owner["_id"], since=now - FEED_HISTORY)
+    return feed(appointments, public_url=agenda.settings.public_url, now=now)

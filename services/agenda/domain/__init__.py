@@ -1,0 +1,1 @@
+"""Agenda's rules, with no I/O: model, status machine, schedule, territory, calendar."""

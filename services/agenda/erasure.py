@@ -1,0 +1,117 @@
+"""What agenda does when someone deletes their account (``accounts.user.deleted``).
+
+Their future appointments are cancelled and the other party is told. Then every
+appointment they took part in is anonymised: their id becomes a random pseudonym
+(the same for all of them, so statistics still count interventions and people
+without knowing who), their name is replaced, and what they wrote is erased. Their
+copy becomes a tombstone so a late profile event cannot bring it back; their feed
+and calendar link are deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from services.agenda.appointments import cancel_in_session
+from services.agenda.context import Agenda
+from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment, Side
+
+# A revision no profile event will ever reach: the tombstone always wins.
+TOMBSTONE_REVISION = 2**62
+# As of when a deleted staff member or referent's tombstone was written: never older.
+TOMBSTONE_AS_OF = datetime(9999, 12, 31, tzinfo=UTC)
+
+CANCEL_REASON = "La personne a supprimé son compte."
+GONE_NAMES: dict[Side, str] = {
+    "ambassador": "Ambassadeur ayant quitté le programme",
+    "requester": "Personne ayant quitté le programme",
+}
+
+
+def anonymise(appointment: Appointment, side: Side, pseudonym: str) -> None:
+    """Remove one party from ``appointment``, keeping what statistics count."""
+    if side == "ambassador":
+        appointment.ambassador_id = pseudonym
+        # The profile type, sector and organization stay: they say nothing of who.
+        appointment.ambassador = appointment.ambassador.model_copy(
+            update={"id": pseudonym, "name": GONE_NAMES[side], "job_title": None}
+        )
+        if appointment.answer is not None:
+            appointment.answer = appointment.answer.model_copy(update={"message": None})
+    else:
+        appointment.requester_id = pseudonym
+        appointment.requester = appointment.requester.model_copy(
+            update={"id": pseudonym, "name": GONE_NAMES[side]}
+        )
+        appointment.message = None
+    if appointment.cancellation is not None and appointment.cancellation.by == side:
+        appointment.cancellation = appointment.cancellation.model_copy(
+            update={"reason": None, "by_user_id": None}
+        )
+    if side in appointment.feedback:
+        appointment.feedback = {
+            **appointment.feedback,
+            side: appointment.feedback[side].model_copy(update={"comment": None}),
+        }
+    if side not in appointment.anonymised:
+        appointment.anonymised = [*appointment.anonymised, side]
+
+
+async def erase_user(agenda: Agenda, user_id: str, role: str, session: AsyncClientSession) -> None:
+    """Cancel the person's future appointments and anonymise them everywhere in agenda."""
+    store = agenda.store
+    now = agenda.now()
+    pseudonym = f"gone-{agenda.new_id()}"
+    sides: tuple[tuple[str, Side], ...] = (
+        ("ambassador_id", "ambassador"),
+        ("requester_id", "requester"),
+    )
+    for field, side in sides:
+        documents = await store.appointments.find({field: user_id}, session=session).to_list()
+        for document in documents:
+            appointment = Appointment.model_validate(document)
+            if appointment.status in LIVE and appointment.starts_at > now:
+                # Cancelled on their behalf: the other party is told why.
+                appointment = await cancel_in_session(
+                    agenda,
+                    appointment,
+                    by=side,
+                    by_user_id=None,
+                    reason=CANCEL_REASON,
+                    session=session,
+                    gone=user_id,
+                )
+            elif appointment.status in LIVE:
+                # Already under way: closed now, quietly, so that no later step
+                # writes to someone who is gone.
+                appointment.status = "expired" if appointment.status == "pending" else "completed"
+                appointment.finished_at = now
+                appointment.due_at = None
+            anonymise(appointment, side, pseudonym)
+            appointment.updated_at = now
+            await store.appointments.replace_one(
+                {"_id": appointment.id}, appointment.document(), session=session
+            )
+    await store.notifications.delete_many({"user_id": user_id}, session=session)
+    await store.calendar_tokens.delete_many({"_id": user_id}, session=session)
+    if role == "ambassador":
+        tombstone = AmbassadorCopy(
+            id=user_id,
+            revision=TOMBSTONE_REVISION,
+            solicitable=False,
+            not_solicitable_reason="deleted",
+            deleted=True,
+        )
+        await store.ambassadors.replace_one(
+            {"_id": user_id}, tombstone.document(), upsert=True, session=session
+        )
+    copies = {"staff": store.staff, "referent": store.referents}
+    if role in copies:
+        await copies[role].replace_one(
+            {"_id": user_id},
+            {"_id": user_id, "as_of": TOMBSTONE_AS_OF, "deleted": True},
+            upsert=True,
+            session=session,
+        )

@@ -1,0 +1,237 @@
+"""The background worker that makes sure no solicitation stays unanswered.
+
+It reminds the ambassador, escalates to the zone's referents with other ambassadors
+suggested, expires a solicitation whose start passed, and completes an accepted
+appointment once over (see ``domain.schedule``). Each replica runs one; they share
+the work through the database:
+
+1. claim: ``find_one_and_update`` moves a due appointment's ``due_at`` a lease ahead
+   and stamps it with a claim token; no other replica sees it due meanwhile;
+2. step: one transaction re-reads it under that claim, applies the step, writes the
+   next ``due_at`` with the event and the feed lines. Any other change to the
+   appointment in between drops the claim, and the step then does nothing.
+
+A replica that dies after claiming leaves ``due_at`` at the end of the lease: the
+step comes due again and another replica does it. State lives in the database, so a
+restart resumes where it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from datetime import timedelta
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from services.agenda.announce import announce, facts
+from services.agenda.appointments import complete_in_session
+from services.agenda.context import Agenda
+from services.agenda.domain.labels import NotificationKind
+from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment
+from services.agenda.domain.rules import Slot, is_paused, month_of
+from services.agenda.domain.schedule import Step, due_step, next_due
+from services.agenda.domain.territory import Area, Place, covers, touches
+from services.agenda.events import (
+    AppointmentExpired,
+    SolicitationEscalated,
+    SolicitationReminded,
+    Suggestion,
+)
+from shared.events import Event
+
+log = logging.getLogger("services.agenda.scheduler")
+
+SUGGESTIONS = 3
+# Candidates read per escalation before filtering out the paused, the booked and
+# those over their monthly maximum.
+CANDIDATES_READ = 50
+
+
+class Scheduler:
+    """Claims due appointments and takes their next step, until cancelled."""
+
+    def __init__(self, agenda: Agenda) -> None:
+        self._agenda = agenda
+
+    async def run(self) -> None:
+        """Work forever: take every due step, then sleep until the next one is due."""
+        agenda = self._agenda
+        poll = agenda.options.scheduler_poll_seconds
+        while True:
+            agenda.schedule_changed.clear()
+            await self.run_once()
+            upcoming = await agenda.store.next_due_at()
+            wait = poll
+            if upcoming is not None:
+                wait = min(poll, max(0.0, (upcoming - agenda.now()).total_seconds()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(agenda.schedule_changed.wait(), timeout=wait)
+
+    async def run_once(self) -> int:
+        """Take every step due now; returns how many appointments were claimed."""
+        agenda = self._agenda
+        lease = timedelta(seconds=agenda.options.scheduler_lease_seconds)
+        claimed = 0
+        while True:
+            claim = secrets.token_hex(8)
+            appointment = await agenda.store.claim_due(agenda.now(), lease, claim)
+            if appointment is None:
+                return claimed
+            claimed += 1
+            try:
+                await self.step(appointment.id, claim)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Left claimed: it comes due again once the lease ends.
+                log.exception(
+                    "scheduled step failed; retried after the lease",
+                    extra={"appointment_id": appointment.id},
+                )
+
+    async def step(self, appointment_id: str, claim: str) -> Step | None:
+        """Take the due step of a claimed appointment, in one transaction."""
+        agenda = self._agenda
+
+        async def work(session: AsyncClientSession) -> Step | None:
+            appointment = await agenda.store.claimed(appointment_id, claim, session)
+            if appointment is None:
+                return None  # changed since the claim: that change set its due time
+            step = due_step(appointment, agenda.delays, agenda.now())
+            if step == "remind":
+                await self._remind(appointment, session)
+            elif step == "escalate":
+                await self._escalate(appointment, session)
+            elif step == "expire":
+                await self._expire(appointment, session)
+            elif step == "complete":
+                await complete_in_session(agenda, appointment, session)
+            appointment.due_at = next_due(appointment, agenda.delays)
+            await agenda.store.store_step(appointment, claim, session)
+            return step
+
+        step = await agenda.ctx.transaction(work)
+        if step is not None:
+            log.info(
+                "scheduled step taken",
+                extra={"appointment_id": appointment_id, "step": step},
+            )
+        return step
+
+    async def _tell(
+        self,
+        appointment: Appointment,
+        event: Event,
+        notify: list[tuple[str, NotificationKind]],
+        session: AsyncClientSession,
+        *,
+        suggestions: int = 0,
+    ) -> None:
+        await announce(self._agenda, session, appointment, event, notify, suggestions=suggestions)
+
+    async def _remind(self, appointment: Appointment, session: AsyncClientSession) -> None:
+        now = self._agenda.now()
+        appointment.reminded_at = now
+        await self._tell(
+            appointment,
+            SolicitationReminded(appointment=facts(appointment)),
+            [(appointment.ambassador_id, "solicitation_reminder")],
+            session,
+        )
+
+    async def _escalate(self, appointment: Appointment, session: AsyncClientSession) -> None:
+        agenda = self._agenda
+        appointment.escalated_at = agenda.now()
+        place = Place(appointment.establishment.department, appointment.establishment.bassin)
+        referents = await self._referents(place)
+        suggestions = await self._suggestions(appointment, place)
+        if not referents:
+            log.warning(
+                "no referent covers an escalated solicitation",
+                extra={"appointment_id": appointment.id, "department": place.department},
+            )
+        event = SolicitationEscalated(
+            appointment=facts(appointment), referent_ids=referents, suggestions=suggestions
+        )
+        await self._tell(
+            appointment,
+            event,
+            [(referent, "solicitation_escalated") for referent in referents],
+            session,
+            suggestions=len(suggestions),
+        )
+
+    async def _expire(self, appointment: Appointment, session: AsyncClientSession) -> None:
+        now = self._agenda.now()
+        appointment.status = "expired"
+        appointment.finished_at = now
+        appointment.updated_at = now
+        await self._tell(
+            appointment,
+            AppointmentExpired(appointment=facts(appointment)),
+            [(appointment.requester_id, "appointment_expired")],
+            session,
+        )
+
+    async def _referents(self, place: Place) -> list[str]:
+        """The referents of the place; failing any, those of its department."""
+        referents = await self._agenda.store.referents_touching(place)
+        covering = [
+            r.id
+            for r in referents
+            if covers(Area.of(r.departments, r.bassins), place, when_bassin_unknown=False)
+        ]
+        if covering:
+            return covering
+        return [
+            r.id for r in referents if touches(Area.of(r.departments, r.bassins), place.department)
+        ]
+
+    async def _suggestions(self, appointment: Appointment, place: Place) -> list[Suggestion]:
+        """Up to three other ambassadors who match and are free at that time."""
+        agenda = self._agenda
+        store = agenda.store
+        now = agenda.now()
+        slot = Slot(appointment.starts_at, appointment.duration_minutes)
+        candidates = await store.candidates(
+            kind=appointment.kind,
+            place=place,
+            sector=appointment.wished_sector or appointment.ambassador.sector,
+            exclude=[appointment.ambassador_id],
+            limit=CANDIDATES_READ,
+        )
+        fitting = [
+            c
+            for c in candidates
+            if covers(Area.of(c.zone_departments, c.zone_bassins), place, when_bassin_unknown=True)
+            and not is_paused(c, slot, now)
+        ]
+        booked = await store.booked_among(
+            [c.id for c in fitting], slot.starts_at, slot.ends_at, LIVE
+        )
+        chosen: list[AmbassadorCopy] = []
+        for candidate in fitting:
+            if candidate.id in booked:
+                continue
+            if await self._at_maximum(candidate, slot):
+                continue
+            chosen.append(candidate)
+            if len(chosen) == SUGGESTIONS:
+                break
+        return [
+            Suggestion(
+                ambassador_id=c.id, name=c.display_name, job_title=c.job_title, sector=c.sector
+            )
+            for c in chosen
+        ]
+
+    async def _at_maximum(self, ambassador: AmbassadorCopy, slot: Slot) -> bool:
+        maximum = ambassador.max_solicitations_per_month
+        if maximum is None:
+            return False
+        first, following = month_of(slot.starts_at)
+        held = await self._agenda.store.held_between(ambassador.id, first, following)
+        return held >= maximum

@@ -1,0 +1,185 @@
+"""What the API takes and gives: request and answer models, and how a viewer sees a
+conversation (names, shared details, unread count, masked bodies)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from services.messaging.domain.access import Access
+from services.messaging.domain.aliases import alias_address
+from services.messaging.domain.model import (
+    Conversation,
+    Message,
+    MessageKind,
+    ParticipantRole,
+    Source,
+)
+from services.messaging.domain.text import MAX_BODY_CHARS, clean_body
+from shared.http import PageQuery
+
+
+class NewMessage(BaseModel):
+    """``POST /conversations/{id}/messages``."""
+
+    body: str = Field(
+        description="Texte brut, jamais interprété comme du HTML, "
+        f"de {MAX_BODY_CHARS} caractères au plus."
+    )
+
+    @field_validator("body")
+    @classmethod
+    def _plain_text(cls, value: str) -> str:
+        text = clean_body(value)
+        if not text:
+            raise ValueError("Le message est vide.")
+        if len(text) > MAX_BODY_CHARS:
+            raise ValueError(
+                f"Le message dépasse {MAX_BODY_CHARS:,} caractères ({len(text):,}).".replace(
+                    ",", "\u202f"
+                )
+            )
+        return text
+
+
+class ConversationsQuery(PageQuery):
+    """``GET /conversations``: your own, or (referents) those of your territory."""
+
+    scope: Literal["mine", "territory"] = Field(
+        "mine", description="« territory » : les conversations de votre territoire (référents)."
+    )
+
+
+class SharedContactOut(BaseModel):
+    """Details a participant chose to share in this conversation."""
+
+    name: str
+    email: str
+    phone: str | None
+    shared_at: datetime
+
+
+class ParticipantOut(BaseModel):
+    """A participant as the viewer sees them."""
+
+    user_id: str
+    role: ParticipantRole
+    display_name: str
+    is_you: bool
+    has_shared_contact: bool
+    contact: SharedContactOut | None = Field(
+        None, description="Coordonnées partagées (visibles des seuls autres participants)."
+    )
+
+
+class ConversationOut(BaseModel):
+    """A conversation as the viewer sees it."""
+
+    id: str
+    appointment_id: str
+    subject: str
+    status: Literal["open", "closed"]
+    closes_at: datetime | None
+    participants: list[ParticipantOut]
+    unread: int | None = Field(
+        description="Messages non lus (null pour un lecteur non participant)."
+    )
+    can_post: bool
+    reply_address: str | None = Field(
+        description="Votre adresse masquée : un e-mail envoyé ici depuis votre adresse "
+        "enregistrée est publié dans la conversation."
+    )
+    created_at: datetime
+    last_message_at: datetime
+
+
+class AuthorOut(BaseModel):
+    """Who wrote a message."""
+
+    user_id: str
+    display_name: str
+    is_you: bool
+
+
+class MessageOut(BaseModel):
+    """A message as the viewer reads it."""
+
+    id: str
+    seq: int
+    kind: MessageKind
+    source: Source
+    author: AuthorOut
+    body: str
+    masked: bool = Field(
+        description="Des coordonnées ont été masquées pour le destinataire "
+        "(l'auteur, lui, voit son texte tel qu'écrit)."
+    )
+    created_at: datetime
+
+
+class PostedMessageOut(MessageOut):
+    """The answer to a new message: tells the author when details were masked, and why."""
+
+    notice: str | None = None
+
+
+def conversation_out(
+    conversation: Conversation,
+    viewer_id: str,
+    access: Access,
+    *,
+    relay_domain: str,
+    now: datetime,
+) -> ConversationOut:
+    """``conversation`` as ``viewer_id`` sees it."""
+    me = conversation.participant(viewer_id) if access is Access.PARTICIPATE else None
+    is_open = conversation.is_open(now)
+    return ConversationOut(
+        id=conversation.id,
+        appointment_id=conversation.appointment_id,
+        subject=conversation.subject,
+        status="open" if is_open else "closed",
+        closes_at=conversation.closes_at,
+        participants=[
+            ParticipantOut(
+                user_id=p.user_id,
+                role=p.role,
+                display_name=p.display_name,
+                is_you=p.user_id == viewer_id,
+                has_shared_contact=p.shared is not None,
+                # Shared with the other party only: not with a referent who reads along.
+                contact=(
+                    SharedContactOut.model_validate(p.shared.model_dump())
+                    if p.shared is not None and me is not None and not p.deleted
+                    else None
+                ),
+            )
+            for p in conversation.participants
+        ],
+        unread=me.unread if me else None,
+        can_post=me is not None and is_open,
+        reply_address=alias_address(me.alias, relay_domain) if me and is_open else None,
+        created_at=conversation.created_at,
+        last_message_at=conversation.last_message_at,
+    )
+
+
+def message_out(message: Message, conversation: Conversation, viewer_id: str) -> MessageOut:
+    """``message`` as ``viewer_id`` reads it (the author reads their own words)."""
+    author = conversation.participant(message.author_id)
+    return MessageOut(
+        id=message.id,
+        seq=message.seq,
+        kind=message.kind,
+        source=message.source,
+        author=AuthorOut(
+            user_id=message.author_id,
+            display_name=author.display_name if author else "",
+            is_you=message.author_id == viewer_id,
+        ),
+        body=message.body_for(viewer_id),
+        masked=message.masked,
+        created_at=message.created_at,
+    )

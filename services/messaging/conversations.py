@@ -1,0 +1,432 @@
+"""What can happen to a conversation, with its transaction and the events it emits.
+
+Used by the HTTP routes, the inbound SMTP endpoint and the event handlers alike, so a
+rule (masking, rate limit, threading, who may write) is applied the same way whether
+someone writes in the platform or replies from their inbox.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from services.accounts.events import ContactChanged
+from services.agenda.events import SolicitationCreated
+from services.messaging.domain.access import Access, access_to
+from services.messaging.domain.aliases import alias_address, new_alias
+from services.messaging.domain.masking import display_phone, mask_contact_details
+from services.messaging.domain.model import (
+    Conversation,
+    Message,
+    MessageKind,
+    Participant,
+    SharedContact,
+    Source,
+)
+from services.messaging.domain.names import FORMER_MEMBER, full_name, short_name
+from services.messaging.domain.subject import conversation_subject, reply_subject
+from services.messaging.domain.text import clean_body
+from services.messaging.events import MessageRelayed
+from services.messaging.settings import MessagingSettings
+from services.messaging.store import MessagingStore
+from shared.http import Page, PageQuery, Principal
+from shared.runtime import ServiceContext
+
+RATE_WINDOW = timedelta(minutes=1)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ConversationNotFoundError(LookupError):
+    """No such conversation, or not one the caller may see."""
+
+
+class ConversationClosedError(RuntimeError):
+    """The conversation no longer takes messages."""
+
+
+class ReadOnlyError(PermissionError):
+    """The caller may read the conversation but not write in it (a zone referent)."""
+
+
+class ContactUnknownError(RuntimeError):
+    """Messaging has not received the caller's contact details from accounts (yet)."""
+
+
+class _NotPostedError(Exception):
+    """Aborts a transaction whose message could not be appended."""
+
+
+class RateLimitedError(RuntimeError):
+    """Too many messages in the last minute; ``retry_after`` seconds until the next slot."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message just written, and the conversation as it was before it."""
+
+    message: Message
+    conversation: Conversation
+    relayed_to: int
+
+
+# (author as a participant) -> (body the others see, body as written when different)
+Composer = Callable[[Participant], tuple[str, str | None]]
+
+
+class Conversations:
+    """Messaging's operations on conversations."""
+
+    def __init__(
+        self, context: ServiceContext, store: MessagingStore, config: MessagingSettings
+    ) -> None:
+        self._context = context
+        self.store = store
+        self.config = config
+        self.relay_domain = context.settings.relay_domain
+        self._public_url = context.settings.public_url.rstrip("/")
+
+    # reading ----------------------------------------------------------------------
+
+    async def visible(
+        self, conversation_id: str, principal: Principal
+    ) -> tuple[Conversation, Access]:
+        """The conversation and the caller's access; not found for anyone without one."""
+        conversation = await self.store.conversation(conversation_id)
+        if conversation is None:
+            raise ConversationNotFoundError(conversation_id)
+        access = access_to(conversation, principal)
+        if access is Access.NONE:
+            raise ConversationNotFoundError(conversation_id)
+        return conversation, access
+
+    async def read(
+        self, conversation_id: str, principal: Principal, page: PageQuery
+    ) -> tuple[Conversation, Page[Message]]:
+        """One page of messages, newest page first, each page oldest first.
+
+        A participant reading messages has seen them: their unread count drops.
+        """
+        conversation, access = await self.visible(conversation_id, principal)
+        messages = await self.store.page_of_messages(conversation_id, page)
+        me = conversation.participant(principal.user_id)
+        if access is Access.PARTICIPATE and me is not None and messages.items:
+            newest = messages.items[0].seq
+            if newest > me.read_seq:
+                await self._context.transaction(
+                    lambda session: self.store.mark_read(
+                        conversation_id, principal.user_id, newest, session
+                    )
+                )
+        messages.items.reverse()
+        return conversation, messages
+
+    # writing ----------------------------------------------------------------------
+
+    async def post(
+        self,
+        conversation_id: str,
+        author_id: str,
+        text: str,
+        *,
+        source: Source,
+        inbound_key: str | None = None,
+    ) -> Posted:
+        """Write a message; every other participant gets it by email (masked).
+
+        Raises ``ConversationNotFoundError``, ``ConversationClosedError``,
+        ``RateLimitedError``; pymongo's ``DuplicateKeyError`` when this inbound mail was
+        already posted.
+        """
+        now = _now()
+        await self.check_rate(author_id, now)
+
+        def compose(author: Participant) -> tuple[str, str | None]:
+            if author.shared is not None:
+                return text, None
+            masked = mask_contact_details(text)
+            return masked.text, (text if masked.found else None)
+
+        async def work(session: AsyncClientSession) -> Posted | None:
+            return await self._append(
+                session,
+                conversation_id,
+                author_id,
+                kind="message",
+                source=source,
+                compose=compose,
+                now=now,
+                inbound_key=inbound_key,
+            )
+
+        posted = await self._context.transaction(work)
+        if posted is None:
+            raise await self._why_not(conversation_id, author_id, now)
+        return posted
+
+    async def share_contact(self, conversation_id: str, author_id: str) -> Conversation:
+        """Reveal the caller's name, email and phone to the others of this conversation.
+
+        Sharing twice changes nothing; the first time, a message carrying the details
+        reaches the others (API and email).
+        """
+        now = _now()
+        contact = await self.store.contact(author_id)
+        if contact is None or contact.get("deleted") or not contact.get("email"):
+            raise ContactUnknownError(author_id)
+        shared = SharedContact(
+            name=full_name(contact["first_name"], contact["last_name"]),
+            email=contact["email"],
+            phone=display_phone(contact.get("phone")),
+            shared_at=now,
+        )
+
+        def compose(author: Participant) -> tuple[str, str | None]:
+            lines = [f"{shared.name} vous communique ses coordonnées :", f"E-mail : {shared.email}"]
+            if shared.phone:
+                lines.append(f"Téléphone : {shared.phone}")
+            return "\n".join(lines), None
+
+        async def work(session: AsyncClientSession) -> None:
+            if not await self.store.set_shared(
+                conversation_id, author_id, shared.model_dump(), session
+            ):
+                return  # already shared (or not a participant: told below)
+            posted = await self._append(
+                session,
+                conversation_id,
+                author_id,
+                kind="contact_shared",
+                source="platform",
+                compose=compose,
+                now=now,
+            )
+            if posted is None:
+                raise _NotPostedError  # closed: undo the sharing too
+
+        try:
+            await self._context.transaction(work)
+        except _NotPostedError:
+            raise await self._why_not(conversation_id, author_id, now) from None
+        conversation = await self.store.conversation(conversation_id)
+        me = conversation.participant(author_id) if conversation else None
+        if conversation is None or me is None or me.deleted:
+            raise ConversationNotFoundError(conversation_id)
+        if me.shared is None:
+            raise await self._why_not(conversation_id, author_id, now)
+        return conversation
+
+    async def close(self, conversation_id: str, principal: Principal) -> Conversation:
+        """A participant closes the conversation: no more messages, aliases refused."""
+        _, access = await self.visible(conversation_id, principal)
+        if access is not Access.PARTICIPATE:
+            raise ReadOnlyError(conversation_id)
+        await self.store.close(conversation_id, _now())
+        closed = await self.store.conversation(conversation_id)
+        assert closed is not None
+        return closed
+
+    async def check_rate(self, author_id: str, now: datetime) -> None:
+        """``RateLimitedError`` when the author already wrote the limit in the last minute."""
+        limit = self.config.messages_per_minute
+        nth = await self.store.nth_latest_post(author_id, now - RATE_WINDOW, limit)
+        if nth is not None:
+            raise RateLimitedError(max(1.0, (nth + RATE_WINDOW - now).total_seconds()))
+
+    async def _why_not(self, conversation_id: str, author_id: str, now: datetime) -> Exception:
+        conversation = await self.store.conversation(conversation_id)
+        me = conversation.participant(author_id) if conversation else None
+        if conversation is None or me is None or me.deleted:
+            return ConversationNotFoundError(conversation_id)
+        if not conversation.is_open(now):
+            return ConversationClosedError(conversation_id)
+        return RuntimeError(f"message not posted in {conversation_id}")
+
+    async def _append(
+        self,
+        session: AsyncClientSession,
+        conversation_id: str,
+        author_id: str,
+        *,
+        kind: MessageKind,
+        source: Source,
+        compose: Composer,
+        now: datetime,
+        inbound_key: str | None = None,
+    ) -> Posted | None:
+        message_id = uuid.uuid4().hex
+        mail_message_id = f"{message_id}@{self.relay_domain}"
+        before = await self.store.advance(conversation_id, author_id, mail_message_id, now, session)
+        if before is None:
+            return None
+        author = before.participant(author_id)
+        assert author is not None
+        body, author_body = compose(author)
+        message = Message(
+            id=message_id,
+            conversation_id=conversation_id,
+            seq=before.seq + 1,
+            author_id=author_id,
+            kind=kind,
+            source=source,
+            body=body,
+            author_body=author_body,
+            masked=author_body is not None,
+            mail_message_id=mail_message_id,
+            created_at=now,
+        )
+        doc = message.model_dump(by_alias=True, exclude_none=True)
+        if inbound_key is not None:
+            doc["inbound_key"] = inbound_key
+        await self.store.insert_message(doc, session)
+        events = self._relays(before, author, message)
+        await self._context.outbox.add_many(events, session)
+        return Posted(message=message, conversation=before, relayed_to=len(events))
+
+    def _relays(
+        self, before: Conversation, author: Participant, message: Message
+    ) -> list[MessageRelayed]:
+        in_reply_to, references = before.thread_headers()
+        subject = before.subject if message.seq == 1 else reply_subject(before.subject)
+        return [
+            MessageRelayed(
+                conversation_id=before.id,
+                message_id=message.id,
+                recipient_id=recipient.user_id,
+                sender_display=author.sender_display,
+                reply_to=alias_address(recipient.alias, self.relay_domain),
+                subject=subject,
+                body=message.body,
+                mail_message_id=message.mail_message_id,
+                in_reply_to=in_reply_to,
+                references=references,
+                conversation_url=self.conversation_url(before.id),
+            )
+            for recipient in before.others(author.user_id)
+        ]
+
+    def conversation_url(self, conversation_id: str) -> str:
+        """Where the conversation is read in the platform."""
+        return f"{self._public_url}/messagerie/{conversation_id}"
+
+    # what other services tell us ---------------------------------------------------
+
+    async def open_for_solicitation(
+        self, event: SolicitationCreated, session: AsyncClientSession
+    ) -> Conversation | None:
+        """Open the conversation of a new solicitation, its message as the first one."""
+        facts = event.appointment
+        if await self.store.conversation_for_appointment(facts.appointment_id, session):
+            return None  # the same solicitation announced again
+        now = _now()
+        establishment = facts.establishment
+        department = establishment.department or _department(establishment.postcode)
+        participants = (
+            Participant(
+                user_id=facts.requester_id,
+                role="requester",
+                display_name=facts.requester_name,
+                alias=new_alias(),
+            ),
+            Participant(
+                user_id=facts.ambassador_id,
+                role="ambassador",
+                display_name=facts.ambassador_name,
+                alias=new_alias(),
+            ),
+        )
+        conversation = Conversation(
+            id=uuid.uuid4().hex,
+            appointment_id=facts.appointment_id,
+            subject=conversation_subject(facts.kind, facts.starts_at, establishment.name),
+            department=department,
+            bassin=establishment.bassin,
+            participants=participants,
+            created_at=now,
+            last_message_at=now,
+        )
+        aliases = [
+            {
+                "_id": p.alias,
+                "conversation_id": conversation.id,
+                "user_id": p.user_id,
+                "active": True,
+                "created_at": now,
+            }
+            for p in participants
+        ]
+        await self.store.insert_conversation(conversation, aliases, session)
+        text = clean_body(event.message or "")
+        if text:
+
+            def compose(author: Participant) -> tuple[str, str | None]:
+                masked = mask_contact_details(text)
+                return masked.text, (text if masked.found else None)
+
+            await self._append(
+                session,
+                conversation.id,
+                facts.requester_id,
+                kind="solicitation",
+                source="solicitation",
+                compose=compose,
+                now=now,
+            )
+        return conversation
+
+    async def appointment_over(
+        self, appointment_id: str, at: datetime, session: AsyncClientSession
+    ) -> None:
+        """The appointment is done, refused, cancelled or expired: close later."""
+        closes_at = at + timedelta(seconds=self.config.close_after_seconds)
+        await self.store.schedule_close(appointment_id, closes_at, session)
+
+    async def appointment_moved(
+        self, old_appointment_id: str, new_appointment_id: str, session: AsyncClientSession
+    ) -> None:
+        """An alternative slot was taken: the same conversation follows the new appointment."""
+        await self.store.move_to_appointment(old_appointment_id, new_appointment_id, session)
+
+    async def remember_contact(
+        self, event: ContactChanged, as_of: datetime, session: AsyncClientSession
+    ) -> None:
+        """Keep the person's details; rename them where they appear."""
+        fields = {
+            "email": event.email.strip().lower(),
+            "phone": event.phone,
+            "first_name": event.first_name,
+            "last_name": event.last_name,
+        }
+        if not await self.store.remember_contact(event.user_id, fields, as_of, session):
+            return
+        await self.store.rename_participant(
+            event.user_id,
+            short_name(event.first_name, event.last_name),
+            {
+                "name": full_name(event.first_name, event.last_name),
+                "email": fields["email"],
+                "phone": display_phone(event.phone),
+            },
+            session,
+        )
+
+    async def forget_user(self, user_id: str, as_of: datetime, session: AsyncClientSession) -> int:
+        """The account is deleted: see :meth:`MessagingStore.forget_user`."""
+        return await self.store.forget_user(user_id, FORMER_MEMBER, as_of, session)
+
+
+def _department(postcode: str | None) -> str | None:
+    # French postcodes start with the department (Hauts-de-France: 02, 59, 60, 62, 80).
+    if postcode and len(postcode) == 5 and postcode.isdigit():
+        return postcode[:2]
+    return None

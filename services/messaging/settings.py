@@ -1,0 +1,32 @@
+"""Settings of messaging alone (``MESSAGING_*`` environment variables).
+
+The public contract's variables (``RELAY_DOMAIN``, ``RELAY_SMTP_PORT``…) are in the
+shared ``Settings``; these tune abuse limits and the inbound endpoint.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MessagingSettings(BaseSettings):
+    """Abuse limits, inbound SMTP and when a finished conversation closes."""
+
+    model_config = SettingsConfigDict(env_prefix="MESSAGING_", case_sensitive=False, extra="ignore")
+
+    # A participant posts at most this many messages per rolling minute (API and email).
+    messages_per_minute: int = Field(10, gt=0)
+    # Inbound mails larger than this are refused during the SMTP dialogue (552).
+    inbound_max_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    # Interface the inbound SMTP endpoint listens on; unset: HTTP_HOST.
+    smtp_host: str | None = None
+    # An idle SMTP client is disconnected after this long.
+    smtp_timeout_seconds: float = Field(300.0, gt=0)
+    # At shutdown, mails being processed get this long to finish before connections close.
+    smtp_shutdown_grace_seconds: float = Field(5.0, ge=0)
+    # Recipients one inbound mail may have (each is an alias; a person replies to one).
+    inbound_max_recipients: int = Field(5, gt=0)
+    # Once its appointment is over (done, refused, cancelled or expired) a conversation
+    # stays open this long, then closes: its aliases are refused from then on.
+    close_after_seconds: int = Field(30 * 86_400, ge=0)

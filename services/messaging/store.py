@@ -1,0 +1,355 @@
+"""Messaging's MongoDB database: conversations, messages, relay aliases, contacts.
+
+- ``conversations`` embed their two (or more) participants, with each one's alias,
+  reading position, unread count and shared contact; ``participant_ids`` lists the
+  participants whose account exists, for listing and access.
+- ``messages`` are numbered per conversation (``seq``).
+- ``relay_aliases`` (``RelayAlias`` records) map an alias to its conversation and owner,
+  for the inbound SMTP endpoint.
+- ``contacts`` is messaging's copy of accounts' private contact details
+  (``accounts.contact.changed``), used only to check who replies by email and to reveal
+  a participant's details once they share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.messaging.domain.model import THREAD_DEPTH, Conversation, Message
+from shared.http import Page, PageQuery, paginate
+from shared.mongo import Document, IndexSpec
+
+CONVERSATIONS = "conversations"
+MESSAGES = "messages"
+ALIASES = "relay_aliases"
+CONTACTS = "contacts"
+
+INDEXES = [
+    IndexSpec(CONVERSATIONS, [("appointment_ids", 1)], name="by_appointment", unique=True),
+    IndexSpec(
+        CONVERSATIONS,
+        [("participant_ids", 1), ("last_message_at", -1), ("_id", -1)],
+        name="by_participant",
+    ),
+    IndexSpec(
+        CONVERSATIONS, [("department", 1), ("last_message_at", -1), ("_id", -1)], name="by_dept"
+    ),
+    IndexSpec(
+        CONVERSATIONS, [("bassin", 1), ("last_message_at", -1), ("_id", -1)], name="by_bassin"
+    ),
+    IndexSpec(MESSAGES, [("conversation_id", 1), ("seq", -1)], name="by_seq", unique=True),
+    IndexSpec(MESSAGES, [("author_id", 1), ("created_at", -1)], name="by_author"),
+    # A mail delivered twice (an MTA retrying after a lost answer) is posted once.
+    IndexSpec(
+        MESSAGES,
+        [("inbound_key", 1)],
+        name="inbound_once",
+        unique=True,
+        partial={"inbound_key": {"$type": "string"}},
+    ),
+    IndexSpec(ALIASES, [("user_id", 1)], name="by_user"),
+    IndexSpec(ALIASES, [("conversation_id", 1)], name="by_conversation"),
+]
+
+
+class MessagingStore:
+    """Reads and writes of messaging's own database."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.conversations = db[CONVERSATIONS]
+        self.messages = db[MESSAGES]
+        self.aliases = db[ALIASES]
+        self.contacts = db[CONTACTS]
+
+    # conversations ---------------------------------------------------------------
+
+    async def conversation(
+        self, conversation_id: str, session: AsyncClientSession | None = None
+    ) -> Conversation | None:
+        """One conversation by id."""
+        doc = await self.conversations.find_one({"_id": conversation_id}, session=session)
+        return Conversation.model_validate(doc) if doc else None
+
+    async def conversation_for_appointment(
+        self, appointment_id: str, session: AsyncClientSession | None = None
+    ) -> Conversation | None:
+        """The conversation an appointment belongs to (opened with it or moved to it)."""
+        doc = await self.conversations.find_one(
+            {"appointment_ids": appointment_id}, session=session
+        )
+        return Conversation.model_validate(doc) if doc else None
+
+    async def insert_conversation(
+        self, conversation: Conversation, aliases: Sequence[Document], session: AsyncClientSession
+    ) -> None:
+        """A new conversation and its participants' aliases."""
+        doc = conversation.model_dump(by_alias=True, mode="python")
+        doc["appointment_ids"] = [conversation.appointment_id]
+        doc["participant_ids"] = [p.user_id for p in conversation.participants]
+        await self.conversations.insert_one(doc, session=session)
+        await self.aliases.insert_many(list(aliases), session=session)
+
+    async def advance(
+        self,
+        conversation_id: str,
+        author_id: str,
+        mail_message_id: str,
+        now: datetime,
+        session: AsyncClientSession,
+    ) -> Conversation | None:
+        """Take the next message number of an open conversation ``author_id`` is in.
+
+        Counts the message as unread for the others and appends its Message-ID to the
+        thread, in one write. Returns the conversation as it was *before* (None when it
+        is not open or the author is not a participant).
+        """
+        doc = await self.conversations.find_one_and_update(
+            {
+                "_id": conversation_id,
+                "participant_ids": author_id,
+                "status": "open",
+                "$or": [{"closes_at": None}, {"closes_at": {"$gt": now}}],
+            },
+            {
+                "$inc": {"seq": 1, "participants.$[other].unread": 1},
+                "$set": {"last_message_at": now},
+                "$push": {"thread": {"$each": [mail_message_id], "$slice": -THREAD_DEPTH}},
+            },
+            array_filters=[{"other.user_id": {"$ne": author_id}}],
+            return_document=ReturnDocument.BEFORE,
+            session=session,
+        )
+        return Conversation.model_validate(doc) if doc else None
+
+    async def page_for_participant(self, user_id: str, page: PageQuery) -> Page[Conversation]:
+        """The conversations of ``user_id``, most recently active first."""
+        return await paginate(
+            self.conversations,
+            {"participant_ids": user_id},
+            sort=[("last_message_at", -1)],
+            page=page,
+            load=Conversation.model_validate,
+        )
+
+    async def page_for_territory(
+        self, departments: Sequence[str], bassins: Sequence[str], page: PageQuery
+    ) -> Page[Conversation]:
+        """Conversations of establishments in these departments or bassins."""
+        zone: list[dict[str, Any]] = []
+        if departments:
+            zone.append({"department": {"$in": list(departments)}})
+        if bassins:
+            zone.append({"bassin": {"$in": list(bassins)}})
+        if not zone:
+            return Page(items=[])
+        return await paginate(
+            self.conversations,
+            {"$or": zone} if len(zone) > 1 else zone[0],
+            sort=[("last_message_at", -1)],
+            page=page,
+            load=Conversation.model_validate,
+        )
+
+    async def set_shared(
+        self,
+        conversation_id: str,
+        user_id: str,
+        shared: Mapping[str, Any],
+        session: AsyncClientSession,
+    ) -> bool:
+        """Record that ``user_id`` shared their details; False if they already had."""
+        result = await self.conversations.update_one(
+            {"_id": conversation_id},
+            {"$set": {"participants.$[me].shared": dict(shared)}},
+            array_filters=[{"me.user_id": user_id, "me.shared": None}],
+            session=session,
+        )
+        return result.modified_count == 1
+
+    async def mark_read(
+        self, conversation_id: str, user_id: str, upto_seq: int, session: AsyncClientSession
+    ) -> None:
+        """``user_id`` has now seen every message up to ``upto_seq``."""
+        unread = await self.messages.count_documents(
+            {
+                "conversation_id": conversation_id,
+                "seq": {"$gt": upto_seq},
+                "author_id": {"$ne": user_id},
+            },
+            session=session,
+        )
+        # Never backwards: reading an older page after a newer one changes nothing.
+        await self.conversations.update_one(
+            {
+                "_id": conversation_id,
+                "participants": {"$elemMatch": {"user_id": user_id, "read_seq": {"$lt": upto_seq}}},
+            },
+            {"$set": {"participants.$.read_seq": upto_seq, "participants.$.unread": unread}},
+            session=session,
+        )
+
+    async def close(self, conversation_id: str, now: datetime) -> None:
+        """Close a conversation now (a participant asked)."""
+        await self.conversations.update_one(
+            {"_id": conversation_id}, {"$set": {"status": "closed", "closed_at": now}}
+        )
+
+    async def schedule_close(
+        self, appointment_id: str, at: datetime, session: AsyncClientSession
+    ) -> None:
+        """The conversation of this (current) appointment closes at ``at``."""
+        await self.conversations.update_one(
+            {"appointment_id": appointment_id, "status": "open"},
+            {"$set": {"closes_at": at}},
+            session=session,
+        )
+
+    async def move_to_appointment(
+        self, old_appointment_id: str, new_appointment_id: str, session: AsyncClientSession
+    ) -> None:
+        """An alternative slot was taken: the conversation goes on with the new appointment."""
+        await self.conversations.update_one(
+            {"appointment_ids": old_appointment_id, "status": "open"},
+            {
+                "$set": {"appointment_id": new_appointment_id, "closes_at": None},
+                "$addToSet": {"appointment_ids": new_appointment_id},
+            },
+            session=session,
+        )
+
+    # messages ------------------------------------------------------------------------
+
+    async def insert_message(self, doc: Document, session: AsyncClientSession) -> None:
+        """A new message (its number taken with :meth:`advance` in the same transaction)."""
+        await self.messages.insert_one(doc, session=session)
+
+    async def page_of_messages(self, conversation_id: str, page: PageQuery) -> Page[Message]:
+        """Messages from the newest back (the caller shows each page oldest first)."""
+        return await paginate(
+            self.messages,
+            {"conversation_id": conversation_id},
+            sort=[("seq", -1)],
+            page=page,
+            load=Message.model_validate,
+        )
+
+    async def nth_latest_post(self, author_id: str, since: datetime, n: int) -> datetime | None:
+        """When ``author_id`` wrote their ``n``-th latest message after ``since``, if they did."""
+        cursor = (
+            self.messages.find(
+                {"author_id": author_id, "created_at": {"$gt": since}, "kind": "message"},
+                {"created_at": 1},
+            )
+            .sort("created_at", -1)
+            .skip(n - 1)
+            .limit(1)
+        )
+        docs = await cursor.to_list()
+        return docs[0]["created_at"] if docs else None
+
+    # aliases ---------------------------------------------------------------------------
+
+    async def alias(self, alias: str) -> Document | None:
+        """The ``RelayAlias`` record of ``alias``."""
+        return await self.aliases.find_one({"_id": alias})
+
+    # contacts --------------------------------------------------------------------------
+
+    async def contact(
+        self, user_id: str, session: AsyncClientSession | None = None
+    ) -> Document | None:
+        """Messaging's copy of ``user_id``'s contact details (or their tombstone)."""
+        return await self.contacts.find_one({"_id": user_id}, session=session)
+
+    async def remember_contact(
+        self, user_id: str, fields: Mapping[str, Any], as_of: datetime, session: AsyncClientSession
+    ) -> bool:
+        """Keep the newest details (events may arrive out of order); a deleted user
+        stays deleted. Returns whether these details are now the ones kept."""
+        known = await self.contacts.find_one({"_id": user_id}, session=session)
+        if known is not None and (known.get("deleted") or known["as_of"] >= as_of):
+            return False
+        await self.contacts.replace_one(
+            {"_id": user_id}, {**fields, "as_of": as_of}, upsert=True, session=session
+        )
+        return True
+
+    async def rename_participant(
+        self,
+        user_id: str,
+        display_name: str,
+        shared_fields: Mapping[str, Any],
+        session: AsyncClientSession,
+    ) -> None:
+        """New name (and, where shared, new details) of ``user_id`` in their conversations."""
+        await self.conversations.update_many(
+            {"participant_ids": user_id},
+            {"$set": {"participants.$[me].display_name": display_name}},
+            array_filters=[{"me.user_id": user_id}],
+            session=session,
+        )
+        await self.conversations.update_many(
+            {"participant_ids": user_id},
+            {"$set": {f"participants.$[me].shared.{k}": v for k, v in shared_fields.items()}},
+            array_filters=[{"me.user_id": user_id, "me.shared": {"$ne": None}}],
+            session=session,
+        )
+
+    # erasure ---------------------------------------------------------------------------
+
+    async def forget_user(
+        self, user_id: str, former_name: str, as_of: datetime, session: AsyncClientSession
+    ) -> int:
+        """Erase what messaging holds about ``user_id``; returns conversations erased.
+
+        Their contact becomes a tombstone, their aliases are disabled, their name in
+        conversations becomes ``former_name`` and what they shared is withdrawn; their
+        messages stay for the others as the others saw them. A conversation left with
+        no living participant is erased whole.
+        """
+        await self.contacts.replace_one(
+            {"_id": user_id}, {"deleted": True, "as_of": as_of}, upsert=True, session=session
+        )
+        await self.aliases.update_many(
+            {"user_id": user_id}, {"$set": {"active": False}}, session=session
+        )
+        await self.messages.update_many(
+            {"author_id": user_id}, {"$unset": {"author_body": ""}}, session=session
+        )
+        await self.messages.update_many(
+            {"author_id": user_id, "kind": "contact_shared"},
+            {"$set": {"body": "Coordonnées retirées : ce compte a été supprimé."}},
+            session=session,
+        )
+        await self.conversations.update_many(
+            {"participant_ids": user_id},
+            {
+                "$set": {
+                    "participants.$[me].display_name": former_name,
+                    "participants.$[me].deleted": True,
+                    "participants.$[me].shared": None,
+                },
+                "$pull": {"participant_ids": user_id},
+            },
+            array_filters=[{"me.user_id": user_id}],
+            session=session,
+        )
+        empty = [
+            doc["_id"]
+            async for doc in self.conversations.find(
+                {"participants.user_id": user_id, "participant_ids": {"$size": 0}},
+                {"_id": 1},
+                session=session,
+            )
+        ]
+        if empty:
+            await self.messages.delete_many({"conversation_id": {"$in": empty}}, session=session)
+            await self.aliases.delete_many({"conversation_id": {"$in": empty}}, session=session)
+            await self.conversations.delete_many({"_id": {"$in": empty}}, session=session)
+        return len(empty)

@@ -1,0 +1,43 @@
+"""The notifier's application: its store, renderer, SMTP sender, worker and routes."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from services.notifier.api import build_router
+from services.notifier.events import SERVICE, subscriptions
+from services.notifier.render import Renderer
+from services.notifier.sender import SmtpSender
+from services.notifier.settings import NotifierSettings
+from services.notifier.store import INDEXES, NotifierStore
+from services.notifier.worker import DeliveryWorker
+from shared.runtime import Platform, ServiceContext, service_app
+
+
+def create_app(platform: Platform, config: NotifierSettings | None = None) -> web.Application:
+    """The notifier, mounted by the caller at ``/api/notifier``.
+
+    ``config`` defaults to the ``NOTIFIER_*`` environment variables.
+    """
+    config = config or NotifierSettings()
+    settings = platform.settings
+    store = NotifierStore(platform.mongo[settings.database_name(SERVICE)])
+    renderer = Renderer(public_url=settings.public_url, mail_from=settings.mail_from)
+    sender = SmtpSender(
+        settings,
+        timeout=config.smtp_timeout_seconds,
+        per_message=config.smtp_connection_per_email,
+    )
+    worker = DeliveryWorker(store, sender, config)
+
+    async def deliver_emails(context: ServiceContext) -> None:
+        await worker.run()
+
+    return service_app(
+        platform,
+        name=SERVICE,
+        router=build_router(store, worker.wake),
+        indexes=INDEXES,
+        subscriptions=lambda context: subscriptions(context, store, renderer, worker.wake),
+        workers=[deliver_emails],
+    )

@@ -1,0 +1,16 @@
+"""The notifier's error catalogue (messages in French, for the admin screens)."""
+
+from shared.http import ErrorKind
+
+DELIVERY_NOT_FOUND = ErrorKind(404, "delivery_not_found", "Envoi introuvable.")
+DELIVERY_ALREADY_SENT = ErrorKind(
+    409, "delivery_already_sent", "Cet e-mail a déjà été envoyé : il ne sera pas renvoyé."
+)
+DELIVERY_IN_PROGRESS = ErrorKind(
+    409, "delivery_in_progress", "Cet e-mail est en cours d'envoi : réessayez dans un instant."
+)
+DELIVERY_ERASED = ErrorKind(
+    409,
+    "delivery_erased",
+    "Le destinataire a supprimé son compte : cet e-mail ne peut plus être envoyé.",
+)

@@ -1,0 +1,74 @@
+"""The API explorer page served by the embedded platform."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest_asyncio
+from aiohttp import web
+
+from embedded.explorer import add_api_explorer
+
+SERVICES = ["accounts", "agenda", "messaging", "notifier"]
+
+
+@pytest_asyncio.fixture
+async def explorer() -> AsyncIterator[tuple[aiohttp.ClientSession, str]]:
+    app = web.Application()
+    add_api_explorer(app, services=SERVICES)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield http, f"http://{host}:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_explorer_is_the_home_page_and_at_api_docs(
+    explorer: tuple[aiohttp.ClientSession, str],
+) -> None:
+    http, base = explorer
+    pages = []
+    for path in ("/", "/api/docs"):
+        async with http.get(base + path) as response:
+            assert response.status == 200
+            assert response.content_type == "text/html"
+            pages.append(await response.text())
+
+    page = pages[0]
+    assert pages[1] == page
+    assert '<html lang="fr">' in page
+    assert "Explorateur d'API" in page
+    assert 'href="/dev/mail/"' in page
+    config = re.search(r'<script type="application/json" id="explorer-config">(.*?)</script>', page)
+    assert config is not None
+    assert json.loads(config.group(1)) == {"services": SERVICES}
+
+
+async def test_explorer_script_and_style_are_served_by_the_platform(
+    explorer: tuple[aiohttp.ClientSession, str],
+) -> None:
+    http, base = explorer
+    async with http.get(base + "/") as response:
+        page = await response.text()
+    sources = re.findall(r'(?:src|href)="(/api/docs/assets/[^"]+)"', page)
+
+    served = {}
+    for source in sources:
+        async with http.get(base + source) as response:
+            assert response.status == 200, source
+            served[source.rsplit("/", 1)[1]] = (response.content_type, await response.text())
+
+    assert set(served) == {"explorer.js", "explorer.css"}
+    assert served["explorer.js"][0] == "text/javascript"
+    # It reads every service's own description.
+    assert '"/api/" + service + "/openapi.json"' in served["explorer.js"][1]
+    # Nothing is loaded from elsewhere: the machine may be offline.
+    assert "http://" not in page
+    assert "https://" not in page

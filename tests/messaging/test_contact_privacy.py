@@ -1,0 +1,108 @@
+"""Contact details stay private until their owner shares them, in one conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from services.messaging.domain.masking import SHARING_HINT
+from tests.messaging.conftest import Relay
+
+OpenRelay = Callable[..., AbstractAsyncContextManager[Relay]]
+
+WITH_DETAILS = (
+    "Appelez-moi au 06 12 34 56 78 ou au +33 6 12 34 56 78, "
+    "ou écrivez à lea.martin@college-jean-moulin.fr."
+)
+MASKED = (
+    "Appelez-moi au [numéro masqué] ou au [numéro masqué], ou écrivez à [adresse e-mail masquée]."
+)
+
+
+async def test_details_in_a_message_are_masked_for_the_other_party_and_the_writer_is_told(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        await relay.introduce(lea, karim)
+        conversation = await relay.solicit(lea, karim)
+
+        posted = await relay.write(conversation, lea, WITH_DETAILS)
+        plain = await relay.write(conversation, lea, "Merci d'avance !")
+        karim_reads = await relay.messages(conversation, karim)
+        lea_reads = await relay.messages(conversation, lea)
+        [_, mail, _] = await relay.relayed(karim, 3)
+
+    assert posted.body["masked"] is True
+    assert posted.body["notice"] == SHARING_HINT
+    assert posted.body["body"] == WITH_DETAILS  # the writer sees what they wrote
+    assert plain.body["notice"] is None
+    assert karim_reads[1]["body"] == MASKED
+    assert lea_reads[1]["body"] == WITH_DETAILS
+    assert MASKED in mail.text()
+    for secret in (b"06 12 34 56 78", b"+33 6 12", b"lea.martin@college", b"Martin"):
+        assert secret not in mail.raw
+
+
+async def test_sharing_reveals_name_email_and_phone_in_that_conversation_only(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin", phone="+33612345678")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        await relay.introduce(lea, karim)
+        shared_here = await relay.solicit(lea, karim)
+        not_there = await relay.solicit(lea, karim)
+
+        before = await relay.write(shared_here, lea, "Mon portable : 06 12 34 56 78")
+        sharing = await relay.post(f"/conversations/{shared_here['id']}/contact-sharing", lea)
+        again = await relay.post(f"/conversations/{shared_here['id']}/contact-sharing", lea)
+        after = await relay.write(shared_here, lea, "Mon portable : 06 12 34 56 78")
+        elsewhere = await relay.write(not_there, lea, "Mon portable : 06 12 34 56 78")
+
+        karim_here = await relay.get(f"/conversations/{shared_here['id']}", karim)
+        karim_there = await relay.get(f"/conversations/{not_there['id']}", karim)
+        karim_reads = await relay.messages(shared_here, karim)
+        mails = await relay.relayed(karim, 6)
+
+    assert before.body["masked"] is True
+    assert sharing.status == again.status == 200
+    assert after.body["masked"] is False
+    assert after.body["notice"] is None
+    assert elsewhere.body["masked"] is True
+    [lea_here] = [p for p in karim_here.body["participants"] if p["user_id"] == lea.user_id]
+    assert lea_here["contact"]["name"] == "Léa Martin"
+    assert lea_here["contact"]["email"] == lea.email
+    assert lea_here["contact"]["phone"] == "06 12 34 56 78"
+    [lea_there] = [p for p in karim_there.body["participants"] if p["user_id"] == lea.user_id]
+    assert lea_there["contact"] is None
+    assert lea_there["has_shared_contact"] is False
+    assert [m["body"] for m in karim_reads[1:]] == [
+        "Mon portable : [numéro masqué]",
+        f"Léa Martin vous communique ses coordonnées :\nE-mail : {lea.email}\n"
+        "Téléphone : 06 12 34 56 78",
+        "Mon portable : 06 12 34 56 78",
+    ]
+    # Shared once: one message about it, however many times the button is pressed.
+    assert sum("vous communique ses coordonnées" in mail.text() for mail in mails) == 1
+    after_mail = next(m for m in mails if "Mon portable : 06 12 34 56 78" in m.text())
+    assert "Léa Martin via Proch'Orientation" in str(after_mail.message["From"])
+    masked_mails = [m for m in mails if "Mon portable : [numéro masqué]" in m.text()]
+    assert len(masked_mails) == 2  # before sharing, and in the other conversation
+
+
+async def test_sharing_before_accounts_sent_the_details_is_refused_politely(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        await relay.introduce(karim)
+        conversation = await relay.solicit(lea, karim, message=None)
+        sharing = await relay.post(f"/conversations/{conversation['id']}/contact-sharing", lea)
+        after = await relay.get(f"/conversations/{conversation['id']}", karim)
+
+    assert sharing.status == 409
+    assert sharing.error_code == "contact_unknown"
+    assert all(p["contact"] is None for p in after.body["participants"])

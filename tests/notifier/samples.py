@@ -1,0 +1,207 @@
+"""Sample events for the notifier's tests: one of each kind, with recognisable values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from services.accounts.events import (
+    AmbassadorReinstated,
+    AmbassadorSuspended,
+    CriminalRecordDecided,
+    EmailChanged,
+    EmailChangeRequested,
+    PasswordChanged,
+    PasswordResetRequested,
+    Role,
+    UserActivated,
+    UserDeleted,
+    UserRegistered,
+)
+from services.agenda.events import (
+    AppointmentAccepted,
+    AppointmentCancelled,
+    AppointmentCompleted,
+    AppointmentExpired,
+    AppointmentFacts,
+    AppointmentRefused,
+    CalendarStamp,
+    Establishment,
+    Slot,
+    SolicitationCreated,
+    SolicitationEscalated,
+    SolicitationReminded,
+    Suggestion,
+)
+from services.messaging.events import MessageRelayed
+from shared.events import Event
+
+# Tuesday 3 March 2026, 14:00 in Paris (UTC+1 in winter).
+STARTS_AT = datetime(2026, 3, 3, 13, 0, tzinfo=UTC)
+OCCURRED_AT = datetime(2026, 2, 20, 9, 0, tzinfo=UTC)
+
+AMBASSADOR_ID = "amb-1"
+AMBASSADOR_EMAIL = "zoe.martin@exemple.fr"
+REQUESTER_ID = "staff-1"
+REQUESTER_EMAIL = "paul.durand@college-exemple.fr"
+REFERENT_ID = "ref-1"
+REFERENT_EMAIL = "referent.nord@exemple.fr"
+
+CONFIRMATION_URL = "http://127.0.0.1:8080/activer?token=secret-confirmation-token"
+RESET_URL = "http://127.0.0.1:8080/mot-de-passe?token=secret-reset-token"
+EMAIL_CHANGE_URL = "http://127.0.0.1:8080/email?token=secret-email-token"
+
+
+def registered(
+    user_id: str = AMBASSADOR_ID,
+    email: str = AMBASSADOR_EMAIL,
+    first_name: str = "Zoé",
+    role: Role = "ambassador",
+    *,
+    ttl: timedelta = timedelta(hours=12),
+    at: datetime | None = None,
+) -> UserRegistered:
+    """A sign-up at ``at`` (default: now) with its 12 h confirmation link."""
+    return UserRegistered(
+        user_id=user_id,
+        role=role,
+        email=email,
+        first_name=first_name,
+        last_name="Martin",
+        confirmation_url=CONFIRMATION_URL,
+        expires_at=(at or datetime.now(UTC)) + ttl,
+    )
+
+
+def activated(
+    user_id: str = AMBASSADOR_ID,
+    email: str = AMBASSADOR_EMAIL,
+    first_name: str = "Zoé",
+    role: Role = "ambassador",
+) -> UserActivated:
+    """An account made active (the notifier learns the contact from it too)."""
+    return UserActivated(user_id=user_id, role=role, email=email, first_name=first_name)
+
+
+def facts(**changes: object) -> AppointmentFacts:
+    """An appointment in a collège, on Tuesday 3 March 2026 at 14:00 in Paris."""
+    values: dict[str, object] = {
+        "appointment_id": "apt-42",
+        "ambassador_id": AMBASSADOR_ID,
+        "ambassador_name": "Zoé M.",
+        "requester_id": REQUESTER_ID,
+        "requester_name": "Paul D.",
+        "kind": "class_presentation",
+        "format": "in_person",
+        "starts_at": STARTS_AT,
+        "duration_minutes": 45,
+        "establishment": Establishment(
+            uai="0590001A", name="Collège Jean Moulin", city="Lille", postcode="59000"
+        ),
+        "audience_level": "3e",
+        "group_size": 28,
+        "topic": "Les métiers de l'aéronautique",
+    }
+    values.update(changes)
+    return AppointmentFacts.model_validate(values)
+
+
+def every_event() -> list[Event]:
+    """One sample of every event the notifier mails about."""
+    appointment = facts()
+    return [
+        registered(at=OCCURRED_AT),
+        PasswordResetRequested(
+            user_id=AMBASSADOR_ID,
+            email=AMBASSADOR_EMAIL,
+            first_name="Zoé",
+            reset_url=RESET_URL,
+            expires_at=OCCURRED_AT + timedelta(minutes=5),
+        ),
+        EmailChangeRequested(
+            user_id=AMBASSADOR_ID,
+            first_name="Zoé",
+            old_email=AMBASSADOR_EMAIL,
+            new_email="zoe.nouvelle@exemple.fr",
+            confirmation_url=EMAIL_CHANGE_URL,
+            expires_at=OCCURRED_AT + timedelta(hours=12),
+        ),
+        EmailChanged(
+            user_id=AMBASSADOR_ID,
+            first_name="Zoé",
+            old_email=AMBASSADOR_EMAIL,
+            new_email="zoe.nouvelle@exemple.fr",
+        ),
+        PasswordChanged(user_id=AMBASSADOR_ID, email=AMBASSADOR_EMAIL, first_name="Zoé"),
+        activated(),
+        UserDeleted(
+            user_id=AMBASSADOR_ID, role="ambassador", email=AMBASSADOR_EMAIL, first_name="Zoé"
+        ),
+        CriminalRecordDecided(
+            ambassador_id=AMBASSADOR_ID,
+            decision="rejected",
+            note="Extrait de plus de trois mois",
+            decided_at=OCCURRED_AT,
+        ),
+        AmbassadorSuspended(ambassador_id=AMBASSADOR_ID, reason="Absences répétées"),
+        AmbassadorReinstated(ambassador_id=AMBASSADOR_ID),
+        SolicitationCreated(
+            appointment=appointment,
+            message="Nos élèves de 3e <préparent> leur stage & leur orientation.",
+            requester_role="staff",
+        ),
+        AppointmentAccepted(
+            appointment=appointment,
+            message="Avec plaisir !",
+            calendar=CalendarStamp(uid="apt-42@prochorientation", sequence=1),
+        ),
+        AppointmentRefused(
+            appointment=appointment,
+            message="Je suis en déplacement cette semaine-là.",
+            alternative_slots=[
+                Slot(starts_at=datetime(2026, 3, 10, 8, 30, tzinfo=UTC), duration_minutes=45),
+                Slot(starts_at=datetime(2026, 3, 12, 13, 0, tzinfo=UTC), duration_minutes=90),
+            ],
+        ),
+        AppointmentCancelled(
+            appointment=appointment,
+            cancelled_by="ambassador",
+            reason="Un empêchement de dernière minute",
+            late=True,
+            calendar=CalendarStamp(uid="apt-42@prochorientation", sequence=1),
+        ),
+        AppointmentExpired(appointment=appointment),
+        SolicitationReminded(appointment=appointment),
+        SolicitationEscalated(
+            appointment=appointment,
+            referent_ids=[REFERENT_ID],
+            suggestions=[
+                Suggestion(
+                    ambassador_id="amb-2",
+                    name="Karim B.",
+                    job_title="Technicien de maintenance",
+                    sector="Aéronautique",
+                )
+            ],
+        ),
+        AppointmentCompleted(appointment=appointment),
+        relayed(),
+    ]
+
+
+def relayed(**changes: object) -> MessageRelayed:
+    """A message from the ambassador, relayed by email to the requester."""
+    values: dict[str, object] = {
+        "conversation_id": "conv-7",
+        "message_id": "msg-3",
+        "recipient_id": REQUESTER_ID,
+        "sender_display": "Zoé M.",
+        "reply_to": "r8f2k1x9@relay.localhost",
+        "subject": "Re: Intervention au collège Jean Moulin",
+        "body": "Bonjour,\nJe viendrai avec des <maquettes> & des photos.\nZoé",
+        "mail_message_id": "<msg-3.conv-7@relay.localhost>",
+        "in_reply_to": "<msg-2.conv-7@relay.localhost>",
+        "references": ["<msg-1.conv-7@relay.localhost>", "<msg-2.conv-7@relay.localhost>"],
+        "conversation_url": "http://127.0.0.1:8080/messagerie/conv-7",
+    }
+    values.update(changes)
+    return MessageRelayed.model_validate(values)

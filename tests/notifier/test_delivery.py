@@ -1,0 +1,361 @@
+"""Events in, emails out, through the real platform: in-process bus, SecantusDB, aiosmtpd.
+
+Every email is read back from the raw bytes the SMTP server received.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.accounts.events import UserDeleted, UserRegistered
+from services.agenda.events import SolicitationCreated
+from services.notifier.events import HANDLER, SERVICE
+from services.notifier.store import ERASED_ADDRESS
+from shared.bus import Subscription
+from shared.settings import Settings
+from tests.fixtures.platform import running
+from tests.fixtures.rabbit import wait_until
+from tests.fixtures.smtp import SmtpServer
+from tests.notifier import samples
+from tests.notifier.conftest import (
+    NotifierDatabase,
+    bus_idle,
+    fast_delivery,
+    notifier,
+    publish_all,
+    wrap,
+)
+from tests.notifier.samples import AMBASSADOR_EMAIL, AMBASSADOR_ID, REQUESTER_EMAIL, REQUESTER_ID
+
+MakeSettings = Callable[..., Settings]
+
+
+def people(count: int, tag: str = "p") -> list[tuple[str, str]]:
+    """``count`` (user id, address) pairs."""
+    return [(f"{tag}-{n}", f"{tag}{n}@exemple.fr") for n in range(count)]
+
+
+def sign_ups(who: list[tuple[str, str]]) -> list[UserRegistered]:
+    return [samples.registered(user_id, address) for user_id, address in who]
+
+
+def exactly_once(smtp: SmtpServer, addresses: list[str]) -> None:
+    received = Counter(recipient for mail in smtp.inbox for recipient in mail.rcpt_tos)
+    assert received == Counter(addresses)
+
+
+async def test_sign_up_email_reaches_the_smtp_server_and_its_link_is_forgotten_once_sent(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
+        [envelope] = await publish_all(run.platform, [samples.registered()])
+        [mail] = await smtp_server.wait_for(1, to=AMBASSADOR_EMAIL)
+        record = await notifier_db.wait_status(envelope, "sent")
+
+    assert mail.mail_from == "ne-pas-repondre@prochorientation.localhost"
+    assert mail.message["Subject"] == "Confirmez votre inscription à Proch'Orientation"
+    assert samples.CONFIRMATION_URL in mail.text()
+    assert "valable 12 heures" in " ".join(mail.text().split())
+    assert record["recipient"] == AMBASSADOR_EMAIL
+    assert record["user_id"] == AMBASSADOR_ID
+    assert record["template"] == "account_confirmation"
+    assert record["event_type"] == "accounts.user.registered"
+    assert record["attempts"] == 1
+    assert record["sent_at"] is not None
+    # The token travelled once; the log keeps no copy of it.
+    assert "message" not in record
+    assert "secret-confirmation-token" not in repr(record)
+
+
+async def test_the_same_event_delivered_three_times_sends_one_email(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
+        envelope = wrap(samples.registered())
+        errors = await run.platform.bus.publish_many([envelope, envelope, envelope])
+        assert errors == [None, None, None]
+        await bus_idle(run.platform)
+        await notifier_db.wait_finished(1)
+
+    assert len(smtp_server.to(AMBASSADOR_EMAIL)) == 1
+    assert len(await notifier_db.for_event(envelope)) == 1
+
+
+async def test_smtp_server_down_during_a_burst_every_email_arrives_exactly_once(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    first, second = people(25, "a"), people(25, "b")
+    async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
+        await publish_all(run.platform, sign_ups(first))
+        await smtp_server.wait_for(1)
+        smtp_server.stop()
+        await publish_all(run.platform, sign_ups(second))
+
+        async def retrying() -> bool:
+            return bool(await notifier_db.deliveries(attempts={"$gte": 2}))
+
+        await wait_until(retrying, within=20, what="deliveries retried while SMTP is down")
+        smtp_server.start()
+        records = await notifier_db.wait_finished(50, within=30)
+
+    exactly_once(smtp_server, [address for _, address in first + second])
+    assert {record["status"] for record in records} == {"sent"}
+    retried = [record for record in records if record["attempts"] > 1]
+    assert retried
+    # Refused connections, or a connection cut as the server stopped.
+    errors = {record["last_error"].split()[0] for record in retried}
+    assert errors <= {"smtp_connection_failed", "smtp_disconnected"}, errors
+
+
+async def test_temporary_refusal_is_retried_then_sent(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    smtp_server.answer_next("451 4.3.0 Try again later")
+    async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
+        [envelope] = await publish_all(run.platform, [samples.registered()])
+        record = await notifier_db.wait_status(envelope, "sent")
+
+    assert len(smtp_server.to(AMBASSADOR_EMAIL)) == 1
+    assert record["attempts"] == 2
+    assert record["last_error"] == "smtp_temporary_rejection 451 4.3.0 Try again later"
+
+
+async def test_permanent_refusal_fails_at_once_and_is_not_retried(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    smtp_server.answer_next("550 5.1.1 Mailbox unknown")
+    async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
+        [refused] = await publish_all(run.platform, [samples.registered()])
+        record = await notifier_db.wait_status(refused, "failed")
+        # Later emails still flow, and the refused one is not among them.
+        [later] = await publish_all(run.platform, [samples.registered("u-2", "autre@exemple.fr")])
+        await notifier_db.wait_status(later, "sent")
+
+    assert record["attempts"] == 1
+    assert record["last_error"] == "smtp_message_refused 550 5.1.1 Mailbox unknown"
+    assert "next_attempt_at" not in record
+    assert [mail.rcpt_tos for mail in smtp_server.inbox] == [["autre@exemple.fr"]]
+
+
+async def test_temporary_failures_until_the_last_attempt_make_the_delivery_dead(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    smtp_server.answer_next(*["452 4.2.2 Mailbox full"] * 3)
+    config = fast_delivery(max_attempts=3)
+    async with running(
+        make_settings(**smtp_server.settings()), {"notifier": notifier(config)}
+    ) as run:
+        [envelope] = await publish_all(run.platform, [samples.registered()])
+        record = await notifier_db.wait_status(envelope, "dead")
+
+    assert record["attempts"] == 3
+    assert record["last_error"] == "smtp_temporary_rejection 452 4.2.2 Mailbox full"
+    assert smtp_server.inbox == []
+
+
+async def test_a_delivery_too_old_is_dead_even_with_attempts_left(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    smtp_server.stop()
+    config = fast_delivery(max_age_seconds=0.3)
+    async with running(
+        make_settings(**smtp_server.settings()), {"notifier": notifier(config)}
+    ) as run:
+        [envelope] = await publish_all(run.platform, [samples.registered()])
+        record = await notifier_db.wait_status(envelope, "dead")
+
+    assert record["attempts"] < 100
+    assert record["last_error"].startswith("smtp_connection_failed")
+
+
+async def test_notifier_restarted_mid_burst_resumes_and_sends_each_email_once(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    who = people(40)
+    settings = make_settings(**smtp_server.settings())
+    # Small batches so that the stop falls in the middle of the work.
+    config = fast_delivery(batch_size=3)
+    async with running(settings, {"notifier": notifier(config)}) as run:
+        await publish_all(run.platform, sign_ups(who))
+        await bus_idle(run.platform)  # every event handled: the rest is the worker's
+        await smtp_server.wait_for(1)
+    stopped_with = len(smtp_server.inbox)
+
+    async with running(settings, {"notifier": notifier(config)}):
+        await notifier_db.wait_finished(40)
+
+    assert stopped_with < 40, "the first run should have been stopped mid-burst"
+    exactly_once(smtp_server, [address for _, address in who])
+
+
+async def test_emails_claimed_by_a_crashed_worker_are_sent_once_its_lease_ends(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    who = people(5)
+    settings = make_settings(**smtp_server.settings())
+    smtp_server.stop()
+    async with running(settings, {"notifier": notifier(fast_delivery(poll_seconds=30))}) as run:
+        envelopes = await publish_all(run.platform, sign_ups(who))
+        await bus_idle(run.platform)
+    # The first attempts failed (no SMTP server): wait until their retries are due.
+    due_at = max(record["next_attempt_at"] for record in await notifier_db.deliveries())
+    await wait_until(lambda: datetime.now(UTC) >= due_at, what="the retries to be due")
+    # A replica claims them, then dies without a word.
+    claimed = await notifier_db.store.claim_batch(
+        now=datetime.now(UTC), size=10, lease=timedelta(seconds=0.5), claim="crashed"
+    )
+    assert len(claimed) == len(envelopes)
+    smtp_server.start()
+
+    async with running(settings, {"notifier": notifier()}):
+        records = await notifier_db.wait_finished(5)
+
+    exactly_once(smtp_server, [address for _, address in who])
+    assert {record["status"] for record in records} == {"sent"}
+
+
+def _subscription(event: type[SolicitationCreated]) -> Subscription:
+    async def unused(_: object) -> None:
+        raise AssertionError
+
+    return Subscription(service=SERVICE, name=HANDLER, event=event, handler=unused)
+
+
+async def test_email_to_a_user_not_yet_known_waits_for_their_contact_then_goes(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    settings = make_settings(**smtp_server.settings(), bus_retry_delays=[0.3, 1, 2, 4])
+    solicitation = SolicitationCreated(appointment=samples.facts(), requester_role="staff")
+    async with running(settings, {"notifier": notifier()}) as run:
+        # Agenda's event overtakes the contact: the handler fails, the bus retries.
+        [envelope] = await publish_all(run.platform, [solicitation])
+        await publish_all(run.platform, [samples.activated()])
+        record = await notifier_db.wait_status(envelope, "sent")
+        await bus_idle(run.platform)
+        assert await run.platform.bus.parked(_subscription(SolicitationCreated)) == []
+
+    assert record["recipient"] == AMBASSADOR_EMAIL
+    [mail] = [m for m in smtp_server.to(AMBASSADOR_EMAIL) if "sollicitation" in m.text()]
+    assert "mardi 3 mars 2026 à 14 h 00" in mail.text()
+
+
+async def test_email_to_a_user_never_known_is_parked_not_lost(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    settings = make_settings(**smtp_server.settings())
+    unknown = SolicitationCreated(
+        appointment=samples.facts(ambassador_id="nobody"), requester_role="staff"
+    )
+    async with running(settings, {"notifier": notifier()}) as run:
+        [envelope] = await publish_all(run.platform, [unknown])
+        await bus_idle(run.platform)
+        parked = await run.platform.bus.parked(_subscription(SolicitationCreated))
+
+    assert len(parked) == 1
+    assert str(envelope.id) in parked[0].body.decode()
+    assert "RecipientUnknownError" in parked[0].reason
+    assert await notifier_db.for_event(envelope) == []
+
+
+async def test_relayed_message_never_carries_the_real_address_of_its_sender(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    event = samples.relayed()
+    async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
+        # The notifier knows both parties' real addresses.
+        await publish_all(
+            run.platform,
+            [
+                samples.activated(),
+                samples.activated(REQUESTER_ID, REQUESTER_EMAIL, "Paul", "staff"),
+            ],
+        )
+        await notifier_db.wait_finished(2)
+        [envelope] = await publish_all(run.platform, [event])
+        await notifier_db.wait_status(envelope, "sent")
+
+    [mail] = [m for m in smtp_server.to(REQUESTER_EMAIL) if m.message["Subject"] == event.subject]
+    message = mail.message
+    [sender] = message["From"].addresses
+    assert sender.display_name == "Zoé M. via Proch'Orientation"
+    assert sender.addr_spec == event.reply_to
+    assert message["Reply-To"].addresses[0].addr_spec == event.reply_to
+    assert message["Message-ID"] == event.mail_message_id
+    assert message["In-Reply-To"] == event.in_reply_to
+    assert mail.text().replace("\r\n", "\n").startswith(event.body)
+    # Nowhere: not in a header, not in a part, not in the envelope, not encoded.
+    decoded = "\n".join(
+        [f"{name}: {value}" for name, value in message.items()]
+        + [str(part.get_content()) for part in message.walk() if not part.is_multipart()]
+    )
+    for leak in (AMBASSADOR_EMAIL, "zoe.martin"):
+        assert leak.encode() not in mail.raw
+        assert leak not in decoded
+    assert mail.mail_from != AMBASSADOR_EMAIL
+
+
+async def test_deleted_user_gets_a_last_email_then_disappears_from_the_log(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    deleted = UserDeleted(
+        user_id=AMBASSADOR_ID, role="ambassador", email=AMBASSADOR_EMAIL, first_name="Zoé"
+    )
+    late = SolicitationCreated(appointment=samples.facts(), requester_role="staff")
+    async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
+        await publish_all(run.platform, [samples.activated()])
+        await notifier_db.wait_finished(1)
+        [deletion] = await publish_all(run.platform, [deleted])
+        await notifier_db.wait_status(deletion, "sent")
+
+        async def erased() -> bool:
+            return await notifier_db.store.erasures_pending() == 0
+
+        await wait_until(erased, within=10, what="erasure of the deleted user")
+        # An event about them that comes late finds nobody to write to.
+        [late_envelope] = await publish_all(run.platform, [late])
+        await bus_idle(run.platform)
+
+    subjects = [str(mail.message["Subject"]) for mail in smtp_server.to(AMBASSADOR_EMAIL)]
+    assert subjects == [
+        "Votre compte Proch'Orientation est activé",
+        "Votre compte Proch'Orientation a été supprimé",
+    ]
+    records = await notifier_db.deliveries(user_id=AMBASSADOR_ID)
+    assert len(records) == 2
+    assert {record["recipient"] for record in records} == {ERASED_ADDRESS}
+    assert await notifier_db.for_event(late_envelope) == []
+    contact = await notifier_db.store.contact(AMBASSADOR_ID)
+    assert contact is not None
+    assert (contact.deleted, contact.email, contact.first_name) == (True, None, None)
+
+
+async def test_logs_show_neither_links_nor_bodies_nor_addresses(
+    make_settings: MakeSettings,
+    smtp_server: SmtpServer,
+    notifier_db: NotifierDatabase,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    smtp_server.answer_next("451 4.3.0 Try again later")
+    async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
+        await publish_all(
+            run.platform,
+            [
+                samples.registered(),
+                samples.activated(REQUESTER_ID, REQUESTER_EMAIL, "Paul", "staff"),
+            ],
+        )
+        await notifier_db.wait_finished(2)
+        await publish_all(run.platform, [samples.relayed()])
+        await notifier_db.wait_finished(3)
+
+    ours = [record for record in caplog.records if record.name.startswith(("services.", "shared."))]
+    assert ours, "the notifier logs what it does"
+    logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in ours)
+    for secret in ("secret-confirmation-token", "maquettes", AMBASSADOR_EMAIL, REQUESTER_EMAIL):
+        assert secret not in logged
