@@ -301,11 +301,15 @@ async def load(platform: Platform, app: web.Application, size: int) -> None:
         if len(batch) == 1000:
             await directory.insert_many(batch, ordered=False)
             batch = []
+            if (index + 1) % 10_000 == 0:
+                elapsed = time.perf_counter() - started
+                print(f"  {index + 1} written ({elapsed:.0f} s)", flush=True)
     if batch:
         await directory.insert_many(batch, ordered=False)
     keys = await accounts.store.rebuild_frequencies()
     print(
-        f"  loaded {size} profiles ({keys} distinct keys) in {time.perf_counter() - started:.0f} s"
+        f"  loaded {size} profiles ({keys} distinct keys) in {time.perf_counter() - started:.0f} s",
+        flush=True,
     )
 
 
@@ -366,7 +370,10 @@ async def measure(base: str, token: str, repeat: int) -> None:
             timings.sort()
             p50 = statistics.median(timings)
             p95 = timings[int(len(timings) * 0.95) - 1]
-            print(f"  {label:<30} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({count} on the page)")
+            print(
+                f"  {label:<30} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({count} on the page)",
+                flush=True,
+            )
 
 
 async def run(size: int, repeat: int) -> None:
@@ -390,7 +397,7 @@ async def run(size: int, repeat: int) -> None:
                 port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
                 app = root._subapps[0]  # the accounts application
                 try:
-                    print(f"{size} listed profiles")
+                    print(f"{size} listed profiles", flush=True)
                     await load(platform, app, size)
                     await measure(f"http://127.0.0.1:{port}", await staff_token(app), repeat)
                 finally:

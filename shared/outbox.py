@@ -105,8 +105,11 @@ class Outbox:
                 raise
             except Exception:
                 log.exception("outbox relay pass failed; retrying at the next sweep")
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that
+            # arrives as the event is set, and the relay then never stops.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=sweep_seconds)
+                async with asyncio.timeout(sweep_seconds):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def relay_once(self, bus: Bus) -> int:

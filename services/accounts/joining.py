@@ -34,6 +34,7 @@ from services.accounts.errors import (
     WEAK_PASSWORD,
 )
 from services.accounts.events import (
+    ContactChanged,
     ReferentChanged,
     StaffProfileChanged,
     Territory,
@@ -282,6 +283,7 @@ async def activate(
         ),
         session,
     )
+    await accounts.ctx.outbox.add(contact_event(user), session)
     changes: dict[str, int] = {}
     if user["role"] == "ambassador":
         changes = await ambassador_changed(accounts, None, user, session)
@@ -290,6 +292,17 @@ async def activate(
     elif user["role"] == "referent":
         await accounts.ctx.outbox.add(referent_event(user), session)
     return user, changes
+
+
+def contact_event(user: Document) -> ContactChanged:
+    """The private contact details messaging holds (to check replies, to share them)."""
+    return ContactChanged(
+        user_id=user["_id"],
+        email=user["email"],
+        phone=user.get("phone"),
+        first_name=user["first_name"],
+        last_name=user["last_name"],
+    )
 
 
 def staff_event(user: Document) -> StaffProfileChanged:
@@ -389,6 +402,7 @@ async def ensure_admin(
             ),
             session,
         )
+        await accounts.ctx.outbox.add(contact_event(user), session)
 
     try:
         await accounts.ctx.transaction(work)

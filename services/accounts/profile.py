@@ -24,7 +24,13 @@ from services.accounts.errors import (
     UNKNOWN_ORGANIZATION,
 )
 from services.accounts.events import EmailChanged, EmailChangeRequested, UserDeleted
-from services.accounts.joining import link_row, open_link, referent_event, staff_event
+from services.accounts.joining import (
+    contact_event,
+    link_row,
+    open_link,
+    referent_event,
+    staff_event,
+)
 from shared.http import ApiError, Principal
 from shared.mongo import Document
 
@@ -193,6 +199,8 @@ async def update(accounts: Accounts, principal: Principal, body: models.MeUpdate
         )
         if before is None or after is None:
             raise LINK_INVALID.error()
+        if contact_event(before) != contact_event(after):
+            await accounts.ctx.outbox.add(contact_event(after), session)
         if after["role"] == "ambassador":
             changes.update(await ambassador_changed(accounts, before, after, session))
         elif after["role"] == "staff" and staff_event(before) != staff_event(after):
@@ -263,6 +271,7 @@ async def confirm_email_change(accounts: Accounts, token: str) -> models.EmailCh
             {"$set": {"email": row["new_email"], "updated_at": accounts.now()}},
             session=session,
         )
+        await accounts.ctx.outbox.add(contact_event({**before, "email": row["new_email"]}), session)
         await accounts.ctx.outbox.add(
             EmailChanged(
                 user_id=before["_id"],

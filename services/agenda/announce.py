@@ -69,6 +69,7 @@ async def announce(
             "kind": kind,
             "appointment_id": appointment.id,
             "text": notification_text(kind, appointment, suggestions=suggestions),
+            "suggestions": suggestions,
             "created_at": now,
             "read_at": None,
         }
@@ -76,3 +77,17 @@ async def announce(
     ]
     if lines:
         await agenda.store.notifications.insert_many(lines, session=session)
+
+
+async def rewrite_feed(
+    agenda: Agenda, session: AsyncClientSession, appointment: Appointment
+) -> None:
+    """Write again the feed lines about ``appointment`` (after a party was anonymised)."""
+    lines = agenda.store.notifications.find({"appointment_id": appointment.id}, session=session)
+    async for line in lines:
+        text = notification_text(
+            line["kind"], appointment, suggestions=int(line.get("suggestions", 0))
+        )
+        await agenda.store.notifications.update_one(
+            {"_id": line["_id"]}, {"$set": {"text": text}}, session=session
+        )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from services.agenda.announce import rewrite_feed
 from services.agenda.appointments import cancel_in_session
 from services.agenda.context import Agenda
 from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment, Side
@@ -94,6 +95,9 @@ async def erase_user(agenda: Agenda, user_id: str, role: str, session: AsyncClie
             await store.appointments.replace_one(
                 {"_id": appointment.id}, appointment.document(), session=session
             )
+            # The other party's feed named the person: it now reads as the page does.
+            await store.notifications.delete_many({"user_id": user_id}, session=session)
+            await rewrite_feed(agenda, session, appointment)
     await store.notifications.delete_many({"user_id": user_id}, session=session)
     await store.calendar_tokens.delete_many({"_id": user_id}, session=session)
     if role == "ambassador":

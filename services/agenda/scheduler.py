@@ -67,8 +67,11 @@ class Scheduler:
             wait = poll
             if upcoming is not None:
                 wait = min(poll, max(0.0, (upcoming - agenda.now()).total_seconds()))
+            # Not asyncio.wait_for: on Python 3.11 it may swallow the cancellation that
+            # stops the service when the event fires at the same moment.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(agenda.schedule_changed.wait(), timeout=wait)
+                async with asyncio.timeout(wait):
+                    await agenda.schedule_changed.wait()
 
     async def run_once(self) -> int:
         """Take every step due now; returns how many appointments were claimed."""

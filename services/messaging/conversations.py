@@ -237,11 +237,13 @@ class Conversations:
         return closed
 
     async def check_rate(self, author_id: str, now: datetime) -> None:
-        """``RateLimitedError`` when the author already wrote the limit in the last minute."""
-        limit = self.config.messages_per_minute
-        nth = await self.store.nth_latest_post(author_id, now - RATE_WINDOW, limit)
-        if nth is not None:
-            raise RateLimitedError(max(1.0, (nth + RATE_WINDOW - now).total_seconds()))
+        """Count a post; ``RateLimitedError`` when the author already wrote the limit in
+        the last minute (API and email alike)."""
+        free_at = await self.store.take_post_slot(
+            author_id, now, self.config.messages_per_minute, RATE_WINDOW
+        )
+        if free_at is not None:
+            raise RateLimitedError(max(1.0, (free_at - now).total_seconds()))
 
     async def _why_not(self, conversation_id: str, author_id: str, now: datetime) -> Exception:
         conversation = await self.store.conversation(conversation_id)

@@ -14,12 +14,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from services.messaging.domain.model import THREAD_DEPTH, Conversation, Message
 from shared.http import Page, PageQuery, paginate
@@ -29,6 +30,7 @@ CONVERSATIONS = "conversations"
 MESSAGES = "messages"
 ALIASES = "relay_aliases"
 CONTACTS = "contacts"
+POST_RATES = "post_rates"
 
 INDEXES = [
     IndexSpec(CONVERSATIONS, [("appointment_ids", 1)], name="by_appointment", unique=True),
@@ -44,7 +46,8 @@ INDEXES = [
         CONVERSATIONS, [("bassin", 1), ("last_message_at", -1), ("_id", -1)], name="by_bassin"
     ),
     IndexSpec(MESSAGES, [("conversation_id", 1), ("seq", -1)], name="by_seq", unique=True),
-    IndexSpec(MESSAGES, [("author_id", 1), ("created_at", -1)], name="by_author"),
+    # Clean-up only (the rule itself is checked in code): idle authors' stamps go.
+    IndexSpec(POST_RATES, [("updated_at", 1)], name="idle_ttl", expire_after_seconds=3_600),
     # A mail delivered twice (an MTA retrying after a lost answer) is posted once.
     IndexSpec(
         MESSAGES,
@@ -66,6 +69,7 @@ class MessagingStore:
         self.messages = db[MESSAGES]
         self.aliases = db[ALIASES]
         self.contacts = db[CONTACTS]
+        self.post_rates = db[POST_RATES]
 
     # conversations ---------------------------------------------------------------
 
@@ -176,6 +180,16 @@ class MessagingStore:
         self, conversation_id: str, user_id: str, upto_seq: int, session: AsyncClientSession
     ) -> None:
         """``user_id`` has now seen every message up to ``upto_seq``."""
+        # Usually the newest message was read: nothing left unread, no count needed.
+        # Never backwards: reading an older page after a newer one changes nothing.
+        mine = {"$elemMatch": {"user_id": user_id, "read_seq": {"$lt": upto_seq}}}
+        done = await self.conversations.update_one(
+            {"_id": conversation_id, "seq": upto_seq, "participants": mine},
+            {"$set": {"participants.$.read_seq": upto_seq, "participants.$.unread": 0}},
+            session=session,
+        )
+        if done.matched_count:
+            return
         unread = await self.messages.count_documents(
             {
                 "conversation_id": conversation_id,
@@ -184,12 +198,8 @@ class MessagingStore:
             },
             session=session,
         )
-        # Never backwards: reading an older page after a newer one changes nothing.
         await self.conversations.update_one(
-            {
-                "_id": conversation_id,
-                "participants": {"$elemMatch": {"user_id": user_id, "read_seq": {"$lt": upto_seq}}},
-            },
+            {"_id": conversation_id, "participants": mine},
             {"$set": {"participants.$.read_seq": upto_seq, "participants.$.unread": unread}},
             session=session,
         )
@@ -239,19 +249,36 @@ class MessagingStore:
             load=Message.model_validate,
         )
 
-    async def nth_latest_post(self, author_id: str, since: datetime, n: int) -> datetime | None:
-        """When ``author_id`` wrote their ``n``-th latest message after ``since``, if they did."""
-        cursor = (
-            self.messages.find(
-                {"author_id": author_id, "created_at": {"$gt": since}, "kind": "message"},
-                {"created_at": 1},
+    async def take_post_slot(
+        self, author_id: str, now: datetime, limit: int, window: timedelta
+    ) -> datetime | None:
+        """Record a post by ``author_id`` unless they already made ``limit`` in ``window``.
+
+        Returns None when the post may go, else when the oldest of those posts leaves the
+        window. One atomic write on one small document per author (the times of their
+        last ``limit`` posts), so concurrent posts and replicas count right.
+        """
+        try:
+            await self.post_rates.update_one(
+                {
+                    "_id": author_id,
+                    "$or": [
+                        {f"stamps.{limit - 1}": {"$exists": False}},
+                        {"stamps.0": {"$lte": now - window}},
+                    ],
+                },
+                {
+                    "$push": {"stamps": {"$each": [now], "$slice": -limit}},
+                    "$set": {"updated_at": now},
+                },
+                upsert=True,
             )
-            .sort("created_at", -1)
-            .skip(n - 1)
-            .limit(1)
-        )
-        docs = await cursor.to_list()
-        return docs[0]["created_at"] if docs else None
+        except DuplicateKeyError:
+            # The document exists but the filter did not match: the window is full.
+            doc = await self.post_rates.find_one({"_id": author_id})
+            stamps = doc.get("stamps", []) if doc else []
+            return (stamps[0] + window) if stamps else now + window
+        return None
 
     # aliases ---------------------------------------------------------------------------
 

@@ -2,37 +2,94 @@
 
 A handler works out the event's emails (``domain``), finds each recipient's address,
 renders the messages and queues their delivery records in the same transaction as
-the record that the event was handled (``ServiceContext.once``): an event delivered
-twice queues its emails once. Contact events also update the notifier's own copy of
-users' contacts (event-carried state transfer from accounts).
+the record that the event was handled: an event delivered twice queues its emails
+once. Contact events also update the notifier's own copy of users' contacts
+(event-carried state transfer from accounts).
+
+Group commit: events delivered while a transaction is being written wait for it and
+then go together in the next one, so a burst costs a few transactions instead of one
+per event (the embedded store does a few hundred transactions per second). The
+handled-event records are those of ``shared.idempotency`` (same collection, same
+keys); should another replica have handled one of a group's events meanwhile, the
+group's transaction fails on that record and its events are handled one by one with
+``ServiceContext.once``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
 
 from services.accounts.events import EmailChanged, UserActivated, UserDeleted, UserRegistered
 from services.notifier.domain import Occurrence, OutgoingEmail, plan
 from services.notifier.domain.emails import PLANNERS
 from services.notifier.render import Recipient, Renderer
 from services.notifier.store import Contact, NotifierStore, new_delivery
+from shared import idempotency
 from shared.bus import Delivery, Subscription
-from shared.events import Event
-from shared.mongo import Document
+from shared.events import Envelope, Event
+from shared.mongo import Document, in_transaction
 from shared.runtime import ServiceContext
 
 log = logging.getLogger("services.notifier.events")
 
 SERVICE = "notifier"
 HANDLER = "email"
+# Events written by one transaction at most.
+GROUP_LIMIT = 100
 
 
 class RecipientUnknownError(LookupError):
     """The event names a user the notifier has no contact for (yet): retried, then parked."""
+
+
+@dataclass
+class _Job:
+    """One delivery of an event, waiting for its group's transaction."""
+
+    envelope: Envelope
+    event: Event
+    occurrence: Occurrence
+    emails: list[OutgoingEmail]
+    # Emails queued, or None when the event had been handled before.
+    outcome: asyncio.Future[int | None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    @property
+    def key(self) -> str:
+        # The key of shared.idempotency.HandledEvents, so both paths see each other.
+        return f"{HANDLER}:{self.envelope.id}"
+
+    def settle(self, result: int | BaseException | None) -> None:
+        if self.outcome.done():  # the bus gave up waiting (shutdown): nothing to tell
+            return
+        if isinstance(result, BaseException):
+            self.outcome.set_exception(result)
+        else:
+            self.outcome.set_result(result)
+
+
+class _Contacts:
+    """The contacts one transaction reads and changes, each read once, written once."""
+
+    def __init__(self, known: dict[str, Contact]) -> None:
+        self._known = known
+        self.changed: dict[str, Contact] = {}
+
+    def get(self, user_id: str) -> Contact | None:
+        return self._known.get(user_id)
+
+    def learn(self, contact: Contact) -> None:
+        known = self._known.get(contact.user_id)
+        if known is None or known.replaced_by(contact):
+            self._known[contact.user_id] = self.changed[contact.user_id] = contact
 
 
 class EmailHandler:
@@ -49,6 +106,9 @@ class EmailHandler:
         self._store = store
         self._renderer = renderer
         self._queued = queued
+        self._handled = store.deliveries.database[idempotency.COLLECTION]
+        self._waiting: list[_Job] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def __call__(self, delivery: Delivery) -> None:
         """Handle one delivery of an event (at least once, maybe more)."""
@@ -61,50 +121,108 @@ class EmailHandler:
             confirmation_ttl_seconds=settings.confirmation_ttl_seconds,
             reset_ttl_seconds=settings.reset_ttl_seconds,
         )
-        emails = plan(event, occurrence)
+        job = _Job(envelope, event, occurrence, plan(event, occurrence))
+        self._waiting.append(job)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_groups(), name="notifier-intake")
+        queued = await asyncio.shield(job.outcome)
+        if queued:
+            self._queued()
+        log.info(
+            "event handled" if queued is not None else "event already handled",
+            extra={**envelope.describe(), "emails_queued": queued or 0},
+        )
+
+    async def _write_groups(self) -> None:
+        try:
+            while self._waiting:
+                group = self._waiting[:GROUP_LIMIT]
+                del self._waiting[:GROUP_LIMIT]
+                await self._write_group(group)
+        finally:
+            self._writer = None
+
+    async def _write_group(self, group: list[_Job]) -> None:
+        try:
+            outcomes = await in_transaction(
+                self._context.platform.mongo, lambda session: self._group_effect(group, session)
+            )
+        except DuplicateKeyError:
+            # Another replica handled one of these events in the meantime.
+            for job in group:
+                job.settle(await self._alone(job))
+            return
+        except Exception as error:
+            for job in group:
+                job.settle(error)
+            return
+        for job, outcome in zip(group, outcomes, strict=True):
+            job.settle(outcome)
+
+    async def _group_effect(
+        self, group: list[_Job], session: AsyncClientSession
+    ) -> list[int | BaseException | None]:
+        # May run more than once (a transaction retried): it only writes via ``session``.
+        now = datetime.now(UTC)
+        keys = [job.key for job in group]
+        handled = {
+            doc["_id"]
+            async for doc in self._handled.find({"_id": {"$in": keys}}, {"_id": 1}, session=session)
+        }
+        contacts = _Contacts(await self._store.contacts(_user_ids(group), session))
+        outcomes: list[int | BaseException | None] = []
+        marks: list[Document] = []
+        records: list[Document] = []
+        for job in group:
+            if job.key in handled:
+                outcomes.append(None)
+                continue
+            try:
+                job_records = self._render(job, contacts, now)
+            except Exception as error:  # this event waits for its retry, the others go on
+                outcomes.append(error)
+                continue
+            handled.add(job.key)
+            marks.append({"_id": job.key, "handled_at": now})
+            records.extend(job_records)
+            await self._apply_contact_change(job, contacts, now, session)
+            outcomes.append(len(job_records))
+        if marks:
+            await self._handled.insert_many(marks, session=session)
+        await self._store.queue(records, session)
+        await self._store.save_contacts(contacts.changed.values(), session)
+        return outcomes
+
+    async def _alone(self, job: _Job) -> int | BaseException | None:
         queued = 0
 
         async def effect(session: AsyncClientSession) -> None:
             nonlocal queued
             now = datetime.now(UTC)
-            contacts = _Contacts(self._store, session)
-            records = await self._render_all(emails, envelope.type, occurrence, now, contacts)
-            if isinstance(event, UserDeleted):
-                # Nothing more reaches a deleted user but the confirmation of the deletion.
-                await self._store.cancel_pending(
-                    event.user_id, reason="Compte supprimé avant l'envoi.", now=now, session=session
-                )
-                await self._store.request_erasure(event.user_id, now=now, session=session)
+            contacts = _Contacts(await self._store.contacts(_user_ids([job]), session))
+            records = self._render(job, contacts, now)
+            await self._apply_contact_change(job, contacts, now, session)
             await self._store.queue(records, session)
-            await self._update_contact(event, envelope.occurred_at, contacts)
+            await self._store.save_contacts(contacts.changed.values(), session)
             queued = len(records)
 
-        handled = await self._context.once(HANDLER, envelope.id, effect)
-        if handled and queued:
-            self._queued()
-        log.info(
-            "event handled" if handled else "event already handled",
-            extra={**envelope.describe(), "emails_queued": queued if handled else 0},
-        )
+        try:
+            done = await self._context.once(HANDLER, job.envelope.id, effect)
+        except Exception as error:
+            return error
+        return queued if done else None
 
-    async def _render_all(
-        self,
-        emails: Sequence[OutgoingEmail],
-        event_type: str,
-        occurrence: Occurrence,
-        now: datetime,
-        contacts: _Contacts,
-    ) -> list[Document]:
+    def _render(self, job: _Job, contacts: _Contacts, now: datetime) -> list[Document]:
         records = []
-        for email in emails:
-            recipient = await self._recipient(email, contacts)
+        for email in job.emails:
+            recipient = self._recipient(email, contacts)
             if recipient is None:
                 continue
             rendered = self._renderer.render(email, recipient, now=now)
             records.append(
                 new_delivery(
-                    event_id=occurrence.event_id,
-                    event_type=event_type,
+                    event_id=job.occurrence.event_id,
+                    event_type=job.envelope.type,
                     template=rendered.template,
                     user_id=email.user_id,
                     recipient=rendered.recipient,
@@ -117,8 +235,9 @@ class EmailHandler:
             )
         return records
 
-    async def _recipient(self, email: OutgoingEmail, contacts: _Contacts) -> Recipient | None:
-        contact = await contacts.get(email.user_id) if email.user_id else None
+    @staticmethod
+    def _recipient(email: OutgoingEmail, contacts: _Contacts) -> Recipient | None:
+        contact = contacts.get(email.user_id) if email.user_id else None
         if contact is not None and contact.deleted and not email.erases_user:
             # A late event about a deleted user: nobody to write to any more.
             log.info(
@@ -132,36 +251,33 @@ class EmailHandler:
             raise RecipientUnknownError(f"no contact yet for user {email.user_id}")
         return Recipient(contact.email, contact.first_name)
 
-    async def _update_contact(self, event: Event, as_of: datetime, contacts: _Contacts) -> None:
-        store, session = self._store, contacts.session
-        if isinstance(event, UserRegistered | UserActivated | EmailChanged):
-            email = event.new_email if isinstance(event, EmailChanged) else event.email
-            role = None if isinstance(event, EmailChanged) else event.role
-            await store.remember_contact(
-                await contacts.get(event.user_id),
-                event.user_id,
-                email=email,
-                first_name=event.first_name,
-                role=role,
-                as_of=as_of,
-                session=session,
-            )
+    async def _apply_contact_change(
+        self, job: _Job, contacts: _Contacts, now: datetime, session: AsyncClientSession
+    ) -> None:
+        event, as_of = job.event, job.envelope.occurred_at
+        if isinstance(event, UserRegistered | UserActivated):
+            contacts.learn(Contact(event.user_id, event.email, event.first_name, event.role, as_of))
+        elif isinstance(event, EmailChanged):
+            known = contacts.get(event.user_id)
+            role = known.role if known else None
+            contacts.learn(Contact(event.user_id, event.new_email, event.first_name, role, as_of))
         elif isinstance(event, UserDeleted):
-            await store.forget_contact(event.user_id, as_of=as_of, session=session)
+            contacts.learn(Contact(event.user_id, None, None, None, as_of, deleted=True))
+            # Nothing more reaches a deleted user but the confirmation of the deletion.
+            await self._store.cancel_pending(
+                event.user_id, reason="Compte supprimé avant l'envoi.", now=now, session=session
+            )
+            await self._store.request_erasure(event.user_id, now=now, session=session)
 
 
-class _Contacts:
-    """The contacts one transaction reads, each read once."""
-
-    def __init__(self, store: NotifierStore, session: AsyncClientSession) -> None:
-        self._store = store
-        self.session = session
-        self._known: dict[str, Contact | None] = {}
-
-    async def get(self, user_id: str) -> Contact | None:
-        if user_id not in self._known:
-            self._known[user_id] = await self._store.contact(user_id, self.session)
-        return self._known[user_id]
+def _user_ids(group: Iterable[_Job]) -> list[str]:
+    ids: list[str] = []
+    for job in group:
+        ids.extend(email.user_id for email in job.emails if email.user_id)
+        user_id = getattr(job.event, "user_id", None)
+        if isinstance(user_id, str):
+            ids.append(user_id)
+    return ids
 
 
 def subscriptions(

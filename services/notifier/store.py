@@ -9,14 +9,13 @@ normally sent by one worker and a record left by a dead worker is taken up again
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from bson import Binary
-from pymongo import ReturnDocument
+from pymongo import ReplaceOne, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -67,6 +66,33 @@ class Contact:
     as_of: datetime
     deleted: bool = False
 
+    def replaced_by(self, newer: Contact) -> bool:
+        """Whether ``newer`` should replace this copy: events may come out of order,
+        and a deleted user stays deleted (a late event never brings an address back)."""
+        return not self.deleted and newer.as_of > self.as_of
+
+
+def _contact(doc: Document) -> Contact:
+    return Contact(
+        user_id=doc["_id"],
+        email=doc.get("email"),
+        first_name=doc.get("first_name"),
+        role=doc.get("role"),
+        as_of=doc["as_of"],
+        deleted=bool(doc.get("deleted")),
+    )
+
+
+def _contact_document(contact: Contact) -> Document:
+    if contact.deleted:
+        return {"deleted": True, "as_of": contact.as_of}
+    return {
+        "email": contact.email,
+        "first_name": contact.first_name,
+        "role": contact.role,
+        "as_of": contact.as_of,
+    }
+
 
 def new_delivery(
     *,
@@ -114,54 +140,29 @@ class NotifierStore:
 
     # contacts ------------------------------------------------------------------
 
-    async def contact(
-        self, user_id: str, session: AsyncClientSession | None = None
-    ) -> Contact | None:
+    async def contacts(
+        self, user_ids: Iterable[str], session: AsyncClientSession | None = None
+    ) -> dict[str, Contact]:
+        """What the notifier knows of these users (the unknown ones are left out)."""
+        wanted = list(dict.fromkeys(user_ids))
+        if not wanted:
+            return {}
+        found = self.recipients.find({"_id": {"$in": wanted}}, session=session)
+        return {doc["_id"]: _contact(doc) async for doc in found}
+
+    async def contact(self, user_id: str) -> Contact | None:
         """What the notifier knows of ``user_id``; ``None`` when never heard of."""
-        doc = await self.recipients.find_one({"_id": user_id}, session=session)
-        if doc is None:
-            return None
-        return Contact(
-            user_id=user_id,
-            email=doc.get("email"),
-            first_name=doc.get("first_name"),
-            role=doc.get("role"),
-            as_of=doc["as_of"],
-            deleted=bool(doc.get("deleted")),
-        )
+        doc = await self.recipients.find_one({"_id": user_id})
+        return None if doc is None else _contact(doc)
 
-    async def remember_contact(
-        self,
-        known: Contact | None,
-        user_id: str,
-        *,
-        email: str,
-        first_name: str,
-        role: str | None,
-        as_of: datetime,
-        session: AsyncClientSession,
-    ) -> None:
-        """Keep the newest contact of ``user_id`` (events may arrive out of order).
-
-        ``known`` is what :meth:`contact` read in the same transaction. A deleted user
-        stays deleted: a late event never brings the address back.
-        """
-        if known is not None and (known.deleted or known.as_of >= as_of):
-            return
-        fields: dict[str, Any] = {"email": email, "first_name": first_name, "as_of": as_of}
-        if role is not None:
-            fields["role"] = role
-        await self.recipients.update_one(
-            {"_id": user_id}, {"$set": fields}, upsert=True, session=session
-        )
-
-    async def forget_contact(
-        self, user_id: str, *, as_of: datetime, session: AsyncClientSession
-    ) -> None:
-        """Replace the contact by a tombstone holding no personal data."""
-        await self.recipients.replace_one(
-            {"_id": user_id}, {"deleted": True, "as_of": as_of}, upsert=True, session=session
-        )
+    async def save_contacts(self, contacts: Iterable[Contact], session: AsyncClientSession) -> None:
+        """Store the new state of these contacts (a deleted one keeps no personal data)."""
+        writes = [
+            ReplaceOne({"_id": contact.user_id}, _contact_document(contact), upsert=True)
+            for contact in contacts
+        ]
+        if writes:
+            await self.recipients.bulk_write(writes, session=session)
 
     # queueing ------------------------------------------------------------------
 

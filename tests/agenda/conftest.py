@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from pymongo.asynchronous.database import AsyncDatabase
 
 from services.accounts.events import (
     AmbassadorProfileChanged,
@@ -36,7 +37,7 @@ from services.agenda.context import AGENDA, Agenda
 from services.agenda.settings import AgendaSettings
 from shared.bus import Delivery, Subscription
 from shared.events import Envelope, Event
-from shared.http import AccessTokenSigner, Principal
+from shared.http import AccessTokenSigner, Principal, Role
 from shared.http import Territory as TokenTerritory
 from shared.keys import load_key_pair
 from shared.mongo import Document
@@ -73,6 +74,10 @@ class MovableClock:
         """Move "now" forward."""
         self.offset += delta
 
+    def move_to(self, moment: datetime) -> None:
+        """Make "now" be ``moment`` (time then flows on from there)."""
+        self.offset = moment - datetime.now(UTC)
+
 
 @dataclass
 class Answer:
@@ -100,7 +105,7 @@ class Person:
     """Someone the tests act as: their id and access token."""
 
     id: str
-    role: str
+    role: Role
     token: str
 
 
@@ -160,7 +165,7 @@ def brief(ambassador_id: str, starts_at: datetime, **overrides: Any) -> dict[str
 LILLE_COLLEGE = {"name": "Collège Jean Moulin", "city": "Lille", "postcode": "59000"}
 
 
-@dataclass
+@dataclass(repr=False)
 class World:
     """Agenda on a platform, the people it knows, and what it published."""
 
@@ -183,7 +188,7 @@ class World:
         return self.running.platform
 
     @property
-    def db(self) -> Any:
+    def db(self) -> AsyncDatabase[Document]:
         """Agenda's database, for checks a client cannot make."""
         return self.agenda.ctx.db
 
@@ -196,7 +201,7 @@ class World:
         who: Person | str | None = None,
         *,
         json: Any = None,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         data: bytes | None = None,
     ) -> Answer:
         """Send a request to ``/api/agenda{path}`` as ``who`` (a person or their name)."""
@@ -220,7 +225,9 @@ class World:
                 body = raw
             return Answer(response.status, body, dict(response.headers))
 
-    async def solicit(self, who: str, ambassador: str, starts_at: datetime, **overrides: Any) -> str:
+    async def solicit(
+        self, who: str, ambassador: str, starts_at: datetime, **overrides: Any
+    ) -> str:
         """A solicitation that must be accepted by the rules; its id."""
         body = brief(self.people[ambassador].id, starts_at, **overrides)
         if self.people[who].role == "referent" and "establishment" not in overrides:
@@ -234,6 +241,17 @@ class World:
         answer = await self.call("GET", f"/appointments/{appointment_id}", who)
         assert answer.status == 200, answer.body
         return dict(answer.body)
+
+    async def settled(self) -> None:
+        """Wait until every event agenda wrote so far was published and recorded."""
+        outbox = self.db["outbox"]
+
+        async def done() -> bool:
+            pending = await outbox.count_documents({"published_at": None})
+            total = await outbox.count_documents({})
+            return pending == 0 and len(self.recorded.envelopes) == total
+
+        await wait_until(done, what="agenda's events to be published")
 
     async def stored(self, appointment_id: str) -> Document:
         """The stored appointment, for checks that nothing changed."""
@@ -323,9 +341,7 @@ class World:
             )
         )
         await self.handled("copy_staff", envelope)
-        principal = Principal(
-            user_id=user_id, role="staff", session_id="s", establishment_uai=uai
-        )
+        principal = Principal(user_id=user_id, role="staff", session_id="s", establishment_uai=uai)
         person = Person(user_id, "staff", self.token(principal))
         self.people[name] = person
         return person
@@ -338,7 +354,10 @@ class World:
         territory = Territory(departments=departments, bassins=bassins or [])
         envelope = await self.publish(
             ReferentChanged(
-                user_id=user_id, first_name=name.capitalize(), last_initial="R.", territory=territory
+                user_id=user_id,
+                first_name=name.capitalize(),
+                last_initial="R.",
+                territory=territory,
             )
         )
         await self.handled("copy_referent", envelope)
@@ -367,7 +386,7 @@ class World:
         envelope = await self.publish(
             UserDeleted(
                 user_id=person.id,
-                role=person.role,  # type: ignore[arg-type]
+                role=person.role,
                 email=f"{name}@exemple.fr",
                 first_name=name,
             )
@@ -418,7 +437,10 @@ def open_world(make_settings: Callable[..., Settings]) -> WorldFactory:
         chosen = make_settings(**values)
         clock = MovableClock()
         apps: list[web.Application] = []
-        services = {"agenda": agenda_factory(options or fast_agenda(), clock, apps), **(others or {})}
+        services = {
+            "agenda": agenda_factory(options or fast_agenda(), clock, apps),
+            **(others or {}),
+        }
         async with running(chosen, services) as run:
             keys = load_key_pair(chosen, create=True)
             signer = AccessTokenSigner(keys.private_pem, chosen.access_token_ttl_seconds)

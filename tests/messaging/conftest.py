@@ -30,6 +30,8 @@ from services.messaging.app import create_app as messaging_app
 from services.messaging.settings import MessagingSettings
 from services.notifier.app import create_app as notifier_app
 from services.notifier.settings import NotifierSettings
+from services.notifier.store import PENDING
+from shared.bus.memory import MemoryBus
 from shared.events import Envelope, Event
 from shared.http import AccessTokenSigner, Principal, Territory
 from shared.keys import load_key_pair
@@ -297,6 +299,26 @@ class Relay:
         answer = await self.get(f"/conversations/{conversation['id']}", who)
         return str(answer.body["reply_address"])
 
+    async def settle(self) -> None:
+        """Wait until nothing is left in flight (events, outbox, emails to send), so the
+        services stop between two pieces of work rather than in the middle of one."""
+        bus = self.run.platform.bus
+        mongo = self.run.platform.mongo
+        messaging_outbox = mongo[self.settings.database_name("messaging")]["outbox"]
+        deliveries = mongo[self.settings.database_name("notifier")]["deliveries"]
+        pending = [status.value for status in PENDING]
+
+        async def quiet() -> bool:
+            if isinstance(bus, MemoryBus):
+                state = bus.state()
+                if state["queued"] or state["in_flight"] or state["waiting_retry"]:
+                    return False
+            if await messaging_outbox.count_documents({"published_at": None}):
+                return False
+            return not await deliveries.count_documents({"status": {"$in": pending}})
+
+        await wait_until(quiet, within=20, what="messaging and the notifier to settle")
+
     # mail ----------------------------------------------------------------------------
 
     async def relayed(self, to: Person, count: int, *, within: float = 20) -> list[ReceivedMail]:
@@ -327,7 +349,10 @@ class Relay:
             await client.mail(sender)
             for recipient in recipients:
                 await client.rcpt(recipient)
-            response = await client.data(raw)
+            try:
+                response = await client.data(raw)
+            except aiosmtplib.SMTPDataError as refused:
+                return refused.code, refused.message
             return response.code, response.message
 
 
@@ -378,6 +403,24 @@ def open_relay(
             "notifier": lambda platform: notifier_app(platform, fast_delivery()),
         }
         async with running(settings, services) as run:
-            yield Relay(run, smtp_server, signer, run.platform.bus.publish)
+            relay = Relay(run, smtp_server, signer, run.platform.bus.publish)
+            yield relay
+            await relay.settle()
 
     return start
+
+
+@pytest.fixture(autouse=True)
+async def _debug_watchdog():  # type: ignore[no-untyped-def]  # TEMPORARY
+    import asyncio
+    import sys
+
+    async def dump() -> None:
+        await asyncio.sleep(40)
+        for task in asyncio.all_tasks():
+            print("TASK", task, file=sys.stderr)
+            task.print_stack(file=sys.stderr)
+
+    watchdog = asyncio.create_task(dump())
+    yield
+    watchdog.cancel()

@@ -59,7 +59,7 @@ class NotifierDatabase:
     async def for_event(self, envelope: Envelope) -> list[Document]:
         return await self.deliveries(event_id=str(envelope.id))
 
-    async def wait_finished(self, count: int, *, within: float = 20.0) -> list[Document]:
+    async def wait_finished(self, count: int, *, within: float = 60.0) -> list[Document]:
         """Wait until ``count`` records exist and none is still queued or being sent."""
 
         async def finished() -> bool:
@@ -73,7 +73,7 @@ class NotifierDatabase:
         return await self.deliveries()
 
     async def wait_status(
-        self, envelope: Envelope, status: str, *, within: float = 20.0
+        self, envelope: Envelope, status: str, *, within: float = 60.0
     ) -> Document:
         """Wait until the (single) record of ``envelope`` has ``status``."""
 

@@ -92,7 +92,7 @@ async def test_smtp_server_down_during_a_burst_every_email_arrives_exactly_once(
     first, second = people(25, "a"), people(25, "b")
     async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
         await publish_all(run.platform, sign_ups(first))
-        await smtp_server.wait_for(1)
+        await smtp_server.wait_for(1, within=60)
         smtp_server.stop()
         await publish_all(run.platform, sign_ups(second))
 
@@ -183,7 +183,7 @@ async def test_notifier_restarted_mid_burst_resumes_and_sends_each_email_once(
     async with running(settings, {"notifier": notifier(config)}) as run:
         await publish_all(run.platform, sign_ups(who))
         await bus_idle(run.platform)  # every event handled: the rest is the worker's
-        await smtp_server.wait_for(1)
+        await smtp_server.wait_for(1, within=60)
     stopped_with = len(smtp_server.inbox)
 
     async with running(settings, {"notifier": notifier(config)}):

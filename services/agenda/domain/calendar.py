@@ -10,7 +10,7 @@ daylight-saving change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone
@@ -30,7 +30,11 @@ def calendar_uid(appointment_id: str) -> str:
     return f"{appointment_id}@agenda.prochorientation"
 
 
-def _event(appointment: Appointment, public_url: str) -> CalendarEvent:
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else f"{text}."
+
+
+def _event(appointment: Appointment, public_url: str, now: datetime) -> CalendarEvent:
     url = f"{public_url.rstrip('/')}/agenda/rendez-vous/{appointment.id}"
     establishment = appointment.establishment
     place = (
@@ -42,7 +46,7 @@ def _event(appointment: Appointment, public_url: str) -> CalendarEvent:
     stamp = appointment.calendar
     event.add("uid", stamp.uid if stamp else calendar_uid(appointment.id))
     event.add("sequence", stamp.sequence if stamp else 0)
-    event.add("dtstamp", appointment.updated_at)
+    event.add("dtstamp", now)
     event.add("last-modified", appointment.updated_at)
     event.add("dtstart", appointment.starts_at.astimezone(PARIS))
     event.add("dtend", appointment.ends_at.astimezone(PARIS))
@@ -50,7 +54,7 @@ def _event(appointment: Appointment, public_url: str) -> CalendarEvent:
         "summary", f"Proch'Orientation : {KIND_LABELS[appointment.kind]} – {establishment.name}"
     )
     lines = [
-        f"Avec {appointment.requester.name}.",
+        _sentence(f"Avec {appointment.requester.name}"),
         f"Public : {appointment.audience.level}, {appointment.audience.group_size} élèves.",
         f"Thème : {appointment.topic}",
     ]
@@ -75,7 +79,7 @@ def feed(appointments: Sequence[Appointment], *, public_url: str, now: datetime)
     calendar.add("x-wr-calname", CALENDAR_NAME)
     calendar.add("x-wr-timezone", PARIS_TZID)
     # Subscribed calendars poll the feed; an hour keeps changes reasonably fresh.
-    calendar.add("refresh-interval", "PT1H", parameters={"VALUE": "DURATION"})
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     years = [a.starts_at.astimezone(PARIS).year for a in appointments] or [now.year]
     calendar.add_component(
@@ -84,5 +88,5 @@ def feed(appointments: Sequence[Appointment], *, public_url: str, now: datetime)
         )
     )
     for appointment in appointments:
-        calendar.add_component(_event(appointment, public_url))
+        calendar.add_component(_event(appointment, public_url, now))
     return bytes(calendar.to_ical())

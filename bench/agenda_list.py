@@ -1,0 +1,245 @@
+"""Latency of an ambassador's "Rendez-vous à venir" list through the HTTP API.
+
+The agenda database holds ``--ambassadors`` × ``--each`` appointments (default
+1,000 × 200 = 200,000), spread over two years around today, bulk-inserted before the
+service starts (it then builds its indexes). One ambassador's first page of
+``GET /api/agenda/appointments?when=upcoming`` (and of ``when=past``) is requested
+through a real socket by ``--concurrency`` clients at once, with a signed access
+token, as the front end would. Figures: p50, p95, p99 and max latency, requests/s.
+
+The store is the embedded one (SecantusDB, a child process) unless ``MONGO_URL`` is
+set; the client runs in this process, sharing the two cores with the server.
+
+Run: ``python -m bench.agenda_list [--ambassadors 1000] [--each 200] [--requests 1000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from embedded.ports import free_port
+from services.agenda.app import create_app
+from shared.http import AccessTokenSigner, Principal
+from shared.keys import load_key_pair
+from shared.mongo import connect
+from shared.runtime import Platform, gateway_app
+from shared.settings import Settings
+
+KINDS = ["class_presentation", "event", "company_visit", "discovery_internship"]
+STATUSES = ["pending", "accepted", "refused", "cancelled", "expired", "completed"]
+
+
+@contextlib.asynccontextmanager
+async def store_url(folder: Path) -> AsyncIterator[str]:
+    """``MONGO_URL``, or a SecantusDB started for the benchmark."""
+    given = os.environ.get("MONGO_URL")
+    if given:
+        yield given
+        return
+    from embedded.store import EmbeddedStore
+
+    async with EmbeddedStore(folder / "store") as store:
+        yield store.url
+
+
+def appointment(ambassador: int, number: int, now: datetime, rng: random.Random) -> dict[str, Any]:
+    """One stored appointment, as agenda writes it (see ``domain.model.Appointment``)."""
+    starts = (now + timedelta(days=rng.uniform(-365, 365))).replace(microsecond=0)
+    duration = 45 if number % 2 else 120
+    uai = f"0{59 + number % 4:02d}{number % 1000:04d}A"
+    ambassador_id = f"amb-{ambassador:06d}"
+    requester_id = f"staff-{number % 500:04d}"
+    status = "pending" if starts > now and number % 3 == 0 else STATUSES[number % len(STATUSES)]
+    return {
+        "_id": uuid.uuid4().hex,
+        "status": status,
+        "kind": KINDS[number % 2],
+        "format": "in_person",
+        "online_url": None,
+        "starts_at": starts,
+        "duration_minutes": duration,
+        "ends_at": starts + timedelta(minutes=duration),
+        "establishment": {
+            "uai": uai,
+            "name": f"Collège numéro {number % 1000}",
+            "city": "Lille",
+            "postcode": "59000",
+            "department": "59",
+            "bassin": None,
+        },
+        "audience": {"level": "3e", "group_size": 25},
+        "topic": "Les métiers du numérique",
+        "expectations": "Parcours, journée type.",
+        "equipment": "Vidéoprojecteur",
+        "team_member_present": True,
+        "message": "Bonjour, nos élèves seraient ravis de vous rencontrer.",
+        "wished_sector": None,
+        "ambassador": {
+            "id": ambassador_id,
+            "name": "Zoé M.",
+            "profile": "professional",
+            "job_title": "Développeuse",
+            "sector": "numerique",
+            "organization_id": None,
+        },
+        "requester": {"id": requester_id, "name": "Paul D.", "role": "staff"},
+        "ambassador_id": ambassador_id,
+        "requester_id": requester_id,
+        "created_at": starts - timedelta(days=20),
+        "updated_at": starts - timedelta(days=19),
+        "answer": None,
+        "alternative_slots": [],
+        "taken_alternative": None,
+        "taken_as": None,
+        "taken_from": None,
+        "cancellation": None,
+        "feedback": {},
+        "calendar": None,
+        "reminded_at": None,
+        "escalated_at": None,
+        "finished_at": None,
+        "due_at": None,
+        "anonymised": [],
+    }
+
+
+async def fill(settings: Settings, ambassadors: int, each: int) -> float:
+    """Bulk-insert the appointments; returns the seconds it took."""
+    assert settings.mongo_url is not None
+    client = connect(settings.mongo_url, app_name="bench-fill")
+    rng = random.Random(42)
+    now = datetime.now(UTC)
+    collection = client[settings.database_name("agenda")]["appointments"]
+    started = time.monotonic()
+    batch: list[dict[str, Any]] = []
+    try:
+        for number in range(each):
+            for ambassador in range(ambassadors):
+                batch.append(appointment(ambassador, number, now, rng))
+                if len(batch) == 5_000:
+                    await collection.insert_many(batch, ordered=False)
+                    batch = []
+        if batch:
+            await collection.insert_many(batch, ordered=False)
+    finally:
+        await client.close()
+    return time.monotonic() - started
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * len(ordered)) - 1)]
+
+
+async def measure(
+    http: aiohttp.ClientSession, url: str, token: str, *, requests: int, concurrency: int
+) -> tuple[list[float], float, int]:
+    """Latencies (ms) of ``requests`` GETs by ``concurrency`` clients; wall seconds; items."""
+    latencies: list[float] = []
+    items = 0
+    remaining = requests
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def client() -> None:
+        nonlocal remaining, items
+        while remaining > 0:
+            remaining -= 1
+            sent = time.perf_counter()
+            async with http.get(url, headers=headers) as response:
+                body = await response.json()
+                assert response.status == 200, body
+            latencies.append((time.perf_counter() - sent) * 1000)
+            items = len(body["items"])
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return latencies, time.perf_counter() - started, items
+
+
+async def main() -> None:
+    """Parse arguments, fill the database, serve agenda, measure, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--ambassadors", type=int, default=1_000)
+    parser.add_argument("--each", type=int, default=200, help="appointments per ambassador")
+    parser.add_argument("--requests", type=int, default=1_000, help="requests per measure")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    with tempfile.TemporaryDirectory(prefix="agenda-bench-") as folder:
+        async with store_url(Path(folder)) as url:
+            settings = Settings(
+                mongo_url=url,
+                data_dir=Path(folder),
+                database_prefix=f"bench{uuid.uuid4().hex[:6]}_",
+                log_json=False,
+                log_level="WARNING",
+            )
+            keys = load_key_pair(settings, create=True)
+            total = args.ambassadors * args.each
+            print(f"inserting {total:,} appointments…", flush=True)
+            seconds = await fill(settings, args.ambassadors, args.each)
+            print(f"  inserted in {seconds:.0f} s ({total / seconds:,.0f}/s)", flush=True)
+            async with Platform.open(settings, process="bench-agenda") as platform:
+                runner = web.AppRunner(gateway_app(platform, {"agenda": create_app}))
+                started = time.monotonic()
+                await runner.setup()  # builds the indexes
+                print(f"  indexes built in {time.monotonic() - started:.0f} s", flush=True)
+                port = free_port()
+                await web.TCPSite(runner, "127.0.0.1", port).start()
+                signer = AccessTokenSigner(keys.private_pem, 3600)
+                ambassador = f"amb-{args.ambassadors // 2:06d}"
+                token = signer.issue(
+                    Principal(user_id=ambassador, role="ambassador", session_id="bench")
+                )
+                base = f"http://127.0.0.1:{port}/api/agenda/appointments"
+                try:
+                    async with aiohttp.ClientSession() as http:
+                        # Warm up connections, caches and the token check.
+                        await measure(
+                            http, f"{base}?when=upcoming", token, requests=50, concurrency=4
+                        )
+                        print(
+                            f"\nGET /appointments for one ambassador with {args.each} appointments "
+                            f"among {total:,} ({args.requests} requests each):"
+                        )
+                        for when in ("upcoming", "past"):
+                            for concurrency in (1, 8):
+                                latencies, wall, items = await measure(
+                                    http,
+                                    f"{base}?when={when}",
+                                    token,
+                                    requests=args.requests,
+                                    concurrency=concurrency,
+                                )
+                                print(
+                                    f"  when={when:<8} {concurrency} client(s): "
+                                    f"p50 {statistics.median(latencies):6.1f} ms  "
+                                    f"p95 {percentile(latencies, 0.95):6.1f} ms  "
+                                    f"p99 {percentile(latencies, 0.99):6.1f} ms  "
+                                    f"max {max(latencies):6.1f} ms  "
+                                    f"{len(latencies) / wall:6.0f} req/s  ({items} items/page)",
+                                    flush=True,
+                                )
+                finally:
+                    await runner.cleanup()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

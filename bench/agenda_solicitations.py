@@ -1,0 +1,349 @@
+"""From a solicitation sent through the HTTP API to its email accepted by an SMTP server.
+
+Teachers send ``--count`` solicitations at ``--rate`` per second (open loop: each is
+sent at its planned time whether or not the previous ones are answered) to as many
+ambassadors, through ``POST /api/agenda/solicitations`` on a real socket. The whole
+path then runs for real: agenda's transaction and outbox, the bus (in-process, or
+RabbitMQ when ``AMQP_URL`` is set), the notifier's handler rendering the email and
+its delivery worker, and an aiosmtpd server in another process that stamps each
+message it accepts. Latency per solicitation: from the moment its request is sent to
+the moment the SMTP server accepted its email.
+
+People are made known to agenda and the notifier by accounts' events published on
+the bus beforehand (the ambassadors' profiles, everyone's contact), as accounts would.
+The store is the embedded one (SecantusDB) unless ``MONGO_URL`` is set.
+
+Run: ``python -m bench.agenda_solicitations [--rate 50] [--count 1000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from aiohttp import web
+
+from embedded.ports import free_port
+from services.accounts.events import (
+    AmbassadorProfileChanged,
+    StaffProfileChanged,
+    Territory,
+    UserRegistered,
+)
+from services.agenda.app import create_app as agenda_app
+from services.notifier.app import create_app as notifier_app
+from shared.events import Envelope, Event
+from shared.http import AccessTokenSigner, Principal
+from shared.keys import load_key_pair
+from shared.runtime import Platform, gateway_app
+from shared.settings import Settings
+
+# The SMTP sink, run by another interpreter: "<CLOCK_MONOTONIC> <recipient>" per
+# accepted message (Linux shares the monotonic clock between processes).
+SINK = """
+import asyncio, sys, time
+from aiosmtpd.smtp import SMTP
+
+class Stamp:
+    async def handle_DATA(self, server, session, envelope):
+        now = time.monotonic()
+        for rcpt in envelope.rcpt_tos:
+            sys.stdout.write(f"{now} {rcpt}\\n")
+        sys.stdout.flush()
+        return "250 Message accepted for delivery"
+
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(Stamp()), "127.0.0.1", 0)
+    print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+PARIS = ZoneInfo("Europe/Paris")
+UAI = "0590001A"
+
+
+class SmtpSink:
+    """aiosmtpd in a child process, reporting when each recipient's message was accepted."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.accepted: dict[str, float] = {}
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", SINK, stdout=asyncio.subprocess.PIPE
+        )
+        assert self._process.stdout is not None
+        first = (await self._process.stdout.readline()).decode().split()
+        self.port = int(first[1])
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self._process is not None
+        assert self._process.stdout is not None
+        while line := await self._process.stdout.readline():
+            stamp, recipient = line.decode().split()
+            self.accepted.setdefault(recipient, float(stamp))
+
+    async def wait_for(self, recipients: set[str], within: float) -> None:
+        deadline = time.monotonic() + within
+        while not recipients <= self.accepted.keys():
+            if time.monotonic() > deadline:
+                missing = len(recipients - self.accepted.keys())
+                raise TimeoutError(f"{missing} emails missing after {within:g} s")
+            await asyncio.sleep(0.05)
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._process is not None:
+            self._process.terminate()
+            await self._process.wait()
+
+
+@contextlib.asynccontextmanager
+async def store_url(folder: Path) -> AsyncIterator[str]:
+    """``MONGO_URL``, or a SecantusDB started for the benchmark."""
+    given = os.environ.get("MONGO_URL")
+    if given:
+        yield given
+        return
+    from embedded.store import EmbeddedStore
+
+    async with EmbeddedStore(folder / "store") as store:
+        yield store.url
+
+
+def people(count: int) -> tuple[list[Event], list[str]]:
+    """accounts' events making ``count`` ambassadors and one teacher known; their ids."""
+    events: list[Event] = []
+    ids = [f"amb-{n:05d}" for n in range(count)]
+    for ambassador_id in ids:
+        events.append(
+            AmbassadorProfileChanged(
+                ambassador_id=ambassador_id,
+                revision=1,
+                first_name="Zoé",
+                last_initial="M.",
+                profile="professional",
+                job_title="Développeuse",
+                sector="numerique",
+                interventions=["class_presentation"],
+                zone=Territory(departments=["59"]),
+                solicitable=True,
+            )
+        )
+        # Already active (no link to send): the notifier only learns the address.
+        events.append(
+            UserRegistered(
+                user_id=ambassador_id,
+                role="ambassador",
+                email=f"{ambassador_id}@exemple.fr",
+                first_name="Zoé",
+                last_name="Martin",
+            )
+        )
+    events.append(
+        StaffProfileChanged(
+            user_id="teacher",
+            first_name="Paul",
+            last_initial="D.",
+            establishment_uai=UAI,
+            establishment_name="Collège Jean Moulin",
+            city="Lille",
+            postcode="59000",
+            department="59",
+        )
+    )
+    events.append(
+        UserRegistered(
+            user_id="teacher",
+            role="staff",
+            email="paul@exemple.fr",
+            first_name="Paul",
+            last_name="Durand",
+        )
+    )
+    return events, ids
+
+
+async def introduce(
+    platform: Platform, settings: Settings, events: list[Event], count: int
+) -> None:
+    """Publish accounts' events and wait until agenda and the notifier know everyone."""
+    envelopes = [Envelope.wrap(event, producer="accounts") for event in events]
+    for start in range(0, len(envelopes), 500):
+        errors = await platform.bus.publish_many(envelopes[start : start + 500])
+        assert not any(errors), errors
+    agenda = platform.mongo[settings.database_name("agenda")]
+    notifier = platform.mongo[settings.database_name("notifier")]
+    deadline = time.monotonic() + 600
+    while True:
+        copies = await agenda["ambassadors"].count_documents({})
+        staff = await agenda["staff"].count_documents({})
+        contacts = await notifier["recipients"].count_documents({})
+        if copies == count and staff == 1 and contacts == count + 1:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{copies} copies, {staff} staff, {contacts} contacts")
+        await asyncio.sleep(0.2)
+
+
+def body(ambassador_id: str, starts: datetime) -> dict[str, Any]:
+    """A solicitation's visit brief."""
+    return {
+        "ambassador_id": ambassador_id,
+        "kind": "class_presentation",
+        "starts_at": starts.isoformat(),
+        "duration_minutes": 45,
+        "audience": {"level": "3e", "group_size": 28},
+        "topic": "Les métiers du numérique",
+        "team_member_present": True,
+        "message": "Bonjour, nos élèves de 3e seraient ravis de vous rencontrer.",
+    }
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered)) - 1))]
+
+
+def line(name: str, values: list[float]) -> str:
+    """p50/p95/p99/max of latencies in milliseconds."""
+    return (
+        f"  {name:<24} p50 {statistics.median(values):7.0f} ms  "
+        f"p95 {percentile(values, 0.95):7.0f} ms  p99 {percentile(values, 0.99):7.0f} ms  "
+        f"max {max(values):7.0f} ms"
+    )
+
+
+async def main() -> None:
+    """Parse arguments, set up, send at the planned rate, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rate", type=float, default=50.0, help="solicitations per second")
+    parser.add_argument("--count", type=int, default=1_000, help="solicitations in all")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    sink = SmtpSink()
+    await sink.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="agenda-bench-") as folder:
+            async with store_url(Path(folder)) as url:
+                await run(args, sink, url, Path(folder))
+    finally:
+        await sink.stop()
+
+
+async def run(args: argparse.Namespace, sink: SmtpSink, url: str, folder: Path) -> None:
+    """One measured run."""
+    settings = Settings(
+        mongo_url=url,
+        amqp_url=os.environ.get("AMQP_URL"),
+        smtp_host="127.0.0.1",
+        smtp_port=sink.port,
+        data_dir=folder,
+        database_prefix=f"bench{uuid.uuid4().hex[:6]}_",
+        bus_prefix=f"bench{uuid.uuid4().hex[:6]}",
+        log_json=False,
+        log_level="WARNING",
+    )
+    keys = load_key_pair(settings, create=True)
+    events, ids = people(args.count)
+    async with Platform.open(settings, process="bench") as platform:
+        app = gateway_app(platform, {"agenda": agenda_app, "notifier": notifier_app})
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            started = time.monotonic()
+            await introduce(platform, settings, events, args.count)
+            print(
+                f"{args.count} ambassadors made known in {time.monotonic() - started:.0f} s",
+                flush=True,
+            )
+            signer = AccessTokenSigner(keys.private_pem, 3600)
+            token = signer.issue(
+                Principal(
+                    user_id="teacher", role="staff", session_id="bench", establishment_uai=UAI
+                )
+            )
+            sent, answered = await send(port, token, ids, args.rate)
+            recipients = {f"{ambassador_id}@exemple.fr" for ambassador_id in ids}
+            await sink.wait_for(recipients, within=max(120.0, args.count / 5))
+        finally:
+            await runner.cleanup()
+    total = [
+        (sink.accepted[f"{ambassador_id}@exemple.fr"] - sent[ambassador_id]) * 1000
+        for ambassador_id in ids
+    ]
+    http = [(answered[a] - sent[a]) * 1000 for a in ids]
+    first, last = min(sent.values()), max(sink.accepted.values())
+    print(
+        f"\n{args.count} solicitations sent at {args.rate:g}/s "
+        f"(achieved {args.count / (max(sent.values()) - first):.1f}/s); "
+        f"all {len(total)} emails accepted {last - first:.1f} s after the first request:"
+    )
+    print(line("HTTP answer (201)", http))
+    print(line("request → email accepted", total))
+
+
+async def send(
+    port: int, token: str, ids: list[str], rate: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Send one solicitation per ambassador at ``rate``; when each was sent and answered."""
+    sent: dict[str, float] = {}
+    answered: dict[str, float] = {}
+    url = f"http://127.0.0.1:{port}/api/agenda/solicitations"
+    headers = {"Authorization": f"Bearer {token}"}
+    starts = (
+        (datetime.now(UTC) + timedelta(days=14))
+        .astimezone(PARIS)
+        .replace(hour=10, minute=0, second=0, microsecond=0)
+    )
+    connector = aiohttp.TCPConnector(limit=200)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def one(ambassador_id: str) -> None:
+            sent[ambassador_id] = time.monotonic()
+            async with http.post(
+                url, json=body(ambassador_id, starts), headers=headers
+            ) as response:
+                answer = await response.json()
+                assert response.status == 201, answer
+            answered[ambassador_id] = time.monotonic()
+
+        begin = time.monotonic()
+        tasks = []
+        for number, ambassador_id in enumerate(ids):
+            delay = begin + number / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(ambassador_id)))
+        await asyncio.gather(*tasks)
+    return sent, answered
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,432 @@
+"""Messaging's throughput: messages relayed by email, and replies received by SMTP.
+
+The whole path runs for real, in one process like the embedded platform but over
+RabbitMQ: messaging and the notifier on a SecantusDB (or ``MONGO_URL``), an aiosmtpd
+sink in another process (the people's inboxes, on the second core) stamping each email
+it accepts.
+
+- relayed: ``--messages`` posts through the HTTP API (``--clients`` at a time, spread
+  over ``--conversations`` conversations); the clock runs from the first post to the
+  last relayed email accepted by the sink (post → outbox → RabbitMQ → notifier →
+  SMTP).
+- inbound: ``--replies`` reply mails sent by SMTP to the ambassadors' aliases
+  (``--smtp-clients`` connections, several mails each); the clock runs from the first
+  mail to the last reply stored as a message, and to the last one relayed on.
+
+Run: ``python -m bench.messaging_throughput [--messages 2000] [--replies 1000]``
+(``AMQP_URL`` picks the broker, default guest on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import aiohttp
+import aiosmtplib
+from aiohttp import web
+from pymongo.asynchronous.collection import AsyncCollection
+
+from services.accounts.events import ContactChanged, UserActivated
+from services.agenda.events import AppointmentFacts, Establishment, SolicitationCreated
+from services.messaging.app import create_app as messaging_app
+from services.messaging.settings import MessagingSettings
+from services.notifier.app import create_app as notifier_app
+from services.notifier.settings import NotifierSettings
+from shared.events import Envelope
+from shared.http import AccessTokenSigner, Principal
+from shared.keys import load_key_pair
+from shared.mongo import Document
+from shared.runtime import Platform, gateway_app
+from shared.settings import Settings
+
+SINK = """
+import asyncio, sys, time
+from aiosmtpd.smtp import SMTP
+
+class Count:
+    async def handle_DATA(self, server, session, envelope):
+        sys.stdout.write(f"{time.monotonic()}\\n")
+        sys.stdout.flush()
+        return "250 Message accepted for delivery"
+
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(Count()), "127.0.0.1", 0)
+    print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+class SmtpSink:
+    """aiosmtpd in a child process, reporting when each message was accepted."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.accepted: list[float] = []
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+
+    async def start(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", SINK, stdout=asyncio.subprocess.PIPE
+        )
+        assert self._process.stdout is not None
+        self.port = int((await self._process.stdout.readline()).decode().split()[1])
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self._process is not None
+        assert self._process.stdout is not None
+        while line := await self._process.stdout.readline():
+            self.accepted.append(float(line))
+            self._changed.set()
+
+    async def wait_for(self, count: int, within: float) -> float:
+        """Monotonic time at which the ``count``-th message was accepted."""
+        deadline = time.monotonic() + within
+        while len(self.accepted) < count:
+            self._changed.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self.accepted)}/{count} emails after {within:g} s")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await self._changed.wait()
+        return self.accepted[count - 1]
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._process is not None:
+            self._process.terminate()
+            await self._process.wait()
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One conversation: who asks, who answers by email."""
+
+    requester_id: str
+    requester_token: str
+    ambassador_id: str
+    ambassador_email: str
+    conversation_id: str = ""
+    ambassador_alias: str = ""
+
+
+@contextlib.asynccontextmanager
+async def store_url(folder: Path) -> AsyncIterator[str]:
+    """``MONGO_URL``, or a SecantusDB started for the benchmark."""
+    given = os.environ.get("MONGO_URL")
+    if given:
+        yield given
+        return
+    from embedded.store import EmbeddedStore
+
+    async with EmbeddedStore(folder / "store") as store:
+        yield store.url
+
+
+async def wait_count(
+    collection: AsyncCollection[Document], query: Document, count: int, within: float
+) -> float:
+    """Monotonic time when ``collection`` first holds ``count`` documents for ``query``."""
+    deadline = time.monotonic() + within
+    while True:
+        found = await collection.count_documents(query)
+        if found >= count:
+            return time.monotonic()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{found}/{count} after {within:g} s")
+        await asyncio.sleep(0.02)
+
+
+async def prepare(
+    platform: Platform, signer: AccessTokenSigner, sink: SmtpSink, conversations: int
+) -> list[Pair]:
+    """People known to messaging and the notifier, one open conversation per pair."""
+    tag = uuid.uuid4().hex[:6]
+    pairs = [
+        Pair(
+            requester_id=f"staff-{tag}-{n}",
+            requester_token=signer.issue(
+                Principal(
+                    user_id=f"staff-{tag}-{n}",
+                    role="staff",
+                    session_id="bench",
+                    establishment_uai="0590001A",
+                )
+            ),
+            ambassador_id=f"amb-{tag}-{n}",
+            ambassador_email=f"ambassadeur{n}@exemple.fr",
+        )
+        for n in range(conversations)
+    ]
+    events: list[Envelope] = []
+    for n, pair in enumerate(pairs):
+        for user_id, role, address in (
+            (pair.requester_id, "staff", f"equipe{n}@exemple.fr"),
+            (pair.ambassador_id, "ambassador", pair.ambassador_email),
+        ):
+            events.append(
+                Envelope.wrap(
+                    ContactChanged(
+                        user_id=user_id, email=address, first_name="Zoé", last_name="Martin"
+                    ),
+                    producer="accounts",
+                )
+            )
+            events.append(
+                Envelope.wrap(
+                    UserActivated(user_id=user_id, role=role, email=address, first_name="Zoé"),
+                    producer="accounts",
+                )
+            )
+    assert not any(await platform.bus.publish_many(events))
+    await sink.wait_for(2 * conversations, within=120)  # the "account activated" emails
+    solicitations = [
+        Envelope.wrap(
+            SolicitationCreated(
+                appointment=AppointmentFacts(
+                    appointment_id=f"rdv-{tag}-{n}",
+                    ambassador_id=pair.ambassador_id,
+                    ambassador_name="Zoé M.",
+                    requester_id=pair.requester_id,
+                    requester_name="Zoé M.",
+                    kind="class_presentation",
+                    format="in_person",
+                    starts_at=datetime.now(UTC) + timedelta(days=30),
+                    duration_minutes=45,
+                    establishment=Establishment(name="Collège", city="Lille", postcode="59000"),
+                ),
+                message=None,
+                requester_role="staff",
+            ),
+            producer="agenda",
+        )
+        for n, pair in enumerate(pairs)
+    ]
+    assert not any(await platform.bus.publish_many(solicitations))
+    # The notifier also tells each ambassador about their solicitation.
+    await sink.wait_for(3 * conversations, within=120)
+    db = platform.mongo[platform.settings.database_name("messaging")]
+    await wait_count(db["conversations"], {}, conversations, 120)
+    opened: list[Pair] = []
+    for pair in pairs:
+        doc = await db["conversations"].find_one({"participant_ids": pair.ambassador_id})
+        assert doc is not None
+        alias = next(p["alias"] for p in doc["participants"] if p["role"] == "ambassador")
+        opened.append(
+            Pair(**{**pair.__dict__, "conversation_id": doc["_id"], "ambassador_alias": alias})
+        )
+    return opened
+
+
+async def relayed_round(
+    base_url: str, pairs: list[Pair], sink: SmtpSink, *, messages: int, clients: int
+) -> tuple[float, float, list[float]]:
+    """(relayed/s, posts/s, post latencies) for ``messages`` posts."""
+    already = len(sink.accepted)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(messages):
+        queue.put_nowait(n)
+    latencies: list[float] = []
+
+    async def client(http: aiohttp.ClientSession) -> None:
+        while not queue.empty():
+            n = queue.get_nowait()
+            pair = pairs[n % len(pairs)]
+            began = time.monotonic()
+            async with http.post(
+                f"{base_url}/api/messaging/conversations/{pair.conversation_id}/messages",
+                json={"body": f"Message {n} : la classe aura 28 élèves de 3e."},
+                headers={"Authorization": f"Bearer {pair.requester_token}"},
+            ) as response:
+                assert response.status == 201, await response.text()
+            latencies.append(time.monotonic() - began)
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
+        started = time.monotonic()
+        await asyncio.gather(*(client(http) for _ in range(clients)))
+        posted = time.monotonic()
+        last = await sink.wait_for(already + messages, within=max(120.0, messages / 5))
+    return messages / (last - started), messages / (posted - started), latencies
+
+
+def reply(pair: Pair, relay_domain: str, n: int) -> bytes:
+    """A reply as a mail program sends it: new words, signature, quoted message."""
+    message = EmailMessage()
+    message["From"] = f"Zoé Martin <{pair.ambassador_email}>"
+    message["To"] = f"{pair.ambassador_alias}@{relay_domain}"
+    message["Subject"] = "Re: Présentation en classe"
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@exemple.fr>"
+    message.set_content(
+        f"Réponse {n} : avec plaisir, je viendrai avec des pièces de l'atelier.\n\n"
+        "Bien cordialement,\nZoé Martin\n06 12 34 56 78\n\n"
+        "Le lun. 1 déc. 2026 à 10:12, Zoé M. via Proch'Orientation a écrit :\n"
+        "> Bonjour, seriez-vous disponible ?\n"
+    )
+    return message.as_bytes()
+
+
+async def inbound_round(
+    platform: Platform, pairs: list[Pair], sink: SmtpSink, *, replies: int, clients: int
+) -> tuple[float, float]:
+    """(replies stored/s, replies relayed/s) for ``replies`` mails sent by SMTP."""
+    settings = platform.settings
+    db = platform.mongo[settings.database_name("messaging")]
+    already = len(sink.accepted)
+    mails = [
+        (pairs[n % len(pairs)], reply(pairs[n % len(pairs)], settings.relay_domain, n))
+        for n in range(replies)
+    ]
+    shares = [mails[k::clients] for k in range(clients)]
+
+    async def client(share: list[tuple[Pair, bytes]]) -> None:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=settings.relay_smtp_port, timeout=60)
+        async with smtp:
+            for pair, raw in share:
+                errors, _ = await smtp.sendmail(
+                    pair.ambassador_email,
+                    [f"{pair.ambassador_alias}@{settings.relay_domain}"],
+                    raw,
+                )
+                assert not errors, errors
+
+    started = time.monotonic()
+    await asyncio.gather(*(client(share) for share in shares))
+    stored = await wait_count(db["messages"], {"source": "email"}, replies, 120)
+    relayed = await sink.wait_for(already + replies, within=max(120.0, replies / 5))
+    return replies / (stored - started), replies / (relayed - started)
+
+
+async def main() -> None:
+    """Parse arguments, run the rounds, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--messages", type=int, default=2000, help="API posts per round")
+    parser.add_argument("--replies", type=int, default=1000, help="SMTP replies per round")
+    parser.add_argument("--conversations", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients")
+    parser.add_argument("--smtp-clients", type=int, default=8, help="concurrent SMTP clients")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("services").setLevel(logging.WARNING)
+
+    sink = SmtpSink()
+    await sink.start()
+    relayed: list[float] = []
+    posts: list[float] = []
+    latencies: list[float] = []
+    stored: list[float] = []
+    inbound_relayed: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="messaging-bench-") as folder:
+        async with store_url(Path(folder)) as url:
+            tag = uuid.uuid4().hex[:8]
+            settings = Settings(
+                amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+                mongo_url=url,
+                smtp_host="127.0.0.1",
+                smtp_port=sink.port,
+                data_dir=Path(folder),
+                database_prefix=f"bench{tag}_",
+                bus_prefix=f"bench{tag}",
+                relay_smtp_port=_free_port(),
+                log_json=False,
+                log_level="WARNING",
+            )
+            signer = AccessTokenSigner(load_key_pair(settings, create=True).private_pem, 3600)
+            config = MessagingSettings(messages_per_minute=1_000_000)
+            services = {
+                "messaging": lambda p: messaging_app(p, config),
+                "notifier": lambda p: notifier_app(p, NotifierSettings()),
+            }
+            async with Platform.open(settings, process="bench-messaging") as platform:
+                runner = web.AppRunner(gateway_app(platform, services), access_log=None)
+                await runner.setup()
+                port = _free_port()
+                await web.TCPSite(runner, "127.0.0.1", port).start()
+                try:
+                    pairs = await prepare(platform, signer, sink, args.conversations)
+                    for number in range(args.rounds):
+                        per_s, post_rate, lat = await relayed_round(
+                            f"http://127.0.0.1:{port}",
+                            pairs,
+                            sink,
+                            messages=args.messages,
+                            clients=args.clients,
+                        )
+                        relayed.append(per_s)
+                        posts.append(post_rate)
+                        latencies.extend(lat)
+                        print(
+                            f"round {number + 1} relayed: {per_s:6.0f} messages/s "
+                            f"(API posts answered at {post_rate:.0f}/s)",
+                            flush=True,
+                        )
+                        in_stored, in_relayed = await inbound_round(
+                            platform,
+                            pairs,
+                            sink,
+                            replies=args.replies,
+                            clients=args.smtp_clients,
+                        )
+                        stored.append(in_stored)
+                        inbound_relayed.append(in_relayed)
+                        print(
+                            f"round {number + 1} inbound: {in_stored:6.0f} replies/s stored "
+                            f"({in_relayed:.0f}/s relayed on)",
+                            flush=True,
+                        )
+                finally:
+                    await runner.cleanup()
+    await sink.stop()
+    latencies.sort()
+    print(f"\nMedian of {args.rounds} rounds ({args.conversations} conversations):")
+    print(
+        f"  relayed (API post → email accepted): {statistics.median(relayed):6.0f} messages/s"
+        f"   [{args.messages} posts, {args.clients} clients; API answered at "
+        f"{statistics.median(posts):.0f}/s, p50 {_ms(latencies, 0.5)} ms, "
+        f"p99 {_ms(latencies, 0.99)} ms]"
+    )
+    print(
+        f"  inbound SMTP replies processed:      {statistics.median(stored):6.0f} replies/s"
+        f"   [{args.replies} mails, {args.smtp_clients} connections; relayed on at "
+        f"{statistics.median(inbound_relayed):.0f}/s]"
+    )
+
+
+def _ms(sorted_values: list[float], quantile: float) -> str:
+    if not sorted_values:
+        return "-"
+    index = min(len(sorted_values) - 1, int(quantile * len(sorted_values)))
+    return f"{sorted_values[index] * 1000:.0f}"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,186 @@
+"""What other services tell messaging: an appointment ends or moves, an account goes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+
+import aiosmtplib
+import pytest
+
+from services.agenda.events import (
+    AppointmentAccepted,
+    AppointmentCancelled,
+    AppointmentFacts,
+    AppointmentRefused,
+    CalendarStamp,
+    Establishment,
+)
+from tests.fixtures.rabbit import wait_until
+from tests.messaging.conftest import Person, Relay, mail_from
+
+OpenRelay = Callable[..., AbstractAsyncContextManager[Relay]]
+
+
+def _facts(appointment_id: str, lea: Person, karim: Person) -> AppointmentFacts:
+    return AppointmentFacts(
+        appointment_id=appointment_id,
+        ambassador_id=karim.user_id,
+        ambassador_name=karim.short_name,
+        requester_id=lea.user_id,
+        requester_name=lea.short_name,
+        kind="class_presentation",
+        format="in_person",
+        starts_at=datetime(2027, 3, 11, 13, 0, tzinfo=UTC),
+        duration_minutes=45,
+        establishment=Establishment(name="Collège Jean Moulin", city="Lille", postcode="59000"),
+    )
+
+
+async def _refused_by_smtp(relay: Relay, sender: str, alias: str) -> int:
+    with pytest.raises(aiosmtplib.SMTPRecipientsRefused) as caught:
+        await relay.send(mail_from(sender, alias, "Bonjour"), sender=sender, recipients=[alias])
+    [error] = caught.value.recipients
+    return error.code
+
+
+async def test_deleted_account_leaves_messages_to_the_other_party_as_former_member(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali", phone="0612345678")
+        await relay.introduce(lea, karim)
+        conversation = await relay.solicit(lea, karim)
+        karim_alias = await relay.reply_address(conversation, karim)
+        lea_alias = await relay.reply_address(conversation, lea)
+        await relay.write(conversation, karim, "Bonjour, je viens volontiers.")
+        await relay.post(f"/conversations/{conversation['id']}/contact-sharing", karim)
+        await relay.wait_messages(conversation, lea, 3)
+        await relay.relayed(lea, 2)
+
+        await relay.delete_account(karim)
+        path = f"/conversations/{conversation['id']}"
+
+        async def renamed() -> bool:
+            answer = await relay.get(path, lea)
+            names = {p["role"]: p["display_name"] for p in answer.body["participants"]}
+            return names["ambassador"] == "Ancien membre"
+
+        await wait_until(renamed, what="Karim to become a former member")
+        seen_by_lea = await relay.get(path, lea)
+        messages = await relay.messages(conversation, lea)
+        karim_alias_code = await _refused_by_smtp(relay, karim.email, karim_alias)
+        lea_writes = await relay.write(conversation, lea, "Dommage, merci quand même.")
+        lea_replies = await relay.send(
+            mail_from(lea.email, lea_alias, "Merci pour tout"),
+            sender=lea.email,
+            recipients=[lea_alias],
+        )
+        karim_reads = await relay.get(path, karim)
+
+    [former] = [p for p in seen_by_lea.body["participants"] if p["role"] == "ambassador"]
+    assert former["contact"] is None
+    assert [m["author"]["display_name"] for m in messages] == [
+        "Léa M.",
+        "Ancien membre",
+        "Ancien membre",
+    ]
+    assert messages[1]["body"] == "Bonjour, je viens volontiers."
+    assert messages[2]["body"] == "Coordonnées retirées : ce compte a été supprimé."
+    assert karim.email not in str(messages)
+    assert karim_alias_code == 550
+    assert lea_writes.status == 201
+    assert lea_replies[0] == 250
+    assert karim_reads.status == 404
+    # Nothing more is relayed to the deleted account (only the solicitation, before).
+    relayed_to_karim = [m for m in relay.outbox.to(karim.email) if b"\r\nReply-To:" in m.raw]
+    assert len(relayed_to_karim) == 1
+
+
+async def test_conversation_of_two_deleted_accounts_is_erased(open_relay: OpenRelay) -> None:
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        await relay.introduce(lea, karim)
+        conversation = await relay.solicit(lea, karim)
+        lea_alias = await relay.reply_address(conversation, lea)
+        await relay.delete_account(karim)
+        await relay.delete_account(lea)
+        collection = relay.run.platform.mongo[relay.settings.database_name("messaging")]
+
+        async def erased() -> bool:
+            return await collection["conversations"].count_documents({}) == 0
+
+        await wait_until(erased, what="the conversation to be erased")
+        leftovers = [
+            await collection[name].count_documents({})
+            for name in ("messages", "relay_aliases", "contacts")
+        ]
+        code = await _refused_by_smtp(relay, lea.email, lea_alias)
+
+    assert leftovers == [0, 0, 2]  # two tombstones, no personal data
+    assert code == 550
+
+
+async def test_cancelled_appointment_closes_its_conversation_after_the_delay(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay(close_after_seconds=0) as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        await relay.introduce(lea, karim)
+        conversation = await relay.solicit(lea, karim, appointment_id="rdv-1")
+        alias = await relay.reply_address(conversation, karim)
+        await relay.publish(
+            AppointmentCancelled(appointment=_facts("rdv-1", lea, karim), cancelled_by="requester"),
+            producer="agenda",
+        )
+        path = f"/conversations/{conversation['id']}"
+
+        async def closed() -> bool:
+            return (await relay.get(path, lea)).body["status"] == "closed"
+
+        await wait_until(closed, what="the conversation to close")
+        refused = await relay.post(f"{path}/messages", lea, {"body": "Et maintenant ?"})
+        code = await _refused_by_smtp(relay, karim.email, alias)
+
+    assert refused.error_code == "conversation_closed"
+    assert code == 550
+
+
+async def test_taken_alternative_slot_keeps_the_same_open_conversation(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay(close_after_seconds=0) as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        await relay.introduce(lea, karim)
+        conversation = await relay.solicit(lea, karim, appointment_id="rdv-1")
+        await relay.publish(
+            AppointmentRefused(appointment=_facts("rdv-1", lea, karim)), producer="agenda"
+        )
+        path = f"/conversations/{conversation['id']}"
+
+        async def closed() -> bool:
+            return (await relay.get(path, lea)).body["status"] == "closed"
+
+        await wait_until(closed, what="the refused appointment's conversation to close")
+        await relay.publish(
+            AppointmentAccepted(
+                appointment=_facts("rdv-2", lea, karim),
+                calendar=CalendarStamp(uid="rdv-2@prochorientation", sequence=0),
+                taken_from="rdv-1",
+            ),
+            producer="agenda",
+        )
+
+        async def reopened() -> bool:
+            body = (await relay.get(path, lea)).body
+            return bool(body["appointment_id"] == "rdv-2" and body["status"] == "open")
+
+        await wait_until(reopened, what="the conversation to follow the new appointment")
+        answer = await relay.post(f"{path}/messages", lea, {"body": "À jeudi alors !"})
+
+    assert answer.status == 201
