@@ -219,17 +219,25 @@ async def main() -> None:
                             f"\nGET /appointments for one ambassador with {args.each} appointments "
                             f"among {total:,} ({args.requests} requests each):"
                         )
-                        for when in ("upcoming", "past"):
+                        headers = {"Authorization": f"Bearer {token}"}
+                        async with http.get(f"{base}?when=upcoming", headers=headers) as first:
+                            cursor = (await first.json())["next_cursor"]
+                        lists = {
+                            "upcoming": f"{base}?when=upcoming",
+                            "upcoming, page 2": f"{base}?when=upcoming&cursor={cursor}",
+                            "past": f"{base}?when=past",
+                        }
+                        for name, url in lists.items():
                             for concurrency in (1, 8):
                                 latencies, wall, items = await measure(
                                     http,
-                                    f"{base}?when={when}",
+                                    url,
                                     token,
                                     requests=args.requests,
                                     concurrency=concurrency,
                                 )
                                 print(
-                                    f"  when={when:<8} {concurrency} client(s): "
+                                    f"  {name:<16} {concurrency} client(s): "
                                     f"p50 {statistics.median(latencies):6.1f} ms  "
                                     f"p95 {percentile(latencies, 0.95):6.1f} ms  "
                                     f"p99 {percentile(latencies, 0.99):6.1f} ms  "

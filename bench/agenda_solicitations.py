@@ -292,6 +292,7 @@ async def run(args: argparse.Namespace, sink: SmtpSink, url: str, folder: Path) 
             sent, answered = await send(port, token, ids, args.rate)
             recipients = {f"{ambassador_id}@exemple.fr" for ambassador_id in ids}
             await sink.wait_for(recipients, within=max(120.0, args.count / 5))
+            stages = await milestones(platform, settings)
         finally:
             await runner.cleanup()
     total = [
@@ -307,6 +308,45 @@ async def run(args: argparse.Namespace, sink: SmtpSink, url: str, folder: Path) 
     )
     print(line("HTTP answer (201)", http))
     print(line("request → email accepted", total))
+    print("where the time goes (from the request being sent):")
+    for stage, at in stages.items():
+        print(line(f"  {stage}", [(at[a] - sent[a]) * 1000 for a in ids if a in at]))
+
+
+async def milestones(platform: Platform, settings: Settings) -> dict[str, dict[str, float]]:
+    """When each solicitation passed each stage, per ambassador, on the monotonic clock.
+
+    The services stamp their records with the wall clock; both clocks are read
+    together once to convert (good to a millisecond or so, enough here).
+    """
+    to_monotonic = time.monotonic() - time.time()
+    agenda = platform.mongo[settings.database_name("agenda")]
+    notifier = platform.mongo[settings.database_name("notifier")]
+    created: dict[str, float] = {}
+    ambassador_of: dict[str, str] = {}
+    async for row in agenda["appointments"].find({}, {"ambassador_id": 1, "created_at": 1}):
+        created[row["ambassador_id"]] = row["created_at"].timestamp() + to_monotonic
+        ambassador_of[row["_id"]] = row["ambassador_id"]
+    published: dict[str, float] = {}
+    async for row in agenda["outbox"].find({"type": "agenda.solicitation.created"}):
+        ambassador = ambassador_of.get(row["envelope"].get("correlation_id"))
+        if ambassador and row.get("published_at"):
+            published[ambassador] = row["published_at"].timestamp() + to_monotonic
+    queued: dict[str, float] = {}
+    mailed: dict[str, float] = {}
+    async for row in notifier["deliveries"].find(
+        {}, {"recipient": 1, "created_at": 1, "sent_at": 1}
+    ):
+        ambassador = row["recipient"].split("@")[0]
+        queued[ambassador] = row["created_at"].timestamp() + to_monotonic
+        if row.get("sent_at"):
+            mailed[ambassador] = row["sent_at"].timestamp() + to_monotonic
+    return {
+        "agenda transaction": created,
+        "event published (outbox)": published,
+        "email queued (notifier)": queued,
+        "email marked sent": mailed,
+    }
 
 
 async def send(

@@ -14,7 +14,7 @@ it accepts.
   mail to the last reply stored as a message, and to the last one relayed on.
 
 Run: ``python -m bench.messaging_throughput [--messages 2000] [--replies 1000]``
-(``AMQP_URL`` picks the broker, default guest on 127.0.0.1).
+(``AMQP_URL`` picks the broker; by default a throw-away vhost of the local one).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -129,6 +130,32 @@ class Pair:
     ambassador_email: str
     conversation_id: str = ""
     ambassador_alias: str = ""
+
+
+@contextlib.asynccontextmanager
+async def broker_url() -> AsyncIterator[str]:
+    """``AMQP_URL``, or a throw-away vhost on the local broker (deleted afterwards, so
+    the benchmark's quorum queues do not pile up on the machine's broker)."""
+    given = os.environ.get("AMQP_URL")
+    if given or shutil.which("rabbitmqctl") is None:
+        yield given or "amqp://guest:guest@127.0.0.1:5672/"
+        return
+    vhost = f"bench-{uuid.uuid4().hex[:8]}"
+    await _rabbitmqctl("add_vhost", vhost)
+    try:
+        await _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        await _rabbitmqctl("delete_vhost", vhost)
+
+
+async def _rabbitmqctl(*args: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "--quiet", *args, stdout=asyncio.subprocess.DEVNULL
+    )
+    async with asyncio.timeout(120):
+        if await process.wait() != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed")
 
 
 @contextlib.asynccontextmanager
@@ -338,10 +365,10 @@ async def main() -> None:
     stored: list[float] = []
     inbound_relayed: list[float] = []
     with tempfile.TemporaryDirectory(prefix="messaging-bench-") as folder:
-        async with store_url(Path(folder)) as url:
+        async with store_url(Path(folder)) as url, broker_url() as amqp_url:
             tag = uuid.uuid4().hex[:8]
             settings = Settings(
-                amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+                amqp_url=amqp_url,
                 mongo_url=url,
                 smtp_host="127.0.0.1",
                 smtp_port=sink.port,

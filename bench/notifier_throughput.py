@@ -37,10 +37,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aio_pika
 from aiohttp import web
 
 from services.accounts.events import UserRegistered
 from services.notifier.app import create_app
+from services.notifier.domain.emails import PLANNERS
+from services.notifier.events import HANDLER, SERVICE
 from services.notifier.settings import NotifierSettings
 from shared.bus.rabbit import RabbitBus
 from shared.events import Envelope
@@ -52,7 +55,7 @@ from shared.settings import Settings
 # The SMTP sink, run by another interpreter: one line per accepted message, stamped
 # with CLOCK_MONOTONIC, which Linux shares between processes.
 SINK = """
-import asyncio, socket, sys, time
+import asyncio, sys, time
 from aiosmtpd.smtp import SMTP
 
 class Count:
@@ -65,7 +68,8 @@ async def main():
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: SMTP(Count()), "127.0.0.1", 0)
     print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
-    await asyncio.Event().wait()
+    # Ends with the benchmark: its end of the pipe closes, even if it was killed.
+    await loop.run_in_executor(None, sys.stdin.read)
 
 asyncio.run(main())
 """
@@ -92,7 +96,11 @@ class SmtpSink:
 
     async def start(self) -> None:
         self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", SINK, stdout=asyncio.subprocess.PIPE
+            sys.executable,
+            "-c",
+            SINK,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
         )
         assert self._process.stdout is not None
         first = (await self._process.stdout.readline()).decode().split()
@@ -100,19 +108,20 @@ class SmtpSink:
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        assert self._process is not None and self._process.stdout is not None
+        assert self._process is not None
+        assert self._process.stdout is not None
         while line := await self._process.stdout.readline():
             self.accepted.append(float(line))
             self._changed.set()
 
-    async def wait_for(self, count: int, timeout: float) -> float:
+    async def wait_for(self, count: int, within: float) -> float:
         """Monotonic time at which the ``count``-th message was accepted."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while len(self.accepted) < count:
             self._changed.clear()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"{len(self.accepted)}/{count} emails after {timeout:g} s")
+                raise TimeoutError(f"{len(self.accepted)}/{count} emails after {within:g} s")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
         return self.accepted[count - 1]
@@ -121,7 +130,8 @@ class SmtpSink:
         if self._reader is not None:
             self._reader.cancel()
         if self._process is not None:
-            self._process.terminate()
+            if self._process.stdin is not None:
+                self._process.stdin.close()
             await self._process.wait()
 
 
@@ -178,17 +188,37 @@ async def one_round(
             for start in range(0, emails, 500):
                 errors = await publisher.publish_many(envelopes[start : start + 500])
                 assert not any(errors), errors
-            last = await sink.wait_for(emails, timeout=max(120.0, emails / 5))
+            last = await sink.wait_for(emails, within=max(120.0, emails / 5))
             handled_at = await _all_queued(settings, emails)
         finally:
             await publisher.close()
             await runner.cleanup()
+    await drop_topology(settings)
     seconds = last - started
     return Round(
         emails_per_s=emails / seconds,
         handled_per_s=emails / (handled_at - started),
         seconds=seconds,
     )
+
+
+async def drop_topology(settings: Settings) -> None:
+    """Delete the round's queues and exchanges: quorum queues hold broker resources."""
+    assert settings.amqp_url is not None
+    prefix = settings.bus_prefix
+    subscriptions = [f"{prefix}.evt-{event.type}--{SERVICE}.{HANDLER}" for event in PLANNERS]
+    queues = [
+        *subscriptions,
+        *(f"{name}.parking" for name in subscriptions),
+        *(f"{prefix}.wait.{round(delay * 1000)}" for delay in settings.bus_retry_delays),
+    ]
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for queue in queues:
+            await channel.queue_delete(queue)
+        for exchange in ("events", "wait", "requeue", "parking"):
+            await channel.exchange_delete(f"{prefix}.{exchange}")
 
 
 async def _all_queued(settings: Settings, emails: int) -> float:

@@ -78,7 +78,7 @@ def _banner(settings: Settings, catcher: MailCatcher | None) -> str:
     if settings.demo_data:
         lines.append("  Demo accounts (fictional people):")
         lines.extend(
-            f"    {role:<11} {email:<40} {password}" for role, email, password in DEMO_ACCOUNTS
+            f"    {role:<11} {email:<48} {password}" for role, email, password in DEMO_ACCOUNTS
         )
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)

@@ -126,7 +126,7 @@ async def accept(
         return appointment
 
     appointment = await agenda.ctx.transaction(work)
-    agenda.schedule_changed.set()
+    agenda.due(appointment.due_at)
     return appointment
 
 

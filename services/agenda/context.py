@@ -38,6 +38,8 @@ class Agenda:
     clock: Clock = field(default=utc_now)
     # Set when a change may bring the scheduler's next step forward.
     schedule_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # When this process's scheduler plans to look again (None: as soon as told).
+    scheduler_wakes_at: datetime | None = None
 
     @property
     def settings(self) -> Settings:
@@ -56,6 +58,16 @@ class Agenda:
         """The current instant (UTC), from the clock, to the millisecond MongoDB keeps."""
         moment = self.clock()
         return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+    def due(self, at: datetime | None) -> None:
+        """Tell the scheduler that a step is due at ``at``, if that is before it looks again.
+
+        Waking it for every change would cost two queries each time for nothing.
+        """
+        if at is None:
+            return
+        if self.scheduler_wakes_at is None or at < self.scheduler_wakes_at:
+            self.schedule_changed.set()
 
     @staticmethod
     def new_id() -> str:

@@ -15,26 +15,29 @@ from services.agenda.api.models import (
 )
 from services.agenda.context import Agenda
 from services.agenda.domain.model import Appointment
+from services.agenda.paging import keyset_page
 from services.agenda.store import LONGEST_INTERVENTION
-from shared.http import Page, Principal, paginate
+from shared.http import Page, Principal
 from shared.mongo import Document
 
 
-def scope(principal: Principal) -> dict[str, Any]:
-    """The appointments a caller may list (see ``domain.access.can_see``)."""
+def scope(principal: Principal) -> list[dict[str, Any]]:
+    """The appointments a caller may list, as a union of index-friendly branches.
+
+    See ``domain.access.can_see``: the same rule, as queries.
+    """
     if principal.role == "ambassador":
-        return {"ambassador_id": principal.user_id}
+        return [{"ambassador_id": principal.user_id}]
     if principal.role == "staff":
-        return {"establishment.uai": principal.establishment_uai}
+        return [{"establishment.uai": principal.establishment_uai}]
     if principal.role == "referent":
         territory = principal.territory
         branches: list[dict[str, Any]] = [{"requester_id": principal.user_id}]
-        if territory is not None and territory.departments:
-            branches.append({"establishment.department": {"$in": list(territory.departments)}})
-        if territory is not None and territory.bassins:
-            branches.append({"establishment.bassin": {"$in": list(territory.bassins)}})
-        return {"$or": branches}
-    return {}  # admin: the route lets no other role in
+        if territory is not None:
+            branches += [{"establishment.department": code} for code in territory.departments]
+            branches += [{"establishment.bassin": slug} for slug in territory.bassins]
+        return branches
+    return [{}]  # admin: the route lets no other role in
 
 
 async def appointments(
@@ -45,7 +48,7 @@ async def appointments(
     Upcoming means not yet over: an intervention under way is still upcoming.
     """
     now = agenda.now()
-    conditions: dict[str, Any] = scope(principal)
+    conditions: dict[str, Any] = {}
     if query.when == "upcoming":
         # The start bound lets the index skip the past; the end says "not over".
         conditions["starts_at"] = {"$gt": now - LONGEST_INTERVENTION}
@@ -56,17 +59,15 @@ async def appointments(
         direction = DESCENDING
     if query.status:
         conditions["status"] = {"$in": list(dict.fromkeys(query.status))}
-    if "$or" in conditions:
-        branches = conditions.pop("$or")
-        conditions = {"$and": [{"$or": branches}, conditions]}
 
     def load(document: Document) -> AppointmentView:
         return AppointmentView.of(Appointment.model_validate(document))
 
-    return await paginate(
+    return await keyset_page(
         agenda.store.appointments,
-        conditions,
-        sort=[("starts_at", direction)],
+        [{**branch, **conditions} for branch in scope(principal)],
+        field="starts_at",
+        direction=direction,
         page=query,
         load=load,
     )
@@ -93,10 +94,11 @@ async def notifications(
             read_at=document["read_at"],
         )
 
-    return await paginate(
+    return await keyset_page(
         agenda.store.notifications,
-        conditions,
-        sort=[("created_at", DESCENDING)],
+        [conditions],
+        field="created_at",
+        direction=DESCENDING,
         page=query,
         load=load,
     )

@@ -61,12 +61,16 @@ class Scheduler:
         agenda = self._agenda
         poll = agenda.options.scheduler_poll_seconds
         while True:
+            # Until the next wake is planned, any new due step wakes the scheduler.
+            agenda.scheduler_wakes_at = None
             agenda.schedule_changed.clear()
             await self.run_once()
             upcoming = await agenda.store.next_due_at()
+            now = agenda.now()
             wait = poll
             if upcoming is not None:
-                wait = min(poll, max(0.0, (upcoming - agenda.now()).total_seconds()))
+                wait = min(poll, max(0.0, (upcoming - now).total_seconds()))
+            agenda.scheduler_wakes_at = now + timedelta(seconds=wait)
             # Not asyncio.wait_for: on Python 3.11 it may swallow the cancellation that
             # stops the service when the event fires at the same moment.
             with contextlib.suppress(TimeoutError):

@@ -117,9 +117,10 @@ async def solicit(agenda: Agenda, principal: Principal, request: NewSolicitation
         )
         if refusal is not None or ambassador is None:
             raise (refusal or errors.AMBASSADOR_NOT_FOUND).error()
-        # Concurrent solicitations of one ambassador conflict here: the monthly
-        # maximum is counted again by the one retried.
-        await store.lock_ambassador(ambassador.id, session)
+        if ambassador.max_solicitations_per_month is not None:
+            # Concurrent solicitations of one ambassador conflict here: the monthly
+            # maximum is counted again by the one retried.
+            await store.lock_ambassador(ambassador.id, session)
         appointment = Appointment(
             id=agenda.new_id(),
             status="pending",
@@ -157,7 +158,7 @@ async def solicit(agenda: Agenda, principal: Principal, request: NewSolicitation
         return appointment
 
     appointment = await agenda.ctx.transaction(work)
-    agenda.schedule_changed.set()
+    agenda.due(appointment.due_at)
     return appointment
 
 
@@ -243,5 +244,5 @@ async def take_alternative(
         return taken
 
     appointment = await agenda.ctx.transaction(work)
-    agenda.schedule_changed.set()
+    agenda.due(appointment.due_at)
     return appointment

@@ -7,10 +7,10 @@ transaction read majority-committed data (see ``shared.mongo.connect``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -22,7 +22,7 @@ from services.agenda.domain.model import (
     ReferentCopy,
     StaffCopy,
 )
-from services.agenda.domain.territory import Place
+from services.agenda.domain.territory import Place, bassins_of
 from shared.mongo import Document, IndexSpec
 
 APPOINTMENTS = "appointments"
@@ -31,6 +31,10 @@ STAFF = "staff"
 REFERENTS = "referents"
 NOTIFICATIONS = "notifications"
 CALENDAR_TOKENS = "calendar_tokens"
+
+# Lower bound of every "due" query: a two-sided range keeps the embedded store on the
+# index (with only ``$lte`` it also walks the appointments with no due time).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The longest intervention (a week-long discovery internship): it bounds the index
 # range of "what overlaps this slot" queries.
@@ -195,14 +199,24 @@ class AgendaStore:
 
         Moving ``due_at`` past the lease is the claim: no other replica sees it due
         until then, and if this one dies the step comes due again and is retried.
+        The update is conditioned on the ``due_at`` just read (compare-and-set): of
+        replicas racing for one appointment, one wins and the others look again.
+        (Not ``find_one_and_update``: the embedded store takes about 2 s for one on
+        200,000 appointments, measured; ``update_one`` takes 3 ms.)
         """
-        document = await self.appointments.find_one_and_update(
-            {"due_at": {"$lte": now}},
-            {"$set": {"due_at": now + lease, "claim": claim}},
-            sort=[("due_at", ASCENDING)],
-            return_document=ReturnDocument.AFTER,
-        )
-        return Appointment.model_validate(document) if document else None
+        due = {"due_at": {"$gte": EPOCH, "$lte": now}}
+        while True:
+            candidate = await self.appointments.find_one(
+                due, {"due_at": 1}, sort=[("due_at", ASCENDING)]
+            )
+            if candidate is None:
+                return None
+            taken = await self.appointments.update_one(
+                {"_id": candidate["_id"], "due_at": candidate["due_at"]},
+                {"$set": {"due_at": now + lease, "claim": claim}},
+            )
+            if taken.modified_count == 1:
+                return await self.appointment(candidate["_id"])
 
     async def claimed(
         self, appointment_id: str, claim: str, session: AsyncClientSession
@@ -225,7 +239,7 @@ class AgendaStore:
     async def next_due_at(self) -> datetime | None:
         """When the scheduler has something to do next."""
         document = await self.appointments.find_one(
-            {"due_at": {"$ne": None}}, {"due_at": 1}, sort=[("due_at", ASCENDING)]
+            {"due_at": {"$gte": EPOCH}}, {"due_at": 1}, sort=[("due_at", ASCENDING)]
         )
         return document["due_at"] if document else None
 
@@ -265,23 +279,29 @@ class AgendaStore:
     async def candidates(
         self, *, kind: str, place: Place, sector: str | None, exclude: Sequence[str], limit: int
     ) -> list[AmbassadorCopy]:
-        """Solicitable ambassadors accepting ``kind`` whose zone may cover ``place``."""
-        zone: list[dict[str, Any]] = [{"zone_departments": place.department}]
-        if place.bassin is not None:
-            zone.append({"zone_bassins": place.bassin})
-        else:
-            zone.append({"zone_bassins": {"$exists": True, "$ne": []}})
-        query: dict[str, Any] = {
+        """Solicitable ambassadors accepting ``kind`` whose zone may cover ``place``.
+
+        Two queries (zone by department, zone by bassin) rather than one ``$or``, so
+        that each is served by its index on the embedded store too.
+        """
+        bassins = [place.bassin] if place.bassin else bassins_of(place.department)
+        zones: list[dict[str, Any]] = [{"zone_departments": place.department}]
+        if bassins:
+            zones.append({"zone_bassins": {"$in": bassins}})
+        common: dict[str, Any] = {
             "solicitable": True,
             "deleted": False,
             "interventions": kind,
             "_id": {"$nin": list(exclude)},
-            "$or": zone,
         }
         if sector is not None:
-            query["sector"] = sector
-        cursor = self.ambassadors.find(query).sort("_id", ASCENDING).limit(limit)
-        return [AmbassadorCopy.model_validate(document) async for document in cursor]
+            common["sector"] = sector
+        found: dict[str, AmbassadorCopy] = {}
+        for zone in zones:
+            cursor = self.ambassadors.find({**zone, **common}).sort("_id", ASCENDING).limit(limit)
+            async for document in cursor:
+                found.setdefault(document["_id"], AmbassadorCopy.model_validate(document))
+        return [found[key] for key in sorted(found)][:limit]
 
     async def staff_member(
         self, user_id: str, session: AsyncClientSession | None = None

@@ -35,7 +35,7 @@ from services.messaging.errors import (
     READ_ONLY,
     TOO_MANY_MESSAGES,
 )
-from shared.http import Authenticated, Call, Page, PageQuery, Router
+from shared.http import ApiError, Authenticated, Call, Page, PageQuery, Router
 
 CONVERSATIONS = web.AppKey("conversations", Conversations)
 T = TypeVar("T")
@@ -45,23 +45,32 @@ def _service(call: Call[Any, Any]) -> Conversations:
     return call.request.app[CONVERSATIONS]
 
 
+def _api_error(error: Exception) -> ApiError | None:
+    """The error catalogue's answer for one of the service's exceptions."""
+    if isinstance(error, ConversationNotFoundError):
+        return CONVERSATION_NOT_FOUND.error()
+    if isinstance(error, ReadOnlyError):
+        return READ_ONLY.error()
+    if isinstance(error, ConversationClosedError):
+        return CONVERSATION_CLOSED.error()
+    if isinstance(error, ContactUnknownError):
+        return CONTACT_UNKNOWN.error()
+    if isinstance(error, RateLimitedError):
+        seconds = math.ceil(error.retry_after)
+        return TOO_MANY_MESSAGES.error(
+            headers={"Retry-After": str(seconds)}, retry_after_seconds=seconds
+        )
+    return None
+
+
 async def _answering(work: Awaitable[T]) -> T:
-    # The service's exceptions, as the error catalogue's answers.
     try:
         return await work
-    except ConversationNotFoundError:
-        raise CONVERSATION_NOT_FOUND.error() from None
-    except ReadOnlyError:
-        raise READ_ONLY.error() from None
-    except ConversationClosedError:
-        raise CONVERSATION_CLOSED.error() from None
-    except ContactUnknownError:
-        raise CONTACT_UNKNOWN.error() from None
-    except RateLimitedError as limited:
-        seconds = math.ceil(limited.retry_after)
-        raise TOO_MANY_MESSAGES.error(
-            headers={"Retry-After": str(seconds)}, retry_after_seconds=seconds
-        ) from None
+    except Exception as error:
+        answer = _api_error(error)
+        if answer is None:
+            raise
+        raise answer from None
 
 
 def make_router() -> Router:
@@ -156,12 +165,20 @@ def make_router() -> Router:
         service = _service(call)
         user = call.user
         conversation_id = call.path("conversation_id")
-        _, access = await _answering(service.visible(conversation_id, user))
-        if access is not Access.PARTICIPATE:
-            raise READ_ONLY.error()
-        posted = await _answering(
-            service.post(conversation_id, user.user_id, call.body.body, source="platform")
-        )
+        try:
+            # Straight to the write (it checks participation): one read less per message.
+            posted = await service.post(
+                conversation_id, user.user_id, call.body.body, source="platform"
+            )
+        except ConversationNotFoundError:
+            # Not a participant: 404, unless a referent of the zone, who may only read.
+            await _answering(service.visible(conversation_id, user))
+            raise READ_ONLY.error() from None
+        except Exception as error:
+            answer = _api_error(error)
+            if answer is None:
+                raise
+            raise answer from None
         shown = message_out(posted.message, posted.conversation, user.user_id)
         return PostedMessageOut(
             **shown.model_dump(), notice=SHARING_HINT if posted.message.masked else None

@@ -39,5 +39,5 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
         router=build_router(store, worker.wake),
         indexes=INDEXES,
         subscriptions=lambda context: subscriptions(context, store, renderer, worker.wake),
-        workers=[deliver_emails],
+        workers=[deliver_emails] * config.senders,
     )

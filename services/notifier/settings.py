@@ -27,6 +27,9 @@ class NotifierSettings(BaseSettings):
     max_age_seconds: float = Field(2 * 86_400, gt=0)
     # Emails sent over one SMTP connection per batch.
     batch_size: int = Field(50, gt=0)
+    # Batches sent at the same time by one process, each on its own connection: while
+    # one waits for the server's answer another sends.
+    senders: int = Field(2, gt=0)
     # After being woken, wait this long for more records so a burst fills batches.
     batch_linger_seconds: float = Field(0.05, ge=0)
     # Some relays accept one message per connection: then open one for each email.

@@ -375,12 +375,3 @@ class NotifierStore:
             projection={"message": 0},
             return_document=ReturnDocument.AFTER,
         )
-
-    async def count_by_status(self) -> dict[str, int]:
-        """How many records are in each status (health and tests)."""
-        counts = {status.value: 0 for status in Status}
-        async for row in await self.deliveries.aggregate(
-            [{"$group": {"_id": "$status", "count": {"$sum": 1}}}]
-        ):
-            counts[row["_id"]] = row["count"]
-        return counts

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from tests.agenda.conftest import World, in_days
+from services.accounts.events import Territory
+from tests.agenda.conftest import ARRAS_UAI, World, in_days
 
 
 async def _ids(world: World, who: str, **params: str) -> list[str]:
@@ -160,3 +161,55 @@ async def test_openapi_document_is_valid_and_lists_every_route(world: World) -> 
         "/calendar-token",
     ):
         assert path in paths
+
+
+async def _all_pages(world: World, who: str, limit: int, **params: str) -> list[str]:
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        answer = await world.call(
+            "GET", "/appointments", who, params={"limit": str(limit), "cursor": cursor, **params}
+        )
+        assert answer.status == 200, answer.body
+        seen += [item["id"] for item in answer.body["items"]]
+        if answer.body["next_cursor"] is None:
+            return seen
+        cursor = answer.body["next_cursor"]
+
+
+async def test_pages_split_appointments_at_the_same_time_without_loss(world: World) -> None:
+    starts = in_days(4, hour=10)
+    created = {await world.solicit("paul", "zoe", starts) for _ in range(12)}
+
+    seen = await _all_pages(world, "zoe", 5)
+
+    assert len(seen) == 12
+    assert set(seen) == created
+
+
+async def test_past_pages_go_back_in_time(world: World) -> None:
+    base = in_days(2, hour=8)
+    created = [await world.solicit("paul", "zoe", base + timedelta(hours=n)) for n in range(7)]
+    world.clock.move_to(base + timedelta(days=2))
+
+    assert await _all_pages(world, "zoe", 3, when="past") == list(reversed(created))
+
+
+async def test_a_referent_pages_through_every_place_of_their_territory(world: World) -> None:
+    await world.ambassador("zoe", zone=Territory(departments=["59", "62"]))
+    await world.staff(
+        "sam", uai=ARRAS_UAI, establishment="Lycée Robespierre", city="Arras", postcode="62000"
+    )
+    await world.referent("ruth", ["59", "62"])
+    base = in_days(3, hour=8)
+    created = []
+    for n in range(9):
+        who = "paul" if n % 2 else "sam"
+        created.append(await world.solicit(who, "zoe", base + timedelta(hours=n)))
+    arras = {"name": "Lycée Robespierre", "city": "Arras", "postcode": "62000"}
+    created.append(
+        await world.solicit("ruth", "zoe", base + timedelta(hours=20), establishment=arras)
+    )
+
+    assert await _all_pages(world, "ruth", 4) == created
+    assert await _all_pages(world, "rita", 4) == [created[n] for n in range(1, 9, 2)]

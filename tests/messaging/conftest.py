@@ -137,7 +137,7 @@ class Relay:
         user_id = uuid.uuid4().hex
         principal = Principal(
             user_id=user_id,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             session_id=uuid.uuid4().hex,
             establishment_uai="0590001A" if role == "staff" else None,
             territory=territory if role == "referent" else None,
@@ -176,7 +176,7 @@ class Relay:
             await self.publish(
                 UserActivated(
                     user_id=person.user_id,
-                    role=person.role,  # type: ignore[arg-type]
+                    role=person.role,
                     email=person.email,
                     first_name=person.first_name,
                 ),
@@ -190,7 +190,7 @@ class Relay:
         await self.publish(
             UserDeleted(
                 user_id=person.user_id,
-                role=person.role,  # type: ignore[arg-type]
+                role=person.role,
                 email=person.email,
                 first_name=person.first_name,
             ),
@@ -408,19 +408,3 @@ def open_relay(
             await relay.settle()
 
     return start
-
-
-@pytest.fixture(autouse=True)
-async def _debug_watchdog():  # type: ignore[no-untyped-def]  # TEMPORARY
-    import asyncio
-    import sys
-
-    async def dump() -> None:
-        await asyncio.sleep(40)
-        for task in asyncio.all_tasks():
-            print("TASK", task, file=sys.stderr)
-            task.print_stack(file=sys.stderr)
-
-    watchdog = asyncio.create_task(dump())
-    yield
-    watchdog.cancel()

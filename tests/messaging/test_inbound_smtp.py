@@ -6,16 +6,17 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import aiosmtplib
 import pytest
 
-from tests.messaging.conftest import CORPUS_SENDER, Relay, corpus_mail, mail_from
+from tests.messaging.conftest import CORPUS_SENDER, Person, Relay, corpus_mail, mail_from
 
 OpenRelay = Callable[..., AbstractAsyncContextManager[Relay]]
 
 
-async def _story(relay: Relay) -> tuple[object, object, dict[str, object], str]:
+async def _story(relay: Relay) -> tuple[Person, Person, dict[str, Any], str]:
     lea = relay.person("staff", "Léa", "Martin")
     karim = relay.person("ambassador", "Karim", "Benali", CORPUS_SENDER, phone="0612345678")
     await relay.introduce(lea, karim)
@@ -89,8 +90,8 @@ async def test_each_mail_program_reply_posts_only_the_new_words(
         await relay.send(
             corpus_mail(corpus, alias.partition("@")[0]), sender=CORPUS_SENDER, recipients=[alias]
         )
-        messages = await relay.wait_messages(conversation, lea, 2)  # type: ignore[arg-type]
-        [mail] = await relay.relayed(lea, 1)  # type: ignore[arg-type]
+        messages = await relay.wait_messages(conversation, lea, 2)
+        [mail] = await relay.relayed(lea, 1)
 
     assert messages[-1]["body"] == expected
     assert expected in mail.text().replace("\r\n", "\n")
@@ -113,7 +114,7 @@ async def test_automatic_mails_are_accepted_but_never_relayed(
         await relay.send(
             mail_from(CORPUS_SENDER, alias, "Sentinelle"), sender=CORPUS_SENDER, recipients=[alias]
         )
-        messages = await relay.wait_messages(conversation, lea, 2)  # type: ignore[arg-type]
+        messages = await relay.wait_messages(conversation, lea, 2)
 
     assert (code, text) == (250, "2.0.0 Message recu")
     assert [m["body"] for m in messages[1:]] == ["Sentinelle"]
@@ -145,7 +146,7 @@ async def test_mail_from_anyone_but_the_alias_owner_is_dropped_without_bounce(
         await relay.send(
             mail_from(CORPUS_SENDER, alias, "Sentinelle"), sender=CORPUS_SENDER, recipients=[alias]
         )
-        messages = await relay.wait_messages(conversation, lea, 2)  # type: ignore[arg-type]
+        messages = await relay.wait_messages(conversation, lea, 2)
 
     assert answers == [(250, "2.0.0 Message recu")] * 3
     assert [m["body"] for m in messages[1:]] == ["Sentinelle"]
@@ -178,7 +179,7 @@ async def test_unknown_alias_and_foreign_domain_are_refused_at_rcpt(open_relay: 
 async def test_alias_of_a_closed_conversation_is_refused(open_relay: OpenRelay) -> None:
     async with open_relay() as relay:
         _, karim, conversation, alias = await _story(relay)
-        await relay.post(f"/conversations/{conversation['id']}/close", karim)  # type: ignore[arg-type]
+        await relay.post(f"/conversations/{conversation['id']}/close", karim)
         with pytest.raises(aiosmtplib.SMTPRecipientsRefused) as caught:
             await relay.send(
                 mail_from(CORPUS_SENDER, alias, "Trop tard"),
@@ -205,7 +206,7 @@ async def test_mail_over_the_size_limit_is_refused_during_the_smtp_dialogue(
         await relay.send(
             mail_from(CORPUS_SENDER, alias, "Sentinelle"), sender=CORPUS_SENDER, recipients=[alias]
         )
-        messages = await relay.wait_messages(conversation, lea, 2)  # type: ignore[arg-type]
+        messages = await relay.wait_messages(conversation, lea, 2)
 
     assert declared.value.code == 552
     assert undeclared[0] == 552
@@ -221,7 +222,7 @@ async def test_same_mail_delivered_twice_is_posted_once(open_relay: OpenRelay) -
         await relay.send(
             mail_from(CORPUS_SENDER, alias, "Sentinelle"), sender=CORPUS_SENDER, recipients=[alias]
         )
-        messages = await relay.wait_messages(conversation, lea, 3)  # type: ignore[arg-type]
+        messages = await relay.wait_messages(conversation, lea, 3)
 
     assert first[1] == "2.0.0 Message transmis dans la conversation"
     assert second[1] == "2.0.0 Message deja transmis"

@@ -66,7 +66,7 @@ async def test_deleted_account_leaves_messages_to_the_other_party_as_former_memb
         async def renamed() -> bool:
             answer = await relay.get(path, lea)
             names = {p["role"]: p["display_name"] for p in answer.body["participants"]}
-            return names["ambassador"] == "Ancien membre"
+            return bool(names["ambassador"] == "Ancien membre")
 
         await wait_until(renamed, what="Karim to become a former member")
         seen_by_lea = await relay.get(path, lea)
@@ -111,7 +111,7 @@ async def test_conversation_of_two_deleted_accounts_is_erased(open_relay: OpenRe
         collection = relay.run.platform.mongo[relay.settings.database_name("messaging")]
 
         async def erased() -> bool:
-            return await collection["conversations"].count_documents({}) == 0
+            return bool(await collection["conversations"].count_documents({}) == 0)
 
         await wait_until(erased, what="the conversation to be erased")
         leftovers = [
@@ -140,7 +140,7 @@ async def test_cancelled_appointment_closes_its_conversation_after_the_delay(
         path = f"/conversations/{conversation['id']}"
 
         async def closed() -> bool:
-            return (await relay.get(path, lea)).body["status"] == "closed"
+            return bool((await relay.get(path, lea)).body["status"] == "closed")
 
         await wait_until(closed, what="the conversation to close")
         refused = await relay.post(f"{path}/messages", lea, {"body": "Et maintenant ?"})
@@ -164,7 +164,7 @@ async def test_taken_alternative_slot_keeps_the_same_open_conversation(
         path = f"/conversations/{conversation['id']}"
 
         async def closed() -> bool:
-            return (await relay.get(path, lea)).body["status"] == "closed"
+            return bool((await relay.get(path, lea)).body["status"] == "closed")
 
         await wait_until(closed, what="the refused appointment's conversation to close")
         await relay.publish(

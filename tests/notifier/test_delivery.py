@@ -11,12 +11,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pymongo import AsyncMongoClient
 
 from services.accounts.events import UserDeleted, UserRegistered
 from services.agenda.events import SolicitationCreated
 from services.notifier.events import HANDLER, SERVICE
 from services.notifier.store import ERASED_ADDRESS
 from shared.bus import Subscription
+from shared.idempotency import HandledEvents
+from shared.mongo import Document
 from shared.settings import Settings
 from tests.fixtures.platform import running
 from tests.fixtures.rabbit import wait_until
@@ -217,6 +220,33 @@ async def test_emails_claimed_by_a_crashed_worker_are_sent_once_its_lease_ends(
 
     exactly_once(smtp_server, [address for _, address in who])
     assert {record["status"] for record in records} == {"sent"}
+
+
+async def test_event_handled_before_by_another_replica_sends_nothing(
+    make_settings: MakeSettings,
+    smtp_server: SmtpServer,
+    notifier_db: NotifierDatabase,
+    mongo_client: AsyncMongoClient[Document],
+) -> None:
+    envelope = wrap(samples.registered())
+    later = wrap(samples.registered("u-2", "autre@exemple.fr"))
+    settings = make_settings(**smtp_server.settings())
+    # What a replica that handled it already left behind (shared.idempotency's record).
+    db = mongo_client[settings.database_name(SERVICE)]
+    handled = HandledEvents(mongo_client, db)
+
+    async def nothing(_: object) -> None:
+        return None
+
+    assert await handled.once(HANDLER, envelope.id, nothing)
+    async with running(settings, {"notifier": notifier()}) as run:
+        await run.platform.bus.publish(envelope)
+        await run.platform.bus.publish(later)
+        await bus_idle(run.platform)
+        await notifier_db.wait_finished(1)
+
+    assert [mail.rcpt_tos for mail in smtp_server.inbox] == [["autre@exemple.fr"]]
+    assert await notifier_db.for_event(envelope) == []
 
 
 def _subscription(event: type[SolicitationCreated]) -> Subscription:

@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -67,10 +68,26 @@ async def embedded_platform(data_dir: Path) -> AsyncIterator[tuple[str, subproce
                 raise
 
 
+async def _caught_mail(http: aiohttp.ClientSession, base: str, to: str) -> dict[str, Any]:
+    """The newest mail the catcher holds for ``to``, with its links (waits for it)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    while True:
+        async with http.get(f"{base}/dev/mail/api/messages", params={"to": to}) as response:
+            items = (await response.json())["items"]
+        if items:
+            async with http.get(f"{base}/dev/mail/api/messages/{items[0]['id']}") as response:
+                mail: dict[str, Any] = await response.json()
+                return mail
+        assert loop.time() < deadline, f"no mail reached the mail catcher for {to}"
+        await asyncio.sleep(0.2)
+
+
 @pytest.mark.timeout(180)
 async def test_one_command_serves_every_service_mail_catcher_and_explorer(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
     email = f"paul.{uuid.uuid4().hex[:6]}@example.org"
+    password = "un chemin de halage sous la pluie"
     async with embedded_platform(data_dir) as (base, process), aiohttp.ClientSession() as http:
         for name in SERVICES:
             async with http.get(f"{base}/api/{name}/health") as response:
@@ -97,22 +114,31 @@ async def test_one_command_serves_every_service_mail_catcher_and_explorer(tmp_pa
             },
         ) as response:
             assert response.status == 201, await response.text()
-        messages: list[dict[str, object]] = []
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 20
-        while not messages:
-            async with http.get(f"{base}/dev/mail/api/messages", params={"to": email}) as response:
-                messages = (await response.json())["messages"]
-            assert loop.time() < deadline, "the confirmation email never reached the mail catcher"
-            await asyncio.sleep(0.2)
-        async with http.get(f"{base}/dev/mail") as response:
+
+        # A newcomer follows the link of the caught confirmation email.
+        mail = await _caught_mail(http, base, email)
+        [link] = [link for link in mail["links"] if "/activer?token=" in link]
+        token = link.split("token=", 1)[1]
+        async with http.post(
+            f"{base}/api/accounts/confirmations", json={"token": token, "password": password}
+        ) as response:
+            assert response.status == 200, await response.text()
+        async with http.get(f"{base}/dev/mail/") as response:
             assert email in await response.text()
+
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
         stdout = process.stdout.read().decode() if process.stdout else ""
         assert f"{base}/dev/mail" in stdout
+        assert "demo" in stdout
 
-    # Data survives a restart: the same sign-up is still there, and so is the mail.
-    async with embedded_platform(data_dir) as (base, _), aiohttp.ClientSession() as http:
-        async with http.get(f"{base}/dev/mail/api/messages", params={"to": email}) as response:
-            assert len((await response.json())["messages"]) == 1
+    # The store's data survives a restart: the account activated before logs in now.
+    async with (
+        embedded_platform(data_dir) as (base, _),
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{base}/api/accounts/sessions", json={"email": email, "password": password}
+        ) as response,
+    ):
+        assert response.status == 200, await response.text()
+        assert (await response.json())["user"]["role"] == "staff"

@@ -51,6 +51,11 @@ def bassin_departments() -> dict[str, str]:
     return {item["slug"]: item["department"] for item in json.loads(text)["bassins"]}
 
 
+def bassins_of(department: str) -> list[str]:
+    """The bassins a department is split into (only the Nord has some)."""
+    return [slug for slug, code in bassin_departments().items() if code == department]
+
+
 def department_of_postcode(postcode: str) -> str:
     """The department of a French postcode (``59000`` → ``59``)."""
     if not _POSTCODE.match(postcode):
