@@ -14,12 +14,11 @@ import logging
 import os
 from collections.abc import AsyncIterator
 
-from services.accounts.demo import DEMO_ACCOUNTS
-
 from embedded.explorer import add_api_explorer
 from embedded.mailcatcher import MailCatcher, mail_web_app
 from embedded.ports import free_port
 from embedded.store import EmbeddedStore
+from services.accounts.demo import DEMO_ACCOUNTS
 from services.catalog import SERVICES
 from shared.logging import configure_logging
 from shared.runtime import Platform, gateway_app, serve

@@ -209,3 +209,38 @@ class ContactChanged(Event):
     phone: str | None = None
     first_name: str
     last_name: str
+
+
+class ExportRequested(Event):
+    """The person asked for their data: every service answers with its part.
+
+    See ``shared.personal_data`` for the answers' shape.
+    """
+
+    type: ClassVar[str] = "accounts.export.requested"
+
+    request_id: str
+    user_id: str
+    role: Role
+
+
+class Sponsorship(BaseModel):
+    """The skills-sponsorship convention's figures (mécénat de compétences)."""
+
+    signed_at: datetime | None = None
+    agreed_interventions: int | None = None
+    annual_revenue_eur: float | None = None
+    hourly_loaded_cost_eur: float | None = None
+
+
+class OrganizationChanged(Event):
+    """A partner organization and its conventions, for agenda's partner reports."""
+
+    type: ClassVar[str] = "accounts.organization.changed"
+
+    organization_id: str
+    name: str
+    siret: str | None = None
+    kind: str | None = None
+    partnership_charter_signed_at: datetime | None = None
+    sponsorship: Sponsorship | None = None

@@ -1,4 +1,4 @@
-"""Events agenda publishes: solicitations, answers, reminders, escalations.
+"""Events agenda publishes: solicitations, answers, reminders, escalations, open calls.
 
 They name people by user id and public display name ("Prénom N."): the notifier
 finds the address of each recipient in its own copy of accounts' contacts.
@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel
 
 from shared.events import Event
+from shared.personal_data import ExportPrepared, UserErased
 
 Kind = Literal["class_presentation", "event", "company_visit", "discovery_internship"]
 Format = Literal["in_person", "online"]
@@ -76,6 +77,8 @@ class SolicitationCreated(Event):
     appointment: AppointmentFacts
     message: str | None = None
     requester_role: Literal["staff", "referent"]
+    # Set when a referent sent this brief on from another, unanswered, solicitation.
+    redirected_from: str | None = None
 
 
 class AppointmentAccepted(Event):
@@ -154,3 +157,54 @@ class AppointmentCompleted(Event):
     type: ClassVar[str] = "agenda.appointment.completed"
 
     appointment: AppointmentFacts
+
+
+class CallFacts(BaseModel):
+    """What every email about an open call for an event shows."""
+
+    call_id: str
+    title: str
+    event_type: Literal["forum", "salon", "portes_ouvertes"]
+    format: Format
+    online_url: str | None = None
+    starts_at: datetime
+    duration_minutes: int
+    establishment: Establishment
+    audience_level: str | None = None
+    group_size: int | None = None
+    description: str | None = None
+    places: int
+    places_left: int
+    wanted_sectors: list[str] = []
+    organiser_id: str
+    organiser_name: str
+
+
+class CallPublished(Event):
+    """An event looks for ambassadors: the matching ones of the zone are invited."""
+
+    type: ClassVar[str] = "agenda.call.published"
+
+    call: CallFacts
+    recipient_ids: list[str]
+
+
+class CallFilled(Event):
+    """Every place of an open call is taken: those invited who did not take one are told."""
+
+    type: ClassVar[str] = "agenda.call.filled"
+
+    call: CallFacts
+    recipient_ids: list[str]
+
+
+class AgendaExportPrepared(ExportPrepared):
+    """Agenda's part of a person's data export."""
+
+    type: ClassVar[str] = "agenda.export.prepared"
+
+
+class AgendaUserErased(UserErased):
+    """Agenda erased or anonymised what it held about a deleted person."""
+
+    type: ClassVar[str] = "agenda.user.erased"

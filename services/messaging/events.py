@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from shared.events import Event
+from shared.personal_data import ExportPrepared, UserErased
 
 
 class MessageRelayed(Event):
@@ -28,3 +29,15 @@ class MessageRelayed(Event):
     in_reply_to: str | None = None
     references: list[str] = []
     conversation_url: str
+
+
+class MessagingExportPrepared(ExportPrepared):
+    """Messaging's part of a person's data export."""
+
+    type: ClassVar[str] = "messaging.export.prepared"
+
+
+class MessagingUserErased(UserErased):
+    """Messaging erased or anonymised what it held about a deleted person."""
+
+    type: ClassVar[str] = "messaging.user.erased"
