@@ -28,6 +28,11 @@ HANDLED_EVENTS_INDEXES = [
 ]
 
 
+def handled_key(handler: str, event_id: object) -> str:
+    """The record id saying ``handler`` handled ``event_id`` (for batched consumers too)."""
+    return f"{handler}:{event_id}"
+
+
 class HandledEvents:
     """The record of which (handler, event) pairs already took effect."""
 
@@ -47,7 +52,7 @@ class HandledEvents:
         and must do all its writes through it (it may run again if the transaction
         is retried).
         """
-        key = f"{handler}:{event_id}"
+        key = handled_key(handler, event_id)
 
         async def work(session: AsyncClientSession) -> None:
             # A failed write aborts the transaction: let the duplicate key escape it.
@@ -65,4 +70,4 @@ class HandledEvents:
 
     async def seen(self, handler: str, event_id: object) -> bool:
         """Whether ``handler`` already handled ``event_id``."""
-        return await self._collection.find_one({"_id": f"{handler}:{event_id}"}) is not None
+        return await self._collection.find_one({"_id": handled_key(handler, event_id)}) is not None
