@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -30,13 +31,14 @@ from services.messaging.domain.model import (
 from services.messaging.domain.names import FORMER_MEMBER, full_name, short_name
 from services.messaging.domain.subject import conversation_subject, reply_subject
 from services.messaging.domain.text import clean_body
-from services.messaging.events import MessageRelayed
+from services.messaging.events import MessageRelayed, MessagingUserErased
 from services.messaging.settings import MessagingSettings
 from services.messaging.store import MessagingStore
 from shared.http import Page, PageQuery, Principal
 from shared.runtime import ServiceContext
 
 RATE_WINDOW = timedelta(minutes=1)
+SERVICE_NAME = "messaging"
 
 
 def _now() -> datetime:
@@ -423,8 +425,54 @@ class Conversations:
         )
 
     async def forget_user(self, user_id: str, as_of: datetime, session: AsyncClientSession) -> int:
-        """The account is deleted: see :meth:`MessagingStore.forget_user`."""
-        return await self.store.forget_user(user_id, FORMER_MEMBER, as_of, session)
+        """The account is deleted: see :meth:`MessagingStore.forget_user`; accounts is
+        told (``messaging.user.erased``) in the same transaction."""
+        erased = await self.store.forget_user(user_id, FORMER_MEMBER, as_of, session)
+        await self._context.outbox.add(
+            MessagingUserErased(user_id=user_id, service=SERVICE_NAME),
+            session,
+            correlation_id=user_id,
+        )
+        return erased
+
+    async def personal_data(self, user_id: str) -> dict[str, Any]:
+        """What messaging holds about ``user_id``, for their data export (RGPD art. 15)."""
+        contact = await self.store.contact(user_id)
+        conversations = await self.store.conversations_of(user_id)
+        messages = await self.store.messages_by(user_id)
+        mine = {c.id: c.participant(user_id) for c in conversations}
+        return {
+            "contact": (
+                None
+                if contact is None or contact.get("deleted")
+                else {
+                    key: contact.get(key) for key in ("email", "phone", "first_name", "last_name")
+                }
+            ),
+            "conversations": [
+                {
+                    "id": c.id,
+                    "subject": c.subject,
+                    "created_at": c.created_at.isoformat(),
+                    "role": me.role,
+                    "display_name": me.display_name,
+                    "reply_address": alias_address(me.alias, self.relay_domain),
+                    "contact_shared_at": me.shared.shared_at.isoformat() if me.shared else None,
+                }
+                for c in conversations
+                if (me := mine[c.id]) is not None
+            ],
+            "messages": [
+                {
+                    "id": m.id,
+                    "conversation_id": m.conversation_id,
+                    "created_at": m.created_at.isoformat(),
+                    "source": m.source,
+                    "body": m.body_for(user_id),
+                }
+                for m in messages
+            ],
+        }
 
 
 def _department(postcode: str | None) -> str | None:

@@ -46,6 +46,8 @@ INDEXES = [
         CONVERSATIONS, [("bassin", 1), ("last_message_at", -1), ("_id", -1)], name="by_bassin"
     ),
     IndexSpec(MESSAGES, [("conversation_id", 1), ("seq", -1)], name="by_seq", unique=True),
+    # A person's own messages: their data export, their erasure.
+    IndexSpec(MESSAGES, [("author_id", 1), ("created_at", 1)], name="by_author"),
     # Clean-up only (the rule itself is checked in code): idle authors' stamps go.
     IndexSpec(POST_RATES, [("updated_at", 1)], name="idle_ttl", expire_after_seconds=3_600),
     # A mail delivered twice (an MTA retrying after a lost answer) is posted once.
@@ -327,6 +329,18 @@ class MessagingStore:
             array_filters=[{"me.user_id": user_id, "me.shared": {"$ne": None}}],
             session=session,
         )
+
+    # personal data -----------------------------------------------------------------------
+
+    async def conversations_of(self, user_id: str) -> list[Conversation]:
+        """Every conversation ``user_id`` takes part in."""
+        cursor = self.conversations.find({"participant_ids": user_id}).sort("created_at", 1)
+        return [Conversation.model_validate(doc) async for doc in cursor]
+
+    async def messages_by(self, user_id: str) -> list[Message]:
+        """Every message ``user_id`` wrote."""
+        cursor = self.messages.find({"author_id": user_id}).sort("created_at", 1)
+        return [Message.model_validate(doc) async for doc in cursor]
 
     # erasure ---------------------------------------------------------------------------
 

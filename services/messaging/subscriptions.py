@@ -5,7 +5,9 @@
   conversation; the end of an appointment (completed, refused, cancelled, expired)
   schedules its closing.
 - ``accounts.contact.changed`` keeps messaging's copy of a person's private details;
-  ``accounts.user.deleted`` erases them and turns the person into "Ancien membre".
+  ``accounts.user.deleted`` erases them and turns the person into "Ancien membre"
+  (then ``messaging.user.erased``); ``accounts.export.requested`` gets messaging's part
+  of the person's data (``messaging.export.prepared``), see ``shared.personal_data``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.events import ContactChanged, UserDeleted
+from services.accounts.events import ContactChanged, ExportRequested, UserDeleted
 from services.agenda.events import (
     AppointmentAccepted,
     AppointmentCancelled,
@@ -25,6 +27,7 @@ from services.agenda.events import (
     SolicitationCreated,
 )
 from services.messaging.conversations import Conversations
+from services.messaging.events import MessagingExportPrepared
 from shared.bus import Delivery, Subscription
 from shared.events import Event
 from shared.runtime import ServiceContext
@@ -101,6 +104,20 @@ def subscriptions(
 
         return effect
 
+    async def export(delivery: Delivery) -> None:
+        # Read outside the transaction (it may be large), answer once per request.
+        event = delivery.event
+        assert isinstance(event, ExportRequested)
+        data = await conversations().personal_data(event.user_id)
+
+        async def answer(session: AsyncClientSession) -> None:
+            part = MessagingExportPrepared(
+                request_id=event.request_id, user_id=event.user_id, service=SERVICE, data=data
+            )
+            await context.outbox.add(part, session, correlation_id=delivery.envelope.correlation_id)
+
+        await context.once("export", delivery.envelope.id, answer)
+
     over: list[type[Event]] = [
         AppointmentCompleted,
         AppointmentRefused,
@@ -136,4 +153,5 @@ def subscriptions(
             handler("remember_contact", remember_contact),
         ),
         Subscription(SERVICE, "forget_user", UserDeleted, handler("forget_user", forget_user)),
+        Subscription(SERVICE, "export", ExportRequested, export),
     ]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import aiosmtplib
 import pytest
 
+from services.accounts.events import ExportRequested
 from services.agenda.events import (
     AppointmentAccepted,
     AppointmentCancelled,
@@ -17,6 +18,7 @@ from services.agenda.events import (
     CalendarStamp,
     Establishment,
 )
+from services.messaging.events import MessagingExportPrepared, MessagingUserErased
 from tests.fixtures.rabbit import wait_until
 from tests.messaging.conftest import Person, Relay, mail_from
 
@@ -59,6 +61,8 @@ async def test_deleted_account_leaves_messages_to_the_other_party_as_former_memb
         await relay.post(f"/conversations/{conversation['id']}/contact-sharing", karim)
         await relay.wait_messages(conversation, lea, 3)
         await relay.relayed(lea, 2)
+        # Deleted once the emails in flight are sent (see ``Relay.settle``).
+        await relay.settle()
 
         await relay.delete_account(karim)
         path = f"/conversations/{conversation['id']}"
@@ -79,6 +83,7 @@ async def test_deleted_account_leaves_messages_to_the_other_party_as_former_memb
             recipients=[lea_alias],
         )
         karim_reads = await relay.get(path, karim)
+        erased = await relay.received(MessagingUserErased)
 
     [former] = [p for p in seen_by_lea.body["participants"] if p["role"] == "ambassador"]
     assert former["contact"] is None
@@ -94,6 +99,7 @@ async def test_deleted_account_leaves_messages_to_the_other_party_as_former_memb
     assert lea_writes.status == 201
     assert lea_replies[0] == 250
     assert karim_reads.status == 404
+    assert [(e.user_id, e.service) for e in erased] == [(karim.user_id, "messaging")]  # type: ignore[attr-defined]
     # Nothing more is relayed to the deleted account (only the solicitation, before).
     relayed_to_karim = [m for m in relay.outbox.to(karim.email) if b"\r\nReply-To:" in m.raw]
     assert len(relayed_to_karim) == 1
@@ -106,6 +112,7 @@ async def test_conversation_of_two_deleted_accounts_is_erased(open_relay: OpenRe
         await relay.introduce(lea, karim)
         conversation = await relay.solicit(lea, karim)
         lea_alias = await relay.reply_address(conversation, lea)
+        await relay.settle()
         await relay.delete_account(karim)
         await relay.delete_account(lea)
         collection = relay.run.platform.mongo[relay.settings.database_name("messaging")]
@@ -184,3 +191,31 @@ async def test_taken_alternative_slot_keeps_the_same_open_conversation(
         answer = await relay.post(f"{path}/messages", lea, {"body": "À jeudi alors !"})
 
     assert answer.status == 201
+
+
+async def test_data_export_holds_the_persons_details_conversations_and_own_words(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali", phone="0612345678")
+        await relay.introduce(lea, karim)
+        conversation = await relay.solicit(lea, karim, "Bonjour !")
+        await relay.write(conversation, karim, "Mon numéro : 06 12 34 56 78")
+        await relay.write(conversation, lea, "Merci Karim")
+        karim_alias = await relay.reply_address(conversation, karim)
+        await relay.publish(
+            ExportRequested(request_id="req-1", user_id=karim.user_id, role="ambassador"),
+            producer="accounts",
+        )
+        [part] = await relay.received(MessagingExportPrepared)
+
+    assert isinstance(part, MessagingExportPrepared)
+    assert (part.request_id, part.user_id, part.service) == ("req-1", karim.user_id, "messaging")
+    assert part.data["contact"]["email"] == karim.email
+    [mine] = part.data["conversations"]
+    assert mine["id"] == conversation["id"]
+    assert mine["reply_address"] == karim_alias
+    assert mine["role"] == "ambassador"
+    assert [m["body"] for m in part.data["messages"]] == ["Mon numéro : 06 12 34 56 78"]
+    assert "Merci Karim" not in str(part.data)  # Léa's words are hers
