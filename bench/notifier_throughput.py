@@ -13,7 +13,9 @@ Two modes are compared, each on fresh databases and queues:
 - batch: one SMTP connection reused for each batch of ``--batch`` emails;
 - per-email: a new SMTP connection for every email.
 
-Rounds alternate the modes; the median round is reported.
+Rounds alternate the modes; the median round is reported. Last, the same number of
+emails goes through the SMTP sender alone (no broker, no database) in each mode, to
+show what the connection policy costs by itself.
 
 Run: ``python -m bench.notifier_throughput [--emails 2000] [--rounds 3]`` (``AMQP_URL``
 picks the broker, default guest on 127.0.0.1; ``MONGO_URL`` a MongoDB instead of the
@@ -42,8 +44,10 @@ from aiohttp import web
 
 from services.accounts.events import UserRegistered
 from services.notifier.app import create_app
-from services.notifier.domain.emails import PLANNERS
-from services.notifier.events import HANDLER, SERVICE
+from services.notifier.domain import Occurrence, plan
+from services.notifier.events import SERVICE, consumed
+from services.notifier.render import Recipient, Renderer
+from services.notifier.sender import SmtpSender
 from services.notifier.settings import NotifierSettings
 from shared.bus.rabbit import RabbitBus
 from shared.events import Envelope
@@ -206,7 +210,7 @@ async def drop_topology(settings: Settings) -> None:
     """Delete the round's queues and exchanges: quorum queues hold broker resources."""
     assert settings.amqp_url is not None
     prefix = settings.bus_prefix
-    subscriptions = [f"{prefix}.evt-{event.type}--{SERVICE}.{HANDLER}" for event in PLANNERS]
+    subscriptions = [f"{prefix}.evt-{event.type}--{SERVICE}.{name}" for event, name in consumed()]
     queues = [
         *subscriptions,
         *(f"{name}.parking" for name in subscriptions),
@@ -235,6 +239,26 @@ async def _all_queued(settings: Settings, emails: int) -> float:
         return float(newest["created_at"].timestamp() + wall_to_monotonic)
     finally:
         await client.close()
+
+
+async def sender_alone(sink: SmtpSink, base: Settings, *, emails: int, per_email: bool) -> float:
+    """Emails/s through the SMTP sender alone (no broker, no database): the cost of the
+    connection policy by itself."""
+    renderer = Renderer(public_url=base.public_url, mail_from=base.mail_from)
+    [outgoing] = plan(
+        sign_ups(1, "alone")[0].open(),
+        Occurrence(event_id="bench", occurred_at=datetime.now(UTC), public_url=base.public_url),
+    )
+    mime = renderer.render(outgoing, Recipient("ambassadeur@exemple.fr"), now=datetime.now(UTC))
+    sender = SmtpSender(base, timeout=30, per_message=per_email)
+    sink.accepted.clear()
+    started = time.monotonic()
+    async with sender.session() as connection:
+        for _ in range(emails):
+            result = await connection.send(mime.envelope_from, mime.recipient, mime.mime)
+            assert result.accepted, result
+    last = await sink.wait_for(emails, within=60)
+    return emails / (last - started)
 
 
 async def main() -> None:
@@ -276,12 +300,21 @@ async def main() -> None:
                         f"{figures.handled_per_s:.0f}/s)",
                         flush=True,
                     )
+            alone = {
+                mode: await sender_alone(
+                    sink, base, emails=args.emails, per_email=mode == "per-email"
+                )
+                for mode in results
+            }
     await sink.stop()
     print(f"\n{args.emails} emails per round, batches of {args.batch}, median of {args.rounds}:")
     for mode, rounds in results.items():
         median = statistics.median(r.emails_per_s for r in rounds)
         handled = statistics.median(r.handled_per_s for r in rounds)
-        print(f"  {mode:<9}: {median:7.0f} emails/s   (events handled: {handled:.0f}/s)")
+        print(
+            f"  {mode:<9}: {median:7.0f} emails/s   (events handled: {handled:.0f}/s; "
+            f"SMTP sender alone: {alone[mode]:.0f}/s)"
+        )
 
 
 if __name__ == "__main__":

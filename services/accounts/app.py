@@ -2,7 +2,9 @@
 
 Start-up (``on_start``): the admin of ``ADMIN_EMAIL``/``ADMIN_PASSWORD``, the demo
 accounts when the embedded default asks for them, and a re-listing of the directory
-when ``REQUIRE_RECORD_CHECK`` changed since the last start.
+when ``REQUIRE_RECORD_CHECK`` changed since the last start. Subscriptions: the other
+services' answers about personal data. Workers: the end of criminal-record checks and
+the retention of unused accounts.
 """
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ import logging
 from aiohttp import web
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from services.accounts import record_checks, retention
 from services.accounts.api.routes import build_router
 from services.accounts.context import ACCOUNTS, Accounts
 from services.accounts.directory import ambassador_changed, relist
 from services.accounts.domain.ambassadors import solicitability
 from services.accounts.hashing import Passwords
 from services.accounts.joining import ensure_admin
+from services.accounts.moderation import check_periods
 from services.accounts.settings import AccountsSettings
 from services.accounts.store import INDEXES, AccountsStore
+from services.accounts.subscriptions import subscriptions
 from shared.http import AccessTokenSigner
 from shared.keys import load_key_pair
 from shared.mongo import Document
@@ -35,12 +40,22 @@ def create_app(platform: Platform, options: AccountsSettings | None = None) -> w
     # DATA_DIR/keys, as the embedded default and tests expect).
     keys = load_key_pair(platform.settings, create=True)
     signer = AccessTokenSigner(keys.private_pem, platform.settings.access_token_ttl_seconds)
+
+    # Workers and subscriptions start after the factory returned: the resources are set.
+    async def check_records(ctx: ServiceContext) -> None:
+        await record_checks.run(app[ACCOUNTS])
+
+    async def retain_accounts(ctx: ServiceContext) -> None:
+        await retention.run(app[ACCOUNTS])
+
     app = service_app(
         platform,
         name="accounts",
         router=build_router(),
         indexes=INDEXES,
-        on_start=[_create_admin, _seed_demo, _reconcile_directory],
+        subscriptions=lambda ctx: subscriptions(lambda: app[ACCOUNTS]),
+        workers=[check_records, retain_accounts],
+        on_start=[_create_admin, _seed_demo, _reconcile_directory, _backfill_record_fields],
     )
     ctx = app[SERVICE_CONTEXT]
     app[ACCOUNTS] = Accounts(
@@ -98,4 +113,34 @@ async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> Non
     if relisted:
         log.info(
             "directory re-listed for REQUIRE_RECORD_CHECK=%s (%d ambassadors)", wanted, relisted
+        )
+
+
+async def _backfill_record_fields(ctx: ServiceContext, app: web.Application) -> None:
+    """Give records decided or sent before checks expired the fields the rules now read.
+
+    A verified check without an end gets one counted from its decision; an extract
+    waiting without a queue entry gets one dated from its upload. Once done, a no-op.
+    """
+    accounts = app[ACCOUNTS]
+    users = accounts.store.users
+    periods = check_periods(accounts)
+    async for user in users.find(
+        {
+            "role": "ambassador",
+            "ambassador.record.status": "verified",
+            "ambassador.record.valid_until": None,
+        },
+        {"ambassador.record": 1},
+    ):
+        decided_at = user["ambassador"]["record"].get("decided_at")
+        if decided_at is not None:
+            await users.update_one(
+                {"_id": user["_id"]},
+                {"$set": {"ambassador.record.valid_until": periods.valid_until(decided_at)}},
+            )
+    async for document in accounts.store.record_documents.find({}, {"uploaded_at": 1}):
+        await users.update_one(
+            {"_id": document["_id"], "ambassador.record_document": None},
+            {"$set": {"ambassador.record_document": {"uploaded_at": document["uploaded_at"]}}},
         )

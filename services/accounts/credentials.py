@@ -14,6 +14,7 @@ import hashlib
 import logging
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -46,12 +47,14 @@ def principal_of(user: Document, session_id: str) -> Principal:
     if user["role"] == "referent":
         territory = Territory.model_validate(user["referent"]["territory"])
     uai = user["staff"]["establishment"]["uai"] if user["role"] == "staff" else None
+    organization = user["partner"]["organization_id"] if user["role"] == "partner" else None
     return Principal(
         user_id=user["_id"],
         role=user["role"],
         session_id=session_id,
         establishment_uai=uai,
         territory=territory,
+        organization_id=organization,
     )
 
 
@@ -95,11 +98,11 @@ async def sign_in(
         await guard.failed()
         raise INVALID_CREDENTIALS.error()
     await guard.succeeded()
+    seen: dict[str, Any] = {"last_seen_at": accounts.now(), "inactivity_warned_at": None}
     if stored_hash and accounts.passwords.needs_rehash(stored_hash):
-        new_hash = await accounts.passwords.hash(password)
-        await accounts.store.users.update_one(
-            {"_id": user["_id"]}, {"$set": {"password_hash": new_hash}}
-        )
+        seen["password_hash"] = await accounts.passwords.hash(password)
+    # A sign-in restarts the retention period (and cancels a pending deletion).
+    await accounts.store.users.update_one({"_id": user["_id"]}, {"$set": seen})
     return await open_session(accounts, user)
 
 
@@ -145,8 +148,12 @@ async def refresh(accounts: Accounts, token: str) -> models.SessionTokens:
                 {"$set": {"revoked_at": now, "revoked_reason": "refresh_reuse"}},
             )
         raise REFRESH_INVALID.error()
-    user = await accounts.store.users.find_one({"_id": session["user_id"]})
-    if user is None or user["status"] != "active":
+    # Using the platform counts as being there: the retention period restarts.
+    user = await accounts.store.users.find_one_and_update(
+        {"_id": session["user_id"], "status": "active"},
+        {"$set": {"last_seen_at": now, "inactivity_warned_at": None}},
+    )
+    if user is None:
         await accounts.store.sessions.update_one({"_id": session_id}, {"$set": {"revoked_at": now}})
         raise REFRESH_INVALID.error()
     return _tokens(accounts, user, session_id, renewed)

@@ -6,7 +6,7 @@ by the embedded platform at start-up: they are for a local demo only.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -151,6 +151,7 @@ def _user(role: str, email: str, now: datetime, verifier_id: str | None) -> Docu
                 "decided_at": now,
                 "decided_by": verifier_id,
                 "note": "Démonstration",
+                "valid_until": now + timedelta(days=AccountsSettings().record_check_validity_days),
             },
             suspension=None,
             revision=0,

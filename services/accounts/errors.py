@@ -73,10 +73,22 @@ NO_RECORD_TO_DECIDE = ErrorKind(
     "Aucun extrait de casier judiciaire n'attend de décision pour cet ambassadeur.",
 )
 RECORD_ALREADY_VERIFIED = ErrorKind(
-    409, "record_already_verified", "L'extrait de casier judiciaire a déjà été vérifié."
+    409,
+    "record_already_verified",
+    "L'extrait de casier judiciaire a déjà été vérifié et reste valable : un nouvel extrait "
+    "vous sera demandé peu avant la fin de sa validité.",
 )
 ALREADY_SUSPENDED = ErrorKind(409, "already_suspended", "Cet ambassadeur est déjà suspendu.")
 NOT_SUSPENDED = ErrorKind(409, "not_suspended", "Cet ambassadeur n'est pas suspendu.")
 NOT_EDITABLE = ErrorKind(422, "not_editable", "Ce champ ne s'applique pas à votre type de compte.")
 SIRET_TAKEN = ErrorKind(409, "siret_taken", "Une organisation avec ce SIRET existe déjà.")
 UNKNOWN_ORGANIZATION = ErrorKind(422, "unknown_organization", "Cette organisation n'existe pas.")
+EXPORT_INCOMPLETE = ErrorKind(
+    504,
+    "export_incomplete",
+    "L'export de vos données n'est pas complet : un service n'a pas répondu à temps. "
+    "Réessayez dans quelques minutes.",
+)
+ERASURE_NOT_FOUND = ErrorKind(
+    404, "erasure_not_found", "Aucune suppression de compte n'est enregistrée pour cet identifiant."
+)

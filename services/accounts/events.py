@@ -184,7 +184,12 @@ class AmbassadorReinstated(Event):
 
 
 class UserDeleted(Event):
-    """The account is gone: every service erases or anonymises what it holds."""
+    """The account is gone: every service erases or anonymises what it holds.
+
+    ``reason`` says why: the person asked (``request``), or nobody signed in for the
+    retention period (``inactivity``). Each service then publishes
+    ``<service>.user.erased`` (see ``shared.personal_data``).
+    """
 
     type: ClassVar[str] = "accounts.user.deleted"
 
@@ -192,6 +197,36 @@ class UserDeleted(Event):
     role: Role
     email: str
     first_name: str
+    reason: Literal["request", "inactivity"] = "request"
+
+
+class InactivityWarned(Event):
+    """Nobody signed in for the retention period: the account goes unless someone does."""
+
+    type: ClassVar[str] = "accounts.user.inactivity_warned"
+
+    user_id: str
+    email: str
+    first_name: str
+    deletion_at: datetime
+
+
+class CriminalRecordRenewalRequested(Event):
+    """The ambassador's check ends soon: they are asked for a new extract."""
+
+    type: ClassVar[str] = "accounts.criminal_record.renewal_requested"
+
+    ambassador_id: str
+    valid_until: datetime
+
+
+class CriminalRecordExpired(Event):
+    """The check ended without a new decision: no solicitation until there is one."""
+
+    type: ClassVar[str] = "accounts.criminal_record.expired"
+
+    ambassador_id: str
+    expired_at: datetime
 
 
 class ContactChanged(Event):

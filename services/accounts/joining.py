@@ -73,6 +73,7 @@ def _base_user(accounts: Accounts, role: str, body: Any, user_id: str) -> Docume
         "created_at": now,
         "updated_at": now,
         "activated_at": None,
+        "last_seen_at": now,
         "consents": consents,
         "consent_history": history,
     }
@@ -131,6 +132,20 @@ async def create_referent(accounts: Accounts, body: models.ReferentIn) -> str:
     user_id = accounts.new_id()
     user = _base_user(accounts, "referent", body, user_id)
     user["referent"] = {"territory": body.territory.model_dump()}
+    return await _register(accounts, user, None, reveal_conflict=True)
+
+
+async def create_partner_contact(
+    accounts: Accounts, organization_id: str, body: models.PartnerContactIn
+) -> str:
+    """An admin or referent names the contact of a partner organization.
+
+    The contact chooses a password from the emailed 12 h link; their access token then
+    carries the organization, whose report is all they may read.
+    """
+    user_id = accounts.new_id()
+    user = _base_user(accounts, "partner", body, user_id)
+    user["partner"] = {"organization_id": organization_id}
     return await _register(accounts, user, None, reveal_conflict=True)
 
 
@@ -263,6 +278,7 @@ async def activate(
                 "password_hash": password_hash,
                 "activated_at": now,
                 "password_changed_at": now,
+                "last_seen_at": now,
                 "updated_at": now,
             }
         },
@@ -387,6 +403,7 @@ async def ensure_admin(
         "updated_at": now,
         "activated_at": now,
         "password_changed_at": now,
+        "last_seen_at": now,
         "consents": {
             "image_rights": {"given": False, "at": now},
             "surveys": {"given": False, "at": now},

@@ -1,7 +1,10 @@
 """Criminal-record checks and suspensions, decided by a referent of the zone or an admin.
 
 The extract is kept only until a decision: then the document is deleted and only the
-outcome, its date and the checker remain.
+outcome, its date, the checker and (when verified) the end of its validity remain.
+An extract waiting for a decision is noted on the user (``ambassador.record_document``)
+so that referents find it in their work queue; near the end of a verified check the
+ambassador sends a new one while the old check still counts (see ``record_checks``).
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from bson import Binary
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from services.accounts import audit
 from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user
 from services.accounts.directory import ambassador_changed
-from services.accounts.domain.access import may_moderate
-from services.accounts.domain.records import pdf_problem
+from services.accounts.domain.access import may_moderate, zone_places_covered
+from services.accounts.domain.identity import initial
+from services.accounts.domain.records import CheckPeriods, may_send_extract, pdf_problem
 from services.accounts.errors import (
     ALREADY_SUSPENDED,
     AMBASSADOR_NOT_FOUND,
@@ -36,7 +41,7 @@ from services.accounts.events import (
     CriminalRecordDecided,
     Territory,
 )
-from shared.http import Principal
+from shared.http import Page, PageQuery, Principal, paginate
 from shared.mongo import Document
 
 # Room for the multipart envelope around the document (boundaries, part headers).
@@ -80,12 +85,20 @@ async def submit_record(
     """An ambassador sends their extract (PDF, checked by content, ≤ 5 MB)."""
     user = await current_user(accounts, principal)
     content = await read_document(request, accounts.options.record_max_bytes)
-    if user["ambassador"].get("record", {}).get("status") == "verified":
+    now = accounts.now()
+    record = user["ambassador"].get("record") or {}
+    if not may_send_extract(record, check_periods(accounts), now):
         raise RECORD_ALREADY_VERIFIED.error()
     problem = pdf_problem(content)
     if problem:
         raise NOT_A_PDF.error(problem)
-    now = accounts.now()
+    updates: dict[str, Any] = {
+        "ambassador.record_document": {"uploaded_at": now},
+        "updated_at": now,
+    }
+    if record.get("status") != "verified":
+        updates["ambassador.record"] = {"status": "submitted", "submitted_at": now}
+    # else a renewal: the check in force keeps counting until the decision or its end.
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> None:
@@ -103,12 +116,7 @@ async def submit_record(
         before = await accounts.store.users.find_one({"_id": user["_id"]}, session=session)
         after = await accounts.store.users.find_one_and_update(
             {"_id": user["_id"]},
-            {
-                "$set": {
-                    "ambassador.record": {"status": "submitted", "submitted_at": now},
-                    "updated_at": now,
-                }
-            },
+            {"$set": updates},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
@@ -118,6 +126,14 @@ async def submit_record(
     await accounts.ctx.transaction(work)
     await accounts.store.apply_frequency_changes(changes)
     return models.RecordSubmitted(submitted_at=now)
+
+
+def check_periods(accounts: Accounts) -> CheckPeriods:
+    """How long a check lasts and when renewal is asked, from the settings."""
+    options = accounts.options
+    return CheckPeriods.of_days(
+        options.record_check_validity_days, options.record_renewal_notice_days
+    )
 
 
 async def _moderated(accounts: Accounts, principal: Principal, ambassador_id: str) -> Document:
@@ -139,6 +155,7 @@ async def record_document(
     row = await accounts.store.record_documents.find_one({"_id": ambassador_id})
     if row is None:
         raise NO_RECORD_TO_DECIDE.error()
+    await audit.record_read(accounts, principal, audit.CRIMINAL_RECORD_DOCUMENT_READ, ambassador_id)
     return web.Response(
         body=bytes(row["content"]),
         content_type="application/pdf",
@@ -184,16 +201,21 @@ async def _change(
 async def decide_record(
     accounts: Accounts, principal: Principal, ambassador_id: str, body: models.RecordDecision
 ) -> models.RecordState:
-    """Record ``verified`` or ``rejected``; the document is deleted in the same transaction."""
-    user = await _moderated(accounts, principal, ambassador_id)
+    """Record ``verified`` or ``rejected``; the document is deleted in the same transaction.
+
+    A verified check is valid for ``ACCOUNTS_RECORD_CHECK_VALIDITY_DAYS`` from now.
+    """
+    await _moderated(accounts, principal, ambassador_id)
     now = accounts.now()
-    record = {
+    record: dict[str, Any] = {
         "status": body.decision,
-        "submitted_at": (user["ambassador"].get("record") or {}).get("submitted_at"),
+        "submitted_at": None,
         "decided_at": now,
         "decided_by": principal.user_id,
         "note": body.note,
     }
+    if body.decision == "verified":
+        record["valid_until"] = check_periods(accounts).valid_until(now)
     event = CriminalRecordDecided(
         ambassador_id=ambassador_id, decision=body.decision, note=body.note, decided_at=now
     )
@@ -204,13 +226,17 @@ async def decide_record(
             {"_id": ambassador_id}, session=session
         )
         before = await accounts.store.users.find_one(
-            {"_id": ambassador_id, "ambassador.record.status": "submitted"}, session=session
+            {"_id": ambassador_id, "ambassador.record_document": {"$ne": None}}, session=session
         )
         if deleted is None or before is None:
             raise NO_RECORD_TO_DECIDE.error()
+        record["submitted_at"] = deleted.get("uploaded_at")
         after = await accounts.store.users.find_one_and_update(
             {"_id": ambassador_id},
-            {"$set": {"ambassador.record": record, "updated_at": now}},
+            {
+                "$set": {"ambassador.record": record, "updated_at": now},
+                "$unset": {"ambassador.record_document": ""},
+            },
             return_document=ReturnDocument.AFTER,
             session=session,
         )
@@ -250,4 +276,53 @@ async def reinstate(accounts: Accounts, principal: Principal, ambassador_id: str
         {"$set": {"ambassador.suspension": None, "updated_at": accounts.now()}},
         [AmbassadorReinstated(ambassador_id=ambassador_id)],
         NOT_SUSPENDED,
+    )
+
+
+def _waiting(row: Document) -> models.PendingRecord:
+    part = row["ambassador"]
+    ambassador_id = row["_id"]
+    base = f"/api/accounts/ambassadors/{ambassador_id}/criminal-record"
+    return models.PendingRecord(
+        ambassador_id=ambassador_id,
+        name=f"{row['first_name']} {initial(row['last_name'])}",
+        zone=models.Zone.model_construct(**part["zone"]),
+        department=part.get("department"),
+        uploaded_at=part["record_document"]["uploaded_at"],
+        renewal=(part.get("record") or {}).get("status") == "verified",
+        document_url=f"{base}/document",
+        decision_url=f"{base}/decision",
+    )
+
+
+async def waiting_records(
+    accounts: Accounts, principal: Principal, page: PageQuery
+) -> Page[models.PendingRecord]:
+    """Extracts waiting for a decision, oldest first: a referent's zone, or all for admins."""
+    await current_user(accounts, principal)
+    query: dict[str, Any] = {
+        "ambassador.record_document.uploaded_at": {"$type": "date"},
+        "role": "ambassador",
+    }
+    covered = zone_places_covered(principal)
+    if covered is not None:
+        departments, bassins = covered
+        query["$or"] = [
+            {"ambassador.zone.departments": {"$in": departments}},
+            {"ambassador.zone.bassins": {"$in": bassins}},
+        ]
+    return await paginate(
+        accounts.store.users,
+        query,
+        sort=[("ambassador.record_document.uploaded_at", 1)],
+        page=page,
+        load=_waiting,
+        projection={
+            "first_name": 1,
+            "last_name": 1,
+            "ambassador.zone": 1,
+            "ambassador.department": 1,
+            "ambassador.record.status": 1,
+            "ambassador.record_document.uploaded_at": 1,
+        },
     )

@@ -1,13 +1,24 @@
-"""Partner organizations: partnership charter and skills-sponsorship convention."""
+"""Partner organizations: partnership charter, skills-sponsorship convention, contacts.
+
+Every creation or change publishes ``accounts.organization.changed`` with the full
+state through the outbox (agenda keeps its copy for the partner reports). A partner
+contact is an account with the ``partner`` role attached to one organization.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.domain.passwords import fold
 from services.accounts.errors import ORGANIZATION_NOT_FOUND, SIRET_TAKEN
+from services.accounts.events import OrganizationChanged
+from services.accounts.joining import create_partner_contact
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
 
@@ -25,6 +36,18 @@ def organization(row: Document) -> models.Organization:
     )
 
 
+def changed_event(row: Document) -> OrganizationChanged:
+    """The full public state of an organization, for the services that copy it."""
+    return OrganizationChanged(
+        organization_id=row["_id"],
+        name=row["name"],
+        siret=row.get("siret"),
+        kind=row.get("kind"),
+        partnership_charter_signed_at=row.get("partnership_charter_signed_at"),
+        sponsorship=row.get("sponsorship"),
+    )
+
+
 async def create(
     accounts: Accounts, body: models.OrganizationIn, author: str
 ) -> models.Organization:
@@ -38,8 +61,48 @@ async def create(
     }
     if row.get("siret") is None:
         row.pop("siret", None)  # the unique index only covers given SIRETs
+
+    async def work(session: AsyncClientSession) -> None:
+        await accounts.store.organizations.insert_one(row, session=session)
+        await accounts.ctx.outbox.add(changed_event(row), session)
+
     try:
-        await accounts.store.organizations.insert_one(row)
+        await accounts.ctx.transaction(work)
+    except DuplicateKeyError:
+        raise SIRET_TAKEN.error() from None
+    return organization(row)
+
+
+async def update(
+    accounts: Accounts, organization_id: str, body: models.OrganizationUpdate, author: str
+) -> models.Organization:
+    """Change the given fields of an organization (sponsorship replaced whole)."""
+    given = body.model_dump(mode="python", include=body.model_fields_set)
+    sets: dict[str, Any] = {**given, "updated_at": accounts.now(), "updated_by": author}
+    unsets: dict[str, Any] = {}
+    if "name" in given:
+        sets["name_key"] = fold(given["name"])
+    if "siret" in given and given["siret"] is None:
+        del sets["siret"]
+        unsets["siret"] = ""  # the unique index only covers given SIRETs
+    changes: dict[str, Any] = {"$set": sets}
+    if unsets:
+        changes["$unset"] = unsets
+
+    async def work(session: AsyncClientSession) -> Document:
+        row = await accounts.store.organizations.find_one_and_update(
+            {"_id": organization_id},
+            changes,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if row is None:
+            raise ORGANIZATION_NOT_FOUND.error()
+        await accounts.ctx.outbox.add(changed_event(row), session)
+        return row
+
+    try:
+        row = await accounts.ctx.transaction(work)
     except DuplicateKeyError:
         raise SIRET_TAKEN.error() from None
     return organization(row)
@@ -51,6 +114,15 @@ async def get(accounts: Accounts, organization_id: str) -> models.Organization:
     if row is None:
         raise ORGANIZATION_NOT_FOUND.error()
     return organization(row)
+
+
+async def add_contact(
+    accounts: Accounts, organization_id: str, body: models.PartnerContactIn
+) -> str:
+    """Create the partner contact of an organization; returns the new account's id."""
+    if await accounts.store.organizations.find_one({"_id": organization_id}, {"_id": 1}) is None:
+        raise ORGANIZATION_NOT_FOUND.error()
+    return await create_partner_contact(accounts, organization_id, body)
 
 
 async def find(

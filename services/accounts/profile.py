@@ -1,4 +1,4 @@
-"""Self-service: one's account, profile, address, consents, export and deletion."""
+"""Self-service: one's account, profile, address, consents and deletion."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from services.accounts import erasure
 from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user, verify_current_password
@@ -23,7 +24,7 @@ from services.accounts.errors import (
     SAME_EMAIL,
     UNKNOWN_ORGANIZATION,
 )
-from services.accounts.events import EmailChanged, EmailChangeRequested, UserDeleted
+from services.accounts.events import EmailChanged, EmailChangeRequested
 from services.accounts.joining import (
     contact_event,
     link_row,
@@ -102,6 +103,10 @@ def me(user: Document, *, require_record_check: bool) -> models.Me:
         referent = models.ReferentPart(
             territory=models.TerritoryIn.model_construct(**user["referent"]["territory"])
         )
+    partner = None
+    if user["role"] == "partner":
+        partner = models.PartnerPart(organization_id=user["partner"]["organization_id"])
+    restriction = user.get("restriction")
     return models.Me(
         id=user["_id"],
         role=user["role"],
@@ -126,6 +131,8 @@ def me(user: Document, *, require_record_check: bool) -> models.Me:
         ambassador=ambassador,
         staff=staff,
         referent=referent,
+        partner=partner,
+        restriction=models.Restriction.model_validate(restriction) if restriction else None,
     )
 
 
@@ -321,50 +328,4 @@ async def set_consents(
 async def delete(accounts: Accounts, principal: Principal) -> None:
     """DELETE /me: erase the account here and tell every service to erase theirs."""
     user = await current_user(accounts, principal)
-    changes: dict[str, int] = {}
-
-    async def work(session: AsyncClientSession) -> None:
-        store = accounts.store
-        if user["role"] == "ambassador":
-            changes.update(await ambassador_changed(accounts, user, user, session, deleted=True))
-        elif user["role"] == "referent":
-            await accounts.ctx.outbox.add(referent_event(user, active=False), session)
-        await store.users.delete_one({"_id": user["_id"]}, session=session)
-        for collection in (store.link_tokens, store.sessions, store.charter_acceptances):
-            await collection.delete_many({"user_id": user["_id"]}, session=session)
-        await store.record_documents.delete_one({"_id": user["_id"]}, session=session)
-        await accounts.ctx.outbox.add(
-            UserDeleted(
-                user_id=user["_id"],
-                role=user["role"],
-                email=user["email"],
-                first_name=user["first_name"],
-            ),
-            session,
-        )
-
-    await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
-
-
-async def export(accounts: Accounts, principal: Principal) -> models.Export:
-    """GET /me/export: every personal datum accounts holds about the caller."""
-    user = await current_user(accounts, principal)
-    acceptances = [
-        {"version": row["version"], "accepted_at": row["accepted_at"].isoformat()}
-        async for row in accounts.store.charter_acceptances.find({"user_id": user["_id"]})
-    ]
-    sessions = [
-        {
-            "created_at": row["created_at"].isoformat(),
-            "last_used_at": row["last_used_at"].isoformat(),
-            "revoked_at": row["revoked_at"].isoformat() if row.get("revoked_at") else None,
-        }
-        async for row in accounts.store.sessions.find({"user_id": user["_id"]})
-    ]
-    return models.Export(
-        exported_at=accounts.now(),
-        account=me(user, require_record_check=accounts.settings.require_record_check),
-        charter_acceptances=acceptances,
-        sessions=sessions,
-    )
+    await erasure.delete(accounts, user, reason="request")

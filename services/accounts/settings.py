@@ -1,8 +1,9 @@
 """Settings of accounts alone (``ACCOUNTS_*`` environment variables).
 
-They tune protections (rate limits, upload size, password hashing) rather than the
-platform's contract, so they stay out of the shared ``Settings``; tests lower the
-thresholds to reach a lock-out in a few attempts.
+They tune protections (rate limits, upload size, password hashing) and the periods of
+the programme's personal-data rules rather than the platform's contract, so they stay
+out of the shared ``Settings``; tests lower the thresholds to reach a lock-out in a
+few attempts and shorten the periods (days are decimal: 0.0001 day is 8.64 s).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class AccountsSettings(BaseSettings):
-    """Rate limits, trusted proxies and upload limits of the accounts service."""
+    """Rate limits, trusted proxies, upload limits and data periods of accounts."""
 
     model_config = SettingsConfigDict(env_prefix="ACCOUNTS_", case_sensitive=False, extra="ignore")
 
@@ -40,6 +41,24 @@ class AccountsSettings(BaseSettings):
     record_max_bytes: int = Field(5 * 1024 * 1024, gt=0)
     # argon2id hashes computed at once: each takes 64 MiB, so bound the memory.
     hashing_concurrency: int = Field(4, gt=0)
+
+    # A verified criminal-record check is valid this long; the ambassador is asked for
+    # a new extract ``record_renewal_notice_days`` before it ends.
+    record_check_validity_days: float = Field(3 * 365, gt=0)
+    record_renewal_notice_days: float = Field(30, ge=0)
+    # An account without any sign-in for this long is warned by email, then deleted
+    # ``inactivity_grace_days`` later if still nobody signed in (retention).
+    inactivity_warning_days: float = Field(3 * 365, gt=0)
+    inactivity_grace_days: float = Field(30, gt=0)
+    # How often the background rules (record expiry, inactivity) look for due work.
+    lifecycle_poll_seconds: float = Field(60.0, gt=0)
+    # GET /me/export waits this long for every service's part before answering 504.
+    export_timeout_seconds: float = Field(10.0, gt=0)
+    # An unanswered export request is reused by a new GET /me/export for this long, so
+    # a retry collects the parts that arrived late instead of asking everyone again.
+    export_reuse_seconds: float = Field(600.0, ge=0)
+    # Reads of people's data by referents and admins stay in the audit log this long.
+    audit_retention_days: float = Field(365, gt=0)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -5,7 +5,10 @@ Collections: ``users`` (one document per person, role-specific parts nested),
 families), ``throttles`` (rate-limit counters), ``charter_acceptances``,
 ``organizations``, ``record_documents`` (criminal-record extracts awaiting a decision),
 ``directory`` (listed ambassadors and their search keys), ``directory_terms``
-(document frequency of each search key) and ``meta``.
+(document frequency of each search key), ``meta``, and for personal data:
+``audit`` (reads of people's data by referents and admins), ``erasures`` (which
+services confirmed a deleted account's erasure), ``export_requests`` and
+``export_parts`` (the other services' answers to an export, kept until delivered).
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ Session = AsyncClientSession | None
 # Expired rows are swept by MongoDB this long after their expiry; the rules themselves
 # check expiry in code (a TTL sweep runs once a minute at best).
 _CLEANUP_GRACE_SECONDS = 86_400
+# Export requests and parts nobody collected (the person gave up) go after a day: the
+# parts hold personal data that must not linger.
+_EXPORT_CLEANUP_SECONDS = 86_400
 
 INDEXES: list[IndexSpec] = [
     IndexSpec("users", [("email", 1)], name="email_unique", unique=True),
@@ -62,6 +68,57 @@ INDEXES: list[IndexSpec] = [
     ),
     IndexSpec("organizations", [("name_key", 1), ("_id", 1)], name="name"),
     IndexSpec("directory", [("keys", 1), ("slice", 1), ("_id", 1)], name="search"),
+    # Referents' work queue: extracts waiting for a decision, oldest first.
+    IndexSpec(
+        "users",
+        [("ambassador.record_document.uploaded_at", 1), ("_id", 1)],
+        name="record_queue",
+        partial={"ambassador.record_document.uploaded_at": {"$type": "date"}},
+    ),
+    # The record-check worker: verified checks by end of validity.
+    IndexSpec(
+        "users",
+        [("ambassador.record.status", 1), ("ambassador.record.valid_until", 1)],
+        name="record_validity",
+        partial={"role": "ambassador"},
+    ),
+    # The retention worker: accounts by last sign-in, and those already warned.
+    IndexSpec("users", [("last_seen_at", 1)], name="last_seen"),
+    IndexSpec(
+        "users",
+        [("inactivity_warned_at", 1)],
+        name="inactivity_warned",
+        partial={"inactivity_warned_at": {"$type": "date"}},
+    ),
+    IndexSpec(
+        "users",
+        [("partner.organization_id", 1)],
+        name="partner_organization",
+        partial={"role": "partner"},
+    ),
+    IndexSpec("audit", [("user_id", 1), ("at", -1), ("_id", -1)], name="by_user"),
+    IndexSpec("audit", [("actor_id", 1), ("at", -1), ("_id", -1)], name="by_actor"),
+    IndexSpec("audit", [("at", -1), ("_id", -1)], name="by_time"),
+    # Clean-up only: the retention is written on each entry as it is made.
+    IndexSpec("audit", [("expires_at", 1)], name="expired_cleanup", expire_after_seconds=0),
+    IndexSpec("erasures", [("requested_at", -1), ("_id", -1)], name="by_time"),
+    IndexSpec(
+        "erasures", [("completed_at", 1), ("requested_at", -1), ("_id", -1)], name="by_state"
+    ),
+    IndexSpec("export_requests", [("user_id", 1), ("created_at", -1)], name="by_user"),
+    IndexSpec(
+        "export_requests",
+        [("created_at", 1)],
+        name="expired_cleanup",
+        expire_after_seconds=_EXPORT_CLEANUP_SECONDS,
+    ),
+    IndexSpec("export_parts", [("request_id", 1)], name="by_request"),
+    IndexSpec(
+        "export_parts",
+        [("received_at", 1)],
+        name="expired_cleanup",
+        expire_after_seconds=_EXPORT_CLEANUP_SECONDS,
+    ),
 ]
 
 
@@ -80,6 +137,10 @@ class AccountsStore:
         self.directory: AsyncCollection[Document] = db["directory"]
         self.directory_terms: AsyncCollection[Document] = db["directory_terms"]
         self.meta: AsyncCollection[Document] = db["meta"]
+        self.audit: AsyncCollection[Document] = db["audit"]
+        self.erasures: AsyncCollection[Document] = db["erasures"]
+        self.export_requests: AsyncCollection[Document] = db["export_requests"]
+        self.export_parts: AsyncCollection[Document] = db["export_parts"]
 
     # --- link tokens -------------------------------------------------------------
 

@@ -12,14 +12,25 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.agenda.context import Agenda
 from services.agenda.domain.labels import NotificationKind, notification_text
-from services.agenda.domain.model import Appointment
+from services.agenda.domain.model import Appointment, EstablishmentInfo
 from services.agenda.events import AppointmentFacts, Establishment
 from shared.events import Event
 
 
+def facts_establishment(establishment: EstablishmentInfo) -> Establishment:
+    """The establishment as events carry it."""
+    return Establishment(
+        uai=establishment.uai,
+        name=establishment.name,
+        city=establishment.city,
+        postcode=establishment.postcode,
+        department=establishment.department,
+        bassin=establishment.bassin,
+    )
+
+
 def facts(appointment: Appointment) -> AppointmentFacts:
     """What every appointment email shows (names are public display names only)."""
-    establishment = appointment.establishment
     return AppointmentFacts(
         appointment_id=appointment.id,
         ambassador_id=appointment.ambassador_id,
@@ -31,14 +42,7 @@ def facts(appointment: Appointment) -> AppointmentFacts:
         online_url=appointment.online_url,
         starts_at=appointment.starts_at,
         duration_minutes=appointment.duration_minutes,
-        establishment=Establishment(
-            uai=establishment.uai,
-            name=establishment.name,
-            city=establishment.city,
-            postcode=establishment.postcode,
-            department=establishment.department,
-            bassin=establishment.bassin,
-        ),
+        establishment=facts_establishment(appointment.establishment),
         audience_level=appointment.audience.level,
         group_size=appointment.audience.group_size,
         topic=appointment.topic,

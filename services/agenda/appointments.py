@@ -7,7 +7,7 @@ A refused action raises before any write: nothing changes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -193,10 +193,13 @@ async def cancel_in_session(
     reason: str | None,
     session: AsyncClientSession,
     gone: str | None = None,
+    not_told: Collection[str] = (),
 ) -> Appointment:
     """Cancel ``appointment`` (already checked) and tell the parties who did not cancel.
 
-    ``gone`` is a party who deleted their account: nobody to tell there.
+    ``gone`` is a party who deleted their account: nobody to tell there. ``not_told``
+    are parties told otherwise (a requester whose solicitation was redirected). A
+    place taken at an open call is given back.
     """
     now = agenda.now()
     was = appointment.status
@@ -227,9 +230,13 @@ async def cancel_in_session(
             ("ambassador", appointment.ambassador_id),
             ("requester", appointment.requester_id),
         )
-        if side != by and user_id != gone
+        if side != by and user_id != gone and user_id not in not_told
     ]
     await announce(agenda, session, appointment, event, told)
+    if appointment.call_id is not None:
+        await agenda.store.release_place(
+            appointment.call_id, appointment.ambassador_id, now, session
+        )
     return appointment
 
 

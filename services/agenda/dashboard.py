@@ -87,7 +87,8 @@ async def notifications(
         return NotificationView(
             id=document["_id"],
             kind=document["kind"],
-            appointment_id=document["appointment_id"],
+            appointment_id=document.get("appointment_id"),
+            call_id=document.get("call_id"),
             text=document["text"],
             created_at=document["created_at"],
             read=document["read_at"] is not None,

@@ -5,7 +5,10 @@ appointment they took part in is anonymised: their id becomes a random pseudonym
 (the same for all of them, so statistics still count interventions and people
 without knowing who), their name is replaced, and what they wrote is erased. Their
 copy becomes a tombstone so a late profile event cannot bring it back; their feed
-and calendar link are deleted.
+and calendar link are deleted. In open calls, their invitations go, their places at
+past events stay anonymously, and the calls they organised lose their name (the
+upcoming ones are cancelled with the organiser's appointments). Then agenda says it
+is done (``agenda.user.erased``), in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.agenda.announce import rewrite_feed
 from services.agenda.appointments import cancel_in_session
 from services.agenda.context import Agenda
+from services.agenda.domain.calls import OpenCall
 from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment, Side
+from services.agenda.events import AgendaUserErased
+from services.agenda.store import EPOCH
+from shared.mongo import Document
 
 # A revision no profile event will ever reach: the tombstone always wins.
 TOMBSTONE_REVISION = 2**62
@@ -117,5 +124,79 @@ async def erase_user(agenda: Agenda, user_id: str, role: str, session: AsyncClie
             {"_id": user_id},
             {"_id": user_id, "as_of": TOMBSTONE_AS_OF, "deleted": True},
             upsert=True,
+            session=session,
+        )
+    await _erase_from_suggestions(agenda, user_id, session)
+    await _erase_from_calls(agenda, user_id, pseudonym, session)
+    await agenda.ctx.outbox.add(
+        AgendaUserErased(user_id=user_id, service="agenda"), session, correlation_id=user_id
+    )
+
+
+async def _erase_from_suggestions(
+    agenda: Agenda, user_id: str, session: AsyncClientSession
+) -> None:
+    """Take the person out of the suggestions of escalated solicitations.
+
+    Only pending ones keep suggestions (see ``Appointment.document``): few, and
+    found through the work queue's index.
+    """
+    appointments = agenda.store.appointments
+    escalated = {"status": "pending", "escalated_at": {"$gte": EPOCH}}
+    async for document in appointments.find(escalated, {"suggestions": 1}, session=session):
+        kept = [s for s in document.get("suggestions", []) if s["ambassador_id"] != user_id]
+        if len(kept) != len(document.get("suggestions", [])):
+            await appointments.update_one(
+                {"_id": document["_id"]}, {"$set": {"suggestions": kept}}, session=session
+            )
+
+
+async def _erase_from_calls(
+    agenda: Agenda, user_id: str, pseudonym: str, session: AsyncClientSession
+) -> None:
+    """Take the person out of the open calls (their upcoming places were given back)."""
+    calls = agenda.store.calls
+    now = agenda.now()
+    await calls.update_many({"invited": user_id}, {"$pull": {"invited": user_id}}, session=session)
+    # Two queries rather than an ``$or``: each is served by its index on the embedded store.
+    touched: dict[str, Document] = {}
+    for query in ({"attendees.ambassador_id": user_id}, {"organiser_id": user_id}):
+        async for document in calls.find(query, session=session):
+            touched[document["_id"]] = document
+    for document in touched.values():
+        call = OpenCall.model_validate(document)
+        for attendee in call.attendees:
+            if attendee.ambassador_id == user_id:
+                await _unname_in_feed(agenda, call.organiser_id, user_id, attendee.name, session)
+                attendee.ambassador_id = pseudonym
+                attendee.name = GONE_NAMES["ambassador"]
+        if call.organiser_id == user_id:
+            call.organiser_id = pseudonym
+            call.organiser = call.organiser.model_copy(
+                update={"id": pseudonym, "name": GONE_NAMES["requester"]}
+            )
+            if call.ends_at > now:
+                call.status = "cancelled"
+        call.updated_at = now
+        await calls.replace_one({"_id": call.id}, call.document(), session=session)
+
+
+async def _unname_in_feed(
+    agenda: Agenda, organiser_id: str, user_id: str, name: str, session: AsyncClientSession
+) -> None:
+    """Rewrite the organiser's feed lines that named the person as coming.
+
+    The organiser's feed is read through its index and filtered here.
+    """
+    notifications = agenda.store.notifications
+    async for line in notifications.find({"user_id": organiser_id}, session=session):
+        if line.get("about_user_id") != user_id:
+            continue
+        await notifications.update_one(
+            {"_id": line["_id"]},
+            {
+                "$set": {"text": line["text"].replace(name, GONE_NAMES["ambassador"])},
+                "$unset": {"about_user_id": ""},
+            },
             session=session,
         )

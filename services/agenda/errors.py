@@ -130,3 +130,32 @@ CHANGED_MEANWHILE = ErrorKind(
     "changed_meanwhile",
     "Ce rendez-vous vient d'être modifié par ailleurs : rechargez-le puis réessayez.",
 )
+
+# Referents' tools -------------------------------------------------------------------
+SAME_AMBASSADOR = ErrorKind(
+    422,
+    "same_ambassador",
+    "Cette sollicitation est déjà adressée à cet ambassadeur : choisissez-en un autre.",
+)
+INVALID_PERIOD = ErrorKind(
+    422, "invalid_period", "La date de fin de la période précède sa date de début."
+)
+BASSIN_NOT_IN_DEPARTMENT = ErrorKind(
+    422, "bassin_not_in_department", "Ce bassin d'éducation n'est pas dans ce département."
+)
+
+# Open calls for events ----------------------------------------------------------------
+CALL_NOT_FOUND = ErrorKind(404, "call_not_found", "Appel à participation introuvable.")
+CALL_FULL = ErrorKind(
+    409, "call_full", "Toutes les places de cet événement sont déjà prises : merci de votre élan !"
+)
+CALL_CLOSED = ErrorKind(409, "call_closed", "Cet appel à participation est clos.")
+CALL_STARTED = ErrorKind(409, "call_started", "Cet événement a déjà commencé.")
+ALREADY_ATTENDING = ErrorKind(
+    409, "already_attending", "Vous avez déjà une place pour cet événement."
+)
+
+# Partners -----------------------------------------------------------------------------
+ORGANIZATION_NOT_FOUND = ErrorKind(
+    404, "organization_not_found", "Organisation partenaire introuvable."
+)

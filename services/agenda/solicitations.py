@@ -1,4 +1,5 @@
-"""Use cases that create an appointment: a solicitation, and a slot taken from a refusal."""
+"""Use cases that create an appointment: a solicitation, a solicitation a referent
+redirects to another ambassador, and a slot taken from a refusal."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.agenda import errors
 from services.agenda.announce import announce, facts
 from services.agenda.api.models import EstablishmentIn, NewSolicitation
+from services.agenda.appointments import cancel_in_session
 from services.agenda.context import Agenda
 from services.agenda.domain.access import can_see, in_territory
 from services.agenda.domain.calendar import calendar_uid
@@ -51,10 +53,13 @@ def _establishment(given: EstablishmentIn, uai: str | None) -> EstablishmentInfo
     )
 
 
-async def _requester(
+async def requester_of(
     agenda: Agenda, principal: Principal, given: EstablishmentIn | None
 ) -> tuple[RequesterSnapshot, EstablishmentInfo]:
-    """Who asks, and for which establishment (staff: their own; referent: in territory)."""
+    """Who asks, and for which establishment (staff: their own; referent: in territory).
+
+    Also who organises an open call for an event, and where.
+    """
     store = agenda.store
     if principal.role == "staff":
         uai = principal.establishment_uai
@@ -83,7 +88,8 @@ async def _requester(
     return RequesterSnapshot(id=principal.user_id, name=name, role="referent"), establishment
 
 
-def _snapshot(ambassador: AmbassadorCopy) -> AmbassadorSnapshot:
+def snapshot(ambassador: AmbassadorCopy) -> AmbassadorSnapshot:
+    """The ambassador's public fields an appointment keeps."""
     return AmbassadorSnapshot(
         id=ambassador.id,
         name=ambassador.display_name,
@@ -94,33 +100,77 @@ def _snapshot(ambassador: AmbassadorCopy) -> AmbassadorSnapshot:
     )
 
 
+async def _bookable(
+    agenda: Agenda,
+    session: AsyncClientSession,
+    ambassador_id: str,
+    *,
+    kind: str,
+    slot: Slot,
+    place: Place,
+) -> AmbassadorCopy:
+    """The ambassador, if every rule of a new solicitation allows it; 422 otherwise."""
+    store = agenda.store
+    ambassador = await store.ambassador(ambassador_id, session)
+    held = 0
+    if ambassador is not None and ambassador.max_solicitations_per_month is not None:
+        first, following = month_of(slot.starts_at)
+        held = await store.held_between(ambassador.id, first, following, session)
+    refusal = solicitation_refusal(
+        ambassador, kind=kind, slot=slot, place=place, now=agenda.now(), held_that_month=held
+    )
+    if refusal is not None or ambassador is None:
+        raise (refusal or errors.AMBASSADOR_NOT_FOUND).error()
+    if ambassador.max_solicitations_per_month is not None:
+        # Concurrent solicitations of one ambassador conflict here: the monthly
+        # maximum is counted again by the one retried.
+        await store.lock_ambassador(ambassador.id, session)
+    return ambassador
+
+
+async def _send(
+    agenda: Agenda,
+    session: AsyncClientSession,
+    appointment: Appointment,
+    ambassador: AmbassadorCopy,
+    *,
+    redirected_from: str | None = None,
+) -> None:
+    """Store a new solicitation with its event and the ambassador's feed line.
+
+    The ambassador's first solicitation is remembered on their copy, in the same
+    transaction (the referents' list of newcomers nobody has solicited yet).
+    """
+    appointment.due_at = next_due(appointment, agenda.delays)
+    await agenda.store.insert(appointment, session)
+    if ambassador.first_solicited_at is None:
+        await agenda.store.mark_solicited(ambassador.id, appointment.created_at, session)
+    event = SolicitationCreated(
+        appointment=facts(appointment),
+        message=appointment.message,
+        requester_role=appointment.requester.role,
+        redirected_from=redirected_from,
+    )
+    await announce(
+        agenda, session, appointment, event, [(appointment.ambassador_id, "solicitation_received")]
+    )
+
+
 async def solicit(agenda: Agenda, principal: Principal, request: NewSolicitation) -> Appointment:
     """Send a solicitation to an ambassador; 422 with the first rule it breaks."""
-    requester, establishment = await _requester(agenda, principal, request.establishment)
+    requester, establishment = await requester_of(agenda, principal, request.establishment)
     if request.format == "online" and request.online_url is None:
         raise errors.ONLINE_URL_REQUIRED.error()
     if not request.team_member_present:
         raise errors.TEAM_MEMBER_REQUIRED.error()
     slot = Slot(request.starts_at.astimezone(UTC), request.duration_minutes)
     place = Place(establishment.department, establishment.bassin)
-    store = agenda.store
 
     async def work(session: AsyncClientSession) -> Appointment:
-        now = agenda.now()
-        ambassador = await store.ambassador(request.ambassador_id, session)
-        held = 0
-        if ambassador is not None and ambassador.max_solicitations_per_month is not None:
-            first, following = month_of(slot.starts_at)
-            held = await store.held_between(ambassador.id, first, following, session)
-        refusal = solicitation_refusal(
-            ambassador, kind=request.kind, slot=slot, place=place, now=now, held_that_month=held
+        ambassador = await _bookable(
+            agenda, session, request.ambassador_id, kind=request.kind, slot=slot, place=place
         )
-        if refusal is not None or ambassador is None:
-            raise (refusal or errors.AMBASSADOR_NOT_FOUND).error()
-        if ambassador.max_solicitations_per_month is not None:
-            # Concurrent solicitations of one ambassador conflict here: the monthly
-            # maximum is counted again by the one retried.
-            await store.lock_ambassador(ambassador.id, session)
+        now = agenda.now()
         appointment = Appointment(
             id=agenda.new_id(),
             status="pending",
@@ -138,24 +188,103 @@ async def solicit(agenda: Agenda, principal: Principal, request: NewSolicitation
             team_member_present=request.team_member_present,
             message=request.message or None,
             wished_sector=request.sector or None,
-            ambassador=_snapshot(ambassador),
+            ambassador=snapshot(ambassador),
             requester=requester,
             ambassador_id=ambassador.id,
             requester_id=requester.id,
             created_at=now,
             updated_at=now,
         )
-        appointment.due_at = next_due(appointment, agenda.delays)
-        await store.insert(appointment, session)
-        event = SolicitationCreated(
-            appointment=facts(appointment),
-            message=appointment.message,
-            requester_role=requester.role,
-        )
-        await announce(
-            agenda, session, appointment, event, [(ambassador.id, "solicitation_received")]
-        )
+        await _send(agenda, session, appointment, ambassador)
         return appointment
+
+    appointment = await agenda.ctx.transaction(work)
+    agenda.due(appointment.due_at)
+    return appointment
+
+
+# What a redirected solicitation keeps of the first one: the brief and who asked.
+BRIEF_FIELDS = {
+    "kind",
+    "format",
+    "online_url",
+    "starts_at",
+    "duration_minutes",
+    "ends_at",
+    "establishment",
+    "audience",
+    "topic",
+    "expectations",
+    "equipment",
+    "team_member_present",
+    "wished_sector",
+    "requester",
+    "requester_id",
+}
+REDIRECT_REASON = (
+    "Sollicitation restée sans réponse : le référent territorial l'a adressée à un autre "
+    "ambassadeur."
+)
+
+
+async def redirect(
+    agenda: Agenda,
+    principal: Principal,
+    appointment_id: str,
+    ambassador_id: str,
+    message: str | None,
+) -> Appointment:
+    """A referent sends a pending solicitation's brief to another ambassador.
+
+    In one transaction: a new solicitation, from the same requester, goes to the
+    other ambassador under every rule of a solicitation; the first one is cancelled
+    (its ambassador is told) and linked to the new one; the requester is told.
+    """
+    store = agenda.store
+
+    async def work(session: AsyncClientSession) -> Appointment:
+        original = await store.appointment(appointment_id, session)
+        if original is None or not can_see(principal, original):
+            raise errors.APPOINTMENT_NOT_FOUND.error()
+        if original.status != "pending":
+            raise status_conflict(errors.NOT_PENDING, original.status)
+        if original.starts_at <= agenda.now():
+            raise status_conflict(errors.NOT_PENDING, "expired")
+        if ambassador_id == original.ambassador_id:
+            raise errors.SAME_AMBASSADOR.error()
+        ambassador = await _bookable(
+            agenda,
+            session,
+            ambassador_id,
+            kind=original.kind,
+            slot=Slot(original.starts_at, original.duration_minutes),
+            place=Place(original.establishment.department, original.establishment.bassin),
+        )
+        now = agenda.now()
+        new = Appointment(
+            **original.model_dump(include=BRIEF_FIELDS),
+            id=agenda.new_id(),
+            status="pending",
+            message=message or original.message,
+            ambassador=snapshot(ambassador),
+            ambassador_id=ambassador.id,
+            created_at=now,
+            updated_at=now,
+            redirected_from=original.id,
+        )
+        original.redirected_to = new.id
+        await cancel_in_session(
+            agenda,
+            original,
+            by="referent" if principal.role == "referent" else "system",
+            by_user_id=principal.user_id,
+            reason=REDIRECT_REASON,
+            session=session,
+            not_told=[original.requester_id],
+        )
+        await _send(agenda, session, new, ambassador, redirected_from=original.id)
+        await announce(agenda, session, new, None, [(new.requester_id, "solicitation_redirected")])
+        return new
 
     appointment = await agenda.ctx.transaction(work)
     agenda.due(appointment.due_at)

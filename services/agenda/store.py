@@ -15,10 +15,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.agenda.domain.calls import Attendee, OpenCall
 from services.agenda.domain.model import (
     HELD,
     AmbassadorCopy,
     Appointment,
+    OrganizationCopy,
     ReferentCopy,
     StaffCopy,
 )
@@ -31,6 +33,8 @@ STAFF = "staff"
 REFERENTS = "referents"
 NOTIFICATIONS = "notifications"
 CALENDAR_TOKENS = "calendar_tokens"
+CALLS = "calls"
+ORGANIZATIONS = "organizations"
 
 # Lower bound of every "due" query: a two-sided range keeps the embedded store on the
 # index (with only ``$lte`` it also walks the appointments with no due time).
@@ -71,6 +75,74 @@ INDEXES = [
     IndexSpec(REFERENTS, [("bassins", 1)], name="by_bassin"),
     IndexSpec(NOTIFICATIONS, [("user_id", 1), ("created_at", -1), ("_id", -1)], name="feed"),
     IndexSpec(CALENDAR_TOKENS, [("token_hash", 1)], name="token", unique=True),
+    # Referents' work queue: pending solicitations of a place, escalated or not, oldest
+    # first. ``escalated_at`` is in the keys: the embedded store's planner uses an
+    # index only when every field of the query is in it (it scanned 20,000
+    # appointments for the Nord's queue without it: 0.7 s; 35 ms with it, measured).
+    IndexSpec(
+        APPOINTMENTS,
+        [
+            ("status", 1),
+            ("establishment.department", 1),
+            ("escalated_at", 1),
+            ("created_at", 1),
+            ("_id", 1),
+        ],
+        name="queue_by_department",
+    ),
+    IndexSpec(
+        APPOINTMENTS,
+        [
+            ("status", 1),
+            ("establishment.bassin", 1),
+            ("escalated_at", 1),
+            ("created_at", 1),
+            ("_id", 1),
+        ],
+        name="queue_by_bassin",
+    ),
+    IndexSpec(
+        APPOINTMENTS,
+        [("status", 1), ("escalated_at", 1), ("created_at", 1), ("_id", 1)],
+        name="queue",
+    ),
+    # The region's statistics over a period (a territory's use by_department/by_bassin).
+    IndexSpec(APPOINTMENTS, [("starts_at", 1)], name="by_start"),
+    # A partner's yearly report.
+    IndexSpec(
+        APPOINTMENTS, [("ambassador.organization_id", 1), ("starts_at", 1)], name="by_organization"
+    ),
+    # Newcomers nobody has solicited yet, longest waiting first.
+    IndexSpec(
+        AMBASSADORS,
+        [("zone_departments", 1), ("first_solicited_at", 1), ("solicitable_since", 1), ("_id", 1)],
+        name="newcomers_by_department",
+    ),
+    IndexSpec(
+        AMBASSADORS,
+        [("zone_bassins", 1), ("first_solicited_at", 1), ("solicitable_since", 1), ("_id", 1)],
+        name="newcomers_by_bassin",
+    ),
+    IndexSpec(
+        AMBASSADORS,
+        [("first_solicited_at", 1), ("solicitable_since", 1), ("_id", 1)],
+        name="newcomers",
+    ),
+    IndexSpec(AMBASSADORS, [("organization_id", 1)], name="by_organization"),
+    # Open calls: each role's list, sorted by start.
+    IndexSpec(CALLS, [("invited", 1), ("starts_at", 1), ("_id", 1)], name="by_invited"),
+    IndexSpec(CALLS, [("attendees.ambassador_id", 1)], name="by_attendee"),
+    IndexSpec(CALLS, [("organiser_id", 1), ("starts_at", 1), ("_id", 1)], name="by_organiser"),
+    IndexSpec(
+        CALLS, [("establishment.uai", 1), ("starts_at", 1), ("_id", 1)], name="by_establishment"
+    ),
+    IndexSpec(
+        CALLS,
+        [("establishment.department", 1), ("starts_at", 1), ("_id", 1)],
+        name="by_department",
+    ),
+    IndexSpec(CALLS, [("establishment.bassin", 1), ("starts_at", 1), ("_id", 1)], name="by_bassin"),
+    IndexSpec(CALLS, [("starts_at", 1), ("_id", 1)], name="by_start"),
 ]
 
 
@@ -85,6 +157,8 @@ class AgendaStore:
         self.referents: AsyncCollection[Document] = db[REFERENTS]
         self.notifications: AsyncCollection[Document] = db[NOTIFICATIONS]
         self.calendar_tokens: AsyncCollection[Document] = db[CALENDAR_TOKENS]
+        self.calls: AsyncCollection[Document] = db[CALLS]
+        self.organizations: AsyncCollection[Document] = db[ORGANIZATIONS]
 
     # appointments --------------------------------------------------------------
 
@@ -253,18 +327,42 @@ class AgendaStore:
         return AmbassadorCopy.model_validate(document) if document else None
 
     async def replace_ambassador_if_newer(
-        self, copy: AmbassadorCopy, session: AsyncClientSession
+        self, copy: AmbassadorCopy, session: AsyncClientSession, *, seen_at: datetime
     ) -> bool:
-        """Keep the newest revision: events may arrive out of order or twice."""
+        """Keep the newest revision: events may arrive out of order or twice.
+
+        What agenda itself records about the ambassador (when it first saw them
+        solicitable, when they were first solicited) survives the replacement.
+        """
         current = await self.ambassadors.find_one(
-            {"_id": copy.id}, {"revision": 1}, session=session
+            {"_id": copy.id},
+            {"revision": 1, "solicitable_since": 1, "first_solicited_at": 1},
+            session=session,
         )
         if current is not None and current["revision"] >= copy.revision:
             return False
+        known = current or {}
+        since = known.get("solicitable_since") or (seen_at if copy.solicitable else None)
+        kept = copy.model_copy(
+            update={
+                "solicitable_since": since,
+                "first_solicited_at": known.get("first_solicited_at"),
+            }
+        )
         await self.ambassadors.replace_one(
-            {"_id": copy.id}, copy.document(), upsert=True, session=session
+            {"_id": copy.id}, kept.document(), upsert=True, session=session
         )
         return True
+
+    async def mark_solicited(
+        self, ambassador_id: str, at: datetime, session: AsyncClientSession
+    ) -> None:
+        """Remember the first solicitation of an ambassador (later ones change nothing)."""
+        await self.ambassadors.update_one(
+            {"_id": ambassador_id, "first_solicited_at": None},
+            {"$set": {"first_solicited_at": at}},
+            session=session,
+        )
 
     async def lock_ambassador(self, ambassador_id: str, session: AsyncClientSession) -> None:
         """Serialise the transactions that book this ambassador.
@@ -324,7 +422,7 @@ class AgendaStore:
     async def replace_if_newer(
         self,
         collection: AsyncCollection[Document],
-        copy: StaffCopy | ReferentCopy,
+        copy: StaffCopy | ReferentCopy | OrganizationCopy,
         session: AsyncClientSession,
     ) -> bool:
         """Keep the copy made from the most recent event (by its ``occurred_at``)."""
@@ -344,3 +442,82 @@ class AgendaStore:
         ]
         cursor = self.referents.find({"active": True, "$or": alternatives})
         return [ReferentCopy.model_validate(document) async for document in cursor]
+
+    async def invitable(self, *, place: Place, sectors: Sequence[str]) -> list[AmbassadorCopy]:
+        """Solicitable ambassadors taking part in events whose zone may cover ``place``.
+
+        The caller applies the exact rule (``domain.calls.is_invitable``); like
+        ``candidates``, one query per zone branch so each is served by its index.
+        """
+        bassins = [place.bassin] if place.bassin else bassins_of(place.department)
+        zones: list[dict[str, Any]] = [{"zone_departments": place.department}]
+        if bassins:
+            zones.append({"zone_bassins": {"$in": bassins}})
+        common: dict[str, Any] = {"solicitable": True, "deleted": False, "interventions": "event"}
+        if sectors:
+            common["sector"] = {"$in": list(sectors)}
+        found: dict[str, AmbassadorCopy] = {}
+        for zone in zones:
+            async for document in self.ambassadors.find({**zone, **common}):
+                found.setdefault(document["_id"], AmbassadorCopy.model_validate(document))
+        return [found[key] for key in sorted(found)]
+
+    # organizations ----------------------------------------------------------------
+
+    async def organization(self, organization_id: str) -> OrganizationCopy | None:
+        """Agenda's copy of a partner organization."""
+        document = await self.organizations.find_one({"_id": organization_id})
+        return OrganizationCopy.model_validate(document) if document else None
+
+    # open calls ---------------------------------------------------------------------
+
+    async def call(
+        self, call_id: str, session: AsyncClientSession | None = None
+    ) -> OpenCall | None:
+        """One open call."""
+        document = await self.calls.find_one({"_id": call_id}, session=session)
+        return OpenCall.model_validate(document) if document else None
+
+    async def take_place(
+        self, call: OpenCall, attendee: Attendee, session: AsyncClientSession
+    ) -> bool:
+        """Take one place at ``call`` for ``attendee``, if one is left: one atomic write.
+
+        The condition is checked and the place taken by the same update, so concurrent
+        accepts can never overfill the call: of two racing for the last place, the
+        write of one conflicts with the other's and, retried, no longer matches.
+        """
+        done = await self.calls.update_one(
+            {
+                "_id": call.id,
+                "status": "open",
+                "taken": {"$lt": call.places},
+                "attendees.ambassador_id": {"$ne": attendee.ambassador_id},
+            },
+            {
+                "$inc": {"taken": 1},
+                "$push": {"attendees": attendee.model_dump()},
+                "$set": {"updated_at": attendee.accepted_at},
+            },
+            session=session,
+        )
+        return done.modified_count == 1
+
+    async def release_place(
+        self, call_id: str, ambassador_id: str, at: datetime, session: AsyncClientSession
+    ) -> None:
+        """Give back an attendee's place (their appointment was cancelled): the call reopens."""
+        await self.calls.update_one(
+            {"_id": call_id, "attendees.ambassador_id": ambassador_id},
+            {
+                "$inc": {"taken": -1},
+                "$pull": {"attendees": {"ambassador_id": ambassador_id}},
+                "$set": {"updated_at": at},
+            },
+            session=session,
+        )
+        await self.calls.update_one(
+            {"_id": call_id, "status": "full"},
+            {"$set": {"status": "open", "filled_at": None}},
+            session=session,
+        )

@@ -1,4 +1,5 @@
-"""Events agenda consumes from accounts: its copies of people, and erasure.
+"""Events agenda consumes from accounts: its copies of people and organizations,
+and the personal-data requests (export, erasure).
 
 Each handler is idempotent (``ServiceContext.once``) and tolerates order: an
 ambassador's profile carries a revision (newest wins); staff and referent events
@@ -13,6 +14,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.events import (
     AmbassadorProfileChanged,
+    ExportRequested,
+    OrganizationChanged,
     ReferentChanged,
     StaffProfileChanged,
     UserDeleted,
@@ -21,11 +24,15 @@ from services.agenda.context import Agenda
 from services.agenda.domain.model import (
     AmbassadorCopy,
     EstablishmentInfo,
+    OrganizationCopy,
     ReferentCopy,
+    SponsorshipTerms,
     StaffCopy,
 )
 from services.agenda.domain.territory import Place, place_of
 from services.agenda.erasure import erase_user
+from services.agenda.events import AgendaExportPrepared
+from services.agenda.personal_data import export_of
 from shared.bus import Delivery, Subscription
 from shared.runtime import ServiceContext
 
@@ -92,6 +99,20 @@ def referent_copy(event: ReferentChanged, delivery: Delivery) -> ReferentCopy:
     )
 
 
+def organization_copy(event: OrganizationChanged, delivery: Delivery) -> OrganizationCopy:
+    """Agenda's copy of a partner organization and its conventions."""
+    terms = event.sponsorship
+    return OrganizationCopy(
+        id=event.organization_id,
+        as_of=delivery.envelope.occurred_at,
+        name=event.name,
+        siret=event.siret,
+        kind=event.kind,
+        partnership_charter_signed_at=event.partnership_charter_signed_at,
+        sponsorship=SponsorshipTerms(**terms.model_dump()) if terms is not None else None,
+    )
+
+
 def subscriptions(agenda: Agenda) -> Sequence[Subscription]:
     """Agenda's handlers, each on its own durable queue."""
     ctx: ServiceContext = agenda.ctx
@@ -102,7 +123,9 @@ def subscriptions(agenda: Agenda) -> Sequence[Subscription]:
         assert isinstance(event, AmbassadorProfileChanged)
 
         async def effect(session: AsyncClientSession) -> None:
-            await store.replace_ambassador_if_newer(ambassador_copy(event), session)
+            await store.replace_ambassador_if_newer(
+                ambassador_copy(event), session, seen_at=agenda.now()
+            )
 
         await ctx.once("copy_ambassador", delivery.envelope.id, effect)
 
@@ -134,9 +157,37 @@ def subscriptions(agenda: Agenda) -> Sequence[Subscription]:
         await ctx.once("erase_user", delivery.envelope.id, effect)
         agenda.schedule_changed.set()
 
+    async def copy_organization(delivery: Delivery) -> None:
+        event = delivery.event
+        assert isinstance(event, OrganizationChanged)
+
+        async def effect(session: AsyncClientSession) -> None:
+            await store.replace_if_newer(
+                store.organizations, organization_copy(event, delivery), session
+            )
+
+        await ctx.once("copy_organization", delivery.envelope.id, effect)
+
+    async def export(delivery: Delivery) -> None:
+        event = delivery.event
+        assert isinstance(event, ExportRequested)
+
+        async def effect(session: AsyncClientSession) -> None:
+            part = AgendaExportPrepared(
+                request_id=event.request_id,
+                user_id=event.user_id,
+                service=SERVICE,
+                data=await export_of(agenda, event.user_id, session),
+            )
+            await ctx.outbox.add(part, session, correlation_id=event.request_id)
+
+        await ctx.once("export_user", delivery.envelope.id, effect)
+
     return [
         Subscription(SERVICE, "copy_ambassador", AmbassadorProfileChanged, copy_ambassador),
         Subscription(SERVICE, "copy_staff", StaffProfileChanged, copy_staff),
         Subscription(SERVICE, "copy_referent", ReferentChanged, copy_referent),
         Subscription(SERVICE, "erase_user", UserDeleted, erase),
+        Subscription(SERVICE, "copy_organization", OrganizationChanged, copy_organization),
+        Subscription(SERVICE, "export_user", ExportRequested, export),
     ]

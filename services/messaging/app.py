@@ -10,10 +10,11 @@ from services.messaging.api import CONVERSATIONS, make_router
 from services.messaging.conversations import Conversations
 from services.messaging.inbound.handler import RelayInbox
 from services.messaging.inbound.server import InboundSmtpServer
+from services.messaging.retention import purge_forever
 from services.messaging.settings import MessagingSettings
 from services.messaging.store import INDEXES, MessagingStore
 from services.messaging.subscriptions import SERVICE, subscriptions
-from shared.runtime import SERVICE_CONTEXT, Platform, service_app
+from shared.runtime import SERVICE_CONTEXT, Platform, ServiceContext, service_app
 
 INBOUND_SMTP = web.AppKey("inbound_smtp", InboundSmtpServer)
 
@@ -27,12 +28,17 @@ def create_app(platform: Platform, config: MessagingSettings | None = None) -> w
     config = config or MessagingSettings()
     settings = platform.settings
     store = MessagingStore(platform.mongo[settings.database_name(SERVICE)])
+
+    async def purge_finished_conversations(context: ServiceContext) -> None:
+        await purge_forever(app[CONVERSATIONS], config.purge_poll_seconds)
+
     app = service_app(
         platform,
         name=SERVICE,
         router=make_router(),
         indexes=INDEXES,
         subscriptions=lambda context: subscriptions(context, lambda: app[CONVERSATIONS]),
+        workers=[purge_finished_conversations],
     )
     conversations = Conversations(app[SERVICE_CONTEXT], store, config)
     app[CONVERSATIONS] = conversations

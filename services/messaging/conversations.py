@@ -424,6 +424,10 @@ class Conversations:
             session,
         )
 
+    async def purge_finished(self, now: datetime) -> int:
+        """Delete the conversations over for ``MESSAGING_PURGE_AFTER_DAYS``; returns how many."""
+        return await self.store.purge_finished(now - timedelta(days=self.config.purge_after_days))
+
     async def forget_user(self, user_id: str, as_of: datetime, session: AsyncClientSession) -> int:
         """The account is deleted: see :meth:`MessagingStore.forget_user`; accounts is
         told (``messaging.user.erased``) in the same transaction."""
@@ -436,11 +440,17 @@ class Conversations:
         return erased
 
     async def personal_data(self, user_id: str) -> dict[str, Any]:
-        """What messaging holds about ``user_id``, for their data export (RGPD art. 15)."""
+        """What messaging holds about ``user_id``, for their data export (RGPD art. 15).
+
+        Their conversations and every message in them, written or received, each as
+        they read it (the others' words masked as they were shown); the other parties
+        appear by their public name only.
+        """
         contact = await self.store.contact(user_id)
         conversations = await self.store.conversations_of(user_id)
-        messages = await self.store.messages_by(user_id)
+        messages = await self.store.messages_in([c.id for c in conversations])
         mine = {c.id: c.participant(user_id) for c in conversations}
+        names = {(c.id, p.user_id): p.display_name for c in conversations for p in c.participants}
         return {
             "contact": (
                 None
@@ -454,8 +464,10 @@ class Conversations:
                     "id": c.id,
                     "subject": c.subject,
                     "created_at": c.created_at.isoformat(),
+                    "status": c.status,
                     "role": me.role,
                     "display_name": me.display_name,
+                    "with": [p.display_name for p in c.participants if p.user_id != user_id],
                     "reply_address": alias_address(me.alias, self.relay_domain),
                     "contact_shared_at": me.shared.shared_at.isoformat() if me.shared else None,
                 }
@@ -468,6 +480,12 @@ class Conversations:
                     "conversation_id": m.conversation_id,
                     "created_at": m.created_at.isoformat(),
                     "source": m.source,
+                    "sent": m.author_id == user_id,
+                    "from": (
+                        "vous"
+                        if m.author_id == user_id
+                        else names.get((m.conversation_id, m.author_id), FORMER_MEMBER)
+                    ),
                     "body": m.body_for(user_id),
                 }
                 for m in messages

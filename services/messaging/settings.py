@@ -30,3 +30,7 @@ class MessagingSettings(BaseSettings):
     # Once its appointment is over (done, refused, cancelled or expired) a conversation
     # stays open this long, then closes: its aliases are refused from then on.
     close_after_seconds: int = Field(30 * 86_400, ge=0)
+    # A conversation over (closed) for this long is deleted with its messages and
+    # aliases (retention; decimal days: tests shorten it); the worker looks this often.
+    purge_after_days: float = Field(365, gt=0)
+    purge_poll_seconds: float = Field(3_600.0, gt=0)

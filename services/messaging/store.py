@@ -58,6 +58,13 @@ INDEXES = [
         unique=True,
         partial={"inbound_key": {"$type": "string"}},
     ),
+    # The retention worker: conversations over for long.
+    IndexSpec(
+        CONVERSATIONS, [("closes_at", 1)], name="closing", partial={"closes_at": {"$type": "date"}}
+    ),
+    IndexSpec(
+        CONVERSATIONS, [("closed_at", 1)], name="closed", partial={"closed_at": {"$type": "date"}}
+    ),
     IndexSpec(ALIASES, [("user_id", 1)], name="by_user"),
     IndexSpec(ALIASES, [("conversation_id", 1)], name="by_conversation"),
 ]
@@ -337,10 +344,37 @@ class MessagingStore:
         cursor = self.conversations.find({"participant_ids": user_id}).sort("created_at", 1)
         return [Conversation.model_validate(doc) async for doc in cursor]
 
-    async def messages_by(self, user_id: str) -> list[Message]:
-        """Every message ``user_id`` wrote."""
-        cursor = self.messages.find({"author_id": user_id}).sort("created_at", 1)
+    async def messages_in(self, conversation_ids: Sequence[str]) -> list[Message]:
+        """Every message of these conversations, each conversation in order."""
+        cursor = self.messages.find({"conversation_id": {"$in": list(conversation_ids)}}).sort(
+            [("conversation_id", 1), ("seq", 1)]
+        )
         return [Message.model_validate(doc) async for doc in cursor]
+
+    # retention ---------------------------------------------------------------------------
+
+    async def purge_finished(self, finished_before: datetime) -> int:
+        """Delete conversations over since before ``finished_before``, with their messages
+        and aliases; returns how many conversations.
+
+        Over: closed by a participant (``closed_at``) or past the closing that followed
+        the end of their appointment (``closes_at``).
+        """
+        over = {
+            "$or": [
+                {"closes_at": {"$lte": finished_before}},
+                {"status": "closed", "closed_at": {"$lte": finished_before}},
+            ]
+        }
+        ids = [doc["_id"] async for doc in self.conversations.find(over, {"_id": 1})]
+        if not ids:
+            return 0
+        # Messages and aliases first: a crash in between leaves a conversation to purge
+        # again, never messages without their conversation.
+        await self.messages.delete_many({"conversation_id": {"$in": ids}})
+        await self.aliases.delete_many({"conversation_id": {"$in": ids}})
+        result = await self.conversations.delete_many({"_id": {"$in": ids}})
+        return result.deleted_count
 
     # erasure ---------------------------------------------------------------------------
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.notifier.api import build_router
-from services.notifier.events import SERVICE, subscriptions
+from services.notifier.events import SERVICE, complete_erasures, subscriptions
 from services.notifier.render import Renderer
 from services.notifier.sender import SmtpSender
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import INDEXES, NotifierStore
-from services.notifier.worker import DeliveryWorker
+from services.notifier.worker import DeliveryWorker, purge_forever
 from shared.runtime import Platform, ServiceContext, service_app
 
 
@@ -31,7 +31,10 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
     worker = DeliveryWorker(store, sender, config)
 
     async def deliver_emails(context: ServiceContext) -> None:
-        await worker.run()
+        await worker.run(after_pass=lambda: complete_erasures(context, store))
+
+    async def purge_delivery_log(context: ServiceContext) -> None:
+        await purge_forever(store, config.log_purge_poll_seconds)
 
     return service_app(
         platform,
@@ -39,5 +42,5 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
         router=build_router(store, worker.wake),
         indexes=INDEXES,
         subscriptions=lambda context: subscriptions(context, store, renderer, worker.wake),
-        workers=[deliver_emails] * config.senders,
+        workers=[*[deliver_emails] * config.senders, purge_delivery_log],
     )

@@ -19,23 +19,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from services.accounts.events import EmailChanged, UserActivated, UserDeleted, UserRegistered
+from services.accounts.events import (
+    EmailChanged,
+    ExportRequested,
+    UserActivated,
+    UserDeleted,
+    UserRegistered,
+)
 from services.notifier.domain import Occurrence, OutgoingEmail, plan
 from services.notifier.domain.emails import PLANNERS
+from services.notifier.published import NotifierExportPrepared, NotifierUserErased
 from services.notifier.render import Recipient, Renderer
 from services.notifier.store import Contact, NotifierStore, new_delivery
 from shared import idempotency
 from shared.bus import Delivery, Subscription
+from shared.bus.base import Handler
 from shared.events import Envelope, Event
 from shared.mongo import Document, in_transaction
 from shared.runtime import ServiceContext
+
+__all__ = ["HANDLER", "SERVICE", "NotifierExportPrepared", "NotifierUserErased", "subscriptions"]
 
 log = logging.getLogger("services.notifier.events")
 
@@ -65,7 +75,7 @@ class _Job:
     @property
     def key(self) -> str:
         # The key of shared.idempotency.HandledEvents, so both paths see each other.
-        return f"{HANDLER}:{self.envelope.id}"
+        return idempotency.handled_key(HANDLER, self.envelope.id)
 
     def settle(self, result: int | BaseException | None) -> None:
         if self.outcome.done():  # the bus gave up waiting (shutdown): nothing to tell
@@ -224,6 +234,7 @@ class EmailHandler:
                     event_id=job.occurrence.event_id,
                     event_type=job.envelope.type,
                     template=rendered.template,
+                    subject=rendered.subject,
                     user_id=email.user_id,
                     recipient=rendered.recipient,
                     envelope_from=rendered.envelope_from,
@@ -280,15 +291,57 @@ def _user_ids(group: Iterable[_Job]) -> list[str]:
     return ids
 
 
+async def complete_erasures(context: ServiceContext, store: NotifierStore) -> int:
+    """Erase deleted users whose last emails are done, and tell accounts (via the outbox)."""
+    erased = 0
+    for user_id in await store.erasable_users():
+
+        async def erase(session: AsyncClientSession, user_id: str = user_id) -> bool:
+            if not await store.erase_user(user_id, session):
+                return False  # another replica did it
+            await context.outbox.add(NotifierUserErased(user_id=user_id, service=SERVICE), session)
+            return True
+
+        erased += await context.transaction(erase)
+    return erased
+
+
+def _export_handler(
+    context: ServiceContext, store: NotifierStore
+) -> Callable[[Delivery], Awaitable[None]]:
+    async def export(delivery: Delivery) -> None:
+        event = delivery.event
+        assert isinstance(event, ExportRequested)
+        data = await store.personal_data(event.user_id)
+
+        async def answer(session: AsyncClientSession) -> None:
+            part = NotifierExportPrepared(
+                request_id=event.request_id, user_id=event.user_id, service=SERVICE, data=data
+            )
+            await context.outbox.add(part, session, correlation_id=delivery.envelope.correlation_id)
+
+        await context.once("export", delivery.envelope.id, answer)
+
+    return export
+
+
+def consumed() -> list[tuple[type[Event], str]]:
+    """Each event type the notifier consumes, with its subscription's name."""
+    return [*((event, HANDLER) for event in PLANNERS), (ExportRequested, "export")]
+
+
 def subscriptions(
     context: ServiceContext,
     store: NotifierStore,
     renderer: Renderer,
     queued: Callable[[], None],
 ) -> list[Subscription]:
-    """One subscription (its own durable queue) per event type the notifier mails about."""
-    handler = EmailHandler(context, store, renderer, queued)
+    """One subscription (its own durable queue) per event type the notifier consumes."""
+    handlers: dict[str, Handler] = {
+        HANDLER: EmailHandler(context, store, renderer, queued),
+        "export": _export_handler(context, store),
+    }
     return [
-        Subscription(service=SERVICE, name=HANDLER, event=event_type, handler=handler)
-        for event_type in PLANNERS
+        Subscription(service=SERVICE, name=name, event=event, handler=handlers[name])
+        for event, name in consumed()
     ]

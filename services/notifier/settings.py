@@ -41,8 +41,10 @@ class NotifierSettings(BaseSettings):
     # Besides being woken in-process, the worker looks for due work this often
     # (retries coming due, work left by a crashed replica).
     poll_seconds: float = Field(5.0, gt=0)
-    # The delivery log (without any message body) is kept this long after the end.
-    log_retention_days: int = Field(180, gt=0)
+    # The delivery log (without any message body) is kept this long after the end
+    # (decimal days: tests shorten it), then purged by a worker polling this often.
+    log_retention_days: float = Field(180, gt=0)
+    log_purge_poll_seconds: float = Field(3_600.0, gt=0)
 
     @field_validator("retry_delays", mode="before")
     @classmethod

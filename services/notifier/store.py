@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from bson import Binary
 from pymongo import ReplaceOne, ReturnDocument
@@ -101,6 +102,7 @@ def new_delivery(
     template: str,
     user_id: str | None,
     recipient: str,
+    subject: str,
     envelope_from: str,
     message_id: str,
     mime: bytes,
@@ -113,6 +115,7 @@ def new_delivery(
         "event_id": event_id,
         "event_type": event_type,
         "template": template,
+        "subject": subject,
         "user_id": user_id,
         "recipient": recipient,
         "envelope_from": envelope_from,
@@ -185,7 +188,7 @@ class NotifierStore:
                     "recipient": ERASED_ADDRESS,
                     "erased": True,
                 },
-                "$unset": {"message": "", "next_attempt_at": ""},
+                "$unset": {"message": "", "subject": "", "next_attempt_at": ""},
             },
             session=session,
         )
@@ -199,27 +202,71 @@ class NotifierStore:
             {"_id": user_id}, {"$setOnInsert": {"requested_at": now}}, upsert=True, session=session
         )
 
-    async def run_erasures(self) -> int:
-        """Erase the records of deleted users whose emails are all done; returns how many users."""
-        erased = 0
-        async for erasure in self.erasures.find({}):
-            user_id = erasure["_id"]
+    async def erasable_users(self) -> list[str]:
+        """Deleted users whose last emails are all done: their records can be erased."""
+        ready = []
+        async for erasure in self.erasures.find({}, {"_id": 1}):
             pending = await self.deliveries.find_one(
-                {"user_id": user_id, "status": {"$in": [status.value for status in PENDING]}},
+                {
+                    "user_id": erasure["_id"],
+                    "status": {"$in": [status.value for status in PENDING]},
+                },
                 {"_id": 1},
             )
-            if pending is not None:
-                continue
-            await self.deliveries.update_many(
-                {"user_id": user_id, "recipient": {"$ne": ERASED_ADDRESS}},
-                {
-                    "$set": {"recipient": ERASED_ADDRESS, "erased": True},
-                    "$unset": {"message": ""},
-                },
+            if pending is None:
+                ready.append(erasure["_id"])
+        return ready
+
+    async def erase_user(self, user_id: str, session: AsyncClientSession) -> bool:
+        """Replace the user's address in the log by a placeholder and drop any message.
+
+        Returns whether this call completed the erasure (False if another did it first).
+        """
+        await self.deliveries.update_many(
+            {"user_id": user_id, "recipient": {"$ne": ERASED_ADDRESS}},
+            {
+                "$set": {"recipient": ERASED_ADDRESS, "erased": True},
+                "$unset": {"message": "", "subject": ""},
+            },
+            session=session,
+        )
+        done = await self.erasures.delete_one({"_id": user_id}, session=session)
+        return done.deleted_count == 1
+
+    async def personal_data(self, user_id: str) -> dict[str, Any]:
+        """What the notifier holds about a user, for their export (never message bodies)."""
+        contact = await self.contact(user_id)
+        emails = [
+            {
+                "template": doc["template"],
+                "subject": doc.get("subject"),
+                "recipient": doc["recipient"],
+                "status": doc["status"],
+                "created_at": doc["created_at"].isoformat(),
+                "sent_at": doc["sent_at"].isoformat() if doc.get("sent_at") else None,
+            }
+            async for doc in self.deliveries.find({"user_id": user_id}, {"message": 0}).sort(
+                "created_at", 1
             )
-            await self.erasures.delete_one({"_id": user_id})
-            erased += 1
-        return erased
+        ]
+        known = contact is not None and not contact.deleted
+        return {
+            "contact": (
+                {"email": contact.email, "first_name": contact.first_name, "role": contact.role}
+                if known and contact is not None
+                else None
+            ),
+            "emails": emails,
+        }
+
+    async def purge_finished(self, now: datetime) -> int:
+        """Delete the log lines whose retention ended; returns how many.
+
+        The TTL index on ``purge_at`` sweeps them too, but only about once a minute and
+        not on every store: the rule is applied here, the index is the safety net.
+        """
+        result = await self.deliveries.delete_many({"purge_at": {"$lte": now}})
+        return result.deleted_count
 
     async def erasures_pending(self) -> int:
         """How many deleted users still wait for their records to be erased."""

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from services.notifier.sender import SendResult, SmtpSender
@@ -50,8 +50,8 @@ class DeliveryWorker:
         """Something was queued: look at once instead of at the next poll."""
         self._wake.set()
 
-    async def run(self) -> None:
-        """Deliver until cancelled."""
+    async def run(self, after_pass: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Deliver until cancelled; ``after_pass`` runs after each pass (erasures)."""
         config = self._config
         while True:
             self._wake.clear()
@@ -59,7 +59,8 @@ class DeliveryWorker:
                 # A full batch means more may be due: go on until one is not full.
                 while await self._shielded_batch() >= config.batch_size:
                     pass
-                await self._store.run_erasures()
+                if after_pass is not None:
+                    await after_pass()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -168,3 +169,17 @@ class DeliveryWorker:
         await self._store.reschedule(
             delivery["_id"], claim=claim, at=now + timedelta(seconds=delay), error=error, now=now
         )
+
+
+async def purge_forever(store: NotifierStore, poll_seconds: float) -> None:
+    """Purge the log lines past their retention (``NOTIFIER_LOG_RETENTION_DAYS``)."""
+    while True:
+        try:
+            purged = await store.purge_finished(_now())
+            if purged:
+                log.info("delivery log purged", extra={"purged": purged})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("delivery log purge failed; trying again at the next poll")
+        await asyncio.sleep(poll_seconds)

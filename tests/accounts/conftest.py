@@ -172,6 +172,30 @@ class Client:
         assert confirmed.status == 200, confirmed.body
         return str(confirmed.body["id"]), await self.token(email)
 
+    async def partner(self, email: str, organization_id: str) -> tuple[str, str]:
+        """An active partner contact of ``organization_id``: (id, access token)."""
+        created = await self.call(
+            "POST",
+            f"/organizations/{organization_id}/contacts",
+            token=await self.admin_token(),
+            json={"first_name": "Inès", "last_name": "Partenaire", "email": email},
+        )
+        assert created.status == 201, created.body
+        confirmed = await self.activate(email)
+        assert confirmed.status == 200, confirmed.body
+        return str(confirmed.body["id"]), await self.token(email)
+
+    async def organization(self, name: str = "Watt & Fils", **fields: Any) -> str:
+        """A partner organization created by the admin: its id."""
+        created = await self.call(
+            "POST",
+            "/organizations",
+            token=await self.admin_token(),
+            json={"name": name, "kind": "company", **fields},
+        )
+        assert created.status == 201, created.body
+        return str(created.body["id"])
+
     async def verify_record(self, ambassador_id: str, token: str) -> None:
         """Upload an extract as the ambassador, then verify it as the admin."""
         uploaded = await self.call("POST", "/me/criminal-record", token=token, data=pdf_form())
@@ -278,16 +302,20 @@ def serve(
 
     @contextlib.asynccontextmanager
     async def start(
-        *, notifier: bool = False, options: AccountsSettings | None = None, **overrides: Any
+        *,
+        notifier: bool = False,
+        others: tuple[str, ...] = (),
+        options: AccountsSettings | None = None,
+        **overrides: Any,
     ) -> AsyncIterator[Client]:
+        from services.catalog import SERVICES
+
         settings = make_settings(**{**ADMIN, **overrides})
         services: dict[str, Any] = {
             "accounts": functools.partial(create_app, options=options or fast_options())
         }
-        if notifier:
-            from services.notifier.app import create_app as notifier_app
-
-            services["notifier"] = notifier_app
+        for name in (*(("notifier",) if notifier else ()), *others):
+            services[name] = SERVICES[name]
         async with running(settings, services) as platform:
             yield Client(platform)
 
@@ -296,7 +324,12 @@ def serve(
 
 def fast_options(**overrides: Any) -> AccountsSettings:
     """Accounts settings for tests: protections on, with small numbers."""
-    values: dict[str, Any] = {"login_max_delay_seconds": 0.2, "hashing_concurrency": 2}
+    values: dict[str, Any] = {
+        "login_max_delay_seconds": 0.2,
+        "hashing_concurrency": 2,
+        # Without the other services nobody answers an export: fail fast.
+        "export_timeout_seconds": 0.5,
+    }
     values.update(overrides)
     return AccountsSettings(**values)
 

@@ -1,4 +1,7 @@
-"""Self-service: profile edits and the events they publish, email change, consents, deletion."""
+"""Self-service: profile edits and the events they publish, email change, consents, deletion.
+
+The export and the erasure across services are in ``test_personal_data``.
+"""
 
 from __future__ import annotations
 
@@ -196,18 +199,6 @@ async def test_consents_are_dated_and_can_be_withdrawn(serve: Serve) -> None:
     ]
 
 
-async def test_export_holds_the_account_its_charter_acceptance_and_sessions(serve: Serve) -> None:
-    async with serve() as client:
-        _, token = await client.ambassador("a@example.org")
-        export = await client.call("GET", "/me/export", token=token)
-    assert export.status == 200
-    assert export.body["account"]["email"] == "a@example.org"
-    assert export.body["charter_acceptances"][0]["version"] == "2026-09"
-    assert len(export.body["sessions"]) == 1
-    assert "password_hash" not in str(export.body)
-    assert "refresh" not in str(export.body)
-
-
 async def test_deleting_the_account_erases_it_and_tells_every_service(serve: Serve) -> None:
     async with serve() as client:
         ambassador_id, token = await client.ambassador("a@example.org")
@@ -232,6 +223,7 @@ async def test_deleting_the_account_erases_it_and_tells_every_service(serve: Ser
         "role": "ambassador",
         "email": "a@example.org",
         "first_name": "Élodie",
+        "reason": "request",
     }
     assert profiles[-1]["solicitable"] is False
     assert profiles[-1]["not_solicitable_reason"] == "deleted"

@@ -26,7 +26,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.accounts.events import (
     AmbassadorProfileChanged,
+    ExportRequested,
+    OrganizationChanged,
     ReferentChanged,
+    Sponsorship,
     StaffProfileChanged,
     Territory,
     UserDeleted,
@@ -58,6 +61,10 @@ AGENDA_EVENTS: list[type[Event]] = [
     agenda_events.SolicitationReminded,
     agenda_events.SolicitationEscalated,
     agenda_events.AppointmentCompleted,
+    agenda_events.CallPublished,
+    agenda_events.CallFilled,
+    agenda_events.AgendaExportPrepared,
+    agenda_events.AgendaUserErased,
 ]
 
 
@@ -379,6 +386,53 @@ class World:
         )
         self.people[name] = person
         return person
+
+    def partner(self, name: str, organization_id: str) -> Person:
+        """The contact of a partner organization (role ``partner``)."""
+        user_id = f"partner-{name}-{uuid.uuid4().hex[:6]}"
+        principal = Principal(
+            user_id=user_id, role="partner", session_id="s", organization_id=organization_id
+        )
+        person = Person(user_id, "partner", self.token(principal))
+        self.people[name] = person
+        return person
+
+    async def organization(
+        self,
+        organization_id: str,
+        name: str,
+        *,
+        sponsorship: Sponsorship | None = None,
+        occurred_at: datetime | None = None,
+        siret: str | None = "12345678900011",
+    ) -> Envelope:
+        """accounts announces a partner organization and its conventions."""
+        envelope = await self.publish(
+            OrganizationChanged(
+                organization_id=organization_id,
+                name=name,
+                siret=siret,
+                kind="entreprise",
+                sponsorship=sponsorship,
+            ),
+            occurred_at=occurred_at,
+        )
+        await self.handled("copy_organization", envelope)
+        return envelope
+
+    async def request_export(self, name: str) -> str:
+        """accounts asks every service for this person's data; the request id."""
+        person = self.people[name]
+        request_id = uuid.uuid4().hex
+        envelope = await self.publish(
+            ExportRequested(request_id=request_id, user_id=person.id, role=person.role)
+        )
+        await self.handled("export_user", envelope)
+        return request_id
+
+    def wake_scheduler(self) -> None:
+        """Tell agenda's scheduler to look for due steps now (after moving the clock)."""
+        self.agenda.schedule_changed.set()
 
     async def delete_account(self, name: str) -> None:
         """accounts announces that this person deleted their account."""

@@ -15,6 +15,7 @@ COLLECTIONS = (
     "staff",
     "referents",
     "calendar_tokens",
+    "calls",
 )
 
 

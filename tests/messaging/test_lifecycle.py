@@ -193,7 +193,7 @@ async def test_taken_alternative_slot_keeps_the_same_open_conversation(
     assert answer.status == 201
 
 
-async def test_data_export_holds_the_persons_details_conversations_and_own_words(
+async def test_data_export_holds_the_persons_details_conversations_and_messages(
     open_relay: OpenRelay,
 ) -> None:
     async with open_relay() as relay:
@@ -217,5 +217,47 @@ async def test_data_export_holds_the_persons_details_conversations_and_own_words
     assert mine["id"] == conversation["id"]
     assert mine["reply_address"] == karim_alias
     assert mine["role"] == "ambassador"
-    assert [m["body"] for m in part.data["messages"]] == ["Mon numéro : 06 12 34 56 78"]
-    assert "Merci Karim" not in str(part.data)  # Léa's words are hers
+    assert mine["with"] == ["Léa M."]
+    # What he wrote (as he wrote it) and what he received, in order.
+    assert [(m["from"], m["sent"], m["body"]) for m in part.data["messages"]] == [
+        ("Léa M.", False, "Bonjour !"),
+        ("vous", True, "Mon numéro : 06 12 34 56 78"),
+        ("Léa M.", False, "Merci Karim"),
+    ]
+    # The other party by her public name only.
+    assert lea.email not in str(part.data)
+    assert "Martin" not in str(part.data)
+
+
+async def test_conversations_over_for_the_retention_period_are_purged(
+    open_relay: OpenRelay,
+) -> None:
+    # Closed as soon as the appointment ends; purged about a second later.
+    async with open_relay(
+        close_after_seconds=0, purge_after_days=1 / 86_400, purge_poll_seconds=0.1
+    ) as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        await relay.introduce(lea, karim)
+        ended = await relay.solicit(lea, karim, "Bonjour !", appointment_id="rdv-1")
+        going_on = await relay.solicit(lea, karim, "Et une autre fois ?", appointment_id="rdv-2")
+        await relay.write(ended, karim, "Avec plaisir.")
+        await relay.settle()
+        await relay.publish(
+            AppointmentCancelled(appointment=_facts("rdv-1", lea, karim), cancelled_by="requester"),
+            producer="agenda",
+        )
+        collection = relay.run.platform.mongo[relay.settings.database_name("messaging")]
+
+        async def purged() -> bool:
+            return (await relay.get(f"/conversations/{ended['id']}", lea)).status == 404
+
+        await wait_until(purged, what="the finished conversation to be purged")
+        left = {
+            name: await collection[name].count_documents({"conversation_id": ended["id"]})
+            for name in ("messages", "relay_aliases")
+        }
+        still = await relay.get(f"/conversations/{going_on['id']}", lea)
+
+    assert left == {"messages": 0, "relay_aliases": 0}
+    assert still.status == 200

@@ -8,8 +8,11 @@ from services.accounts.events import (
     AmbassadorReinstated,
     AmbassadorSuspended,
     CriminalRecordDecided,
+    CriminalRecordExpired,
+    CriminalRecordRenewalRequested,
     EmailChanged,
     EmailChangeRequested,
+    InactivityWarned,
     PasswordChanged,
     PasswordResetRequested,
     Role,
@@ -25,6 +28,9 @@ from services.agenda.events import (
     AppointmentFacts,
     AppointmentRefused,
     CalendarStamp,
+    CallFacts,
+    CallFilled,
+    CallPublished,
     Establishment,
     Slot,
     SolicitationCreated,
@@ -185,7 +191,46 @@ def every_event() -> list[Event]:
         ),
         AppointmentCompleted(appointment=appointment),
         relayed(),
+        # 19: the end of a criminal-record check, and the retention of unused accounts.
+        CriminalRecordRenewalRequested(
+            ambassador_id=AMBASSADOR_ID, valid_until=datetime(2026, 3, 22, 9, 0, tzinfo=UTC)
+        ),
+        CriminalRecordExpired(ambassador_id=AMBASSADOR_ID, expired_at=OCCURRED_AT),
+        InactivityWarned(
+            user_id=AMBASSADOR_ID,
+            email=AMBASSADOR_EMAIL,
+            first_name="Zoé",
+            deletion_at=datetime(2026, 3, 22, 9, 0, tzinfo=UTC),
+        ),
+        # 22: open calls for events.
+        CallPublished(call=call(), recipient_ids=[AMBASSADOR_ID, REFERENT_ID]),
+        CallFilled(call=call(places_left=0), recipient_ids=[REFERENT_ID]),
     ]
+
+
+def call(**changes: object) -> CallFacts:
+    """A forum of the collège looking for two ambassadors of aeronautics."""
+    values: dict[str, object] = {
+        "call_id": "call-5",
+        "title": "Forum des métiers du collège",
+        "event_type": "forum",
+        "format": "in_person",
+        "starts_at": STARTS_AT,
+        "duration_minutes": 180,
+        "establishment": Establishment(
+            uai="0590001A", name="Collège Jean Moulin", city="Lille", postcode="59000"
+        ),
+        "audience_level": "3e",
+        "group_size": 120,
+        "description": "Des stands par secteur, les élèves circulent librement.",
+        "places": 2,
+        "places_left": 2,
+        "wanted_sectors": ["aeronautique"],
+        "organiser_id": REQUESTER_ID,
+        "organiser_name": "Paul D.",
+    }
+    values.update(changes)
+    return CallFacts.model_validate(values)
 
 
 def relayed(**changes: object) -> MessageRelayed:

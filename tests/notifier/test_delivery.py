@@ -13,13 +13,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.accounts.events import UserDeleted, UserRegistered
+from services.accounts.events import ExportRequested, UserDeleted, UserRegistered
 from services.agenda.events import SolicitationCreated
-from services.notifier.events import HANDLER, SERVICE
+from services.notifier.events import (
+    HANDLER,
+    SERVICE,
+    NotifierExportPrepared,
+    NotifierUserErased,
+)
 from services.notifier.store import ERASED_ADDRESS
-from shared.bus import Subscription
+from shared.bus import Delivery, Subscription
+from shared.events import Event
 from shared.idempotency import HandledEvents
 from shared.mongo import Document
+from shared.outbox import Outbox
 from shared.settings import Settings
 from tests.fixtures.platform import running
 from tests.fixtures.rabbit import wait_until
@@ -329,6 +336,15 @@ async def test_relayed_message_never_carries_the_real_address_of_its_sender(
     assert mail.mail_from != AMBASSADOR_EMAIL
 
 
+def probe(event: type[Event], seen: list[Event]) -> Subscription:
+    """A test's own subscription, recording what the notifier published."""
+
+    async def record(delivery: Delivery) -> None:
+        seen.append(delivery.event)
+
+    return Subscription(service="tests", name="probe", event=event, handler=record)
+
+
 async def test_deleted_user_gets_a_last_email_then_disappears_from_the_log(
     make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
 ) -> None:
@@ -336,16 +352,15 @@ async def test_deleted_user_gets_a_last_email_then_disappears_from_the_log(
         user_id=AMBASSADOR_ID, role="ambassador", email=AMBASSADOR_EMAIL, first_name="Zoé"
     )
     late = SolicitationCreated(appointment=samples.facts(), requester_role="staff")
+    erased: list[Event] = []
     async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
+        await run.platform.bus.subscribe(probe(NotifierUserErased, erased))
         await publish_all(run.platform, [samples.activated()])
         await notifier_db.wait_finished(1)
         [deletion] = await publish_all(run.platform, [deleted])
         await notifier_db.wait_status(deletion, "sent")
-
-        async def erased() -> bool:
-            return await notifier_db.store.erasures_pending() == 0
-
-        await wait_until(erased, within=10, what="erasure of the deleted user")
+        # Accounts hears that the notifier has forgotten the person.
+        await wait_until(lambda: bool(erased), what="notifier.user.erased")
         # An event about them that comes late finds nobody to write to.
         [late_envelope] = await publish_all(run.platform, [late])
         await bus_idle(run.platform)
@@ -355,13 +370,75 @@ async def test_deleted_user_gets_a_last_email_then_disappears_from_the_log(
         "Votre compte Proch'Orientation est activé",
         "Votre compte Proch'Orientation a été supprimé",
     ]
+    assert erased == [NotifierUserErased(user_id=AMBASSADOR_ID, service="notifier")]
     records = await notifier_db.deliveries(user_id=AMBASSADOR_ID)
     assert len(records) == 2
     assert {record["recipient"] for record in records} == {ERASED_ADDRESS}
+    assert await notifier_db.store.erasures_pending() == 0
     assert await notifier_db.for_event(late_envelope) == []
     contact = await notifier_db.store.contact(AMBASSADOR_ID)
     assert contact is not None
     assert (contact.deleted, contact.email, contact.first_name) == (True, None, None)
+
+
+async def test_export_gives_the_contact_and_the_email_log_without_any_message(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    parts: list[Event] = []
+    async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
+        await run.platform.bus.subscribe(probe(NotifierExportPrepared, parts))
+        await publish_all(run.platform, [samples.registered()])
+        await notifier_db.wait_finished(1)
+        request = wrap(
+            ExportRequested(request_id="req-1", user_id=AMBASSADOR_ID, role="ambassador")
+        )
+        # Delivered twice, answered once.
+        assert await run.platform.bus.publish_many([request, request]) == [None, None]
+        await wait_until(lambda: bool(parts), what="notifier.export.prepared")
+        outbox = Outbox(notifier_db.store.deliveries.database, producer="notifier")
+
+        async def all_published() -> bool:
+            return await outbox.pending_count() == 0
+
+        await bus_idle(run.platform)
+        await wait_until(all_published, what="the outbox to be empty")
+        await bus_idle(run.platform)
+
+    [part] = parts
+    assert isinstance(part, NotifierExportPrepared)
+    assert (part.request_id, part.user_id, part.service) == ("req-1", AMBASSADOR_ID, "notifier")
+    assert part.data["contact"] == {
+        "email": AMBASSADOR_EMAIL,
+        "first_name": "Zoé",
+        "role": "ambassador",
+    }
+    [line] = part.data["emails"]
+    assert (line["template"], line["subject"], line["recipient"], line["status"]) == (
+        "account_confirmation",
+        "Confirmez votre inscription à Proch'Orientation",
+        AMBASSADOR_EMAIL,
+        "sent",
+    )
+    assert line["sent_at"] is not None
+    assert "token" not in str(part.data)
+
+
+async def test_delivery_log_lines_are_purged_once_their_retention_ends(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    # A retention of about a second, and a purge worker looking often.
+    config = fast_delivery(log_retention_days=1 / 86_400, log_purge_poll_seconds=0.1)
+    settings = make_settings(**smtp_server.settings())
+    async with running(settings, {"notifier": notifier(config)}) as run:
+        [envelope] = await publish_all(run.platform, [samples.registered()])
+        sent = await notifier_db.wait_status(envelope, "sent")
+
+        async def purged() -> bool:
+            return await notifier_db.for_event(envelope) == []
+
+        await wait_until(purged, within=10, what="the log line to be purged")
+    assert sent["purge_at"] > sent["sent_at"]
+    assert len(smtp_server.to(AMBASSADOR_EMAIL)) == 1
 
 
 async def test_logs_show_neither_links_nor_bodies_nor_addresses(

@@ -12,6 +12,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from services.accounts.events import UserDeleted
 from services.agenda.events import AppointmentCancelled, AppointmentRefused, SolicitationCreated
 from services.notifier.domain import Occurrence, OutgoingEmail, plan
 from services.notifier.domain.french import datetime_fr, duration_fr
@@ -222,6 +223,24 @@ def test_email_change_confirms_at_the_new_address_and_warns_the_old_one() -> Non
             ["n'a pas pu être validé", "vendredi 20 février 2026", "Extrait de plus de trois mois"],
         ),
         (8, "ambassador_suspended", AMBASSADOR_EMAIL, ["est suspendu", "Absences répétées"]),
+        (
+            19,
+            "criminal_record_renewal",
+            AMBASSADOR_EMAIL,
+            ["valable jusqu'au dimanche 22 mars 2026", "transmettez dès maintenant un extrait"],
+        ),
+        (
+            20,
+            "criminal_record_expired",
+            AMBASSADOR_EMAIL,
+            ["a expiré le vendredi 20 février 2026", "ne peuvent plus vous solliciter"],
+        ),
+        (
+            21,
+            "account_inactivity_warning",
+            AMBASSADOR_EMAIL,
+            ["seront supprimés le dimanche 22 mars 2026", "il suffit de vous connecter"],
+        ),
         (9, "ambassador_reinstated", AMBASSADOR_EMAIL, ["suspension", "est levée"]),
         (
             14,
@@ -398,3 +417,47 @@ def test_system_emails_come_from_the_programme_and_ask_for_no_auto_reply() -> No
     )
     assert mail.message["Auto-Submitted"] == "auto-generated"
     assert mail.message["Message-ID"].endswith("@prochorientation.localhost>")
+
+
+def test_deletion_after_inactivity_says_why_instead_of_thanking_for_the_request() -> None:
+    deleted = UserDeleted(
+        user_id=AMBASSADOR_ID,
+        role="ambassador",
+        email=AMBASSADOR_EMAIL,
+        first_name="Zoé",
+        reason="inactivity",
+    )
+    mail = only(deleted)
+    text = flat(mail.text)
+    assert "Faute de connexion depuis longtemps" in text
+    assert "Comme vous l'avez demandé" not in text
+    assert "Faute de connexion depuis longtemps" in flat(html.unescape(mail.html))
+
+
+def test_partner_contact_is_welcomed_to_their_organization_report() -> None:
+    mail = only(samples.activated(role="partner"))
+    assert "bilan des interventions de votre organisation" in flat(mail.text)
+
+
+def test_open_call_invites_each_matching_ambassador_and_says_the_places() -> None:
+    emails = mails(samples.every_event()[22])
+    assert [mail.recipient.address for mail in emails] == [AMBASSADOR_EMAIL, REFERENT_EMAIL]
+    mail = emails[0]
+    assert mail.subject == "Appel à ambassadeurs : forum des métiers le mardi 3 mars 2026"
+    text = flat(mail.text)
+    for phrase in [
+        "Paul D. cherche des ambassadeurs",
+        "Forum des métiers du collège",
+        "mardi 3 mars 2026 à 14 h 00",
+        "Places : 2 sur 2",
+        "Les premiers à accepter prennent les places",
+        "http://127.0.0.1:8080/agenda/appels/call-5",
+    ]:
+        assert phrase in text, phrase
+
+
+def test_full_call_tells_those_still_invited_that_every_place_is_taken() -> None:
+    mail = only(samples.every_event()[23])
+    assert mail.recipient.address == REFERENT_EMAIL
+    assert mail.subject == "Complet : Forum des métiers du collège le mardi 3 mars 2026"
+    assert "ont été prises par d'autres ambassadeurs" in flat(mail.text)

@@ -386,13 +386,20 @@ class Availability(Strict):
 
 
 class RecordState(BaseModel):
-    """Where the criminal-record check stands (the document itself is never shown)."""
+    """Where the criminal-record check stands (the document itself is never shown).
 
-    status: Literal["missing", "submitted", "verified", "rejected"]
+    A verified check is valid until ``valid_until``; a new extract is asked for
+    shortly before (``renewal_requested_at``) and the check is ``expired`` after.
+    """
+
+    status: Literal["missing", "submitted", "verified", "rejected", "expired"]
     submitted_at: datetime | None = None
     decided_at: datetime | None = None
     decided_by: str | None = None
     note: str | None = None
+    valid_until: datetime | None = None
+    renewal_requested_at: datetime | None = None
+    expired_at: datetime | None = None
 
 
 class Suspension(BaseModel):
@@ -435,6 +442,18 @@ class ReferentPart(BaseModel):
     territory: TerritoryIn
 
 
+class PartnerPart(BaseModel):
+    """The organization a partner contact speaks for."""
+
+    organization_id: str
+
+
+class Restriction(BaseModel):
+    """Since when the person restricted the use of their data (RGPD art. 18)."""
+
+    since: datetime
+
+
 class Me(BaseModel):
     """One's own account and profile."""
 
@@ -452,6 +471,8 @@ class Me(BaseModel):
     ambassador: AmbassadorPart | None = None
     staff: StaffPart | None = None
     referent: ReferentPart | None = None
+    partner: PartnerPart | None = None
+    restriction: Restriction | None = None
 
 
 class MeUpdate(Strict):
@@ -624,6 +645,32 @@ class Organization(BaseModel):
     created_at: datetime
 
 
+class OrganizationUpdate(Strict):
+    """Fields of an organization to change (only those given change; null clears)."""
+
+    name: Annotated[Text, Field(min_length=2, max_length=160)] | None = None
+    siret: Annotated[str, AfterValidator(_siret)] | None = None
+    kind: Literal["company", "association", "training_body", "public_body", "other"] | None = None
+    partnership_charter_signed_at: datetime | None = None
+    sponsorship: Sponsorship | None = None
+
+    @field_validator("name", "kind")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("Ce champ ne peut pas être vidé.")
+        return value
+
+
+class PartnerContactIn(Strict):
+    """The person who speaks for a partner organization: reads its report, nothing else."""
+
+    first_name: Name
+    last_name: Name
+    email: Email
+    phone: Phone | None = None
+
+
 class OrganizationSummary(BaseModel):
     """What anyone signed in sees of an organization (to link oneself to it)."""
 
@@ -638,11 +685,22 @@ class OrganizationQuery(PageQuery):
     q: Annotated[str, Field(max_length=100)] | None = None
 
 
-class Export(BaseModel):
-    """Every personal datum accounts holds about the caller."""
+class RecordQueueQuery(PageQuery):
+    """The referents' queue of criminal-record extracts."""
 
-    service: Literal["accounts"] = "accounts"
-    exported_at: datetime
-    account: Me
-    charter_acceptances: list[dict[str, object]]
-    sessions: list[dict[str, object]]
+    status: Literal["pending"] = Field(
+        "pending", description="pending : extraits en attente de décision."
+    )
+
+
+class PendingRecord(BaseModel):
+    """An extract waiting for a decision, with where to read it and decide."""
+
+    ambassador_id: str
+    name: str = Field(description="Nom public : prénom et initiale.")
+    zone: Zone
+    department: str | None = Field(None, description="Département de résidence.")
+    uploaded_at: datetime
+    renewal: bool = Field(description="Renouvellement d'un contrôle encore valable.")
+    document_url: str
+    decision_url: str

@@ -7,7 +7,7 @@ from typing import Any, Unpack
 
 from aiohttp import web
 
-from services.accounts import credentials, joining, moderation, partners, profile
+from services.accounts import audit, credentials, joining, moderation, partners, profile
 from services.accounts import directory as listing
 from services.accounts.api import models
 from services.accounts.context import ACCOUNTS, Accounts
@@ -116,6 +116,9 @@ router = _Routes()
 
 def build_router() -> Router:
     """The accounts routes on a new ``Router``."""
+    # These modules add their routes to ``router`` when first imported.
+    from services.accounts.api import privacy_routes, steering_routes  # noqa: F401
+
     return router.build()
 
 
@@ -392,18 +395,6 @@ async def put_consents(call: Call[models.ConsentsUpdate, None]) -> models.Me:
     return await profile.set_consents(accounts_of(call), call.user, call.body)
 
 
-@router.get(
-    "/me/export",
-    summary="Exporter mes données",
-    response=models.Export,
-    auth=Authenticated(),
-    errors=[SESSION_ENDED],
-)
-async def export_me(call: Call[None, None]) -> models.Export:
-    """Every personal datum accounts holds about the caller."""
-    return await profile.export(accounts_of(call), call.user)
-
-
 @router.delete(
     "/me", summary="Supprimer mon compte", status=204, auth=Authenticated(), errors=[SESSION_ENDED]
 )
@@ -514,6 +505,7 @@ async def get_ambassador(call: Call[None, None]) -> models.AmbassadorView:
     user = await accounts.store.users.find_one({"_id": ambassador_id, "role": "ambassador"})
     if user is None:
         raise AMBASSADOR_NOT_FOUND.error()
+    await audit.record_read(accounts, principal, audit.AMBASSADOR_PROFILE_READ, ambassador_id)
     view = public_profile(_as_listing(user))
     state = solicitability(user, require_record_check=accounts.settings.require_record_check)
     part = user["ambassador"]
@@ -625,7 +617,7 @@ async def create_organization(call: Call[models.OrganizationIn, None]) -> models
     summary="Chercher une organisation par son nom",
     query=models.OrganizationQuery,
     response=Page[models.OrganizationSummary],
-    auth=Authenticated(),
+    auth=Roles("ambassador", "staff", "referent", "admin"),
     errors=[SESSION_ENDED],
     description="Un ambassadeur y trouve son employeur pour s'y rattacher (PATCH /me).",
 )

@@ -10,8 +10,10 @@ from services.accounts.events import AmbassadorProfileChanged, Territory
 
 # Why an ambassador cannot be solicited (stable codes other services may show).
 NOT_ACTIVE = "not_active"
+RESTRICTED = "restricted"
 SUSPENDED = "suspended"
 RECORD_REJECTED = "record_rejected"
+RECORD_EXPIRED = "record_expired"
 RECORD_NOT_VERIFIED = "record_not_verified"
 DELETED = "deleted"
 
@@ -25,20 +27,25 @@ class Solicitability:
 
 
 def solicitability(user: dict[str, Any], *, require_record_check: bool) -> Solicitability:
-    """The rule of the programme: active, not suspended, record checked when required.
+    """The rule of the programme: active, not restricted, not suspended, record checked.
 
-    A rejected extract always stops solicitations; a missing or pending one only when
-    ``REQUIRE_RECORD_CHECK`` is on. A pause is not part of it: it is dated, and
-    agenda enforces it with the dates the profile event carries.
+    A person who asked for the restriction of their data (RGPD art. 18) is kept but
+    not solicited. A rejected extract always stops solicitations; a missing, pending
+    or expired one only when ``REQUIRE_RECORD_CHECK`` is on. A pause is not part of
+    it: it is dated, and agenda enforces it with the dates the profile event carries.
     """
     ambassador = user["ambassador"]
     if user["status"] != "active":
         return Solicitability(False, NOT_ACTIVE)
+    if user.get("restriction"):
+        return Solicitability(False, RESTRICTED)
     if ambassador.get("suspension"):
         return Solicitability(False, SUSPENDED)
     record = ambassador.get("record", {}).get("status", "missing")
     if record == "rejected":
         return Solicitability(False, RECORD_REJECTED)
+    if require_record_check and record == "expired":
+        return Solicitability(False, RECORD_EXPIRED)
     if require_record_check and record != "verified":
         return Solicitability(False, RECORD_NOT_VERIFIED)
     return Solicitability(True)

@@ -349,7 +349,8 @@ class NotificationView(BaseModel):
 
     id: str
     kind: str
-    appointment_id: str
+    appointment_id: str | None
+    call_id: str | None = Field(None, description="L'appel à participation concerné.")
     text: str
     created_at: ParisTime
     read: bool

@@ -21,6 +21,7 @@ from services.agenda.api.models import (
     NotificationView,
     Refusal,
 )
+from services.agenda.api.steering_routes import add_steering_routes
 from services.agenda.context import AGENDA, Agenda
 from shared.http import Authenticated, Call, ErrorKind, Page, Roles, Router, read_json
 
@@ -200,7 +201,8 @@ def build_router() -> Router:
         "1",
         description=(
             "Sollicitations, rendez-vous, réponses et créneaux proposés, notifications, "
-            "calendrier personnel."
+            "calendrier personnel ; pilotage : file de travail des référents, statistiques, "
+            "appels à participation pour des événements, bilans des partenaires."
         ),
     )
     router.post(
@@ -334,6 +336,8 @@ def build_router() -> Router:
         "/calendar.ics",
         summary="Calendrier personnel (iCalendar) des rendez-vous acceptés",
         query=CalendarQuery,
+        status=200,
         errors=[errors.CALENDAR_NOT_FOUND],
     )(calendar_feed)
+    add_steering_routes(router)
     return router

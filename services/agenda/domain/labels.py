@@ -43,7 +43,9 @@ NotificationKind = Literal[
     "appointment_cancelled",
     "appointment_expired",
     "appointment_completed",
+    "solicitation_redirected",
 ]
+CallNotificationKind = Literal["call_published", "call_filled", "call_place_taken"]
 
 
 def when_fr(moment: datetime) -> str:
@@ -103,4 +105,32 @@ def notification_text(
         return f"{by} a annulé le rendez-vous{late} : {what}."
     if kind == "appointment_expired":
         return f"Votre sollicitation de {ambassador} a expiré sans réponse : {what}."
+    if kind == "solicitation_redirected":
+        return (
+            f"Le référent territorial a adressé votre sollicitation restée sans réponse "
+            f"à {ambassador} : {what}."
+        )
     return f"Intervention terminée, donnez votre avis : {what}."
+
+
+def call_notification_text(
+    kind: CallNotificationKind,
+    *,
+    title: str,
+    starts_at: datetime,
+    establishment: str,
+    city: str,
+    places_left: int,
+    places: int,
+    attendee: str | None = None,
+) -> str:
+    """The line the feed shows about an open call for an event."""
+    what = f"« {title} » le {when_fr(starts_at)} ({establishment}, {city})"
+    if kind == "call_published":
+        return (
+            f"Appel à participation : {what}. {places_left} place(s) disponible(s) : "
+            f"les premiers à répondre les prennent."
+        )
+    if kind == "call_filled":
+        return f"Toutes les places sont prises pour {what}. Merci de votre disponibilité !"
+    return f"{attendee} participera à {what} ({places - places_left}/{places} places prises)."

@@ -119,6 +119,15 @@ class Cancellation(BaseModel):
     at: datetime
 
 
+class SuggestedAmbassador(BaseModel):
+    """Another ambassador who matched an escalated solicitation when it was escalated."""
+
+    ambassador_id: str
+    name: str
+    job_title: str | None = None
+    sector: str | None = None
+
+
 class Feedback(BaseModel):
     """One side's opinion of an intervention that took place."""
 
@@ -167,6 +176,25 @@ class Appointment(Stored):
     # When the scheduler has something to do with it next (None: nothing ever).
     due_at: datetime | None = None
     anonymised: list[Side] = []
+    # Who the zone's referents were offered instead, when it was escalated.
+    suggestions: list[SuggestedAmbassador] = []
+    # A referent sent the same brief to another ambassador: the two ends of that link.
+    redirected_from: str | None = None
+    redirected_to: str | None = None
+    # Set when the ambassador took a place at an open call for an event.
+    call_id: str | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The document to store.
+
+        The ambassadors suggested at escalation are kept only while the solicitation
+        waits: once answered or closed they are of no use, and names kept for nothing
+        would have to be found again to be erased.
+        """
+        document = super().document()
+        if self.status != "pending":
+            document["suggestions"] = []
+        return document
 
     def side_of(self, user_id: str) -> Side | None:
         """Which party ``user_id`` is, if any."""
@@ -201,6 +229,10 @@ class AmbassadorCopy(Stored):
     pause_to: datetime | None = None
     max_solicitations_per_month: int | None = None
     deleted: bool = False
+    # When agenda first saw the ambassador solicitable, and when they were first
+    # solicited: the referents' list of newcomers nobody has asked yet.
+    solicitable_since: datetime | None = None
+    first_solicited_at: datetime | None = None
 
     @property
     def display_name(self) -> str:
@@ -236,6 +268,26 @@ class ReferentCopy(Stored):
     def display_name(self) -> str:
         """« Prénom N. »."""
         return display_name(self.first_name, self.last_initial)
+
+
+class SponsorshipTerms(BaseModel):
+    """A partner's skills-sponsorship convention (mécénat de compétences)."""
+
+    signed_at: datetime | None = None
+    agreed_interventions: int | None = None
+    annual_revenue_eur: float | None = None
+    hourly_loaded_cost_eur: float | None = None
+
+
+class OrganizationCopy(Stored):
+    """Agenda's copy of a partner organization and its conventions (from accounts)."""
+
+    as_of: datetime
+    name: str
+    siret: str | None = None
+    kind: str | None = None
+    partnership_charter_signed_at: datetime | None = None
+    sponsorship: SponsorshipTerms | None = None
 
 
 def display_name(first_name: str, last_initial: str) -> str:

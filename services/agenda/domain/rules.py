@@ -38,12 +38,14 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 # accounts' reasons (``not_solicitable_reason``) and the answer each one gives. A
-# rejected criminal record is not told to schools: they get the neutral refusal.
+# rejected criminal record is not told to schools, nor a restriction of processing
+# the person asked for (RGPD article 18): they get the neutral refusal.
 _NOT_SOLICITABLE: dict[str, ErrorKind] = {
     "suspended": errors.AMBASSADOR_SUSPENDED,
     "record_not_verified": errors.AMBASSADOR_NOT_VERIFIED,
     "not_active": errors.AMBASSADOR_NOT_ACTIVE,
     "deleted": errors.AMBASSADOR_DELETED,
+    "restriction": errors.AMBASSADOR_UNAVAILABLE,
 }
 
 

@@ -45,10 +45,7 @@ class Area:
 @cache
 def bassin_departments() -> dict[str, str]:
     """Each bassin's department (only the Nord is split)."""
-    text = (
-        resources.files("services.accounts").joinpath("data", "territory.json").read_text("utf-8")
-    )
-    return {item["slug"]: item["department"] for item in json.loads(text)["bassins"]}
+    return {item["slug"]: item["department"] for item in _reference()["bassins"]}
 
 
 def bassins_of(department: str) -> list[str]:
@@ -93,3 +90,22 @@ def touches(area: Area, department: str) -> bool:
     return department in area.departments or any(
         bassin_departments().get(bassin) == department for bassin in area.bassins
     )
+
+
+@cache
+def _reference() -> dict[str, list[dict[str, str]]]:
+    text = (
+        resources.files("services.accounts").joinpath("data", "territory.json").read_text("utf-8")
+    )
+    data: dict[str, list[dict[str, str]]] = json.loads(text)
+    return data
+
+
+def department_names() -> dict[str, str]:
+    """Each department of the region and its French name (``59`` → ``Nord``)."""
+    return {item["code"]: item["name"] for item in _reference()["departments"]}
+
+
+def bassin_names() -> dict[str, str]:
+    """Each bassin d'éducation and its French name (``lille-est`` → ``Lille Est``)."""
+    return {item["slug"]: item["name"] for item in _reference()["bassins"]}

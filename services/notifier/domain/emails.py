@@ -16,8 +16,11 @@ from services.accounts.events import (
     AmbassadorReinstated,
     AmbassadorSuspended,
     CriminalRecordDecided,
+    CriminalRecordExpired,
+    CriminalRecordRenewalRequested,
     EmailChanged,
     EmailChangeRequested,
+    InactivityWarned,
     PasswordChanged,
     PasswordResetRequested,
     UserActivated,
@@ -31,6 +34,9 @@ from services.agenda.events import (
     AppointmentExpired,
     AppointmentFacts,
     AppointmentRefused,
+    CallFacts,
+    CallFilled,
+    CallPublished,
     SolicitationCreated,
     SolicitationEscalated,
     SolicitationReminded,
@@ -41,6 +47,7 @@ from services.notifier.domain.french import (
     datetime_fr,
     day_fr,
     duration_fr,
+    event_type_fr,
     format_fr,
     kind_fr,
     mask_address,
@@ -243,7 +250,7 @@ def _deleted(event: UserDeleted, occurrence: Occurrence) -> list[OutgoingEmail]:
     return [
         OutgoingEmail(
             "account_deleted",
-            {"signup_url": occurrence.link("/")},
+            {"signup_url": occurrence.link("/"), "inactivity": event.reason == "inactivity"},
             user_id=event.user_id,
             address=event.email,
             first_name=event.first_name,
@@ -274,6 +281,40 @@ def _suspended(event: AmbassadorSuspended, occurrence: Occurrence) -> list[Outgo
 def _reinstated(event: AmbassadorReinstated, occurrence: Occurrence) -> list[OutgoingEmail]:
     context = {"agenda_url": occurrence.link("/agenda")}
     return [OutgoingEmail("ambassador_reinstated", context, user_id=event.ambassador_id)]
+
+
+@_plans(CriminalRecordRenewalRequested)
+def _record_renewal(
+    event: CriminalRecordRenewalRequested, occurrence: Occurrence
+) -> list[OutgoingEmail]:
+    context = {
+        "valid_until": day_fr(event.valid_until),
+        "profile_url": occurrence.link("/mon-compte"),
+    }
+    return [OutgoingEmail("criminal_record_renewal", context, user_id=event.ambassador_id)]
+
+
+@_plans(CriminalRecordExpired)
+def _record_expired(event: CriminalRecordExpired, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {
+        "expired_on": day_fr(event.expired_at),
+        "profile_url": occurrence.link("/mon-compte"),
+    }
+    return [OutgoingEmail("criminal_record_expired", context, user_id=event.ambassador_id)]
+
+
+@_plans(InactivityWarned)
+def _inactive(event: InactivityWarned, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {"deletion_on": day_fr(event.deletion_at), "login_url": occurrence.link("/connexion")}
+    return [
+        OutgoingEmail(
+            "account_inactivity_warning",
+            context,
+            user_id=event.user_id,
+            address=event.email,
+            first_name=event.first_name,
+        )
+    ]
 
 
 # agenda --------------------------------------------------------------------------
@@ -484,6 +525,47 @@ def _completed(event: AppointmentCompleted, occurrence: Occurrence) -> list[Outg
             {**context, "other_party": facts.ambassador_name, "as_ambassador": False},
             user_id=facts.requester_id,
         ),
+    ]
+
+
+def call_context(call: CallFacts, occurrence: Occurrence) -> dict[str, Any]:
+    """What every email about an open call for an event shows, in French."""
+    establishment = call.establishment
+    return {
+        "title": call.title,
+        "event_type": event_type_fr(call.event_type),
+        "format": format_fr(call.format),
+        "online": call.format == "online",
+        "online_url": call.online_url,
+        "when": datetime_fr(call.starts_at),
+        "day": day_fr(call.starts_at),
+        "duration": minutes_fr(call.duration_minutes),
+        "establishment": establishment.name,
+        "city": establishment.city,
+        "audience": _audience(call.audience_level, call.group_size),
+        "description": call.description,
+        "places": call.places,
+        "places_left": call.places_left,
+        "organiser_name": call.organiser_name,
+        "url": occurrence.link(f"/agenda/appels/{call.call_id}"),
+    }
+
+
+@_plans(CallPublished)
+def _call_published(event: CallPublished, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = call_context(event.call, occurrence)
+    return [
+        OutgoingEmail("call_published", context, user_id=recipient)
+        for recipient in dict.fromkeys(event.recipient_ids)
+    ]
+
+
+@_plans(CallFilled)
+def _call_filled(event: CallFilled, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = call_context(event.call, occurrence)
+    return [
+        OutgoingEmail("call_filled", context, user_id=recipient)
+        for recipient in dict.fromkeys(event.recipient_ids)
     ]
 
 

@@ -32,6 +32,12 @@ KIND_LABELS = {
 
 FORMAT_LABELS = {"in_person": "en présentiel", "online": "à distance"}
 
+EVENT_TYPE_LABELS = {
+    "forum": "forum des métiers",
+    "salon": "salon",
+    "portes_ouvertes": "journée portes ouvertes",
+}
+
 
 def _paris(moment: datetime) -> datetime:
     if moment.tzinfo is None:
@@ -97,3 +103,8 @@ def mask_address(address: str) -> str:
     """``j***@exemple.fr``: enough to recognise one's address, not to harvest it."""
     local, _, domain = address.partition("@")
     return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def event_type_fr(event_type: str) -> str:
+    """« forum des métiers », « salon », « journée portes ouvertes »."""
+    return EVENT_TYPE_LABELS.get(event_type, event_type)

@@ -1,0 +1,285 @@
+"""Latency of the steering reads: statistics (JSON and CSV), work queue, partner report.
+
+The agenda database holds ``--appointments`` appointments (default 100,000) spread over
+two years around today across the five departments (half in the Nord, with bassins),
+and ``--ambassadors`` ambassador copies (default 2,000), bulk-inserted before the
+service starts (it then builds its indexes). Each read is requested ``--requests``
+times in a row through a real socket with a signed access token, as the front end
+would: the statistics of the current school year for the region (admin), the Nord
+and one bassin (referents), the CSV export, the work queue, a partner's yearly
+report and its PDF attestation. Figures: p50, p95 and max latency.
+
+The store is the embedded one (SecantusDB, a child process) unless ``MONGO_URL`` is
+set; the client runs in this process, sharing the two cores with the server.
+
+Run: ``python -m bench.agenda_stats [--appointments 100000] [--ambassadors 2000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bench.agenda_list import percentile, store_url
+from embedded.ports import free_port
+from services.agenda.app import create_app
+from shared.http import AccessTokenSigner, Principal, Territory
+from shared.keys import load_key_pair
+from shared.mongo import connect
+from shared.runtime import Platform, gateway_app
+from shared.settings import Settings
+
+KINDS = ["class_presentation", "event", "company_visit", "discovery_internship"]
+STATUSES = ["pending", "accepted", "refused", "cancelled", "expired", "completed", "completed"]
+SECTORS = ["numerique", "sante", "industrie", "energie", "commerce-vente", None]
+DEPARTMENTS = ["59", "59", "59", "62", "60", "80", "02"]
+BASSINS = ["lille-est", "douaisis", "valenciennois", "roubaix-tourcoing", None]
+LEVELS = ["4e", "3e", "2nde", "1re", "BTS"]
+ORGANIZATION = "org-0001"
+
+
+def appointment(number: int, ambassadors: int, now: datetime, rng: random.Random) -> dict[str, Any]:
+    """One stored appointment, as agenda writes it (see ``domain.model.Appointment``)."""
+    starts = (now + timedelta(days=rng.uniform(-365, 365))).replace(microsecond=0)
+    created = starts - timedelta(days=rng.uniform(1, 30))
+    duration = rng.choice([45, 60, 120, 240])
+    department = rng.choice(DEPARTMENTS)
+    status = rng.choice(STATUSES)
+    if status in ("completed", "accepted", "expired") and starts > now:
+        status = "pending" if status == "expired" else "accepted"
+    answered = status in ("accepted", "refused", "completed") or (
+        status == "cancelled" and number % 2
+    )
+    ambassador = number % ambassadors
+    ambassador_id = f"amb-{ambassador:06d}"
+    return {
+        "_id": uuid.uuid4().hex,
+        "status": status,
+        "kind": rng.choice(KINDS),
+        "format": "in_person",
+        "online_url": None,
+        "starts_at": starts,
+        "duration_minutes": duration,
+        "ends_at": starts + timedelta(minutes=duration),
+        "establishment": {
+            "uai": f"0{department}{number % 700:04d}A",
+            "name": f"Collège numéro {number % 700}",
+            "city": "Lille",
+            "postcode": f"{department}000",
+            "department": department,
+            "bassin": rng.choice(BASSINS) if department == "59" else None,
+        },
+        "audience": {"level": rng.choice(LEVELS), "group_size": rng.randint(10, 35)},
+        "topic": "Les métiers",
+        "team_member_present": True,
+        "wished_sector": rng.choice(SECTORS),
+        "ambassador": {
+            "id": ambassador_id,
+            "name": "Zoé M.",
+            "profile": "professional",
+            "sector": SECTORS[ambassador % len(SECTORS)],
+            "organization_id": ORGANIZATION if ambassador % 50 == 0 else None,
+        },
+        "requester": {"id": f"staff-{number % 500:04d}", "name": "Paul D.", "role": "staff"},
+        "ambassador_id": ambassador_id,
+        "requester_id": f"staff-{number % 500:04d}",
+        "created_at": created,
+        "updated_at": created,
+        "answer": {"message": None, "at": created + timedelta(hours=rng.uniform(1, 96))}
+        if answered
+        else None,
+        "cancellation": {"by": "requester", "late": bool(number % 3 == 0), "at": created}
+        if status == "cancelled"
+        else None,
+        "reminded_at": created + timedelta(days=2) if status == "pending" else None,
+        "escalated_at": created + timedelta(days=5) if status == "pending" and number % 4 else None,
+        "due_at": None,
+        "call_id": None,
+    }
+
+
+def ambassador(number: int, now: datetime) -> dict[str, Any]:
+    """One ambassador's copy (a tenth never solicited yet)."""
+    department = DEPARTMENTS[number % len(DEPARTMENTS)]
+    return {
+        "_id": f"amb-{number:06d}",
+        "revision": 1,
+        "first_name": "Zoé",
+        "last_initial": "M.",
+        "profile": "professional",
+        "sector": SECTORS[number % len(SECTORS)],
+        "organization_id": ORGANIZATION if number % 50 == 0 else None,
+        "interventions": KINDS,
+        "zone_departments": [department],
+        "zone_bassins": [],
+        "solicitable": number % 7 != 0,
+        "deleted": False,
+        "solicitable_since": now - timedelta(days=number % 400),
+        "first_solicited_at": None if number % 10 == 0 else now - timedelta(days=number % 300),
+    }
+
+
+async def fill(settings: Settings, appointments: int, ambassadors: int) -> float:
+    """Bulk-insert the data set; returns the seconds it took."""
+    assert settings.mongo_url is not None
+    client = connect(settings.mongo_url, app_name="bench-fill")
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    db = client[settings.database_name("agenda")]
+    started = time.monotonic()
+    try:
+        await db["ambassadors"].insert_many([ambassador(n, now) for n in range(ambassadors)])
+        await db["organizations"].insert_one(
+            {
+                "_id": ORGANIZATION,
+                "as_of": now,
+                "name": "ACME Énergies",
+                "sponsorship": {
+                    "signed_at": now,
+                    "agreed_interventions": 100,
+                    "annual_revenue_eur": 3_000_000,
+                    "hourly_loaded_cost_eur": 62.5,
+                },
+            }
+        )
+        batch: list[dict[str, Any]] = []
+        for number in range(appointments):
+            batch.append(appointment(number, ambassadors, now, rng))
+            if len(batch) == 5_000:
+                await db["appointments"].insert_many(batch, ordered=False)
+                batch = []
+        if batch:
+            await db["appointments"].insert_many(batch, ordered=False)
+    finally:
+        await client.close()
+    return time.monotonic() - started
+
+
+async def measure(
+    http: aiohttp.ClientSession, url: str, token: str, requests: int
+) -> tuple[list[float], int]:
+    """Latencies (ms) of ``requests`` GETs one after the other; size of the last answer."""
+    latencies: list[float] = []
+    size = 0
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(requests):
+        sent = time.perf_counter()
+        async with http.get(url, headers=headers) as response:
+            body = await response.read()
+            assert response.status == 200, body[:300]
+        latencies.append((time.perf_counter() - sent) * 1000)
+        size = len(body)
+    return latencies, size
+
+
+async def main() -> None:
+    """Parse arguments, fill the database, serve agenda, measure, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--appointments", type=int, default=100_000)
+    parser.add_argument("--ambassadors", type=int, default=2_000)
+    parser.add_argument("--requests", type=int, default=10, help="requests per read")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    with tempfile.TemporaryDirectory(prefix="agenda-bench-") as folder:
+        async with store_url(Path(folder)) as url:
+            settings = Settings(
+                mongo_url=url,
+                data_dir=Path(folder),
+                database_prefix=f"bench{uuid.uuid4().hex[:6]}_",
+                log_json=False,
+                log_level="WARNING",
+            )
+            keys = load_key_pair(settings, create=True)
+            print(
+                f"inserting {args.appointments:,} appointments and "
+                f"{args.ambassadors:,} ambassadors…",
+                flush=True,
+            )
+            seconds = await fill(settings, args.appointments, args.ambassadors)
+            print(f"  inserted in {seconds:.0f} s", flush=True)
+            async with Platform.open(settings, process="bench-agenda") as platform:
+                runner = web.AppRunner(gateway_app(platform, {"agenda": create_app}))
+                started = time.monotonic()
+                await runner.setup()  # builds the indexes
+                print(f"  indexes built in {time.monotonic() - started:.0f} s", flush=True)
+                port = free_port()
+                await web.TCPSite(runner, "127.0.0.1", port).start()
+                signer = AccessTokenSigner(keys.private_pem, 3600)
+                admin = signer.issue(Principal(user_id="admin", role="admin", session_id="b"))
+                nord = signer.issue(
+                    Principal(
+                        user_id="ref-59",
+                        role="referent",
+                        session_id="b",
+                        territory=Territory(departments=("59",)),
+                    )
+                )
+                bassin = signer.issue(
+                    Principal(
+                        user_id="ref-le",
+                        role="referent",
+                        session_id="b",
+                        territory=Territory(bassins=("lille-est",)),
+                    )
+                )
+                partner = signer.issue(
+                    Principal(
+                        user_id="p", role="partner", session_id="b", organization_id=ORGANIZATION
+                    )
+                )
+                base = f"http://127.0.0.1:{port}/api/agenda"
+                year = datetime.now(UTC).year
+                reads = [
+                    ("stats, region (admin)", "/stats", admin),
+                    ("stats, Nord (referent)", "/stats", nord),
+                    ("stats, one bassin (referent)", "/stats", bassin),
+                    ("stats.csv, region (admin)", "/stats.csv", admin),
+                    ("work queue, Nord (referent)", "/work-queue", nord),
+                    ("work queue, region (admin)", "/work-queue", admin),
+                    (
+                        "partner report",
+                        f"/organizations/{ORGANIZATION}/report?year={year}",
+                        partner,
+                    ),
+                    (
+                        "partner attestation PDF",
+                        f"/organizations/{ORGANIZATION}/attestation.pdf?year={year}",
+                        partner,
+                    ),
+                ]
+                try:
+                    async with aiohttp.ClientSession() as http:
+                        print(
+                            f"\nsteering reads over {args.appointments:,} appointments "
+                            f"({args.requests} requests each, one client):"
+                        )
+                        for name, path, token in reads:
+                            await measure(http, f"{base}{path}", token, 1)  # warm up
+                            latencies, size = await measure(
+                                http, f"{base}{path}", token, args.requests
+                            )
+                            print(
+                                f"  {name:<30} p50 {statistics.median(latencies):7.0f} ms  "
+                                f"p95 {percentile(latencies, 0.95):7.0f} ms  "
+                                f"max {max(latencies):7.0f} ms  ({size:,} bytes)",
+                                flush=True,
+                            )
+                finally:
+                    await runner.cleanup()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,134 @@
+"""Routes of referents' and admins' tools: the extracts' work queue, partners, the audit
+log and erasure records (they register on the accounts router when imported)."""
+
+from __future__ import annotations
+
+from services.accounts import audit, credentials, erasure, moderation, partners
+from services.accounts.api import models
+from services.accounts.api import privacy_models as privacy
+from services.accounts.api.routes import accounts_of, router
+from services.accounts.errors import (
+    EMAIL_TAKEN,
+    ERASURE_NOT_FOUND,
+    ORGANIZATION_NOT_FOUND,
+    SESSION_ENDED,
+    SIRET_TAKEN,
+)
+from shared.http import Call, Page, PageQuery, Roles
+
+STEERING = Roles("referent", "admin")
+ADMIN = Roles("admin")
+
+
+@router.get(
+    "/criminal-records",
+    summary="Extraits de casier judiciaire en attente de décision",
+    query=models.RecordQueueQuery,
+    response=Page[models.PendingRecord],
+    auth=STEERING,
+    errors=[SESSION_ENDED],
+    description=(
+        "Du plus ancien au plus récent : ceux des ambassadeurs de son territoire pour un "
+        "référent, tous pour un administrateur. Chacun se lit et se décide par les adresses "
+        "données (document_url, decision_url)."
+    ),
+)
+async def waiting_records(call: Call[None, models.RecordQueueQuery]) -> Page[models.PendingRecord]:
+    """The referents' work queue of extracts."""
+    query = call.query
+    page = PageQuery(limit=query.limit, cursor=query.cursor)
+    return await moderation.waiting_records(accounts_of(call), call.user, page)
+
+
+@router.patch(
+    "/organizations/{id}",
+    summary="Modifier une organisation partenaire",
+    body=models.OrganizationUpdate,
+    response=models.Organization,
+    auth=STEERING,
+    errors=[ORGANIZATION_NOT_FOUND, SIRET_TAKEN, SESSION_ENDED],
+    description=(
+        "Seuls les champs donnés changent ; la convention de mécénat est remplacée entière."
+    ),
+)
+async def update_organization(call: Call[models.OrganizationUpdate, None]) -> models.Organization:
+    """Agenda's partner reports follow the change."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    return await partners.update(accounts, call.path("id"), call.body, call.user.user_id)
+
+
+@router.post(
+    "/organizations/{id}/contacts",
+    summary="Créer le compte du contact d'une organisation partenaire",
+    body=models.PartnerContactIn,
+    response=models.Registered,
+    status=201,
+    auth=STEERING,
+    errors=[ORGANIZATION_NOT_FOUND, EMAIL_TAKEN, SESSION_ENDED],
+    description=(
+        "Le contact reçoit un lien valable 12 heures pour choisir son mot de passe ; il ne "
+        "peut lire que le bilan de son organisation."
+    ),
+)
+async def add_partner_contact(call: Call[models.PartnerContactIn, None]) -> models.Registered:
+    """The contact's access token carries the organization."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    return models.Registered(id=await partners.add_contact(accounts, call.path("id"), call.body))
+
+
+@router.get(
+    "/erasures",
+    summary="Suppressions de comptes et leur confirmation par chaque service",
+    query=privacy.ErasureQuery,
+    response=Page[privacy.ErasureRecord],
+    auth=ADMIN,
+    errors=[SESSION_ENDED],
+)
+async def list_erasures(call: Call[None, privacy.ErasureQuery]) -> Page[privacy.ErasureRecord]:
+    """Newest first; ``state=pending`` lists those a service has not confirmed yet."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    query = call.query
+    page = PageQuery(limit=query.limit, cursor=query.cursor)
+    return await erasure.find(accounts, query.state, page)
+
+
+@router.get(
+    "/erasures/{user_id}",
+    summary="Où en est l'effacement d'un compte supprimé",
+    response=privacy.ErasureRecord,
+    auth=ADMIN,
+    errors=[ERASURE_NOT_FOUND, SESSION_ENDED],
+)
+async def get_erasure(call: Call[None, None]) -> privacy.ErasureRecord:
+    """Which services confirmed, and when the erasure was complete (read is audited)."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    user_id = call.path("user_id")
+    record = await erasure.get(accounts, user_id)
+    if record is None:
+        raise ERASURE_NOT_FOUND.error()
+    await audit.record_read(accounts, call.user, audit.ERASURE_RECORD_READ, user_id)
+    return record
+
+
+@router.get(
+    "/audit",
+    summary="Journal des consultations de données personnelles",
+    query=privacy.AuditQuery,
+    response=Page[privacy.AuditEntry],
+    auth=ADMIN,
+    errors=[SESSION_ENDED],
+    description=(
+        "Chaque lecture des données d'une personne par un référent ou un administrateur "
+        "(profil, extrait de casier judiciaire, effacement), de la plus récente à la plus "
+        "ancienne ; filtres combinables."
+    ),
+)
+async def read_audit(call: Call[None, privacy.AuditQuery]) -> Page[privacy.AuditEntry]:
+    """Filter by person, by reader and by period."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    return await audit.find(accounts, call.query)

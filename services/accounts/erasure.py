@@ -1,0 +1,161 @@
+"""Erasing an account across the platform, and the record of who confirmed it.
+
+Accounts deletes what it holds and publishes ``accounts.user.deleted`` in the same
+transaction as an erasure record; every other service erases or anonymises its part
+and answers ``<service>.user.erased``; the record notes each confirmation and when
+the last one arrived (``completed_at``). The record keeps the account's opaque id, its
+role and dates: nothing that names the person.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Literal
+
+from pymongo import DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from services.accounts.api import privacy_models as models
+from services.accounts.context import Accounts
+from services.accounts.directory import ambassador_changed
+from services.accounts.events import UserDeleted
+from services.accounts.joining import referent_event
+from shared.http import Page, PageQuery, paginate
+from shared.mongo import Document
+from shared.personal_data import ANSWERING_SERVICES
+
+log = logging.getLogger("services.accounts.erasure")
+
+Reason = Literal["request", "inactivity"]
+
+
+async def erase_account(
+    accounts: Accounts, user: Document, *, reason: Reason, session: AsyncClientSession
+) -> dict[str, int]:
+    """Delete the account and what hangs on it, within ``session``'s transaction.
+
+    Returns the directory's key-frequency changes to apply after the commit.
+    """
+    store = accounts.store
+    user_id = user["_id"]
+    changes: dict[str, int] = {}
+    if user["role"] == "ambassador":
+        changes = await ambassador_changed(accounts, user, user, session, deleted=True)
+    elif user["role"] == "referent":
+        await accounts.ctx.outbox.add(referent_event(user, active=False), session)
+    await store.users.delete_one({"_id": user_id}, session=session)
+    for collection in (
+        store.link_tokens,
+        store.sessions,
+        store.charter_acceptances,
+        store.export_requests,
+        store.export_parts,
+    ):
+        await collection.delete_many({"user_id": user_id}, session=session)
+    await store.record_documents.delete_one({"_id": user_id}, session=session)
+    await store.erasures.replace_one(
+        {"_id": user_id},
+        {
+            "_id": user_id,
+            "role": user["role"],
+            "reason": reason,
+            "requested_at": accounts.now(),
+            "confirmations": {},
+            "completed_at": None,
+        },
+        upsert=True,
+        session=session,
+    )
+    await accounts.ctx.outbox.add(
+        UserDeleted(
+            user_id=user_id,
+            role=user["role"],
+            email=user["email"],
+            first_name=user["first_name"],
+            reason=reason,
+        ),
+        session,
+    )
+    return changes
+
+
+async def delete(accounts: Accounts, user: Document, *, reason: Reason) -> None:
+    """Erase the account in its own transaction (self-service or retention)."""
+    changes: dict[str, int] = {}
+
+    async def work(session: AsyncClientSession) -> None:
+        changes.clear()
+        changes.update(await erase_account(accounts, user, reason=reason, session=session))
+
+    await accounts.ctx.transaction(work)
+    await accounts.store.apply_frequency_changes(changes)
+
+
+async def confirmed(
+    accounts: Accounts, user_id: str, service: str, at: datetime, session: AsyncClientSession
+) -> None:
+    """Note that ``service`` erased what it held about ``user_id``."""
+    found = await accounts.store.erasures.update_one(
+        {"_id": user_id}, {"$set": {f"confirmations.{service}": at}}, session=session
+    )
+    if not found.matched_count:
+        log.warning(
+            "erasure confirmed for an account without erasure record",
+            extra={"user_id": user_id, "service": service},
+        )
+
+
+async def complete_if_confirmed(accounts: Accounts, user_id: str) -> bool:
+    """Mark the erasure complete once every service confirmed; returns whether it is.
+
+    One conditional write after the confirmations' transactions: two services
+    confirming at the same moment each try it, and the later one sees both.
+    """
+    everyone: dict[str, Any] = {
+        f"confirmations.{service}": {"$exists": True} for service in ANSWERING_SERVICES
+    }
+    await accounts.store.erasures.update_one(
+        {"_id": user_id, "completed_at": None, **everyone},
+        {"$set": {"completed_at": accounts.now()}},
+    )
+    row = await accounts.store.erasures.find_one({"_id": user_id}, {"completed_at": 1})
+    return row is not None and row.get("completed_at") is not None
+
+
+def erasure_record(row: Document) -> models.ErasureRecord:
+    """The API view of an erasure record."""
+    confirmations = row.get("confirmations") or {}
+    return models.ErasureRecord(
+        user_id=row["_id"],
+        role=row["role"],
+        reason=row.get("reason", "request"),
+        requested_at=row["requested_at"],
+        confirmations=confirmations,
+        waiting_for=[service for service in ANSWERING_SERVICES if service not in confirmations],
+        completed_at=row.get("completed_at"),
+    )
+
+
+async def get(accounts: Accounts, user_id: str) -> models.ErasureRecord | None:
+    """The erasure record of a deleted account, if any."""
+    row = await accounts.store.erasures.find_one({"_id": user_id})
+    return erasure_record(row) if row is not None else None
+
+
+async def find(
+    accounts: Accounts, state: str | None, page: PageQuery
+) -> Page[models.ErasureRecord]:
+    """Erasure records, newest first, optionally only pending or only complete ones."""
+    query: dict[str, Any] = {}
+    if state == "pending":
+        query["completed_at"] = None
+    elif state == "complete":
+        query["completed_at"] = {"$ne": None}
+    return await paginate(
+        accounts.store.erasures,
+        query,
+        sort=[("requested_at", DESCENDING)],
+        page=page,
+        load=erasure_record,
+    )

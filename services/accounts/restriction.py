@@ -1,0 +1,65 @@
+"""Restriction of processing (« limitation », RGPD art. 18), asked by the person.
+
+While it lasts the data is kept but not used: an ambassador leaves the directory and
+cannot be solicited (the profile event says ``solicitable: false`` with the reason
+``restricted``). Lifting it restores what the other rules allow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from services.accounts.api import privacy_models as models
+from services.accounts.context import Accounts
+from services.accounts.credentials import current_user
+from services.accounts.directory import ambassador_changed
+from shared.http import Principal
+from shared.mongo import Document
+
+
+def state(user: Document) -> models.RestrictionState:
+    """Whether ``user`` restricted their data, and since when."""
+    restriction = user.get("restriction")
+    if not restriction:
+        return models.RestrictionState(restricted=False)
+    return models.RestrictionState(restricted=True, since=restriction["since"])
+
+
+async def _set(accounts: Accounts, user_id: str, condition: Any, value: Any) -> Document | None:
+    changes: dict[str, int] = {}
+
+    async def work(session: AsyncClientSession) -> Document | None:
+        before = await accounts.store.users.find_one(
+            {"_id": user_id, "restriction": condition}, session=session
+        )
+        if before is None:
+            return None  # already in the wanted state
+        after = await accounts.store.users.find_one_and_update(
+            {"_id": user_id},
+            {"$set": {"restriction": value, "updated_at": accounts.now()}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if after is not None and after["role"] == "ambassador":
+            changes.update(await ambassador_changed(accounts, before, after, session))
+        return after
+
+    after = await accounts.ctx.transaction(work)
+    await accounts.store.apply_frequency_changes(changes)
+    return after
+
+
+async def restrict(accounts: Accounts, principal: Principal) -> models.RestrictionState:
+    """POST /me/restriction: keep the data, stop its use (idempotent)."""
+    user = await current_user(accounts, principal)
+    after = await _set(accounts, user["_id"], None, {"since": accounts.now()})
+    return state(after or await current_user(accounts, principal))
+
+
+async def lift(accounts: Accounts, principal: Principal) -> None:
+    """DELETE /me/restriction: the data may be used again (idempotent)."""
+    user = await current_user(accounts, principal)
+    await _set(accounts, user["_id"], {"$ne": None}, None)

@@ -1,0 +1,119 @@
+"""Retention of accounts nobody uses: a warning, then deletion (CNIL: no data kept forever).
+
+An account without any sign-in (or session refresh) for ``ACCOUNTS_INACTIVITY_WARNING_DAYS``
+is warned by email (``accounts.user.inactivity_warned``); if still nobody signed in
+``ACCOUNTS_INACTIVITY_GRACE_DAYS`` later, it is deleted like a self-service deletion
+(``accounts.user.deleted`` with the reason ``inactivity``: every service erases its
+part). Signing in clears the warning. Admin accounts are left alone: the operators
+of the platform manage them.
+
+The warning is a conditional write with its event in one transaction; the deletion
+re-reads the account inside its transaction, so a sign-in that lands meanwhile wins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from services.accounts.context import Accounts
+from services.accounts.erasure import erase_account
+from services.accounts.events import InactivityWarned
+
+log = logging.getLogger("services.accounts.retention")
+
+EXEMPT_ROLES = ("admin",)
+
+
+async def run(accounts: Accounts) -> None:
+    """Apply the retention rule until cancelled."""
+    while True:
+        try:
+            await run_once(accounts)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("retention pass failed; trying again at the next one")
+        await asyncio.sleep(accounts.options.lifecycle_poll_seconds)
+
+
+async def run_once(accounts: Accounts) -> tuple[int, int]:
+    """One pass: (accounts warned, accounts deleted)."""
+    now = accounts.now()
+    return await _warn(accounts, now), await _delete(accounts, now)
+
+
+async def _warn(accounts: Accounts, now: datetime) -> int:
+    options = accounts.options
+    due: dict[str, Any] = {
+        "last_seen_at": {"$lte": now - timedelta(days=options.inactivity_warning_days)},
+        "inactivity_warned_at": None,
+        "status": "active",
+        "role": {"$nin": list(EXEMPT_ROLES)},
+    }
+    deletion_at = now + timedelta(days=options.inactivity_grace_days)
+    warned = 0
+    # Read the ids first: the loop changes the documents the query selects.
+    for row in await accounts.store.users.find(due, {"_id": 1}).to_list():
+
+        async def work(session: AsyncClientSession, user_id: str = row["_id"]) -> bool:
+            user = await accounts.store.users.find_one_and_update(
+                {"_id": user_id, **due},
+                {"$set": {"inactivity_warned_at": now}},
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+            if user is None:
+                return False
+            await accounts.ctx.outbox.add(
+                InactivityWarned(
+                    user_id=user_id,
+                    email=user["email"],
+                    first_name=user["first_name"],
+                    deletion_at=deletion_at,
+                ),
+                session,
+            )
+            return True
+
+        warned += await accounts.ctx.transaction(work)
+    return warned
+
+
+async def _delete(accounts: Accounts, now: datetime) -> int:
+    due: dict[str, Any] = {
+        "inactivity_warned_at": {
+            "$lte": now - timedelta(days=accounts.options.inactivity_grace_days)
+        },
+        "status": "active",
+        "role": {"$nin": list(EXEMPT_ROLES)},
+    }
+    deleted = 0
+    # Read the ids first: the loop changes the documents the query selects.
+    for row in await accounts.store.users.find(due, {"_id": 1}).to_list():
+        changes: dict[str, int] = {}
+
+        async def work(
+            session: AsyncClientSession,
+            user_id: str = row["_id"],
+            changes: dict[str, int] = changes,
+        ) -> bool:
+            changes.clear()
+            user = await accounts.store.users.find_one({"_id": user_id, **due}, session=session)
+            if user is None:
+                return False  # signed in meanwhile, or deleted by another replica
+            changes.update(
+                await erase_account(accounts, user, reason="inactivity", session=session)
+            )
+            return True
+
+        if await accounts.ctx.transaction(work):
+            deleted += 1
+            await accounts.store.apply_frequency_changes(changes)
+            log.info("account deleted after inactivity", extra={"user_id": row["_id"]})
+    return deleted

@@ -1,0 +1,280 @@
+"""Routes for steering the network: referents' work queue and redirection, statistics,
+open calls for events, partners' reports and attestations. Thin: the use cases work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from services.agenda import attestation, calls, errors, partners, solicitations, statistics
+from services.agenda import work_queue as queue
+from services.agenda.api.call_models import CallQuery, CallView, NewCall
+from services.agenda.api.models import PARIS, AppointmentView
+from services.agenda.api.partner_models import PartnerReport, ReportQuery
+from services.agenda.api.referent_models import (
+    QueuedSolicitation,
+    RedirectIn,
+    WorkQueue,
+    WorkQueueNewcomer,
+    WorkQueueQuery,
+)
+from services.agenda.api.stats_csv import to_csv
+from services.agenda.api.stats_models import Statistics, StatsQuery
+from services.agenda.context import AGENDA, Agenda
+from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router
+
+STEERS = Roles("referent", "admin")
+ORGANISERS = Roles("staff", "referent")
+PARTNER_READERS = Roles("admin", "referent", "partner")
+AMBASSADOR = Roles("ambassador")
+
+
+def _agenda(call: Call[Any, Any]) -> Agenda:
+    return call.request.config_dict[AGENDA]
+
+
+# work queue ---------------------------------------------------------------------------
+
+
+async def get_work_queue(call: Call[None, WorkQueueQuery]) -> WorkQueue:
+    """What waits in the referent's territory (the region's for an admin)."""
+    return await queue.work_queue(_agenda(call), call.user, call.query.limit)
+
+
+async def list_queue_pending(call: Call[None, PageQuery]) -> Page[QueuedSolicitation]:
+    """Pending solicitations, the longest waiting first."""
+    return await queue.pending(_agenda(call), call.user, call.query)
+
+
+async def list_queue_escalated(call: Call[None, PageQuery]) -> Page[QueuedSolicitation]:
+    """Escalated solicitations, with the ambassadors suggested instead."""
+    return await queue.escalated(_agenda(call), call.user, call.query)
+
+
+async def list_queue_newcomers(call: Call[None, PageQuery]) -> Page[WorkQueueNewcomer]:
+    """New ambassadors of the zone nobody has solicited yet."""
+    return await queue.newcomers(_agenda(call), call.user, call.query)
+
+
+async def redirect(call: Call[RedirectIn, None]) -> AppointmentView:
+    """Send a pending solicitation's brief to another ambassador."""
+    appointment = await solicitations.redirect(
+        _agenda(call), call.user, call.path("id"), call.body.ambassador_id, call.body.message
+    )
+    call.response_headers["Location"] = f"/api/agenda/appointments/{appointment.id}"
+    return AppointmentView.of(appointment)
+
+
+# statistics ----------------------------------------------------------------------------
+
+
+async def get_statistics(call: Call[None, StatsQuery]) -> Statistics:
+    """The steering figures of a perimeter over a period."""
+    return await statistics.statistics(_agenda(call), call.user, call.query)
+
+
+async def get_statistics_csv(call: Call[None, StatsQuery]) -> web.Response:
+    """The same figures as a CSV file for a spreadsheet."""
+    figures = await statistics.statistics(_agenda(call), call.user, call.query)
+    name = f"statistiques-{figures.period.from_.isoformat()}-{figures.period.to.isoformat()}.csv"
+    return web.Response(
+        body=to_csv(figures),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# open calls ----------------------------------------------------------------------------
+
+
+async def publish_call(call: Call[NewCall, None]) -> CallView:
+    """Publish an open call for an event; the zone's matching ambassadors are invited."""
+    published = await calls.publish(_agenda(call), call.user, call.body)
+    call.response_headers["Location"] = f"/api/agenda/calls/{published.id}"
+    return calls.view(published, call.user)
+
+
+async def list_calls(call: Call[None, CallQuery]) -> Page[CallView]:
+    """The calls the caller organised, sees in their territory, or was invited to."""
+    return await calls.calls(_agenda(call), call.user, call.query)
+
+
+async def get_call(call: Call[None, None]) -> CallView:
+    """One call; the organiser's side sees who comes."""
+    found = await calls.visible_call(_agenda(call), call.user, call.path("id"))
+    return calls.view(found, call.user)
+
+
+async def accept_call(call: Call[None, None]) -> CallView:
+    """An invited ambassador takes a place (409 ``call_full`` once none is left)."""
+    taken = await calls.accept(_agenda(call), call.user, call.path("id"))
+    return calls.view(taken, call.user)
+
+
+# partners ------------------------------------------------------------------------------
+
+
+async def get_partner_report(call: Call[None, ReportQuery]) -> PartnerReport:
+    """A partner's year: interventions and hours by employee, agreed versus done, estimate."""
+    return await partners.report(_agenda(call), call.user, call.path("id"), call.query.year)
+
+
+async def get_attestation(call: Call[None, ReportQuery]) -> web.Response:
+    """The year's attestation as a PDF."""
+    agenda = _agenda(call)
+    report = await partners.report(agenda, call.user, call.path("id"), call.query.year)
+    body = attestation.attestation_pdf(report, issued_on=agenda.now().astimezone(PARIS).date())
+    name = f"attestation-prochorientation-{report.year}.pdf"
+    return web.Response(
+        body=body,
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def add_steering_routes(router: Router) -> None:
+    """Register the steering routes on agenda's router."""
+    router.get(
+        "/work-queue",
+        summary="File de travail du référent (sollicitations en attente, signalées, "
+        "nouveaux ambassadeurs)",
+        query=WorkQueueQuery,
+        response=WorkQueue,
+        auth=STEERS,
+    )(get_work_queue)
+    router.get(
+        "/work-queue/pending",
+        summary="Sollicitations en attente de réponse, les plus anciennes d'abord",
+        query=PageQuery,
+        response=Page[QueuedSolicitation],
+        auth=STEERS,
+    )(list_queue_pending)
+    router.get(
+        "/work-queue/escalated",
+        summary="Sollicitations signalées au référent, avec les ambassadeurs proposés",
+        query=PageQuery,
+        response=Page[QueuedSolicitation],
+        auth=STEERS,
+    )(list_queue_escalated)
+    router.get(
+        "/work-queue/new-ambassadors",
+        summary="Nouveaux ambassadeurs de la zone jamais sollicités",
+        query=PageQuery,
+        response=Page[WorkQueueNewcomer],
+        auth=STEERS,
+    )(list_queue_newcomers)
+    router.post(
+        "/appointments/{id}/redirect",
+        summary="Adresser une sollicitation en attente à un autre ambassadeur",
+        description=(
+            "La sollicitation d'origine est annulée (son ambassadeur est prévenu) ; une "
+            "nouvelle, du même demandeur, part vers l'ambassadeur choisi."
+        ),
+        body=RedirectIn,
+        response=AppointmentView,
+        status=201,
+        auth=STEERS,
+        errors=[
+            errors.APPOINTMENT_NOT_FOUND,
+            errors.NOT_PENDING,
+            errors.SAME_AMBASSADOR,
+            errors.AMBASSADOR_NOT_FOUND,
+            errors.AMBASSADOR_DELETED,
+            errors.AMBASSADOR_SUSPENDED,
+            errors.AMBASSADOR_NOT_VERIFIED,
+            errors.AMBASSADOR_NOT_ACTIVE,
+            errors.AMBASSADOR_UNAVAILABLE,
+            errors.AMBASSADOR_PAUSED,
+            errors.MONTHLY_MAXIMUM_REACHED,
+            errors.KIND_NOT_ACCEPTED,
+            errors.OUTSIDE_ZONE,
+            errors.CHANGED_MEANWHILE,
+        ],
+    )(redirect)
+    stats_errors = [
+        errors.OUTSIDE_TERRITORY,
+        errors.INVALID_PERIOD,
+        errors.BASSIN_NOT_IN_DEPARTMENT,
+    ]
+    router.get(
+        "/stats",
+        summary="Statistiques du territoire (de la région pour un administrateur)",
+        query=StatsQuery,
+        response=Statistics,
+        auth=STEERS,
+        errors=stats_errors,
+    )(get_statistics)
+    router.get(
+        "/stats.csv",
+        summary="Statistiques au format CSV (séparateur « ; », virgule décimale, UTF-8)",
+        query=StatsQuery,
+        status=200,
+        auth=STEERS,
+        errors=stats_errors,
+    )(get_statistics_csv)
+    router.post(
+        "/calls",
+        summary="Publier un appel à participation pour un événement",
+        body=NewCall,
+        response=CallView,
+        status=201,
+        auth=ORGANISERS,
+        errors=[
+            errors.ESTABLISHMENT_NOT_YOURS,
+            errors.OUTSIDE_TERRITORY,
+            errors.ESTABLISHMENT_REQUIRED,
+            errors.ONLINE_URL_REQUIRED,
+            errors.START_IN_PAST,
+        ],
+    )(publish_call)
+    router.get(
+        "/calls",
+        summary="Appels à participation (organisés, du territoire, ou reçus)",
+        query=CallQuery,
+        response=Page[CallView],
+        auth=Authenticated(),
+    )(list_calls)
+    router.get(
+        "/calls/{id}",
+        summary="Un appel à participation",
+        response=CallView,
+        auth=Authenticated(),
+        errors=[errors.CALL_NOT_FOUND],
+    )(get_call)
+    router.post(
+        "/calls/{id}/accept",
+        summary="Prendre une place à un événement (les premiers arrivés)",
+        response=CallView,
+        auth=AMBASSADOR,
+        errors=[
+            errors.CALL_NOT_FOUND,
+            errors.CALL_FULL,
+            errors.CALL_CLOSED,
+            errors.CALL_STARTED,
+            errors.ALREADY_ATTENDING,
+            errors.OVERLAPPING_APPOINTMENT,
+            errors.AMBASSADOR_SUSPENDED,
+            errors.AMBASSADOR_UNAVAILABLE,
+        ],
+    )(accept_call)
+    router.get(
+        "/organizations/{id}/report",
+        summary="Bilan annuel d'un partenaire : interventions, heures, mécénat",
+        query=ReportQuery,
+        response=PartnerReport,
+        auth=PARTNER_READERS,
+        errors=[errors.ORGANIZATION_NOT_FOUND],
+    )(get_partner_report)
+    router.get(
+        "/organizations/{id}/attestation.pdf",
+        summary="Attestation annuelle (PDF) des interventions d'un partenaire",
+        query=ReportQuery,
+        status=200,
+        auth=PARTNER_READERS,
+        errors=[errors.ORGANIZATION_NOT_FOUND],
+    )(get_attestation)

@@ -1,0 +1,180 @@
+"""Partners' yearly report and agenda's copy of their organizations.
+
+Employees appear only if they linked themselves to the organization (their profile
+carries its id), and only for interventions held while linked (the appointment keeps
+the organization of the day). An employee who since left the programme still counts,
+anonymously: the hours were given, and the attestation must not shrink.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from services.agenda import errors
+from services.agenda.api.models import PARIS
+from services.agenda.api.partner_models import (
+    AgreedVersusDone,
+    EmployeeRow,
+    InterventionRow,
+    OrganizationView,
+    PartnerReport,
+    SponsorshipView,
+)
+from services.agenda.context import Agenda
+from services.agenda.domain.labels import KIND_LABELS
+from services.agenda.domain.model import Appointment, OrganizationCopy
+from services.agenda.domain.sponsorship import Convention, sponsorship_estimate
+from services.agenda.domain.statistics import calendar_year, hours, rate
+from services.agenda.erasure import GONE_NAMES
+from shared.http import Principal
+
+NO_CONVENTION = (
+    "Aucune convention de mécénat de compétences signée (avec un coût horaire chargé) : "
+    "pas de réduction d'impôt estimée."
+)
+ESTIMATE_NOTE = (
+    "Estimation indicative : réduction de 60 % de la valorisation (heures × coût horaire "
+    "chargé), dans la limite de 20 000 € ou de 0,5 % du chiffre d'affaires annuel si ce "
+    "montant est plus élevé. Elle ne remplace pas le reçu fiscal."
+)
+
+
+def convention_of(organization: OrganizationCopy) -> Convention | None:
+    """The signed convention's figures, if there is one the estimate can use."""
+    terms = organization.sponsorship
+    if terms is None or terms.signed_at is None or terms.hourly_loaded_cost_eur is None:
+        return None
+    revenue = terms.annual_revenue_eur
+    return Convention(
+        hourly_loaded_cost_eur=Decimal(str(terms.hourly_loaded_cost_eur)),
+        annual_revenue_eur=Decimal(str(revenue)) if revenue is not None else None,
+    )
+
+
+def _sponsorship(minutes: int, convention: Convention | None) -> SponsorshipView:
+    estimate = sponsorship_estimate(minutes, convention)
+    if estimate is None:
+        return SponsorshipView(
+            convention=False,
+            hours=None,
+            hourly_loaded_cost_eur=None,
+            base_eur=None,
+            rate=None,
+            deduction_before_cap_eur=None,
+            floor_cap_eur=None,
+            revenue_cap_eur=None,
+            cap_eur=None,
+            capped=None,
+            deduction_eur=0.0,
+            note=NO_CONVENTION,
+        )
+    return SponsorshipView(
+        convention=True,
+        hours=float(estimate.hours),
+        hourly_loaded_cost_eur=float(estimate.hourly_loaded_cost_eur),
+        base_eur=float(estimate.base_eur),
+        rate=float(estimate.rate),
+        deduction_before_cap_eur=float(estimate.deduction_before_cap_eur),
+        floor_cap_eur=float(estimate.floor_cap_eur),
+        revenue_cap_eur=None
+        if estimate.revenue_cap_eur is None
+        else float(estimate.revenue_cap_eur),
+        cap_eur=float(estimate.cap_eur),
+        capped=estimate.capped,
+        deduction_eur=float(estimate.deduction_eur),
+        note=ESTIMATE_NOTE,
+    )
+
+
+async def readable_organization(
+    agenda: Agenda, principal: Principal, organization_id: str
+) -> OrganizationCopy:
+    """The organization if the caller may read its report; 404 otherwise.
+
+    A partner reads their own organization's only; another one is "not found", so a
+    partner cannot learn which organizations exist.
+    """
+    if principal.role == "partner" and principal.organization_id != organization_id:
+        raise errors.ORGANIZATION_NOT_FOUND.error()
+    organization = await agenda.store.organization(organization_id)
+    if organization is None:
+        raise errors.ORGANIZATION_NOT_FOUND.error()
+    return organization
+
+
+async def report(
+    agenda: Agenda, principal: Principal, organization_id: str, year: int | None
+) -> PartnerReport:
+    """Interventions held in ``year`` by the organization's linked employees, and the estimate."""
+    organization = await readable_organization(agenda, principal, organization_id)
+    year = year or agenda.now().astimezone(PARIS).year
+    period = calendar_year(year)
+    store = agenda.store
+    linked = {
+        document["_id"]: document
+        async for document in store.ambassadors.find(
+            {"organization_id": organization_id, "deleted": False},
+            {"first_name": 1, "last_initial": 1},
+        )
+    }
+    cursor = store.appointments.find(
+        {
+            "ambassador.organization_id": organization_id,
+            "starts_at": {"$gte": period.start, "$lt": period.end},
+            "status": "completed",
+        }
+    ).sort([("starts_at", 1), ("_id", 1)])
+    held = [
+        appointment
+        async for document in cursor
+        if (appointment := Appointment.model_validate(document)).ambassador_id in linked
+        or "ambassador" in appointment.anonymised
+    ]
+    employees: dict[str | None, EmployeeRow] = {}
+    minutes_by: dict[str | None, int] = {}
+    items = []
+    for appointment in held:
+        gone = "ambassador" in appointment.anonymised
+        key = None if gone else appointment.ambassador_id
+        name = GONE_NAMES["ambassador"] if gone else appointment.ambassador.name
+        minutes_by[key] = minutes_by.get(key, 0) + appointment.duration_minutes
+        row = employees.setdefault(
+            key, EmployeeRow(ambassador_id=key, name=name, interventions=0, hours=0)
+        )
+        row.interventions += 1
+        row.hours = hours(minutes_by[key])
+        items.append(
+            InterventionRow(
+                appointment_id=appointment.id,
+                starts_at=appointment.starts_at,
+                kind=appointment.kind,
+                kind_label=KIND_LABELS[appointment.kind],
+                establishment=appointment.establishment.name,
+                city=appointment.establishment.city,
+                employee=name,
+                hours=hours(appointment.duration_minutes),
+            )
+        )
+    minutes = sum(minutes_by.values())
+    terms = organization.sponsorship
+    agreed = terms.agreed_interventions if terms is not None else None
+    done = len(held)
+    return PartnerReport(
+        organization=OrganizationView(
+            id=organization.id, name=organization.name, siret=organization.siret
+        ),
+        year=year,
+        interventions=done,
+        hours=hours(minutes),
+        employees_mobilised=len({appointment.ambassador_id for appointment in held}),
+        employees=sorted(employees.values(), key=lambda row: (row.ambassador_id is None, row.name)),
+        agreed_versus_done=AgreedVersusDone(
+            agreed=agreed,
+            done=done,
+            rate=None
+            if agreed is None or (share := rate(done, agreed)) is None
+            else round(share, 4),
+        ),
+        sponsorship=_sponsorship(minutes, convention_of(organization)),
+        items=items,
+    )

@@ -1,0 +1,397 @@
+"""Steering statistics for a referent's territory or the region: aggregation pipelines.
+
+The appointments of the perimeter and period are read by one ``$facet`` pipeline per
+branch of the perimeter (a department or a bassin: each served by its index, and
+disjoint, so their figures add up); the ambassadors available by one pipeline on
+their copies. The rules (period, perimeter, median, shortages) are in
+``domain.statistics``. Only what the embedded store supports is used (``$group``,
+``$facet``, no ``$count`` in a ``$lookup``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from services.agenda.api.models import PARIS
+from services.agenda.api.stats_models import (
+    Answers,
+    CallsSummary,
+    Count,
+    Delivered,
+    DeliveredGroup,
+    LateCancellations,
+    SolicitationCounts,
+    Statistics,
+    StatsPeriod,
+    StatsQuery,
+    StatsScope,
+    SupplyDemandRow,
+)
+from services.agenda.context import Agenda
+from services.agenda.domain.labels import KIND_LABELS
+from services.agenda.domain.model import STATUS_LABELS
+from services.agenda.domain.sectors import sector_names
+from services.agenda.domain.statistics import (
+    Period,
+    hours,
+    median,
+    period_of,
+    rate,
+    statistics_area,
+    supply_and_demand,
+)
+from services.agenda.domain.territory import (
+    Area,
+    bassin_departments,
+    bassin_names,
+    bassins_of,
+    department_names,
+)
+from shared.http import Principal
+from shared.mongo import Document
+
+NOT_GIVEN = "Non précisé"
+CANCELLER_LABELS = {
+    "ambassador": "l'ambassadeur",
+    "requester": "le demandeur",
+    "referent": "le référent territorial",
+    "system": "la plateforme",
+}
+COMPLETED = {"status": "completed"}
+# The sector a solicitation asks for: the one wished, or else the ambassador's.
+SECTOR = {"$ifNull": ["$wished_sector", "$ambassador.sector"]}
+CALL = {"$ifNull": ["$call_id", None]}
+
+# Three passes over the appointments, each one ``$group`` (the embedded store pays
+# for every pass over the documents: one group per question would cost three times
+# as much, measured); the figures are then added up from the groups.
+FACETS: dict[str, list[dict[str, Any]]] = {
+    "counts": [
+        {
+            "$group": {
+                "_id": {
+                    "call": CALL,
+                    "status": "$status",
+                    "kind": "$kind",
+                    "department": "$establishment.department",
+                    "bassin": "$establishment.bassin",
+                    "sector": SECTOR,
+                    "late_by": {
+                        "$cond": [
+                            {"$eq": ["$cancellation.late", True]},
+                            "$cancellation.by",
+                            None,
+                        ]
+                    },
+                },
+                "n": {"$sum": 1},
+            }
+        }
+    ],
+    "answers": [
+        # A slot taken from a refusal or a place at a call was never asked: no answer time.
+        {"$match": {"call_id": None, "taken_from": None, "answer": {"$ne": None}}},
+        {
+            "$group": {
+                "_id": None,
+                "n": {"$sum": 1},
+                "accepted": {"$sum": {"$cond": [{"$eq": ["$status", "refused"]}, 0, 1]}},
+                "delays": {
+                    "$push": {"$divide": [{"$subtract": ["$answer.at", "$created_at"]}, 1000]}
+                },
+            }
+        },
+    ],
+    "delivered": [
+        {"$match": COMPLETED},
+        {
+            "$group": {
+                # An event counts its pupils once however many ambassadors came.
+                "_id": {
+                    "call": CALL,
+                    "uai": "$establishment.uai",
+                    "name": "$establishment.name",
+                    "city": "$establishment.city",
+                    "level": "$audience.level",
+                },
+                "n": {"$sum": 1},
+                "minutes": {"$sum": "$duration_minutes"},
+                "pupils": {"$sum": "$audience.group_size"},
+                "pupils_once": {"$max": "$audience.group_size"},
+            }
+        },
+    ],
+}
+
+
+def _place_branches(area: Area | None) -> list[dict[str, Any]]:
+    """Disjoint filters on the establishment covering ``area`` (None: the region)."""
+    if area is None:
+        return [{}]
+    return [{"establishment.department": code} for code in sorted(area.departments)] + [
+        {"establishment.bassin": slug} for slug in sorted(area.bassins)
+    ]
+
+
+def _key(value: Any) -> Any:
+    # Group keys that are documents become hashable tuples.
+    return tuple(sorted(value.items())) if isinstance(value, dict) else value
+
+
+def _merge(parts: Iterable[list[Document]]) -> dict[Any, dict[str, Any]]:
+    """Groups of several branches, by key: numbers added, lists joined."""
+    merged: dict[Any, dict[str, Any]] = {}
+    for part in parts:
+        for group in part:
+            key = _key(group["_id"])
+            into = merged.setdefault(key, {"_id": group["_id"]})
+            for name, value in group.items():
+                if name == "_id":
+                    continue
+                if isinstance(value, list):
+                    into[name] = [*into.get(name, []), *value]
+                else:
+                    into[name] = into.get(name, 0) + (value or 0)
+    return merged
+
+
+async def _appointment_facets(
+    agenda: Agenda, area: Area | None, period: Period
+) -> dict[str, dict[Any, dict[str, Any]]]:
+    during = {"starts_at": {"$gte": period.start, "$lt": period.end}}
+    results: list[Document] = []
+    for branch in _place_branches(area):
+        cursor = await agenda.store.appointments.aggregate(
+            [{"$match": {**branch, **during}}, {"$facet": FACETS}]
+        )
+        results += await cursor.to_list()
+    return {name: _merge(result[name] for result in results) for name in FACETS}
+
+
+async def _calls(agenda: Agenda, area: Area | None, period: Period) -> CallsSummary:
+    during = {"starts_at": {"$gte": period.start, "$lt": period.end}}
+    parts = []
+    for branch in _place_branches(area):
+        cursor = await agenda.store.calls.aggregate(
+            [
+                {"$match": {**branch, **during, "status": {"$ne": "cancelled"}}},
+                {
+                    "$group": {
+                        "_id": None,
+                        "n": {"$sum": 1},
+                        "places": {"$sum": "$places"},
+                        "taken": {"$sum": "$taken"},
+                    }
+                },
+            ]
+        )
+        parts.append(await cursor.to_list())
+    total = _merge(parts).get(None, {})
+    return CallsSummary(
+        published=total.get("n", 0),
+        places=total.get("places", 0),
+        places_taken=total.get("taken", 0),
+    )
+
+
+def _covered_departments() -> dict[str, Any]:
+    """An ambassador's departments: those of their zone, and those of its bassins."""
+    branches = [
+        {"case": {"$eq": ["$$bassin", slug]}, "then": code}
+        for slug, code in sorted(bassin_departments().items())
+    ]
+    return {
+        "$setUnion": [
+            "$zone_departments",
+            {
+                "$map": {
+                    "input": "$zone_bassins",
+                    "as": "bassin",
+                    "in": {"$switch": {"branches": branches, "default": None}},
+                }
+            },
+        ]
+    }
+
+
+async def _supply(agenda: Agenda, area: Area | None) -> Counter[tuple[str, str | None]]:
+    """Solicitable ambassadors per (department, sector) their zone has a place in."""
+    match: dict[str, Any] = {"solicitable": True, "deleted": False}
+    departments: set[str] | None = None
+    if area is not None:
+        owners = bassin_departments()
+        departments = set(area.departments) | {owners[b] for b in area.bassins}
+        zones: list[dict[str, Any]] = [
+            {"zone_departments": {"$in": sorted(departments)}},
+            {
+                "zone_bassins": {
+                    "$in": sorted(
+                        {*area.bassins, *(b for d in area.departments for b in bassins_of(d))}
+                    )
+                }
+            },
+        ]
+        match["$or"] = zones
+    cursor = await agenda.store.ambassadors.aggregate(
+        [
+            {"$match": match},
+            {"$project": {"sector": 1, "covered": _covered_departments()}},
+            {"$unwind": "$covered"},
+            {"$group": {"_id": {"department": "$covered", "sector": "$sector"}, "n": {"$sum": 1}}},
+        ]
+    )
+    supply: Counter[tuple[str, str | None]] = Counter()
+    async for group in cursor:
+        department = group["_id"].get("department")
+        if department is None or (departments is not None and department not in departments):
+            continue
+        supply[(department, group["_id"].get("sector"))] += group["n"]
+    return supply
+
+
+def _tally(groups: Iterable[Mapping[str, Any]], field: str) -> Counter[Any]:
+    """How many appointments per value of one key of the groups."""
+    tally: Counter[Any] = Counter()
+    for group in groups:
+        tally[group["_id"].get(field)] += group["n"]
+    return tally
+
+
+def _counts(tally: Mapping[Any, int], labels: Mapping[str, str]) -> list[Count]:
+    counts = [
+        Count(key=key, label=labels.get(key, key) if key is not None else NOT_GIVEN, count=n)
+        for key, n in tally.items()
+        if n
+    ]
+    return sorted(counts, key=lambda c: (-c.count, c.label))
+
+
+def _every(tally: Mapping[Any, int], labels: Mapping[str, str]) -> list[Count]:
+    # Every status and kind, zeros included: the columns of a table stay the same.
+    return [Count(key=key, label=label, count=tally.get(key, 0)) for key, label in labels.items()]
+
+
+def _delivered(
+    groups: Iterable[Mapping[str, Any]], label: Callable[[Mapping[str, Any]], tuple[Any, str]]
+) -> list[DeliveredGroup]:
+    """Interventions, hours and pupils per establishment or level."""
+    totals: dict[Any, list[int]] = {}
+    names: dict[Any, str] = {}
+    for group in groups:
+        key, text = label(group["_id"])
+        names[key] = text
+        into = totals.setdefault(key, [0, 0, 0])
+        into[0] += group["n"]
+        into[1] += group["minutes"]
+        into[2] += _pupils(group)
+    rows = [
+        DeliveredGroup(
+            key=key[0] if isinstance(key, tuple) else key,
+            label=names[key],
+            interventions=n,
+            hours=hours(minutes),
+            pupils=pupils,
+        )
+        for key, (n, minutes, pupils) in totals.items()
+    ]
+    return sorted(rows, key=lambda row: (-row.hours, row.label))
+
+
+def _pupils(group: Mapping[str, Any]) -> int:
+    # The pupils of an event once (every ambassador there met the same pupils).
+    return int(group["pupils_once"] if group["_id"].get("call") else group["pupils"])
+
+
+def _establishment(value: Mapping[str, Any]) -> tuple[Any, str]:
+    key = (value.get("uai"), value.get("name"), value.get("city"))
+    return key, f"{value.get('name')} ({value.get('city')})"
+
+
+def _level(value: Mapping[str, Any]) -> tuple[Any, str]:
+    level = value.get("level")
+    return level, level or NOT_GIVEN
+
+
+def _scope(area: Area | None) -> StatsScope:
+    if area is None:
+        return StatsScope(region=True, departments=[], bassins=[], label="Région Hauts-de-France")
+    departments, bassins = department_names(), bassin_names()
+    parts = [f"{code} {departments.get(code, code)}" for code in sorted(area.departments)]
+    parts += [f"bassin {bassins.get(slug, slug)}" for slug in sorted(area.bassins)]
+    return StatsScope(
+        region=False,
+        departments=sorted(area.departments),
+        bassins=sorted(area.bassins),
+        label=", ".join(parts) or "Territoire vide",
+    )
+
+
+async def statistics(agenda: Agenda, principal: Principal, query: StatsQuery) -> Statistics:
+    """The figures of the caller's perimeter over the period asked for."""
+    area = statistics_area(principal, query.department, query.bassin)
+    today = agenda.now().astimezone(PARIS).date()
+    period = period_of(query.from_, query.to, today)
+    facets = await _appointment_facets(agenda, area, period)
+    sectors = sector_names()
+    groups = list(facets["counts"].values())
+    asked = [group for group in groups if group["_id"].get("call") is None]
+    late = [group for group in groups if group["_id"].get("late_by") is not None]
+    answers = facets["answers"].get(None, {"n": 0, "accepted": 0, "delays": []})
+    middle = median([seconds / 3600 for seconds in answers.get("delays", [])])
+    delivered = list(facets["delivered"].values())
+    demand: dict[tuple[str, str | None], tuple[int, int]] = {}
+    for group in asked:
+        cell = (group["_id"]["department"], group["_id"].get("sector"))
+        satisfied = group["n"] if group["_id"]["status"] in ("accepted", "completed") else 0
+        n, held = demand.get(cell, (0, 0))
+        demand[cell] = (n + group["n"], held + satisfied)
+    rows = supply_and_demand(await _supply(agenda, area), demand)
+    departments = department_names()
+    return Statistics(
+        period=StatsPeriod(from_=period.first_day, to=period.last_day),
+        scope=_scope(area),
+        solicitations=SolicitationCounts(
+            total=sum(group["n"] for group in asked),
+            by_status=_every(_tally(asked, "status"), STATUS_LABELS),
+            by_kind=_every(_tally(asked, "kind"), KIND_LABELS),
+            by_department=_counts(_tally(asked, "department"), departments),
+            by_bassin=_counts(_tally(asked, "bassin"), bassin_names()),
+            by_sector=_counts(_tally(asked, "sector"), sectors),
+        ),
+        answers=Answers(
+            answered=answers["n"],
+            accepted=answers["accepted"],
+            acceptance_rate=None
+            if (share := rate(answers["accepted"], answers["n"])) is None
+            else round(share, 4),
+            median_hours_to_answer=None if middle is None else round(middle, 2),
+        ),
+        late_cancellations=LateCancellations(
+            total=sum(group["n"] for group in late),
+            by=_counts(_tally(late, "late_by"), CANCELLER_LABELS),
+        ),
+        delivered=Delivered(
+            interventions=sum(group["n"] for group in delivered),
+            hours=hours(sum(group["minutes"] for group in delivered)),
+            pupils_reached=sum(_pupils(group) for group in delivered),
+            by_establishment=_delivered(delivered, _establishment),
+            by_level=_delivered(delivered, _level),
+        ),
+        supply_demand=[
+            SupplyDemandRow(
+                department=row.department,
+                department_name=departments.get(row.department, row.department),
+                sector=row.sector,
+                sector_name=sectors.get(row.sector, row.sector) if row.sector else NOT_GIVEN,
+                ambassadors=row.ambassadors,
+                solicitations=row.solicitations,
+                satisfied=row.satisfied,
+                solicitations_per_ambassador=row.per_ambassador,
+                missing=row.missing,
+            )
+            for row in rows
+        ],
+        calls=await _calls(agenda, area, period),
+    )

@@ -1,0 +1,168 @@
+"""Export and erasure with every service running (one process, in-process bus).
+
+People join through the emails a real SMTP server received (with the notifier running,
+accounts' outbox is published and forgets the links).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.accounts.conftest import (
+    LINK,
+    PASSWORD,
+    Answer,
+    Client,
+    Serve,
+    ambassador,
+    eventually,
+    fast_options,
+    pdf_form,
+    staff,
+    token_of,
+)
+from tests.agenda.conftest import brief, in_days
+from tests.fixtures.smtp import SmtpServer, free_port
+
+EVERYONE = ("agenda", "messaging", "notifier")
+
+
+async def join(client: Client, smtp: SmtpServer, path: str, body: dict[str, Any]) -> str:
+    """Sign up, follow the link of the email: the new account's id."""
+    signed = await client.call("POST", path, json=body)
+    assert signed.status == 201, signed.body
+    [welcome] = await smtp.wait_for(1, to=body["email"])
+    [link] = [link for link in LINK.findall(welcome.text()) if "/activer?token=" in link]
+    confirmed = await client.call(
+        "POST", "/confirmations", json={"token": token_of(link), "password": PASSWORD}
+    )
+    assert confirmed.status == 200, confirmed.body
+    return str(confirmed.body["id"])
+
+
+async def referent(client: Client, smtp: SmtpServer, email: str, departments: list[str]) -> str:
+    """A referent created by the admin, who followed the emailed link: their token."""
+    created = await client.call(
+        "POST",
+        "/referents",
+        token=await client.admin_token(),
+        json={
+            "first_name": "Rémi",
+            "last_name": "Référent",
+            "email": email,
+            "territory": {"departments": departments, "bassins": []},
+        },
+    )
+    assert created.status == 201, created.body
+    [welcome] = await smtp.wait_for(1, to=email)
+    [link] = [link for link in LINK.findall(welcome.text()) if "/activer?token=" in link]
+    confirmed = await client.call(
+        "POST", "/confirmations", json={"token": token_of(link), "password": PASSWORD}
+    )
+    assert confirmed.status == 200, confirmed.body
+    return await client.token(email)
+
+
+async def call(client: Client, method: str, path: str, token: str, json: Any = None) -> Answer:
+    """A request to another service of the platform (``/api/<service>/…``)."""
+    async with client.running.http.request(
+        method,
+        client.running.url(path),
+        json=json,
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:
+        body = await response.json() if response.content_type == "application/json" else None
+        return Answer(response.status, body)
+
+
+async def test_export_gathers_every_service_and_erasure_is_confirmed_by_each(
+    serve: Serve, smtp_server: SmtpServer
+) -> None:
+    async with serve(
+        others=EVERYONE,
+        options=fast_options(export_timeout_seconds=15),
+        relay_smtp_port=free_port(),
+        **smtp_server.settings(),
+    ) as client:
+        ambassador_id = await join(
+            client, smtp_server, "/ambassadors", ambassador(email="elodie@example.org")
+        )
+        await join(client, smtp_server, "/staff", staff(email="paul@example.org"))
+        token = await client.token("elodie@example.org")
+        teacher = await client.token("paul@example.org")
+        nord = await referent(client, smtp_server, "nord@example.org", ["59"])
+        admin = await client.admin_token()
+        await client.call("POST", "/me/criminal-record", token=token, data=pdf_form())
+        await client.call("GET", f"/ambassadors/{ambassador_id}", token=nord)  # audited
+        await client.call(
+            "POST",
+            f"/ambassadors/{ambassador_id}/criminal-record/decision",
+            token=admin,
+            json={"decision": "verified"},
+        )
+
+        async def solicited() -> Answer | None:
+            # Agenda learns from accounts' events that she can be solicited.
+            answer = await call(
+                client,
+                "POST",
+                "/api/agenda/solicitations",
+                teacher,
+                brief(ambassador_id, in_days(10), message="Bonjour Élodie !"),
+            )
+            return answer if answer.status == 201 else None
+
+        appointment = await eventually(solicited, timeout=20)
+
+        async def conversation() -> Any:
+            answer = await call(client, "GET", "/api/messaging/conversations", token)
+            return answer.body["items"] if answer.body and answer.body["items"] else None
+
+        [opened] = await eventually(conversation)
+        path = f"/api/messaging/conversations/{opened['id']}/messages"
+        await call(client, "POST", path, token, {"body": "Avec plaisir, à bientôt."})
+        await call(client, "POST", path, teacher, {"body": "Merci beaucoup !"})
+        await smtp_server.wait_for(2, to="elodie@example.org")  # sign-up, solicitation
+
+        exported = await client.call("GET", "/me/export", token=token)
+        deleted = await client.call("DELETE", "/me", token=token)
+
+        async def erased() -> Any:
+            answer = await client.call("GET", f"/erasures/{ambassador_id}", token=admin)
+            complete = answer.status == 200 and answer.body["completed_at"] is not None
+            return answer.body if complete else None
+
+        record = await eventually(erased, timeout=30)
+        parts_left = await client.db["export_parts"].count_documents({})
+
+    assert exported.status == 200, exported.body
+    document = exported.body
+    assert set(document) == {"accounts", "agenda", "messaging", "notifier", "generated_at"}
+    mine = document["accounts"]
+    assert mine["account"]["email"] == "elodie@example.org"
+    assert mine["charter_acceptances"][0]["version"] == "2026-09"
+    assert mine["sessions"]
+    assert [(read["action"], read["by_role"]) for read in mine["reads_by_staff"]] == [
+        ("ambassador_profile_read", "referent")
+    ]
+    assert "password_hash" not in str(mine)
+    assert "refresh" not in str(mine)
+    [held] = document["agenda"]["appointments"]
+    assert held["id"] == appointment.body["id"]
+    assert held["other_party"]["name"] == "Paul L."
+    [talk] = document["messaging"]["conversations"]
+    assert talk["with"] == ["Paul L."]
+    assert [(m["from"], m["body"]) for m in document["messaging"]["messages"]] == [
+        ("Paul L.", "Bonjour Élodie !"),
+        ("vous", "Avec plaisir, à bientôt."),
+        ("Paul L.", "Merci beaucoup !"),
+    ]
+    assert "paul@example.org" not in str(document)
+    templates = {email["template"]: email for email in document["notifier"]["emails"]}
+    assert {"account_confirmation", "account_activated", "solicitation_created"} <= set(templates)
+    assert templates["solicitation_created"]["subject"].startswith("Nouvelle sollicitation")
+    assert "token=" not in str(document["notifier"])
+    assert deleted.status == 204
+    assert set(record["confirmations"]) == set(EVERYONE)
+    assert record["waiting_for"] == []
+    assert parts_left == 0  # delivered parts are not kept

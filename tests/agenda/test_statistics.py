@@ -1,0 +1,316 @@
+"""Steering statistics, checked against a small data set whose figures are counted by hand.
+
+The data set (interventions 5 to 60 days ahead; the clock then moves on 20 days):
+
+====  ==================  =====================  ==========  ===========================
+id    who → whom          kind, minutes, public  place       what became of it
+====  ==================  =====================  ==========  ===========================
+A4    lea → cat           event 90, 3e × 30      62          accepted after 1 h, then
+                                                             cancelled by lea 24 h before
+A1    paul → zoe          class 45, 3e × 28      59          accepted after 2 h, held
+A2    paul → bob          visit 120, 2nde × 15   59          accepted after 6 h, held
+A3    lea → zoe           class 30, 4e × 20      62          refused after 10 h
+A5    rita → bob (santé)  internship 240, 1re    59 Lille E  never answered: expired
+A6    paul → zoe (BTP)    class 45, 3e × 25      59          pending (day 60)
+====  ==================  =====================  ==========  ===========================
+
+Available ambassadors: zoe (numérique, 59 and 62), bob (santé, 59 and 62), cat
+(numérique, 62), eve (no sector, bassin Lille Est); dan (santé, 59) asked for a
+restriction: not available.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.accounts.events import Territory
+from tests.agenda.conftest import ARRAS_UAI, LILLE_COLLEGE, PARIS_UAI, World, WorldFactory, in_days
+from tests.fixtures.rabbit import wait_until
+
+PARIS = ZoneInfo("Europe/Paris")
+BOTH = Territory(departments=["59", "62"])
+
+
+def _brief(kind: str, minutes: int, level: str, pupils: int) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "duration_minutes": minutes,
+        "audience": {"level": level, "group_size": pupils},
+    }
+
+
+async def _answer(world: World, appointment_id: str, who: str, action: str) -> None:
+    answer = await world.call("POST", f"/appointments/{appointment_id}/{action}", who)
+    assert answer.status == 200, answer.body
+
+
+@pytest.fixture
+async def figures(open_world: WorldFactory) -> Any:
+    async with open_world() as world:
+        await world.ambassador("zoe", zone=BOTH)
+        await world.ambassador("bob", sector="sante", zone=BOTH)
+        await world.ambassador("cat", zone=Territory(departments=["62"]))
+        await world.ambassador(
+            "dan", sector="sante", solicitable=False, not_solicitable_reason="restriction"
+        )
+        await world.ambassador(
+            "eve", profile="trainer", sector=None, zone=Territory(bassins=["lille-est"])
+        )
+        await world.staff("paul")
+        await world.staff(
+            "lea", uai=ARRAS_UAI, establishment="Lycée Robespierre", city="Arras", postcode="62000"
+        )
+        await world.referent("rita", ["59"])
+        world.admin()
+        clock = world.clock
+        first_day = clock().astimezone(PARIS).date()
+        a4 = await world.solicit(
+            "lea", "cat", in_days(5, clock=clock), **_brief("event", 90, "3e", 30)
+        )
+        a1 = await world.solicit(
+            "paul", "zoe", in_days(7, clock=clock), **_brief("class_presentation", 45, "3e", 28)
+        )
+        a2 = await world.solicit(
+            "paul", "bob", in_days(8, clock=clock), **_brief("company_visit", 120, "2nde", 15)
+        )
+        a3 = await world.solicit(
+            "lea", "zoe", in_days(9, clock=clock), **_brief("class_presentation", 30, "4e", 20)
+        )
+        a5 = await world.solicit(
+            "rita",
+            "bob",
+            in_days(10, clock=clock),
+            establishment={**LILLE_COLLEGE, "bassin": "lille-est"},
+            sector="sante",
+            **_brief("discovery_internship", 240, "1re", 12),
+        )
+        a6 = await world.solicit(
+            "paul",
+            "zoe",
+            in_days(60, clock=clock),
+            sector="batiment-travaux-publics",
+            **_brief("class_presentation", 45, "3e", 25),
+        )
+        for hours, appointment_id, who, action in (
+            (1, a4, "cat", "accept"),
+            (1, a1, "zoe", "accept"),
+            (4, a2, "bob", "accept"),
+            (4, a3, "zoe", "refuse"),
+        ):
+            clock.advance(timedelta(hours=hours))
+            await _answer(world, appointment_id, who, action)
+        clock.move_to((await world.stored(a4))["starts_at"] - timedelta(hours=24))
+        cancelled = await world.call(
+            "POST", f"/appointments/{a4}/cancel", "lea", json={"reason": "Sortie annulée"}
+        )
+        assert cancelled.status == 200, cancelled.body
+        clock.advance(timedelta(days=15))
+        world.wake_scheduler()
+        expected = {a1: "completed", a2: "completed", a5: "expired", a6: "pending"}
+
+        async def settled() -> bool:
+            states = {key: (await world.stored(key))["status"] for key in expected}
+            return states == expected
+
+        await wait_until(settled, what="the interventions to be held and the rest to expire")
+        period = {"from": first_day.isoformat(), "to": (first_day + timedelta(days=90)).isoformat()}
+        yield world, period
+
+
+async def _stats(world: World, who: str, **params: str) -> dict[str, Any]:
+    answer = await world.call("GET", "/stats", who, params=params)
+    assert answer.status == 200, answer.body
+    return dict(answer.body)
+
+
+def _counts(items: list[dict[str, Any]]) -> dict[str | None, int]:
+    return {item["key"]: item["count"] for item in items}
+
+
+async def test_region_figures_match_the_hand_count(figures: Any) -> None:
+    world, period = figures
+
+    stats = await _stats(world, "admin", **period)
+
+    assert stats["period"] == period
+    assert stats["scope"]["region"] is True
+    solicitations = stats["solicitations"]
+    assert solicitations["total"] == 6
+    assert _counts(solicitations["by_status"]) == {
+        "pending": 1,
+        "accepted": 0,
+        "refused": 1,
+        "cancelled": 1,
+        "expired": 1,
+        "completed": 2,
+    }
+    assert _counts(solicitations["by_kind"]) == {
+        "class_presentation": 3,
+        "event": 1,
+        "company_visit": 1,
+        "discovery_internship": 1,
+    }
+    assert [(c["key"], c["label"], c["count"]) for c in solicitations["by_department"]] == [
+        ("59", "Nord", 4),
+        ("62", "Pas-de-Calais", 2),
+    ]
+    assert [(c["key"], c["label"], c["count"]) for c in solicitations["by_bassin"]] == [
+        (None, "Non précisé", 5),
+        ("lille-est", "Lille Est", 1),
+    ]
+    assert _counts(solicitations["by_sector"]) == {
+        "numerique": 3,
+        "sante": 2,
+        "batiment-travaux-publics": 1,
+    }
+    # Answered: A4 (1 h), A1 (2 h), A2 (6 h) accepted, A3 (10 h) refused.
+    assert stats["answers"] == {
+        "answered": 4,
+        "accepted": 3,
+        "acceptance_rate": 0.75,
+        "median_hours_to_answer": 4.0,  # the mean of 2 h and 6 h
+    }
+    assert stats["late_cancellations"] == {
+        "total": 1,
+        "by": [{"key": "requester", "label": "le demandeur", "count": 1}],
+    }
+    delivered = stats["delivered"]
+    # A1 and A2: 45 + 120 minutes, 28 + 15 pupils.
+    assert (delivered["interventions"], delivered["hours"], delivered["pupils_reached"]) == (
+        2,
+        2.75,
+        43,
+    )
+    assert delivered["by_establishment"] == [
+        {
+            "key": PARIS_UAI,
+            "label": "Collège Jean Moulin (Lille)",
+            "interventions": 2,
+            "hours": 2.75,
+            "pupils": 43,
+        }
+    ]
+    assert [
+        (g["key"], g["interventions"], g["hours"], g["pupils"]) for g in delivered["by_level"]
+    ] == [
+        ("2nde", 1, 2.0, 15),
+        ("3e", 1, 0.75, 28),
+    ]
+    rows = [
+        (
+            r["department"],
+            r["sector"],
+            r["ambassadors"],
+            r["solicitations"],
+            r["satisfied"],
+            r["solicitations_per_ambassador"],
+            r["missing"],
+        )
+        for r in stats["supply_demand"]
+    ]
+    assert rows == [
+        ("59", "batiment-travaux-publics", 0, 1, 0, None, True),
+        ("59", "sante", 1, 2, 1, 2.0, False),
+        ("62", "numerique", 2, 2, 0, 1.0, False),
+        ("59", "numerique", 1, 1, 1, 1.0, False),
+        ("59", None, 1, 0, 0, 0.0, False),
+        ("62", "sante", 1, 0, 0, 0.0, False),
+    ]
+    assert stats["supply_demand"][0]["sector_name"] == "Bâtiment et travaux publics"
+    assert stats["calls"] == {"published": 0, "places": 0, "places_taken": 0}
+
+
+async def test_a_referent_sees_their_territory_only(figures: Any) -> None:
+    world, period = figures
+
+    nord = await _stats(world, "rita", **period)
+    lille_est = await _stats(world, "rita", bassin="lille-est", **period)
+    pas_de_calais = await world.call("GET", "/stats", "rita", params={"department": "62", **period})
+
+    assert nord["scope"] == {
+        "region": False,
+        "departments": ["59"],
+        "bassins": [],
+        "label": "59 Nord",
+    }
+    assert nord["solicitations"]["total"] == 4
+    assert _counts(nord["solicitations"]["by_status"])["completed"] == 2
+    assert nord["answers"]["answered"] == 2
+    assert nord["answers"]["acceptance_rate"] == 1.0
+    assert nord["late_cancellations"]["total"] == 0
+    assert {row["department"] for row in nord["supply_demand"]} == {"59"}
+    assert lille_est["solicitations"]["total"] == 1
+    assert _counts(lille_est["solicitations"]["by_status"])["expired"] == 1
+    assert (pas_de_calais.status, pas_de_calais.code) == (403, "outside_territory")
+    assert (await _stats(world, "admin", department="62", **period))["solicitations"]["total"] == 2
+
+
+async def test_bad_perimeters_and_periods_are_refused(figures: Any) -> None:
+    world, _ = figures
+    cases = [
+        ("admin", {"department": "62", "bassin": "lille-est"}, 422, "bassin_not_in_department"),
+        ("admin", {"from": "2027-03-01", "to": "2027-02-01"}, 422, "invalid_period"),
+        ("admin", {"department": "75"}, 400, "invalid_request"),
+        ("admin", {"from": "hier"}, 400, "invalid_request"),
+        ("paul", {}, 403, "forbidden"),
+        ("zoe", {}, 403, "forbidden"),
+    ]
+    for who, params, status, code in cases:
+        answer = await world.call("GET", "/stats", who, params=params)
+        assert (answer.status, answer.code) == (status, code), (params, answer.body)
+
+
+async def test_without_dates_the_period_is_the_current_school_year(figures: Any) -> None:
+    world, _ = figures
+    today = world.clock().astimezone(PARIS).date()
+    start_year = today.year if today.month >= 9 else today.year - 1
+
+    stats = await _stats(world, "admin")
+
+    assert stats["period"] == {
+        "from": date(start_year, 9, 1).isoformat(),
+        "to": date(start_year + 1, 8, 31).isoformat(),
+    }
+
+
+async def test_csv_export_has_the_same_figures_for_a_french_spreadsheet(figures: Any) -> None:
+    world, period = figures
+
+    answer = await world.call("GET", "/stats.csv", "admin", params=period)
+
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    raw: bytes = answer.body
+    assert raw.startswith("\ufeff".encode())
+    text = raw.decode("utf-8").removeprefix("\ufeff")
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert lines[0] == ["Rubrique", "Élément", "Détail", "Indicateur", "Valeur"]
+    first = datetime.fromisoformat(period["from"]).strftime("%d/%m/%Y")
+    for expected in (
+        ["Période", "", "", "Premier jour", first],
+        ["Sollicitations", "Total", "", "Sollicitations", "6"],
+        ["Sollicitations par statut", "réalisée", "completed", "Sollicitations", "2"],
+        ["Sollicitations par département", "Pas-de-Calais", "62", "Sollicitations", "2"],
+        ["Réponses", "", "", "Taux d'acceptation (%)", "75,00"],
+        ["Réponses", "", "", "Délai médian de réponse (heures)", "4,00"],
+        ["Interventions réalisées", "", "", "Heures", "2,75"],
+        ["Heures par niveau", "2nde", "2nde", "Heures", "2,00"],
+        [
+            "Offre et demande",
+            "59 Nord",
+            "Bâtiment et travaux publics",
+            "Ambassadeurs disponibles",
+            "0",
+        ],
+    ):
+        assert expected in lines, expected
+    assert all(len(line) == 5 for line in lines)
+    refused = await world.call("GET", "/stats.csv", "rita", params={"department": "62"})
+    assert (refused.status, refused.code) == (403, "outside_territory")
