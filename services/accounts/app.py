@@ -55,7 +55,7 @@ def create_app(platform: Platform, options: AccountsSettings | None = None) -> w
         indexes=INDEXES,
         subscriptions=lambda ctx: subscriptions(lambda: app[ACCOUNTS]),
         workers=[check_records, retain_accounts],
-        on_start=[_create_admin, _seed_demo, _reconcile_directory, _backfill_record_fields],
+        on_start=[_create_admin, _seed_demo, _reconcile_directory, _backfill_data_rule_fields],
     )
     ctx = app[SERVICE_CONTEXT]
     app[ACCOUNTS] = Accounts(
@@ -116,14 +116,19 @@ async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> Non
         )
 
 
-async def _backfill_record_fields(ctx: ServiceContext, app: web.Application) -> None:
-    """Give records decided or sent before checks expired the fields the rules now read.
+async def _backfill_data_rule_fields(ctx: ServiceContext, app: web.Application) -> None:
+    """Give accounts made before the data rules the fields those rules read.
 
     A verified check without an end gets one counted from its decision; an extract
-    waiting without a queue entry gets one dated from its upload. Once done, a no-op.
+    waiting without a queue entry gets one dated from its upload; an account without
+    a last sign-in counts from its activation (or creation). Once done, a no-op.
     """
     accounts = app[ACCOUNTS]
     users = accounts.store.users
+    async for user in users.find({"last_seen_at": None}, {"activated_at": 1, "created_at": 1}):
+        seen = user.get("activated_at") or user.get("created_at")
+        if seen is not None:
+            await users.update_one({"_id": user["_id"]}, {"$set": {"last_seen_at": seen}})
     periods = check_periods(accounts)
     async for user in users.find(
         {
