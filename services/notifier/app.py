@@ -41,6 +41,6 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
         name=SERVICE,
         router=build_router(store, worker.wake),
         indexes=INDEXES,
-        subscriptions=lambda context: subscriptions(context, store, renderer, worker.wake),
+        subscriptions=lambda context: subscriptions(context, store, renderer, worker),
         workers=[*[deliver_emails] * config.senders, purge_delivery_log],
     )

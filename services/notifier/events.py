@@ -38,6 +38,7 @@ from services.notifier.domain.emails import PLANNERS
 from services.notifier.published import NotifierExportPrepared, NotifierUserErased
 from services.notifier.render import Recipient, Renderer
 from services.notifier.store import Contact, NotifierStore, new_delivery
+from services.notifier.worker import DeliveryWorker
 from shared import idempotency
 from shared.bus import Delivery, Subscription
 from shared.bus.base import Handler
@@ -53,6 +54,11 @@ SERVICE = "notifier"
 HANDLER = "email"
 # Events written by one transaction at most.
 GROUP_LIMIT = 100
+# Messages in hand per subscription: a group being written while the next one gathers.
+IN_FLIGHT = 2 * GROUP_LIMIT
+# How long a new group waits for the messages that arrive together (the broker sends
+# them within milliseconds of the acks that freed their slots).
+GROUP_LINGER_SECONDS = 0.01
 
 
 class RecipientUnknownError(LookupError):
@@ -110,12 +116,12 @@ class EmailHandler:
         context: ServiceContext,
         store: NotifierStore,
         renderer: Renderer,
-        queued: Callable[[], None],
+        worker: DeliveryWorker,
     ) -> None:
         self._context = context
         self._store = store
         self._renderer = renderer
-        self._queued = queued
+        self._worker = worker
         self._handled = store.deliveries.database[idempotency.COLLECTION]
         self._waiting: list[_Job] = []
         self._writer: asyncio.Task[None] | None = None
@@ -136,8 +142,6 @@ class EmailHandler:
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_groups(), name="notifier-intake")
         queued = await asyncio.shield(job.outcome)
-        if queued:
-            self._queued()
         log.info(
             "event handled" if queued is not None else "event already handled",
             extra={**envelope.describe(), "emails_queued": queued or 0},
@@ -145,6 +149,7 @@ class EmailHandler:
 
     async def _write_groups(self) -> None:
         try:
+            await asyncio.sleep(GROUP_LINGER_SECONDS)
             while self._waiting:
                 group = self._waiting[:GROUP_LIMIT]
                 del self._waiting[:GROUP_LIMIT]
@@ -153,10 +158,14 @@ class EmailHandler:
             self._writer = None
 
     async def _write_group(self, group: list[_Job]) -> None:
+        written: list[Document] = []
+
+        async def effect(session: AsyncClientSession) -> list[int | BaseException | None]:
+            written.clear()  # a retried transaction starts over
+            return await self._group_effect(group, session, written)
+
         try:
-            outcomes = await in_transaction(
-                self._context.platform.mongo, lambda session: self._group_effect(group, session)
-            )
+            outcomes = await in_transaction(self._context.platform.mongo, effect)
         except DuplicateKeyError:
             # Another replica handled one of these events in the meantime.
             for job in group:
@@ -166,14 +175,17 @@ class EmailHandler:
             for job in group:
                 job.settle(error)
             return
+        # Committed, and claimed by this process: the worker sends them straight away.
+        self._worker.hand_over(written)
         for job, outcome in zip(group, outcomes, strict=True):
             job.settle(outcome)
 
     async def _group_effect(
-        self, group: list[_Job], session: AsyncClientSession
+        self, group: list[_Job], session: AsyncClientSession, written: list[Document]
     ) -> list[int | BaseException | None]:
         # May run more than once (a transaction retried): it only writes via ``session``.
         now = datetime.now(UTC)
+        claimed = self._worker.claim_fields(now)
         keys = [job.key for job in group]
         handled = {
             doc["_id"]
@@ -199,7 +211,10 @@ class EmailHandler:
             outcomes.append(len(job_records))
         if marks:
             await self._handled.insert_many(marks, session=session)
+        for record in records:
+            record.update(claimed)
         await self._store.queue(records, session)
+        written.extend(records)
         await self._store.save_contacts(contacts.changed.values(), session)
         return outcomes
 
@@ -220,6 +235,8 @@ class EmailHandler:
             done = await self._context.once(HANDLER, job.envelope.id, effect)
         except Exception as error:
             return error
+        if done and queued:
+            self._worker.wake()
         return queued if done else None
 
     def _render(self, job: _Job, contacts: _Contacts, now: datetime) -> list[Document]:
@@ -334,14 +351,20 @@ def subscriptions(
     context: ServiceContext,
     store: NotifierStore,
     renderer: Renderer,
-    queued: Callable[[], None],
+    worker: DeliveryWorker,
 ) -> list[Subscription]:
     """One subscription (its own durable queue) per event type the notifier consumes."""
     handlers: dict[str, Handler] = {
-        HANDLER: EmailHandler(context, store, renderer, queued),
+        HANDLER: EmailHandler(context, store, renderer, worker),
         "export": _export_handler(context, store),
     }
     return [
-        Subscription(service=SERVICE, name=name, event=event, handler=handlers[name])
+        Subscription(
+            service=SERVICE,
+            name=name,
+            event=event,
+            handler=handlers[name],
+            prefetch=IN_FLIGHT if name == HANDLER else None,
+        )
         for event, name in consumed()
     ]

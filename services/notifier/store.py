@@ -45,6 +45,7 @@ PENDING = (Status.QUEUED, Status.SENDING)
 INDEXES = [
     # The workers' claim: due records first.
     IndexSpec(DELIVERIES, [("status", 1), ("next_attempt_at", 1)], name="due"),
+    IndexSpec(DELIVERIES, [("status", 1), ("lease_until", 1)], name="lease_expired"),
     IndexSpec(DELIVERIES, [("claim", 1)], name="claim", partial={"claim": {"$type": "string"}}),
     # The admin log, newest first, all or by status.
     IndexSpec(DELIVERIES, [("created_at", -1), ("_id", -1)], name="log"),
@@ -281,35 +282,42 @@ class NotifierStore:
 
         Each record is counted as one more attempt as it is claimed.
         """
-        due: Document = {
-            "$or": [
-                {"status": Status.QUEUED.value, "next_attempt_at": {"$lte": now}},
-                # A worker died while sending: its lease ran out, the record is due again.
-                {"status": Status.SENDING.value, "lease_until": {"$lte": now}},
-            ]
-        }
-        ids = [
-            doc["_id"]
-            async for doc in self.deliveries.find(due, {"_id": 1})
-            .sort("next_attempt_at", 1)
-            .limit(size)
+        # Two plain queries rather than one ``$or``: each rides an index, where an
+        # ``$or`` makes the embedded store scan the whole log (sent records included).
+        due_kinds: list[Document] = [
+            {"status": Status.QUEUED.value, "next_attempt_at": {"$lte": now}},
+            # A worker died while sending: its lease ran out, the record is due again.
+            {"status": Status.SENDING.value, "lease_until": {"$lte": now}},
         ]
-        if not ids:
-            return []
-        # The filter is checked again per record: a record another worker took between
-        # the find and this update is left to it.
-        await self.deliveries.update_many(
-            {"_id": {"$in": ids}, **due},
-            {
-                "$set": {
-                    "status": Status.SENDING.value,
-                    "claim": claim,
-                    "lease_until": now + lease,
-                    "updated_at": now,
+        claimed = 0
+        for due in due_kinds:
+            ids = [
+                doc["_id"]
+                async for doc in self.deliveries.find(due, {"_id": 1})
+                .sort("next_attempt_at", 1)
+                .limit(size - claimed)
+            ]
+            if not ids:
+                continue
+            # The filter is checked again per record: a record another worker took
+            # between the find and this update is left to it.
+            result = await self.deliveries.update_many(
+                {"_id": {"$in": ids}, **due},
+                {
+                    "$set": {
+                        "status": Status.SENDING.value,
+                        "claim": claim,
+                        "lease_until": now + lease,
+                        "updated_at": now,
+                    },
+                    "$inc": {"attempts": 1},
                 },
-                "$inc": {"attempts": 1},
-            },
-        )
+            )
+            claimed += result.modified_count
+            if claimed >= size:
+                break
+        if not claimed:
+            return []
         return [
             doc async for doc in self.deliveries.find({"claim": claim}).sort("next_attempt_at", 1)
         ]

@@ -1,10 +1,12 @@
 """The delivery worker: sends due records in batches, one SMTP connection per batch.
 
 Several workers (in several replicas) share the work through the store's claims.
-A worker wakes when a handler queues a record (in-process) and polls anyway, for
-retries coming due and for records a crashed replica left under an expired lease.
-A worker asked to stop finishes the message in hand, records what it sent and hands
-back the rest, so a restart resumes without sending anything twice.
+The event handler of this process hands its new records over directly: it writes
+them already claimed by this process (under a lease), so the worker sends them
+without reading them back. It also polls, for retries coming due and for records a
+crashed replica left under an expired lease. A worker asked to stop finishes the
+message in hand, records what it sent and hands back the rest, so a restart resumes
+without sending anything twice.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from services.notifier.sender import SendResult, SmtpSender
@@ -45,19 +48,68 @@ class DeliveryWorker:
         self._clock = clock
         self._wake = asyncio.Event()
         self._stopping = False
+        # Records written already claimed by this process, in the order they came.
+        self._handed: deque[tuple[str, list[Document]]] = deque()
 
     def wake(self) -> None:
         """Something was queued: look at once instead of at the next poll."""
         self._wake.set()
 
+    def claim_fields(self, now: datetime) -> Document:
+        """Fields that make new records claimed by this process, to :meth:`hand_over`."""
+        return {
+            "status": Status.SENDING.value,
+            "claim": secrets.token_hex(8),
+            "lease_until": now + timedelta(seconds=self._config.lease_seconds),
+            "attempts": 1,
+        }
+
+    def hand_over(self, records: Sequence[Document]) -> None:
+        """Records committed with :meth:`claim_fields`: send them without a claim."""
+        by_claim: dict[str, list[Document]] = {}
+        for record in records:
+            by_claim.setdefault(record["claim"], []).append(record)
+        self._handed.extend(by_claim.items())
+        self._wake.set()
+
+    async def _take_handed(self) -> tuple[str, list[Document]] | None:
+        """The next handed-over batch whose lease leaves ample time to send it."""
+        size = self._config.batch_size
+        margin = timedelta(seconds=self._config.lease_seconds / 2)
+        while self._handed:
+            claim, records = self._handed.popleft()
+            if len(records) > size:
+                self._handed.appendleft((claim, records[size:]))
+                records = records[:size]
+            if records[0]["lease_until"] - self._clock() >= margin:
+                return claim, records
+            # Waited too long in memory: another worker may take them once the lease
+            # ends. Back to the queue, rather than risk sending them twice.
+            await self._store.release([r["_id"] for r in records], claim=claim, now=self._clock())
+        return None
+
+    async def _hand_back(self) -> None:
+        """Stopping: the handed-over records nobody tried go back to the queue."""
+        while self._handed:
+            claim, records = self._handed.popleft()
+            await self._store.release([r["_id"] for r in records], claim=claim, now=self._clock())
+
     async def run(self, after_pass: Callable[[], Awaitable[object]] | None = None) -> None:
         """Deliver until cancelled; ``after_pass`` runs after each pass (erasures)."""
+        try:
+            await self._deliver(after_pass)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._hand_back())
+            raise
+
+    async def _deliver(self, after_pass: Callable[[], Awaitable[object]] | None) -> None:
         config = self._config
         while True:
             self._wake.clear()
             try:
                 # A full batch means more may be due: go on until one is not full.
-                while await self._shielded_batch() >= config.batch_size:
+                while await self._shielded_batch() >= config.batch_size or self._handed:
                     pass
                 if after_pass is not None:
                     await after_pass()
@@ -66,8 +118,11 @@ class DeliveryWorker:
             except Exception:
                 # The database may be away for a moment: try again at the next poll.
                 log.exception("delivery pass failed")
+            # Not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that
+            # arrives as the event is set, and the worker would never stop.
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=config.poll_seconds)
+                async with asyncio.timeout(config.poll_seconds):
+                    await self._wake.wait()
             except TimeoutError:
                 continue
             # Woken by a handler: during a burst more records follow within
@@ -90,11 +145,15 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """Claim and send one batch; returns how many records were claimed."""
         config = self._config
-        claim = secrets.token_hex(8)
         lease = timedelta(seconds=config.lease_seconds)
-        batch = await self._store.claim_batch(
-            now=self._clock(), size=config.batch_size, lease=lease, claim=claim
-        )
+        handed = await self._take_handed()
+        if handed is not None:
+            claim, batch = handed
+        else:
+            claim = secrets.token_hex(8)
+            batch = await self._store.claim_batch(
+                now=self._clock(), size=config.batch_size, lease=lease, claim=claim
+            )
         if not batch:
             return 0
         sent: list[str] = []

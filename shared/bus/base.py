@@ -57,6 +57,13 @@ class Subscription:
     name: str
     event: type[Event]
     handler: Handler = field(compare=False)
+    # Messages in hand at once; ``None``: the bus's setting. A handler that writes
+    # what arrives together in one transaction asks for more, to fill its groups.
+    prefetch: int | None = field(default=None, compare=False)
+
+    def prefetch_or(self, default: int) -> int:
+        """How many messages this subscription may hold unacknowledged."""
+        return self.prefetch if self.prefetch is not None else default
 
     @property
     def event_type(self) -> str:

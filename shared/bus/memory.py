@@ -118,7 +118,8 @@ class MemoryBus(Bus):
         name = subscription.queue_name(self._prefix)
         queue = self._queues.get(name)
         if queue is None:
-            queue = _Queue(name, subscription, asyncio.Semaphore(self._prefetch))
+            slots = asyncio.Semaphore(subscription.prefetch_or(self._prefetch))
+            queue = _Queue(name, subscription, slots)
             self._queues[name] = queue
             self._bindings[subscription.event_type].append(queue)
         queue.consumers.append(asyncio.create_task(self._consume(queue, subscription)))

@@ -339,7 +339,7 @@ class RabbitBus(Bus):
         # Each subscription consumes on its own channel: a slow handler or a channel
         # error never stalls publishing or the other subscriptions.
         channel = await self._connection.channel(publisher_confirms=False)
-        await channel.set_qos(prefetch_count=self._prefetch)
+        await channel.set_qos(prefetch_count=subscription.prefetch_or(self._prefetch))
         queue = await channel.declare_queue(
             name,
             durable=True,

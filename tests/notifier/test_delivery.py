@@ -6,6 +6,7 @@ Every email is read back from the raw bytes the SMTP server received.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,11 +22,13 @@ from services.notifier.events import (
     NotifierExportPrepared,
     NotifierUserErased,
 )
-from services.notifier.store import ERASED_ADDRESS
+from services.notifier.sender import SmtpSender
+from services.notifier.store import ERASED_ADDRESS, INDEXES, new_delivery
+from services.notifier.worker import DeliveryWorker
 from shared.bus import Delivery, Subscription
 from shared.events import Event
 from shared.idempotency import HandledEvents
-from shared.mongo import Document
+from shared.mongo import Document, ensure_indexes
 from shared.outbox import Outbox
 from shared.settings import Settings
 from tests.fixtures.platform import running
@@ -52,6 +55,24 @@ def people(count: int, tag: str = "p") -> list[tuple[str, str]]:
 
 def sign_ups(who: list[tuple[str, str]]) -> list[UserRegistered]:
     return [samples.registered(user_id, address) for user_id, address in who]
+
+
+def delivery_for(address: str, now: datetime) -> Document:
+    """A queued delivery record of a plain message to ``address``."""
+    mime = f"From: ne-pas-repondre@exemple.fr\r\nTo: {address}\r\nSubject: Test\r\n\r\nBonjour\r\n"
+    return new_delivery(
+        event_id=uuid.uuid4().hex,
+        event_type="accounts.user.registered",
+        template="account_confirmation",
+        user_id=None,
+        recipient=address,
+        subject="Test",
+        envelope_from="ne-pas-repondre@exemple.fr",
+        message_id=f"<{uuid.uuid4().hex}@exemple.fr>",
+        mime=mime.encode(),
+        erases_user=False,
+        now=now,
+    )
 
 
 def exactly_once(smtp: SmtpServer, addresses: list[str]) -> None:
@@ -466,3 +487,33 @@ async def test_logs_show_neither_links_nor_bodies_nor_addresses(
     logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in ours)
     for secret in ("secret-confirmation-token", "maquettes", AMBASSADOR_EMAIL, REQUESTER_EMAIL):
         assert secret not in logged
+
+
+async def test_handed_over_emails_whose_lease_ran_out_are_left_to_the_replica_that_took_them(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    # The handler writes new records already claimed by its process and hands them to
+    # the worker in memory. Should they wait there past their lease, another replica
+    # may have taken them: the worker must not send them a second time.
+    settings = make_settings(**smtp_server.settings())
+    config = fast_delivery(lease_seconds=60)
+    now = datetime.now(UTC)
+    clock = [now]
+    store = notifier_db.store
+    await ensure_indexes(store.deliveries.database, INDEXES)
+    worker = DeliveryWorker(store, SmtpSender(settings, timeout=5), config, clock=lambda: clock[0])
+    records = [
+        {**delivery_for(address, now), **worker.claim_fields(now)} for _, address in people(3)
+    ]
+    await store.deliveries.insert_many(records)
+    worker.hand_over(records)
+
+    clock[0] = now + timedelta(seconds=61)
+    taken = await store.claim_batch(
+        now=clock[0], size=10, lease=timedelta(seconds=60), claim="other-replica"
+    )
+    assert len(taken) == 3
+
+    assert await worker.run_once() == 0
+    assert smtp_server.inbox == []
+    assert {record["claim"] for record in await notifier_db.deliveries()} == {"other-replica"}
