@@ -27,6 +27,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.bus import Bus, Subscription
 from shared.bus.memory import MemoryBus
 from shared.bus.rabbit import RabbitBus
+from shared.group_commit import GroupCommit
 from shared.http import (
     AccessTokenVerifier,
     Call,
@@ -36,7 +37,7 @@ from shared.http import (
 )
 from shared.idempotency import HANDLED_EVENTS_INDEXES, HandledEvents
 from shared.keys import load_verifier_key
-from shared.mongo import Document, IndexSpec, connect, ensure_indexes, in_transaction, ping
+from shared.mongo import Document, IndexSpec, connect, ensure_indexes, ping
 from shared.outbox import OUTBOX_INDEXES, Outbox
 from shared.settings import Settings
 
@@ -91,6 +92,10 @@ class ServiceContext:
     outbox: Outbox
     handled: HandledEvents
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    commits: GroupCommit = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.commits = GroupCommit(self.platform.mongo)
 
     @property
     def settings(self) -> Settings:
@@ -103,8 +108,12 @@ class ServiceContext:
         return self.platform.bus
 
     async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
-        """Run ``work`` in a transaction, then wake the outbox relay for its events."""
-        result = await in_transaction(self.platform.mongo, work)
+        """Run ``work`` in a transaction, then wake the outbox relay for its events.
+
+        Concurrent calls share their transaction (``shared.group_commit``): ``work``
+        must only write through its session and never wait for another transaction.
+        """
+        result = await self.commits.run(work)
         self.outbox.wake()
         return result
 

@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -122,23 +121,27 @@ class MessagingStore:
         thread, in one write. Returns the conversation as it was *before* (None when it
         is not open or the author is not a participant).
         """
-        doc = await self.conversations.find_one_and_update(
-            {
-                "_id": conversation_id,
-                "participant_ids": author_id,
-                "status": "open",
-                "$or": [{"closes_at": None}, {"closes_at": {"$gt": now}}],
-            },
+        # A read then a write on ``_id`` alone, both in the caller's transaction (which
+        # makes the pair atomic): the embedded store finds both by key, where one
+        # find-and-modify with this filter scans the collection.
+        doc = await self.conversations.find_one({"_id": conversation_id}, session=session)
+        if doc is None:
+            return None
+        before = Conversation.model_validate(doc)
+        taking_part = author_id in doc.get("participant_ids", ())
+        if not taking_part or before.participant(author_id) is None or not before.is_open(now):
+            return None
+        await self.conversations.update_one(
+            {"_id": conversation_id},
             {
                 "$inc": {"seq": 1, "participants.$[other].unread": 1},
                 "$set": {"last_message_at": now},
                 "$push": {"thread": {"$each": [mail_message_id], "$slice": -THREAD_DEPTH}},
             },
             array_filters=[{"other.user_id": {"$ne": author_id}}],
-            return_document=ReturnDocument.BEFORE,
             session=session,
         )
-        return Conversation.model_validate(doc) if doc else None
+        return before
 
     async def page_for_participant(self, user_id: str, page: PageQuery) -> Page[Conversation]:
         """The conversations of ``user_id``, most recently active first."""
@@ -264,30 +267,36 @@ class MessagingStore:
         """Record a post by ``author_id`` unless they already made ``limit`` in ``window``.
 
         Returns None when the post may go, else when the oldest of those posts leaves the
-        window. One atomic write on one small document per author (the times of their
-        last ``limit`` posts), so concurrent posts and replicas count right.
+        window. One small document per author (the times of their last ``limit`` posts),
+        written only if unchanged since read, so concurrent posts and replicas count right.
         """
-        try:
-            await self.post_rates.update_one(
-                {
-                    "_id": author_id,
-                    "$or": [
-                        {f"stamps.{limit - 1}": {"$exists": False}},
-                        {"stamps.0": {"$lte": now - window}},
-                    ],
-                },
+        # Read, decide, then write only if nobody wrote in between (``n`` counts the
+        # writes): every step finds the document by key, where one conditional
+        # update needs an ``$or`` that makes the embedded store scan the collection.
+        while True:
+            doc = await self.post_rates.find_one({"_id": author_id})
+            if doc is None:
+                try:
+                    await self.post_rates.insert_one(
+                        {"_id": author_id, "stamps": [now], "n": 1, "updated_at": now}
+                    )
+                except DuplicateKeyError:
+                    continue  # another post of theirs came first: read again
+                return None
+            stamps: list[datetime] = doc.get("stamps", [])
+            if len(stamps) >= limit and stamps[-limit] > now - window:
+                return stamps[-limit] + window
+            seen = doc.get("n")
+            written = await self.post_rates.update_one(
+                {"_id": author_id, "n": seen if seen is not None else {"$exists": False}},
                 {
                     "$push": {"stamps": {"$each": [now], "$slice": -limit}},
                     "$set": {"updated_at": now},
+                    "$inc": {"n": 1},
                 },
-                upsert=True,
             )
-        except DuplicateKeyError:
-            # The document exists but the filter did not match: the window is full.
-            doc = await self.post_rates.find_one({"_id": author_id})
-            stamps = doc.get("stamps", []) if doc else []
-            return (stamps[0] + window) if stamps else now + window
-        return None
+            if written.matched_count:
+                return None
 
     # aliases ---------------------------------------------------------------------------
 
