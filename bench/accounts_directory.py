@@ -1,12 +1,22 @@
 """Directory search latency through the HTTP API, at 10,000 and 100,000 listed profiles.
 
-Setup writes the profiles straight into the ``directory`` collection in bulk (built by
-the service's own ``listing()``, so keys and slices are the real ones), recounts the
-key frequencies, then serves accounts over a real socket; each query runs
-``--repeat`` times through ``GET /api/accounts/ambassadors`` with a staff token, one
-request at a time, and p50/p95 are printed per query.
+Setup writes the profiles straight into the ``directory`` collection, as the service
+stores them: each document is built by the service's own ``listing()`` (so keys and
+slices are the real ones) and the key frequencies are the service's own
+``key_changes`` applied with ``apply_frequency_changes``, as a listing does. The
+documents go in unordered ``insert_many`` batches while the next batch is built in a
+thread, into a collection that already has its ``search`` index (as the service
+creates it at start-up: building it afterwards on the embedded store is no faster and
+is one transaction over every entry). The accounts service then serves over a real
+socket; each query runs ``--repeat`` times through ``GET /api/accounts/ambassadors``
+with a staff token, one request at a time, and p50/p95 are printed per query with
+the plan the service makes for it (lead key, candidates read per round).
 
-Run: ``python -m bench.accounts_directory [--sizes 10000 100000] [--repeat 100]``
+Target: the typical query (text + department) under 100 ms at p95 with 100,000
+profiles on the embedded store; the last line says whether it is met and, if not,
+what limits it.
+
+Run: ``python -m bench.accounts_directory [--profiles 10000 100000] [--repeat 100]``
 (``MONGO_URL`` picks a MongoDB instead of the embedded store).
 """
 
@@ -15,12 +25,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import random
 import statistics
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +45,7 @@ from services.accounts.app import create_app
 from services.accounts.context import ACCOUNTS
 from services.accounts.credentials import principal_of
 from services.accounts.directory import listing
+from services.accounts.domain import search
 from services.accounts.domain.catalog import region, sectors
 from services.accounts.settings import AccountsSettings
 from shared.runtime import Platform, gateway_app
@@ -263,6 +276,7 @@ def profile_user(index: int) -> dict[str, Any]:
     }
 
 
+LIMIT = 20
 QUERIES: list[tuple[str, dict[str, str]]] = [
     ("text + department (typical)", {"q": "électricien", "department": "59"}),
     (
@@ -290,25 +304,44 @@ async def store(folder: Path) -> AsyncIterator[str]:
         yield embedded.url
 
 
-async def load(platform: Platform, app: web.Application, size: int) -> None:
-    """Write ``size`` listed profiles and recount key frequencies."""
+BATCH = 2_000
+TARGET_PROFILES = 100_000
+TARGET_P95_MS = 100.0
+
+
+def documents(start: int, end: int) -> list[dict[str, Any]]:
+    """Directory documents of the synthetic ambassadors ``start`` to ``end - 1``."""
+    return [listing(profile_user(index)) for index in range(start, end)]
+
+
+async def load(app: web.Application, size: int) -> None:
+    """Write ``size`` listed profiles and their key frequencies, printing the time taken."""
     accounts = app[ACCOUNTS]
     directory = accounts.store.directory
+    frequencies: Counter[str] = Counter()
     started = time.perf_counter()
-    batch: list[dict[str, Any]] = []
-    for index in range(size):
-        batch.append(listing(profile_user(index)))
-        if len(batch) == 1000:
-            await directory.insert_many(batch, ordered=False)
-            batch = []
-            if (index + 1) % 10_000 == 0:
-                elapsed = time.perf_counter() - started
-                print(f"  {index + 1} written ({elapsed:.0f} s)", flush=True)
-    if batch:
-        await directory.insert_many(batch, ordered=False)
-    keys = await accounts.store.rebuild_frequencies()
+    batch = documents(0, min(BATCH, size))
+    written = 0
+    while batch:
+        # The store inserts this batch while a thread builds the next one.
+        insert = asyncio.create_task(directory.insert_many(batch, ordered=False))
+        upcoming = asyncio.create_task(
+            asyncio.to_thread(
+                documents, written + len(batch), min(written + len(batch) + BATCH, size)
+            )
+        )
+        await insert
+        for document in batch:
+            frequencies.update(search.key_changes([], document["keys"]))
+        written += len(batch)
+        batch = await upcoming
+        if written % 10_000 == 0 or written == size:
+            elapsed = time.perf_counter() - started
+            print(f"  {written} written ({elapsed:.0f} s, {written / elapsed:.0f}/s)", flush=True)
+    await accounts.store.apply_frequency_changes(frequencies)
+    elapsed = time.perf_counter() - started
     print(
-        f"  loaded {size} profiles ({keys} distinct keys) in {time.perf_counter() - started:.0f} s",
+        f"  loaded {size} profiles ({len(frequencies)} distinct keys) in {elapsed:.0f} s",
         flush=True,
     )
 
@@ -351,9 +384,35 @@ async def staff_token(app: web.Application) -> str:
     return accounts.signer.issue(principal_of(user, "bench-session"))
 
 
-async def measure(base: str, token: str, repeat: int) -> None:
-    """p50/p95 of each query."""
+def directory_query(params: dict[str, str]) -> search.DirectoryQuery:
+    """The service's query for the HTTP parameters of the benchmark."""
+    return search.DirectoryQuery(
+        text=params.get("q"),
+        sector=params.get("sector"),
+        department=params.get("department"),
+        bassin=params.get("bassin"),
+        kind=params.get("kind"),
+        profile=params.get("profile"),
+    )
+
+
+async def plan_of(app: web.Application, params: dict[str, str], limit: int) -> str:
+    """The plan the service makes for a query: lead key and candidates read per round."""
+    accounts = app[ACCOUNTS]
+    keys = directory_query(params).keys()
+    frequencies = await accounts.store.frequencies([*keys, search.ALL])
+    plan = search.plan(keys, frequencies, limit=limit + 1)
+    lead = frequencies.get(plan.lead, 0)
+    per_round = lead * plan.slices_per_round // search.SLICES
+    return f"lead {plan.lead} ({lead}), ~{per_round} read per round"
+
+
+async def measure(
+    app: web.Application, base: str, token: str, repeat: int
+) -> dict[str, tuple[float, float]]:
+    """p50/p95 of each query, printed and returned by label."""
     headers = {"Authorization": f"Bearer {token}"}
+    results: dict[str, tuple[float, float]] = {}
     async with aiohttp.ClientSession(headers=headers) as http:
         for label, params in QUERIES:
             timings = []
@@ -361,7 +420,7 @@ async def measure(base: str, token: str, repeat: int) -> None:
             for _ in range(repeat):
                 started = time.perf_counter()
                 async with http.get(
-                    f"{base}/api/accounts/ambassadors", params={**params, "limit": "20"}
+                    f"{base}/api/accounts/ambassadors", params={**params, "limit": str(LIMIT)}
                 ) as answer:
                     body = await answer.json()
                     assert answer.status == 200, body
@@ -369,11 +428,31 @@ async def measure(base: str, token: str, repeat: int) -> None:
                 count = len(body["items"])
             timings.sort()
             p50 = statistics.median(timings)
-            p95 = timings[int(len(timings) * 0.95) - 1]
+            p95 = timings[max(0, math.ceil(len(timings) * 0.95) - 1)]
+            results[label] = (p50, p95)
             print(
-                f"  {label:<30} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({count} on the page)",
+                f"  {label:<30} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({count} on the page; "
+                f"{await plan_of(app, params, LIMIT)})",
                 flush=True,
             )
+    return results
+
+
+def verdict(size: int, results: dict[str, tuple[float, float]]) -> str:
+    """Whether the typical query meets the target, and what limits it if not."""
+    label = QUERIES[0][0]
+    p95 = results[label][1]
+    if size != TARGET_PROFILES:
+        return f"  target (p95 < {TARGET_P95_MS:.0f} ms) applies at {TARGET_PROFILES} profiles"
+    if p95 < TARGET_P95_MS:
+        return f"  target met: {label} p95 {p95:.1f} ms < {TARGET_P95_MS:.0f} ms"
+    return (
+        f"  target missed: {label} p95 {p95:.1f} ms >= {TARGET_P95_MS:.0f} ms. The embedded "
+        "store fetches and decodes every candidate the index lookup gives (the lead key's "
+        "entries in the round's slices), then matches, sorts and cuts in Python: the time "
+        "grows with the candidates per round shown above, about 0.1 ms each, plus the "
+        "round trips when a round finds too few (and any CPU taken by other processes)."
+    )
 
 
 async def run(size: int, repeat: int) -> None:
@@ -398,18 +477,29 @@ async def run(size: int, repeat: int) -> None:
                 app = root._subapps[0]  # the accounts application
                 try:
                     print(f"{size} listed profiles", flush=True)
-                    await load(platform, app, size)
-                    await measure(f"http://127.0.0.1:{port}", await staff_token(app), repeat)
+                    await load(app, size)
+                    results = await measure(
+                        app, f"http://127.0.0.1:{port}", await staff_token(app), repeat
+                    )
+                    print(verdict(size, results), flush=True)
                 finally:
                     await runner.cleanup()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument(
+        "--profiles",
+        "--sizes",
+        dest="profiles",
+        type=int,
+        nargs="+",
+        default=[10_000, TARGET_PROFILES],
+        help="listed profiles, one run per size",
+    )
+    parser.add_argument("--repeat", type=int, default=100, help="requests per query")
     arguments = parser.parse_args()
-    for size in arguments.sizes:
+    for size in arguments.profiles:
         asyncio.run(run(size, arguments.repeat))
 
 

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import os
 import random
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +30,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bench.servers import store_url
 from embedded.ports import free_port
 from services.agenda.app import create_app
 from shared.http import AccessTokenSigner, Principal
@@ -43,19 +41,6 @@ from shared.settings import Settings
 
 KINDS = ["class_presentation", "event", "company_visit", "discovery_internship"]
 STATUSES = ["pending", "accepted", "refused", "cancelled", "expired", "completed"]
-
-
-@contextlib.asynccontextmanager
-async def store_url(folder: Path) -> AsyncIterator[str]:
-    """``MONGO_URL``, or a SecantusDB started for the benchmark."""
-    given = os.environ.get("MONGO_URL")
-    if given:
-        yield given
-        return
-    from embedded.store import EmbeddedStore
-
-    async with EmbeddedStore(folder / "store") as store:
-        yield store.url
 
 
 def appointment(ambassador: int, number: int, now: datetime, rng: random.Random) -> dict[str, Any]:

@@ -20,15 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +34,8 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp import web
 
+from bench.servers import store_url
+from bench.smtp_sink import SmtpSink
 from embedded.ports import free_port
 from services.accounts.events import (
     AmbassadorProfileChanged,
@@ -54,83 +53,8 @@ from shared.settings import Settings
 
 # The SMTP sink, run by another interpreter: "<CLOCK_MONOTONIC> <recipient>" per
 # accepted message (Linux shares the monotonic clock between processes).
-SINK = """
-import asyncio, sys, time
-from aiosmtpd.smtp import SMTP
-
-class Stamp:
-    async def handle_DATA(self, server, session, envelope):
-        now = time.monotonic()
-        for rcpt in envelope.rcpt_tos:
-            sys.stdout.write(f"{now} {rcpt}\\n")
-        sys.stdout.flush()
-        return "250 Message accepted for delivery"
-
-async def main():
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(Stamp()), "127.0.0.1", 0)
-    print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
-    await asyncio.Event().wait()
-
-asyncio.run(main())
-"""
-
 PARIS = ZoneInfo("Europe/Paris")
 UAI = "0590001A"
-
-
-class SmtpSink:
-    """aiosmtpd in a child process, reporting when each recipient's message was accepted."""
-
-    def __init__(self) -> None:
-        self.port = 0
-        self.accepted: dict[str, float] = {}
-        self._process: asyncio.subprocess.Process | None = None
-        self._reader: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", SINK, stdout=asyncio.subprocess.PIPE
-        )
-        assert self._process.stdout is not None
-        first = (await self._process.stdout.readline()).decode().split()
-        self.port = int(first[1])
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self._process is not None
-        assert self._process.stdout is not None
-        while line := await self._process.stdout.readline():
-            stamp, recipient = line.decode().split()
-            self.accepted.setdefault(recipient, float(stamp))
-
-    async def wait_for(self, recipients: set[str], within: float) -> None:
-        deadline = time.monotonic() + within
-        while not recipients <= self.accepted.keys():
-            if time.monotonic() > deadline:
-                missing = len(recipients - self.accepted.keys())
-                raise TimeoutError(f"{missing} emails missing after {within:g} s")
-            await asyncio.sleep(0.05)
-
-    async def stop(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-        if self._process is not None:
-            self._process.terminate()
-            await self._process.wait()
-
-
-@contextlib.asynccontextmanager
-async def store_url(folder: Path) -> AsyncIterator[str]:
-    """``MONGO_URL``, or a SecantusDB started for the benchmark."""
-    given = os.environ.get("MONGO_URL")
-    if given:
-        yield given
-        return
-    from embedded.store import EmbeddedStore
-
-    async with EmbeddedStore(folder / "store") as store:
-        yield store.url
 
 
 def people(count: int) -> tuple[list[Event], list[str]]:
@@ -291,16 +215,16 @@ async def run(args: argparse.Namespace, sink: SmtpSink, url: str, folder: Path) 
             )
             sent, answered = await send(port, token, ids, args.rate)
             recipients = {f"{ambassador_id}@exemple.fr" for ambassador_id in ids}
-            await sink.wait_for(recipients, within=max(120.0, args.count / 5))
+            await sink.wait_for_recipients(recipients, within=max(120.0, args.count / 5))
             stages = await milestones(platform, settings)
         finally:
             await runner.cleanup()
     total = [
-        (sink.accepted[f"{ambassador_id}@exemple.fr"] - sent[ambassador_id]) * 1000
+        (sink.accepted_for[f"{ambassador_id}@exemple.fr"] - sent[ambassador_id]) * 1000
         for ambassador_id in ids
     ]
     http = [(answered[a] - sent[a]) * 1000 for a in ids]
-    first, last = min(sent.values()), max(sink.accepted.values())
+    first, last = min(sent.values()), max(sink.accepted_for.values())
     print(
         f"\n{args.count} solicitations sent at {args.rate:g}/s "
         f"(achieved {args.count / (max(sent.values()) - first):.1f}/s); "

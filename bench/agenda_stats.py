@@ -32,7 +32,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bench.agenda_list import percentile, store_url
+from bench.agenda_list import percentile
+from bench.servers import store_url
 from embedded.ports import free_port
 from services.agenda.app import create_app
 from shared.http import AccessTokenSigner, Principal, Territory

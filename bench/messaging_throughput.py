@@ -21,16 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import os
-import shutil
 import statistics
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -41,6 +36,9 @@ import aiosmtplib
 from aiohttp import web
 from pymongo.asynchronous.collection import AsyncCollection
 
+from bench.servers import broker_url, store_url
+from bench.smtp_sink import SmtpSink
+from embedded.ports import free_port
 from services.accounts.events import ContactChanged, UserActivated
 from services.agenda.events import AppointmentFacts, Establishment, SolicitationCreated
 from services.messaging.app import create_app as messaging_app
@@ -54,71 +52,6 @@ from shared.mongo import Document
 from shared.runtime import Platform, gateway_app
 from shared.settings import Settings
 
-SINK = """
-import asyncio, sys, time
-from aiosmtpd.smtp import SMTP
-
-class Count:
-    async def handle_DATA(self, server, session, envelope):
-        sys.stdout.write(f"{time.monotonic()}\\n")
-        sys.stdout.flush()
-        return "250 Message accepted for delivery"
-
-async def main():
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(Count()), "127.0.0.1", 0)
-    print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
-    await asyncio.Event().wait()
-
-asyncio.run(main())
-"""
-
-
-class SmtpSink:
-    """aiosmtpd in a child process, reporting when each message was accepted."""
-
-    def __init__(self) -> None:
-        self.port = 0
-        self.accepted: list[float] = []
-        self._process: asyncio.subprocess.Process | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._changed = asyncio.Event()
-
-    async def start(self) -> None:
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", SINK, stdout=asyncio.subprocess.PIPE
-        )
-        assert self._process.stdout is not None
-        self.port = int((await self._process.stdout.readline()).decode().split()[1])
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self._process is not None
-        assert self._process.stdout is not None
-        while line := await self._process.stdout.readline():
-            self.accepted.append(float(line))
-            self._changed.set()
-
-    async def wait_for(self, count: int, within: float) -> float:
-        """Monotonic time at which the ``count``-th message was accepted."""
-        deadline = time.monotonic() + within
-        while len(self.accepted) < count:
-            self._changed.clear()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"{len(self.accepted)}/{count} emails after {within:g} s")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
-                    await self._changed.wait()
-        return self.accepted[count - 1]
-
-    async def stop(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-        if self._process is not None:
-            self._process.terminate()
-            await self._process.wait()
-
 
 @dataclass(frozen=True)
 class Pair:
@@ -130,45 +63,6 @@ class Pair:
     ambassador_email: str
     conversation_id: str = ""
     ambassador_alias: str = ""
-
-
-@contextlib.asynccontextmanager
-async def broker_url() -> AsyncIterator[str]:
-    """``AMQP_URL``, or a throw-away vhost on the local broker (deleted afterwards, so
-    the benchmark's quorum queues do not pile up on the machine's broker)."""
-    given = os.environ.get("AMQP_URL")
-    if given or shutil.which("rabbitmqctl") is None:
-        yield given or "amqp://guest:guest@127.0.0.1:5672/"
-        return
-    vhost = f"bench-{uuid.uuid4().hex[:8]}"
-    await _rabbitmqctl("add_vhost", vhost)
-    try:
-        await _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    finally:
-        await _rabbitmqctl("delete_vhost", vhost)
-
-
-async def _rabbitmqctl(*args: str) -> None:
-    process = await asyncio.create_subprocess_exec(
-        "rabbitmqctl", "--quiet", *args, stdout=asyncio.subprocess.DEVNULL
-    )
-    async with asyncio.timeout(120):
-        if await process.wait() != 0:
-            raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed")
-
-
-@contextlib.asynccontextmanager
-async def store_url(folder: Path) -> AsyncIterator[str]:
-    """``MONGO_URL``, or a SecantusDB started for the benchmark."""
-    given = os.environ.get("MONGO_URL")
-    if given:
-        yield given
-        return
-    from embedded.store import EmbeddedStore
-
-    async with EmbeddedStore(folder / "store") as store:
-        yield store.url
 
 
 async def wait_count(
@@ -401,7 +295,7 @@ async def main() -> None:
                 data_dir=Path(folder),
                 database_prefix=f"bench{tag}_",
                 bus_prefix=f"bench{tag}",
-                relay_smtp_port=_free_port(),
+                relay_smtp_port=free_port(),
                 log_json=False,
                 log_level="WARNING",
             )
@@ -414,7 +308,7 @@ async def main() -> None:
             async with Platform.open(settings, process="bench-messaging") as platform:
                 runner = web.AppRunner(gateway_app(platform, services), access_log=None)
                 await runner.setup()
-                port = _free_port()
+                port = free_port()
                 await web.TCPSite(runner, "127.0.0.1", port).start()
                 try:
                     pairs = await prepare(platform, signer, sink, args.conversations)
@@ -478,14 +372,6 @@ def _ms(sorted_values: list[float], quantile: float) -> str:
         return "-"
     index = min(len(sorted_values) - 1, int(quantile * len(sorted_values)))
     return f"{sorted_values[index] * 1000:.0f}"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 if __name__ == "__main__":

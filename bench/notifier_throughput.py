@@ -26,15 +26,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +39,8 @@ from pathlib import Path
 import aio_pika
 from aiohttp import web
 
+from bench.servers import store_url
+from bench.smtp_sink import SmtpSink
 from services.accounts.events import UserRegistered
 from services.notifier.app import create_app
 from services.notifier.domain import Occurrence, plan
@@ -56,28 +55,6 @@ from shared.mongo import connect
 from shared.runtime import Platform, gateway_app
 from shared.settings import Settings
 
-# The SMTP sink, run by another interpreter: one line per accepted message, stamped
-# with CLOCK_MONOTONIC, which Linux shares between processes.
-SINK = """
-import asyncio, sys, time
-from aiosmtpd.smtp import SMTP
-
-class Count:
-    async def handle_DATA(self, server, session, envelope):
-        sys.stdout.write(f"{time.monotonic()}\\n")
-        sys.stdout.flush()
-        return "250 Message accepted for delivery"
-
-async def main():
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(Count()), "127.0.0.1", 0)
-    print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
-    # Ends with the benchmark: its end of the pipe closes, even if it was killed.
-    await loop.run_in_executor(None, sys.stdin.read)
-
-asyncio.run(main())
-"""
-
 
 @dataclass(frozen=True)
 class Round:
@@ -86,70 +63,6 @@ class Round:
     emails_per_s: float  # first publish to last accepted
     handled_per_s: float  # first publish to every event turned into a queued record
     seconds: float
-
-
-class SmtpSink:
-    """aiosmtpd in a child process, reporting when each message was accepted."""
-
-    def __init__(self) -> None:
-        self.port = 0
-        self._process: asyncio.subprocess.Process | None = None
-        self.accepted: list[float] = []
-        self._reader: asyncio.Task[None] | None = None
-        self._changed = asyncio.Event()
-
-    async def start(self) -> None:
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            SINK,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        assert self._process.stdout is not None
-        first = (await self._process.stdout.readline()).decode().split()
-        self.port = int(first[1])
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self._process is not None
-        assert self._process.stdout is not None
-        while line := await self._process.stdout.readline():
-            self.accepted.append(float(line))
-            self._changed.set()
-
-    async def wait_for(self, count: int, within: float) -> float:
-        """Monotonic time at which the ``count``-th message was accepted."""
-        deadline = time.monotonic() + within
-        while len(self.accepted) < count:
-            self._changed.clear()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"{len(self.accepted)}/{count} emails after {within:g} s")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
-        return self.accepted[count - 1]
-
-    async def stop(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-        if self._process is not None:
-            if self._process.stdin is not None:
-                self._process.stdin.close()
-            await self._process.wait()
-
-
-@contextlib.asynccontextmanager
-async def store_url(folder: Path) -> AsyncIterator[str]:
-    """``MONGO_URL``, or a SecantusDB started for the benchmark."""
-    given = os.environ.get("MONGO_URL")
-    if given:
-        yield given
-        return
-    from embedded.store import EmbeddedStore
-
-    async with EmbeddedStore(folder / "store") as store:
-        yield store.url
 
 
 def sign_ups(count: int, tag: str) -> list[Envelope]:
@@ -181,7 +94,7 @@ async def one_round(
     )
     config = NotifierSettings(batch_size=batch, smtp_connection_per_email=per_email)
     envelopes = sign_ups(emails, tag)
-    sink.accepted.clear()
+    sink.clear()
     async with Platform.open(settings, process="bench-notifier") as platform:
         runner = web.AppRunner(gateway_app(platform, {"notifier": lambda p: create_app(p, config)}))
         await runner.setup()  # indexes, subscriptions and the delivery worker start
@@ -251,7 +164,7 @@ async def sender_alone(sink: SmtpSink, base: Settings, *, emails: int, per_email
     )
     mime = renderer.render(outgoing, Recipient("ambassadeur@exemple.fr"), now=datetime.now(UTC))
     sender = SmtpSender(base, timeout=30, per_message=per_email)
-    sink.accepted.clear()
+    sink.clear()
     started = time.monotonic()
     async with sender.session() as connection:
         for _ in range(emails):
