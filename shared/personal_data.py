@@ -7,17 +7,33 @@ built on these bases (declared in its ``events.py``):
   publishes ``<service>.export.prepared`` with what it holds about the person, and
   accounts assembles the parts into one document;
 - erasure: on ``accounts.user.deleted`` every other service erases or anonymises, then
-  publishes ``<service>.user.erased``; accounts records when erasure is complete.
+  publishes ``<service>.user.erased``; accounts records when erasure is complete;
+- audit: when a service shows a referent or an admin other people's data, it publishes
+  ``<service>.personal_data.read`` naming them; accounts keeps the audit log that
+  admins query and that each person finds in their export.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from shared.events import Event
 
+if TYPE_CHECKING:
+    # Only for annotations: the events modules built on this one stay declarations.
+    from pymongo.asynchronous.client_session import AsyncClientSession
+
+    from shared.http import Principal
+    from shared.runtime import ServiceContext
+
 # The services that answer for personal data besides accounts.
 ANSWERING_SERVICES = ("agenda", "messaging", "notifier")
+
+# Roles whose reads of other people's data go to the audit log: their rights reach
+# beyond the people they deal with themselves.
+AUDITED_ROLES = frozenset({"referent", "admin"})
 
 
 class ExportPrepared(Event):
@@ -34,3 +50,60 @@ class UserErased(Event):
 
     user_id: str
     service: str
+
+
+class PersonalDataRead(Event):
+    """Base of ``<service>.personal_data.read``: a referent or an admin was shown the
+    data of these people (one answer of the service's API); accounts logs each read."""
+
+    actor_id: str
+    actor_role: str
+    action: str
+    user_ids: list[str]
+    service: str
+    read_at: datetime
+
+
+def people_to_audit(actor_role: str, actor_id: str, user_ids: Iterable[str | None]) -> list[str]:
+    """Whose data a read shown to ``actor_id`` must log: each person once, in order.
+
+    Nobody when the reader's role is not audited; never the readers themselves, nor
+    people already erased (shown without an id).
+    """
+    if actor_role not in AUDITED_ROLES:
+        return []
+    return list(dict.fromkeys(uid for uid in user_ids if uid and uid != actor_id))
+
+
+async def report_reads(
+    context: ServiceContext,
+    event: type[PersonalDataRead],
+    reader: Principal,
+    action: str,
+    user_ids: Iterable[str | None],
+    *,
+    at: datetime | None = None,
+) -> None:
+    """Tell accounts that ``reader`` was shown these people's data.
+
+    ``event`` is the service's own ``<service>.personal_data.read``; it names the
+    people of :func:`people_to_audit` and goes through the service's outbox, in a
+    transaction of its own, once the read succeeded. Nothing is published when
+    nobody is to be logged. ``at`` defaults to now.
+    """
+    people = people_to_audit(reader.role, reader.user_id, user_ids)
+    if not people:
+        return
+    read = event(
+        actor_id=reader.user_id,
+        actor_role=reader.role,
+        action=action,
+        user_ids=people,
+        service=context.name,
+        read_at=at or datetime.now(UTC),
+    )
+
+    async def work(session: AsyncClientSession) -> None:
+        await context.outbox.add(read, session)
+
+    await context.transaction(work)

@@ -1,45 +1,112 @@
 """The audit log: every read of a person's data by a referent or an admin.
 
-An entry is written once the read succeeded (a refused read showed nothing). Admins
-query the log; the person sees the reads of their own data in their export. Entries
-carry their own end of retention (``ACCOUNTS_AUDIT_RETENTION_DAYS``).
+Accounts writes the reads of its own answers (a profile, a criminal-record extract or
+the queue of them, directory results, erasure records) and those the other services
+report (``<service>.personal_data.read``, see ``shared.personal_data``): one entry per
+person shown. An entry is written once the read succeeded (a refused read showed
+nothing). Admins query the log; the person sees the reads of their own data in their
+export. Entries carry their own end of retention (``ACCOUNTS_AUDIT_RETENTION_DAYS``).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
 from shared.http import Page, Principal, paginate
 from shared.mongo import Document
+from shared.personal_data import PersonalDataRead, people_to_audit
+
+SERVICE = "accounts"
 
 # What was read (stable codes, shown to admins and in the person's export).
 AMBASSADOR_PROFILE_READ = "ambassador_profile_read"
 CRIMINAL_RECORD_DOCUMENT_READ = "criminal_record_document_read"
+CRIMINAL_RECORDS_LISTED = "criminal_records_listed"
+DIRECTORY_LISTED = "directory_listed"
 ERASURE_RECORD_READ = "erasure_record_read"
+ERASURE_RECORDS_LISTED = "erasure_records_listed"
 
-AUDITED_ROLES = frozenset({"referent", "admin"})
+
+def _entries(
+    accounts: Accounts,
+    *,
+    at: datetime,
+    actor_id: str,
+    actor_role: str,
+    action: str,
+    service: str,
+    user_ids: Iterable[str],
+    ids: Iterable[str],
+) -> list[Document]:
+    expires_at = at + timedelta(days=accounts.options.audit_retention_days)
+    return [
+        {
+            "_id": entry_id,
+            "at": at,
+            "actor_id": actor_id,
+            "actor_role": actor_role,
+            "action": action,
+            "service": service,
+            "user_id": user_id,
+            "expires_at": expires_at,
+        }
+        for user_id, entry_id in zip(user_ids, ids, strict=True)
+    ]
+
+
+async def record_reads(
+    accounts: Accounts, principal: Principal, action: str, user_ids: Iterable[str | None]
+) -> None:
+    """Write that ``principal`` was shown these people's data (only referents and admins)."""
+    people = people_to_audit(principal.role, principal.user_id, user_ids)
+    if not people:
+        return
+    await accounts.store.audit.insert_many(
+        _entries(
+            accounts,
+            at=accounts.now(),
+            actor_id=principal.user_id,
+            actor_role=principal.role,
+            action=action,
+            service=SERVICE,
+            user_ids=people,
+            ids=[accounts.new_id() for _ in people],
+        )
+    )
 
 
 async def record_read(accounts: Accounts, principal: Principal, action: str, user_id: str) -> None:
     """Write that ``principal`` read ``user_id``'s data (only referents and admins)."""
-    if principal.role not in AUDITED_ROLES:
+    await record_reads(accounts, principal, action, [user_id])
+
+
+async def record_reported(
+    accounts: Accounts, read: PersonalDataRead, session: AsyncClientSession
+) -> None:
+    """Write the reads another service reported, within the handler's transaction (the
+    handler runs once per event: a redelivered event writes nothing twice)."""
+    people = people_to_audit(read.actor_role, read.actor_id, read.user_ids)
+    if not people:
         return
-    now = accounts.now()
-    await accounts.store.audit.insert_one(
-        {
-            "_id": accounts.new_id(),
-            "at": now,
-            "actor_id": principal.user_id,
-            "actor_role": principal.role,
-            "action": action,
-            "user_id": user_id,
-            "expires_at": now + timedelta(days=accounts.options.audit_retention_days),
-        }
+    await accounts.store.audit.insert_many(
+        _entries(
+            accounts,
+            at=read.read_at,
+            actor_id=read.actor_id,
+            actor_role=read.actor_role,
+            action=read.action,
+            service=read.service,
+            user_ids=people,
+            ids=[accounts.new_id() for _ in people],
+        ),
+        session=session,
     )
 
 
@@ -50,6 +117,7 @@ def _entry(row: Document) -> models.AuditEntry:
         actor_id=row["actor_id"],
         actor_role=row["actor_role"],
         action=row["action"],
+        service=row.get("service", SERVICE),
         user_id=row["user_id"],
     )
 
@@ -76,6 +144,11 @@ async def find(accounts: Accounts, query: models.AuditQuery) -> Page[models.Audi
 async def reads_of(accounts: Accounts, user_id: str) -> list[dict[str, Any]]:
     """The reads of a person's data, for their own export (who by role, not by name)."""
     return [
-        {"at": row["at"].isoformat(), "action": row["action"], "by_role": row["actor_role"]}
+        {
+            "at": row["at"].isoformat(),
+            "action": row["action"],
+            "by_role": row["actor_role"],
+            "service": row.get("service", SERVICE),
+        }
         async for row in accounts.store.audit.find({"user_id": user_id}).sort("at", DESCENDING)
     ]

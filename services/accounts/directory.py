@@ -148,8 +148,9 @@ async def find(
             raise INVALID_CURSOR.error()
         after = (values[0], values[1])
     keys = query.keys()
-    frequencies = await accounts.store.frequencies(keys)
-    plan = search.plan(keys, frequencies)
+    # ``*`` too: how many profiles are listed, for the share of each key.
+    frequencies = await accounts.store.frequencies([*keys, search.ALL])
+    plan = search.plan(keys, frequencies, limit=limit + 1)
     documents = await accounts.store.search(plan, limit=limit + 1, after=after, projection=_DISPLAY)
     next_cursor = None
     if len(documents) > limit:

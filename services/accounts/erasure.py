@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -19,7 +19,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
-from services.accounts.events import UserDeleted
+from services.accounts.events import DeletionReason, UserDeleted
 from services.accounts.joining import referent_event
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
@@ -27,11 +27,9 @@ from shared.personal_data import ANSWERING_SERVICES
 
 log = logging.getLogger("services.accounts.erasure")
 
-Reason = Literal["request", "inactivity"]
-
 
 async def erase_account(
-    accounts: Accounts, user: Document, *, reason: Reason, session: AsyncClientSession
+    accounts: Accounts, user: Document, *, reason: DeletionReason, session: AsyncClientSession
 ) -> dict[str, int]:
     """Delete the account and what hangs on it, within ``session``'s transaction.
 
@@ -80,7 +78,7 @@ async def erase_account(
     return changes
 
 
-async def delete(accounts: Accounts, user: Document, *, reason: Reason) -> None:
+async def delete(accounts: Accounts, user: Document, *, reason: DeletionReason) -> None:
     """Erase the account in its own transaction (self-service or retention)."""
     changes: dict[str, int] = {}
 

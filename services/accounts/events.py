@@ -183,12 +183,19 @@ class AmbassadorReinstated(Event):
     ambassador_id: str
 
 
+# Why an account was deleted: the person asked, nobody signed in for the retention
+# period, or the sign-up was never confirmed within its own period.
+DeletionReason = Literal["request", "inactivity", "unconfirmed"]
+
+
 class UserDeleted(Event):
     """The account is gone: every service erases or anonymises what it holds.
 
-    ``reason`` says why: the person asked (``request``), or nobody signed in for the
-    retention period (``inactivity``). Each service then publishes
-    ``<service>.user.erased`` (see ``shared.personal_data``).
+    ``reason`` says why: the person asked (``request``), nobody signed in for the
+    retention period (``inactivity``), or the account was never activated
+    (``unconfirmed``: the address was never proven, so nothing should be written to
+    it). Each service then publishes ``<service>.user.erased`` (see
+    ``shared.personal_data``).
     """
 
     type: ClassVar[str] = "accounts.user.deleted"
@@ -197,7 +204,7 @@ class UserDeleted(Event):
     role: Role
     email: str
     first_name: str
-    reason: Literal["request", "inactivity"] = "request"
+    reason: DeletionReason = "request"
 
 
 class InactivityWarned(Event):

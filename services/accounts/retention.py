@@ -7,8 +7,14 @@ is warned by email (``accounts.user.inactivity_warned``); if still nobody signed
 part). Signing in clears the warning. Admin accounts are left alone: the operators
 of the platform manage them.
 
-The warning is a conditional write with its event in one transaction; the deletion
-re-reads the account inside its transaction, so a sign-in that lands meanwhile wins.
+An account never activated (sign-up or creation by an admin whose link nobody
+followed) is deleted ``ACCOUNTS_UNCONFIRMED_RETENTION_DAYS`` after it was made, without
+warning (its address was never proven to be its owner's), with the reason
+``unconfirmed``: the notifier still holds the address its confirmation email went to.
+
+The warning is a conditional write with its event in one transaction; a deletion
+re-reads the account inside its transaction, so a sign-in or an activation that lands
+meanwhile wins.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
 from services.accounts.erasure import erase_account
-from services.accounts.events import InactivityWarned
+from services.accounts.events import DeletionReason, InactivityWarned
 
 log = logging.getLogger("services.accounts.retention")
 
@@ -42,10 +48,14 @@ async def run(accounts: Accounts) -> None:
         await asyncio.sleep(accounts.options.lifecycle_poll_seconds)
 
 
-async def run_once(accounts: Accounts) -> tuple[int, int]:
-    """One pass: (accounts warned, accounts deleted)."""
+async def run_once(accounts: Accounts) -> tuple[int, int, int]:
+    """One pass: (accounts warned, deleted after inactivity, never activated and deleted)."""
     now = accounts.now()
-    return await _warn(accounts, now), await _delete(accounts, now)
+    return (
+        await _warn(accounts, now),
+        await _delete_inactive(accounts, now),
+        await _delete_unconfirmed(accounts, now),
+    )
 
 
 async def _warn(accounts: Accounts, now: datetime) -> int:
@@ -85,7 +95,7 @@ async def _warn(accounts: Accounts, now: datetime) -> int:
     return warned
 
 
-async def _delete(accounts: Accounts, now: datetime) -> int:
+async def _delete_inactive(accounts: Accounts, now: datetime) -> int:
     due: dict[str, Any] = {
         "inactivity_warned_at": {
             "$lte": now - timedelta(days=accounts.options.inactivity_grace_days)
@@ -93,6 +103,19 @@ async def _delete(accounts: Accounts, now: datetime) -> int:
         "status": "active",
         "role": {"$nin": list(EXEMPT_ROLES)},
     }
+    return await _delete_due(accounts, due, reason="inactivity")
+
+
+async def _delete_unconfirmed(accounts: Accounts, now: datetime) -> int:
+    due: dict[str, Any] = {
+        "status": "pending_confirmation",
+        "created_at": {"$lte": now - timedelta(days=accounts.options.unconfirmed_retention_days)},
+    }
+    return await _delete_due(accounts, due, reason="unconfirmed")
+
+
+async def _delete_due(accounts: Accounts, due: dict[str, Any], *, reason: DeletionReason) -> int:
+    """Erase every account ``due`` selects, each in its own transaction."""
     deleted = 0
     # Read the ids first: the loop changes the documents the query selects.
     for row in await accounts.store.users.find(due, {"_id": 1}).to_list():
@@ -106,14 +129,15 @@ async def _delete(accounts: Accounts, now: datetime) -> int:
             changes.clear()
             user = await accounts.store.users.find_one({"_id": user_id, **due}, session=session)
             if user is None:
-                return False  # signed in meanwhile, or deleted by another replica
-            changes.update(
-                await erase_account(accounts, user, reason="inactivity", session=session)
-            )
+                return False  # signed in or activated meanwhile, or deleted by another replica
+            changes.update(await erase_account(accounts, user, reason=reason, session=session))
             return True
 
         if await accounts.ctx.transaction(work):
             deleted += 1
             await accounts.store.apply_frequency_changes(changes)
-            log.info("account deleted after inactivity", extra={"user_id": row["_id"]})
+            log.info(
+                "account deleted by the retention rule",
+                extra={"user_id": row["_id"], "reason": reason},
+            )
     return deleted

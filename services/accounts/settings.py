@@ -50,7 +50,11 @@ class AccountsSettings(BaseSettings):
     # ``inactivity_grace_days`` later if still nobody signed in (retention).
     inactivity_warning_days: float = Field(3 * 365, gt=0)
     inactivity_grace_days: float = Field(30, gt=0)
-    # How often the background rules (record expiry, inactivity) look for due work.
+    # An account never activated is deleted this long after its sign-up (or its
+    # creation by an admin): past the 12 h link, « mot de passe perdu » still activates
+    # it for a while, then its data goes.
+    unconfirmed_retention_days: float = Field(30, gt=0)
+    # How often the background rules (record expiry, retention) look for due work.
     lifecycle_poll_seconds: float = Field(60.0, gt=0)
     # GET /me/export waits this long for every service's part before answering 504.
     export_timeout_seconds: float = Field(10.0, gt=0)

@@ -82,8 +82,10 @@ INDEXES: list[IndexSpec] = [
         name="record_validity",
         partial={"role": "ambassador"},
     ),
-    # The retention worker: accounts by last sign-in, and those already warned.
+    # The retention worker: accounts by last sign-in, those already warned, and those
+    # never activated by age.
     IndexSpec("users", [("last_seen_at", 1)], name="last_seen"),
+    IndexSpec("users", [("status", 1), ("created_at", 1)], name="status_created"),
     IndexSpec(
         "users",
         [("inactivity_warned_at", 1)],
@@ -263,7 +265,7 @@ class AccountsStore:
         """Up to ``limit`` listed profiles matching the plan, in (slice, id) order after ``after``.
 
         Walks the lead key's index entries ``plan.slices_per_round`` slices at a time,
-        widening the rounds that find too little, until the page is full.
+        widening the rounds after one that finds too little, until the page is full.
         """
         if plan.empty:
             return []
@@ -293,9 +295,13 @@ class AccountsStore:
             cursor = await self.directory.aggregate(pipeline)
             batch = await cursor.to_list()
             found.extend(batch)
-            # A round that found few matches means the other keys are selective: read
-            # more slices per round from now on.
-            if len(batch) * 4 < limit:
-                width *= 2
+            missing = limit - len(found)
+            if missing > 0:
+                # The other keys are rarer among these candidates than planned: size the
+                # next round from this one's yield, to find twice what is still missing
+                # (four times the slices when it found nothing). Rounds never narrow.
+                read = end - start
+                grown = -(-read * missing * 2 // len(batch)) if batch else read * 4
+                width = max(width, grown)
             start, after_id = end, None
         return found

@@ -3,7 +3,9 @@
 - ``<service>.export.prepared``: a service's part of an export, kept by request id
   until the waiting ``GET /me/export`` collects it (see ``export``);
 - ``<service>.user.erased``: a service erased a deleted account; the erasure record
-  notes it and completes once every service did (see ``erasure``).
+  notes it and completes once every service did (see ``erasure``);
+- ``<service>.personal_data.read``: a service showed a referent or an admin people's
+  data; the audit log gets an entry per person (see ``audit``).
 """
 
 from __future__ import annotations
@@ -13,13 +15,21 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts import erasure, export
+from services.accounts import audit, erasure, export
 from services.accounts.context import Accounts
-from services.agenda.events import AgendaExportPrepared, AgendaUserErased
-from services.messaging.events import MessagingExportPrepared, MessagingUserErased
-from services.notifier.published import NotifierExportPrepared, NotifierUserErased
+from services.agenda.events import AgendaExportPrepared, AgendaPersonalDataRead, AgendaUserErased
+from services.messaging.events import (
+    MessagingExportPrepared,
+    MessagingPersonalDataRead,
+    MessagingUserErased,
+)
+from services.notifier.published import (
+    NotifierExportPrepared,
+    NotifierPersonalDataRead,
+    NotifierUserErased,
+)
 from shared.bus import Delivery, Subscription
-from shared.personal_data import ExportPrepared, UserErased
+from shared.personal_data import ExportPrepared, PersonalDataRead, UserErased
 
 log = logging.getLogger("services.accounts.subscriptions")
 
@@ -35,6 +45,12 @@ ERASURES: dict[str, type[UserErased]] = {
     "agenda": AgendaUserErased,
     "messaging": MessagingUserErased,
     "notifier": NotifierUserErased,
+}
+# The services that report reads of people's data for the audit log.
+READS: dict[str, type[PersonalDataRead]] = {
+    "agenda": AgendaPersonalDataRead,
+    "messaging": MessagingPersonalDataRead,
+    "notifier": NotifierPersonalDataRead,
 }
 
 
@@ -71,6 +87,19 @@ def subscriptions(accounts: Callable[[], Accounts]) -> Sequence[Subscription]:
 
         return handle
 
+    def log_reads(service: str) -> Callable[[Delivery], Awaitable[None]]:
+        async def handle(delivery: Delivery) -> None:
+            event = delivery.event
+            assert isinstance(event, PersonalDataRead)
+            resources = accounts()
+
+            async def effect(session: AsyncClientSession) -> None:
+                await audit.record_reported(resources, event, session)
+
+            await resources.ctx.once(f"reads_{service}", delivery.envelope.id, effect)
+
+        return handle
+
     return [
         *(
             Subscription(SERVICE, f"export_part_{service}", event, keep_part(service))
@@ -79,5 +108,9 @@ def subscriptions(accounts: Callable[[], Accounts]) -> Sequence[Subscription]:
         *(
             Subscription(SERVICE, f"erasure_{service}", event, note_erasure(service))
             for service, event in ERASURES.items()
+        ),
+        *(
+            Subscription(SERVICE, f"audit_{service}", event, log_reads(service))
+            for service, event in READS.items()
         ),
     ]

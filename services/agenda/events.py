@@ -12,7 +12,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel
 
 from shared.events import Event
-from shared.personal_data import ExportPrepared, UserErased
+from shared.personal_data import ExportPrepared, PersonalDataRead, UserErased
 
 Kind = Literal["class_presentation", "event", "company_visit", "discovery_internship"]
 Format = Literal["in_person", "online"]
@@ -208,3 +208,10 @@ class AgendaUserErased(UserErased):
     """Agenda erased or anonymised what it held about a deleted person."""
 
     type: ClassVar[str] = "agenda.user.erased"
+
+
+class AgendaPersonalDataRead(PersonalDataRead):
+    """Agenda showed a referent or an admin these people's appointments, queue items,
+    attendance or partner hours (for accounts' audit log)."""
+
+    type: ClassVar[str] = "agenda.personal_data.read"

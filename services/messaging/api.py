@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from services.messaging import audit
 from services.messaging.answers import (
     ConversationOut,
     ConversationsQuery,
@@ -36,6 +37,7 @@ from services.messaging.errors import (
     TOO_MANY_MESSAGES,
 )
 from shared.http import ApiError, Authenticated, Call, Page, PageQuery, Router
+from shared.runtime import SERVICE_CONTEXT, ServiceContext
 
 CONVERSATIONS = web.AppKey("conversations", Conversations)
 T = TypeVar("T")
@@ -43,6 +45,10 @@ T = TypeVar("T")
 
 def _service(call: Call[Any, Any]) -> Conversations:
     return call.request.app[CONVERSATIONS]
+
+
+def _context(call: Call[Any, Any]) -> ServiceContext:
+    return call.request.app[SERVICE_CONTEXT]
 
 
 def _api_error(error: Exception) -> ApiError | None:
@@ -110,6 +116,8 @@ def make_router() -> Router:
                 territory.departments, territory.bassins, call.query
             )
             items = [show(c, Access.READ) for c in page.items]
+            people = audit.in_conversations(user, page.items)
+            await audit.record_reads(_context(call), user, audit.CONVERSATIONS_LISTED, people)
         else:
             page = await service.store.page_for_participant(user.user_id, call.query)
             items = [show(c, Access.PARTICIPATE) for c in page.items]
@@ -127,7 +135,10 @@ def make_router() -> Router:
         conversation, access = await _answering(
             service.visible(call.path("conversation_id"), call.user)
         )
-        return view(service, call.user.user_id)(conversation, access)
+        shown = view(service, call.user.user_id)(conversation, access)
+        people = audit.in_conversations(call.user, [conversation])
+        await audit.record_reads(_context(call), call.user, audit.CONVERSATION_READ, people)
+        return shown
 
     @router.get(
         "/conversations/{conversation_id}/messages",
@@ -143,6 +154,11 @@ def make_router() -> Router:
         viewer = call.user.user_id
         conversation, page = await _answering(
             _service(call).read(call.path("conversation_id"), call.user, call.query)
+        )
+        # An empty page showed nobody's words.
+        people = audit.in_conversations(call.user, [conversation] if page.items else [])
+        await audit.record_reads(
+            _context(call), call.user, audit.CONVERSATION_MESSAGES_READ, people
         )
         return Page(
             items=[message_out(m, conversation, viewer) for m in page.items],

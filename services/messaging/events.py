@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from shared.events import Event
-from shared.personal_data import ExportPrepared, UserErased
+from shared.personal_data import ExportPrepared, PersonalDataRead, UserErased
 
 
 class MessageRelayed(Event):
@@ -41,3 +41,10 @@ class MessagingUserErased(UserErased):
     """Messaging erased or anonymised what it held about a deleted person."""
 
     type: ClassVar[str] = "messaging.user.erased"
+
+
+class MessagingPersonalDataRead(PersonalDataRead):
+    """Messaging showed a referent the conversations of these people, which the referent
+    does not take part in (for accounts' audit log)."""
+
+    type: ClassVar[str] = "messaging.personal_data.read"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 from pymongo import DESCENDING
 
+from services.notifier import audit
 from services.notifier.errors import (
     DELIVERY_ALREADY_SENT,
     DELIVERY_ERASED,
@@ -18,6 +19,7 @@ from services.notifier.errors import (
 from services.notifier.store import NotifierStore, Status
 from shared.http import Call, Page, PageQuery, Roles, Router, paginate
 from shared.mongo import Document
+from shared.runtime import SERVICE_CONTEXT
 
 log = logging.getLogger("services.notifier.api")
 
@@ -80,7 +82,7 @@ def build_router(store: NotifierStore, queued: Callable[[], None]) -> Router:
     )
     async def list_deliveries(call: Call[None, DeliveryQuery]) -> Page[DeliveryView]:
         query = {} if call.query.status is None else {"status": call.query.status.value}
-        return await paginate(
+        page = await paginate(
             store.deliveries,
             query,
             sort=[("created_at", DESCENDING)],
@@ -88,6 +90,13 @@ def build_router(store: NotifierStore, queued: Callable[[], None]) -> Router:
             load=DeliveryView.of,
             projection={"message": 0},
         )
+        await audit.record_reads(
+            call.request.app[SERVICE_CONTEXT],
+            call.user,
+            audit.DELIVERIES_LISTED,
+            audit.in_deliveries(page.items),
+        )
+        return page
 
     @router.post(
         "/deliveries/{delivery_id}/retry",
@@ -117,6 +126,13 @@ def build_router(store: NotifierStore, queued: Callable[[], None]) -> Router:
             "delivery queued again by an admin",
             extra={"delivery_id": delivery_id, "admin_id": call.user.user_id},
         )
-        return DeliveryView.of(requeued)
+        shown = DeliveryView.of(requeued)
+        await audit.record_reads(
+            call.request.app[SERVICE_CONTEXT],
+            call.user,
+            audit.DELIVERY_RETRIED,
+            audit.in_deliveries([shown]),
+        )
+        return shown
 
     return router

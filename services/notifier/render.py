@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 
 from services.notifier.domain import OutgoingEmail, invitation_ics
-from services.notifier.domain.french import datetime_fr, day_fr, duration_fr, time_fr
+from shared.french import datetime_fr, day_fr, duration_fr, time_fr
 
 PROGRAMME = "Proch'Orientation"
 # The classic MIME classes: building a message with them costs a third of what the

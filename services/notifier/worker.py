@@ -50,6 +50,9 @@ class DeliveryWorker:
         self._stopping = False
         # Records written already claimed by this process, in the order they came.
         self._handed: deque[tuple[str, list[Document]]] = deque()
+        # One sender at a time works through them, so they leave in the order the
+        # events came (two reset links: the newer arrives last).
+        self._handed_busy = False
 
     def wake(self) -> None:
         """Something was queued: look at once instead of at the next poll."""
@@ -71,6 +74,10 @@ class DeliveryWorker:
             by_claim.setdefault(record["claim"], []).append(record)
         self._handed.extend(by_claim.items())
         self._wake.set()
+
+    @property
+    def _handed_waiting(self) -> bool:
+        return bool(self._handed) and not self._handed_busy
 
     async def _take_handed(self) -> tuple[str, list[Document]] | None:
         """The next handed-over batch whose lease leaves ample time to send it."""
@@ -109,7 +116,7 @@ class DeliveryWorker:
             self._wake.clear()
             try:
                 # A full batch means more may be due: go on until one is not full.
-                while await self._shielded_batch() >= config.batch_size or self._handed:
+                while await self._shielded_batch() >= config.batch_size or self._handed_waiting:
                     pass
                 if after_pass is not None:
                     await after_pass()
@@ -146,16 +153,25 @@ class DeliveryWorker:
         """Claim and send one batch; returns how many records were claimed."""
         config = self._config
         lease = timedelta(seconds=config.lease_seconds)
-        handed = await self._take_handed()
-        if handed is not None:
-            claim, batch = handed
-        else:
-            claim = secrets.token_hex(8)
-            batch = await self._store.claim_batch(
-                now=self._clock(), size=config.batch_size, lease=lease, claim=claim
-            )
+        if self._handed_waiting:
+            self._handed_busy = True
+            try:
+                handed = await self._take_handed()
+                if handed is not None:
+                    return await self._send(*handed)
+            finally:
+                self._handed_busy = False
+        claim = secrets.token_hex(8)
+        batch = await self._store.claim_batch(
+            now=self._clock(), size=config.batch_size, lease=lease, claim=claim
+        )
+        return await self._send(claim, batch)
+
+    async def _send(self, claim: str, batch: list[Document]) -> int:
+        """Send a claimed batch over one connection; record each outcome."""
         if not batch:
             return 0
+        lease = timedelta(seconds=self._config.lease_seconds)
         sent: list[str] = []
         tried = 0
         lease_renewed = self._clock()

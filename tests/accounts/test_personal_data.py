@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.accounts.conftest import PASSWORD, Client, Serve, eventually, fast_options, pdf_form
+from tests.accounts.conftest import (
+    PASSWORD,
+    Client,
+    Serve,
+    eventually,
+    fast_options,
+    pdf_form,
+    staff,
+)
+from tests.accounts.test_personal_data_platform import join
 from tests.fixtures.smtp import SmtpServer
 
 SECOND = 1 / 86_400  # in days
@@ -115,7 +124,9 @@ async def test_erasure_record_shows_which_services_confirmed_and_reading_it_is_a
     assert [item["user_id"] for item in pending["items"]] == [ambassador_id]
     assert complete["items"] == []
     assert (unknown.status, unknown.error_code) == (404, "erasure_not_found")
-    assert {entry["action"] for entry in reads["items"]} == {"erasure_record_read"}
+    # The list of pending erasures named her last, after each read of her record.
+    assert reads["items"][0]["action"] == "erasure_records_listed"
+    assert {entry["action"] for entry in reads["items"][1:]} == {"erasure_record_read"}
     assert "a@example.org" not in str(record)
 
 
@@ -174,6 +185,34 @@ async def test_every_read_of_a_persons_data_by_referents_and_admins_is_in_the_au
     assert backwards.status == 400
 
 
+async def test_directory_results_and_the_queue_of_extracts_are_logged_per_person_shown(
+    serve: Serve,
+) -> None:
+    async with serve() as client:
+        listed_id, listed = await client.ambassador("a@example.org")
+        await client.verify_record(listed_id, listed)
+        waiting_id, waiting = await client.ambassador("b@example.org", first_name="Inès")
+        await client.call("POST", "/me/criminal-record", token=waiting, data=pdf_form())
+        _, staff = await client.staff("prof@example.org")
+        nord_id, nord = await client.referent("nord@example.org", ["59"])
+        await client.call("GET", "/ambassadors", token=staff, params={"q": "électricienne"})
+        found = await client.call("GET", "/ambassadors", token=nord, params={"q": "électricienne"})
+        queue = await client.call("GET", "/criminal-records", token=nord)
+        empty = await client.call("GET", "/ambassadors", token=nord, params={"q": "boulanger"})
+        about_listed = await admin_get(client, "/audit", user_id=listed_id)
+        about_waiting = await admin_get(client, "/audit", user_id=waiting_id)
+        by_nord = await admin_get(client, "/audit", actor_id=nord_id)
+    assert [item["id"] for item in found.body["items"]] == [listed_id]
+    assert [item["ambassador_id"] for item in queue.body["items"]] == [waiting_id]
+    assert empty.body["items"] == []
+    # The staff member's search is not logged, the referent's is; an empty one names nobody.
+    assert [
+        (entry["action"], entry["actor_id"], entry["service"]) for entry in about_listed["items"]
+    ] == [("directory_listed", nord_id, "accounts")]
+    assert [entry["action"] for entry in about_waiting["items"]] == ["criminal_records_listed"]
+    assert len(by_nord["items"]) == 2
+
+
 async def test_an_account_nobody_uses_is_warned_then_deleted_unless_someone_signs_in(
     serve: Serve, smtp_server: SmtpServer
 ) -> None:
@@ -184,8 +223,11 @@ async def test_an_account_nobody_uses_is_warned_then_deleted_unless_someone_sign
     )
     async with serve(notifier=True, options=options, **smtp_server.settings()) as client:
         admin = await client.admin_token()
-        away_id, _ = await client.staff("away@example.org")
-        back_id, _ = await client.staff("back@example.org", first_name="Inès")
+        # Links from the emails: with the notifier running, the outbox forgets them.
+        away_id = await join(client, smtp_server, "/staff", staff(email="away@example.org"))
+        back_id = await join(
+            client, smtp_server, "/staff", staff(email="back@example.org", first_name="Inès")
+        )
 
         def warning_to(address: str) -> list[Any]:
             return [
@@ -222,3 +264,40 @@ async def test_an_account_nobody_uses_is_warned_then_deleted_unless_someone_sign
     assert still_here.status == 200
     assert still_here.body["id"] == back_id
     assert admin_me.status == 200  # operators' accounts are not subject to it
+
+
+async def test_an_account_never_activated_is_deleted_once_its_period_is_over(
+    serve: Serve,
+) -> None:
+    options = fast_options(unconfirmed_retention_days=2 * SECOND, lifecycle_poll_seconds=0.1)
+    async with serve(options=options) as client:
+        admin = await client.admin_token()
+        active_id, _ = await client.staff("active@example.org")
+        signed = await client.sign_up(email="late@example.org")
+        late_id = str(signed.body["id"])
+        link = await client.link("accounts.user.registered", "late@example.org")
+        kept_meanwhile = await client.db["users"].count_documents({"_id": late_id})
+
+        async def erased() -> Any:
+            answer = await client.call("GET", f"/erasures/{late_id}", token=admin)
+            return answer.body if answer.status == 200 else None
+
+        record = await eventually(erased)
+        followed = await client.call(
+            "POST", "/confirmations", json={"token": link, "password": PASSWORD}
+        )
+        reset = await client.call("POST", "/password-resets", json={"email": "late@example.org"})
+        resets = await client.outbox("accounts.password_reset.requested")
+        [deleted] = await client.outbox("accounts.user.deleted")
+        still_active = await client.log_in("active@example.org")
+        again = await client.sign_up(email="late@example.org")
+    assert kept_meanwhile == 1  # not before its period
+    assert (record["reason"], record["role"]) == ("unconfirmed", "ambassador")
+    assert record["waiting_for"] == ["agenda", "messaging", "notifier"]
+    assert (deleted["user_id"], deleted["reason"]) == (late_id, "unconfirmed")
+    assert (followed.status, followed.error_code) == (410, "link_invalid")
+    assert reset.status == 202
+    assert resets == []  # the address has no account any more
+    assert still_active.status == 200
+    assert still_active.body["user"]["id"] == active_id
+    assert again.status == 201  # signing up again starts afresh

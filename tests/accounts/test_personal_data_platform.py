@@ -87,7 +87,7 @@ async def test_export_gathers_every_service_and_erasure_is_confirmed_by_each(
         ambassador_id = await join(
             client, smtp_server, "/ambassadors", ambassador(email="elodie@example.org")
         )
-        await join(client, smtp_server, "/staff", staff(email="paul@example.org"))
+        paul_id = await join(client, smtp_server, "/staff", staff(email="paul@example.org"))
         token = await client.token("elodie@example.org")
         teacher = await client.token("paul@example.org")
         nord = await referent(client, smtp_server, "nord@example.org", ["59"])
@@ -113,6 +113,18 @@ async def test_export_gathers_every_service_and_erasure_is_confirmed_by_each(
             return answer if answer.status == 201 else None
 
         appointment = await eventually(solicited, timeout=20)
+        # The referent of the zone reads it in agenda: accounts' audit log hears of it.
+        read = await call(client, "GET", f"/api/agenda/appointments/{appointment.body['id']}", nord)
+
+        async def logged_by_agenda() -> Any:
+            answer = await client.call(
+                "GET", "/audit", token=admin, params={"user_id": ambassador_id}
+            )
+            items = answer.body["items"]
+            return items if any(entry["service"] == "agenda" for entry in items) else None
+
+        about_her = await eventually(logged_by_agenda)
+        about_paul = await client.call("GET", "/audit", token=admin, params={"user_id": paul_id})
 
         async def conversation() -> Any:
             answer = await call(client, "GET", "/api/messaging/conversations", token)
@@ -123,6 +135,20 @@ async def test_export_gathers_every_service_and_erasure_is_confirmed_by_each(
         await call(client, "POST", path, token, {"body": "Avec plaisir, à bientôt."})
         await call(client, "POST", path, teacher, {"body": "Merci beaucoup !"})
         await smtp_server.wait_for(2, to="elodie@example.org")  # sign-up, solicitation
+        # The referent reads the conversation in messaging, the admin the email log in
+        # the notifier: accounts' audit log hears of both.
+        talk_read = await call(client, "GET", f"/api/messaging/conversations/{opened['id']}", nord)
+        log_read = await call(client, "GET", "/api/notifier/deliveries", admin)
+
+        async def logged_by_the_others() -> Any:
+            answer = await client.call(
+                "GET", "/audit", token=admin, params={"user_id": ambassador_id}
+            )
+            items = answer.body["items"]
+            services = {entry["service"] for entry in items}
+            return items if {"messaging", "notifier"} <= services else None
+
+        later_about_her = await eventually(logged_by_the_others)
 
         exported = await client.call("GET", "/me/export", token=token)
         deleted = await client.call("DELETE", "/me", token=token)
@@ -142,8 +168,31 @@ async def test_export_gathers_every_service_and_erasure_is_confirmed_by_each(
     assert mine["account"]["email"] == "elodie@example.org"
     assert mine["charter_acceptances"][0]["version"] == "2026-09"
     assert mine["sessions"]
-    assert [(read["action"], read["by_role"]) for read in mine["reads_by_staff"]] == [
-        ("ambassador_profile_read", "referent")
+    assert read.status == 200
+    assert [(entry["action"], entry["service"]) for entry in about_her] == [
+        ("appointment_read", "agenda"),
+        ("ambassador_profile_read", "accounts"),
+    ]
+    assert [(entry["action"], entry["actor_role"]) for entry in about_paul.body["items"]] == [
+        ("appointment_read", "referent")
+    ]
+    assert talk_read.status == log_read.status == 200
+    assert {
+        (entry["action"], entry["actor_role"], entry["service"]) for entry in later_about_her[:2]
+    } == {
+        ("conversation_read", "referent", "messaging"),
+        ("deliveries_listed", "admin", "notifier"),
+    }
+    reads_by_staff = [
+        (entry["action"], entry["by_role"], entry["service"]) for entry in mine["reads_by_staff"]
+    ]
+    assert set(reads_by_staff[:2]) == {
+        ("conversation_read", "referent", "messaging"),
+        ("deliveries_listed", "admin", "notifier"),
+    }
+    assert reads_by_staff[2:] == [
+        ("appointment_read", "referent", "agenda"),
+        ("ambassador_profile_read", "referent", "accounts"),
     ]
     assert "password_hash" not in str(mine)
     assert "refresh" not in str(mine)

@@ -100,13 +100,29 @@ def test_a_zone_of_one_bassin_counts_for_its_department_but_not_other_bassins() 
 
 
 def test_the_rarest_key_leads_the_search_and_unknown_keys_mean_no_result() -> None:
-    plan = search.plan(["electricien", "d:59"], {"electricien": 40, "d:59": 40_000})
+    plan = search.plan(["electricien", "d:59"], {"electricien": 40, "d:59": 40_000}, limit=21)
     assert plan.lead == "electricien"
     assert plan.others == ("d:59",)
     assert plan.slices_per_round == search.SLICES
-    common = search.plan(["d:59"], {"d:59": 40_000})
+    common = search.plan(["d:59"], {"d:59": 40_000}, limit=21)
     assert common.slices_per_round < search.SLICES // 32
-    assert search.plan(["zzz", "d:59"], {"d:59": 3}).empty
+    assert search.plan(["zzz", "d:59"], {"d:59": 3}, limit=21).empty
+
+
+def test_a_round_reads_what_a_page_needs_given_how_common_the_other_keys_are() -> None:
+    listed = {search.ALL: 100_000, "electricien": 1_500, "d:59": 60_000, "b:douaisis": 1_000}
+    # Most electricians are in the Nord: a page of 21 is found in a few dozen slices.
+    common = search.plan(["electricien", "d:59"], listed, limit=21)
+    assert common.lead == "electricien"
+    assert 0 < common.slices_per_round * 1_500 // search.SLICES < 100
+    # One in a hundred is in the Douaisis: the round reads up to the per-round bound.
+    rare = search.plan(["electricien", "b:douaisis"], listed, limit=21)
+    assert rare.lead == "b:douaisis"
+    assert rare.slices_per_round == search.SLICES * search.CANDIDATES_PER_ROUND // 1_000
+    # A larger page reads more.
+    assert search.plan(["electricien", "d:59"], listed, limit=101).slices_per_round > (
+        common.slices_per_round
+    )
 
 
 def test_referents_cover_zones_that_share_a_place() -> None:

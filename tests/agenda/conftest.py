@@ -65,6 +65,7 @@ AGENDA_EVENTS: list[type[Event]] = [
     agenda_events.CallFilled,
     agenda_events.AgendaExportPrepared,
     agenda_events.AgendaUserErased,
+    agenda_events.AgendaPersonalDataRead,
 ]
 
 

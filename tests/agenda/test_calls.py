@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.accounts.events import Territory
-from services.agenda.events import CallFilled, CallPublished
+from services.agenda.events import AgendaPersonalDataRead, CallFilled, CallPublished
 from tests.agenda.conftest import ARRAS_UAI, LILLE_COLLEGE, World, in_days
 from tests.fixtures.rabbit import wait_until
 
@@ -101,6 +101,49 @@ async def test_a_call_that_cannot_be_published_is_refused(world: World) -> None:
         answer = await world.call("POST", "/calls", who, json=body)
         assert (answer.status, answer.code) == (status, code), (who, answer.body)
     assert await world.db["calls"].count_documents({}) == 0
+
+
+async def test_a_referent_calls_for_an_online_salon_of_their_territory_and_sees_who_comes(
+    world: World,
+) -> None:
+    await world.ambassador("quinn", zone=Territory(bassins=["lille-est"]))
+    await world.ambassador("cat", zone=Territory(departments=["62"]))
+    admin = world.admin()
+    rita, zoe = world.people["rita"].id, world.people["zoe"].id
+
+    call = await publish(
+        world,
+        "rita",
+        title="Salon en ligne de l'orientation",
+        event_type="salon",
+        format="online",
+        online_url="https://visio.example.org/salon",
+        establishment=LILLE_COLLEGE,
+        places=1,
+    )
+    published: CallPublished = await world.recorded.wait_for(CallPublished)
+    taken = await world.call("POST", f"/calls/{call['id']}/accept", "zoe")
+    late = await world.call("POST", f"/calls/{call['id']}/accept", "quinn")
+    seen = (await world.call("GET", f"/calls/{call['id']}", "rita")).body
+    by_admin = (await world.call("GET", f"/calls/{call['id']}", "admin")).body
+    filled: CallFilled = await world.recorded.wait_for(CallFilled)
+    await world.settled()
+
+    assert (call["organiser"]["name"], call["format"]) == ("Rita R.", "online")
+    assert set(published.recipient_ids) == {zoe, world.people["quinn"].id}
+    assert (published.call.online_url, published.call.organiser_id) == (
+        "https://visio.example.org/salon",
+        rita,
+    )
+    assert taken.status == 200, taken.body
+    assert (late.status, late.code) == (409, "call_full")
+    assert (seen["status"], [a["ambassador_id"] for a in seen["attendees"]]) == ("full", [zoe])
+    assert filled.recipient_ids == [world.people["quinn"].id]
+    assert (await _feed(world, "rita"))[0]["kind"] == "call_place_taken"
+    assert by_admin["attendees"] == seen["attendees"]
+    # Who comes is people's data: an admin reading it is logged, not the organiser.
+    [read] = world.recorded.of(AgendaPersonalDataRead)
+    assert (read.actor_id, read.action, read.user_ids) == (admin.id, "call_attendees_read", [zoe])
 
 
 async def test_twenty_ambassadors_racing_for_five_places_fill_exactly_five(world: World) -> None:

@@ -23,6 +23,7 @@ import pypdf
 import pytest
 
 from services.accounts.events import Sponsorship
+from services.agenda.events import AgendaPersonalDataRead
 from tests.agenda.conftest import World, WorldFactory, in_days
 from tests.fixtures.rabbit import wait_until
 
@@ -228,3 +229,24 @@ async def test_the_organization_copy_keeps_the_newest_version(open_world: WorldF
             "ACME Énergies"
         )
         assert await world.db["organizations"].count_documents({}) == 1
+
+
+async def test_a_referent_reading_a_report_is_reported_for_the_audit_log_not_the_partner(
+    partner_world: Any,
+) -> None:
+    world, year = partner_world
+    zoe, bob, rita = (world.people[name].id for name in ("zoe", "bob", "rita"))
+
+    assert (await _report(world, "acme", year)).status == 200
+    assert (await _report(world, "rita", year)).status == 200
+    pdf = await world.call(
+        "GET", f"/organizations/{ACME}/attestation.pdf", "rita", params={"year": str(year)}
+    )
+    await world.settled()
+
+    assert pdf.status == 200
+    reads = world.recorded.of(AgendaPersonalDataRead)
+    assert [(read.actor_id, read.action, set(read.user_ids)) for read in reads] == [
+        (rita, "partner_report_read", {zoe, bob}),
+        (rita, "partner_report_read", {zoe, bob}),
+    ]

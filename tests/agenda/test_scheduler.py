@@ -137,16 +137,24 @@ async def test_scheduler_resumes_after_a_restart(open_world: WorldFactory) -> No
 async def test_a_step_claimed_by_a_replica_that_died_is_taken_once_its_lease_ends(
     open_world: WorldFactory,
 ) -> None:
-    async with open_world(options=fast_agenda(scheduler_lease_seconds=1)) as world:
+    # This process's scheduler sleeps until told, so the replica below claims first.
+    options = fast_agenda(scheduler_lease_seconds=1, scheduler_poll_seconds=3600)
+    async with open_world(options=options) as world:
         await world.ambassador("zoe")
         await world.staff("paul")
         starts = in_days(2)
         appointment_id = await world.solicit("paul", "zoe", starts)
+        agenda = world.agenda
+        await wait_until(
+            lambda: agenda.scheduler_wakes_at is not None and not agenda.schedule_changed.is_set(),
+            what="the scheduler to sleep",
+        )
         world.clock.move_to(starts + timedelta(minutes=1))
         # A replica claims the expiry and dies before doing it (its lease: 1 s).
-        dead = await world.agenda.store.claim_due(world.clock(), timedelta(seconds=1), "dead")
+        dead = await agenda.store.claim_due(world.clock(), timedelta(seconds=1), "dead")
         assert dead is not None
         assert dead.id == appointment_id
+        agenda.schedule_changed.set()
 
         expired: AppointmentExpired = await world.recorded.wait_for(AppointmentExpired)
         await world.settled()

@@ -12,6 +12,7 @@ A2    paul → bob          visit 120, 2nde × 15   59          accepted after 6
 A3    lea → zoe           class 30, 4e × 20      62          refused after 10 h
 A5    rita → bob (santé)  internship 240, 1re    59 Lille E  never answered: expired
 A6    paul → zoe (BTP)    class 45, 3e × 25      59          pending (day 60)
+A7    lea → cat           class 45, 3e × 24      62          accepted after 11 h, held
 ====  ==================  =====================  ==========  ===========================
 
 Available ambassadors: zoe (numérique, 59 and 62), bob (santé, 59 and 62), cat
@@ -97,11 +98,15 @@ async def figures(open_world: WorldFactory) -> Any:
             sector="batiment-travaux-publics",
             **_brief("class_presentation", 45, "3e", 25),
         )
+        a7 = await world.solicit(
+            "lea", "cat", in_days(11, clock=clock), **_brief("class_presentation", 45, "3e", 24)
+        )
         for hours, appointment_id, who, action in (
             (1, a4, "cat", "accept"),
             (1, a1, "zoe", "accept"),
             (4, a2, "bob", "accept"),
             (4, a3, "zoe", "refuse"),
+            (1, a7, "cat", "accept"),
         ):
             clock.advance(timedelta(hours=hours))
             await _answer(world, appointment_id, who, action)
@@ -112,7 +117,13 @@ async def figures(open_world: WorldFactory) -> Any:
         assert cancelled.status == 200, cancelled.body
         clock.advance(timedelta(days=15))
         world.wake_scheduler()
-        expected = {a1: "completed", a2: "completed", a5: "expired", a6: "pending"}
+        expected = {
+            a1: "completed",
+            a2: "completed",
+            a5: "expired",
+            a6: "pending",
+            a7: "completed",
+        }
 
         async def settled() -> bool:
             states = {key: (await world.stored(key))["status"] for key in expected}
@@ -141,52 +152,53 @@ async def test_region_figures_match_the_hand_count(figures: Any) -> None:
     assert stats["period"] == period
     assert stats["scope"]["region"] is True
     solicitations = stats["solicitations"]
-    assert solicitations["total"] == 6
+    assert solicitations["total"] == 7
     assert _counts(solicitations["by_status"]) == {
         "pending": 1,
         "accepted": 0,
         "refused": 1,
         "cancelled": 1,
         "expired": 1,
-        "completed": 2,
+        "completed": 3,
     }
     assert _counts(solicitations["by_kind"]) == {
-        "class_presentation": 3,
+        "class_presentation": 4,
         "event": 1,
         "company_visit": 1,
         "discovery_internship": 1,
     }
     assert [(c["key"], c["label"], c["count"]) for c in solicitations["by_department"]] == [
         ("59", "Nord", 4),
-        ("62", "Pas-de-Calais", 2),
+        ("62", "Pas-de-Calais", 3),
     ]
     assert [(c["key"], c["label"], c["count"]) for c in solicitations["by_bassin"]] == [
-        (None, "Non précisé", 5),
+        (None, "Non précisé", 6),
         ("lille-est", "Lille Est", 1),
     ]
     assert _counts(solicitations["by_sector"]) == {
-        "numerique": 3,
+        "numerique": 4,
         "sante": 2,
         "batiment-travaux-publics": 1,
     }
-    # Answered: A4 (1 h), A1 (2 h), A2 (6 h) accepted, A3 (10 h) refused.
+    # Answered: A4 (1 h), A1 (2 h), A2 (6 h), A7 (11 h) accepted, A3 (10 h) refused.
     assert stats["answers"] == {
-        "answered": 4,
-        "accepted": 3,
-        "acceptance_rate": 0.75,
-        "median_hours_to_answer": 4.0,  # the mean of 2 h and 6 h
+        "answered": 5,
+        "accepted": 4,
+        "acceptance_rate": 0.8,
+        "median_hours_to_answer": 6.0,  # the middle of 1, 2, 6, 10 and 11 h
     }
     assert stats["late_cancellations"] == {
         "total": 1,
         "by": [{"key": "requester", "label": "le demandeur", "count": 1}],
     }
     delivered = stats["delivered"]
-    # A1 and A2: 45 + 120 minutes, 28 + 15 pupils.
+    # A1, A2 and A7: 45 + 120 + 45 minutes, 28 + 15 + 24 pupils.
     assert (delivered["interventions"], delivered["hours"], delivered["pupils_reached"]) == (
-        2,
-        2.75,
-        43,
+        3,
+        3.5,
+        67,
     )
+    # Most hours first; a level adds up its hours across establishments.
     assert delivered["by_establishment"] == [
         {
             "key": PARIS_UAI,
@@ -194,13 +206,20 @@ async def test_region_figures_match_the_hand_count(figures: Any) -> None:
             "interventions": 2,
             "hours": 2.75,
             "pupils": 43,
-        }
+        },
+        {
+            "key": ARRAS_UAI,
+            "label": "Lycée Robespierre (Arras)",
+            "interventions": 1,
+            "hours": 0.75,
+            "pupils": 24,
+        },
     ]
     assert [
         (g["key"], g["interventions"], g["hours"], g["pupils"]) for g in delivered["by_level"]
     ] == [
         ("2nde", 1, 2.0, 15),
-        ("3e", 1, 0.75, 28),
+        ("3e", 2, 1.5, 52),
     ]
     rows = [
         (
@@ -217,7 +236,7 @@ async def test_region_figures_match_the_hand_count(figures: Any) -> None:
     assert rows == [
         ("59", "batiment-travaux-publics", 0, 1, 0, None, True),
         ("59", "sante", 1, 2, 1, 2.0, False),
-        ("62", "numerique", 2, 2, 0, 1.0, False),
+        ("62", "numerique", 2, 3, 1, 1.5, False),
         ("59", "numerique", 1, 1, 1, 1.0, False),
         ("59", None, 1, 0, 0, 0.0, False),
         ("62", "sante", 1, 0, 0, 0.0, False),
@@ -248,7 +267,7 @@ async def test_a_referent_sees_their_territory_only(figures: Any) -> None:
     assert lille_est["solicitations"]["total"] == 1
     assert _counts(lille_est["solicitations"]["by_status"])["expired"] == 1
     assert (pas_de_calais.status, pas_de_calais.code) == (403, "outside_territory")
-    assert (await _stats(world, "admin", department="62", **period))["solicitations"]["total"] == 2
+    assert (await _stats(world, "admin", department="62", **period))["solicitations"]["total"] == 3
 
 
 async def test_bad_perimeters_and_periods_are_refused(figures: Any) -> None:
@@ -295,13 +314,22 @@ async def test_csv_export_has_the_same_figures_for_a_french_spreadsheet(figures:
     first = datetime.fromisoformat(period["from"]).strftime("%d/%m/%Y")
     for expected in (
         ["Période", "", "", "Premier jour", first],
-        ["Sollicitations", "Total", "", "Sollicitations", "6"],
-        ["Sollicitations par statut", "réalisée", "completed", "Sollicitations", "2"],
-        ["Sollicitations par département", "Pas-de-Calais", "62", "Sollicitations", "2"],
-        ["Réponses", "", "", "Taux d'acceptation (%)", "75,00"],
-        ["Réponses", "", "", "Délai médian de réponse (heures)", "4,00"],
-        ["Interventions réalisées", "", "", "Heures", "2,75"],
-        ["Heures par niveau", "2nde", "2nde", "Heures", "2,00"],
+        ["Sollicitations", "Total", "", "Sollicitations", "7"],
+        ["Sollicitations par statut", "réalisée", "completed", "Sollicitations", "3"],
+        ["Sollicitations par département", "Pas-de-Calais", "62", "Sollicitations", "3"],
+        ["Réponses", "", "", "Taux d'acceptation (%)", "80,00"],
+        ["Réponses", "", "", "Délai médian de réponse (heures)", "6,00"],
+        ["Interventions réalisées", "", "", "Heures", "3,50"],
+        ["Interventions réalisées", "", "", "Élèves rencontrés", "67"],
+        ["Heures par niveau", "3e", "3e", "Heures", "1,50"],
+        ["Heures par établissement", "Lycée Robespierre (Arras)", ARRAS_UAI, "Heures", "0,75"],
+        [
+            "Offre et demande",
+            "62 Pas-de-Calais",
+            "Numérique, informatique et télécommunications",
+            "Sollicitations par ambassadeur",
+            "1,50",
+        ],
         [
             "Offre et demande",
             "59 Nord",

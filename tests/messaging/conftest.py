@@ -27,7 +27,11 @@ import pytest
 from services.accounts.events import ContactChanged, UserActivated, UserDeleted
 from services.agenda.events import AppointmentFacts, Establishment, SolicitationCreated
 from services.messaging.app import create_app as messaging_app
-from services.messaging.events import MessagingExportPrepared, MessagingUserErased
+from services.messaging.events import (
+    MessagingExportPrepared,
+    MessagingPersonalDataRead,
+    MessagingUserErased,
+)
 from services.messaging.settings import MessagingSettings
 from services.notifier.app import create_app as notifier_app
 from services.notifier.events import NotifierUserErased
@@ -427,7 +431,12 @@ def open_relay(
         async with running(settings, services) as run:
             relay = Relay(run, smtp_server, signer, run.platform.bus.publish)
             # Accounts' side of the personal-data protocol: collect the answers.
-            for event in (MessagingUserErased, MessagingExportPrepared, NotifierUserErased):
+            for event in (
+                MessagingUserErased,
+                MessagingExportPrepared,
+                MessagingPersonalDataRead,
+                NotifierUserErased,
+            ):
                 await run.platform.bus.subscribe(
                     Subscription("accounts", "collect", event, relay.collect)
                 )

@@ -1,19 +1,37 @@
-"""The delivery log and the retry button, as an admin's browser would call them."""
+"""The delivery log and the retry button, as an admin's browser would call them.
+
+Both show admins people's addresses: each answer is reported for accounts' audit log
+(``notifier.personal_data.read``, naming the people whose records were shown).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from services.accounts.events import UserDeleted
+from services.notifier.published import NotifierPersonalDataRead, NotifierUserErased
+from services.notifier.store import new_delivery
+from shared.bus import Delivery, Subscription
+from shared.events import Event
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import load_key_pair
+from shared.outbox import COLLECTION as OUTBOX
 from shared.settings import Settings
 from tests.fixtures.platform import RunningPlatform, running
+from tests.fixtures.rabbit import wait_until
 from tests.fixtures.smtp import SmtpServer
 from tests.notifier import samples
-from tests.notifier.conftest import NotifierDatabase, fast_delivery, notifier, publish_all
+from tests.notifier.conftest import (
+    NotifierDatabase,
+    bus_idle,
+    fast_delivery,
+    notifier,
+    publish_all,
+)
 
 MakeSettings = Callable[..., Settings]
 
@@ -42,6 +60,38 @@ async def call(
 ) -> tuple[int, Any]:
     async with run.http.request(method, run.url(f"/api/notifier{path}"), headers=headers) as answer:
         return answer.status, await answer.json()
+
+
+async def listen(run: RunningPlatform, *events: type[Event]) -> list[Event]:
+    """What the notifier publishes of these types, as accounts would receive it."""
+    heard: list[Event] = []
+
+    async def record(delivery: Delivery) -> None:
+        heard.append(delivery.event)
+
+    for event in events:
+        await run.platform.bus.subscribe(Subscription("tests", "listen", event, record))
+    return heard
+
+
+async def settled(run: RunningPlatform) -> None:
+    """Wait until the notifier's outbox is published and the bus has delivered it."""
+    outbox = run.platform.mongo[run.settings.database_name("notifier")][OUTBOX]
+
+    async def published() -> bool:
+        return not await outbox.count_documents({"published_at": None})
+
+    await wait_until(published, within=20, what="the notifier's outbox to be published")
+    await bus_idle(run.platform)
+
+
+def reads(heard: list[Event]) -> list[tuple[str, str, list[str]]]:
+    """The reads reported, each as (reader, action, people named)."""
+    return [
+        (read.actor_id, read.action, read.user_ids)
+        for read in heard
+        if isinstance(read, NotifierPersonalDataRead)
+    ]
 
 
 async def test_delivery_log_is_for_admins_only(settings: Settings) -> None:
@@ -110,12 +160,14 @@ async def test_admin_retry_sends_a_dead_delivery_again_once(
     smtp_server.answer_next("451 4.3.0 Busy", "451 4.3.0 Busy")
     admin = token_for(settings, ADMIN)
     async with running(settings, {"notifier": notifier(fast_delivery(max_attempts=2))}) as run:
+        heard = await listen(run, NotifierPersonalDataRead)
         [envelope] = await publish_all(run.platform, [samples.registered()])
         dead = await notifier_db.wait_status(envelope, "dead")
         retried = await call(run, "POST", f"/deliveries/{dead['_id']}/retry", admin)
         sent = await notifier_db.wait_status(envelope, "sent")
         again = await call(run, "POST", f"/deliveries/{dead['_id']}/retry", admin)
         unknown = await call(run, "POST", "/deliveries/nope/retry", admin)
+        await settled(run)
 
     assert retried[0] == 202
     assert retried[1]["status"] == "queued"
@@ -127,3 +179,66 @@ async def test_admin_retry_sends_a_dead_delivery_again_once(
     assert again[1]["error"]["code"] == "delivery_already_sent"
     assert unknown[0] == 404
     assert unknown[1]["error"]["code"] == "delivery_not_found"
+    # The answer showed her address; the refusals showed nothing.
+    assert reads(heard) == [(ADMIN.user_id, "delivery_retried", [samples.AMBASSADOR_ID])]
+
+
+async def test_reading_the_log_is_reported_naming_the_people_whose_records_were_shown(
+    settings: Settings, notifier_db: NotifierDatabase
+) -> None:
+    admin = token_for(settings, ADMIN)
+    async with running(settings, {"notifier": notifier()}) as run:
+        heard = await listen(run, NotifierPersonalDataRead, NotifierUserErased)
+        await publish_all(
+            run.platform,
+            [
+                samples.registered("u-1", "u1@exemple.fr"),
+                samples.registered("u-2", "u2@exemple.fr"),
+                samples.registered(ADMIN.user_id, "admin@exemple.fr", role="admin"),
+            ],
+        )
+        await notifier_db.wait_finished(3)
+        # A record that belongs to no account.
+        await notifier_db.store.deliveries.insert_one(
+            new_delivery(
+                event_id="e-0",
+                event_type="accounts.email_change.requested",
+                template="email_change_confirmation",
+                user_id=None,
+                recipient="ailleurs@exemple.fr",
+                subject="Confirmez votre nouvelle adresse",
+                envelope_from="ne-pas-repondre@exemple.fr",
+                message_id="<e-0@exemple.fr>",
+                mime=b"",
+                erases_user=False,
+                now=datetime.now(UTC),
+            )
+            | {"status": "sent", "next_attempt_at": None}
+        )
+        refused = await call(run, "GET", "/deliveries", token_for(settings, STAFF))
+        listed = await call(run, "GET", "/deliveries", admin)
+        await wait_until(lambda: bool(reads(heard)), what="the first read reported")
+        gone = UserDeleted(
+            user_id="u-1", role="ambassador", email="u1@exemple.fr", first_name="Zoé"
+        )
+        await publish_all(run.platform, [gone])
+        await wait_until(
+            lambda: any(isinstance(event, NotifierUserErased) for event in heard),
+            what="notifier.user.erased",
+        )
+        erased = await call(run, "GET", "/deliveries", admin)
+        await settled(run)
+
+    assert refused[0] == 403
+    assert len(listed[1]["items"]) == 4
+    shown = [item["user_id"] for item in listed[1]["items"]]
+    others = [user_id for user_id in shown if user_id not in (None, ADMIN.user_id)]
+    assert sorted(others) == ["u-1", "u-2"]
+    assert len(erased[1]["items"]) == 5  # with the farewell to u-1, erased too
+    # Not the admin herself, nor a record of no account, nor records already erased.
+    assert reads(heard) == [
+        (ADMIN.user_id, "deliveries_listed", others),
+        (ADMIN.user_id, "deliveries_listed", ["u-2"]),
+    ]
+    [read, *_] = [event for event in heard if isinstance(event, NotifierPersonalDataRead)]
+    assert (read.actor_role, read.service) == ("admin", "notifier")

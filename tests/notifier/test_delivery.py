@@ -402,6 +402,30 @@ async def test_deleted_user_gets_a_last_email_then_disappears_from_the_log(
     assert (contact.deleted, contact.email, contact.first_name) == (True, None, None)
 
 
+async def test_account_never_activated_is_erased_without_a_farewell_email(
+    make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    expired = UserDeleted(
+        user_id=AMBASSADOR_ID,
+        role="ambassador",
+        email=AMBASSADOR_EMAIL,
+        first_name="Zoé",
+        reason="unconfirmed",
+    )
+    erased: list[Event] = []
+    async with running(make_settings(**smtp_server.settings()), {"notifier": notifier()}) as run:
+        await run.platform.bus.subscribe(probe(NotifierUserErased, erased))
+        await publish_all(run.platform, [samples.registered()])
+        await notifier_db.wait_finished(1)
+        await publish_all(run.platform, [expired])
+        await wait_until(lambda: bool(erased), what="notifier.user.erased")
+
+    subjects = [str(mail.message["Subject"]) for mail in smtp_server.to(AMBASSADOR_EMAIL)]
+    assert subjects == ["Confirmez votre inscription à Proch'Orientation"]
+    [record] = await notifier_db.deliveries(user_id=AMBASSADOR_ID)
+    assert record["recipient"] == ERASED_ADDRESS
+
+
 async def test_export_gives_the_contact_and_the_email_log_without_any_message(
     make_settings: MakeSettings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
 ) -> None:

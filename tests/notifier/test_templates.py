@@ -15,9 +15,9 @@ import pytest
 from services.accounts.events import UserDeleted
 from services.agenda.events import AppointmentCancelled, AppointmentRefused, SolicitationCreated
 from services.notifier.domain import Occurrence, OutgoingEmail, plan
-from services.notifier.domain.french import datetime_fr, duration_fr
 from services.notifier.render import Recipient, Renderer
 from shared.events import Event
+from shared.french import datetime_fr, duration_fr
 from tests.notifier import samples
 from tests.notifier.samples import (
     AMBASSADOR_EMAIL,

@@ -373,6 +373,14 @@ async def test_a_solicitation_from_sign_up_to_erasure_across_four_processes(
     assert report["sponsorship"]["convention"] is True
     assert (await p.ok("GET", report_path, admin, params={"year": year}))["interventions"] == 1
 
+    # --- the admin's read of her hours (not the partner's) reached the audit log --------
+    async def report_read_logged() -> Any:
+        log = await p.ok("GET", "/api/accounts/audit", admin, params={"user_id": elodie_id})
+        return [entry for entry in log["items"] if entry["action"] == "partner_report_read"]
+
+    [logged] = await p.eventually(report_read_logged, what="agenda's report of the read")
+    assert (logged["service"], logged["actor_role"]) == ("agenda", "admin")
+
     # --- she exports her data: the appointment, the conversation, the emails ------------
     exported = await p.ok("GET", "/api/accounts/me/export", elodie)
     assert exported["accounts"]["account"]["email"] == AMBASSADOR_EMAIL

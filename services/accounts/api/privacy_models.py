@@ -67,6 +67,7 @@ class AuditEntry(BaseModel):
     actor_id: str
     actor_role: str
     action: str
+    service: str = Field(description="Le service qui a montré ces données (accounts, agenda…).")
     user_id: str
 
 

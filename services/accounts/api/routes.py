@@ -478,6 +478,9 @@ async def find_ambassadors(call: Call[None, models.DirectoryQuery]) -> Page[mode
         limit=query.limit,
         cursor=query.cursor,
     )
+    await audit.record_reads(
+        accounts, call.user, audit.DIRECTORY_LISTED, [row["_id"] for row in page.items]
+    )
     return Page[models.PublicProfile](
         items=[public_profile(row) for row in page.items], next_cursor=page.next_cursor
     )

@@ -35,9 +35,17 @@ ADMIN = Roles("admin")
 )
 async def waiting_records(call: Call[None, models.RecordQueueQuery]) -> Page[models.PendingRecord]:
     """The referents' work queue of extracts."""
+    accounts = accounts_of(call)
     query = call.query
     page = PageQuery(limit=query.limit, cursor=query.cursor)
-    return await moderation.waiting_records(accounts_of(call), call.user, page)
+    waiting = await moderation.waiting_records(accounts, call.user, page)
+    await audit.record_reads(
+        accounts,
+        call.user,
+        audit.CRIMINAL_RECORDS_LISTED,
+        [item.ambassador_id for item in waiting.items],
+    )
+    return waiting
 
 
 @router.patch(
@@ -92,7 +100,14 @@ async def list_erasures(call: Call[None, privacy.ErasureQuery]) -> Page[privacy.
     await credentials.current_user(accounts, call.user)
     query = call.query
     page = PageQuery(limit=query.limit, cursor=query.cursor)
-    return await erasure.find(accounts, query.state, page)
+    records = await erasure.find(accounts, query.state, page)
+    await audit.record_reads(
+        accounts,
+        call.user,
+        audit.ERASURE_RECORDS_LISTED,
+        [record.user_id for record in records.items],
+    )
+    return records
 
 
 @router.get(
@@ -122,8 +137,10 @@ async def get_erasure(call: Call[None, None]) -> privacy.ErasureRecord:
     auth=ADMIN,
     errors=[SESSION_ENDED],
     description=(
-        "Chaque lecture des données d'une personne par un référent ou un administrateur "
-        "(profil, extrait de casier judiciaire, effacement), de la plus récente à la plus "
+        "Chaque lecture des données d'une personne par un référent ou un administrateur, "
+        "dans tous les services (profil, annuaire, extraits de casier judiciaire, "
+        "effacement ; rendez-vous, file de travail, participants d'un événement, bilan "
+        "d'un partenaire), une entrée par personne, de la plus récente à la plus "
         "ancienne ; filtres combinables."
     ),
 )

@@ -15,6 +15,7 @@ store.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -171,9 +172,16 @@ class SearchPlan:
     empty: bool = False
 
 
-def plan(keys: Sequence[str], frequencies: Mapping[str, int]) -> SearchPlan:
-    """Choose the rarest key to lead, and a round width reading about
-    ``CANDIDATES_PER_ROUND`` index entries (all slices at once for a rare key).
+def plan(keys: Sequence[str], frequencies: Mapping[str, int], *, limit: int) -> SearchPlan:
+    """Choose the rarest key to lead, and a round width reading the candidates a page of
+    ``limit`` profiles needs, ``CANDIDATES_PER_ROUND`` at most (all slices for a rare key).
+
+    The share of the lead's profiles that hold the other keys is estimated from the
+    frequencies as if keys were independent (``*`` counts every listed profile); a
+    round reads about twice the candidates that share says a page needs, so a common
+    filter over a common key reads a few slices, not hundreds of candidates. A guess
+    that proves short only costs another round (the store widens from what it found).
+    ``frequencies`` may hold keys the query does not use.
 
     A key no profile holds means no result: the plan says so without any query.
     """
@@ -183,9 +191,12 @@ def plan(keys: Sequence[str], frequencies: Mapping[str, int]) -> SearchPlan:
     count = frequencies.get(lead, 0)
     if count <= 0:
         return SearchPlan(lead, others, SLICES, empty=True)
-    width = (
-        SLICES if count <= CANDIDATES_PER_ROUND else max(1, SLICES * CANDIDATES_PER_ROUND // count)
-    )
+    listed = max(frequencies.get(ALL, 0), *(frequencies.get(key, 0) for key in unique))
+    share = 1.0
+    for key in others:
+        share *= frequencies.get(key, 0) / listed
+    wanted = min(CANDIDATES_PER_ROUND, math.ceil(2 * max(1, limit) / share))
+    width = SLICES if count <= wanted else max(1, SLICES * wanted // count)
     return SearchPlan(lead, others, width)
 
 

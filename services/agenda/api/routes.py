@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from services.agenda import appointments, calendars, dashboard, errors, solicitations
+from services.agenda import appointments, audit, calendars, dashboard, errors, solicitations
 from services.agenda.api.models import (
     Acceptance,
     AppointmentQuery,
@@ -85,13 +85,20 @@ async def create_solicitation(call: Call[NewSolicitation, None]) -> Created:
 
 async def list_appointments(call: Call[None, AppointmentQuery]) -> Page[AppointmentView]:
     """The caller's appointments: upcoming (not over yet) or past."""
-    return await dashboard.appointments(agenda_of(call), call.user, call.query)
+    agenda = agenda_of(call)
+    page = await dashboard.appointments(agenda, call.user, call.query)
+    people = audit.in_appointments(call.user, page.items)
+    await audit.record_reads(agenda, call.user, audit.APPOINTMENTS_LISTED, people)
+    return page
 
 
 async def get_appointment(call: Call[None, None]) -> AppointmentView:
     """One appointment the caller may see."""
-    appointment = await appointments.visible(agenda_of(call), call.user, call.path("id"))
-    return AppointmentView.of(appointment)
+    agenda = agenda_of(call)
+    view = AppointmentView.of(await appointments.visible(agenda, call.user, call.path("id")))
+    people = audit.in_appointments(call.user, [view])
+    await audit.record_reads(agenda, call.user, audit.APPOINTMENT_READ, people)
+    return view
 
 
 async def accept(call: Call[None, None]) -> AppointmentView:

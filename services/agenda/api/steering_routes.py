@@ -7,7 +7,15 @@ from typing import Any
 
 from aiohttp import web
 
-from services.agenda import attestation, calls, errors, partners, solicitations, statistics
+from services.agenda import (
+    attestation,
+    audit,
+    calls,
+    errors,
+    partners,
+    solicitations,
+    statistics,
+)
 from services.agenda import work_queue as queue
 from services.agenda.api.call_models import CallQuery, CallView, NewCall
 from services.agenda.api.models import PARIS, AppointmentView
@@ -37,24 +45,40 @@ def _agenda(call: Call[Any, Any]) -> Agenda:
 # work queue ---------------------------------------------------------------------------
 
 
+async def _queue_read(call: Call[Any, Any], people: list[str | None]) -> None:
+    await audit.record_reads(_agenda(call), call.user, audit.WORK_QUEUE_LISTED, people)
+
+
 async def get_work_queue(call: Call[None, WorkQueueQuery]) -> WorkQueue:
     """What waits in the referent's territory (the region's for an admin)."""
-    return await queue.work_queue(_agenda(call), call.user, call.query.limit)
+    found = await queue.work_queue(_agenda(call), call.user, call.query.limit)
+    await _queue_read(
+        call,
+        audit.in_queue([*found.pending.items, *found.escalated.items])
+        + audit.in_newcomers(found.new_ambassadors.items),
+    )
+    return found
 
 
 async def list_queue_pending(call: Call[None, PageQuery]) -> Page[QueuedSolicitation]:
     """Pending solicitations, the longest waiting first."""
-    return await queue.pending(_agenda(call), call.user, call.query)
+    page = await queue.pending(_agenda(call), call.user, call.query)
+    await _queue_read(call, audit.in_queue(page.items))
+    return page
 
 
 async def list_queue_escalated(call: Call[None, PageQuery]) -> Page[QueuedSolicitation]:
     """Escalated solicitations, with the ambassadors suggested instead."""
-    return await queue.escalated(_agenda(call), call.user, call.query)
+    page = await queue.escalated(_agenda(call), call.user, call.query)
+    await _queue_read(call, audit.in_queue(page.items))
+    return page
 
 
 async def list_queue_newcomers(call: Call[None, PageQuery]) -> Page[WorkQueueNewcomer]:
     """New ambassadors of the zone nobody has solicited yet."""
-    return await queue.newcomers(_agenda(call), call.user, call.query)
+    page = await queue.newcomers(_agenda(call), call.user, call.query)
+    await _queue_read(call, audit.in_newcomers(page.items))
+    return page
 
 
 async def redirect(call: Call[RedirectIn, None]) -> AppointmentView:
@@ -98,13 +122,22 @@ async def publish_call(call: Call[NewCall, None]) -> CallView:
 
 async def list_calls(call: Call[None, CallQuery]) -> Page[CallView]:
     """The calls the caller organised, sees in their territory, or was invited to."""
-    return await calls.calls(_agenda(call), call.user, call.query)
+    agenda = _agenda(call)
+    page = await calls.calls(agenda, call.user, call.query)
+    await audit.record_reads(
+        agenda, call.user, audit.CALL_ATTENDEES_READ, audit.in_calls(call.user, page.items)
+    )
+    return page
 
 
 async def get_call(call: Call[None, None]) -> CallView:
     """One call; the organiser's side sees who comes."""
-    found = await calls.visible_call(_agenda(call), call.user, call.path("id"))
-    return calls.view(found, call.user)
+    agenda = _agenda(call)
+    view = calls.view(await calls.visible_call(agenda, call.user, call.path("id")), call.user)
+    await audit.record_reads(
+        agenda, call.user, audit.CALL_ATTENDEES_READ, audit.in_calls(call.user, [view])
+    )
+    return view
 
 
 async def accept_call(call: Call[None, None]) -> CallView:
@@ -116,15 +149,22 @@ async def accept_call(call: Call[None, None]) -> CallView:
 # partners ------------------------------------------------------------------------------
 
 
+async def _partner_report(call: Call[None, ReportQuery]) -> PartnerReport:
+    agenda = _agenda(call)
+    report = await partners.report(agenda, call.user, call.path("id"), call.query.year)
+    await audit.record_reads(agenda, call.user, audit.PARTNER_REPORT_READ, audit.in_report(report))
+    return report
+
+
 async def get_partner_report(call: Call[None, ReportQuery]) -> PartnerReport:
     """A partner's year: interventions and hours by employee, agreed versus done, estimate."""
-    return await partners.report(_agenda(call), call.user, call.path("id"), call.query.year)
+    return await _partner_report(call)
 
 
 async def get_attestation(call: Call[None, ReportQuery]) -> web.Response:
     """The year's attestation as a PDF."""
     agenda = _agenda(call)
-    report = await partners.report(agenda, call.user, call.path("id"), call.query.year)
+    report = await _partner_report(call)
     body = attestation.attestation_pdf(report, issued_on=agenda.now().astimezone(PARIS).date())
     name = f"attestation-prochorientation-{report.year}.pdf"
     return web.Response(

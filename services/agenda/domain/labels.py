@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from services.agenda.domain.model import Appointment, CancelledBy
-
-PARIS = ZoneInfo("Europe/Paris")
+from shared.french import datetime_fr
 
 KIND_LABELS = {
     "class_presentation": "présentation en classe",
@@ -16,22 +14,6 @@ KIND_LABELS = {
     "company_visit": "visite d'entreprise",
     "discovery_internship": "stage de découverte",
 }
-
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 NotificationKind = Literal[
     "solicitation_received",
@@ -48,19 +30,9 @@ NotificationKind = Literal[
 CallNotificationKind = Literal["call_published", "call_filled", "call_place_taken"]
 
 
-def when_fr(moment: datetime) -> str:
-    """« mardi 3 mars 2026 à 14 h 00 » in Europe/Paris."""
-    local = moment.astimezone(PARIS)
-    day = "1er" if local.day == 1 else str(local.day)
-    return (
-        f"{_DAYS[local.weekday()]} {day} {_MONTHS[local.month - 1]} {local.year} "
-        f"à {local.hour} h {local.minute:02d}"
-    )
-
-
 def _what(appointment: Appointment) -> str:
     return (
-        f"{KIND_LABELS[appointment.kind]} le {when_fr(appointment.starts_at)} "
+        f"{KIND_LABELS[appointment.kind]} le {datetime_fr(appointment.starts_at)} "
         f"({appointment.establishment.name}, {appointment.establishment.city})"
     )
 
@@ -125,7 +97,7 @@ def call_notification_text(
     attendee: str | None = None,
 ) -> str:
     """The line the feed shows about an open call for an event."""
-    what = f"« {title} » le {when_fr(starts_at)} ({establishment}, {city})"
+    what = f"« {title} » le {datetime_fr(starts_at)} ({establishment}, {city})"
     if kind == "call_published":
         return (
             f"Appel à participation : {what}. {places_left} place(s) disponible(s) : "

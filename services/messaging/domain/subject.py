@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from shared.french import day_fr
 
 KINDS = {
     "class_presentation": "Présentation en classe",
@@ -13,28 +12,6 @@ KINDS = {
     "company_visit": "Visite d'entreprise",
     "discovery_internship": "Stage de découverte",
 }
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def day_fr(moment: datetime) -> str:
-    """ "jeudi 12 mars 2026" in Paris time."""
-    local = moment.astimezone(PARIS)
-    day = "1er" if local.day == 1 else str(local.day)
-    return f"{DAYS[local.weekday()]} {day} {MONTHS[local.month - 1]} {local.year}"
 
 
 def conversation_subject(kind: str, starts_at: datetime, establishment: str) -> str:

@@ -43,18 +43,9 @@ from services.agenda.events import (
 )
 from services.messaging.events import MessageRelayed
 from services.notifier.domain.calendar import CalendarInvite, Method
-from services.notifier.domain.french import (
-    datetime_fr,
-    day_fr,
-    duration_fr,
-    event_type_fr,
-    format_fr,
-    kind_fr,
-    mask_address,
-    minutes_fr,
-    time_fr,
-)
+from services.notifier.domain.french import event_type_fr, format_fr, kind_fr, mask_address
 from shared.events import Event
+from shared.french import datetime_fr, day_fr, duration_fr, minutes_fr, time_fr
 
 AS_ROLE = {
     "ambassador": "en tant qu'ambassadeur",
@@ -247,6 +238,10 @@ def _activated(event: UserActivated, occurrence: Occurrence) -> list[OutgoingEma
 
 @_plans(UserDeleted)
 def _deleted(event: UserDeleted, occurrence: Occurrence) -> list[OutgoingEmail]:
+    if event.reason == "unconfirmed":
+        # Never activated: the address was never proven to be its owner's, and they
+        # asked for nothing. Its erasure goes on all the same.
+        return []
     return [
         OutgoingEmail(
             "account_deleted",

@@ -1,27 +1,6 @@
-"""How dates, durations and the programme's words read in French emails."""
+"""How the programme's words read in French emails (dates and durations: ``shared.french``)."""
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
-PARIS = ZoneInfo("Europe/Paris")
-
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 KIND_LABELS = {
     "class_presentation": "présentation en classe",
@@ -37,56 +16,6 @@ EVENT_TYPE_LABELS = {
     "salon": "salon",
     "portes_ouvertes": "journée portes ouvertes",
 }
-
-
-def _paris(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("a naive datetime cannot be placed in Europe/Paris")
-    return moment.astimezone(PARIS)
-
-
-def day_fr(moment: datetime) -> str:
-    """``mardi 3 mars 2026`` in Europe/Paris (``1er`` for the first of the month)."""
-    local = _paris(moment)
-    day = "1er" if local.day == 1 else str(local.day)
-    return f"{_DAYS[local.weekday()]} {day} {_MONTHS[local.month - 1]} {local.year}"
-
-
-def time_fr(moment: datetime) -> str:
-    """``14 h 00`` in Europe/Paris."""
-    local = _paris(moment)
-    return f"{local.hour} h {local.minute:02d}"
-
-
-def datetime_fr(moment: datetime) -> str:
-    """``mardi 3 mars 2026 à 14 h 00`` in Europe/Paris."""
-    return f"{day_fr(moment)} à {time_fr(moment)}"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count > 1 else ''}"
-
-
-def duration_fr(duration: timedelta | int | float) -> str:
-    """A duration to the nearest minute: ``5 minutes``, ``12 heures``, ``1 h 30``, ``2 jours``.
-
-    An int or float is a number of seconds.
-    """
-    seconds = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
-    minutes = max(0, round(seconds / 60))
-    if minutes < 60:
-        return _plural(minutes, "minute")
-    hours, rest = divmod(minutes, 60)
-    if rest:
-        return f"{hours} h {rest:02d}"
-    if hours >= 48 and hours % 24 == 0:
-        return _plural(hours // 24, "jour")
-    return _plural(hours, "heure")
-
-
-def minutes_fr(minutes: int) -> str:
-    """A duration given in minutes (appointments): ``45 minutes``, ``1 h 30``."""
-    return duration_fr(minutes * 60)
 
 
 def kind_fr(kind: str) -> str:

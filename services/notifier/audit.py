@@ -1,0 +1,38 @@
+"""Reads of the email log by admins, reported to accounts' audit log.
+
+Accounts keeps the one audit log of the platform. The delivery log shows admins whom
+the platform wrote to, at which address and about what: when an answer shows them
+records, the notifier publishes ``notifier.personal_data.read`` naming the people
+they belong to (through the outbox, once the read succeeded). A record of no account
+names nobody, nor a record already erased (the address is gone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from services.notifier.published import NotifierPersonalDataRead
+from services.notifier.store import ERASED_ADDRESS
+from shared.http import Principal
+from shared.personal_data import report_reads
+from shared.runtime import ServiceContext
+
+if TYPE_CHECKING:
+    from services.notifier.api import DeliveryView
+
+# What was read (stable codes, shown to admins and in the person's export).
+DELIVERIES_LISTED = "deliveries_listed"
+DELIVERY_RETRIED = "delivery_retried"
+
+
+async def record_reads(
+    context: ServiceContext, principal: Principal, action: str, user_ids: Iterable[str | None]
+) -> None:
+    """Report that ``principal`` was shown these people's email log (admins)."""
+    await report_reads(context, NotifierPersonalDataRead, principal, action, user_ids)
+
+
+def in_deliveries(views: Iterable[DeliveryView]) -> list[str | None]:
+    """The people whose records were shown, with their address."""
+    return [view.user_id for view in views if view.recipient != ERASED_ADDRESS]
