@@ -12,7 +12,7 @@ import contextlib
 import functools
 import re
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -22,32 +22,12 @@ from services.accounts.app import create_app
 from services.accounts.settings import AccountsSettings
 from shared.mongo import Document
 from shared.settings import Settings
+from tests.fixtures.http import Answer, answer_of
 from tests.fixtures.platform import RunningPlatform, running
 
 PASSWORD = "Une phrase de passe bien longue"
 CHARTER_VERSION = "2026-09"
 LINK = re.compile(r"https?://[^\s\"'<>]+token=[A-Za-z0-9_\-]+")
-
-
-@dataclass
-class Answer:
-    """An HTTP answer: status, parsed JSON (or None) and headers."""
-
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def error_code(self) -> str | None:
-        """The ``error.code`` of an error answer."""
-        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
-            return str(self.body["error"]["code"])
-        return None
-
-    @property
-    def message(self) -> str:
-        """The French message of an error answer."""
-        return str(self.body["error"]["message"])
 
 
 @dataclass
@@ -84,13 +64,7 @@ class Client:
             headers=sent,
             params=params,
         ) as response:
-            raw = await response.read()
-            body: Any = None
-            if raw and response.content_type == "application/json":
-                body = await response.json()
-            elif raw:
-                body = raw
-            return Answer(response.status, body, dict(response.headers))
+            return await answer_of(response)
 
     @property
     def db(self) -> Any:

@@ -11,7 +11,6 @@ from typing import Any
 from tests.accounts.conftest import (
     LINK,
     PASSWORD,
-    Answer,
     Client,
     Serve,
     ambassador,
@@ -22,6 +21,7 @@ from tests.accounts.conftest import (
     token_of,
 )
 from tests.agenda.conftest import brief, in_days
+from tests.fixtures.http import Answer, answer_of
 from tests.fixtures.smtp import SmtpServer, free_port
 
 EVERYONE = ("agenda", "messaging", "notifier")
@@ -71,8 +71,7 @@ async def call(client: Client, method: str, path: str, token: str, json: Any = N
         json=json,
         headers={"Authorization": f"Bearer {token}"},
     ) as response:
-        body = await response.json() if response.content_type == "application/json" else None
-        return Answer(response.status, body)
+        return await answer_of(response)
 
 
 async def test_export_gathers_every_service_and_erasure_is_confirmed_by_each(

@@ -46,6 +46,7 @@ from shared.keys import load_key_pair
 from shared.mongo import Document
 from shared.runtime import Platform
 from shared.settings import Settings
+from tests.fixtures.http import Answer, answer_of
 from tests.fixtures.platform import RunningPlatform, running
 from tests.fixtures.rabbit import wait_until
 
@@ -85,27 +86,6 @@ class MovableClock:
     def move_to(self, moment: datetime) -> None:
         """Make "now" be ``moment`` (time then flows on from there)."""
         self.offset = moment - datetime.now(UTC)
-
-
-@dataclass
-class Answer:
-    """An HTTP answer: status, parsed JSON (or raw bytes) and headers."""
-
-    status: int
-    body: Any
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def code(self) -> str | None:
-        """The ``error.code`` of an error answer."""
-        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
-            return str(self.body["error"]["code"])
-        return None
-
-    @property
-    def message(self) -> str:
-        """The French message of an error answer."""
-        return str(self.body["error"]["message"])
 
 
 @dataclass
@@ -225,13 +205,7 @@ class World:
             data=data,
             headers=headers,
         ) as response:
-            raw = await response.read()
-            body: Any = None
-            if raw and response.content_type == "application/json":
-                body = await response.json()
-            elif raw:
-                body = raw
-            return Answer(response.status, body, dict(response.headers))
+            return await answer_of(response)
 
     async def solicit(
         self, who: str, ambassador: str, starts_at: datetime, **overrides: Any

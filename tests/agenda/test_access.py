@@ -72,7 +72,7 @@ async def test_who_reads_a_solicitation(cast: World, actor: str) -> None:
     assert answer.status == READ[actor], answer.body
     if answer.status == 404:
         # Someone else's appointment looks like no appointment at all.
-        assert answer.code == "appointment_not_found"
+        assert answer.error_code == "appointment_not_found"
 
 
 LISTED = {
@@ -125,7 +125,7 @@ async def test_only_the_solicited_ambassador_answers(cast: World, actor: str, ac
 
     answer = await cast.call("POST", f"/appointments/{appointment_id}/{action}", _who(actor))
 
-    assert (answer.status, answer.code) == ANSWER[actor], answer.body
+    assert (answer.status, answer.error_code) == ANSWER[actor], answer.body
     expected = {"accept": "accepted", "refuse": "refused"}[action] if actor == "zoe" else "pending"
     assert (await cast.stored(appointment_id))["status"] == expected
 
@@ -152,7 +152,7 @@ async def test_who_cancels(cast: World, actor: str) -> None:
         "POST", f"/appointments/{appointment_id}/cancel", _who(actor), json={"reason": "Essai"}
     )
 
-    assert (answer.status, answer.code) == CANCEL[actor], answer.body
+    assert (answer.status, answer.error_code) == CANCEL[actor], answer.body
     expected = "cancelled" if CANCEL[actor][0] == 200 else "pending"
     assert (await cast.stored(appointment_id))["status"] == expected
 
@@ -179,7 +179,7 @@ async def test_only_the_requester_takes_an_offered_slot(cast: World, actor: str)
         "POST", f"/appointments/{appointment_id}/alternatives/0/take", _who(actor)
     )
 
-    assert (answer.status, answer.code) == TAKE[actor], answer.body
+    assert (answer.status, answer.error_code) == TAKE[actor], answer.body
     created = 2 if TAKE[actor][0] == 201 else 1
     assert await cast.db["appointments"].count_documents({}) == created
 
@@ -206,7 +206,7 @@ async def test_only_the_parties_give_feedback(cast: World, actor: str) -> None:
         "POST", f"/appointments/{appointment_id}/feedback", _who(actor), json={"rating": 4}
     )
 
-    assert (answer.status, answer.code) == FEEDBACK[actor], answer.body
+    assert (answer.status, answer.error_code) == FEEDBACK[actor], answer.body
     given = (await cast.stored(appointment_id)).get("feedback", {})
     assert len(given) == (1 if FEEDBACK[actor][0] == 200 else 0)
 
@@ -230,7 +230,7 @@ async def test_who_solicits(cast: World, actor: str) -> None:
 
     answer = await cast.call("POST", "/solicitations", _who(actor), json=body)
 
-    assert (answer.status, answer.code) == SOLICIT[actor], answer.body
+    assert (answer.status, answer.error_code) == SOLICIT[actor], answer.body
 
 
 async def test_nobody_reads_or_marks_someone_elses_notification(cast: World) -> None:
@@ -241,7 +241,7 @@ async def test_nobody_reads_or_marks_someone_elses_notification(cast: World) -> 
     marked = await cast.call("POST", f"/notifications/{line['id']}/read", "max")
 
     assert others.body["items"] == []
-    assert (marked.status, marked.code) == (404, "notification_not_found")
+    assert (marked.status, marked.error_code) == (404, "notification_not_found")
     assert (await cast.call("GET", "/notifications", "zoe")).body["items"][0]["read"] is False
 
 

@@ -142,8 +142,8 @@ async def test_no_token_or_a_made_up_one_opens_nothing(world: World) -> None:
     missing = await world.call("GET", "/calendar.ics")
     made_up = await world.call("GET", "/calendar.ics", params={"token": "x" * 43})
 
-    assert (missing.status, missing.code) == (404, "calendar_not_found")
-    assert (made_up.status, made_up.code) == (404, "calendar_not_found")
+    assert (missing.status, missing.error_code) == (404, "calendar_not_found")
+    assert (made_up.status, made_up.error_code) == (404, "calendar_not_found")
 
 
 async def test_the_token_is_stored_hashed(world: World) -> None:

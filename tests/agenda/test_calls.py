@@ -75,7 +75,7 @@ async def test_a_call_invites_the_matching_ambassadors_of_the_zone(world: World)
     for outsider in ("bob", "cat", "pia"):
         assert (await world.call("GET", "/calls", outsider)).body["items"] == []
         answer = await world.call("GET", f"/calls/{call['id']}", outsider)
-        assert (answer.status, answer.code) == (404, "call_not_found")
+        assert (answer.status, answer.error_code) == (404, "call_not_found")
 
 
 async def test_a_call_that_cannot_be_published_is_refused(world: World) -> None:
@@ -99,7 +99,7 @@ async def test_a_call_that_cannot_be_published_is_refused(world: World) -> None:
     ]
     for who, body, status, code in cases:
         answer = await world.call("POST", "/calls", who, json=body)
-        assert (answer.status, answer.code) == (status, code), (who, answer.body)
+        assert (answer.status, answer.error_code) == (status, code), (who, answer.body)
     assert await world.db["calls"].count_documents({}) == 0
 
 
@@ -136,7 +136,7 @@ async def test_a_referent_calls_for_an_online_salon_of_their_territory_and_sees_
         rita,
     )
     assert taken.status == 200, taken.body
-    assert (late.status, late.code) == (409, "call_full")
+    assert (late.status, late.error_code) == (409, "call_full")
     assert (seen["status"], [a["ambassador_id"] for a in seen["attendees"]]) == ("full", [zoe])
     assert filled.recipient_ids == [world.people["quinn"].id]
     assert (await _feed(world, "rita"))[0]["kind"] == "call_place_taken"
@@ -158,8 +158,8 @@ async def test_twenty_ambassadors_racing_for_five_places_fill_exactly_five(world
     )
 
     statuses = [answer.status for answer in answers]
-    assert statuses.count(200) == 5, [(a.status, a.code) for a in answers]
-    assert {a.code for a in answers if a.status != 200} == {"call_full"}
+    assert statuses.count(200) == 5, [(a.status, a.error_code) for a in answers]
+    assert {a.error_code for a in answers if a.status != 200} == {"call_full"}
     winners = {world.people[n].id for n, a in zip(names, answers, strict=True) if a.status == 200}
     losers = {world.people[n].id for n, a in zip(names, answers, strict=True) if a.status == 409}
     seen = (await world.call("GET", f"/calls/{call['id']}", "paul")).body
@@ -181,7 +181,7 @@ async def test_twenty_ambassadors_racing_for_five_places_fill_exactly_five(world
     organiser_feed = await _feed(world, "paul")
     assert sum(line["kind"] == "call_place_taken" for line in organiser_feed) == 5
     late = await world.call("POST", f"/calls/{call['id']}/accept", "zoe")
-    assert (late.status, late.code) == (409, "call_full")
+    assert (late.status, late.error_code) == (409, "call_full")
 
 
 async def test_the_organiser_sees_who_comes_and_a_cancelled_place_is_given_back(
@@ -202,7 +202,7 @@ async def test_the_organiser_sees_who_comes_and_a_cancelled_place_is_given_back(
             (world.people["zoe"].id, "Zoe M.")
         ]
     again = await world.call("POST", f"/calls/{call['id']}/accept", "zoe")
-    assert (again.status, again.code) == (409, "already_attending")
+    assert (again.status, again.error_code) == (409, "already_attending")
     mine = await world.appointment(appointment_id, "zoe")
     assert (mine["status"], mine["kind"], mine["topic"]) == (
         "accepted",

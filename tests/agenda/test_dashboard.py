@@ -105,7 +105,7 @@ async def test_a_colleague_sees_the_establishment_s_solicitations(world: World) 
 async def test_a_bad_list_query_is_a_400(world: World, params: dict[str, str], code: str) -> None:
     answer = await world.call("GET", "/appointments", "zoe", params=params)
 
-    assert (answer.status, answer.code) == (400, code)
+    assert (answer.status, answer.error_code) == (400, code)
 
 
 async def test_feed_newest_first_with_read_and_unread(world: World) -> None:

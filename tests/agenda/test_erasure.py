@@ -103,7 +103,7 @@ async def test_a_departed_ambassador_cannot_be_solicited_even_if_an_old_profile_
 
     answer = await world.call("POST", "/solicitations", "paul", json=brief(zoe.id, in_days(5)))
 
-    assert (answer.status, answer.code) == (422, "ambassador_deleted")
+    assert (answer.status, answer.error_code) == (422, "ambassador_deleted")
     assert await _everything_about(world, "Zoe") == []
 
 

@@ -168,9 +168,9 @@ async def test_only_the_partner_itself_referents_and_admins_read_a_report(
             answer = await world.call(
                 "GET", f"/organizations/{ACME}/{path}", who, params={"year": str(year)}
             )
-            assert (answer.status, answer.code) == (status, code), (who, path)
+            assert (answer.status, answer.error_code) == (status, code), (who, path)
     unknown = await _report(world, "admin", year, "org-unknown")
-    assert (unknown.status, unknown.code) == (404, "organization_not_found")
+    assert (unknown.status, unknown.error_code) == (404, "organization_not_found")
 
 
 async def test_the_attestation_lists_the_interventions_and_totals_in_french(

@@ -127,7 +127,7 @@ async def test_a_restricted_ambassador_cannot_be_solicited_nor_accept(world: Wor
     solicited = await world.call(
         "POST", "/solicitations", "paul", json=brief(world.people["zoe"].id, in_days(5))
     )
-    assert (solicited.status, solicited.code) == (422, "ambassador_unavailable")
+    assert (solicited.status, solicited.error_code) == (422, "ambassador_unavailable")
     assert "limitation" not in solicited.message
     accepted = await world.call("POST", f"/appointments/{pending}/accept", "zoe")
-    assert (accepted.status, accepted.code) == (422, "ambassador_unavailable")
+    assert (accepted.status, accepted.error_code) == (422, "ambassador_unavailable")

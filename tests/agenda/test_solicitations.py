@@ -100,7 +100,7 @@ async def test_a_referent_cannot_solicit_outside_their_territory(world: World) -
         json=brief(world.people["zoe"].id, in_days(5), establishment=amiens),
     )
 
-    assert (answer.status, answer.code) == (403, "outside_territory")
+    assert (answer.status, answer.error_code) == (403, "outside_territory")
     assert await world.db["appointments"].count_documents({}) == 0
 
 
@@ -109,7 +109,7 @@ async def test_a_referent_must_say_where(world: World) -> None:
         "POST", "/solicitations", "rita", json=brief(world.people["zoe"].id, in_days(5))
     )
 
-    assert (answer.status, answer.code) == (422, "establishment_required")
+    assert (answer.status, answer.error_code) == (422, "establishment_required")
 
 
 async def test_a_teacher_solicits_only_for_their_own_establishment(world: World) -> None:
@@ -121,7 +121,7 @@ async def test_a_teacher_solicits_only_for_their_own_establishment(world: World)
         json=brief(world.people["zoe"].id, in_days(5), establishment=other),
     )
 
-    assert (answer.status, answer.code) == (403, "establishment_not_yours")
+    assert (answer.status, answer.error_code) == (403, "establishment_not_yours")
     assert await world.db["appointments"].count_documents({}) == 0
 
 
@@ -161,7 +161,7 @@ async def test_ambassador_who_cannot_take_this_solicitation_gives_a_clear_422(
         "POST", "/solicitations", "paul", json=brief(world.people["zoe"].id, in_days(5))
     )
 
-    assert (answer.status, answer.code) == (422, code)
+    assert (answer.status, answer.error_code) == (422, code)
     assert words in answer.message
     assert await world.db["appointments"].count_documents({}) == 0
     assert world.recorded.of(SolicitationCreated) == []
@@ -191,13 +191,13 @@ async def test_referent_naming_the_bassin_reaches_only_ambassadors_of_that_bassi
         json=brief(world.people["zoe"].id, in_days(5), establishment=douai),
     )
 
-    assert (answer.status, answer.code) == (422, "outside_zone")
+    assert (answer.status, answer.error_code) == (422, "outside_zone")
 
 
 async def test_unknown_ambassador_is_refused(world: World) -> None:
     answer = await world.call("POST", "/solicitations", "paul", json=brief("nobody", in_days(5)))
 
-    assert (answer.status, answer.code) == (422, "ambassador_not_found")
+    assert (answer.status, answer.error_code) == (422, "ambassador_not_found")
 
 
 @pytest.mark.parametrize(
@@ -218,7 +218,7 @@ async def test_brief_breaking_a_rule_gives_a_clear_422(
         json=brief(world.people["zoe"].id, in_days(5), **overrides),
     )
 
-    assert (answer.status, answer.code) == (422, code)
+    assert (answer.status, answer.error_code) == (422, code)
     assert answer.message
     assert await world.db["appointments"].count_documents({}) == 0
 
@@ -240,7 +240,7 @@ async def test_a_start_in_the_past_is_refused(world: World) -> None:
         "POST", "/solicitations", "paul", json=brief(world.people["zoe"].id, starts)
     )
 
-    assert (answer.status, answer.code) == (422, "start_in_past")
+    assert (answer.status, answer.error_code) == (422, "start_in_past")
     assert answer.message == "La date de début est déjà passée."
 
 
@@ -249,7 +249,7 @@ async def test_a_start_without_offset_is_a_bad_request(world: World) -> None:
     body["starts_at"] = "2030-03-03T10:00:00"
     answer = await world.call("POST", "/solicitations", "paul", json=body)
 
-    assert (answer.status, answer.code) == (400, "invalid_request")
+    assert (answer.status, answer.error_code) == (400, "invalid_request")
     assert "starts_at" in answer.message
 
 
@@ -263,7 +263,7 @@ async def test_paused_ambassador_cannot_be_solicited_for_a_date_in_the_pause(wor
         "POST", "/solicitations", "paul", json=brief(world.people["zoe"].id, in_days(30))
     )
 
-    assert (inside.status, inside.code) == (422, "ambassador_paused")
+    assert (inside.status, inside.error_code) == (422, "ambassador_paused")
     assert after.status == 201
 
 
@@ -276,7 +276,7 @@ async def test_ambassador_on_pause_now_is_not_solicited_even_for_later(world: Wo
         "POST", "/solicitations", "paul", json=brief(world.people["zoe"].id, in_days(40))
     )
 
-    assert (answer.status, answer.code) == (422, "ambassador_paused")
+    assert (answer.status, answer.error_code) == (422, "ambassador_paused")
 
 
 async def test_monthly_maximum_counts_the_solicitations_of_that_month(world: World) -> None:
@@ -295,7 +295,7 @@ async def test_monthly_maximum_counts_the_solicitations_of_that_month(world: Wor
         json=brief(world.people["zoe"].id, first + timedelta(days=35)),
     )
 
-    assert (third.status, third.code) == (422, "monthly_maximum_reached")
+    assert (third.status, third.error_code) == (422, "monthly_maximum_reached")
     assert next_month.status == 201
 
 
@@ -342,4 +342,4 @@ async def test_an_older_profile_arriving_late_does_not_undo_a_suspension(world: 
 
     answer = await world.call("POST", "/solicitations", "paul", json=brief(zoe.id, in_days(5)))
 
-    assert (answer.status, answer.code) == (422, "ambassador_suspended")
+    assert (answer.status, answer.error_code) == (422, "ambassador_suspended")

@@ -266,7 +266,7 @@ async def test_a_referent_sees_their_territory_only(figures: Any) -> None:
     assert {row["department"] for row in nord["supply_demand"]} == {"59"}
     assert lille_est["solicitations"]["total"] == 1
     assert _counts(lille_est["solicitations"]["by_status"])["expired"] == 1
-    assert (pas_de_calais.status, pas_de_calais.code) == (403, "outside_territory")
+    assert (pas_de_calais.status, pas_de_calais.error_code) == (403, "outside_territory")
     assert (await _stats(world, "admin", department="62", **period))["solicitations"]["total"] == 3
 
 
@@ -282,7 +282,7 @@ async def test_bad_perimeters_and_periods_are_refused(figures: Any) -> None:
     ]
     for who, params, status, code in cases:
         answer = await world.call("GET", "/stats", who, params=params)
-        assert (answer.status, answer.code) == (status, code), (params, answer.body)
+        assert (answer.status, answer.error_code) == (status, code), (params, answer.body)
 
 
 async def test_without_dates_the_period_is_the_current_school_year(figures: Any) -> None:
@@ -341,4 +341,4 @@ async def test_csv_export_has_the_same_figures_for_a_french_spreadsheet(figures:
         assert expected in lines, expected
     assert all(len(line) == 5 for line in lines)
     refused = await world.call("GET", "/stats.csv", "rita", params={"department": "62"})
-    assert (refused.status, refused.code) == (403, "outside_territory")
+    assert (refused.status, refused.error_code) == (403, "outside_territory")

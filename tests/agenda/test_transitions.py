@@ -98,7 +98,7 @@ async def test_accepting_over_another_accepted_appointment_is_a_conflict(world: 
 
     answer = await world.call("POST", f"/appointments/{overlapping}/accept", "zoe")
 
-    assert (answer.status, answer.code) == (409, "overlapping_appointment")
+    assert (answer.status, answer.error_code) == (409, "overlapping_appointment")
     assert answer.body["error"]["details"]["appointment_ids"] == [first]
     assert await world.stored(overlapping) == before
     assert len(world.recorded.of(AppointmentAccepted)) == 1
@@ -162,7 +162,7 @@ async def test_a_slot_is_taken_once(world: World) -> None:
 
     again = await world.call("POST", f"/appointments/{appointment_id}/alternatives/0/take", "paul")
 
-    assert (again.status, again.code) == (409, "alternative_already_taken")
+    assert (again.status, again.error_code) == (409, "alternative_already_taken")
     assert await world.db["appointments"].count_documents({}) == 2
 
 
@@ -174,7 +174,7 @@ async def test_a_slot_not_offered_is_not_found(world: World, index: str) -> None
         "POST", f"/appointments/{appointment_id}/alternatives/{index}/take", "paul"
     )
 
-    assert (answer.status, answer.code) == (404, "alternative_not_found")
+    assert (answer.status, answer.error_code) == (404, "alternative_not_found")
 
 
 async def test_taking_a_slot_over_an_accepted_appointment_is_a_conflict(world: World) -> None:
@@ -185,7 +185,7 @@ async def test_taking_a_slot_over_an_accepted_appointment_is_a_conflict(world: W
 
     answer = await world.call("POST", f"/appointments/{appointment_id}/alternatives/0/take", "paul")
 
-    assert (answer.status, answer.code) == (409, "overlapping_appointment")
+    assert (answer.status, answer.error_code) == (409, "overlapping_appointment")
     assert (await world.stored(appointment_id)).get("taken_as") is None
 
 
@@ -212,7 +212,7 @@ async def test_refusal_with_a_bad_slot_changes_nothing(
         "POST", f"/appointments/{appointment_id}/refuse", "zoe", json={"alternative_slots": body}
     )
 
-    assert (answer.status, answer.code) == (status, code)
+    assert (answer.status, answer.error_code) == (status, code)
     assert await world.stored(appointment_id) == before
 
 
@@ -289,7 +289,7 @@ async def test_cancelling_without_a_reason_is_a_bad_request(world: World) -> Non
         "POST", f"/appointments/{appointment_id}/cancel", "paul", json={"reason": "  "}
     )
 
-    assert (answer.status, answer.code) == (400, "invalid_request")
+    assert (answer.status, answer.error_code) == (400, "invalid_request")
     assert await _status(world, appointment_id) == "pending"
 
 
@@ -301,7 +301,7 @@ async def test_an_appointment_under_way_cannot_be_cancelled(world: World) -> Non
         "POST", f"/appointments/{appointment_id}/cancel", "paul", json={"reason": "Trop tard"}
     )
 
-    assert (answer.status, answer.code) == (409, "already_started")
+    assert (answer.status, answer.error_code) == (409, "already_started")
 
 
 async def test_completed_appointment_asks_both_sides_for_feedback_once_each(world: World) -> None:
@@ -328,7 +328,7 @@ async def test_completed_appointment_asks_both_sides_for_feedback_once_each(worl
 
     assert mine.status == 200, mine.body
     assert theirs.status == 200, theirs.body
-    assert (again.status, again.code) == (409, "feedback_already_given")
+    assert (again.status, again.error_code) == (409, "feedback_already_given")
     feedback = (await world.appointment(appointment_id, "paul"))["feedback"]
     assert feedback["ambassador"]["rating"] == 5
     assert feedback["ambassador"]["comment"] == "Classe très curieuse."
@@ -343,7 +343,7 @@ async def test_feedback_before_the_end_is_refused(world: World) -> None:
         "POST", f"/appointments/{appointment_id}/feedback", "zoe", json={"rating": 5}
     )
 
-    assert (answer.status, answer.code) == (409, "not_finished")
+    assert (answer.status, answer.error_code) == (409, "not_finished")
 
 
 @pytest.mark.parametrize("rating", [0, 6])
@@ -354,7 +354,7 @@ async def test_feedback_rating_is_one_to_five(world: World, rating: int) -> None
         "POST", f"/appointments/{appointment_id}/feedback", "zoe", json={"rating": rating}
     )
 
-    assert (answer.status, answer.code) == (400, "invalid_request")
+    assert (answer.status, answer.error_code) == (400, "invalid_request")
 
 
 ILLEGAL: list[tuple[str, str, str, str]] = [
@@ -406,7 +406,7 @@ async def test_illegal_transition_is_refused_and_changes_nothing(
     answer = await _act(world, appointment_id, who, action)
 
     assert answer.status == 409, answer.body
-    assert answer.code == code
+    assert answer.error_code == code
     assert answer.message
     assert await world.stored(appointment_id) == before
     assert await world.db["notifications"].count_documents({}) == feed_before
@@ -422,6 +422,6 @@ async def test_accepting_a_solicitation_whose_start_has_passed_is_refused(world:
 
     answer = await world.call("POST", f"/appointments/{appointment_id}/accept", "zoe")
 
-    assert (answer.status, answer.code) == (409, "not_pending")
+    assert (answer.status, answer.error_code) == (409, "not_pending")
     assert "expirée" in answer.message
     assert (await world.stored(appointment_id))["status"] != "accepted"

@@ -71,7 +71,7 @@ async def test_pending_solicitations_of_the_territory_oldest_first_with_age_and_
         assert _ids(region) == [first, second, arras]
         for outsider in ("paul", "zoe"):
             answer = await world.call("GET", "/work-queue", outsider)
-            assert (answer.status, answer.code) == (403, "forbidden")
+            assert (answer.status, answer.error_code) == (403, "forbidden")
 
 
 async def _escalated_world(world: World) -> str:
@@ -161,7 +161,7 @@ async def test_a_redirection_that_cannot_happen_changes_nothing(open_world: Worl
                 who,
                 json={"ambassador_id": ambassador_id},
             )
-            assert (answer.status, answer.code) == (status, code), (who, answer.body)
+            assert (answer.status, answer.error_code) == (status, code), (who, answer.body)
 
         assert await world.stored(stuck) == before
         accepted = await world.solicit("paul", "hal", in_days(9, clock=world.clock))
@@ -172,7 +172,7 @@ async def test_a_redirection_that_cannot_happen_changes_nothing(open_world: Worl
             "rita",
             json={"ambassador_id": world.people["ali"].id},
         )
-        assert (answer.status, answer.code) == (409, "not_pending")
+        assert (answer.status, answer.error_code) == (409, "not_pending")
 
 
 async def test_new_ambassadors_nobody_solicited_are_listed_longest_waiting_first(

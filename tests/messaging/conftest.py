@@ -43,6 +43,7 @@ from shared.events import Envelope, Event
 from shared.http import AccessTokenSigner, Principal, Territory
 from shared.keys import load_key_pair
 from shared.settings import Settings
+from tests.fixtures.http import Answer, answer_of
 from tests.fixtures.platform import RunningPlatform, running
 from tests.fixtures.rabbit import wait_until
 from tests.fixtures.smtp import ReceivedMail, SmtpServer, free_port
@@ -53,22 +54,6 @@ CORPUS_ALIAS = "q7kx3m2wz5n4b6c3d2f7g4h5"
 CORPUS_SENDER = "karim.benali@exemple.fr"
 
 MakeSettings = Callable[..., Settings]
-
-
-@dataclass
-class Answer:
-    """An HTTP answer: status, JSON body, headers."""
-
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def error_code(self) -> str | None:
-        """``error.code`` of an error answer."""
-        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
-            return str(self.body["error"]["code"])
-        return None
 
 
 @dataclass(frozen=True)
@@ -279,8 +264,7 @@ class Relay:
         async with self.run.http.request(
             method, self.run.url(f"/api/messaging{path}"), json=json, headers=headers
         ) as response:
-            body = await response.json() if response.content_type == "application/json" else None
-            return Answer(response.status, body, dict(response.headers))
+            return await answer_of(response)
 
     async def get(self, path: str, who: Person | None) -> Answer:
         return await self.call("GET", path, who)

@@ -9,12 +9,8 @@ program by real SMTP. Everyone's inbox is a real aiosmtpd.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -24,8 +20,6 @@ from typing import Any
 import aiohttp
 import aiosmtplib
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.accounts.events import (
     AmbassadorProfileChanged,
@@ -38,12 +32,12 @@ from shared.bus.rabbit import RabbitBus
 from shared.events import Envelope, Event
 from shared.http import AccessTokenSigner, Principal
 from shared.settings import Settings
+from tests.fixtures.processes import service_processes, wait_healthy
 from tests.fixtures.rabbit import wait_until
-from tests.fixtures.smtp import ReceivedMail, SmtpServer, free_port
+from tests.fixtures.smtp import ReceivedMail, SmtpServer
 
 pytestmark = pytest.mark.broker
 
-REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("agenda", "messaging", "notifier")
 KARIM_EMAIL = "karim.benali@exemple.fr"
 LEA_EMAIL = "lea.martin@college-jean-moulin.fr"
@@ -61,84 +55,24 @@ class Deployment:
     signer: AccessTokenSigner
 
 
-def _key_pair() -> tuple[str, str]:
-    key = Ed25519PrivateKey.generate()
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
-@contextlib.contextmanager
-def _processes(amqp_url: str, mongo_url: str, smtp: SmtpServer, logs: Path) -> Iterator[Deployment]:
-    private, public = _key_pair()
-    prefix = uuid.uuid4().hex[:8]
-    relay_port = free_port()
-    common = {
-        **os.environ,
-        "AMQP_URL": amqp_url,
-        "MONGO_URL": mongo_url,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp.port),
-        "DATABASE_PREFIX": f"e{prefix}_",
-        "BUS_PREFIX": f"e{prefix}",
-        "BUS_RETRY_DELAYS": "0.2,0.5,1",
-        "ACCESS_TOKEN_PUBLIC_KEY": public,
-        "RELAY_SMTP_PORT": str(relay_port),
-        "REQUIRE_RECORD_CHECK": "false",
-        "NOTIFIER_POLL_SECONDS": "0.2",
-        "LOG_LEVEL": "WARNING",
-    }
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    urls: dict[str, str] = {}
-    try:
-        for name in SERVICES:
-            port = free_port()
-            env = {**common, "HTTP_PORT": str(port), "DATA_DIR": str(logs / name)}
-            processes[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"],
-                cwd=REPO,
-                env=env,
-                stderr=(logs / f"{name}.log").open("wb"),
-            )
-            urls[name] = f"http://127.0.0.1:{port}"
-        settings = Settings(amqp_url=amqp_url, bus_prefix=f"e{prefix}", log_json=False)
-        yield Deployment(urls, relay_port, settings, AccessTokenSigner(private, timedelta(hours=1)))
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
 @pytest.fixture
 async def deployment(
     amqp_url: str, mongo_url: str, smtp_server: SmtpServer, tmp_path: Path
 ) -> AsyncIterator[tuple[Deployment, aiohttp.ClientSession]]:
-    with _processes(amqp_url, mongo_url, smtp_server, tmp_path) as running:
+    settings = {"REQUIRE_RECORD_CHECK": "false", "NOTIFIER_POLL_SECONDS": "0.2"}
+    with service_processes(
+        amqp_url=amqp_url,
+        mongo_url=mongo_url,
+        smtp=smtp_server,
+        folder=tmp_path,
+        services=SERVICES,
+        common=settings,
+    ) as running:
         async with aiohttp.ClientSession() as http:
-
-            async def healthy() -> bool:
-                for name, url in running.urls.items():
-                    with contextlib.suppress(aiohttp.ClientError):
-                        async with http.get(f"{url}/api/{name}/health") as response:
-                            if response.status == 200:
-                                continue
-                    return False
-                return True
-
-            await wait_until(healthy, within=60, what="the three services to be healthy")
-            yield running, http
+            await wait_healthy(http, running)
+            bus = Settings(amqp_url=amqp_url, bus_prefix=running.prefix, log_json=False)
+            signer = AccessTokenSigner(running.keys.private_pem, timedelta(hours=1))
+            yield Deployment(running.urls, running.relay_smtp_port, bus, signer), http
 
 
 async def _publish_as_accounts(settings: Settings, events: list[Event]) -> None:

@@ -11,12 +11,7 @@ the appointment completes for real about a minute later (nothing is faked).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import sys
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,16 +21,14 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.accounts.conftest import LINK, PASSWORD, ambassador, staff
 from tests.agenda.conftest import brief, in_days
+from tests.fixtures.http import Answer, answer_of
+from tests.fixtures.processes import service_processes, wait_healthy
 from tests.fixtures.rabbit import wait_until
-from tests.fixtures.smtp import ReceivedMail, SmtpServer, free_port
+from tests.fixtures.smtp import ReceivedMail, SmtpServer
 
-SERVICES = ("accounts", "agenda", "messaging", "notifier")
-REPO = Path(__file__).resolve().parents[2]
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "Administrer la plateforme 2026"
 AMBASSADOR_EMAIL = "elodie.martin@example.org"
@@ -45,89 +38,17 @@ PARTNER_EMAIL = "rh@watt.example.org"
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(400)]
 
 
-def _key_pair() -> tuple[str, str]:
-    key = Ed25519PrivateKey.generate()
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
-@contextlib.contextmanager
-def _processes(
-    amqp_url: str, mongo_url: str, smtp: SmtpServer, data_dir: Path
-) -> Iterator[dict[str, str]]:
-    private, public = _key_pair()
-    prefix = uuid.uuid4().hex[:8]
-    common = {
-        **os.environ,
-        "AMQP_URL": amqp_url,
-        "MONGO_URL": mongo_url,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp.port),
-        "DATABASE_PREFIX": f"j{prefix}_",
-        "BUS_PREFIX": f"j{prefix}",
-        "BUS_RETRY_DELAYS": "0.2,0.5,1",
-        "OUTBOX_SWEEP_SECONDS": "0.5",
-        "ACCESS_TOKEN_PUBLIC_KEY": public,
-        "RELAY_SMTP_PORT": str(free_port()),
-        "LOG_LEVEL": "WARNING",
-    }
-    own: dict[str, dict[str, str]] = {
-        "accounts": {
-            "ACCESS_TOKEN_PRIVATE_KEY": private,
-            "ADMIN_EMAIL": ADMIN_EMAIL,
-            "ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "ACCOUNTS_EXPORT_TIMEOUT_SECONDS": "30",
-        },
-        "agenda": {"AGENDA_SCHEDULER_POLL_SECONDS": "0.2"},
-        "messaging": {},
-        "notifier": {"NOTIFIER_POLL_SECONDS": "0.2", "NOTIFIER_RETRY_DELAYS": "0.2,0.5,1"},
-    }
-    urls: dict[str, str] = {}
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    try:
-        for name in SERVICES:
-            port = free_port()
-            env = {
-                **common,
-                **own[name],
-                "HTTP_PORT": str(port),
-                "DATA_DIR": str(data_dir / name),
-            }
-            processes[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"],
-                cwd=REPO,
-                env=env,
-                stderr=(data_dir / f"{name}.log").open("wb"),
-            )
-            urls[name] = f"http://127.0.0.1:{port}"
-        yield urls
-        for name, process in processes.items():
-            assert process.poll() is None, f"{name} exited during the journey"
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-@dataclass
-class Answer:
-    """An HTTP answer: status and parsed JSON."""
-
-    status: int
-    body: Any
+# What each process needs besides the common settings: an admin at start-up, short
+# polls, and time for every service to answer an export.
+OWN_SETTINGS: dict[str, dict[str, str]] = {
+    "accounts": {
+        "ADMIN_EMAIL": ADMIN_EMAIL,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "ACCOUNTS_EXPORT_TIMEOUT_SECONDS": "30",
+    },
+    "agenda": {"AGENDA_SCHEDULER_POLL_SECONDS": "0.2"},
+    "notifier": {"NOTIFIER_POLL_SECONDS": "0.2", "NOTIFIER_RETRY_DELAYS": "0.2,0.5,1"},
+}
 
 
 @dataclass
@@ -158,8 +79,7 @@ class Platform:
             params=params,
             headers=headers,
         ) as response:
-            body = await response.json() if response.content_type == "application/json" else None
-            return Answer(response.status, body)
+            return await answer_of(response)
 
     async def ok(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
         """The body of an answer that must succeed."""
@@ -209,28 +129,22 @@ class Platform:
         return found[0]
 
 
-async def _wait_healthy(platform: Platform, within: float = 60) -> None:
-    async def healthy() -> bool:
-        for name in SERVICES:
-            with contextlib.suppress(aiohttp.ClientError):
-                answer = await platform.call("GET", f"/api/{name}/health")
-                if answer.status == 200:
-                    continue
-            return False
-        return True
-
-    await wait_until(healthy, within=within, what="the four services to be healthy")
-
-
 @pytest.fixture
 async def platform(
     amqp_url: str, mongo_url: str, smtp_server: SmtpServer, tmp_path: Path
 ) -> AsyncIterator[Platform]:
-    with _processes(amqp_url, mongo_url, smtp_server, tmp_path) as urls:
+    with service_processes(
+        amqp_url=amqp_url,
+        mongo_url=mongo_url,
+        smtp=smtp_server,
+        folder=tmp_path,
+        common={"OUTBOX_SWEEP_SECONDS": "0.5"},
+        own=OWN_SETTINGS,
+    ) as deployment:
         async with aiohttp.ClientSession() as http:
-            running = Platform(urls, http, smtp_server)
-            await _wait_healthy(running)
-            yield running
+            await wait_healthy(http, deployment)
+            yield Platform(deployment.urls, http, smtp_server)
+        assert not deployment.exited(), f"exited during the journey: {deployment.exited()}"
 
 
 MINIMAL_PDF = (
