@@ -16,7 +16,6 @@ replicas never ask twice nor expire twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -28,20 +27,18 @@ from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
 from services.accounts.events import CriminalRecordExpired, CriminalRecordRenewalRequested
 from services.accounts.moderation import check_periods
+from shared.periodic import every
 
 log = logging.getLogger("services.accounts.record_checks")
 
 
 async def run(accounts: Accounts) -> None:
     """Apply the rules until cancelled."""
-    while True:
-        try:
-            await run_once(accounts)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("record-check pass failed; trying again at the next one")
-        await asyncio.sleep(accounts.options.lifecycle_poll_seconds)
+    await every(
+        accounts.options.lifecycle_poll_seconds,
+        lambda: run_once(accounts),
+        what="record-check pass",
+    )
 
 
 async def run_once(accounts: Accounts) -> tuple[int, int]:

@@ -19,7 +19,6 @@ meanwhile wins.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +29,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.accounts.context import Accounts
 from services.accounts.erasure import erase_account
 from services.accounts.events import DeletionReason, InactivityWarned
+from shared.periodic import every
 
 log = logging.getLogger("services.accounts.retention")
 
@@ -38,14 +38,9 @@ EXEMPT_ROLES = ("admin",)
 
 async def run(accounts: Accounts) -> None:
     """Apply the retention rule until cancelled."""
-    while True:
-        try:
-            await run_once(accounts)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("retention pass failed; trying again at the next one")
-        await asyncio.sleep(accounts.options.lifecycle_poll_seconds)
+    await every(
+        accounts.options.lifecycle_poll_seconds, lambda: run_once(accounts), what="retention pass"
+    )
 
 
 async def run_once(accounts: Accounts) -> tuple[int, int, int]:

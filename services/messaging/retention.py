@@ -8,24 +8,21 @@ store sweeps TTL indexes only once a minute, and only some of them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
 from services.messaging.conversations import Conversations
+from shared.periodic import every
 
 log = logging.getLogger("services.messaging.retention")
 
 
 async def purge_forever(conversations: Conversations, poll_seconds: float) -> None:
     """Purge finished conversations every ``poll_seconds`` until cancelled."""
-    while True:
-        try:
-            purged = await conversations.purge_finished(datetime.now(UTC))
-            if purged:
-                log.info("finished conversations purged", extra={"purged": purged})
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("conversation purge failed; trying again at the next poll")
-        await asyncio.sleep(poll_seconds)
+
+    async def purge() -> None:
+        purged = await conversations.purge_finished(datetime.now(UTC))
+        if purged:
+            log.info("finished conversations purged", extra={"purged": purged})
+
+    await every(poll_seconds, purge, what="conversation purge")

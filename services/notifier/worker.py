@@ -23,6 +23,7 @@ from services.notifier.sender import SendResult, SmtpSender
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import NotifierStore, Status
 from shared.mongo import Document
+from shared.periodic import every
 
 log = logging.getLogger("services.notifier.worker")
 
@@ -248,13 +249,10 @@ class DeliveryWorker:
 
 async def purge_forever(store: NotifierStore, poll_seconds: float) -> None:
     """Purge the log lines past their retention (``NOTIFIER_LOG_RETENTION_DAYS``)."""
-    while True:
-        try:
-            purged = await store.purge_finished(_now())
-            if purged:
-                log.info("delivery log purged", extra={"purged": purged})
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("delivery log purge failed; trying again at the next poll")
-        await asyncio.sleep(poll_seconds)
+
+    async def purge() -> None:
+        purged = await store.purge_finished(_now())
+        if purged:
+            log.info("delivery log purged", extra={"purged": purged})
+
+    await every(poll_seconds, purge, what="delivery log purge")
