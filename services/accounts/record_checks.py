@@ -25,8 +25,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
+from services.accounts.due_users import change_each
 from services.accounts.events import CriminalRecordExpired, CriminalRecordRenewalRequested
 from services.accounts.moderation import check_periods
+from shared.mongo import Document
 from shared.periodic import every
 
 log = logging.getLogger("services.accounts.record_checks")
@@ -63,66 +65,40 @@ async def _ask_renewals(accounts: Accounts, now: datetime) -> int:
         "status": "active",
         "ambassador.record.renewal_requested_at": None,
     }
-    asked = 0
-    # Read the ids first: the loop changes the documents the query selects.
-    for row in await accounts.store.users.find(due, {"_id": 1}).to_list():
 
-        async def work(session: AsyncClientSession, user_id: str = row["_id"]) -> bool:
-            user = await accounts.store.users.find_one_and_update(
-                {"_id": user_id, **due},
-                {"$set": {"ambassador.record.renewal_requested_at": now}},
-                return_document=ReturnDocument.AFTER,
-                session=session,
-            )
-            if user is None:
-                return False  # another replica asked meanwhile
-            event = CriminalRecordRenewalRequested(
-                ambassador_id=user_id, valid_until=user["ambassador"]["record"]["valid_until"]
-            )
-            await accounts.ctx.outbox.add(event, session)
-            return True
+    async def ask(user: Document, session: AsyncClientSession) -> dict[str, int]:
+        await accounts.store.users.update_one(
+            {"_id": user["_id"]},
+            {"$set": {"ambassador.record.renewal_requested_at": now}},
+            session=session,
+        )
+        event = CriminalRecordRenewalRequested(
+            ambassador_id=user["_id"], valid_until=user["ambassador"]["record"]["valid_until"]
+        )
+        await accounts.ctx.outbox.add(event, session)
+        return {}
 
-        asked += await accounts.ctx.transaction(work)
-    return asked
+    return len(await change_each(accounts, due, ask))
 
 
 async def _expire(accounts: Accounts, now: datetime) -> int:
-    due = _verified_until(now)
-    expired = 0
-    # Read the ids first: the loop changes the documents the query selects.
-    for row in await accounts.store.users.find(due, {"_id": 1}).to_list():
-        changes: dict[str, int] = {}
+    async def expire(before: Document, session: AsyncClientSession) -> dict[str, int]:
+        after = await accounts.store.users.find_one_and_update(
+            {"_id": before["_id"]},
+            {
+                "$set": {
+                    "ambassador.record.status": "expired",
+                    "ambassador.record.expired_at": now,
+                    "updated_at": now,
+                }
+            },
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        assert after is not None  # read in this transaction
+        await accounts.ctx.outbox.add(
+            CriminalRecordExpired(ambassador_id=before["_id"], expired_at=now), session
+        )
+        return await ambassador_changed(accounts, before, after, session)
 
-        async def work(
-            session: AsyncClientSession,
-            user_id: str = row["_id"],
-            changes: dict[str, int] = changes,
-        ) -> bool:
-            changes.clear()
-            before = await accounts.store.users.find_one({"_id": user_id, **due}, session=session)
-            if before is None:
-                return False
-            after = await accounts.store.users.find_one_and_update(
-                {"_id": user_id},
-                {
-                    "$set": {
-                        "ambassador.record.status": "expired",
-                        "ambassador.record.expired_at": now,
-                        "updated_at": now,
-                    }
-                },
-                return_document=ReturnDocument.AFTER,
-                session=session,
-            )
-            if after is None:
-                return False
-            await accounts.ctx.outbox.add(
-                CriminalRecordExpired(ambassador_id=user_id, expired_at=now), session
-            )
-            changes.update(await ambassador_changed(accounts, before, after, session))
-            return True
-
-        if await accounts.ctx.transaction(work):
-            expired += 1
-            await accounts.store.apply_frequency_changes(changes)
-    return expired
+    return len(await change_each(accounts, _verified_until(now), expire))

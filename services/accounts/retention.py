@@ -23,12 +23,13 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
+from services.accounts.due_users import change_each
 from services.accounts.erasure import erase_account
 from services.accounts.events import DeletionReason, InactivityWarned
+from shared.mongo import Document
 from shared.periodic import every
 
 log = logging.getLogger("services.accounts.retention")
@@ -62,32 +63,21 @@ async def _warn(accounts: Accounts, now: datetime) -> int:
         "role": {"$nin": list(EXEMPT_ROLES)},
     }
     deletion_at = now + timedelta(days=options.inactivity_grace_days)
-    warned = 0
-    # Read the ids first: the loop changes the documents the query selects.
-    for row in await accounts.store.users.find(due, {"_id": 1}).to_list():
 
-        async def work(session: AsyncClientSession, user_id: str = row["_id"]) -> bool:
-            user = await accounts.store.users.find_one_and_update(
-                {"_id": user_id, **due},
-                {"$set": {"inactivity_warned_at": now}},
-                return_document=ReturnDocument.AFTER,
-                session=session,
-            )
-            if user is None:
-                return False
-            await accounts.ctx.outbox.add(
-                InactivityWarned(
-                    user_id=user_id,
-                    email=user["email"],
-                    first_name=user["first_name"],
-                    deletion_at=deletion_at,
-                ),
-                session,
-            )
-            return True
+    async def warn(user: Document, session: AsyncClientSession) -> dict[str, int]:
+        await accounts.store.users.update_one(
+            {"_id": user["_id"]}, {"$set": {"inactivity_warned_at": now}}, session=session
+        )
+        warning = InactivityWarned(
+            user_id=user["_id"],
+            email=user["email"],
+            first_name=user["first_name"],
+            deletion_at=deletion_at,
+        )
+        await accounts.ctx.outbox.add(warning, session)
+        return {}
 
-        warned += await accounts.ctx.transaction(work)
-    return warned
+    return len(await change_each(accounts, due, warn))
 
 
 async def _delete_inactive(accounts: Accounts, now: datetime) -> int:
@@ -111,28 +101,13 @@ async def _delete_unconfirmed(accounts: Accounts, now: datetime) -> int:
 
 async def _delete_due(accounts: Accounts, due: dict[str, Any], *, reason: DeletionReason) -> int:
     """Erase every account ``due`` selects, each in its own transaction."""
-    deleted = 0
-    # Read the ids first: the loop changes the documents the query selects.
-    for row in await accounts.store.users.find(due, {"_id": 1}).to_list():
-        changes: dict[str, int] = {}
 
-        async def work(
-            session: AsyncClientSession,
-            user_id: str = row["_id"],
-            changes: dict[str, int] = changes,
-        ) -> bool:
-            changes.clear()
-            user = await accounts.store.users.find_one({"_id": user_id, **due}, session=session)
-            if user is None:
-                return False  # signed in or activated meanwhile, or deleted by another replica
-            changes.update(await erase_account(accounts, user, reason=reason, session=session))
-            return True
+    async def erase(user: Document, session: AsyncClientSession) -> dict[str, int]:
+        return await erase_account(accounts, user, reason=reason, session=session)
 
-        if await accounts.ctx.transaction(work):
-            deleted += 1
-            await accounts.store.apply_frequency_changes(changes)
-            log.info(
-                "account deleted by the retention rule",
-                extra={"user_id": row["_id"], "reason": reason},
-            )
-    return deleted
+    deleted = await change_each(accounts, due, erase)
+    for user_id in deleted:
+        log.info(
+            "account deleted by the retention rule", extra={"user_id": user_id, "reason": reason}
+        )
+    return len(deleted)
