@@ -2,10 +2,15 @@
 
 A state change and the events it emits are written in the same transaction: the
 event sits in the service's ``outbox`` collection until the relay publishes it and
-marks it. A process that dies between the write and the publish leaves the entry
-behind; the next sweep (of any replica) publishes it. Several replicas claim entries
-with a lease so each entry is normally published by one of them; a rare double
-publish is harmless because consumers are idempotent.
+marks it.
+
+The process that writes an entry claims it at once (a lease) and, once its
+transaction has committed, publishes it from what it remembers: a find by key, the
+publish, one write to mark the batch, and no claim to take. An entry whose process
+died before publishing, or that the broker refused, is found by the sweep that every
+replica runs: once its lease has run out, any replica claims and publishes it. A rare
+double publish (a process slower than its lease) is harmless: consumers are
+idempotent.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo import InsertOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -28,23 +35,21 @@ from shared.mongo import Document, IndexSpec
 log = logging.getLogger("shared.outbox")
 
 COLLECTION = "outbox"
-# Published entries are kept a week for investigation, then swept by MongoDB.
-PUBLISHED_RETENTION_SECONDS = 7 * 86_400
-# How long a claimed batch stays reserved by one relay before another may take it.
-LEASE = timedelta(seconds=30)
+# Published entries are kept a week for investigation, then deleted by the sweep.
+PUBLISHED_RETENTION = timedelta(days=7)
+PURGE_EVERY_SECONDS = 3_600.0
+# How long an entry stays reserved by the relay that claimed it (at its writing or
+# by a sweep) before another may take it: bounds how late a crashed process's events
+# go out.
+LEASE = timedelta(seconds=10)
 BATCH = 200
 MAX_BACKOFF_SECONDS = 300.0
 
+# One index: the sweep (pending entries by due time) and the purge (published
+# before a date). Everything else is found by key; each index makes every write of
+# an entry dearer.
 OUTBOX_INDEXES = [
     IndexSpec(COLLECTION, [("published_at", 1), ("available_at", 1)], name="pending"),
-    IndexSpec(COLLECTION, [("claim", 1)], name="claim"),
-    IndexSpec(
-        COLLECTION,
-        [("published_at", 1)],
-        name="published_ttl",
-        expire_after_seconds=PUBLISHED_RETENTION_SECONDS,
-        partial={"published_at": {"$type": "date"}},
-    ),
 ]
 
 
@@ -55,10 +60,19 @@ def _now() -> datetime:
 class Outbox:
     """Where a service writes the events of a state change, inside its transaction."""
 
-    def __init__(self, db: AsyncDatabase[Document], producer: str) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Document], producer: str, *, lease: timedelta = LEASE
+    ) -> None:
         self._collection = db[COLLECTION]
         self.producer = producer
+        self._lease = lease
+        # This process's claim on the entries it writes.
+        self._claim = secrets.token_hex(8)
+        # Entries written by this process and not yet seen committed: id -> when
+        # written (monotonic). An aborted transaction's ids are forgotten after a while.
+        self._written: dict[str, float] = {}
         self._wake = asyncio.Event()
+        self._purged_at = -PURGE_EVERY_SECONDS
 
     async def add(
         self,
@@ -70,10 +84,10 @@ class Outbox:
         """Record ``event`` in the outbox within ``session``'s transaction.
 
         Call :meth:`wake` after the commit so the relay publishes it at once; the
-        periodic sweep publishes it anyway.
+        sweep publishes it anyway once its lease has run out.
         """
         envelope = Envelope.wrap(event, producer=self.producer, correlation_id=correlation_id)
-        await self._collection.insert_one(_entry(envelope), session=session)
+        await self._collection.insert_one(self._entry(envelope), session=session)
         return envelope
 
     async def add_many(
@@ -83,9 +97,21 @@ class Outbox:
         envelopes = [Envelope.wrap(event, producer=self.producer) for event in events]
         if envelopes:
             await self._collection.insert_many(
-                [_entry(envelope) for envelope in envelopes], session=session
+                [self._entry(envelope) for envelope in envelopes], session=session
             )
         return envelopes
+
+    def insert_ops(self, events: Sequence[Event]) -> list[InsertOne[Document]]:
+        """The writes recording ``events``, for a client bulk write in the caller's
+        transaction (one request with the state change); call :meth:`wake` after the
+        commit."""
+        namespace = self._collection.full_name
+        return [
+            InsertOne(
+                self._entry(Envelope.wrap(event, producer=self.producer)), namespace=namespace
+            )
+            for event in events
+        ]
 
     def wake(self) -> None:
         """Tell the relay there is something to publish."""
@@ -96,25 +122,39 @@ class Outbox:
         return await self._collection.count_documents({"published_at": None})
 
     async def relay_forever(self, bus: Bus, sweep_seconds: float) -> None:
-        """Publish pending entries as they come, and sweep every ``sweep_seconds``."""
+        """Publish this process's entries as their transactions commit, and sweep for
+        everyone's leftovers every ``sweep_seconds`` (at once on start)."""
+        swept_at = time.monotonic() - sweep_seconds
         while True:
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that
+            # arrives as the event is set, and the relay then never stops.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, swept_at + sweep_seconds - time.monotonic())):
+                    await self._wake.wait()
+            self._wake.clear()
             try:
-                while await self.relay_once(bus):
+                while await self._publish(bus, await self._written_entries()):
                     pass
+                # Timed apart from the wake-ups: a busy service still sweeps.
+                if time.monotonic() - swept_at >= sweep_seconds:
+                    swept_at = time.monotonic()
+                    while await self._publish(bus, await self._claim_batch()):
+                        pass
+                    await self._purge_published()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox relay pass failed; retrying at the next sweep")
-            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that
-            # arrives as the event is set, and the relay then never stops.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(sweep_seconds):
-                    await self._wake.wait()
-            self._wake.clear()
 
     async def relay_once(self, bus: Bus) -> int:
-        """Claim one batch of due entries and publish it; returns how many were claimed."""
-        entries = await self._claim_batch()
+        """Publish what this process wrote, or else one batch of due entries; returns
+        how many entries were handled."""
+        handled = await self._publish(bus, await self._written_entries())
+        if handled:
+            return handled
+        return await self._publish(bus, await self._claim_batch())
+
+    async def _publish(self, bus: Bus, entries: list[Document]) -> int:
         if not entries:
             return 0
         envelopes = [Envelope.model_validate(entry["envelope"]) for entry in entries]
@@ -132,6 +172,42 @@ class Outbox:
                 await self._postpone(entry, error, now)
         return len(entries)
 
+    def _entry(self, envelope: Envelope) -> dict[str, Any]:
+        now = _now()
+        self._written[str(envelope.id)] = time.monotonic()
+        return {
+            "_id": str(envelope.id),
+            "type": envelope.type,
+            "envelope": envelope.model_dump(mode="json"),
+            "created_at": now,
+            # Claimed by this process from the start: no sweep takes it meanwhile.
+            "available_at": now + self._lease,
+            "claim": self._claim,
+            "published_at": None,
+            "attempts": 0,
+        }
+
+    async def _written_entries(self) -> list[Document]:
+        """This process's entries whose transaction has committed, oldest first."""
+        if not self._written:
+            return []
+        ids = list(self._written)[:BATCH]
+        entries = [
+            doc
+            async for doc in self._collection.find(
+                {"_id": {"$in": ids}, "claim": self._claim, "published_at": None}
+            )
+        ]
+        found = {doc["_id"] for doc in entries}
+        # Not there (yet): a transaction still open, or one that was rolled back. Kept
+        # for half a lease, then left to the sweep.
+        forget_before = time.monotonic() - self._lease.total_seconds() / 2
+        for entry_id in ids:
+            if entry_id in found or self._written[entry_id] < forget_before:
+                del self._written[entry_id]
+        entries.sort(key=lambda doc: doc["created_at"])
+        return entries
+
     async def _claim_batch(self) -> list[Document]:
         now = _now()
         due = {"published_at": None, "available_at": {"$lte": now}}
@@ -146,9 +222,19 @@ class Outbox:
         claim = secrets.token_hex(8)
         await self._collection.update_many(
             {"_id": {"$in": ids}, **due},
-            {"$set": {"available_at": now + LEASE, "claim": claim}},
+            {"$set": {"available_at": now + self._lease, "claim": claim}},
         )
-        return [doc async for doc in self._collection.find({"claim": claim}).sort("created_at", 1)]
+        entries = [
+            doc async for doc in self._collection.find({"_id": {"$in": ids}, "claim": claim})
+        ]
+        entries.sort(key=lambda doc: doc["created_at"])
+        return entries
+
+    async def _purge_published(self) -> None:
+        if time.monotonic() - self._purged_at < PURGE_EVERY_SECONDS:
+            return
+        self._purged_at = time.monotonic()
+        await self._collection.delete_many({"published_at": {"$lt": _now() - PUBLISHED_RETENTION}})
 
     async def _postpone(self, entry: Document, error: BaseException, now: datetime) -> None:
         attempts = int(entry.get("attempts", 0)) + 1
@@ -172,16 +258,3 @@ class Outbox:
                 "$unset": {"claim": ""},
             },
         )
-
-
-def _entry(envelope: Envelope) -> dict[str, Any]:
-    now = _now()
-    return {
-        "_id": str(envelope.id),
-        "type": envelope.type,
-        "envelope": envelope.model_dump(mode="json"),
-        "created_at": now,
-        "available_at": now,
-        "published_at": None,
-        "attempts": 0,
-    }

@@ -53,6 +53,10 @@ class Platform:
     mongo: AsyncMongoClient[Document]
     bus: Bus
     verifier: AccessTokenVerifier
+    # Set once every service of the process has started (and subscribed): the outbox
+    # relays wait for it, so the events written while starting (the demo accounts of
+    # the embedded platform) do not reach a bus where their consumers are not yet.
+    services_started: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -149,8 +153,10 @@ def service_app(
 ) -> web.Application:
     """Build a service's aiohttp application, mounted by the caller at ``/api/<name>``.
 
-    Start-up order: indexes, ``on_start`` hooks, the outbox relay, subscriptions, then
-    workers. Shutdown cancels workers and the relay; the bus is closed by the platform.
+    Start-up order: indexes, ``on_start`` hooks, the outbox relay (which publishes once
+    every service of the process has started, see :func:`gateway_app`), subscriptions,
+    then workers. Shutdown cancels workers and the relay; the bus is closed by the
+    platform.
     """
     settings = platform.settings
     db = platform.mongo[settings.database_name(name)]
@@ -174,12 +180,7 @@ def service_app(
         await ensure_indexes(db, [*OUTBOX_INDEXES, *HANDLED_EVENTS_INDEXES, *indexes])
         for hook in on_start:
             await hook(context, app)
-        context.tasks.append(
-            asyncio.create_task(
-                context.outbox.relay_forever(platform.bus, settings.outbox_sweep_seconds),
-                name=f"{name}-outbox-relay",
-            )
-        )
+        context.tasks.append(asyncio.create_task(_relay(context), name=f"{name}-outbox-relay"))
         for subscription in subscriptions(context) if subscriptions else ():
             await platform.bus.subscribe(subscription)
         for worker in workers:
@@ -193,6 +194,11 @@ def service_app(
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+async def _relay(context: ServiceContext) -> None:
+    await context.platform.services_started.wait()
+    await context.outbox.relay_forever(context.bus, context.settings.outbox_sweep_seconds)
 
 
 async def _supervised(worker: Worker, context: ServiceContext) -> None:
@@ -236,11 +242,18 @@ def gateway_app(
     platform: Platform, services: Mapping[str, Callable[[Platform], web.Application]]
 ) -> web.Application:
     """The root application mounting each service at ``/api/<name>`` (embedded gateway)."""
-    return root_web_app(
+    root = root_web_app(
         [factory(platform) for factory in services.values()],
         max_body_bytes=platform.settings.max_body_bytes,
         verifier=platform.verifier,
     )
+
+    # Runs after every mounted service's start-up (their handlers were added first).
+    async def started(_: web.Application) -> None:
+        platform.services_started.set()
+
+    root.on_startup.append(started)
+    return root
 
 
 async def serve(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -71,12 +72,12 @@ async def test_aborted_transaction_writes_neither_state_nor_event(
     assert await db.outbox.count_documents({}) == 0
 
 
-async def test_entry_left_by_a_crash_is_published_by_the_next_process(
+async def test_entry_left_by_a_crash_is_published_by_the_next_process_once_its_lease_ran_out(
     bus_harness: BusHarness, mongo_client: AsyncMongoClient[Document], database_prefix: str
 ) -> None:
     db = await _database(mongo_client, database_prefix)
     # The first process commits and dies before its relay runs.
-    crashed = Outbox(db, producer="producer")
+    crashed = Outbox(db, producer="producer", lease=timedelta(seconds=1))
 
     async def register(session: AsyncClientSession) -> None:
         await crashed.add(Pinged(seq=7), session)
@@ -89,8 +90,43 @@ async def test_entry_left_by_a_crash_is_published_by_the_next_process(
     restarted = Outbox(db, producer="producer")
     relay = asyncio.create_task(restarted.relay_forever(await bus_harness.bus("producer"), 0.1))
     try:
+        # While the writer's lease holds, nobody else publishes its entry...
+        await asyncio.sleep(0.5)
+        assert recorder.seqs() == []
+        # ...then the next sweep does.
         await wait_until(lambda: recorder.seqs() == [7], what="the orphan event to be published")
     finally:
+        relay.cancel()
+
+
+async def test_a_relay_kept_busy_still_sweeps_for_entries_it_could_not_publish(
+    bus_harness: BusHarness, mongo_client: AsyncMongoClient[Document], database_prefix: str
+) -> None:
+    db = await _database(mongo_client, database_prefix)
+    outbox = Outbox(db, producer="producer")
+    publisher = await bus_harness.bus("producer")
+
+    async def register(session: AsyncClientSession) -> None:
+        await outbox.add(Pinged(seq=4), session)
+
+    await in_transaction(mongo_client, register)
+    # No consumer yet: refused by the broker, the entry waits for a later sweep.
+    assert await outbox.relay_once(publisher) == 1
+    recorder = Recorder()
+    await (await bus_harness.bus("consumer")).subscribe(recorder.subscription("consumer"))
+
+    relay = asyncio.create_task(outbox.relay_forever(publisher, 0.2))
+
+    async def keep_waking() -> None:
+        while True:
+            outbox.wake()
+            await asyncio.sleep(0.01)
+
+    waker = asyncio.create_task(keep_waking())
+    try:
+        await wait_until(lambda: recorder.seqs() == [4], what="the postponed event")
+    finally:
+        waker.cancel()
         relay.cancel()
 
 
