@@ -24,7 +24,6 @@ from services.messaging.conversations import (
     ConversationClosedError,
     ConversationNotFoundError,
     Conversations,
-    RateLimitedError,
     ReadOnlyError,
 )
 from services.messaging.domain.access import Access
@@ -36,6 +35,7 @@ from services.messaging.errors import (
     READ_ONLY,
     TOO_MANY_MESSAGES,
 )
+from services.messaging.post_rate import RateLimitedError
 from shared.http import ApiError, Authenticated, Call, Page, PageQuery, Router
 from shared.runtime import SERVICE_CONTEXT, ServiceContext
 

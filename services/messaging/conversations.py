@@ -32,12 +32,12 @@ from services.messaging.domain.names import FORMER_MEMBER, full_name, short_name
 from services.messaging.domain.subject import conversation_subject, reply_subject
 from services.messaging.domain.text import clean_body
 from services.messaging.events import MessageRelayed, MessagingUserErased
+from services.messaging.post_rate import PostRate
 from services.messaging.settings import MessagingSettings
 from services.messaging.store import MessagingStore
 from shared.http import Page, PageQuery, Principal
 from shared.runtime import ServiceContext
 
-RATE_WINDOW = timedelta(minutes=1)
 SERVICE_NAME = "messaging"
 
 
@@ -65,14 +65,6 @@ class _NotPostedError(Exception):
     """Aborts a transaction whose message could not be appended."""
 
 
-class RateLimitedError(RuntimeError):
-    """Too many messages in the last minute; ``retry_after`` seconds until the next slot."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"retry after {retry_after:.0f} s")
-        self.retry_after = retry_after
-
-
 @dataclass(frozen=True)
 class Posted:
     """A message just written, and the conversation as it was before it."""
@@ -97,6 +89,7 @@ class Conversations:
         self.config = config
         self.relay_domain = context.settings.relay_domain
         self._public_url = context.settings.public_url.rstrip("/")
+        self._rate = PostRate(store, config.messages_per_minute)
 
     # reading ----------------------------------------------------------------------
 
@@ -150,8 +143,6 @@ class Conversations:
         ``RateLimitedError``; pymongo's ``DuplicateKeyError`` when this inbound mail was
         already posted.
         """
-        now = _now()
-        await self.check_rate(author_id, now)
 
         def compose(author: Participant) -> tuple[str, str | None]:
             if author.shared is not None:
@@ -159,19 +150,22 @@ class Conversations:
             masked = mask_contact_details(text)
             return masked.text, (text if masked.found else None)
 
-        async def work(session: AsyncClientSession) -> Posted | None:
-            return await self._append(
-                session,
-                conversation_id,
-                author_id,
-                kind="message",
-                source=source,
-                compose=compose,
-                now=now,
-                inbound_key=inbound_key,
-            )
+        async with self._rate.turn(author_id):
+            now = _now()
 
-        posted = await self._context.transaction(work)
+            async def work(session: AsyncClientSession) -> Posted | None:
+                return await self._append(
+                    session,
+                    conversation_id,
+                    author_id,
+                    kind="message",
+                    source=source,
+                    compose=compose,
+                    now=now,
+                    inbound_key=inbound_key,
+                )
+
+            posted = await self._context.transaction(work)
         if posted is None:
             raise await self._why_not(conversation_id, author_id, now)
         return posted
@@ -238,15 +232,6 @@ class Conversations:
         assert closed is not None
         return closed
 
-    async def check_rate(self, author_id: str, now: datetime) -> None:
-        """Count a post; ``RateLimitedError`` when the author already wrote the limit in
-        the last minute (API and email alike)."""
-        free_at = await self.store.take_post_slot(
-            author_id, now, self.config.messages_per_minute, RATE_WINDOW
-        )
-        if free_at is not None:
-            raise RateLimitedError(max(1.0, (free_at - now).total_seconds()))
-
     async def _why_not(self, conversation_id: str, author_id: str, now: datetime) -> Exception:
         conversation = await self.store.conversation(conversation_id)
         me = conversation.participant(author_id) if conversation else None
@@ -268,13 +253,11 @@ class Conversations:
         now: datetime,
         inbound_key: str | None = None,
     ) -> Posted | None:
-        message_id = uuid.uuid4().hex
-        mail_message_id = f"{message_id}@{self.relay_domain}"
-        before = await self.store.advance(conversation_id, author_id, mail_message_id, now, session)
-        if before is None:
+        before = await self.store.writable(conversation_id, author_id, now, session)
+        author = before.participant(author_id) if before is not None else None
+        if before is None or author is None:
             return None
-        author = before.participant(author_id)
-        assert author is not None
+        message_id = uuid.uuid4().hex
         body, author_body = compose(author)
         message = Message(
             id=message_id,
@@ -286,15 +269,16 @@ class Conversations:
             body=body,
             author_body=author_body,
             masked=author_body is not None,
-            mail_message_id=mail_message_id,
+            mail_message_id=f"{message_id}@{self.relay_domain}",
             created_at=now,
         )
-        doc = message.model_dump(by_alias=True, exclude_none=True)
-        if inbound_key is not None:
-            doc["inbound_key"] = inbound_key
-        await self.store.insert_message(doc, session)
         events = self._relays(before, author, message)
-        await self._context.outbox.add_many(events, session)
+        await self.store.append(
+            message,
+            {"inbound_key": inbound_key} if inbound_key is not None else {},
+            self._context.outbox.insert_ops(events),
+            session,
+        )
         return Posted(message=message, conversation=before, relayed_to=len(events))
 
     def _relays(

@@ -14,12 +14,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ClientBulkWriteException, DuplicateKeyError
 
 from services.messaging.domain.model import THREAD_DEPTH, Conversation, Message
 from shared.http import Page, PageQuery, paginate
@@ -28,8 +29,8 @@ from shared.mongo import Document, IndexSpec
 CONVERSATIONS = "conversations"
 MESSAGES = "messages"
 ALIASES = "relay_aliases"
+DUPLICATE_KEY = 11000
 CONTACTS = "contacts"
-POST_RATES = "post_rates"
 
 INDEXES = [
     IndexSpec(CONVERSATIONS, [("appointment_ids", 1)], name="by_appointment", unique=True),
@@ -45,10 +46,8 @@ INDEXES = [
         CONVERSATIONS, [("bassin", 1), ("last_message_at", -1), ("_id", -1)], name="by_bassin"
     ),
     IndexSpec(MESSAGES, [("conversation_id", 1), ("seq", -1)], name="by_seq", unique=True),
-    # A person's own messages: their data export, their erasure.
+    # A person's own messages: their data export, their erasure, their posting rate.
     IndexSpec(MESSAGES, [("author_id", 1), ("created_at", 1)], name="by_author"),
-    # Clean-up only (the rule itself is checked in code): idle authors' stamps go.
-    IndexSpec(POST_RATES, [("updated_at", 1)], name="idle_ttl", expire_after_seconds=3_600),
     # A mail delivered twice (an MTA retrying after a lost answer) is posted once.
     IndexSpec(
         MESSAGES,
@@ -77,7 +76,6 @@ class MessagingStore:
         self.messages = db[MESSAGES]
         self.aliases = db[ALIASES]
         self.contacts = db[CONTACTS]
-        self.post_rates = db[POST_RATES]
 
     # conversations ---------------------------------------------------------------
 
@@ -107,41 +105,63 @@ class MessagingStore:
         await self.conversations.insert_one(doc, session=session)
         await self.aliases.insert_many(list(aliases), session=session)
 
-    async def advance(
-        self,
-        conversation_id: str,
-        author_id: str,
-        mail_message_id: str,
-        now: datetime,
-        session: AsyncClientSession,
+    async def writable(
+        self, conversation_id: str, author_id: str, now: datetime, session: AsyncClientSession
     ) -> Conversation | None:
-        """Take the next message number of an open conversation ``author_id`` is in.
-
-        Counts the message as unread for the others and appends its Message-ID to the
-        thread, in one write. Returns the conversation as it was *before* (None when it
-        is not open or the author is not a participant).
-        """
-        # A read then a write on ``_id`` alone, both in the caller's transaction (which
-        # makes the pair atomic): the embedded store finds both by key, where one
-        # find-and-modify with this filter scans the collection.
+        """The conversation if it is open and ``author_id`` takes part in it, read in the
+        caller's transaction (which :meth:`append` then writes in)."""
+        # A read then a write on ``_id`` alone: the embedded store finds both by key,
+        # where one find-and-modify with these conditions scans the collection.
         doc = await self.conversations.find_one({"_id": conversation_id}, session=session)
-        if doc is None:
+        if doc is None or author_id not in doc.get("participant_ids", ()):
             return None
-        before = Conversation.model_validate(doc)
-        taking_part = author_id in doc.get("participant_ids", ())
-        if not taking_part or before.participant(author_id) is None or not before.is_open(now):
+        conversation = Conversation.model_validate(doc)
+        if conversation.participant(author_id) is None or not conversation.is_open(now):
             return None
-        await self.conversations.update_one(
-            {"_id": conversation_id},
-            {
-                "$inc": {"seq": 1, "participants.$[other].unread": 1},
-                "$set": {"last_message_at": now},
-                "$push": {"thread": {"$each": [mail_message_id], "$slice": -THREAD_DEPTH}},
-            },
-            array_filters=[{"other.user_id": {"$ne": author_id}}],
-            session=session,
-        )
-        return before
+        return conversation
+
+    async def append(
+        self,
+        message: Message,
+        extra: Document,
+        events: Sequence[InsertOne[Document]],
+        session: AsyncClientSession,
+    ) -> None:
+        """Write ``message`` (with the ``extra`` fields) and its ``events`` in one
+        request: its conversation counts it as unread for the others, appends its
+        Message-ID to the thread and takes its number (``message.seq``).
+
+        Raises ``DuplicateKeyError`` when its number or its ``inbound_key`` is taken.
+        """
+        namespace = self.conversations.full_name
+        doc = message.model_dump(by_alias=True, exclude_none=True) | dict(extra)
+        writes: list[InsertOne[Document] | UpdateOne] = [
+            UpdateOne(
+                {"_id": message.conversation_id},
+                {
+                    "$inc": {"seq": 1, "participants.$[other].unread": 1},
+                    "$set": {"last_message_at": message.created_at},
+                    "$push": {
+                        "thread": {"$each": [message.mail_message_id], "$slice": -THREAD_DEPTH}
+                    },
+                },
+                array_filters=[{"other.user_id": {"$ne": message.author_id}}],
+                namespace=namespace,
+            ),
+            InsertOne(doc, namespace=self.messages.full_name),
+            *events,
+        ]
+        # Never the first statement of its transaction: the embedded store refuses a
+        # bulkWrite that carries the transaction's read concern.
+        try:
+            await self.conversations.database.client.bulk_write(writes, session=session)
+        except ClientBulkWriteException as error:
+            failures: list[Document] = error.details.get("writeErrors") or []
+            duplicate = next((f for f in failures if f.get("code") == DUPLICATE_KEY), None)
+            if duplicate is not None:
+                text = str(duplicate.get("errmsg", "duplicate key"))
+                raise DuplicateKeyError(text, DUPLICATE_KEY, duplicate) from error
+            raise
 
     async def page_for_participant(self, user_id: str, page: PageQuery) -> Page[Conversation]:
         """The conversations of ``user_id``, most recently active first."""
@@ -247,10 +267,6 @@ class MessagingStore:
 
     # messages ------------------------------------------------------------------------
 
-    async def insert_message(self, doc: Document, session: AsyncClientSession) -> None:
-        """A new message (its number taken with :meth:`advance` in the same transaction)."""
-        await self.messages.insert_one(doc, session=session)
-
     async def page_of_messages(self, conversation_id: str, page: PageQuery) -> Page[Message]:
         """Messages from the newest back (the caller shows each page oldest first)."""
         return await paginate(
@@ -261,42 +277,16 @@ class MessagingStore:
             load=Message.model_validate,
         )
 
-    async def take_post_slot(
-        self, author_id: str, now: datetime, limit: int, window: timedelta
-    ) -> datetime | None:
-        """Record a post by ``author_id`` unless they already made ``limit`` in ``window``.
-
-        Returns None when the post may go, else when the oldest of those posts leaves the
-        window. One small document per author (the times of their last ``limit`` posts),
-        written only if unchanged since read, so concurrent posts and replicas count right.
-        """
-        # Read, decide, then write only if nobody wrote in between (``n`` counts the
-        # writes): every step finds the document by key, where one conditional
-        # update needs an ``$or`` that makes the embedded store scan the collection.
-        while True:
-            doc = await self.post_rates.find_one({"_id": author_id})
-            if doc is None:
-                try:
-                    await self.post_rates.insert_one(
-                        {"_id": author_id, "stamps": [now], "n": 1, "updated_at": now}
-                    )
-                except DuplicateKeyError:
-                    continue  # another post of theirs came first: read again
-                return None
-            stamps: list[datetime] = doc.get("stamps", [])
-            if len(stamps) >= limit and stamps[-limit] > now - window:
-                return stamps[-limit] + window
-            seen = doc.get("n")
-            written = await self.post_rates.update_one(
-                {"_id": author_id, "n": seen if seen is not None else {"$exists": False}},
-                {
-                    "$push": {"stamps": {"$each": [now], "$slice": -limit}},
-                    "$set": {"updated_at": now},
-                    "$inc": {"n": 1},
-                },
-            )
-            if written.matched_count:
-                return None
+    async def posts_since(self, author_id: str, since: datetime) -> list[datetime]:
+        """When ``author_id`` posted a message (not a contact sharing nor the opening
+        solicitation) after ``since``."""
+        # The kind is checked here: in the filter it keeps the embedded store from
+        # using ``by_author`` alone (four times slower).
+        cursor = self.messages.find(
+            {"author_id": author_id, "created_at": {"$gt": since}},
+            {"_id": 0, "created_at": 1, "kind": 1},
+        )
+        return [doc["created_at"] async for doc in cursor if doc["kind"] == "message"]
 
     # aliases ---------------------------------------------------------------------------
 

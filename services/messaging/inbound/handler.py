@@ -25,7 +25,6 @@ from services.messaging.conversations import (
     ConversationClosedError,
     ConversationNotFoundError,
     Conversations,
-    RateLimitedError,
 )
 from services.messaging.domain.aliases import alias_of
 from services.messaging.domain.text import bounded, clean_body
@@ -33,6 +32,7 @@ from services.messaging.inbound import status
 from services.messaging.inbound.automatic import automatic_reason
 from services.messaging.inbound.reply import reply_text
 from services.messaging.inbound.senders import sender_is_owner
+from services.messaging.post_rate import RateLimitedError
 
 log = logging.getLogger("services.messaging.inbound")
 
