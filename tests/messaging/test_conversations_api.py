@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
@@ -168,6 +169,24 @@ async def test_participant_posting_too_fast_is_told_to_wait(open_relay: OpenRela
     assert limited.error_code == "too_many_messages"
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     assert other.status == 201
+
+
+async def test_a_burst_of_posts_sent_at_once_lets_exactly_the_limit_through(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay(messages_per_minute=3) as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        await relay.introduce(lea, karim)
+        conversation = await relay.solicit(lea, karim)
+        path = f"/conversations/{conversation['id']}/messages"
+        answers = await asyncio.gather(
+            *(relay.post(path, karim, {"body": f"Message {n}"}) for n in range(8))
+        )
+        read = await relay.messages(conversation, lea)
+
+    assert sorted(a.status for a in answers) == [201] * 3 + [429] * 5
+    assert len([m for m in read if m["body"].startswith("Message")]) == 3
 
 
 async def test_closed_conversation_takes_no_more_messages(open_relay: OpenRelay) -> None:
