@@ -183,7 +183,9 @@ class DeliveryWorker:
                         break
                     if self._clock() - lease_renewed > lease / 3:
                         lease_renewed = self._clock()
-                        await self._store.renew_lease(claim, lease_renewed + lease)
+                        await self._store.renew_lease(
+                            [d["_id"] for d in batch], claim=claim, until=lease_renewed + lease
+                        )
                     result = await connection.send(
                         delivery["envelope_from"], delivery["recipient"], bytes(delivery["message"])
                     )
