@@ -8,7 +8,7 @@ someone writes in the platform or replies from their inbox.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,7 +35,9 @@ from services.messaging.events import MessageRelayed, MessagingUserErased
 from services.messaging.post_rate import PostRate
 from services.messaging.settings import MessagingSettings
 from services.messaging.store import MessagingStore
+from shared.batches import Batches
 from shared.http import Page, PageQuery, Principal
+from shared.mongo import Document
 from shared.runtime import ServiceContext
 
 SERVICE_NAME = "messaging"
@@ -77,6 +79,22 @@ class Posted:
 # (author as a participant) -> (body the others see, body as written when different)
 Composer = Callable[[Participant], tuple[str, str | None]]
 
+# Posts written by one transaction at most.
+POST_BATCH = 64
+
+
+@dataclass(frozen=True)
+class _Post:
+    """A message to append, as asked."""
+
+    conversation_id: str
+    author_id: str
+    kind: MessageKind
+    source: Source
+    compose: Composer
+    now: datetime
+    inbound_key: str | None = None
+
 
 class Conversations:
     """Messaging's operations on conversations."""
@@ -90,6 +108,9 @@ class Conversations:
         self.relay_domain = context.settings.relay_domain
         self._public_url = context.settings.public_url.rstrip("/")
         self._rate = PostRate(store, config.messages_per_minute)
+        # Posts that arrive together are written together: one read of their
+        # conversations and one bulk write, whatever their number.
+        self._posts: Batches[_Post, Posted | None] = Batches(self._write_posts, limit=POST_BATCH)
 
     # reading ----------------------------------------------------------------------
 
@@ -152,20 +173,9 @@ class Conversations:
 
         async with self._rate.turn(author_id):
             now = _now()
-
-            async def work(session: AsyncClientSession) -> Posted | None:
-                return await self._append(
-                    session,
-                    conversation_id,
-                    author_id,
-                    kind="message",
-                    source=source,
-                    compose=compose,
-                    now=now,
-                    inbound_key=inbound_key,
-                )
-
-            posted = await self._context.transaction(work)
+            posted = await self._posts.submit(
+                _Post(conversation_id, author_id, "message", source, compose, now, inbound_key)
+            )
         if posted is None:
             raise await self._why_not(conversation_id, author_id, now)
         return posted
@@ -198,14 +208,9 @@ class Conversations:
                 conversation_id, author_id, shared.model_dump(), session
             ):
                 return  # already shared (or not a participant: told below)
-            posted = await self._append(
+            [posted] = await self._append(
                 session,
-                conversation_id,
-                author_id,
-                kind="contact_shared",
-                source="platform",
-                compose=compose,
-                now=now,
+                [_Post(conversation_id, author_id, "contact_shared", "platform", compose, now)],
             )
             if posted is None:
                 raise _NotPostedError  # closed: undo the sharing too
@@ -241,45 +246,48 @@ class Conversations:
             return ConversationClosedError(conversation_id)
         return RuntimeError(f"message not posted in {conversation_id}")
 
+    async def _write_posts(self, posts: list[_Post]) -> list[Posted | None]:
+        return await self._context.transaction(lambda session: self._append(session, posts))
+
     async def _append(
-        self,
-        session: AsyncClientSession,
-        conversation_id: str,
-        author_id: str,
-        *,
-        kind: MessageKind,
-        source: Source,
-        compose: Composer,
-        now: datetime,
-        inbound_key: str | None = None,
-    ) -> Posted | None:
-        before = await self.store.writable(conversation_id, author_id, now, session)
-        author = before.participant(author_id) if before is not None else None
-        if before is None or author is None:
-            return None
-        message_id = uuid.uuid4().hex
-        body, author_body = compose(author)
-        message = Message(
-            id=message_id,
-            conversation_id=conversation_id,
-            seq=before.seq + 1,
-            author_id=author_id,
-            kind=kind,
-            source=source,
-            body=body,
-            author_body=author_body,
-            masked=author_body is not None,
-            mail_message_id=f"{message_id}@{self.relay_domain}",
-            created_at=now,
+        self, session: AsyncClientSession, posts: Sequence[_Post]
+    ) -> list[Posted | None]:
+        """Append each post in turn (None for one its author may not write now)."""
+        conversations = await self.store.conversations_by_id(
+            {post.conversation_id for post in posts}, session
         )
-        events = self._relays(before, author, message)
-        await self.store.append(
-            message,
-            {"inbound_key": inbound_key} if inbound_key is not None else {},
-            self._context.outbox.insert_ops(events),
-            session,
-        )
-        return Posted(message=message, conversation=before, relayed_to=len(events))
+        results: list[Posted | None] = []
+        written: list[tuple[Message, Document]] = []
+        events: list[MessageRelayed] = []
+        for post in posts:
+            before = conversations.get(post.conversation_id)
+            author = before.writer(post.author_id, post.now) if before is not None else None
+            if before is None or author is None:
+                results.append(None)
+                continue
+            message_id = uuid.uuid4().hex
+            body, author_body = post.compose(author)
+            message = Message(
+                id=message_id,
+                conversation_id=post.conversation_id,
+                seq=before.seq + 1,
+                author_id=post.author_id,
+                kind=post.kind,
+                source=post.source,
+                body=body,
+                author_body=author_body,
+                masked=author_body is not None,
+                mail_message_id=f"{message_id}@{self.relay_domain}",
+                created_at=post.now,
+            )
+            relays = self._relays(before, author, message)
+            conversations[post.conversation_id] = before.with_message(message)
+            written.append((message, {"inbound_key": post.inbound_key} if post.inbound_key else {}))
+            events.extend(relays)
+            results.append(Posted(message=message, conversation=before, relayed_to=len(relays)))
+        if written:
+            await self.store.append(written, self._context.outbox.insert_ops(events), session)
+        return results
 
     def _relays(
         self, before: Conversation, author: Participant, message: Message
@@ -363,12 +371,16 @@ class Conversations:
 
             await self._append(
                 session,
-                conversation.id,
-                facts.requester_id,
-                kind="solicitation",
-                source="solicitation",
-                compose=compose,
-                now=now,
+                [
+                    _Post(
+                        conversation.id,
+                        facts.requester_id,
+                        "solicitation",
+                        "solicitation",
+                        compose,
+                        now,
+                    )
+                ],
             )
         return conversation
 

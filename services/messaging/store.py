@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -105,52 +105,44 @@ class MessagingStore:
         await self.conversations.insert_one(doc, session=session)
         await self.aliases.insert_many(list(aliases), session=session)
 
-    async def writable(
-        self, conversation_id: str, author_id: str, now: datetime, session: AsyncClientSession
-    ) -> Conversation | None:
-        """The conversation if it is open and ``author_id`` takes part in it, read in the
-        caller's transaction (which :meth:`append` then writes in)."""
-        # A read then a write on ``_id`` alone: the embedded store finds both by key,
-        # where one find-and-modify with these conditions scans the collection.
-        doc = await self.conversations.find_one({"_id": conversation_id}, session=session)
-        if doc is None or author_id not in doc.get("participant_ids", ()):
-            return None
-        conversation = Conversation.model_validate(doc)
-        if conversation.participant(author_id) is None or not conversation.is_open(now):
-            return None
-        return conversation
+    async def conversations_by_id(
+        self, conversation_ids: Iterable[str], session: AsyncClientSession
+    ) -> dict[str, Conversation]:
+        """These conversations (those that exist), read in the caller's transaction."""
+        found = self.conversations.find({"_id": {"$in": list(conversation_ids)}}, session=session)
+        return {doc["_id"]: Conversation.model_validate(doc) async for doc in found}
 
     async def append(
         self,
-        message: Message,
-        extra: Document,
+        messages: Sequence[tuple[Message, Document]],
         events: Sequence[InsertOne[Document]],
         session: AsyncClientSession,
     ) -> None:
-        """Write ``message`` (with the ``extra`` fields) and its ``events`` in one
-        request: its conversation counts it as unread for the others, appends its
-        Message-ID to the thread and takes its number (``message.seq``).
+        """Write ``messages`` (each with extra fields) and their ``events`` in one
+        request: each message's conversation counts it as unread for the others,
+        appends its Message-ID to the thread and takes its number (``message.seq``).
 
-        Raises ``DuplicateKeyError`` when its number or its ``inbound_key`` is taken.
+        Raises ``DuplicateKeyError`` when a number or an ``inbound_key`` is taken.
         """
-        namespace = self.conversations.full_name
-        doc = message.model_dump(by_alias=True, exclude_none=True) | dict(extra)
-        writes: list[InsertOne[Document] | UpdateOne] = [
-            UpdateOne(
-                {"_id": message.conversation_id},
-                {
-                    "$inc": {"seq": 1, "participants.$[other].unread": 1},
-                    "$set": {"last_message_at": message.created_at},
-                    "$push": {
-                        "thread": {"$each": [message.mail_message_id], "$slice": -THREAD_DEPTH}
+        writes: list[InsertOne[Document] | UpdateOne] = []
+        for message, extra in messages:
+            writes.append(
+                UpdateOne(
+                    {"_id": message.conversation_id},
+                    {
+                        "$inc": {"seq": 1, "participants.$[other].unread": 1},
+                        "$set": {"last_message_at": message.created_at},
+                        "$push": {
+                            "thread": {"$each": [message.mail_message_id], "$slice": -THREAD_DEPTH}
+                        },
                     },
-                },
-                array_filters=[{"other.user_id": {"$ne": message.author_id}}],
-                namespace=namespace,
-            ),
-            InsertOne(doc, namespace=self.messages.full_name),
-            *events,
-        ]
+                    array_filters=[{"other.user_id": {"$ne": message.author_id}}],
+                    namespace=self.conversations.full_name,
+                )
+            )
+            doc = message.model_dump(by_alias=True, exclude_none=True) | dict(extra)
+            writes.append(InsertOne(doc, namespace=self.messages.full_name))
+        writes.extend(events)
         # Never the first statement of its transaction: the embedded store refuses a
         # bulkWrite that carries the transaction's read concern.
         try:

@@ -72,6 +72,19 @@ class Conversation(BaseModel):
                 return participant
         return None
 
+    def writer(self, user_id: str, now: datetime) -> Participant | None:
+        """The participant ``user_id`` if they may post now (open, account still there)."""
+        me = self.participant(user_id)
+        if me is None or me.deleted or not self.is_open(now):
+            return None
+        return me
+
+    def with_message(self, message: Message) -> Conversation:
+        """This conversation once ``message`` is added: its number, thread and activity."""
+        thread = (*self.thread, message.mail_message_id)[-THREAD_DEPTH:]
+        update = {"seq": message.seq, "thread": thread, "last_message_at": message.created_at}
+        return self.model_copy(update=update)
+
     def others(self, user_id: str) -> list[Participant]:
         """Everyone but ``user_id`` whose account still exists."""
         return [p for p in self.participants if p.user_id != user_id and not p.deleted]
