@@ -189,6 +189,36 @@ async def test_a_burst_of_posts_sent_at_once_lets_exactly_the_limit_through(
     assert len([m for m in read if m["body"].startswith("Message")]) == 3
 
 
+async def test_messages_posted_at_once_by_both_sides_are_numbered_and_counted_in_order(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        await relay.introduce(lea, karim)
+        conversation = await relay.solicit(lea, karim)
+        path = f"/conversations/{conversation['id']}"
+        already = len(await relay.messages(conversation, karim))
+        answers = await asyncio.gather(
+            *(
+                relay.post(f"{path}/messages", who, {"body": f"{who.first_name} {n}"})
+                for n in range(5)
+                for who in (lea, karim)
+            )
+        )
+        seen_by_lea = await relay.get(path, lea)
+        seen_by_karim = await relay.get(path, karim)
+        read = await relay.messages(conversation, lea)
+
+    assert [a.status for a in answers] == [201] * 10
+    # One number each, in a row, whatever batch each post went in.
+    assert [m["seq"] for m in read] == list(range(1, already + 11))
+    assert sorted(a.body["seq"] for a in answers) == list(range(already + 1, already + 11))
+    # Each side has the other's five messages to read.
+    assert seen_by_lea.body["unread"] == 5
+    assert seen_by_karim.body["unread"] == 5
+
+
 async def test_closed_conversation_takes_no_more_messages(open_relay: OpenRelay) -> None:
     async with open_relay() as relay:
         lea = relay.person("staff", "Léa", "Martin")
