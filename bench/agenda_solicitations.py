@@ -251,6 +251,11 @@ async def milestones(platform: Platform, settings: Settings) -> dict[str, dict[s
     async for row in agenda["appointments"].find({}, {"ambassador_id": 1, "created_at": 1}):
         created[row["ambassador_id"]] = row["created_at"].timestamp() + to_monotonic
         ambassador_of[row["_id"]] = row["ambassador_id"]
+    published: dict[str, float] = {}
+    async for row in agenda["outbox"].find({"type": "agenda.solicitation.created"}):
+        ambassador = ambassador_of.get(row["envelope"].get("correlation_id"))
+        if ambassador and row.get("published_at"):
+            published[ambassador] = row["published_at"].timestamp() + to_monotonic
     queued: dict[str, float] = {}
     mailed: dict[str, float] = {}
     async for row in notifier["deliveries"].find(
@@ -262,6 +267,7 @@ async def milestones(platform: Platform, settings: Settings) -> dict[str, dict[s
             mailed[ambassador] = row["sent_at"].timestamp() + to_monotonic
     return {
         "agenda transaction": created,
+        "event published (outbox)": published,
         "email queued (notifier)": queued,
         "email marked sent": mailed,
     }

@@ -1,9 +1,8 @@
 """Transactional outbox and its relay.
 
 A state change and the events it emits are written in the same transaction: the
-event sits in the service's ``outbox`` collection until the relay has published it,
-then goes (the broker and the consumers' records of handled events are the history;
-deleting costs the embedded store less than half of marking).
+event sits in the service's ``outbox`` collection until the relay publishes it and
+marks it.
 
 The process that writes an entry claims it at once (a lease) and, once its
 transaction has committed, publishes it from what it remembers: a find by key, the
@@ -36,6 +35,9 @@ from shared.mongo import Document, IndexSpec
 log = logging.getLogger("shared.outbox")
 
 COLLECTION = "outbox"
+# Published entries are kept a week for investigation, then deleted by the sweep.
+PUBLISHED_RETENTION = timedelta(days=7)
+PURGE_EVERY_SECONDS = 3_600.0
 # How long an entry stays reserved by the relay that claimed it (at its writing or
 # by a sweep) before another may take it: bounds how late a crashed process's events
 # go out.
@@ -43,9 +45,12 @@ LEASE = timedelta(seconds=10)
 BATCH = 200
 MAX_BACKOFF_SECONDS = 300.0
 
-# One index, for the sweep (entries by due time). Everything else is found by key:
-# each index makes every write of an entry dearer.
-OUTBOX_INDEXES = [IndexSpec(COLLECTION, [("available_at", 1)], name="due")]
+# One index: the sweep (pending entries by due time) and the purge (published
+# before a date). Everything else is found by key; each index makes every write of
+# an entry dearer.
+OUTBOX_INDEXES = [
+    IndexSpec(COLLECTION, [("published_at", 1), ("available_at", 1)], name="pending"),
+]
 
 
 def _now() -> datetime:
@@ -67,6 +72,7 @@ class Outbox:
         # written (monotonic). An aborted transaction's ids are forgotten after a while.
         self._written: dict[str, float] = {}
         self._wake = asyncio.Event()
+        self._purged_at = -PURGE_EVERY_SECONDS
 
     async def add(
         self,
@@ -113,7 +119,7 @@ class Outbox:
 
     async def pending_count(self) -> int:
         """How many entries still wait to be published (health and tests)."""
-        return await self._collection.count_documents({})
+        return await self._collection.count_documents({"published_at": None})
 
     async def relay_forever(self, bus: Bus, sweep_seconds: float) -> None:
         """Publish this process's entries as their transactions commit, and sweep for
@@ -134,6 +140,7 @@ class Outbox:
                     swept_at = time.monotonic()
                     while await self._publish(bus, await self._claim_batch()):
                         pass
+                    await self._purge_published()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -155,7 +162,11 @@ class Outbox:
         now = _now()
         published = [e["_id"] for e, error in zip(entries, results, strict=True) if error is None]
         if published:
-            await self._collection.delete_many({"_id": {"$in": published}})
+            await self._collection.update_many(
+                {"_id": {"$in": published}},
+                # The data may carry secrets (links): once published it is not needed.
+                {"$set": {"published_at": now}, "$unset": {"claim": "", "envelope.data": ""}},
+            )
         for entry, error in zip(entries, results, strict=True):
             if error is not None:
                 await self._postpone(entry, error, now)
@@ -172,6 +183,7 @@ class Outbox:
             # Claimed by this process from the start: no sweep takes it meanwhile.
             "available_at": now + self._lease,
             "claim": self._claim,
+            "published_at": None,
             "attempts": 0,
         }
 
@@ -181,7 +193,10 @@ class Outbox:
             return []
         ids = list(self._written)[:BATCH]
         entries = [
-            doc async for doc in self._collection.find({"_id": {"$in": ids}, "claim": self._claim})
+            doc
+            async for doc in self._collection.find(
+                {"_id": {"$in": ids}, "claim": self._claim, "published_at": None}
+            )
         ]
         found = {doc["_id"] for doc in entries}
         # Not there (yet): a transaction still open, or one that was rolled back. Kept
@@ -195,7 +210,7 @@ class Outbox:
 
     async def _claim_batch(self) -> list[Document]:
         now = _now()
-        due = {"available_at": {"$lte": now}}
+        due = {"published_at": None, "available_at": {"$lte": now}}
         ids = [
             doc["_id"]
             async for doc in self._collection.find(due, {"_id": 1})
@@ -214,6 +229,12 @@ class Outbox:
         ]
         entries.sort(key=lambda doc: doc["created_at"])
         return entries
+
+    async def _purge_published(self) -> None:
+        if time.monotonic() - self._purged_at < PURGE_EVERY_SECONDS:
+            return
+        self._purged_at = time.monotonic()
+        await self._collection.delete_many({"published_at": {"$lt": _now() - PUBLISHED_RETENTION}})
 
     async def _postpone(self, entry: Document, error: BaseException, now: datetime) -> None:
         attempts = int(entry.get("attempts", 0)) + 1

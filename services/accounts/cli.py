@@ -42,7 +42,8 @@ async def _create_admin(email: str, password: str, first_name: str, last_name: s
         app = create_app(platform)
         accounts = app[ACCOUNTS]
         await ensure_indexes(accounts.ctx.db, INDEXES)
-        # The activation event waits in the outbox; the running service's relay sends it.
+        # The activation event waits in the outbox; the running service's sweep sends it
+        # once this process's claim on it has lapsed (seconds).
         return await ensure_admin(
             accounts, email, password, first_name=first_name, last_name=last_name
         )

@@ -23,7 +23,7 @@ async def _database(client: AsyncMongoClient[Document], prefix: str) -> AsyncDat
     return db
 
 
-async def test_event_written_with_state_change_is_published_then_forgotten(
+async def test_event_written_with_state_change_is_published_and_marked(
     bus_harness: BusHarness, mongo_client: AsyncMongoClient[Document], database_prefix: str
 ) -> None:
     db = await _database(mongo_client, database_prefix)
@@ -41,11 +41,14 @@ async def test_event_written_with_state_change_is_published_then_forgotten(
     outbox.wake()
     try:
         await wait_until(lambda: recorder.seqs() == [1], what="the event to be consumed")
-        await wait_until(lambda: _count_pending(outbox), what="the entry to be removed")
+        await wait_until(lambda: _count_pending(outbox), what="the entry to be marked")
     finally:
         relay.cancel()
+    entry = await db.outbox.find_one({})
+    assert entry is not None
+    assert entry["published_at"] is not None
     # What was published is not kept: events may carry links with tokens.
-    assert await db.outbox.count_documents({}) == 0
+    assert "data" not in entry["envelope"]
 
 
 async def _count_pending(outbox: Outbox) -> bool:
@@ -141,6 +144,7 @@ async def test_unroutable_event_waits_in_outbox_until_a_consumer_exists(
     assert await outbox.relay_once(publisher) == 1
     entry = await db.outbox.find_one({})
     assert entry is not None
+    assert entry["published_at"] is None
     assert entry["attempts"] == 1
     assert "UnroutableEventError" in entry["last_error"]
 
