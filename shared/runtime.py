@@ -16,6 +16,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal, TypeVar
 
 from aiohttp import web
@@ -164,7 +165,7 @@ def service_app(
         name=name,
         platform=platform,
         db=db,
-        outbox=Outbox(db, producer=name),
+        outbox=Outbox(db, producer=name, lease=timedelta(seconds=settings.outbox_lease_seconds)),
         handled=HandledEvents(platform.mongo, db),
     )
     _add_health_route(router, context)

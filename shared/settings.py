@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     bus_prefetch: int = Field(64, gt=0)
     # How often the outbox relay looks for entries nobody published (crash recovery).
     outbox_sweep_seconds: float = Field(2.0, gt=0)
+    # How long the events a process wrote stay reserved to it: when it dies, how late
+    # another replica publishes them.
+    outbox_lease_seconds: float = Field(10.0, gt=0)
 
     access_token_ttl_seconds: int = Field(900, gt=0)
     refresh_token_ttl_seconds: int = Field(30 * 86_400, gt=0)

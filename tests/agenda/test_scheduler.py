@@ -168,9 +168,12 @@ async def replicas(world: World, count: int) -> AsyncIterator[list[Agenda]]:
     """``count`` other agenda processes on the same database, each its own client and bus."""
     async with contextlib.AsyncExitStack() as stack:
         opened = []
+        # They never run their own relay: what they write is left for the world's
+        # sweep, once their short lease is over.
+        settings = world.settings.model_copy(update={"outbox_lease_seconds": 0.5})
         for n in range(count):
             platform = await stack.enter_async_context(
-                Platform.open(world.settings, process=f"replica-{n}")
+                Platform.open(settings, process=f"replica-{n}")
             )
             ctx = create_app(platform, fast_agenda(), clock=world.clock)[SERVICE_CONTEXT]
             opened.append(
