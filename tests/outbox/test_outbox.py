@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -153,6 +153,29 @@ async def test_unroutable_event_waits_in_outbox_until_a_consumer_exists(
     await db.outbox.update_one({}, {"$set": {"available_at": entry["created_at"]}})
     assert await outbox.relay_once(publisher) == 1
     await wait_until(lambda: recorder.seqs() == [3], what="the delayed event")
+
+
+async def test_published_entries_are_kept_a_week_then_purged_by_the_sweep(
+    bus_harness: BusHarness, mongo_client: AsyncMongoClient[Document], database_prefix: str
+) -> None:
+    db = await _database(mongo_client, database_prefix)
+    now = datetime.now(UTC)
+    await db.outbox.insert_many(
+        [
+            {"_id": "old", "type": "t", "published_at": now - timedelta(days=8)},
+            {"_id": "recent", "type": "t", "published_at": now - timedelta(days=6)},
+        ]
+    )
+    outbox = Outbox(db, producer="producer")
+    relay = asyncio.create_task(outbox.relay_forever(await bus_harness.bus("producer"), 0.1))
+
+    async def purged() -> bool:
+        return [doc["_id"] async for doc in db.outbox.find({})] == ["recent"]
+
+    try:
+        await wait_until(purged, what="the week-old entry to be purged")
+    finally:
+        relay.cancel()
 
 
 async def test_event_handled_twice_has_one_effect(
