@@ -90,17 +90,6 @@ class Outbox:
         await self._collection.insert_one(self._entry(envelope), session=session)
         return envelope
 
-    async def add_many(
-        self, events: Sequence[Event], session: AsyncClientSession | None
-    ) -> list[Envelope]:
-        """Record several events in one write."""
-        envelopes = [Envelope.wrap(event, producer=self.producer) for event in events]
-        if envelopes:
-            await self._collection.insert_many(
-                [self._entry(envelope) for envelope in envelopes], session=session
-            )
-        return envelopes
-
     def insert_ops(self, events: Sequence[Event]) -> list[InsertOne[Document]]:
         """The writes recording ``events``, for a client bulk write in the caller's
         transaction (one request with the state change); call :meth:`wake` after the
