@@ -5,12 +5,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from services.messaging.domain.text import MAX_BODY_CHARS
 from shared.http import Territory
-from tests.messaging.conftest import Relay
+from tests.messaging.conftest import Person, Relay
 
 OpenRelay = Callable[..., AbstractAsyncContextManager[Relay]]
+
+
+async def lea_asks_karim(relay: Relay) -> tuple[Person, Person, dict[str, Any]]:
+    """Léa (staff) solicits Karim (ambassador): the two of them and their conversation."""
+    lea = relay.person("staff", "Léa", "Martin")
+    karim = relay.person("ambassador", "Karim", "Benali")
+    await relay.introduce(lea, karim)
+    return lea, karim, await relay.solicit(lea, karim)
 
 
 async def test_solicitation_opens_a_conversation_with_its_message_first(
@@ -71,10 +80,7 @@ async def test_unread_counts_grow_with_the_others_messages_and_reading_clears_th
     open_relay: OpenRelay,
 ) -> None:
     async with open_relay() as relay:
-        lea = relay.person("staff", "Léa", "Martin")
-        karim = relay.person("ambassador", "Karim", "Benali")
-        await relay.introduce(lea, karim)
-        conversation = await relay.solicit(lea, karim)
+        lea, karim, conversation = await lea_asks_karim(relay)
         await relay.write(conversation, lea, "Avez-vous reçu ma demande ?")
         await relay.write(conversation, karim, "Oui, je regarde mon agenda.")
         path = f"/conversations/{conversation['id']}"
@@ -132,10 +138,7 @@ async def test_stranger_gets_404_and_zone_referent_reads_but_cannot_write(
 
 async def test_message_is_bounded_plain_text(open_relay: OpenRelay) -> None:
     async with open_relay() as relay:
-        lea = relay.person("staff", "Léa", "Martin")
-        karim = relay.person("ambassador", "Karim", "Benali")
-        await relay.introduce(lea, karim)
-        conversation = await relay.solicit(lea, karim)
+        lea, karim, conversation = await lea_asks_karim(relay)
         path = f"/conversations/{conversation['id']}/messages"
 
         empty = await relay.post(path, lea, {"body": "  \n\t "})
@@ -156,10 +159,7 @@ async def test_message_is_bounded_plain_text(open_relay: OpenRelay) -> None:
 
 async def test_participant_posting_too_fast_is_told_to_wait(open_relay: OpenRelay) -> None:
     async with open_relay(messages_per_minute=3) as relay:
-        lea = relay.person("staff", "Léa", "Martin")
-        karim = relay.person("ambassador", "Karim", "Benali")
-        await relay.introduce(lea, karim)
-        conversation = await relay.solicit(lea, karim)
+        lea, karim, conversation = await lea_asks_karim(relay)
         path = f"/conversations/{conversation['id']}/messages"
         answers = [await relay.post(path, karim, {"body": f"Message {n}"}) for n in range(4)]
         other = await relay.post(path, lea, {"body": "Je peux encore écrire"})
@@ -175,10 +175,7 @@ async def test_a_burst_of_posts_sent_at_once_lets_exactly_the_limit_through(
     open_relay: OpenRelay,
 ) -> None:
     async with open_relay(messages_per_minute=3) as relay:
-        lea = relay.person("staff", "Léa", "Martin")
-        karim = relay.person("ambassador", "Karim", "Benali")
-        await relay.introduce(lea, karim)
-        conversation = await relay.solicit(lea, karim)
+        lea, karim, conversation = await lea_asks_karim(relay)
         path = f"/conversations/{conversation['id']}/messages"
         answers = await asyncio.gather(
             *(relay.post(path, karim, {"body": f"Message {n}"}) for n in range(8))
@@ -193,10 +190,7 @@ async def test_messages_posted_at_once_by_both_sides_are_numbered_and_counted_in
     open_relay: OpenRelay,
 ) -> None:
     async with open_relay() as relay:
-        lea = relay.person("staff", "Léa", "Martin")
-        karim = relay.person("ambassador", "Karim", "Benali")
-        await relay.introduce(lea, karim)
-        conversation = await relay.solicit(lea, karim)
+        lea, karim, conversation = await lea_asks_karim(relay)
         path = f"/conversations/{conversation['id']}"
         already = len(await relay.messages(conversation, karim))
         answers = await asyncio.gather(
@@ -221,10 +215,7 @@ async def test_messages_posted_at_once_by_both_sides_are_numbered_and_counted_in
 
 async def test_closed_conversation_takes_no_more_messages(open_relay: OpenRelay) -> None:
     async with open_relay() as relay:
-        lea = relay.person("staff", "Léa", "Martin")
-        karim = relay.person("ambassador", "Karim", "Benali")
-        await relay.introduce(lea, karim)
-        conversation = await relay.solicit(lea, karim)
+        lea, karim, conversation = await lea_asks_karim(relay)
         path = f"/conversations/{conversation['id']}"
         closed = await relay.post(f"{path}/close", karim)
         refused = await relay.post(f"{path}/messages", lea, {"body": "Encore une question"})
