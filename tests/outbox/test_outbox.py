@@ -23,6 +23,15 @@ async def _database(client: AsyncMongoClient[Document], prefix: str) -> AsyncDat
     return db
 
 
+async def _commit(client: AsyncMongoClient[Document], outbox: Outbox, event: Pinged) -> None:
+    """A transaction whose only write is ``event`` in ``outbox``."""
+
+    async def register(session: AsyncClientSession) -> None:
+        await outbox.add(event, session)
+
+    await in_transaction(client, register)
+
+
 async def test_event_written_with_state_change_is_published_and_marked(
     bus_harness: BusHarness, mongo_client: AsyncMongoClient[Document], database_prefix: str
 ) -> None:
@@ -79,10 +88,7 @@ async def test_entry_left_by_a_crash_is_published_by_the_next_process_once_its_l
     # The first process commits and dies before its relay runs.
     crashed = Outbox(db, producer="producer", lease=timedelta(seconds=1))
 
-    async def register(session: AsyncClientSession) -> None:
-        await crashed.add(Pinged(seq=7), session)
-
-    await in_transaction(mongo_client, register)
+    await _commit(mongo_client, crashed, Pinged(seq=7))
 
     bus = await bus_harness.bus("consumer")
     recorder = Recorder()
@@ -106,10 +112,7 @@ async def test_a_relay_kept_busy_still_sweeps_for_entries_it_could_not_publish(
     outbox = Outbox(db, producer="producer")
     publisher = await bus_harness.bus("producer")
 
-    async def register(session: AsyncClientSession) -> None:
-        await outbox.add(Pinged(seq=4), session)
-
-    await in_transaction(mongo_client, register)
+    await _commit(mongo_client, outbox, Pinged(seq=4))
     # No consumer yet: refused by the broker, the entry waits for a later sweep.
     assert await outbox.relay_once(publisher) == 1
     recorder = Recorder()
@@ -137,10 +140,7 @@ async def test_unroutable_event_waits_in_outbox_until_a_consumer_exists(
     outbox = Outbox(db, producer="producer")
     publisher = await bus_harness.bus("producer")
 
-    async def register(session: AsyncClientSession) -> None:
-        await outbox.add(Pinged(seq=3), session)
-
-    await in_transaction(mongo_client, register)
+    await _commit(mongo_client, outbox, Pinged(seq=3))
     assert await outbox.relay_once(publisher) == 1
     entry = await db.outbox.find_one({})
     assert entry is not None
