@@ -24,6 +24,7 @@ from shared.mongo import Document
 from shared.settings import Settings
 from tests.fixtures.http import Answer, answer_of
 from tests.fixtures.platform import RunningPlatform, running
+from tests.fixtures.smtp import SmtpServer
 
 PASSWORD = "Une phrase de passe bien longue"
 CHARTER_VERSION = "2026-09"
@@ -186,6 +187,20 @@ class Client:
 def token_of(url: str) -> str:
     """The ``token`` query parameter of a link."""
     return parse_qs(urlparse(url).query)["token"][0]
+
+
+async def join(client: Client, smtp: SmtpServer, path: str, body: dict[str, Any]) -> str:
+    """Sign up, follow the link of the email: the new account's id (with the notifier
+    running, the outbox forgets the links as soon as they are published)."""
+    signed = await client.call("POST", path, json=body)
+    assert signed.status == 201, signed.body
+    [welcome] = await smtp.wait_for(1, to=body["email"])
+    [link] = [link for link in LINK.findall(welcome.text()) if "/activer?token=" in link]
+    confirmed = await client.call(
+        "POST", "/confirmations", json={"token": token_of(link), "password": PASSWORD}
+    )
+    assert confirmed.status == 200, confirmed.body
+    return str(confirmed.body["id"])
 
 
 def ambassador(**overrides: Any) -> dict[str, Any]:

@@ -16,10 +16,10 @@ from tests.accounts.conftest import (
     Serve,
     eventually,
     fast_options,
+    join,
     pdf_form,
     staff,
 )
-from tests.accounts.test_personal_data_platform import join
 from tests.fixtures.smtp import SmtpServer
 
 SECOND = 1 / 86_400  # in days

@@ -16,6 +16,7 @@ from tests.accounts.conftest import (
     ambassador,
     eventually,
     fast_options,
+    join,
     pdf_form,
     staff,
     token_of,
@@ -25,19 +26,6 @@ from tests.fixtures.http import Answer, answer_of
 from tests.fixtures.smtp import SmtpServer, free_port
 
 EVERYONE = ("agenda", "messaging", "notifier")
-
-
-async def join(client: Client, smtp: SmtpServer, path: str, body: dict[str, Any]) -> str:
-    """Sign up, follow the link of the email: the new account's id."""
-    signed = await client.call("POST", path, json=body)
-    assert signed.status == 201, signed.body
-    [welcome] = await smtp.wait_for(1, to=body["email"])
-    [link] = [link for link in LINK.findall(welcome.text()) if "/activer?token=" in link]
-    confirmed = await client.call(
-        "POST", "/confirmations", json={"token": token_of(link), "password": PASSWORD}
-    )
-    assert confirmed.status == 200, confirmed.body
-    return str(confirmed.body["id"])
 
 
 async def referent(client: Client, smtp: SmtpServer, email: str, departments: list[str]) -> str:

@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tests.accounts.conftest import Client, Serve, eventually, fast_options, pdf_form
+from tests.accounts.conftest import (
+    Client,
+    Serve,
+    ambassador,
+    eventually,
+    fast_options,
+    join,
+    pdf_form,
+)
 from tests.fixtures.smtp import SmtpServer
 
 SECOND = 1 / 86_400  # in days
@@ -114,7 +122,10 @@ async def test_a_check_near_its_end_asks_once_for_a_new_extract_that_keeps_it_va
 ) -> None:
     # Valid for a minute, renewal asked from the first second on.
     async with serve(notifier=True, options=checks(60, 59.5), **smtp_server.settings()) as client:
-        ambassador_id, token = await client.ambassador("a@example.org")
+        ambassador_id = await join(
+            client, smtp_server, "/ambassadors", ambassador(email="a@example.org")
+        )
+        token = await client.token("a@example.org")
         await client.verify_record(ambassador_id, token)
 
         def renewal_mails() -> list[Any]:
