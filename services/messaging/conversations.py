@@ -32,7 +32,7 @@ from services.messaging.domain.names import FORMER_MEMBER, full_name, short_name
 from services.messaging.domain.subject import conversation_subject, reply_subject
 from services.messaging.domain.text import clean_body
 from services.messaging.events import MessageRelayed, MessagingUserErased
-from services.messaging.post_rate import PostRate
+from services.messaging.post_rate import PostRate, RateLimitedError
 from services.messaging.settings import MessagingSettings
 from services.messaging.store import MessagingStore
 from shared.batches import Batches
@@ -108,9 +108,12 @@ class Conversations:
         self.relay_domain = context.settings.relay_domain
         self._public_url = context.settings.public_url.rstrip("/")
         self._rate = PostRate(store, config.messages_per_minute)
-        # Posts that arrive together are written together: one read of their
-        # conversations and one bulk write, whatever their number.
-        self._posts: Batches[_Post, Posted | None] = Batches(self._write_posts, limit=POST_BATCH)
+        # Posts that arrive together are written together: one read of their authors'
+        # recent posts, one of their conversations and one bulk write, whatever their
+        # number. One batch at a time, so the posting limit counts a burst exactly.
+        self._posts: Batches[_Post, Posted | RateLimitedError | None] = Batches(
+            self._write_posts, limit=POST_BATCH
+        )
 
     # reading ----------------------------------------------------------------------
 
@@ -171,11 +174,12 @@ class Conversations:
             masked = mask_contact_details(text)
             return masked.text, (text if masked.found else None)
 
-        async with self._rate.turn(author_id):
-            now = _now()
-            posted = await self._posts.submit(
-                _Post(conversation_id, author_id, "message", source, compose, now, inbound_key)
-            )
+        now = _now()
+        posted = await self._posts.submit(
+            _Post(conversation_id, author_id, "message", source, compose, now, inbound_key)
+        )
+        if isinstance(posted, RateLimitedError):
+            raise posted
         if posted is None:
             raise await self._why_not(conversation_id, author_id, now)
         return posted
@@ -246,8 +250,16 @@ class Conversations:
             return ConversationClosedError(conversation_id)
         return RuntimeError(f"message not posted in {conversation_id}")
 
-    async def _write_posts(self, posts: list[_Post]) -> list[Posted | None]:
-        return await self._context.transaction(lambda session: self._append(session, posts))
+    async def _write_posts(self, posts: list[_Post]) -> list[Posted | RateLimitedError | None]:
+        async def work(session: AsyncClientSession) -> list[Posted | RateLimitedError | None]:
+            refusals = await self._rate.refusals([(p.author_id, p.now) for p in posts], session)
+            allowed = [
+                post for post, refusal in zip(posts, refusals, strict=True) if refusal is None
+            ]
+            appended = iter(await self._append(session, allowed))
+            return [next(appended) if refusal is None else refusal for refusal in refusals]
+
+        return await self._context.transaction(work)
 
     async def _append(
         self, session: AsyncClientSession, posts: Sequence[_Post]
@@ -282,12 +294,22 @@ class Conversations:
             )
             relays = self._relays(before, author, message)
             conversations[post.conversation_id] = before.with_message(message)
-            written.append((message, {"inbound_key": post.inbound_key} if post.inbound_key else {}))
+            written.append((message, self._extra_fields(post)))
             events.extend(relays)
             results.append(Posted(message=message, conversation=before, relayed_to=len(relays)))
         if written:
             await self.store.append(written, self._context.outbox.insert_ops(events), session)
         return results
+
+    def _extra_fields(self, post: _Post) -> Document:
+        """What a message's document holds besides the message: the key of its inbound
+        mail, and for a post (not a sharing nor a solicitation) its posting-limit bucket."""
+        extra: Document = {}
+        if post.inbound_key:
+            extra["inbound_key"] = post.inbound_key
+        if post.kind == "message":
+            extra["rate_bucket"] = self._rate.bucket(post.author_id, post.now)
+        return extra
 
     def _relays(
         self, before: Conversation, author: Participant, message: Message

@@ -1,20 +1,23 @@
 """The abuse limit on posting: at most so many messages per author in any minute.
 
-The posts themselves are the record: an author's messages of the last minute are read
-by the ``by_author`` index, so a post costs one read and no write of its own. An
-author's posts go one at a time in a process (a lock held until the post is
-committed), so a burst from one person counts exactly; each replica counts what is
-committed, so replicas posting for the same person at the same instant can let
-through at most one extra message each.
+The posts themselves are the record. Each message written through :meth:`post
+<services.messaging.conversations.Conversations.post>` carries its author's window
+bucket (``rate_bucket``: the author and the minute), so the posts of the last minute
+of every author of a batch are found by one indexed point lookup of two buckets each,
+inside the batch's own transaction: no write of its own, one read per batch rather than
+per post. A process writes one batch at a time and counts the batch's posts in order,
+so a burst from one person counts exactly; each replica counts what is committed, so
+replicas posting for the same person at the same instant can let through at most one
+batch's worth each.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import weakref
-from collections.abc import AsyncIterator
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.messaging.store import MessagingStore
 
@@ -30,26 +33,40 @@ class RateLimitedError(RuntimeError):
 
 
 class PostRate:
-    """Hands out the turn to post, or says how long to wait for it."""
+    """Says which posts of a batch fit in their authors' limit, and how long the others
+    must wait."""
 
     def __init__(self, store: MessagingStore, limit: int, window: timedelta = WINDOW) -> None:
         self._store = store
         self._limit = limit
         self._window = window
-        # One lock per author posting right now; gone once nobody holds or awaits it.
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    @contextlib.asynccontextmanager
-    async def turn(self, author_id: str) -> AsyncIterator[None]:
-        """Post inside this block; ``RateLimitedError`` when the author already wrote
-        the limit in the last window (API and email alike)."""
-        lock = self._locks.get(author_id)
-        if lock is None:
-            lock = self._locks[author_id] = asyncio.Lock()
-        async with lock:
-            now = datetime.now(UTC)
-            recent = sorted(await self._store.posts_since(author_id, now - self._window))
-            if len(recent) >= self._limit:
-                free_at = recent[-self._limit] + self._window
-                raise RateLimitedError(max(1.0, (free_at - now).total_seconds()))
-            yield
+    def bucket(self, author_id: str, at: datetime) -> str:
+        """The ``rate_bucket`` of a message ``author_id`` posts at ``at``: windows are
+        aligned, so the last window always lies in the current bucket and the one before."""
+        number = int(at.astimezone(UTC).timestamp() // self._window.total_seconds())
+        return f"{author_id}/{number}"
+
+    async def refusals(
+        self, posts: Sequence[tuple[str, datetime]], session: AsyncClientSession
+    ) -> list[RateLimitedError | None]:
+        """For each (author, time) in the order given: None when that post may be
+        written, else why not. Allowed posts count against the ones after them."""
+        buckets = {
+            self.bucket(author_id, moment)
+            for author_id, at in posts
+            for moment in (at, at - self._window)
+        }
+        recent: defaultdict[str, list[datetime]] = defaultdict(list)
+        for author_id, at in await self._store.posts_in_buckets(buckets, session):
+            recent[author_id].append(at)
+        answers: list[RateLimitedError | None] = []
+        for author_id, now in posts:
+            within = sorted(at for at in recent[author_id] if at > now - self._window)
+            if len(within) >= self._limit:
+                free_at = within[-self._limit] + self._window
+                answers.append(RateLimitedError(max(1.0, (free_at - now).total_seconds())))
+            else:
+                recent[author_id].append(now)
+                answers.append(None)
+        return answers

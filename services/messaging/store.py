@@ -46,8 +46,10 @@ INDEXES = [
         CONVERSATIONS, [("bassin", 1), ("last_message_at", -1), ("_id", -1)], name="by_bassin"
     ),
     IndexSpec(MESSAGES, [("conversation_id", 1), ("seq", -1)], name="by_seq", unique=True),
-    # A person's own messages: their data export, their erasure, their posting rate.
+    # A person's own messages: their data export, their erasure.
     IndexSpec(MESSAGES, [("author_id", 1), ("created_at", 1)], name="by_author"),
+    # Their messages of the last minute, for the posting limit (see ``post_rate``).
+    IndexSpec(MESSAGES, [("rate_bucket", 1)], name="rate_window"),
     # A mail delivered twice (an MTA retrying after a lost answer) is posted once.
     IndexSpec(
         MESSAGES,
@@ -269,16 +271,16 @@ class MessagingStore:
             load=Message.model_validate,
         )
 
-    async def posts_since(self, author_id: str, since: datetime) -> list[datetime]:
-        """When ``author_id`` posted a message (not a contact sharing nor the opening
-        solicitation) after ``since``."""
-        # The kind is checked here: in the filter it keeps the embedded store from
-        # using ``by_author`` alone (four times slower).
+    async def posts_in_buckets(
+        self, buckets: Iterable[str], session: AsyncClientSession
+    ) -> list[tuple[str, datetime]]:
+        """(author, time) of the messages whose ``rate_bucket`` is one of ``buckets``."""
         cursor = self.messages.find(
-            {"author_id": author_id, "created_at": {"$gt": since}},
-            {"_id": 0, "created_at": 1, "kind": 1},
+            {"rate_bucket": {"$in": sorted(buckets)}},
+            {"_id": 0, "author_id": 1, "created_at": 1},
+            session=session,
         )
-        return [doc["created_at"] async for doc in cursor if doc["kind"] == "message"]
+        return [(doc["author_id"], doc["created_at"]) async for doc in cursor]
 
     # aliases ---------------------------------------------------------------------------
 
