@@ -21,6 +21,7 @@ from typing import Self
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
+from embedded import leftover
 from embedded.ports import free_port
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,10 @@ NOT_INSTALLED_MESSAGE = (
 
 # Runs in the child before the server: asks Linux to send SIGTERM to the child when its
 # parent dies, so a platform killed with SIGKILL does not leave a server holding the
-# data folder's lock (the next start would then fail with "resource busy"). The signal
-# is tied to the thread that forks, which is the event loop's thread. The setting
-# survives execv, so the server itself carries it.
+# data folder's lock (the next start would then fail with "resource busy"; should the
+# server not stop, the next start stops it: see ``embedded.leftover``). The signal is
+# tied to the thread that forks, which is the event loop's thread. The setting survives
+# execv, so the server itself carries it.
 _PARENT_DEATH_LAUNCHER = """\
 import ctypes, os, signal, sys
 PR_SET_PDEATHSIG = 1
@@ -148,6 +150,7 @@ class EmbeddedStore:
         config = self.path / CONFIG_FILE
         if not config.exists():
             config.write_text("# Options of the embedded SecantusDB; flags override them.\n")
+        await leftover.reclaim(self.path, config)
         for attempt in range(1, PORT_ATTEMPTS + 1):
             self._port = free_port(self.host)
             await self._spawn(executable, config)
@@ -164,6 +167,8 @@ class EmbeddedStore:
                 await self._terminate()
                 raise
             self._ready = True
+            if (server := self.pid) is not None:
+                leftover.record(self.path, server)
             log.info("embedded store ready on port %s with data in %s", self._port, self.path)
             return
 
@@ -175,6 +180,7 @@ class EmbeddedStore:
         if process.returncode not in (None, 0):
             log.warning("embedded store had exited by itself with code %s", process.returncode)
         await self._terminate()
+        leftover.forget(self.path)
 
     async def _terminate(self) -> None:
         process = self._process

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from pathlib import Path
@@ -11,7 +12,6 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from embedded.store import EmbeddedStore, EmbeddedStoreError, EmbeddedStoreNotInstalledError
-from tests.fixtures.rabbit import wait_until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -74,20 +74,22 @@ async def test_missing_server_says_to_install_the_extra_or_set_mongo_url(tmp_pat
     assert "MONGO_URL" in str(failure.value)
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="parent-death signal is Linux-only")
-async def test_killed_platform_does_not_leave_the_server_holding_the_folder(
-    tmp_path: Path,
-) -> None:
-    folder = tmp_path / "store"
-    # A platform process that starts a store, says the server's pid, then waits.
+async def _platform_with_a_store(folder: Path) -> tuple[asyncio.subprocess.Process, int]:
+    """A platform process that starts a store and writes a user (journaled), then
+    waits: the platform and its server's pid."""
     platform = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         "import asyncio, sys\n"
         "from pathlib import Path\n"
+        "from pymongo import AsyncMongoClient, WriteConcern\n"
         "from embedded.store import EmbeddedStore\n"
         "async def main():\n"
         "    async with EmbeddedStore(Path(sys.argv[1])) as store:\n"
+        "        client = AsyncMongoClient(store.url)\n"
+        "        journaled = WriteConcern(j=True)\n"
+        "        users = client.accounts.get_collection('users', write_concern=journaled)\n"
+        "        await users.insert_one({'email': 'camille.martin@exemple.fr'})\n"
         "        print(store.pid, flush=True)\n"
         "        await asyncio.Event().wait()\n"
         "asyncio.run(main())\n",
@@ -99,12 +101,49 @@ async def test_killed_platform_does_not_leave_the_server_holding_the_folder(
     async with asyncio.timeout(60):
         server_pid = int(await platform.stdout.readline())
     assert process_running(server_pid)
+    return platform, server_pid
+
+
+async def _users_in(store: EmbeddedStore) -> list[dict[str, object]]:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(store.url)
+    try:
+        return await client.accounts.users.find({}, {"_id": 0}).to_list()
+    finally:
+        await client.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="parent-death signal is Linux-only")
+async def test_killed_platform_does_not_leave_the_server_holding_the_folder(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "store"
+    platform, server_pid = await _platform_with_a_store(folder)
 
     platform.send_signal(signal.SIGKILL)
     await platform.wait()
 
-    await wait_until(
-        lambda: not process_running(server_pid), within=15, what="the orphan server to stop"
-    )
+    # Started at once: the orphan is stopping by itself, or is stopped for it.
     async with EmbeddedStore(folder) as store:
-        assert store.pid is not None
+        users = await _users_in(store)
+        assert not process_running(server_pid)
+    assert users == [{"email": "camille.martin@exemple.fr"}]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reclaiming a folder reads /proc")
+async def test_a_server_stuck_after_its_platform_died_is_stopped_by_the_next_start(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "store"
+    platform, server_pid = await _platform_with_a_store(folder)
+    # Frozen, it cannot act on the parent-death signal: like a server stuck in its stop.
+    os.kill(server_pid, signal.SIGSTOP)
+
+    platform.send_signal(signal.SIGKILL)
+    await platform.wait()
+    still_there = process_running(server_pid)
+
+    async with EmbeddedStore(folder) as store:
+        users = await _users_in(store)
+    assert still_there
+    assert not process_running(server_pid)
+    assert users == [{"email": "camille.martin@exemple.fr"}]
