@@ -7,8 +7,7 @@ of every author of a batch are found by one indexed point lookup of two buckets 
 inside the batch's own transaction: no write of its own, one read per batch rather than
 per post. A process writes one batch at a time and counts the batch's posts in order,
 so a burst from one person counts exactly; each replica counts what is committed, so
-replicas posting for the same person at the same instant can let through at most one
-batch's worth each.
+replicas posting for the same person in the same instant may each let the limit through.
 """
 
 from __future__ import annotations
