@@ -17,7 +17,7 @@ NOW = datetime(2027, 3, 11, 13, 0, 10, tzinfo=UTC)
 
 async def _rate_with_history(
     client: AsyncMongoClient[Document], prefix: str, history: dict[str, list[timedelta]]
-) -> tuple[PostRate, MessagingStore]:
+) -> PostRate:
     db = client[f"{prefix}post_rate"]
     await ensure_indexes(db, INDEXES)
     store = MessagingStore(db)
@@ -35,7 +35,7 @@ async def _rate_with_history(
             for seq, ago in enumerate(agos, start=1)
         ]
     )
-    return rate, store
+    return rate
 
 
 async def _refusals(
@@ -50,7 +50,7 @@ async def _refusals(
 async def test_posts_of_the_last_minute_count_even_from_the_minute_before(
     mongo_client: AsyncMongoClient[Document], database_prefix: str
 ) -> None:
-    rate, _ = await _rate_with_history(
+    rate = await _rate_with_history(
         mongo_client,
         database_prefix,
         {
@@ -69,7 +69,7 @@ async def test_posts_of_the_last_minute_count_even_from_the_minute_before(
 async def test_posts_of_one_batch_count_against_the_ones_after_them(
     mongo_client: AsyncMongoClient[Document], database_prefix: str
 ) -> None:
-    rate, _ = await _rate_with_history(
+    rate = await _rate_with_history(
         mongo_client, database_prefix, {"karim": [timedelta(seconds=30)]}
     )
     later = NOW + timedelta(seconds=1)
@@ -87,7 +87,7 @@ async def test_posts_of_one_batch_count_against_the_ones_after_them(
 async def test_a_post_refused_for_a_full_minute_waits_at_least_one_second(
     mongo_client: AsyncMongoClient[Document], database_prefix: str
 ) -> None:
-    rate, _ = await _rate_with_history(
+    rate = await _rate_with_history(
         mongo_client,
         database_prefix,
         {"karim": [timedelta(seconds=59, milliseconds=900), timedelta(seconds=1)]},
