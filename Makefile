@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint typecheck unit bench clean setup
+.PHONY: run test lint typecheck importlint unit bench clean setup
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/python -m embedded
 
 ## Lint, type-check and run the whole test suite
-test: lint typecheck unit
+test: lint typecheck importlint unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,6 +27,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy shared services embedded tests bench
+
+## Import contracts of pyproject.toml: services independent, shared below them, pure domains
+importlint: $(STAMP)
+	$(BIN)/lint-imports
 
 unit: $(STAMP)
 	$(BIN)/pytest -q $(PYTEST_ARGS)

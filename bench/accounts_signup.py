@@ -26,11 +26,11 @@ import aiohttp
 from aiohttp import web
 
 from bench.accounts_directory import store
-from services.accounts import events as accounts_events_module
 from services.accounts.app import create_app
-from services.accounts.events import UserRegistered
 from services.accounts.settings import AccountsSettings
 from shared.bus import Delivery, Subscription
+from shared.contracts import accounts as accounts_events_module
+from shared.contracts.accounts import UserRegistered
 from shared.events import Event
 from shared.runtime import Platform, gateway_app
 from shared.settings import Settings

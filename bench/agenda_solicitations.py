@@ -37,14 +37,14 @@ from aiohttp import web
 from bench.servers import store_url
 from bench.smtp_sink import SmtpSink
 from embedded.ports import free_port
-from services.accounts.events import (
+from services.agenda.app import create_app as agenda_app
+from services.notifier.app import create_app as notifier_app
+from shared.contracts.accounts import (
     AmbassadorProfileChanged,
     StaffProfileChanged,
     Territory,
     UserRegistered,
 )
-from services.agenda.app import create_app as agenda_app
-from services.notifier.app import create_app as notifier_app
 from shared.events import Envelope, Event
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import load_key_pair

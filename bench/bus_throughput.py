@@ -243,7 +243,7 @@ async def run_faststream(
 
     @broker.subscriber(queue, exchange, channel=Channel(prefetch_count=prefetch))
     async def handle(envelope: Envelope) -> None:
-        envelope.open()
+        envelope.open(BenchPinged)
         countdown.tick()
 
     await broker.start()

@@ -40,12 +40,12 @@ from pymongo.asynchronous.collection import AsyncCollection
 from bench.servers import broker_url, store_url
 from bench.smtp_sink import SmtpSink
 from embedded.ports import free_port
-from services.accounts.events import ContactChanged, UserActivated
-from services.agenda.events import AppointmentFacts, Establishment, SolicitationCreated
 from services.messaging.app import create_app as messaging_app
 from services.messaging.settings import MessagingSettings
 from services.notifier.app import create_app as notifier_app
 from services.notifier.settings import NotifierSettings
+from shared.contracts.accounts import ContactChanged, UserActivated
+from shared.contracts.agenda import AppointmentFacts, Establishment, SolicitationCreated
 from shared.events import Envelope
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import load_key_pair

@@ -41,14 +41,14 @@ from aiohttp import web
 
 from bench.servers import store_url
 from bench.smtp_sink import SmtpSink
-from services.accounts.events import UserRegistered
 from services.notifier.app import create_app
 from services.notifier.domain import Occurrence, plan
-from services.notifier.events import SERVICE, consumed
 from services.notifier.render import Recipient, Renderer
 from services.notifier.sender import SmtpSender
 from services.notifier.settings import NotifierSettings
+from services.notifier.subscriptions import SERVICE, consumed
 from shared.bus.rabbit import RabbitBus
+from shared.contracts.accounts import UserRegistered
 from shared.events import Envelope
 from shared.keys import load_key_pair
 from shared.mongo import connect
@@ -159,7 +159,7 @@ async def sender_alone(sink: SmtpSink, base: Settings, *, emails: int, per_email
     connection policy by itself."""
     renderer = Renderer(public_url=base.public_url, mail_from=base.mail_from)
     [outgoing] = plan(
-        sign_ups(1, "alone")[0].open(),
+        sign_ups(1, "alone")[0].open(UserRegistered),
         Occurrence(event_id="bench", occurred_at=datetime.now(UTC), public_url=base.public_url),
     )
     mime = renderer.render(outgoing, Recipient("ambassadeur@exemple.fr"), now=datetime.now(UTC))

@@ -1,4 +1,5 @@
-"""The database and the broker a benchmark runs against: given, or its own."""
+"""The database and the broker a benchmark runs against (given, or its own), and the
+whole platform with its site served on them."""
 
 from __future__ import annotations
 
@@ -6,9 +7,18 @@ import asyncio
 import contextlib
 import os
 import shutil
+import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
+
+from aiohttp import web
+
+from embedded.ports import free_port
+from services.web.app import create_app as create_site
+from shared.http import mount_at_root
+from shared.runtime import Platform, gateway_app
+from shared.settings import Settings
 
 LOCAL_BROKER = "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -49,3 +59,43 @@ async def _rabbitmqctl(*args: str) -> None:
     async with asyncio.timeout(120):
         if await process.wait() != 0:
             raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed")
+
+
+@contextlib.asynccontextmanager
+async def served_site(
+    services: Mapping[str, Callable[[Platform], web.Application]],
+    *,
+    process: str,
+    prepare: Callable[[Settings], Awaitable[None]] | None = None,
+) -> AsyncIterator[str]:
+    """The platform with its site and demo accounts on a free port, as the embedded
+    default serves them, on its own store; its base URL. ``prepare`` fills the store
+    before the services start."""
+    with tempfile.TemporaryDirectory(prefix=f"{process}-") as folder:
+        async with store_url(Path(folder)) as url:
+            port = free_port()
+            settings = Settings(
+                mongo_url=url,
+                data_dir=Path(folder),
+                database_prefix=f"bench{uuid.uuid4().hex[:6]}_",
+                http_port=port,
+                public_url=f"http://127.0.0.1:{port}",
+                smtp_host="127.0.0.1",
+                smtp_port=free_port(),  # nobody listens: emails wait, pages do not
+                relay_smtp_port=free_port(),
+                demo_data=True,
+                log_json=False,
+                log_level="WARNING",
+            )
+            if prepare is not None:
+                await prepare(settings)
+            async with Platform.open(settings, process=process, create_keys=True) as p:
+                app = gateway_app(p, services)
+                mount_at_root(app, create_site(settings, p.mongo), reserved=("/api",))
+                runner = web.AppRunner(app)
+                await runner.setup()
+                await web.TCPSite(runner, "127.0.0.1", port).start()
+                try:
+                    yield f"http://127.0.0.1:{port}"
+                finally:
+                    await runner.cleanup()

@@ -3,7 +3,9 @@
 Starts the MongoDB-compatible store as a child process and a local mail catcher
 (unless ``MONGO_URL`` / ``SMTP_HOST`` name real ones), mounts the four services
 under ``/api/<service>`` with an in-process bus (RabbitMQ when ``AMQP_URL`` is set),
-seeds fictional demo accounts, and serves everything on ``HTTP_PORT``.
+the site at ``/`` (it calls those APIs over this same port, as it would call the
+gateway), the developers' pages under ``/dev/``, seeds fictional demo accounts, and
+serves everything on ``HTTP_PORT``.
 """
 
 from __future__ import annotations
@@ -14,17 +16,22 @@ import logging
 import os
 from collections.abc import AsyncIterator
 
+from embedded.catalog import SERVICES
+from embedded.demo_policy import DemoDecision, decide
 from embedded.explorer import add_api_explorer
 from embedded.mailcatcher import MailCatcher, mail_web_app
 from embedded.ports import free_port
 from embedded.store import EmbeddedStore
 from services.accounts.demo import DEMO_ACCOUNTS
-from services.catalog import SERVICES
+from services.web.app import create_app as create_site
+from shared.http import mount_at_root
 from shared.logging import configure_logging
 from shared.runtime import Platform, gateway_app, serve
 from shared.settings import Settings
 
 log = logging.getLogger("embedded")
+# Paths the site leaves to the services and to the developers' pages.
+RESERVED = ("/api", "/dev")
 
 
 @contextlib.asynccontextmanager
@@ -47,10 +54,11 @@ async def embedded_parts(settings: Settings) -> AsyncIterator[tuple[Settings, Ma
 async def main() -> None:
     """Run until Ctrl-C."""
     settings = Settings()
-    if "DEMO_DATA" not in os.environ:
-        # Something to see on a first run; DEMO_DATA=false turns it off.
-        settings = settings.model_copy(update={"demo_data": True})
+    # Something to see on a first run, unless the settings say real people may come.
+    demo = decide(settings, asked=settings.demo_data if "DEMO_DATA" in os.environ else None)
+    settings = settings.model_copy(update={"demo_data": demo.seed})
     configure_logging(settings)
+    log.info(demo.reason)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     async with (
         embedded_parts(settings) as (settings, catcher),
@@ -60,22 +68,25 @@ async def main() -> None:
         if catcher is not None:
             app.add_subapp("/dev/mail", mail_web_app(catcher))
         add_api_explorer(app, services=list(SERVICES))
-        await serve(app, settings, ready=lambda: print(_banner(settings, catcher), flush=True))
+        mount_at_root(app, create_site(settings, platform.mongo), reserved=RESERVED)
+        await serve(app, settings, ready=lambda: print(banner(settings, catcher, demo), flush=True))
 
 
-def _banner(settings: Settings, catcher: MailCatcher | None) -> str:
+def banner(settings: Settings, catcher: MailCatcher | None, demo: DemoDecision) -> str:
+    """What the embedded default prints once it serves."""
     base = f"http://{settings.http_host}:{settings.http_port}"
     lines = [
         "",
         "Proch'Orientation is running (embedded default).",
-        f"  API explorer   {base}/",
+        f"  Site           {base}/",
         f"  API            {base}/api/<accounts|agenda|messaging|notifier>/…",
+        f"  API explorer   {base}/dev/api",
     ]
     if catcher is not None:
         lines.append(f"  Caught mail    {base}/dev/mail")
     lines.append(f"  Data folder    {settings.data_dir.resolve()}")
-    if settings.demo_data:
-        lines.append("  Demo accounts (fictional people):")
+    lines.append(f"  {demo.reason}")
+    if demo.seed:
         lines.extend(
             f"    {role:<11} {email:<48} {password}" for role, email, password in DEMO_ACCOUNTS
         )

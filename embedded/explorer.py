@@ -1,7 +1,8 @@
 """The API explorer: a page listing every service's operations, to try them by hand.
 
 It reads each service's ``/api/<service>/openapi.json`` in the browser, groups the
-operations by service, and sends requests with a JSON body and a bearer token. Plain
+operations by service, and sends requests with a JSON body and a bearer token; it
+links each service's ``/api/<service>/asyncapi.json`` and lists the events in it. Plain
 HTML and JavaScript served by the platform itself: no CDN, the page works offline.
 """
 
@@ -15,8 +16,8 @@ from pathlib import Path
 from aiohttp import web
 
 _STATIC = Path(__file__).parent / "static"
-EXPLORER_PATHS = ("/", "/api/docs")
-ASSETS_PATH = "/api/docs/assets"
+EXPLORER_PATH = "/dev/api"
+ASSETS_PATH = "/dev/api/assets"
 MAIL_URL = "/dev/mail/"
 
 _ASSETS = {
@@ -32,7 +33,7 @@ _PAGE_POLICY = (
 def add_api_explorer(
     app: web.Application, services: Sequence[str], *, mail_url: str = MAIL_URL
 ) -> None:
-    """Serve the explorer at ``/`` and ``/api/docs`` of ``app`` for ``services``.
+    """Serve the explorer at ``/dev/api`` of ``app`` for ``services``.
 
     ``mail_url`` is where the page points for the caught mails.
     """
@@ -58,8 +59,7 @@ def add_api_explorer(
             headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
         )
 
-    for path in EXPLORER_PATHS:
-        app.router.add_get(path, explorer_page)
+    app.router.add_get(EXPLORER_PATH, explorer_page)
     app.router.add_get(ASSETS_PATH + "/{name}", asset)
 
 

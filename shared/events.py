@@ -1,15 +1,18 @@
-"""The event envelope and the registry of event models.
+"""The event envelope and the base of every event's model.
 
-Every event travels as an :class:`Envelope` whose ``data`` is validated against the
-pydantic model registered for its ``type`` and ``version``. Consumers ignore unknown
-fields; a breaking change is a new version, registered as its own model.
+Every event travels as an :class:`Envelope`; a consumer validates its ``data``
+against the model its subscription names (see ``shared.bus.Subscription``), so there
+is no process-wide table of models and no service needs another's code: the models
+are the contracts of ``shared.contracts``. Consumers ignore unknown fields; a
+breaking change is a new version, declared as its own model.
 """
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,39 +29,12 @@ class Event(BaseModel):
     version: ClassVar[int] = 1
     secret_fields: ClassVar[frozenset[str]] = frozenset()
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "type" in cls.__dict__:
-            EVENT_MODELS.register(cls)
+
+class UnexpectedEventError(LookupError):
+    """An envelope's type or version is not the one its model describes."""
 
 
-class UnknownEventError(LookupError):
-    """No model is registered for this type and version."""
-
-
-class EventRegistry:
-    """Maps ``(type, version)`` to the pydantic model of the event's data."""
-
-    def __init__(self) -> None:
-        self._models: dict[tuple[str, int], type[Event]] = {}
-
-    def register(self, model: type[Event]) -> None:
-        """Register ``model``; a second model for the same type and version is a bug."""
-        key = (model.type, model.version)
-        existing = self._models.get(key)
-        if existing is not None and existing is not model:
-            raise ValueError(f"event {key} registered twice: {existing} and {model}")
-        self._models[key] = model
-
-    def model_for(self, type_: str, version: int) -> type[Event]:
-        """The model of ``type_`` at ``version``, or :class:`UnknownEventError`."""
-        try:
-            return self._models[(type_, version)]
-        except KeyError:
-            raise UnknownEventError(f"{type_} v{version}") from None
-
-
-EVENT_MODELS = EventRegistry()
+E = TypeVar("E", bound=Event)
 
 
 def _now() -> datetime:
@@ -89,9 +65,20 @@ class Envelope(BaseModel):
             data=event.model_dump(mode="json"),
         )
 
-    def open(self, registry: EventRegistry = EVENT_MODELS) -> Event:
-        """Validate ``data`` against the registered model (raises on malformed data)."""
-        return registry.model_for(self.type, self.version).model_validate(self.data)
+    def open(self, model: builtins.type[E], event_type: str | None = None) -> E:
+        """Validate ``data`` against ``model``, the contract of this type and version.
+
+        ``event_type`` defaults to the model's own type: a model shared by several
+        types (the personal-data answers) is opened with the type it is read as.
+        Raises :class:`UnexpectedEventError` when the envelope is of another type or
+        version, ``pydantic.ValidationError`` when the data does not match.
+        """
+        expected = event_type or model.type
+        if (self.type, self.version) != (expected, model.version):
+            raise UnexpectedEventError(
+                f"{self.type} v{self.version} (expected {expected} v{model.version})"
+            )
+        return model.model_validate(self.data)
 
     def to_bytes(self) -> bytes:
         """The wire form: UTF-8 JSON."""

@@ -1,7 +1,8 @@
 """Dates and durations as people read them in French, in Europe/Paris time.
 
 Every service that speaks to people (emails, notification feeds, subjects) formats
-them the same way: "mardi 3 mars 2026 à 14 h 00", "1 h 30", "12 heures".
+them the same way: "mardi 3 mars 2026 à 14 h 00", "1 h 30", "12 heures", and ends a
+sentence with one full stop even after an initial ("Paul E.").
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ MONTHS = (
     "novembre",
     "décembre",
 )
+
+
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence: a full stop added, unless one is there already
+    (« Avec Paul E. », never « Paul E.. ») or it ends with ``!``, ``?`` or ``…``."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def _paris(moment: datetime) -> datetime:

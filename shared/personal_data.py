@@ -1,7 +1,8 @@
 """The protocol by which every service answers for the personal data it holds (RGPD).
 
 Accounts owns the person and asks; each service answers with events of its own type
-built on these bases (declared in its ``events.py``):
+built on the bases of ``shared.contracts.personal_data`` (declared with its other
+events in ``shared.contracts.<service>``):
 
 - export: accounts publishes ``accounts.export.requested``; every other service
   publishes ``<service>.export.prepared`` with what it holds about the person, and
@@ -17,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from shared.events import Event
+from shared.contracts.personal_data import PersonalDataRead
 
 if TYPE_CHECKING:
-    # Only for annotations: the events modules built on this one stay declarations.
+    # Only for annotations.
     from pymongo.asynchronous.client_session import AsyncClientSession
 
     from shared.http import Principal
@@ -34,34 +35,6 @@ ANSWERING_SERVICES = ("agenda", "messaging", "notifier")
 # Roles whose reads of other people's data go to the audit log: their rights reach
 # beyond the people they deal with themselves.
 AUDITED_ROLES = frozenset({"referent", "admin"})
-
-
-class ExportPrepared(Event):
-    """Base of ``<service>.export.prepared``: one service's part of a person's export."""
-
-    request_id: str
-    user_id: str
-    service: str
-    data: dict[str, Any]
-
-
-class UserErased(Event):
-    """Base of ``<service>.user.erased``: the service erased what it held about the person."""
-
-    user_id: str
-    service: str
-
-
-class PersonalDataRead(Event):
-    """Base of ``<service>.personal_data.read``: a referent or an admin was shown the
-    data of these people (one answer of the service's API); accounts logs each read."""
-
-    actor_id: str
-    actor_role: str
-    action: str
-    user_ids: list[str]
-    service: str
-    read_at: datetime
 
 
 def people_to_audit(actor_role: str, actor_id: str, user_ids: Iterable[str | None]) -> list[str]:

@@ -5,7 +5,7 @@ opens one :class:`Platform`: settings, one MongoDB client, one bus, the access-t
 verifier. Each service then builds its aiohttp application on top of it with
 :func:`service_app`, which wires what every service has: its database and indexes,
 the outbox relay, its event subscriptions, its background workers, ``/health`` and
-``/openapi.json``.
+``/openapi.json`` and ``/asyncapi.json``.
 """
 
 from __future__ import annotations
@@ -25,10 +25,13 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.asyncapi import build_asyncapi
 from shared.bus import Bus, Subscription
 from shared.bus.memory import MemoryBus
 from shared.bus.rabbit import RabbitBus
+from shared.events import Event
 from shared.group_commit import GroupCommit
+from shared.handlers import After, Effect, on
 from shared.http import (
     AccessTokenVerifier,
     Call,
@@ -44,6 +47,7 @@ from shared.settings import Settings
 
 log = logging.getLogger("shared.runtime")
 T = TypeVar("T")
+E = TypeVar("E", bound=Event)
 
 
 @dataclass
@@ -97,6 +101,8 @@ class ServiceContext:
     outbox: Outbox
     handled: HandledEvents
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # What the service consumes, known once it has subscribed (its AsyncAPI document).
+    subscriptions: list[Subscription] = field(default_factory=list)
     commits: GroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
@@ -134,8 +140,21 @@ class ServiceContext:
             self.outbox.wake()
         return done
 
+    def on(
+        self,
+        model: type[E],
+        name: str,
+        effect: Effect[E],
+        *,
+        event_type: str = "",
+        after: After[E] | None = None,
+    ) -> Subscription:
+        """This service's typed, idempotent subscription (see ``shared.handlers``)."""
+        return on(self, model, name, effect, event_type=event_type, after=after)
+
 
 SERVICE_CONTEXT = web.AppKey("service_context", ServiceContext)
+ASYNCAPI_PATH = "/asyncapi.json"
 
 Subscriptions = Callable[[ServiceContext], Sequence[Subscription]]
 Worker = Callable[[ServiceContext], Awaitable[None]]
@@ -148,11 +167,16 @@ def service_app(
     name: str,
     router: Router,
     indexes: Sequence[IndexSpec] = (),
+    publishes: Sequence[type[Event]] = (),
     subscriptions: Subscriptions | None = None,
     workers: Sequence[Worker] = (),
     on_start: Sequence[Hook] = (),
 ) -> web.Application:
     """Build a service's aiohttp application, mounted by the caller at ``/api/<name>``.
+
+    ``publishes`` lists the contracts of the events the service publishes
+    (``shared.contracts.<name>.PUBLISHED``); with its subscriptions they make its
+    AsyncAPI document.
 
     Start-up order: indexes, ``on_start`` hooks, the outbox relay (which publishes once
     every service of the process has started, see :func:`gateway_app`), subscriptions,
@@ -176,13 +200,15 @@ def service_app(
         max_body_bytes=settings.max_body_bytes,
     )
     app[SERVICE_CONTEXT] = context
+    _add_asyncapi_route(app, context, publishes)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await ensure_indexes(db, [*OUTBOX_INDEXES, *HANDLED_EVENTS_INDEXES, *indexes])
         for hook in on_start:
             await hook(context, app)
         context.tasks.append(asyncio.create_task(_relay(context), name=f"{name}-outbox-relay"))
-        for subscription in subscriptions(context) if subscriptions else ():
+        context.subscriptions[:] = subscriptions(context) if subscriptions else ()
+        for subscription in context.subscriptions:
             await platform.bus.subscribe(subscription)
         for worker in workers:
             context.tasks.append(
@@ -239,6 +265,27 @@ def _add_health_route(router: Router, context: ServiceContext) -> None:
         return web.json_response(body.model_dump(mode="json"), status=200 if healthy else 503)
 
 
+def _add_asyncapi_route(
+    app: web.Application, context: ServiceContext, publishes: Sequence[type[Event]]
+) -> None:
+    # Built on first request: the subscriptions are known once the service started.
+    documents: list[dict[str, Any]] = []
+
+    async def asyncapi_document(request: web.Request) -> web.Response:
+        if not documents:
+            documents.append(
+                build_asyncapi(
+                    context.name,
+                    publishes=publishes,
+                    consumes=context.subscriptions,
+                    exchange=f"{context.settings.bus_prefix}.events",
+                )
+            )
+        return web.json_response(documents[0])
+
+    app.router.add_get(ASYNCAPI_PATH, asyncapi_document, name="asyncapi")
+
+
 def gateway_app(
     platform: Platform, services: Mapping[str, Callable[[Platform], web.Application]]
 ) -> web.Application:
@@ -261,9 +308,11 @@ async def serve(
     app: web.Application, settings: Settings, *, ready: Callable[[], None] | None = None
 ) -> None:
     """Serve ``app`` on ``HTTP_HOST:HTTP_PORT`` until SIGINT or SIGTERM, then stop cleanly."""
+    from shared.http.server import ApiRunner
     from shared.logging import AccessLogger
 
-    runner = web.AppRunner(app, access_log_class=AccessLogger, handle_signals=False)
+    # Requests refused before routing (oversized, malformed) still answer in JSON.
+    runner = ApiRunner(app, access_log_class=AccessLogger, handle_signals=False)
     await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

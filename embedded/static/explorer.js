@@ -1,5 +1,5 @@
 // API explorer of the embedded platform: reads each service's OpenAPI description and
-// lets a developer send requests. Everything coming from a description or a response
+// lets a developer send requests; lists the events of its AsyncAPI description. Everything coming from a description or a response
 // is put in the page as text (never as HTML).
 "use strict";
 
@@ -159,6 +159,30 @@
     operations.forEach(function (entry) {
       container.appendChild(renderOperation(spec, entry));
     });
+  }
+
+  // The events a service publishes and consumes, from its AsyncAPI description.
+  function renderEvents(section, url) {
+    var list = el("ul", { className: "events" });
+    var block = el("details", { className: "events" }, el("summary", { text: "Événements publiés et consommés" }), list);
+    section.insertBefore(block, section.querySelector("p.muted"));
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (spec) {
+        Object.keys(spec.operations || {}).sort().forEach(function (id) {
+          var operation = spec.operations[id];
+          var channel = spec.channels[operation.channel.$ref.split("/").pop()] || {};
+          var verb = operation.action === "send" ? "publie" : "consomme";
+          list.appendChild(el("li", {}, el("span", { className: "tag", text: verb }), " ",
+            el("code", { text: channel.address || id }), " — " + (operation.summary || "")));
+        });
+      })
+      .catch(function (problem) {
+        list.appendChild(el("li", { className: "error", text: "Description indisponible (" + url + " : " + problem.message + ")." }));
+      });
   }
 
   function renderOperation(spec, entry) {
@@ -373,11 +397,17 @@
   config.services.forEach(function (service) {
     var section = el("section", { id: "service-" + service },
       el("h2", { text: service }));
+    var openapi = "/api/" + service + "/openapi.json";
+    var asyncapi = "/api/" + service + "/asyncapi.json";
+    section.appendChild(el("p", { className: "documents" },
+      "Descriptions : ", el("a", { href: openapi, text: "API HTTP (OpenAPI)" }),
+      " · ", el("a", { href: asyncapi, text: "événements (AsyncAPI)" })));
     var status = el("p", { className: "muted", text: "Chargement…" });
     section.appendChild(status);
     root.appendChild(section);
+    renderEvents(section, asyncapi);
     nav.appendChild(el("a", { href: "#service-" + service, text: service }));
-    var url = "/api/" + service + "/openapi.json";
+    var url = openapi;
     fetch(url, { headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);

@@ -17,7 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.accounts import record_checks, retention
 from services.accounts.api.routes import build_router
 from services.accounts.context import ACCOUNTS, Accounts
-from services.accounts.directory import ambassador_changed, relist
+from services.accounts.directory import LISTING_VERSION, ambassador_changed, relist
 from services.accounts.domain.ambassadors import solicitability
 from services.accounts.hashing import Passwords
 from services.accounts.joining import ensure_admin
@@ -25,6 +25,7 @@ from services.accounts.moderation import check_periods
 from services.accounts.settings import AccountsSettings
 from services.accounts.store import INDEXES, AccountsStore
 from services.accounts.subscriptions import subscriptions
+from shared.contracts.accounts import PUBLISHED
 from shared.http import AccessTokenSigner
 from shared.keys import load_key_pair
 from shared.mongo import Document
@@ -53,6 +54,7 @@ def create_app(platform: Platform, options: AccountsSettings | None = None) -> w
         name="accounts",
         router=build_router(),
         indexes=INDEXES,
+        publishes=PUBLISHED,
         subscriptions=lambda ctx: subscriptions(lambda: app[ACCOUNTS]),
         workers=[check_records, retain_accounts],
         on_start=[_create_admin, _seed_demo, _reconcile_directory, _backfill_data_rule_fields],
@@ -84,16 +86,21 @@ async def _seed_demo(ctx: ServiceContext, app: web.Application) -> None:
 
 
 async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> None:
-    """Re-apply the listing rule to every active ambassador if the setting changed."""
+    """Re-list every active ambassador if the listing rule or the listing's shape changed."""
     accounts = app[ACCOUNTS]
     wanted = ctx.settings.require_record_check
     state = await accounts.store.meta.find_one({"_id": "directory"})
-    if state is not None and state.get("require_record_check") == wanted:
+    if (
+        state is not None
+        and state.get("require_record_check") == wanted
+        and state.get("listing_version") == LISTING_VERSION
+    ):
         return
+    rule_changed = state is not None and state.get("require_record_check") != wanted
     relisted = 0
     async for user in accounts.store.users.find({"role": "ambassador", "status": "active"}):
-        # Only the record rule changed: publish when it changes this ambassador's state.
-        changed = state is not None and solicitability(
+        # The record rule changed: publish when it changes this ambassador's state.
+        changed = rule_changed and solicitability(
             user, require_record_check=not wanted
         ) != solicitability(user, require_record_check=wanted)
 
@@ -108,11 +115,16 @@ async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> Non
         await accounts.store.apply_frequency_changes(changes)
         relisted += 1
     await accounts.store.meta.replace_one(
-        {"_id": "directory"}, {"_id": "directory", "require_record_check": wanted}, upsert=True
+        {"_id": "directory"},
+        {"_id": "directory", "require_record_check": wanted, "listing_version": LISTING_VERSION},
+        upsert=True,
     )
     if relisted:
         log.info(
-            "directory re-listed for REQUIRE_RECORD_CHECK=%s (%d ambassadors)", wanted, relisted
+            "directory re-listed for REQUIRE_RECORD_CHECK=%s, listing version %d (%d ambassadors)",
+            wanted,
+            LISTING_VERSION,
+            relisted,
         )
 
 

@@ -19,9 +19,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
+from shared.contracts.personal_data import PersonalDataRead
 from shared.http import Page, Principal, paginate
 from shared.mongo import Document
-from shared.personal_data import PersonalDataRead, people_to_audit
+from shared.personal_data import people_to_audit
 
 SERVICE = "accounts"
 

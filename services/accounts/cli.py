@@ -3,6 +3,8 @@
 python -m services.accounts                       # serve on HTTP_HOST:HTTP_PORT
 python -m services.accounts create-admin --email admin@example.org
     (the password is read from standard input, or asked twice on a terminal)
+python -m services.accounts.cli import-establishments annuaire.csv [--bassins file.csv]
+    (writes data/establishments.csv from the Annuaire de l'éducation: data/README.md)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from services.accounts.app import create_app
 from services.accounts.context import ACCOUNTS
 from services.accounts.domain.passwords import password_problem, personal_words
+from services.accounts.establishment_import import IMPORT_COMMAND, add_import_command, run_import
 from services.accounts.joining import ensure_admin
 from services.accounts.store import INDEXES
 from shared.mongo import ensure_indexes
@@ -57,9 +60,13 @@ def main(argv: list[str] | None = None) -> None:
     admin.add_argument("--email", required=True)
     admin.add_argument("--first-name", default="Administrateur")
     admin.add_argument("--last-name", default="Proch'Orientation")
+    add_import_command(commands)
     arguments = parser.parse_args(argv)
     if arguments.command is None:
         run_service("accounts", create_app)
+        return
+    if arguments.command == IMPORT_COMMAND:
+        run_import(arguments)
         return
     password = _read_password(arguments.email)
     problem = password_problem(password, personal=personal_words(arguments.email))
@@ -73,3 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         if created
         else "Un compte existe déjà avec cette adresse : rien n'a changé."
     )
+
+
+if __name__ == "__main__":
+    main()

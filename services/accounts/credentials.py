@@ -20,6 +20,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.api import models
 from services.accounts.context import Accounts
+from services.accounts.demo import has_published_password, is_loopback
 from services.accounts.domain.links import LinkToken
 from services.accounts.errors import (
     INVALID_CREDENTIALS,
@@ -28,9 +29,9 @@ from services.accounts.errors import (
     SESSION_ENDED,
     WRONG_PASSWORD,
 )
-from services.accounts.events import PasswordChanged, PasswordResetRequested
 from services.accounts.joining import activate, check_new_password, link_row, open_link
-from services.accounts.throttling import LoginGuard, limit_requests
+from services.accounts.throttling import LoginGuard, clear_login_failures, limit_requests
+from shared.contracts.accounts import PasswordChanged, PasswordResetRequested
 from shared.http import Principal, Territory
 from shared.mongo import Document
 
@@ -89,12 +90,18 @@ async def sign_in(
 ) -> models.SessionTokens:
     """Check the password and open a session; the same 401 for an unknown email."""
     email = email.strip().lower()
-    guard = LoginGuard(accounts, email, address)
-    await guard.admit()
     user = await accounts.store.users.find_one({"email": email})
+    # The attempt is counted before the password is checked: parallel guesses count.
+    guard = LoginGuard(accounts, email, address, user)
+    await guard.reserve()
     stored_hash = user["password_hash"] if user and user["status"] == "active" else None
     # An unknown or inactive account still pays one verification: same timing.
     if not await accounts.passwords.verify(stored_hash, password) or user is None:
+        await guard.failed()
+        raise INVALID_CREDENTIALS.error()
+    if has_published_password(user) and not is_loopback(address):
+        # Anyone can read a demo account's password: usable from this machine only.
+        log.warning("demo account refused from beyond loopback", extra={"user_id": user["_id"]})
         await guard.failed()
         raise INVALID_CREDENTIALS.error()
     await guard.succeeded()
@@ -198,7 +205,34 @@ async def request_reset(accounts: Accounts, email: str, address: str) -> None:
     )
     user = await accounts.store.users.find_one({"email": email})
     if user is None or user["status"] not in ("active", "pending_confirmation"):
+        # The same work as for a member, so the answer's timing tells nothing either.
+        await _reset_decoy(accounts, email)
         return
+    await send_reset_link(accounts, user)
+
+
+async def _reset_decoy(accounts: Accounts, email: str) -> None:
+    """What :func:`send_reset_link` does, for an address without an account: a link
+    issued and written in a transaction of as many writes, then nothing left of it."""
+    now = accounts.now()
+    link = LinkToken.issue(
+        "password_reset", now=now, ttl_seconds=accounts.settings.reset_ttl_seconds
+    )
+    link.url(accounts.settings.public_url)
+    nobody = f"nobody:{_hash(email)}"
+
+    async def work(session: AsyncClientSession) -> None:
+        await accounts.store.replace_links(
+            nobody, "password_reset", link_row(link, nobody, now), session
+        )
+        # In place of the outbox entry: one more write, and the row is gone at commit.
+        await accounts.store.link_tokens.delete_one({"_id": link.token_hash}, session=session)
+
+    await accounts.ctx.transaction(work)
+
+
+async def send_reset_link(accounts: Accounts, user: Document) -> None:
+    """Email ``user`` a 5-minute lost-password link (the earlier ones stop working)."""
     now = accounts.now()
     link = LinkToken.issue(
         "password_reset", now=now, ttl_seconds=accounts.settings.reset_ttl_seconds
@@ -269,6 +303,8 @@ async def reset_password(accounts: Accounts, token: str, password: str) -> None:
 
     await accounts.ctx.transaction(work)
     await accounts.store.apply_frequency_changes(changes)
+    # The owner proved their mailbox: earlier guesses no longer stand in their way.
+    await clear_login_failures(accounts, user["email"])
 
 
 async def verify_current_password(
@@ -278,11 +314,12 @@ async def verify_current_password(
 
     Failures count as failed sign-ins: this form must not be a way round the limits.
     """
-    guard = LoginGuard(accounts, user["email"], address)
-    await guard.admit()
+    guard = LoginGuard(accounts, user["email"], address, user)
+    await guard.reserve()
     if not await accounts.passwords.verify(user.get("password_hash"), password):
         await guard.failed()
         raise WRONG_PASSWORD.error()
+    await guard.succeeded()
 
 
 async def change_password(

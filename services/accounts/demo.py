@@ -1,11 +1,13 @@
 """Fictional demo accounts of every role, for the embedded default.
 
 Every person, establishment and address here is made up. The passwords are printed
-by the embedded platform at start-up: they are for a local demo only.
+by the embedded platform at start-up and written here: anyone can read them, so these
+accounts sign in only from the machine itself (loopback), whatever the settings.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +35,20 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     ("ambassador", f"etudiant.bts@{DOMAIN}", "Demo-Bts-Alternance-Somme"),
     ("ambassador", f"formatrice@{DOMAIN}", "Demo-Atelier-Formation-62"),
 ]
+
+
+def has_published_password(user: Document) -> bool:
+    """Whether ``user`` is a demo account, whose password is published."""
+    return str(user.get("email", "")).endswith(f"@{DOMAIN}")
+
+
+def is_loopback(address: str) -> bool:
+    """Whether the client address (as counted for sign-ins) is this machine."""
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
 
 _PEOPLE: dict[str, dict[str, Any]] = {
     f"admin@{DOMAIN}": {"first_name": "Aline", "last_name": "Démonstration"},
@@ -112,6 +128,7 @@ _PEOPLE: dict[str, dict[str, Any]] = {
                 "Cheffe cuisinière pendant dix ans, formatrice en apprentissage depuis 2019."
             ),
             "interventions": ["class_presentation", "discovery_internship", "event"],
+            "online": True,
             "zone": {"departments": ["62"], "bassins": []},
         },
     },

@@ -17,9 +17,12 @@ from services.accounts.domain import search
 from services.accounts.domain.ambassadors import profile_event, public_texts, solicitability
 from services.accounts.domain.catalog import department_of_postcode, sectors
 from services.accounts.domain.identity import initial
-from services.accounts.events import Territory
+from shared.contracts.accounts import Territory
 from shared.http import INVALID_CURSOR, Page, decode_cursor, encode_cursor
 from shared.mongo import Document
+
+# Raised when a listing gains a field or a key: start-up then re-lists every ambassador.
+LISTING_VERSION = 2
 
 # What a directory document keeps for display (the keys are for search only).
 _DISPLAY = {
@@ -33,6 +36,7 @@ _DISPLAY = {
     "training": 1,
     "background": 1,
     "interventions": 1,
+    "online": 1,
     "zone": 1,
     "department": 1,
     "city": 1,
@@ -53,6 +57,7 @@ def listing(user: Document) -> Document:
         profile=ambassador["profile"],
         sector=sector,
         interventions=ambassador.get("interventions", []),
+        online=ambassador.get("online", False),
         zone=zone,
         texts=public_texts(user, sectors().get(sector) if sector else None),
     )
@@ -71,6 +76,7 @@ def listing(user: Document) -> Document:
         "training": ambassador.get("training"),
         "background": ambassador.get("background", ""),
         "interventions": ambassador.get("interventions", []),
+        "online": ambassador.get("online", False),
         "zone": zone.model_dump(),
         "department": department_of_postcode(ambassador["postcode"]),
         "city": ambassador["city"],

@@ -19,8 +19,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
-from services.accounts.events import DeletionReason, UserDeleted
 from services.accounts.joining import referent_event
+from shared.contracts.accounts import DeletionReason, UserDeleted
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
 from shared.personal_data import ANSWERING_SERVICES

@@ -22,6 +22,12 @@ EMAIL_LINK_EXPIRED = ErrorKind(
     "Ce lien a expiré. Demandez à nouveau le changement d'adresse depuis votre espace "
     "personnel, ou utilisez « mot de passe perdu » si vous ne pouvez plus vous connecter.",
 )
+LINK_NOT_FOUND = ErrorKind(
+    404,
+    "link_not_found",
+    "Ce lien a déjà été utilisé, ou un lien plus récent l'a remplacé. Connectez-vous, ou "
+    "utilisez « Mot de passe perdu » pour recevoir un nouveau lien.",
+)
 WEAK_PASSWORD = ErrorKind(422, "weak_password", "Ce mot de passe n'est pas accepté.")
 INVALID_CREDENTIALS = ErrorKind(
     401, "invalid_credentials", "Adresse e-mail ou mot de passe incorrect."
@@ -51,6 +57,11 @@ SAME_EMAIL = ErrorKind(422, "same_email", "La nouvelle adresse est identique à 
 AMBASSADOR_NOT_FOUND = ErrorKind(404, "ambassador_not_found", "Ambassadeur introuvable.")
 ORGANIZATION_NOT_FOUND = ErrorKind(404, "organization_not_found", "Organisation introuvable.")
 USER_NOT_FOUND = ErrorKind(404, "user_not_found", "Compte introuvable.")
+ESTABLISHMENT_NOT_FOUND = ErrorKind(
+    404,
+    "establishment_not_found",
+    "Aucun établissement des Hauts-de-France ne porte ce code UAI dans nos données de référence.",
+)
 NOT_AN_AMBASSADOR = ErrorKind(
     403, "not_an_ambassador", "Cette action est réservée aux ambassadeurs."
 )
@@ -91,4 +102,10 @@ EXPORT_INCOMPLETE = ErrorKind(
 )
 ERASURE_NOT_FOUND = ErrorKind(
     404, "erasure_not_found", "Aucune suppression de compte n'est enregistrée pour cet identifiant."
+)
+TOO_MANY_PARTNER_REQUESTS = ErrorKind(
+    429,
+    "too_many_requests",
+    "Vous avez déjà envoyé plusieurs demandes de partenariat : l'équipe du programme vous "
+    "répondra. Pour compléter votre demande, écrivez à prochorientation@hautsdefrance.fr.",
 )

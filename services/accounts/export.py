@@ -26,11 +26,12 @@ from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user
 from services.accounts.errors import EXPORT_INCOMPLETE
-from services.accounts.events import ExportRequested
 from services.accounts.profile import me
+from shared.contracts.accounts import ExportRequested
+from shared.contracts.personal_data import ExportPrepared
 from shared.http import Principal
 from shared.mongo import Document
-from shared.personal_data import ANSWERING_SERVICES, ExportPrepared
+from shared.personal_data import ANSWERING_SERVICES
 
 # How often a waiting export looks for new parts.
 POLL_SECONDS = 0.05

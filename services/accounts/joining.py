@@ -33,7 +33,8 @@ from services.accounts.errors import (
     LINK_INVALID,
     WEAK_PASSWORD,
 )
-from services.accounts.events import (
+from shared.contracts.accounts import (
+    ConfirmationLinkRenewed,
     ContactChanged,
     ReferentChanged,
     StaffProfileChanged,
@@ -99,6 +100,7 @@ async def sign_up_ambassador(accounts: Accounts, body: models.AmbassadorSignUp) 
         else None,
         "background": body.background.strip(),
         "interventions": list(body.interventions),
+        "online": body.online,
         "zone": body.zone.model_dump(),
         "organization_id": None,
         "availability": {},
@@ -198,6 +200,39 @@ async def _register(
         log.info("sign-up with an address already in use; nothing changed")
         return accounts.new_id()
     return str(user["_id"])
+
+
+async def resend_confirmation(accounts: Accounts, user: Document) -> None:
+    """Email a new 12 h confirmation link to an account still to confirm.
+
+    The earlier links stop working; nothing else of the sign-up is done again.
+    """
+    settings = accounts.settings
+    now = accounts.now()
+    link = LinkToken.issue("confirmation", now=now, ttl_seconds=settings.confirmation_ttl_seconds)
+
+    async def work(session: AsyncClientSession) -> None:
+        still_pending = await accounts.store.users.find_one(
+            {"_id": user["_id"], "status": "pending_confirmation"}, {"_id": 1}, session=session
+        )
+        if still_pending is None:
+            return  # confirmed (or replaced) meanwhile: no link to send
+        await accounts.store.replace_links(
+            user["_id"], "confirmation", link_row(link, user["_id"], now), session
+        )
+        await accounts.ctx.outbox.add(
+            ConfirmationLinkRenewed(
+                user_id=user["_id"],
+                role=user["role"],
+                email=user["email"],
+                first_name=user["first_name"],
+                confirmation_url=link.url(settings.public_url),
+                expires_at=link.expires_at,
+            ),
+            session,
+        )
+
+    await accounts.ctx.transaction(work)
 
 
 async def _erase_pending(accounts: Accounts, user_id: str, session: AsyncClientSession) -> None:

@@ -35,7 +35,7 @@ from services.accounts.errors import (
     NOT_YOUR_ZONE,
     RECORD_ALREADY_VERIFIED,
 )
-from services.accounts.events import (
+from shared.contracts.accounts import (
     AmbassadorReinstated,
     AmbassadorSuspended,
     CriminalRecordDecided,

@@ -17,8 +17,8 @@ from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.domain.passwords import fold
 from services.accounts.errors import ORGANIZATION_NOT_FOUND, SIRET_TAKEN
-from services.accounts.events import OrganizationChanged
 from services.accounts.joining import create_partner_contact
+from shared.contracts.accounts import OrganizationChanged
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
 

@@ -24,7 +24,6 @@ from services.accounts.errors import (
     SAME_EMAIL,
     UNKNOWN_ORGANIZATION,
 )
-from services.accounts.events import EmailChanged, EmailChangeRequested
 from services.accounts.joining import (
     contact_event,
     link_row,
@@ -32,29 +31,12 @@ from services.accounts.joining import (
     referent_event,
     staff_event,
 )
+from shared.contracts.accounts import EmailChanged, EmailChangeRequested
 from shared.http import ApiError, Principal
 from shared.mongo import Document
 
 # PATCH /me fields each role may change.
 _COMMON = {"first_name", "last_name", "phone"}
-_EDITABLE: dict[str, set[str]] = {
-    "ambassador": _COMMON
-    | {
-        "postcode",
-        "city",
-        "job",
-        "training",
-        "background",
-        "interventions",
-        "zone",
-        "organization_id",
-        "availability",
-    },
-    "staff": _COMMON | {"position", "establishment"},
-    "referent": _COMMON,
-    "admin": _COMMON,
-    "partner": _COMMON,
-}
 # Where each ambassador field lives in the user document.
 _AMBASSADOR_FIELDS = {
     "postcode",
@@ -63,9 +45,17 @@ _AMBASSADOR_FIELDS = {
     "training",
     "background",
     "interventions",
+    "online",
     "zone",
     "organization_id",
     "availability",
+}
+_EDITABLE: dict[str, set[str]] = {
+    "ambassador": _COMMON | _AMBASSADOR_FIELDS,
+    "staff": _COMMON | {"position", "establishment"},
+    "referent": _COMMON,
+    "admin": _COMMON,
+    "partner": _COMMON,
 }
 
 
@@ -84,6 +74,7 @@ def me(user: Document, *, require_record_check: bool) -> models.Me:
             training=part.get("training"),
             background=part.get("background", ""),
             interventions=part.get("interventions", []),
+            online=part.get("online", False),
             zone=models.Zone.model_construct(**part["zone"]),
             organization_id=part.get("organization_id"),
             availability=models.Availability.model_construct(**(part.get("availability") or {})),
@@ -235,20 +226,25 @@ async def request_email_change(
         raise SAME_EMAIL.error()
     if await accounts.store.users.find_one({"email": body.new_email}, {"_id": 1}) is not None:
         return
+    await send_email_change_link(accounts, user, body.new_email)
+
+
+async def send_email_change_link(accounts: Accounts, user: Document, new_email: str) -> None:
+    """Email a 12 h link to ``new_email`` and tell the current address (earlier links void)."""
     now = accounts.now()
     link = LinkToken.issue(
         "email_change", now=now, ttl_seconds=accounts.settings.confirmation_ttl_seconds
     )
 
     async def work(session: AsyncClientSession) -> None:
-        row = link_row(link, user["_id"], now, new_email=body.new_email)
+        row = link_row(link, user["_id"], now, new_email=new_email)
         await accounts.store.replace_links(user["_id"], "email_change", row, session)
         await accounts.ctx.outbox.add(
             EmailChangeRequested(
                 user_id=user["_id"],
                 first_name=user["first_name"],
                 old_email=user["email"],
-                new_email=body.new_email,
+                new_email=new_email,
                 confirmation_url=link.url(accounts.settings.public_url),
                 expires_at=link.expires_at,
             ),

@@ -26,8 +26,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
 from services.accounts.due_users import change_each
-from services.accounts.events import CriminalRecordExpired, CriminalRecordRenewalRequested
 from services.accounts.moderation import check_periods
+from shared.contracts.accounts import CriminalRecordExpired, CriminalRecordRenewalRequested
 from shared.mongo import Document
 from shared.periodic import every
 

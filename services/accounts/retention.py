@@ -28,7 +28,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.accounts.context import Accounts
 from services.accounts.due_users import change_each
 from services.accounts.erasure import erase_account
-from services.accounts.events import DeletionReason, InactivityWarned
+from shared.contracts.accounts import DeletionReason, InactivityWarned
 from shared.mongo import Document
 from shared.periodic import every
 

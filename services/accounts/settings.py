@@ -8,6 +8,7 @@ few attempts and shorten the periods (days are decimal: 0.0001 day is 8.64 s).
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 
 from pydantic import Field, field_validator
@@ -19,24 +20,43 @@ class AccountsSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ACCOUNTS_", case_sensitive=False, extra="ignore")
 
-    # Failed logins are counted per account and per client address in fixed windows.
+    # Sign-in attempts are counted in fixed windows, each reserved before the password
+    # is checked: per account from one client address (``*_account``) and per client
+    # address across accounts (``*_address``); a right password gives its attempt back.
     login_window_seconds: int = Field(900, gt=0)
-    # From this many failures in a window, every further attempt waits a little longer
-    # (one more second per failure, at most ``login_max_delay_seconds``)…
+    # From this many attempts in a window, every further attempt waits a little longer
+    # (one more second per attempt, at most ``login_max_delay_seconds``)…
     login_slow_after_account: int = Field(3, ge=0)
     login_slow_after_address: int = Field(10, ge=0)
     login_max_delay_seconds: float = Field(5.0, ge=0)
-    # …and from this many, attempts are refused with 429 until the window ends.
+    # …and from this many, attempts are refused with 429 until the window ends. Another
+    # address keeps its own budget on the account: guesses cannot lock its owner out.
     login_lock_after_account: int = Field(10, gt=0)
     login_lock_after_address: int = Field(50, gt=0)
+    # This many failures on one account from all addresses together: the account is
+    # under attack; only addresses that have not tried it yet get an attempt.
+    login_attack_after_account: int = Field(20, gt=0)
     # Lost-password requests accepted per window, per email and per client address.
     reset_window_seconds: int = Field(3_600, gt=0)
     reset_requests_per_email: int = Field(3, gt=0)
     reset_requests_per_address: int = Field(20, gt=0)
+    # New links asked in place of expired ones (same window): per link, per client address.
+    link_renewals_per_link: int = Field(3, gt=0)
+    link_renewals_per_address: int = Field(20, gt=0)
     # Sign-ups accepted per window per client address (stops mass account creation).
     signup_requests_per_address: int = Field(30, gt=0)
-    # Addresses of the reverse proxies (the gateway) whose X-Forwarded-For is believed.
-    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Partnership requests accepted per hour, per client address and per contact email
+    # (anonymous: a bound keeps the programme's inbox of requests readable).
+    partner_requests_per_address: int = Field(10, gt=0)
+    partner_requests_per_email: int = Field(3, gt=0)
+    # A partnership request (a contact's name, email, phone) is kept this long.
+    partner_request_retention_days: float = Field(365, gt=0)
+    # Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For is
+    # believed: the gateway and the site, which passes on its visitors' addresses. Only
+    # this host can connect from loopback, where the embedded default's site calls from.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"]
+    )
     # Criminal-record extracts: at most this size (the API contract says 5 MB).
     record_max_bytes: int = Field(5 * 1024 * 1024, gt=0)
     # argon2id hashes computed at once: each takes 64 MiB, so bound the memory.
@@ -69,5 +89,7 @@ class AccountsSettings(BaseSettings):
     def _split_addresses(cls, value: object) -> object:
         # Accept "10.0.0.2,10.0.0.3" from the environment as well as a list.
         if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for entry in value if isinstance(value, list) else []:
+            ipaddress.ip_network(entry, strict=False)  # a typo stops the start-up
         return value

@@ -8,11 +8,13 @@ families), ``throttles`` (rate-limit counters), ``charter_acceptances``,
 (document frequency of each search key), ``meta``, and for personal data:
 ``audit`` (reads of people's data by referents and admins), ``erasures`` (which
 services confirmed a deleted account's erasure), ``export_requests`` and
-``export_parts`` (the other services' answers to an export, kept until delivered).
+``export_parts`` (the other services' answers to an export, kept until delivered); and
+``partner_requests`` (organisations asking to become partners, kept a year).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -21,6 +23,7 @@ from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from services.accounts.domain.search import SLICES, SearchPlan
 from shared.mongo import Document, IndexSpec
@@ -121,6 +124,11 @@ INDEXES: list[IndexSpec] = [
         name="expired_cleanup",
         expire_after_seconds=_EXPORT_CLEANUP_SECONDS,
     ),
+    # Partnership requests, newest first for the admins; clean-up after their retention.
+    IndexSpec("partner_requests", [("created_at", -1), ("_id", -1)], name="by_time"),
+    IndexSpec(
+        "partner_requests", [("expires_at", 1)], name="expired_cleanup", expire_after_seconds=0
+    ),
 ]
 
 
@@ -143,6 +151,7 @@ class AccountsStore:
         self.erasures: AsyncCollection[Document] = db["erasures"]
         self.export_requests: AsyncCollection[Document] = db["export_requests"]
         self.export_parts: AsyncCollection[Document] = db["export_parts"]
+        self.partner_requests: AsyncCollection[Document] = db["partner_requests"]
 
     # --- link tokens -------------------------------------------------------------
 
@@ -174,6 +183,25 @@ class AccountsStore:
             return_document=ReturnDocument.AFTER,
         )
         return int(row["count"]) if row else increment
+
+    async def reserve(self, key: str, *, limit: int, expires_at: datetime) -> int | None:
+        """Take one of ``limit`` attempts under ``key``: the new count, or None if none is left.
+
+        The check and the count are one conditional update, so concurrent attempts on
+        any replica never take more than ``limit`` between them.
+        """
+        with contextlib.suppress(DuplicateKeyError):  # a concurrent attempt created it
+            await self.throttles.update_one(
+                {"_id": key},
+                {"$setOnInsert": {"count": 0, "expires_at": expires_at}},
+                upsert=True,
+            )
+        row = await self.throttles.find_one_and_update(
+            {"_id": key, "count": {"$lt": limit}},
+            {"$inc": {"count": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if row is None else int(row["count"])
 
     async def counts(self, keys: Sequence[str]) -> dict[str, int]:
         """Current values of several counters (absent ones are zero)."""

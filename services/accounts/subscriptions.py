@@ -17,41 +17,14 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts import audit, erasure, export
 from services.accounts.context import Accounts
-from services.agenda.events import AgendaExportPrepared, AgendaPersonalDataRead, AgendaUserErased
-from services.messaging.events import (
-    MessagingExportPrepared,
-    MessagingPersonalDataRead,
-    MessagingUserErased,
-)
-from services.notifier.published import (
-    NotifierExportPrepared,
-    NotifierPersonalDataRead,
-    NotifierUserErased,
-)
 from shared.bus import Delivery, Subscription
-from shared.personal_data import ExportPrepared, PersonalDataRead, UserErased
+from shared.contracts.personal_data import ExportPrepared, PersonalDataRead, UserErased
+from shared.handlers import typed
+from shared.personal_data import ANSWERING_SERVICES
 
 log = logging.getLogger("services.accounts.subscriptions")
 
 SERVICE = "accounts"
-
-# Each answering service's events, by the service's name.
-EXPORT_PARTS: dict[str, type[ExportPrepared]] = {
-    "agenda": AgendaExportPrepared,
-    "messaging": MessagingExportPrepared,
-    "notifier": NotifierExportPrepared,
-}
-ERASURES: dict[str, type[UserErased]] = {
-    "agenda": AgendaUserErased,
-    "messaging": MessagingUserErased,
-    "notifier": NotifierUserErased,
-}
-# The services that report reads of people's data for the audit log.
-READS: dict[str, type[PersonalDataRead]] = {
-    "agenda": AgendaPersonalDataRead,
-    "messaging": MessagingPersonalDataRead,
-    "notifier": NotifierPersonalDataRead,
-}
 
 
 def subscriptions(accounts: Callable[[], Accounts]) -> Sequence[Subscription]:
@@ -59,8 +32,7 @@ def subscriptions(accounts: Callable[[], Accounts]) -> Sequence[Subscription]:
 
     def keep_part(service: str) -> Callable[[Delivery], Awaitable[None]]:
         async def handle(delivery: Delivery) -> None:
-            part = delivery.event
-            assert isinstance(part, ExportPrepared)
+            part = typed(delivery, ExportPrepared)
             # Storing by (request, service) is idempotent: no handled-event record needed.
             if not await export.store_part(accounts(), part, service):
                 log.info(
@@ -72,8 +44,7 @@ def subscriptions(accounts: Callable[[], Accounts]) -> Sequence[Subscription]:
 
     def note_erasure(service: str) -> Callable[[Delivery], Awaitable[None]]:
         async def handle(delivery: Delivery) -> None:
-            event = delivery.event
-            assert isinstance(event, UserErased)
+            event = typed(delivery, UserErased)
             resources = accounts()
 
             async def effect(session: AsyncClientSession) -> None:
@@ -89,8 +60,7 @@ def subscriptions(accounts: Callable[[], Accounts]) -> Sequence[Subscription]:
 
     def log_reads(service: str) -> Callable[[Delivery], Awaitable[None]]:
         async def handle(delivery: Delivery) -> None:
-            event = delivery.event
-            assert isinstance(event, PersonalDataRead)
+            event = typed(delivery, PersonalDataRead)
             resources = accounts()
 
             async def effect(session: AsyncClientSession) -> None:
@@ -100,17 +70,32 @@ def subscriptions(accounts: Callable[[], Accounts]) -> Sequence[Subscription]:
 
         return handle
 
+    # Every answering service sends the same answers under its own types: one
+    # subscription (one queue) per type, read with the shared model.
     return [
-        *(
-            Subscription(SERVICE, f"export_part_{service}", event, keep_part(service))
-            for service, event in EXPORT_PARTS.items()
-        ),
-        *(
-            Subscription(SERVICE, f"erasure_{service}", event, note_erasure(service))
-            for service, event in ERASURES.items()
-        ),
-        *(
-            Subscription(SERVICE, f"audit_{service}", event, log_reads(service))
-            for service, event in READS.items()
-        ),
+        subscription
+        for service in ANSWERING_SERVICES
+        for subscription in (
+            Subscription(
+                SERVICE,
+                f"export_part_{service}",
+                ExportPrepared,
+                keep_part(service),
+                event_type=f"{service}.export.prepared",
+            ),
+            Subscription(
+                SERVICE,
+                f"erasure_{service}",
+                UserErased,
+                note_erasure(service),
+                event_type=f"{service}.user.erased",
+            ),
+            Subscription(
+                SERVICE,
+                f"audit_{service}",
+                PersonalDataRead,
+                log_reads(service),
+                event_type=f"{service}.personal_data.read",
+            ),
+        )
     ]

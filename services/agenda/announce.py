@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.agenda.context import Agenda
 from services.agenda.domain.labels import NotificationKind, notification_text
 from services.agenda.domain.model import Appointment, EstablishmentInfo
-from services.agenda.events import AppointmentFacts, Establishment
+from shared.contracts.agenda import AppointmentFacts, Establishment
 from shared.events import Event
 
 

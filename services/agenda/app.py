@@ -13,6 +13,7 @@ from services.agenda.settings import AgendaSettings
 from services.agenda.store import INDEXES, AgendaStore
 from services.agenda.subscriptions import subscriptions
 from shared.bus import Subscription
+from shared.contracts.agenda import PUBLISHED
 from shared.runtime import SERVICE_CONTEXT, Platform, ServiceContext, service_app
 
 
@@ -38,6 +39,7 @@ def create_app(
         name="agenda",
         router=build_router(),
         indexes=INDEXES,
+        publishes=PUBLISHED,
         subscriptions=consumers,
         workers=[scheduler],
     )

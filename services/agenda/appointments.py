@@ -38,14 +38,14 @@ from services.agenda.domain.rules import (
     status_conflict,
 )
 from services.agenda.domain.schedule import next_due
-from services.agenda.events import (
+from shared.contracts.agenda import (
     AppointmentAccepted,
     AppointmentCancelled,
     AppointmentCompleted,
     AppointmentRefused,
     CalendarStamp,
 )
-from services.agenda.events import Slot as EventSlot
+from shared.contracts.agenda import Slot as EventSlot
 from shared.http import Principal
 
 

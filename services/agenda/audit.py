@@ -18,7 +18,7 @@ from services.agenda.api.models import AppointmentView
 from services.agenda.api.partner_models import PartnerReport
 from services.agenda.api.referent_models import QueuedSolicitation, WorkQueueNewcomer
 from services.agenda.context import Agenda
-from services.agenda.events import AgendaPersonalDataRead
+from shared.contracts.agenda import AgendaPersonalDataRead
 from shared.http import Principal
 from shared.personal_data import report_reads
 

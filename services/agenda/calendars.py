@@ -12,9 +12,11 @@ import secrets
 from datetime import timedelta
 
 from services.agenda import errors
-from services.agenda.api.models import CalendarLink
+from services.agenda.api.models import CalendarLink, CalendarLinkState
 from services.agenda.context import Agenda
 from services.agenda.domain.calendar import feed
+from services.agenda.domain.model import Appointment
+from services.agenda.domain.rules import status_conflict
 from shared.http import Principal
 
 # Past appointments stay in the feed a year, so a calendar keeps recent history.
@@ -38,6 +40,14 @@ async def issue_link(agenda: Agenda, principal: Principal) -> CalendarLink:
     return CalendarLink(url=url, token=token)
 
 
+async def link_state(agenda: Agenda, principal: Principal) -> CalendarLinkState:
+    """Whether the ambassador's feed address works, and since when."""
+    found = await agenda.store.calendar_tokens.find_one({"_id": principal.user_id})
+    if found is None:
+        return CalendarLinkState(active=False)
+    return CalendarLinkState(active=True, created_at=found["created_at"])
+
+
 async def revoke_link(agenda: Agenda, principal: Principal) -> None:
     """The feed address stops working (no error if there was none)."""
     await agenda.store.calendar_tokens.delete_one({"_id": principal.user_id})
@@ -53,3 +63,10 @@ async def calendar_of(agenda: Agenda, token: str) -> bytes:
     now = agenda.now()
     appointments = await agenda.store.for_feed(owner["_id"], since=now - FEED_HISTORY)
     return feed(appointments, public_url=agenda.settings.public_url, now=now)
+
+
+def appointment_file(agenda: Agenda, appointment: Appointment) -> bytes:
+    """One accepted appointment as an iCalendar file (the same event as in the feed)."""
+    if appointment.status != "accepted":
+        raise status_conflict(errors.NOT_ACCEPTED, appointment.status)
+    return feed([appointment], public_url=agenda.settings.public_url, now=agenda.now())

@@ -32,10 +32,10 @@ from services.agenda.domain.labels import CallNotificationKind, call_notificatio
 from services.agenda.domain.model import Answer, Appointment, Audience
 from services.agenda.domain.rules import Slot, ambassador_refusal, slot_refusal
 from services.agenda.domain.schedule import next_due
-from services.agenda.events import CalendarStamp, CallFacts, CallFilled, CallPublished
 from services.agenda.paging import keyset_page
 from services.agenda.solicitations import requester_of, snapshot
 from services.agenda.store import LONGEST_INTERVENTION
+from shared.contracts.agenda import CalendarStamp, CallFacts, CallFilled, CallPublished
 from shared.http import Page, Principal
 from shared.mongo import Document
 

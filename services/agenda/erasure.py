@@ -22,8 +22,8 @@ from services.agenda.appointments import cancel_in_session
 from services.agenda.context import Agenda
 from services.agenda.domain.calls import OpenCall
 from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment, Side
-from services.agenda.events import AgendaUserErased
 from services.agenda.store import EPOCH
+from shared.contracts.agenda import AgendaUserErased
 from shared.mongo import Document
 
 # A revision no profile event will ever reach: the tombstone always wins.

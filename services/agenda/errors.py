@@ -121,6 +121,9 @@ OVERLAPPING_APPOINTMENT = ErrorKind(
 NOT_FINISHED = ErrorKind(
     409, "not_finished", "Vous pourrez donner votre avis une fois l'intervention terminée."
 )
+NOT_ACCEPTED = ErrorKind(
+    409, "not_accepted", "Seul un rendez-vous accepté peut être ajouté à un calendrier."
+)
 NOT_HELD = ErrorKind(409, "not_held", "Seule une intervention qui a eu lieu peut recevoir un avis.")
 FEEDBACK_ALREADY_GIVEN = ErrorKind(
     409, "feedback_already_given", "Vous avez déjà donné votre avis sur cette intervention."

@@ -34,7 +34,7 @@ from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment, Sugg
 from services.agenda.domain.rules import Slot, is_paused, month_of
 from services.agenda.domain.schedule import Step, due_step, next_due
 from services.agenda.domain.territory import Area, Place, covers, touches
-from services.agenda.events import (
+from shared.contracts.agenda import (
     AppointmentExpired,
     SolicitationEscalated,
     SolicitationReminded,

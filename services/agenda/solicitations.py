@@ -33,7 +33,7 @@ from services.agenda.domain.rules import (
 )
 from services.agenda.domain.schedule import next_due
 from services.agenda.domain.territory import Place, place_of
-from services.agenda.events import AppointmentAccepted, CalendarStamp, SolicitationCreated
+from shared.contracts.agenda import AppointmentAccepted, CalendarStamp, SolicitationCreated
 from shared.http import Principal
 
 # Shown when agenda has not yet received the person's public profile from accounts.

@@ -37,6 +37,7 @@ from services.agenda.domain.statistics import (
     Period,
     hours,
     median,
+    months_of,
     period_of,
     rate,
     statistics_area,
@@ -63,6 +64,9 @@ COMPLETED = {"status": "completed"}
 # The sector a solicitation asks for: the one wished, or else the ambassador's.
 SECTOR = {"$ifNull": ["$wished_sector", "$ambassador.sector"]}
 CALL = {"$ifNull": ["$call_id", None]}
+# The month of the intervention in Paris (the period is one of interventions too).
+MONTH = {"$dateToString": {"format": "%Y-%m", "date": "$starts_at", "timezone": "Europe/Paris"}}
+ANSWERED = {"$ne": [{"$ifNull": ["$answer", None]}, None]}
 
 # Three passes over the appointments, each one ``$group`` (the embedded store pays
 # for every pass over the documents: one group per question would cost three times
@@ -78,6 +82,7 @@ FACETS: dict[str, list[dict[str, Any]]] = {
                     "department": "$establishment.department",
                     "bassin": "$establishment.bassin",
                     "sector": SECTOR,
+                    "month": MONTH,
                     "late_by": {
                         "$cond": [
                             {"$eq": ["$cancellation.late", True]},
@@ -92,14 +97,29 @@ FACETS: dict[str, list[dict[str, Any]]] = {
     ],
     "answers": [
         # A slot taken from a refusal or a place at a call was never asked: no answer time.
-        {"$match": {"call_id": None, "taken_from": None, "answer": {"$ne": None}}},
+        {"$match": {"call_id": None, "taken_from": None}},
         {
             "$group": {
                 "_id": None,
-                "n": {"$sum": 1},
-                "accepted": {"$sum": {"$cond": [{"$eq": ["$status", "refused"]}, 0, 1]}},
+                "asked": {"$sum": 1},
+                "n": {"$sum": {"$cond": [ANSWERED, 1, 0]}},
+                "accepted": {
+                    "$sum": {
+                        "$cond": [
+                            {"$and": [ANSWERED, {"$ne": ["$status", "refused"]}]},
+                            1,
+                            0,
+                        ]
+                    }
+                },
                 "delays": {
-                    "$push": {"$divide": [{"$subtract": ["$answer.at", "$created_at"]}, 1000]}
+                    "$push": {
+                        "$cond": [
+                            ANSWERED,
+                            {"$divide": [{"$subtract": ["$answer.at", "$created_at"]}, 1000]},
+                            None,
+                        ]
+                    }
                 },
             }
         },
@@ -273,6 +293,14 @@ def _every(tally: Mapping[Any, int], labels: Mapping[str, str]) -> list[Count]:
     return [Count(key=key, label=label, count=tally.get(key, 0)) for key, label in labels.items()]
 
 
+def _months(tally: Mapping[Any, int], period: Period) -> list[Count]:
+    # Every month of the period, zeros included, in order: a chart's axis has no gap.
+    return [
+        Count(key=key, label=label, count=tally.get(key, 0))
+        for key, label in months_of(period.first_day, period.last_day)
+    ]
+
+
 def _delivered(
     groups: Iterable[Mapping[str, Any]], label: Callable[[Mapping[str, Any]], tuple[Any, str]]
 ) -> list[DeliveredGroup]:
@@ -338,8 +366,9 @@ async def statistics(agenda: Agenda, principal: Principal, query: StatsQuery) ->
     groups = list(facets["counts"].values())
     asked = [group for group in groups if group["_id"].get("call") is None]
     late = [group for group in groups if group["_id"].get("late_by") is not None]
-    answers = facets["answers"].get(None, {"n": 0, "accepted": 0, "delays": []})
-    middle = median([seconds / 3600 for seconds in answers.get("delays", [])])
+    answers = facets["answers"].get(None, {"asked": 0, "n": 0, "accepted": 0, "delays": []})
+    delays = [seconds for seconds in answers.get("delays", []) if seconds is not None]
+    middle = median([seconds / 3600 for seconds in delays])
     delivered = list(facets["delivered"].values())
     demand: dict[tuple[str, str | None], tuple[int, int]] = {}
     for group in asked:
@@ -359,9 +388,14 @@ async def statistics(agenda: Agenda, principal: Principal, query: StatsQuery) ->
             by_department=_counts(_tally(asked, "department"), departments),
             by_bassin=_counts(_tally(asked, "bassin"), bassin_names()),
             by_sector=_counts(_tally(asked, "sector"), sectors),
+            by_month=_months(_tally(asked, "month"), period),
         ),
         answers=Answers(
+            asked=answers["asked"],
             answered=answers["n"],
+            answer_rate=None
+            if (answered := rate(answers["n"], answers["asked"])) is None
+            else round(answered, 4),
             accepted=answers["accepted"],
             acceptance_rate=None
             if (share := rate(answers["accepted"], answers["n"])) is None

@@ -12,14 +12,6 @@ from collections.abc import Sequence
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.events import (
-    AmbassadorProfileChanged,
-    ExportRequested,
-    OrganizationChanged,
-    ReferentChanged,
-    StaffProfileChanged,
-    UserDeleted,
-)
 from services.agenda.context import Agenda
 from services.agenda.domain.model import (
     AmbassadorCopy,
@@ -31,9 +23,18 @@ from services.agenda.domain.model import (
 )
 from services.agenda.domain.territory import Place, place_of
 from services.agenda.erasure import erase_user
-from services.agenda.events import AgendaExportPrepared
 from services.agenda.personal_data import export_of
-from shared.bus import Delivery, Subscription
+from shared.bus import Subscription
+from shared.contracts.accounts import (
+    AmbassadorProfileChanged,
+    ExportRequested,
+    OrganizationChanged,
+    ReferentChanged,
+    StaffProfileChanged,
+    UserDeleted,
+)
+from shared.contracts.agenda import AgendaExportPrepared
+from shared.events import Envelope
 from shared.runtime import ServiceContext
 
 SERVICE = "agenda"
@@ -64,7 +65,7 @@ def ambassador_copy(event: AmbassadorProfileChanged) -> AmbassadorCopy:
     )
 
 
-def staff_copy(event: StaffProfileChanged, delivery: Delivery) -> StaffCopy:
+def staff_copy(event: StaffProfileChanged, envelope: Envelope) -> StaffCopy:
     """Agenda's copy of an educational-team member and their establishment."""
     try:
         place = place_of(event.postcode, event.bassin)
@@ -72,7 +73,7 @@ def staff_copy(event: StaffProfileChanged, delivery: Delivery) -> StaffCopy:
         place = Place(event.department, None)
     return StaffCopy(
         id=event.user_id,
-        as_of=delivery.envelope.occurred_at,
+        as_of=envelope.occurred_at,
         first_name=event.first_name,
         last_initial=event.last_initial,
         establishment=EstablishmentInfo(
@@ -86,11 +87,11 @@ def staff_copy(event: StaffProfileChanged, delivery: Delivery) -> StaffCopy:
     )
 
 
-def referent_copy(event: ReferentChanged, delivery: Delivery) -> ReferentCopy:
+def referent_copy(event: ReferentChanged, envelope: Envelope) -> ReferentCopy:
     """Agenda's copy of a referent and their territory."""
     return ReferentCopy(
         id=event.user_id,
-        as_of=delivery.envelope.occurred_at,
+        as_of=envelope.occurred_at,
         first_name=event.first_name,
         last_initial=event.last_initial,
         departments=list(event.territory.departments),
@@ -99,12 +100,12 @@ def referent_copy(event: ReferentChanged, delivery: Delivery) -> ReferentCopy:
     )
 
 
-def organization_copy(event: OrganizationChanged, delivery: Delivery) -> OrganizationCopy:
+def organization_copy(event: OrganizationChanged, envelope: Envelope) -> OrganizationCopy:
     """Agenda's copy of a partner organization and its conventions."""
     terms = event.sponsorship
     return OrganizationCopy(
         id=event.organization_id,
-        as_of=delivery.envelope.occurred_at,
+        as_of=envelope.occurred_at,
         name=event.name,
         siret=event.siret,
         kind=event.kind,
@@ -114,80 +115,56 @@ def organization_copy(event: OrganizationChanged, delivery: Delivery) -> Organiz
 
 
 def subscriptions(agenda: Agenda) -> Sequence[Subscription]:
-    """Agenda's handlers, each on its own durable queue."""
+    """Agenda's handlers, each on its own durable queue, each effect once per event."""
     ctx: ServiceContext = agenda.ctx
     store = agenda.store
 
-    async def copy_ambassador(delivery: Delivery) -> None:
-        event = delivery.event
-        assert isinstance(event, AmbassadorProfileChanged)
+    async def copy_ambassador(
+        event: AmbassadorProfileChanged, envelope: Envelope, session: AsyncClientSession
+    ) -> None:
+        await store.replace_ambassador_if_newer(
+            ambassador_copy(event), session, seen_at=agenda.now()
+        )
 
-        async def effect(session: AsyncClientSession) -> None:
-            await store.replace_ambassador_if_newer(
-                ambassador_copy(event), session, seen_at=agenda.now()
-            )
+    async def copy_staff(
+        event: StaffProfileChanged, envelope: Envelope, session: AsyncClientSession
+    ) -> None:
+        await store.replace_if_newer(store.staff, staff_copy(event, envelope), session)
 
-        await ctx.once("copy_ambassador", delivery.envelope.id, effect)
+    async def copy_referent(
+        event: ReferentChanged, envelope: Envelope, session: AsyncClientSession
+    ) -> None:
+        await store.replace_if_newer(store.referents, referent_copy(event, envelope), session)
 
-    async def copy_staff(delivery: Delivery) -> None:
-        event = delivery.event
-        assert isinstance(event, StaffProfileChanged)
+    async def erase(event: UserDeleted, envelope: Envelope, session: AsyncClientSession) -> None:
+        await erase_user(agenda, event.user_id, event.role, session)
 
-        async def effect(session: AsyncClientSession) -> None:
-            await store.replace_if_newer(store.staff, staff_copy(event, delivery), session)
-
-        await ctx.once("copy_staff", delivery.envelope.id, effect)
-
-    async def copy_referent(delivery: Delivery) -> None:
-        event = delivery.event
-        assert isinstance(event, ReferentChanged)
-
-        async def effect(session: AsyncClientSession) -> None:
-            await store.replace_if_newer(store.referents, referent_copy(event, delivery), session)
-
-        await ctx.once("copy_referent", delivery.envelope.id, effect)
-
-    async def erase(delivery: Delivery) -> None:
-        event = delivery.event
-        assert isinstance(event, UserDeleted)
-
-        async def effect(session: AsyncClientSession) -> None:
-            await erase_user(agenda, event.user_id, event.role, session)
-
-        await ctx.once("erase_user", delivery.envelope.id, effect)
+    async def reschedule(event: UserDeleted, envelope: Envelope) -> None:
         agenda.schedule_changed.set()
 
-    async def copy_organization(delivery: Delivery) -> None:
-        event = delivery.event
-        assert isinstance(event, OrganizationChanged)
+    async def copy_organization(
+        event: OrganizationChanged, envelope: Envelope, session: AsyncClientSession
+    ) -> None:
+        await store.replace_if_newer(
+            store.organizations, organization_copy(event, envelope), session
+        )
 
-        async def effect(session: AsyncClientSession) -> None:
-            await store.replace_if_newer(
-                store.organizations, organization_copy(event, delivery), session
-            )
-
-        await ctx.once("copy_organization", delivery.envelope.id, effect)
-
-    async def export(delivery: Delivery) -> None:
-        event = delivery.event
-        assert isinstance(event, ExportRequested)
-
-        async def effect(session: AsyncClientSession) -> None:
-            part = AgendaExportPrepared(
-                request_id=event.request_id,
-                user_id=event.user_id,
-                service=SERVICE,
-                data=await export_of(agenda, event.user_id, session),
-            )
-            await ctx.outbox.add(part, session, correlation_id=event.request_id)
-
-        await ctx.once("export_user", delivery.envelope.id, effect)
+    async def export(
+        event: ExportRequested, envelope: Envelope, session: AsyncClientSession
+    ) -> None:
+        part = AgendaExportPrepared(
+            request_id=event.request_id,
+            user_id=event.user_id,
+            service=SERVICE,
+            data=await export_of(agenda, event.user_id, session),
+        )
+        await ctx.outbox.add(part, session, correlation_id=event.request_id)
 
     return [
-        Subscription(SERVICE, "copy_ambassador", AmbassadorProfileChanged, copy_ambassador),
-        Subscription(SERVICE, "copy_staff", StaffProfileChanged, copy_staff),
-        Subscription(SERVICE, "copy_referent", ReferentChanged, copy_referent),
-        Subscription(SERVICE, "erase_user", UserDeleted, erase),
-        Subscription(SERVICE, "copy_organization", OrganizationChanged, copy_organization),
-        Subscription(SERVICE, "export_user", ExportRequested, export),
+        ctx.on(AmbassadorProfileChanged, "copy_ambassador", copy_ambassador),
+        ctx.on(StaffProfileChanged, "copy_staff", copy_staff),
+        ctx.on(ReferentChanged, "copy_referent", copy_referent),
+        ctx.on(UserDeleted, "erase_user", erase, after=reschedule),
+        ctx.on(OrganizationChanged, "copy_organization", copy_organization),
+        ctx.on(ExportRequested, "export_user", export),
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from services.messaging.domain.access import Access
 from services.messaging.domain.aliases import alias_address
@@ -50,6 +50,44 @@ class ConversationsQuery(PageQuery):
     scope: Literal["mine", "territory"] = Field(
         "mine", description="« territory » : les conversations de votre territoire (référents)."
     )
+    appointment_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Seulement la conversation de ce rendez-vous (lien depuis l'agenda).",
+    )
+
+
+MAX_WAIT_SECONDS = 30
+
+
+class MessagesQuery(PageQuery):
+    """``GET /conversations/{id}/messages``: pages back from the newest, or (``after``)
+    the messages that came after one, with an optional wait for the next one."""
+
+    after: int | None = Field(
+        None,
+        ge=0,
+        description="Numéro (seq) du dernier message déjà lu : ne renvoie que les suivants, "
+        "du plus ancien au plus récent, « limit » au plus (redemander avec le seq du dernier "
+        "reçu pour la suite). Exclut « cursor ».",
+    )
+    wait: float = Field(
+        0,
+        ge=0,
+        le=MAX_WAIT_SECONDS,
+        description="Avec « after » : s'il n'y a encore aucun message, attendre jusqu'à ce "
+        "nombre de secondes qu'il en arrive un (attente longue) ; la réponse est une liste "
+        "vide si rien n'est arrivé.",
+    )
+
+    @model_validator(mode="after")
+    def _one_way_of_reading(self) -> MessagesQuery:
+        if self.after is not None and self.cursor is not None:
+            raise ValueError("Indiquez soit « after », soit « cursor », pas les deux.")
+        if self.wait and self.after is None:
+            raise ValueError("« wait » s'utilise avec « after ».")
+        return self
 
 
 class SharedContactOut(BaseModel):
@@ -59,6 +97,19 @@ class SharedContactOut(BaseModel):
     email: str
     phone: str | None
     shared_at: datetime
+
+
+class ContactToShareOut(BaseModel):
+    """What « partager mes coordonnées » would show the other participants."""
+
+    name: str
+    email: str
+    phone: str | None
+    message: str = Field(
+        description="Le message qui les porte, tel que les autres participants le "
+        "liront (et le recevront par e-mail)."
+    )
+    already_shared: bool
 
 
 class ParticipantOut(BaseModel):

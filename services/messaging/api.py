@@ -11,9 +11,11 @@ from aiohttp import web
 
 from services.messaging import audit
 from services.messaging.answers import (
+    ContactToShareOut,
     ConversationOut,
     ConversationsQuery,
     MessageOut,
+    MessagesQuery,
     NewMessage,
     PostedMessageOut,
     conversation_out,
@@ -28,6 +30,7 @@ from services.messaging.conversations import (
 )
 from services.messaging.domain.access import Access
 from services.messaging.domain.masking import SHARING_HINT
+from services.messaging.domain.model import Message
 from services.messaging.errors import (
     CONTACT_UNKNOWN,
     CONVERSATION_CLOSED,
@@ -36,7 +39,7 @@ from services.messaging.errors import (
     TOO_MANY_MESSAGES,
 )
 from services.messaging.post_rate import RateLimitedError
-from shared.http import ApiError, Authenticated, Call, Page, PageQuery, Router
+from shared.http import ApiError, Authenticated, Call, Page, Router
 from shared.runtime import SERVICE_CONTEXT, ServiceContext
 
 CONVERSATIONS = web.AppKey("conversations", Conversations)
@@ -113,13 +116,18 @@ def make_router() -> Router:
             if user.role != "referent" or territory is None:
                 return Page(items=[])
             page = await service.store.page_for_territory(
-                territory.departments, territory.bassins, call.query
+                territory.departments,
+                territory.bassins,
+                call.query,
+                appointment_id=call.query.appointment_id,
             )
             items = [show(c, Access.READ) for c in page.items]
             people = audit.in_conversations(user, page.items)
             await audit.record_reads(_context(call), user, audit.CONVERSATIONS_LISTED, people)
         else:
-            page = await service.store.page_for_participant(user.user_id, call.query)
+            page = await service.store.page_for_participant(
+                user.user_id, call.query, appointment_id=call.query.appointment_id
+            )
             items = [show(c, Access.PARTICIPATE) for c in page.items]
         return Page(items=items, next_cursor=page.next_cursor)
 
@@ -143,18 +151,30 @@ def make_router() -> Router:
     @router.get(
         "/conversations/{conversation_id}/messages",
         summary="Messages d'une conversation (page la plus récente d'abord, "
-        "chaque page du plus ancien au plus récent)",
-        description="Lire les messages les marque comme lus.",
-        query=PageQuery,
+        "chaque page du plus ancien au plus récent), ou ceux arrivés après un message",
+        description="Lire les messages les marque comme lus. Pour suivre une conversation "
+        "ouverte : « after » (le seq du dernier message affiché) et « wait » (secondes) ; "
+        "la réponse arrive dès qu'un nouveau message est écrit, ou vide au bout de "
+        "« wait » secondes.",
+        query=MessagesQuery,
         response=Page[MessageOut],
         auth=signed_in,
         errors=not_found,
     )
-    async def list_messages(call: Call[None, PageQuery]) -> Page[MessageOut]:
+    async def list_messages(call: Call[None, MessagesQuery]) -> Page[MessageOut]:
         viewer = call.user.user_id
-        conversation, page = await _answering(
-            _service(call).read(call.path("conversation_id"), call.user, call.query)
-        )
+        query = call.query
+        if query.after is not None:
+            conversation, items = await _answering(
+                _service(call).since(
+                    call.path("conversation_id"), call.user, query.after, query.limit, query.wait
+                )
+            )
+            page: Page[Message] = Page(items=items)
+        else:
+            conversation, page = await _answering(
+                _service(call).read(call.path("conversation_id"), call.user, query)
+            )
         # An empty page showed nobody's words.
         people = audit.in_conversations(call.user, [conversation] if page.items else [])
         await audit.record_reads(
@@ -198,6 +218,27 @@ def make_router() -> Router:
         shown = message_out(posted.message, posted.conversation, user.user_id)
         return PostedMessageOut(
             **shown.model_dump(), notice=SHARING_HINT if posted.message.masked else None
+        )
+
+    @router.get(
+        "/conversations/{conversation_id}/contact-sharing",
+        summary="Ce que verraient les autres participants si je partageais mes coordonnées",
+        description="Pour confirmer en connaissance de cause : les coordonnées telles "
+        "qu'elles seraient partagées, et le message qui les porte.",
+        response=ContactToShareOut,
+        auth=signed_in,
+        errors=[CONVERSATION_NOT_FOUND, READ_ONLY, CONTACT_UNKNOWN],
+    )
+    async def contact_to_share(call: Call[None, None]) -> ContactToShareOut:
+        shared, message, already = await _answering(
+            _service(call).contact_to_share(call.path("conversation_id"), call.user)
+        )
+        return ContactToShareOut(
+            name=shared.name,
+            email=shared.email,
+            phone=shared.phone,
+            message=message,
+            already_shared=already,
         )
 
     @router.post(

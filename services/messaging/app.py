@@ -14,6 +14,8 @@ from services.messaging.retention import purge_forever
 from services.messaging.settings import MessagingSettings
 from services.messaging.store import INDEXES, MessagingStore
 from services.messaging.subscriptions import SERVICE, subscriptions
+from shared.contracts.messaging import PUBLISHED
+from shared.periodic import every
 from shared.runtime import SERVICE_CONTEXT, Platform, ServiceContext, service_app
 
 INBOUND_SMTP = web.AppKey("inbound_smtp", InboundSmtpServer)
@@ -32,13 +34,23 @@ def create_app(platform: Platform, config: MessagingSettings | None = None) -> w
     async def purge_finished_conversations(context: ServiceContext) -> None:
         await purge_forever(app[CONVERSATIONS], config.purge_poll_seconds)
 
+    async def wake_readers(context: ServiceContext) -> None:
+        # Messages written by another replica reach the readers waiting here.
+        service = app[CONVERSATIONS]
+        await every(
+            config.wait_recheck_seconds,
+            lambda: service.arrivals.recheck(service.store.latest_numbers),
+            what="new messages check",
+        )
+
     app = service_app(
         platform,
         name=SERVICE,
         router=make_router(),
         indexes=INDEXES,
+        publishes=PUBLISHED,
         subscriptions=lambda context: subscriptions(context, lambda: app[CONVERSATIONS]),
-        workers=[purge_finished_conversations],
+        workers=[purge_finished_conversations, wake_readers],
     )
     conversations = Conversations(app[SERVICE_CONTEXT], store, config)
     app[CONVERSATIONS] = conversations

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from services.messaging.domain.access import Access, access_to
 from services.messaging.domain.model import Conversation
-from services.messaging.events import MessagingPersonalDataRead
+from shared.contracts.messaging import MessagingPersonalDataRead
 from shared.http import Principal
 from shared.personal_data import report_reads
 from shared.runtime import ServiceContext

@@ -7,6 +7,8 @@ someone writes in the platform or replies from their inbox.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,8 +17,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.events import ContactChanged
-from services.agenda.events import SolicitationCreated
+from services.messaging.arrivals import Arrivals
 from services.messaging.domain.access import Access, access_to
 from services.messaging.domain.aliases import alias_address, new_alias
 from services.messaging.domain.masking import display_phone, mask_contact_details
@@ -31,11 +32,13 @@ from services.messaging.domain.model import (
 from services.messaging.domain.names import FORMER_MEMBER, full_name, short_name
 from services.messaging.domain.subject import conversation_subject, reply_subject
 from services.messaging.domain.text import clean_body
-from services.messaging.events import MessageRelayed, MessagingUserErased
 from services.messaging.post_rate import PostRate, RateLimitedError
 from services.messaging.settings import MessagingSettings
 from services.messaging.store import MessagingStore
 from shared.batches import Batches
+from shared.contracts.accounts import ContactChanged
+from shared.contracts.agenda import AppointmentFacts, SolicitationCreated
+from shared.contracts.messaging import MessageRelayed, MessagingUserErased
 from shared.http import Page, PageQuery, Principal
 from shared.mongo import Document
 from shared.runtime import ServiceContext
@@ -114,6 +117,7 @@ class Conversations:
         self._posts: Batches[_Post, Posted | RateLimitedError | None] = Batches(
             self._write_posts, limit=POST_BATCH
         )
+        self.arrivals = Arrivals()
 
     # reading ----------------------------------------------------------------------
 
@@ -150,6 +154,33 @@ class Conversations:
         messages.items.reverse()
         return conversation, messages
 
+    async def since(
+        self, conversation_id: str, principal: Principal, after: int, limit: int, wait: float
+    ) -> tuple[Conversation, list[Message]]:
+        """The messages numbered above ``after``, oldest first; when there is none yet,
+        wait up to ``wait`` seconds for one (long polling).
+
+        A participant reading them has seen them, as with :meth:`read`.
+        """
+        conversation, access = await self.visible(conversation_id, principal)
+        with self.arrivals.reader(conversation_id, after) as arrived:
+            # Read once registered: a message written in between wakes the reader.
+            messages = await self.store.messages_after(conversation_id, after, limit)
+            if not messages and wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(arrived.wait(), timeout=wait)
+                    messages = await self.store.messages_after(conversation_id, after, limit)
+        me = conversation.participant(principal.user_id)
+        if access is Access.PARTICIPATE and me is not None and messages:
+            newest = messages[-1].seq
+            if newest > me.read_seq:
+                await self._context.transaction(
+                    lambda session: self.store.mark_read(
+                        conversation_id, principal.user_id, newest, session
+                    )
+                )
+        return conversation, messages
+
     # writing ----------------------------------------------------------------------
 
     async def post(
@@ -184,6 +215,31 @@ class Conversations:
             raise await self._why_not(conversation_id, author_id, now)
         return posted
 
+    async def contact_to_share(
+        self, conversation_id: str, principal: Principal
+    ) -> tuple[SharedContact, str, bool]:
+        """What sharing would show the others, before the caller decides: the details,
+        the message that carries them, and whether they are already shared."""
+        conversation, access = await self.visible(conversation_id, principal)
+        me = conversation.participant(principal.user_id)
+        if access is not Access.PARTICIPATE or me is None:
+            raise ReadOnlyError(conversation_id)
+        if me.shared is not None:
+            return me.shared, sharing_message(me.shared), True
+        shared = await self._contact_of(principal.user_id, _now())
+        return shared, sharing_message(shared), False
+
+    async def _contact_of(self, user_id: str, now: datetime) -> SharedContact:
+        contact = await self.store.contact(user_id)
+        if contact is None or contact.get("deleted") or not contact.get("email"):
+            raise ContactUnknownError(user_id)
+        return SharedContact(
+            name=full_name(contact["first_name"], contact["last_name"]),
+            email=contact["email"],
+            phone=display_phone(contact.get("phone")),
+            shared_at=now,
+        )
+
     async def share_contact(self, conversation_id: str, author_id: str) -> Conversation:
         """Reveal the caller's name, email and phone to the others of this conversation.
 
@@ -191,21 +247,10 @@ class Conversations:
         reaches the others (API and email).
         """
         now = _now()
-        contact = await self.store.contact(author_id)
-        if contact is None or contact.get("deleted") or not contact.get("email"):
-            raise ContactUnknownError(author_id)
-        shared = SharedContact(
-            name=full_name(contact["first_name"], contact["last_name"]),
-            email=contact["email"],
-            phone=display_phone(contact.get("phone")),
-            shared_at=now,
-        )
+        shared = await self._contact_of(author_id, now)
 
         def compose(author: Participant) -> tuple[str, str | None]:
-            lines = [f"{shared.name} vous communique ses coordonnées :", f"E-mail : {shared.email}"]
-            if shared.phone:
-                lines.append(f"Téléphone : {shared.phone}")
-            return "\n".join(lines), None
+            return sharing_message(shared), None
 
         async def work(session: AsyncClientSession) -> None:
             if not await self.store.set_shared(
@@ -229,6 +274,7 @@ class Conversations:
             raise ConversationNotFoundError(conversation_id)
         if me.shared is None:
             raise await self._why_not(conversation_id, author_id, now)
+        self.arrivals.posted(conversation_id, conversation.seq)
         return conversation
 
     async def close(self, conversation_id: str, principal: Principal) -> Conversation:
@@ -259,7 +305,11 @@ class Conversations:
             appended = iter(await self._append(session, allowed))
             return [next(appended) if refusal is None else refusal for refusal in refusals]
 
-        return await self._context.transaction(work)
+        written = await self._context.transaction(work)
+        for posted in written:
+            if isinstance(posted, Posted):  # committed: its readers may read it now
+                self.arrivals.posted(posted.message.conversation_id, posted.message.seq)
+        return written
 
     async def _append(
         self, session: AsyncClientSession, posts: Sequence[_Post]
@@ -414,10 +464,17 @@ class Conversations:
         await self.store.schedule_close(appointment_id, closes_at, session)
 
     async def appointment_moved(
-        self, old_appointment_id: str, new_appointment_id: str, session: AsyncClientSession
+        self, old_appointment_id: str, new: AppointmentFacts, session: AsyncClientSession
     ) -> None:
-        """An alternative slot was taken: the same conversation follows the new appointment."""
-        await self.store.move_to_appointment(old_appointment_id, new_appointment_id, session)
+        """An alternative slot was taken: the same conversation follows the new appointment.
+
+        The subject names the appointment's day, and the emails relayed from now on
+        carry it: it is made again from the new appointment's facts.
+        """
+        subject = conversation_subject(new.kind, new.starts_at, new.establishment.name)
+        await self.store.move_to_appointment(
+            old_appointment_id, new.appointment_id, subject, session
+        )
 
     async def remember_contact(
         self, event: ContactChanged, as_of: datetime, session: AsyncClientSession
@@ -509,6 +566,14 @@ class Conversations:
                 for m in messages
             ],
         }
+
+
+def sharing_message(shared: SharedContact) -> str:
+    """The message that carries shared details to the others (and by email)."""
+    lines = [f"{shared.name} vous communique ses coordonnées :", f"E-mail : {shared.email}"]
+    if shared.phone:
+        lines.append(f"Téléphone : {shared.phone}")
+    return "\n".join(lines)
 
 
 def _department(postcode: str | None) -> str | None:

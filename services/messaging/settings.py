@@ -34,3 +34,6 @@ class MessagingSettings(BaseSettings):
     # aliases (retention; decimal days: tests shorten it); the worker looks this often.
     purge_after_days: float = Field(365, gt=0)
     purge_poll_seconds: float = Field(3_600.0, gt=0)
+    # Readers waiting for new messages (``wait``) learn of a message written by another
+    # replica within this long (one written by the same process wakes them at once).
+    wait_recheck_seconds: float = Field(1.0, gt=0)

@@ -157,20 +157,29 @@ class MessagingStore:
                 raise DuplicateKeyError(text, DUPLICATE_KEY, duplicate) from error
             raise
 
-    async def page_for_participant(self, user_id: str, page: PageQuery) -> Page[Conversation]:
-        """The conversations of ``user_id``, most recently active first."""
+    async def page_for_participant(
+        self, user_id: str, page: PageQuery, *, appointment_id: str | None = None
+    ) -> Page[Conversation]:
+        """The conversations of ``user_id`` (of one appointment, if given), most recently
+        active first."""
         return await paginate(
             self.conversations,
-            {"participant_ids": user_id},
+            {"participant_ids": user_id, **_of_appointment(appointment_id)},
             sort=[("last_message_at", -1)],
             page=page,
             load=Conversation.model_validate,
         )
 
     async def page_for_territory(
-        self, departments: Sequence[str], bassins: Sequence[str], page: PageQuery
+        self,
+        departments: Sequence[str],
+        bassins: Sequence[str],
+        page: PageQuery,
+        *,
+        appointment_id: str | None = None,
     ) -> Page[Conversation]:
-        """Conversations of establishments in these departments or bassins."""
+        """Conversations of establishments in these departments or bassins (of one
+        appointment, if given)."""
         zone: list[dict[str, Any]] = []
         if departments:
             zone.append({"department": {"$in": list(departments)}})
@@ -178,9 +187,10 @@ class MessagingStore:
             zone.append({"bassin": {"$in": list(bassins)}})
         if not zone:
             return Page(items=[])
+        where = {"$or": zone} if len(zone) > 1 else zone[0]
         return await paginate(
             self.conversations,
-            {"$or": zone} if len(zone) > 1 else zone[0],
+            {**where, **_of_appointment(appointment_id)},
             sort=[("last_message_at", -1)],
             page=page,
             load=Conversation.model_validate,
@@ -247,13 +257,22 @@ class MessagingStore:
         )
 
     async def move_to_appointment(
-        self, old_appointment_id: str, new_appointment_id: str, session: AsyncClientSession
+        self,
+        old_appointment_id: str,
+        new_appointment_id: str,
+        subject: str,
+        session: AsyncClientSession,
     ) -> None:
-        """An alternative slot was taken: the conversation goes on with the new appointment."""
+        """An alternative slot was taken: the conversation goes on with the new
+        appointment, under the subject that names its date."""
         await self.conversations.update_one(
             {"appointment_ids": old_appointment_id, "status": "open"},
             {
-                "$set": {"appointment_id": new_appointment_id, "closes_at": None},
+                "$set": {
+                    "appointment_id": new_appointment_id,
+                    "subject": subject,
+                    "closes_at": None,
+                },
                 "$addToSet": {"appointment_ids": new_appointment_id},
             },
             session=session,
@@ -270,6 +289,22 @@ class MessagingStore:
             page=page,
             load=Message.model_validate,
         )
+
+    async def messages_after(self, conversation_id: str, after: int, limit: int) -> list[Message]:
+        """The messages numbered above ``after``, oldest first, ``limit`` at most."""
+        cursor = (
+            self.messages.find({"conversation_id": conversation_id, "seq": {"$gt": after}})
+            .sort("seq", 1)
+            .limit(limit)
+        )
+        return [Message.model_validate(doc) async for doc in cursor]
+
+    async def latest_numbers(self, conversation_ids: Iterable[str]) -> dict[str, int]:
+        """The number of the latest message of each of these conversations."""
+        found = self.conversations.find(
+            {"_id": {"$in": list(conversation_ids)}}, {"_id": 1, "seq": 1}
+        )
+        return {doc["_id"]: int(doc.get("seq", 0)) async for doc in found}
 
     async def posts_in_buckets(
         self, buckets: Iterable[str], session: AsyncClientSession
@@ -421,3 +456,8 @@ class MessagingStore:
             await self.aliases.delete_many({"conversation_id": {"$in": empty}}, session=session)
             await self.conversations.delete_many({"_id": {"$in": empty}}, session=session)
         return len(empty)
+
+
+def _of_appointment(appointment_id: str | None) -> dict[str, Any]:
+    """The filter keeping the conversation of one appointment (none: keep all)."""
+    return {"appointment_id": appointment_id} if appointment_id else {}

@@ -13,12 +13,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.events import ContactChanged, ExportRequested, UserDeleted
-from services.agenda.events import (
+from services.messaging.conversations import Conversations
+from shared.bus import Delivery, Subscription
+from shared.contracts.accounts import ContactChanged, ExportRequested, UserDeleted
+from shared.contracts.agenda import (
     AppointmentAccepted,
     AppointmentCancelled,
     AppointmentCompleted,
@@ -26,16 +28,18 @@ from services.agenda.events import (
     AppointmentRefused,
     SolicitationCreated,
 )
-from services.messaging.conversations import Conversations
-from services.messaging.events import MessagingExportPrepared
-from shared.bus import Delivery, Subscription
-from shared.events import Event
+from shared.contracts.messaging import MessagingExportPrepared
+from shared.events import Envelope
+from shared.handlers import typed
 from shared.runtime import ServiceContext
 
 log = logging.getLogger("services.messaging.subscriptions")
 
 SERVICE = "messaging"
-Effect = Callable[[Delivery], Callable[[AsyncClientSession], Awaitable[None]]]
+# The ends of an appointment: each schedules the closing of its conversation.
+AppointmentOver = (
+    AppointmentCompleted | AppointmentRefused | AppointmentCancelled | AppointmentExpired
+)
 
 
 def subscriptions(
@@ -43,71 +47,37 @@ def subscriptions(
 ) -> Sequence[Subscription]:
     """Messaging's handlers (``conversations`` gives the service once it is wired)."""
 
-    def handler(name: str, effect: Effect) -> Callable[[Delivery], Awaitable[None]]:
-        async def handle(delivery: Delivery) -> None:
-            done = await context.once(name, delivery.envelope.id, effect(delivery))
-            log.info(
-                "event handled" if done else "event already handled",
-                extra={**delivery.envelope.describe(), "handler": name},
-            )
+    async def open_conversation(
+        event: SolicitationCreated, envelope: Envelope, session: AsyncClientSession
+    ) -> None:
+        await conversations().open_for_solicitation(event, session)
 
-        return handle
+    async def follow_appointment(
+        event: AppointmentAccepted, envelope: Envelope, session: AsyncClientSession
+    ) -> None:
+        if event.taken_from:
+            await conversations().appointment_moved(event.taken_from, event.appointment, session)
 
-    def open_conversation(delivery: Delivery) -> Callable[[AsyncClientSession], Awaitable[None]]:
-        event = delivery.event
-        assert isinstance(event, SolicitationCreated)
+    async def appointment_over(
+        event: AppointmentOver, envelope: Envelope, session: AsyncClientSession
+    ) -> None:
+        await conversations().appointment_over(
+            event.appointment.appointment_id, envelope.occurred_at, session
+        )
 
-        async def effect(session: AsyncClientSession) -> None:
-            await conversations().open_for_solicitation(event, session)
+    async def remember_contact(
+        event: ContactChanged, envelope: Envelope, session: AsyncClientSession
+    ) -> None:
+        await conversations().remember_contact(event, envelope.occurred_at, session)
 
-        return effect
-
-    def follow_appointment(delivery: Delivery) -> Callable[[AsyncClientSession], Awaitable[None]]:
-        event = delivery.event
-        assert isinstance(event, AppointmentAccepted)
-
-        async def effect(session: AsyncClientSession) -> None:
-            if event.taken_from:
-                await conversations().appointment_moved(
-                    event.taken_from, event.appointment.appointment_id, session
-                )
-
-        return effect
-
-    def appointment_over(delivery: Delivery) -> Callable[[AsyncClientSession], Awaitable[None]]:
-        event = delivery.event
-        appointment = getattr(event, "appointment", None)
-        assert appointment is not None
-
-        async def effect(session: AsyncClientSession) -> None:
-            await conversations().appointment_over(
-                appointment.appointment_id, delivery.envelope.occurred_at, session
-            )
-
-        return effect
-
-    def remember_contact(delivery: Delivery) -> Callable[[AsyncClientSession], Awaitable[None]]:
-        event = delivery.event
-        assert isinstance(event, ContactChanged)
-
-        async def effect(session: AsyncClientSession) -> None:
-            await conversations().remember_contact(event, delivery.envelope.occurred_at, session)
-
-        return effect
-
-    def forget_user(delivery: Delivery) -> Callable[[AsyncClientSession], Awaitable[None]]:
-        event = delivery.event
-        assert isinstance(event, UserDeleted)
-
-        async def effect(session: AsyncClientSession) -> None:
-            await conversations().forget_user(event.user_id, delivery.envelope.occurred_at, session)
-
-        return effect
+    async def forget_user(
+        event: UserDeleted, envelope: Envelope, session: AsyncClientSession
+    ) -> None:
+        await conversations().forget_user(event.user_id, envelope.occurred_at, session)
 
     async def export(delivery: Delivery) -> None:
         # Read outside the transaction (it may be large), answer once per request.
-        event = delivery.event
-        assert isinstance(event, ExportRequested)
+        event = typed(delivery, ExportRequested)
         data = await conversations().personal_data(event.user_id)
 
         async def answer(session: AsyncClientSession) -> None:
@@ -118,40 +88,14 @@ def subscriptions(
 
         await context.once("export", delivery.envelope.id, answer)
 
-    over: list[type[Event]] = [
-        AppointmentCompleted,
-        AppointmentRefused,
-        AppointmentCancelled,
-        AppointmentExpired,
-    ]
     return [
-        Subscription(
-            SERVICE,
-            "open_conversation",
-            SolicitationCreated,
-            handler("open_conversation", open_conversation),
-        ),
-        Subscription(
-            SERVICE,
-            "follow_appointment",
-            AppointmentAccepted,
-            handler("follow_appointment", follow_appointment),
-        ),
-        *(
-            Subscription(
-                SERVICE,
-                "close_conversation",
-                event,
-                handler("close_conversation", appointment_over),
-            )
-            for event in over
-        ),
-        Subscription(
-            SERVICE,
-            "remember_contact",
-            ContactChanged,
-            handler("remember_contact", remember_contact),
-        ),
-        Subscription(SERVICE, "forget_user", UserDeleted, handler("forget_user", forget_user)),
+        context.on(SolicitationCreated, "open_conversation", open_conversation),
+        context.on(AppointmentAccepted, "follow_appointment", follow_appointment),
+        context.on(AppointmentCompleted, "close_conversation", appointment_over),
+        context.on(AppointmentRefused, "close_conversation", appointment_over),
+        context.on(AppointmentCancelled, "close_conversation", appointment_over),
+        context.on(AppointmentExpired, "close_conversation", appointment_over),
+        context.on(ContactChanged, "remember_contact", remember_contact),
+        context.on(UserDeleted, "forget_user", forget_user),
         Subscription(SERVICE, "export", ExportRequested, export),
     ]

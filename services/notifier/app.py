@@ -5,12 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.notifier.api import build_router
-from services.notifier.events import SERVICE, complete_erasures, subscriptions
 from services.notifier.render import Renderer
 from services.notifier.sender import SmtpSender
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import INDEXES, NotifierStore
+from services.notifier.subscriptions import SERVICE, complete_erasures, subscriptions
 from services.notifier.worker import DeliveryWorker, purge_forever
+from shared.contracts.notifier import PUBLISHED
 from shared.runtime import Platform, ServiceContext, service_app
 
 
@@ -41,6 +42,7 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
         name=SERVICE,
         router=build_router(store, worker.wake),
         indexes=INDEXES,
+        publishes=PUBLISHED,
         subscriptions=lambda context: subscriptions(context, store, renderer, worker),
         workers=[*[deliver_emails] * config.senders, purge_delivery_log],
     )

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from services.notifier.published import NotifierPersonalDataRead
 from services.notifier.store import ERASED_ADDRESS
+from shared.contracts.notifier import NotifierPersonalDataRead
 from shared.http import Principal
 from shared.personal_data import report_reads
 from shared.runtime import ServiceContext

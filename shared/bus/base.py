@@ -9,8 +9,9 @@ Delivery semantics, the same in memory and over RabbitMQ:
   (the outbox keeps it and tries again later);
 - a handler that raises is retried after the delays of ``Settings.bus_retry_delays``,
   then the message is parked; later messages keep flowing meanwhile;
-- a message that cannot be read (not an envelope, unknown type, data not matching
-  its model) is parked at once with a log line, never retried, never crashing.
+- a message that cannot be read (not an envelope, not the type or version its
+  subscription reads, data not matching the subscription's model) is parked at once
+  with a log line, never retried, never crashing.
 """
 
 from __future__ import annotations
@@ -49,30 +50,44 @@ Handler = Callable[[Delivery], Awaitable[None]]
 class Subscription:
     """A consuming service's handler for one event type, with its own durable queue.
 
+    The subscription names the contract it reads: ``model`` (from
+    ``shared.contracts``) decodes the data of the events of ``event_type``, which
+    defaults to the model's own type. A model shared by several producers' types
+    (the personal-data answers) is given the type explicitly.
+
     Replicas of the same service share the queue (competing consumers); two services
     subscribing to the same type each get every event.
     """
 
     service: str
     name: str
-    event: type[Event]
+    model: type[Event]
     handler: Handler = field(compare=False)
     # Messages in hand at once; ``None``: the bus's setting. A handler that writes
     # what arrives together in one transaction asks for more, to fill its groups.
     prefetch: int | None = field(default=None, compare=False)
+    event_type: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.event_type:
+            # Frozen: set once, here, the type the model itself declares.
+            object.__setattr__(self, "event_type", self.model.type)
 
     def prefetch_or(self, default: int) -> int:
         """How many messages this subscription may hold unacknowledged."""
         return self.prefetch if self.prefetch is not None else default
 
-    @property
-    def event_type(self) -> str:
-        """The routing key this subscription is bound to."""
-        return self.event.type
+    def open(self, envelope: Envelope) -> Event:
+        """The event an envelope carries, read with this subscription's contract.
+
+        Raises ``shared.events.UnexpectedEventError`` for another type or version and
+        ``pydantic.ValidationError`` for data that does not match the model.
+        """
+        return envelope.open(self.model, self.event_type)
 
     def queue_name(self, prefix: str) -> str:
         """Queue name in nameko's style: ``<prefix>.evt-<type>--<service>.<handler>``."""
-        return f"{prefix}.evt-{self.event.type}--{self.service}.{self.name}"
+        return f"{prefix}.evt-{self.event_type}--{self.service}.{self.name}"
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.bus.base import Delivery
-from shared.events import EVENT_MODELS, Envelope, EventRegistry, UnknownEventError
+from shared.bus.base import Delivery, Subscription
+from shared.events import Envelope, UnexpectedEventError
 
 # Header names carried by retried and parked copies (RabbitMQ) and kept on parked
 # messages in memory, so an operator reads the same thing from both buses.
@@ -38,25 +38,26 @@ class Unreadable:
 
 def read_delivery(
     body: bytes,
+    subscription: Subscription,
     *,
     attempt: int,
     redelivered: bool,
-    registry: EventRegistry = EVENT_MODELS,
 ) -> Delivery | Unreadable:
-    """Parse ``body`` into a delivery, or say why it cannot be read.
+    """Parse ``body`` into a delivery for ``subscription``, or say why it cannot be read.
 
-    The envelope must parse, its type and version must be registered and its data
-    must match the model. The reason never quotes the body (events may carry secret
-    links), only where and how it is wrong.
+    The envelope must parse, its type and version must be those of the
+    subscription's contract and its data must match the contract's model. The reason
+    never quotes the body (events may carry secret links), only where and how it is
+    wrong.
     """
     try:
         envelope = Envelope.from_bytes(body)
     except ValidationError as exc:
         return Unreadable(f"not an event envelope: {validation_summary(exc)}")
     try:
-        event = envelope.open(registry)
-    except UnknownEventError:
-        return Unreadable(f"unknown event type {envelope.type} v{envelope.version}", envelope)
+        event = subscription.open(envelope)
+    except UnexpectedEventError as exc:
+        return Unreadable(f"unknown event type {exc}", envelope)
     except ValidationError as exc:
         return Unreadable(f"data does not match the model: {validation_summary(exc)}", envelope)
     return Delivery(envelope=envelope, event=event, attempt=attempt, redelivered=redelivered)

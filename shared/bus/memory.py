@@ -134,7 +134,9 @@ class MemoryBus(Bus):
             task.add_done_callback(_releaser(queue))
 
     async def _handle(self, queue: _Queue, subscription: Subscription, message: _Message) -> None:
-        outcome = read_delivery(message.body, attempt=message.attempt, redelivered=False)
+        outcome = read_delivery(
+            message.body, subscription, attempt=message.attempt, redelivered=False
+        )
         if isinstance(outcome, Unreadable):
             described = outcome.envelope.describe() if outcome.envelope else {}
             log.warning(

@@ -378,7 +378,9 @@ class RabbitBus(Bus):
     ) -> None:
         attempt = attempt_from_headers(message.headers)
         redelivered = bool(message.redelivered)
-        outcome = read_delivery(message.body, attempt=attempt, redelivered=redelivered)
+        outcome = read_delivery(
+            message.body, subscription, attempt=attempt, redelivered=redelivered
+        )
         if isinstance(outcome, Unreadable):
             described = outcome.envelope.describe() if outcome.envelope else {}
             log.warning(

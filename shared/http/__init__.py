@@ -1,6 +1,6 @@
 """The HTTP layer every service builds on: routes, validation, auth, errors, pagination."""
 
-from shared.http.app import SERVICE_PREFIX, root_web_app, service_web_app
+from shared.http.app import SERVICE_PREFIX, mount_at_root, root_web_app, service_web_app
 from shared.http.auth import (
     TOKEN_VERIFIER,
     AccessTokenSigner,
@@ -92,6 +92,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "error_middleware",
+    "mount_at_root",
     "paginate",
     "read_json",
     "read_query",

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_core.core_schema import ErrorType
 
+from shared.french import sentence
 from shared.http.errors import (
     INVALID_REQUEST,
     MALFORMED_JSON,
@@ -161,16 +162,11 @@ _EMAIL_PREFIX = "value is not a valid email address"
 _CUSTOM_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
-def _lowercase_first(sentence: str) -> str:
-    first_word = sentence.split(" ", 1)[0]
+def _lowercase_first(text: str) -> str:
+    first_word = text.split(" ", 1)[0]
     if len(first_word) > 1 and first_word.isupper():
-        return sentence  # an acronym: « UAI inconnu. »
-    return sentence[:1].lower() + sentence[1:]
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
+        return text  # an acronym: « UAI inconnu. »
+    return text[:1].lower() + text[1:]
 
 
 def _custom_message(error: ErrorDetails) -> str | None:
@@ -264,7 +260,7 @@ def describe_error(error: ErrorDetails, field: str, where: Where) -> tuple[str, 
     named, unnamed, whole = _SUBJECTS[where]
     custom = _custom_message(error)
     if custom is not None:
-        detail = _sentence(custom)
+        detail = sentence(custom)
         if not field:
             return detail, detail
         return f"{named} « {field} » est invalide : {_lowercase_first(detail)}", detail

@@ -297,7 +297,7 @@ def serve(
         options: AccountsSettings | None = None,
         **overrides: Any,
     ) -> AsyncIterator[Client]:
-        from services.catalog import SERVICES
+        from embedded.catalog import SERVICES
 
         settings = make_settings(**{**ADMIN, **overrides})
         services: dict[str, Any] = {

@@ -72,6 +72,35 @@ async def test_filters_combine_with_text_and_each_other(serve: Serve) -> None:
         assert "department" in bad.message
 
 
+async def test_ambassadors_who_also_meet_pupils_online_are_found_as_such(serve: Serve) -> None:
+    async with serve() as client:
+        elise, elise_token = await client.ambassador("elise@example.org", first_name="Élise")
+        await client.verify_record(elise, elise_token)
+        await listed_ambassador(client, "marc@example.org", first_name="Marc", online=True)
+        _, token = await client.staff("prof@example.org")
+        assert await search(client, token, format="online") == ["Marc"]
+        assert sorted(await search(client, token, format="in_person")) == ["Marc", "Élise"]
+        # Élise says she can meet them online too: she is found so from then on.
+        changed = await client.call("PATCH", "/me", token=elise_token, json={"online": True})
+        assert changed.status == 200, changed.body
+        assert changed.body["ambassador"]["online"] is True
+        assert sorted(await search(client, token, format="online")) == ["Marc", "Élise"]
+        public = await client.call("GET", f"/ambassadors/{elise}", token=token)
+        assert public.body["online"] is True
+
+
+async def test_a_new_shape_of_listing_relists_every_ambassador_at_start(serve: Serve) -> None:
+    async with serve() as client:
+        await listed_ambassador(client, "marc@example.org", first_name="Marc", online=True)
+        prefix = client.settings.database_prefix
+        # A listing written before ambassadors could say they meet pupils online.
+        await client.db["directory"].update_many({}, {"$pull": {"keys": "f:online"}})
+        await client.db["meta"].update_one({"_id": "directory"}, {"$unset": {"listing_version": 1}})
+    async with serve(database_prefix=prefix) as client:
+        _, token = await client.staff("prof@example.org")
+        assert await search(client, token, format="online") == ["Marc"]
+
+
 async def test_only_active_solicitable_ambassadors_are_listed(serve: Serve) -> None:
     async with serve() as client:
         await client.sign_up(email="pending@example.org", first_name="Pending")

@@ -12,7 +12,8 @@ from services.accounts.domain.links import LinkToken, hash_token, is_expired
 from services.accounts.domain.passwords import common_passwords, password_problem
 from services.accounts.domain.records import pdf_problem
 from services.accounts.domain.throttle import Threshold, client_address
-from services.accounts.events import Territory
+from services.accounts.settings import AccountsSettings
+from shared.contracts.accounts import Territory
 from tests.accounts.conftest import MINIMAL_PDF
 
 
@@ -79,6 +80,7 @@ def test_a_listed_profile_holds_its_terms_and_every_facet_of_its_zone() -> None:
         profile="professional",
         sector="energie",
         interventions=["event"],
+        online=True,
         zone=Territory(departments=["59"], bassins=[]),
         texts=["Électricienne"],
     ).keys()
@@ -91,6 +93,7 @@ def test_a_listed_profile_holds_its_terms_and_every_facet_of_its_zone() -> None:
         "d:59",
         "b:douaisis",
         "b:lille-est",
+        "f:online",
     } <= set(keys)
 
 
@@ -154,6 +157,22 @@ def test_forwarded_addresses_are_believed_only_from_trusted_proxies() -> None:
     assert client_address("203.0.113.9", "198.51.100.1", ["10.0.0.2"]) == "203.0.113.9"
     assert client_address("10.0.0.2", "1.2.3.4, 198.51.100.7", ["10.0.0.2"]) == "198.51.100.7"
     assert client_address("10.0.0.2", "not an address", ["10.0.0.2"]) == "10.0.0.2"
+
+
+def test_trusted_proxies_may_be_networks_and_loopback_is_trusted_by_default() -> None:
+    compose_network = ["172.28.0.0/16"]
+    assert client_address("172.28.0.7", "198.51.100.7", compose_network) == "198.51.100.7"
+    assert client_address("172.29.0.7", "198.51.100.7", compose_network) == "172.29.0.7"
+    # The site calls from 172.28.0.8 on behalf of a visitor the gateway (.5) saw.
+    assert client_address("172.28.0.8", "198.51.100.7, 172.28.0.5", compose_network) == (
+        "198.51.100.7"
+    )
+    defaults = AccountsSettings().trusted_proxies
+    assert client_address("127.0.0.1", "198.51.100.7", defaults) == "198.51.100.7"
+    assert client_address("::1", "2001:db8::7", defaults) == "2001:db8::7"
+    assert client_address("192.0.2.1", "198.51.100.7", defaults) == "192.0.2.1"
+    with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6 network"):
+        AccountsSettings(trusted_proxies="10.0.0.0/33")
 
 
 def test_failed_logins_slow_down_then_lock() -> None:

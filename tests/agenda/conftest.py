@@ -24,7 +24,12 @@ import pytest_asyncio
 from aiohttp import web
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.accounts.events import (
+from services.agenda.app import create_app
+from services.agenda.context import AGENDA, Agenda
+from services.agenda.settings import AgendaSettings
+from shared.bus import Delivery, Subscription
+from shared.contracts import agenda as agenda_events
+from shared.contracts.accounts import (
     AmbassadorProfileChanged,
     ExportRequested,
     OrganizationChanged,
@@ -34,11 +39,6 @@ from services.accounts.events import (
     Territory,
     UserDeleted,
 )
-from services.agenda import events as agenda_events
-from services.agenda.app import create_app
-from services.agenda.context import AGENDA, Agenda
-from services.agenda.settings import AgendaSettings
-from shared.bus import Delivery, Subscription
 from shared.events import Envelope, Event
 from shared.http import AccessTokenSigner, Principal, Role
 from shared.http import Territory as TokenTerritory

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from services.accounts.events import Territory
+from shared.contracts.accounts import Territory
 from shared.http import Principal
 from tests.agenda.conftest import ARRAS_UAI, World, WorldFactory, in_days
 from tests.agenda.test_transitions import bring_to

@@ -7,7 +7,7 @@ staff and ambassadors, and figures that name nobody are not reported.
 
 from __future__ import annotations
 
-from services.agenda.events import AgendaPersonalDataRead
+from shared.contracts.agenda import AgendaPersonalDataRead
 from tests.agenda.conftest import World, in_days
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.agenda.events import AppointmentAccepted, SolicitationCreated
+from shared.contracts.agenda import AppointmentAccepted, SolicitationCreated
 from tests.agenda.conftest import WorldFactory, in_days
 
 

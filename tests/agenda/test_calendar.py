@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone
 
-from services.agenda.events import AppointmentAccepted
+from shared.contracts.agenda import AppointmentAccepted
 from tests.agenda.conftest import World, in_days
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -153,3 +153,41 @@ async def test_the_token_is_stored_hashed(world: World) -> None:
 
     assert stored is not None
     assert token not in str(stored)
+
+
+async def test_the_ambassador_learns_whether_a_link_exists_never_its_key(world: World) -> None:
+    before = await world.call("GET", "/calendar-token", "zoe")
+    token = _token(await _feed_url(world))
+    after = await world.call("GET", "/calendar-token", "zoe")
+
+    assert before.status == 200
+    assert before.body == {"active": False, "created_at": None}
+    assert after.body["active"] is True
+    assert datetime.fromisoformat(after.body["created_at"]).tzinfo is not None
+    assert token not in str(after.body)
+
+
+async def test_an_accepted_appointment_downloads_as_one_event_for_either_party(
+    world: World,
+) -> None:
+    starts = in_days(6)
+    accepted = await _accepted(world, starts)
+    pending = await world.solicit("paul", "zoe", in_days(8))
+    await world.staff("lea", uai="0620001A", establishment="Collège de Lens", postcode="62300")
+
+    files = [
+        await world.call("GET", f"/appointments/{accepted}/calendar.ics", who)
+        for who in ("zoe", "paul")
+    ]
+    refused = await world.call("GET", f"/appointments/{pending}/calendar.ics", "paul")
+    stranger = await world.call("GET", f"/appointments/{accepted}/calendar.ics", "lea")
+
+    for answer in files:
+        assert answer.status == 200
+        assert answer.headers["Content-Type"].startswith("text/calendar")
+        assert 'filename="rendez-vous.ics"' in answer.headers["Content-Disposition"]
+        [event] = Calendar.from_ical(answer.body).walk("VEVENT")
+        assert event.decoded("DTSTART") == starts
+        assert str(event["UID"]) == f"{accepted}@agenda.prochorientation"
+    assert (refused.status, refused.error_code) == (409, "not_accepted")
+    assert stranger.status == 404

@@ -6,8 +6,8 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.accounts.events import Territory
-from services.agenda.events import AgendaPersonalDataRead, CallFilled, CallPublished
+from shared.contracts.accounts import Territory
+from shared.contracts.agenda import AgendaPersonalDataRead, CallFilled, CallPublished
 from tests.agenda.conftest import ARRAS_UAI, LILLE_COLLEGE, World, in_days
 from tests.fixtures.rabbit import wait_until
 

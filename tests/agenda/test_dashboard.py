@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from services.accounts.events import Territory
+from shared.contracts.accounts import Territory
 from tests.agenda.conftest import ARRAS_UAI, World, in_days
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.accounts.events import AmbassadorProfileChanged, Territory
-from services.agenda.events import AppointmentCancelled
+from shared.contracts.accounts import AmbassadorProfileChanged, Territory
+from shared.contracts.agenda import AppointmentCancelled
 from tests.agenda.conftest import World, brief, in_days
 from tests.agenda.test_transitions import bring_to
 
@@ -130,7 +130,7 @@ async def test_teacher_who_leaves_has_their_solicitations_cancelled_and_the_amba
 
 
 async def test_erasure_handled_twice_changes_nothing_more(world: World) -> None:
-    from services.accounts.events import UserDeleted
+    from shared.contracts.accounts import UserDeleted
 
     upcoming = await world.solicit("paul", "zoe", in_days(5))
     event = UserDeleted(

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import pypdf
 import pytest
 
-from services.accounts.events import Sponsorship
-from services.agenda.events import AgendaPersonalDataRead
+from shared.contracts.accounts import Sponsorship
+from shared.contracts.agenda import AgendaPersonalDataRead
 from tests.agenda.conftest import World, WorldFactory, in_days
 from tests.fixtures.rabbit import wait_until
 

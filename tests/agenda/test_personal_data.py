@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.agenda.events import AgendaExportPrepared, AgendaUserErased, CallPublished
+from shared.contracts.agenda import AgendaExportPrepared, AgendaUserErased, CallPublished
 from tests.agenda.conftest import World, brief, in_days
 from tests.agenda.test_calls import publish
 from tests.agenda.test_erasure import _everything_about

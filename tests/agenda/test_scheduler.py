@@ -12,17 +12,17 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-from services.accounts.events import Territory
 from services.agenda.app import create_app
 from services.agenda.context import Agenda
-from services.agenda.events import (
+from services.agenda.scheduler import Scheduler
+from services.agenda.store import AgendaStore
+from shared.contracts.accounts import Territory
+from shared.contracts.agenda import (
     AppointmentCompleted,
     AppointmentExpired,
     SolicitationEscalated,
     SolicitationReminded,
 )
-from services.agenda.scheduler import Scheduler
-from services.agenda.store import AgendaStore
 from shared.runtime import SERVICE_CONTEXT, Platform
 from tests.agenda.conftest import World, WorldFactory, fast_agenda, in_days
 from tests.fixtures.rabbit import wait_until

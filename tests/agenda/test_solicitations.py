@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from services.accounts.events import Territory
-from services.agenda.events import SolicitationCreated
+from shared.contracts.accounts import Territory
+from shared.contracts.agenda import SolicitationCreated
 from tests.agenda.conftest import ARRAS_UAI, LILLE_COLLEGE, World, brief, in_days
 
 
@@ -322,7 +322,7 @@ async def test_concurrent_solicitations_never_exceed_the_monthly_maximum(world: 
 
 
 async def test_an_older_profile_arriving_late_does_not_undo_a_suspension(world: World) -> None:
-    from services.accounts.events import AmbassadorProfileChanged
+    from shared.contracts.accounts import AmbassadorProfileChanged
 
     zoe = world.people["zoe"]
     await world.ambassador("zoe", solicitable=False, not_solicitable_reason="suspended")

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.accounts.events import Territory
+from shared.contracts.accounts import Territory
 from tests.agenda.conftest import ARRAS_UAI, LILLE_COLLEGE, PARIS_UAI, World, WorldFactory, in_days
 from tests.fixtures.rabbit import wait_until
 
@@ -140,6 +141,14 @@ async def _stats(world: World, who: str, **params: str) -> dict[str, Any]:
     return dict(answer.body)
 
 
+def _months(period: dict[str, str]) -> set[tuple[int, int]]:
+    first, last = (date.fromisoformat(period[key]) for key in ("from", "to"))
+    return {
+        (day.year, day.month)
+        for day in (first + timedelta(days=n) for n in range((last - first).days + 1))
+    }
+
+
 def _counts(items: list[dict[str, Any]]) -> dict[str | None, int]:
     return {item["key"]: item["count"] for item in items}
 
@@ -180,9 +189,23 @@ async def test_region_figures_match_the_hand_count(figures: Any) -> None:
         "sante": 2,
         "batiment-travaux-publics": 1,
     }
-    # Answered: A4 (1 h), A1 (2 h), A2 (6 h), A7 (11 h) accepted, A3 (10 h) refused.
+    # Interventions 5 to 11 days ahead, and A6 60 days ahead, by month (Paris).
+    first = date.fromisoformat(period["from"])
+    by_month = Counter(
+        (first + timedelta(days=days)).strftime("%Y-%m") for days in (5, 7, 8, 9, 10, 11, 60)
+    )
+    months = solicitations["by_month"]
+    assert [month["key"] for month in months] == sorted(
+        {f"{year:04d}-{month:02d}" for year, month in _months(period)}
+    )
+    assert {month["key"]: month["count"] for month in months if month["count"]} == by_month
+    assert months[0]["label"].endswith(str(first.year))
+    # Answered: A4 (1 h), A1 (2 h), A2 (6 h), A7 (11 h) accepted, A3 (10 h) refused; the
+    # 7 were all asked of an ambassador (no place taken at an event).
     assert stats["answers"] == {
+        "asked": 7,
         "answered": 5,
+        "answer_rate": 0.7143,
         "accepted": 4,
         "acceptance_rate": 0.8,
         "median_hours_to_answer": 6.0,  # the middle of 1, 2, 6, 10 and 11 h

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.agenda.events import (
+from shared.contracts.agenda import (
     AppointmentAccepted,
     AppointmentCancelled,
     AppointmentCompleted,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from services.accounts.events import Territory
-from services.agenda.events import (
+from shared.contracts.accounts import Territory
+from shared.contracts.agenda import (
     AppointmentCancelled,
     SolicitationCreated,
     SolicitationEscalated,

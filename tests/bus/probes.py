@@ -72,7 +72,7 @@ class Recorder:
 
     def subscription(self, service: str, name: str = "on_pinged") -> Subscription:
         """A subscription of ``service`` to ``Pinged`` handled by this recorder."""
-        return Subscription(service=service, name=name, event=Pinged, handler=self)
+        return Subscription(service=service, name=name, model=Pinged, handler=self)
 
     def seqs(self) -> list[int]:
         """Numbers of the probes handled successfully, in order."""

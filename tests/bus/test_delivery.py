@@ -8,7 +8,7 @@ import pytest
 
 from shared.bus import UnroutableEventError
 from shared.events import Envelope
-from tests.bus.probes import Recorder, Unheard, pinged
+from tests.bus.probes import Pinged, Recorder, Unheard, pinged
 from tests.fixtures.rabbit import BusHarness, wait_until
 
 
@@ -34,7 +34,7 @@ async def test_handler_receives_the_envelope_and_typed_event(bus_harness: BusHar
     bus = await bus_harness.bus("agenda")
     await bus.subscribe(recorder.subscription("agenda"))
     sent = Envelope.wrap(
-        pinged(7, note="hello").open(), producer="accounts", correlation_id="req-42"
+        pinged(7, note="hello").open(Pinged), producer="accounts", correlation_id="req-42"
     )
 
     await bus.publish(sent)
@@ -42,7 +42,7 @@ async def test_handler_receives_the_envelope_and_typed_event(bus_harness: BusHar
 
     delivery = recorder.finished[0].delivery
     assert delivery.envelope == sent
-    assert delivery.event == sent.open()
+    assert delivery.event == sent.open(Pinged)
     assert delivery.redelivered is False
 
 

@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic_settings import BaseSettings
 
+from services.accounts.settings import AccountsSettings
+from services.agenda.settings import AgendaSettings
+from services.messaging.settings import MessagingSettings
+from services.notifier.settings import NotifierSettings
+from services.web.settings import WebSettings
 from shared.keys import generate_key_pair
 from shared.settings import Settings
 from tests.deploy.nginx import gateway_routes
@@ -19,6 +25,14 @@ REPO = Path(__file__).parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 GATEWAY_CONF = REPO / "deploy" / "gateway" / "nginx.conf"
 SERVICES = ("accounts", "agenda", "messaging", "notifier")
+# Each deployable and the settings class of its own variables (beside the shared ones).
+OWN_SETTINGS: dict[str, type[BaseSettings]] = {
+    "accounts": AccountsSettings,
+    "agenda": AgendaSettings,
+    "messaging": MessagingSettings,
+    "notifier": NotifierSettings,
+    "web": WebSettings,
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +50,8 @@ def test_each_service_runs_as_its_own_python_package(compose: dict[str, Any]) ->
         assert service["build"]["dockerfile"] == "deploy/Dockerfile"
 
 
-def test_services_can_be_scaled(compose: dict[str, Any]) -> None:
-    for name in SERVICES:
+def test_services_and_the_site_can_be_scaled(compose: dict[str, Any]) -> None:
+    for name in OWN_SETTINGS:
         service = compose["services"][name]
         # A fixed container name or host port would make a second replica fail.
         assert "container_name" not in service, name
@@ -63,8 +77,10 @@ def test_services_are_given_broker_database_mail_and_links(compose: dict[str, An
 
 def test_every_setting_given_to_a_service_is_one_it_reads(compose: dict[str, Any]) -> None:
     # A misspelt variable would be silently ignored and the default used instead.
-    known = {name.upper() for name in Settings.model_fields}
-    for name in SERVICES:
+    shared = {name.upper() for name in Settings.model_fields}
+    for name, own_settings in OWN_SETTINGS.items():
+        prefix = str(own_settings.model_config.get("env_prefix", "")).upper()
+        known = shared | {prefix + field.upper() for field in own_settings.model_fields}
         for variable in compose["services"][name]["environment"]:
             setting = variable.removesuffix("_FILE")  # read from a file by the entry point
             assert setting in known, f"{name}: {variable} is not a setting"
@@ -118,7 +134,29 @@ def test_gateway_is_nginx_with_the_repo_config_on_port_8080_and_relay_smtp(
 def test_gateway_routes_each_service_prefix_to_that_service() -> None:
     routes = gateway_routes(GATEWAY_CONF.read_text())
 
-    assert routes == {f"/api/{name}/": f"{name}:8080" for name in SERVICES}
+    assert routes == {f"/api/{name}/": f"{name}:8080" for name in SERVICES} | {"/": "web:8080"}
+
+
+def test_the_site_reaches_the_services_through_the_gateway_with_a_shared_form_key(
+    compose: dict[str, Any],
+) -> None:
+    web = compose["services"]["web"]
+    assert web["command"] == ["python", "-m", "services.web"]
+    environment = web["environment"]
+    assert environment["WEB_API_URL"] == "http://gateway:8080"
+    assert environment["WEB_SECRET_KEY_FILE"] == "/run/secrets/web_secret_key"
+    assert web["secrets"] == ["web_secret_key"]
+    # Nothing of the broker or of the token keys: the site only calls the API.
+    assert not {"AMQP_URL", "ACCESS_TOKEN_PUBLIC_KEY_FILE"} & set(environment)
+    assert "web" in compose["services"]["gateway"]["depends_on"]
+
+
+def test_accounts_believes_forwarded_addresses_from_the_deployment_network_only(
+    compose: dict[str, Any],
+) -> None:
+    trusted = compose["services"]["accounts"]["environment"]["ACCOUNTS_TRUSTED_PROXIES"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert trusted == subnet == "${INTERNAL_SUBNET:-172.28.0.0/16}"
 
 
 def test_gateway_accepts_the_5mb_criminal_record_upload() -> None:

@@ -31,6 +31,7 @@ from tests.fixtures.rabbit import wait_until
 REPO = Path(__file__).parents[2]
 GATEWAY_CONF = REPO / "deploy" / "gateway" / "nginx.conf"
 SERVICES = ("accounts", "agenda", "messaging", "notifier")
+SITE = "web"
 NGINX = local_nginx()
 
 pytestmark = pytest.mark.skipif(
@@ -116,7 +117,7 @@ def port_open(port: int) -> bool:
 @pytest_asyncio.fixture
 async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
     assert NGINX is not None
-    services = {name: StandIn(name, free_port()) for name in SERVICES}
+    services = {name: StandIn(name, free_port()) for name in (*SERVICES, SITE)}
     for stand_in in services.values():
         await stand_in.start()
     http_port, smtp_port = free_port(), free_port()
@@ -232,13 +233,51 @@ async def test_5mb_pdf_goes_through_and_a_larger_body_gets_a_json_413(gateway: G
     assert len(gateway.services["accounts"].received) == received_before
 
 
-async def test_unknown_path_answers_404_in_the_api_error_shape(gateway: Gateway) -> None:
-    async with gateway.http.get(gateway.url("/wp-login.php")) as response:
+async def test_unknown_api_path_answers_404_in_the_api_error_shape(gateway: Gateway) -> None:
+    async with gateway.http.get(gateway.url("/api/wp-admin/login")) as response:
         status, body = response.status, await response.json()
 
     assert status == 404
     assert body["error"]["code"] == "not_found"
     assert all(not stand_in.received for stand_in in gateway.services.values())
+
+
+async def test_every_other_path_is_the_site_with_path_and_caller_kept(gateway: Gateway) -> None:
+    for path in ("/", "/connexion?suite=/agenda", "/activer?token=abc", "/wp-login.php"):
+        async with gateway.http.get(gateway.url(path)) as response:
+            assert response.status == 200
+            seen = await response.json()
+        assert seen["service"] == SITE
+        assert seen["path"] == path
+        assert seen["headers"]["x-forwarded-for"] == "127.0.0.1"
+    assert all(not gateway.services[name].received for name in SERVICES)
+
+
+async def test_stopped_site_answers_a_page_in_french_not_json(gateway: Gateway) -> None:
+    await gateway.services[SITE].stop()
+
+    async with gateway.http.get(gateway.url("/mon-profil")) as response:
+        status, kind, page = response.status, response.content_type, await response.text()
+
+    assert status == 503
+    assert kind == "text/html"
+    assert '<html lang="fr">' in page
+    assert "<h1>Le site est momentanément indisponible</h1>" in page
+    assert response.headers["Retry-After"] == "30"
+
+
+async def test_too_large_upload_to_the_site_answers_a_page_in_french(gateway: Gateway) -> None:
+    async with gateway.http.post(
+        gateway.url("/mon-profil/casier"),
+        data=b"0" * (7 * 1024 * 1024),
+        headers={"Content-Type": "application/pdf"},
+    ) as response:
+        status, kind, page = response.status, response.content_type, await response.text()
+
+    assert status == 413
+    assert kind == "text/html"
+    assert "trop volumineux" in page
+    assert not gateway.services[SITE].received
 
 
 async def test_stopped_service_answers_503_in_the_api_error_shape(gateway: Gateway) -> None:
@@ -271,3 +310,22 @@ async def test_reply_by_email_reaches_messaging_through_the_gateway(gateway: Gat
 
     caught = await gateway.relay.wait_for_message(to="r-7hq2x9@relay.localhost", timeout=5)
     assert caught.subject == "Re: Nouvelle sollicitation"
+
+
+async def test_the_gateways_own_answers_carry_no_store_and_nosniff(gateway: Gateway) -> None:
+    await gateway.services["notifier"].stop()
+    answers = []
+    for method, path, body in (
+        ("GET", "/api/wp-admin/login", None),
+        ("GET", "/api/notifier/deliveries", None),
+        ("POST", "/api/accounts/me/criminal-record", b"0" * (7 * 1024 * 1024)),
+        ("GET", "/gateway/health", None),
+    ):
+        async with gateway.http.request(method, gateway.url(path), data=body) as response:
+            answers.append((response.status, response.headers.copy()))
+
+    assert [status for status, _ in answers] == [404, 503, 413, 200]
+    for _, headers in answers:
+        assert headers["Cache-Control"] == "no-store"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Request-Id"]

@@ -30,19 +30,15 @@ async def explorer() -> AsyncIterator[tuple[aiohttp.ClientSession, str]]:
         await runner.cleanup()
 
 
-async def test_explorer_is_the_home_page_and_at_api_docs(
+async def test_explorer_is_a_developers_page(
     explorer: tuple[aiohttp.ClientSession, str],
 ) -> None:
     http, base = explorer
-    pages = []
-    for path in ("/", "/api/docs"):
-        async with http.get(base + path) as response:
-            assert response.status == 200
-            assert response.content_type == "text/html"
-            pages.append(await response.text())
+    async with http.get(base + "/dev/api") as response:
+        assert response.status == 200
+        assert response.content_type == "text/html"
+        page = await response.text()
 
-    page = pages[0]
-    assert pages[1] == page
     assert '<html lang="fr">' in page
     assert "Explorateur d'API" in page
     assert 'href="/dev/mail/"' in page
@@ -55,9 +51,9 @@ async def test_explorer_script_and_style_are_served_by_the_platform(
     explorer: tuple[aiohttp.ClientSession, str],
 ) -> None:
     http, base = explorer
-    async with http.get(base + "/") as response:
+    async with http.get(base + "/dev/api") as response:
         page = await response.text()
-    sources = re.findall(r'(?:src|href)="(/api/docs/assets/[^"]+)"', page)
+    sources = re.findall(r'(?:src|href)="(/dev/api/assets/[^"]+)"', page)
 
     served = {}
     for source in sources:
@@ -69,6 +65,8 @@ async def test_explorer_script_and_style_are_served_by_the_platform(
     assert served["explorer.js"][0] == "text/javascript"
     # It reads every service's own description.
     assert '"/api/" + service + "/openapi.json"' in served["explorer.js"][1]
+    # And links and lists the events each one publishes and consumes.
+    assert '"/api/" + service + "/asyncapi.json"' in served["explorer.js"][1]
     # Nothing is loaded from elsewhere: the machine may be offline.
     assert "http://" not in page
     assert "https://" not in page

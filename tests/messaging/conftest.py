@@ -24,21 +24,21 @@ from typing import Any
 import aiosmtplib
 import pytest
 
-from services.accounts.events import ContactChanged, UserActivated, UserDeleted
-from services.agenda.events import AppointmentFacts, Establishment, SolicitationCreated
 from services.messaging.app import create_app as messaging_app
-from services.messaging.events import (
+from services.messaging.settings import MessagingSettings
+from services.notifier.app import create_app as notifier_app
+from services.notifier.settings import NotifierSettings
+from services.notifier.store import PENDING
+from services.notifier.subscriptions import NotifierUserErased
+from shared.bus import Delivery, Subscription
+from shared.bus.memory import MemoryBus
+from shared.contracts.accounts import ContactChanged, UserActivated, UserDeleted
+from shared.contracts.agenda import AppointmentFacts, Establishment, SolicitationCreated
+from shared.contracts.messaging import (
     MessagingExportPrepared,
     MessagingPersonalDataRead,
     MessagingUserErased,
 )
-from services.messaging.settings import MessagingSettings
-from services.notifier.app import create_app as notifier_app
-from services.notifier.events import NotifierUserErased
-from services.notifier.settings import NotifierSettings
-from services.notifier.store import PENDING
-from shared.bus import Delivery, Subscription
-from shared.bus.memory import MemoryBus
 from shared.events import Envelope, Event
 from shared.http import AccessTokenSigner, Principal, Territory
 from shared.keys import load_key_pair

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-from services.messaging.events import MessagingPersonalDataRead, MessagingUserErased
+from shared.contracts.messaging import MessagingPersonalDataRead, MessagingUserErased
 from shared.http import Territory
 from tests.messaging.conftest import Relay
 

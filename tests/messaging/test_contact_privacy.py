@@ -106,3 +106,34 @@ async def test_sharing_before_accounts_sent_the_details_is_refused_politely(
     assert sharing.status == 409
     assert sharing.error_code == "contact_unknown"
     assert all(p["contact"] is None for p in after.body["participants"])
+
+
+async def test_before_sharing_one_sees_exactly_what_the_other_party_will_read(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin", phone="+33612345678")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        await relay.introduce(lea, karim)
+        conversation = await relay.solicit(lea, karim, message=None)
+        path = f"/conversations/{conversation['id']}/contact-sharing"
+        preview = await relay.get(path, lea)
+        karim_before = await relay.get(f"/conversations/{conversation['id']}", karim)
+        await relay.post(path, lea)
+        [received] = await relay.messages(conversation, karim)
+        afterwards = await relay.get(path, lea)
+        stranger = relay.person("staff", "Inès", "Durand")
+        hidden = await relay.get(path, stranger)
+
+    assert preview.status == 200, preview.body
+    assert preview.body == {
+        "name": "Léa Martin",
+        "email": lea.email,
+        "phone": "06 12 34 56 78",
+        "message": received["body"],
+        "already_shared": False,
+    }
+    # Looking changes nothing for the other party.
+    assert all(p["contact"] is None for p in karim_before.body["participants"])
+    assert afterwards.body["already_shared"] is True
+    assert hidden.status == 404

@@ -227,3 +227,27 @@ async def test_closed_conversation_takes_no_more_messages(open_relay: OpenRelay)
     assert refused.status == 409
     assert refused.error_code == "conversation_closed"
     assert len(still_readable) == 1
+
+
+async def test_the_conversation_of_one_appointment_is_found_by_its_parties_and_referent(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        nord = relay.person("referent", "Paul", "Leroy", territory=Territory(departments=("59",)))
+        stranger = relay.person("ambassador", "Inès", "Roux")
+        await relay.introduce(lea, karim)
+        first = await relay.solicit(lea, karim, appointment_id="rdv-1")
+        await relay.solicit(lea, karim, appointment_id="rdv-2")
+
+        for_karim = await relay.get("/conversations?appointment_id=rdv-1", karim)
+        for_nord = await relay.get("/conversations?scope=territory&appointment_id=rdv-1", nord)
+        for_stranger = await relay.get("/conversations?appointment_id=rdv-1", stranger)
+        unknown = await relay.get("/conversations?appointment_id=rdv-3", lea)
+        all_of_lea = await relay.get("/conversations", lea)
+
+    assert [c["id"] for c in for_karim.body["items"]] == [first["id"]]
+    assert [c["id"] for c in for_nord.body["items"]] == [first["id"]]
+    assert for_stranger.body["items"] == unknown.body["items"] == []
+    assert len(all_of_lea.body["items"]) == 2

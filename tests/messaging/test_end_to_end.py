@@ -21,14 +21,14 @@ import aiohttp
 import aiosmtplib
 import pytest
 
-from services.accounts.events import (
+from shared.bus.rabbit import RabbitBus
+from shared.contracts.accounts import (
     AmbassadorProfileChanged,
     ContactChanged,
     StaffProfileChanged,
     Territory,
     UserActivated,
 )
-from shared.bus.rabbit import RabbitBus
 from shared.events import Envelope, Event
 from shared.http import AccessTokenSigner, Principal
 from shared.settings import Settings

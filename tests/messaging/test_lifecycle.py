@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import aiosmtplib
 import pytest
 
-from services.accounts.events import ExportRequested
-from services.agenda.events import (
+from shared.contracts.accounts import ExportRequested
+from shared.contracts.agenda import (
     AppointmentAccepted,
     AppointmentCancelled,
     AppointmentFacts,
@@ -18,14 +18,19 @@ from services.agenda.events import (
     CalendarStamp,
     Establishment,
 )
-from services.messaging.events import MessagingExportPrepared, MessagingUserErased
+from shared.contracts.messaging import MessagingExportPrepared, MessagingUserErased
 from tests.fixtures.rabbit import wait_until
 from tests.messaging.conftest import Person, Relay, mail_from
 
 OpenRelay = Callable[..., AbstractAsyncContextManager[Relay]]
 
 
-def _facts(appointment_id: str, lea: Person, karim: Person) -> AppointmentFacts:
+def _facts(
+    appointment_id: str,
+    lea: Person,
+    karim: Person,
+    starts_at: datetime = datetime(2027, 3, 11, 13, 0, tzinfo=UTC),
+) -> AppointmentFacts:
     return AppointmentFacts(
         appointment_id=appointment_id,
         ambassador_id=karim.user_id,
@@ -34,7 +39,7 @@ def _facts(appointment_id: str, lea: Person, karim: Person) -> AppointmentFacts:
         requester_name=lea.short_name,
         kind="class_presentation",
         format="in_person",
-        starts_at=datetime(2027, 3, 11, 13, 0, tzinfo=UTC),
+        starts_at=starts_at,
         duration_minutes=45,
         establishment=Establishment(name="Collège Jean Moulin", city="Lille", postcode="59000"),
     )
@@ -191,6 +196,42 @@ async def test_taken_alternative_slot_keeps_the_same_open_conversation(
         answer = await relay.post(f"{path}/messages", lea, {"body": "À jeudi alors !"})
 
     assert answer.status == 201
+
+
+async def test_after_a_taken_slot_relayed_messages_name_the_new_date(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        await relay.introduce(lea, karim)
+        conversation = await relay.solicit(lea, karim, None, appointment_id="rdv-1")
+        await relay.publish(
+            AppointmentRefused(appointment=_facts("rdv-1", lea, karim)), producer="agenda"
+        )
+        await relay.publish(
+            AppointmentAccepted(
+                appointment=_facts(
+                    "rdv-2", lea, karim, starts_at=datetime(2027, 3, 18, 9, 0, tzinfo=UTC)
+                ),
+                calendar=CalendarStamp(uid="rdv-2@prochorientation", sequence=0),
+                taken_from="rdv-1",
+            ),
+            producer="agenda",
+        )
+        path = f"/conversations/{conversation['id']}"
+
+        async def moved() -> bool:
+            return bool((await relay.get(path, lea)).body["appointment_id"] == "rdv-2")
+
+        await wait_until(moved, what="the conversation to follow the new appointment")
+        shown = (await relay.get(path, karim)).body
+        await relay.write(conversation, lea, "À jeudi 18 alors !")
+        [mail] = await relay.relayed(karim, 1)
+
+    new_subject = "Présentation en classe du jeudi 18 mars 2027 — Collège Jean Moulin"
+    assert shown["subject"] == new_subject
+    assert mail.message["Subject"] == new_subject
 
 
 async def test_data_export_holds_the_persons_details_conversations_and_messages(

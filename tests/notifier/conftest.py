@@ -13,7 +13,6 @@ from pymongo import AsyncMongoClient
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import PENDING, NotifierStore
-from shared.bus.memory import MemoryBus
 from shared.events import Envelope, Event
 from shared.mongo import Document
 from shared.runtime import Platform
@@ -90,18 +89,6 @@ class NotifierDatabase:
 def notifier_db(mongo_client: AsyncMongoClient[Document], database_prefix: str) -> NotifierDatabase:
     """The notifier database of this test's platform."""
     return NotifierDatabase(NotifierStore(mongo_client[f"{database_prefix}notifier"]))
-
-
-async def bus_idle(platform: Platform) -> None:
-    """Wait until the in-process bus has nothing queued, in flight or waiting to retry."""
-    bus = platform.bus
-    assert isinstance(bus, MemoryBus)
-
-    def idle() -> bool:
-        state = bus.state()
-        return bool(state["queued"] == state["in_flight"] == state["waiting_retry"] == 0)
-
-    await wait_until(idle, within=20, what="the bus to be idle")
 
 
 async def publish_all(platform: Platform, events: Sequence[Event]) -> list[Envelope]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.accounts.events import (
+from shared.contracts.accounts import (
     AmbassadorReinstated,
     AmbassadorSuspended,
+    ConfirmationLinkRenewed,
     CriminalRecordDecided,
     CriminalRecordExpired,
     CriminalRecordRenewalRequested,
@@ -20,7 +21,7 @@ from services.accounts.events import (
     UserDeleted,
     UserRegistered,
 )
-from services.agenda.events import (
+from shared.contracts.agenda import (
     AppointmentAccepted,
     AppointmentCancelled,
     AppointmentCompleted,
@@ -38,7 +39,7 @@ from services.agenda.events import (
     SolicitationReminded,
     Suggestion,
 )
-from services.messaging.events import MessageRelayed
+from shared.contracts.messaging import MessageRelayed
 from shared.events import Event
 
 # Tuesday 3 March 2026, 14:00 in Paris (UTC+1 in winter).
@@ -75,6 +76,18 @@ def registered(
         last_name="Martin",
         confirmation_url=CONFIRMATION_URL,
         expires_at=(at or datetime.now(UTC)) + ttl,
+    )
+
+
+def renewed_confirmation(*, at: datetime | None = None) -> ConfirmationLinkRenewed:
+    """A new 12 h confirmation link asked from the page of an expired one."""
+    return ConfirmationLinkRenewed(
+        user_id=AMBASSADOR_ID,
+        role="ambassador",
+        email=AMBASSADOR_EMAIL,
+        first_name="Zoé",
+        confirmation_url=CONFIRMATION_URL,
+        expires_at=(at or datetime.now(UTC)) + timedelta(hours=12),
     )
 
 
@@ -205,6 +218,8 @@ def every_event() -> list[Event]:
         # 22: open calls for events.
         CallPublished(call=call(), recipient_ids=[AMBASSADOR_ID, REFERENT_ID]),
         CallFilled(call=call(places_left=0), recipient_ids=[REFERENT_ID]),
+        # 24: a new confirmation link in place of an expired one.
+        renewed_confirmation(at=OCCURRED_AT),
     ]
 
 

@@ -12,22 +12,20 @@ from typing import Any
 
 import pytest
 
-from services.accounts.events import UserDeleted
-from services.notifier.published import NotifierPersonalDataRead, NotifierUserErased
 from services.notifier.store import new_delivery
 from shared.bus import Delivery, Subscription
+from shared.contracts.accounts import UserDeleted
+from shared.contracts.notifier import NotifierPersonalDataRead, NotifierUserErased
 from shared.events import Event
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import load_key_pair
-from shared.outbox import COLLECTION as OUTBOX
 from shared.settings import Settings
-from tests.fixtures.platform import RunningPlatform, running
+from tests.fixtures.platform import RunningPlatform, running, settled
 from tests.fixtures.rabbit import wait_until
 from tests.fixtures.smtp import SmtpServer
 from tests.notifier import samples
 from tests.notifier.conftest import (
     NotifierDatabase,
-    bus_idle,
     fast_delivery,
     notifier,
     publish_all,
@@ -72,17 +70,6 @@ async def listen(run: RunningPlatform, *events: type[Event]) -> list[Event]:
     for event in events:
         await run.platform.bus.subscribe(Subscription("tests", "listen", event, record))
     return heard
-
-
-async def settled(run: RunningPlatform) -> None:
-    """Wait until the notifier's outbox is published and the bus has delivered it."""
-    outbox = run.platform.mongo[run.settings.database_name("notifier")][OUTBOX]
-
-    async def published() -> bool:
-        return not await outbox.count_documents({"published_at": None})
-
-    await wait_until(published, within=20, what="the notifier's outbox to be published")
-    await bus_idle(run.platform)
 
 
 def reads(heard: list[Event]) -> list[tuple[str, str, list[str]]]:
@@ -167,7 +154,7 @@ async def test_admin_retry_sends_a_dead_delivery_again_once(
         sent = await notifier_db.wait_status(envelope, "sent")
         again = await call(run, "POST", f"/deliveries/{dead['_id']}/retry", admin)
         unknown = await call(run, "POST", "/deliveries/nope/retry", admin)
-        await settled(run)
+        await settled(run.platform, ["notifier"])
 
     assert retried[0] == 202
     assert retried[1]["status"] == "queued"
@@ -227,7 +214,7 @@ async def test_reading_the_log_is_reported_naming_the_people_whose_records_were_
             what="notifier.user.erased",
         )
         erased = await call(run, "GET", "/deliveries", admin)
-        await settled(run)
+        await settled(run.platform, ["notifier"])
 
     assert refused[0] == 403
     assert len(listed[1]["items"]) == 4

@@ -14,30 +14,29 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.accounts.events import ExportRequested, UserDeleted, UserRegistered
-from services.agenda.events import SolicitationCreated
-from services.notifier.events import (
+from services.notifier.sender import SmtpSender
+from services.notifier.store import ERASED_ADDRESS, INDEXES, new_delivery
+from services.notifier.subscriptions import (
     HANDLER,
     SERVICE,
     NotifierExportPrepared,
     NotifierUserErased,
 )
-from services.notifier.sender import SmtpSender
-from services.notifier.store import ERASED_ADDRESS, INDEXES, new_delivery
 from services.notifier.worker import DeliveryWorker
 from shared.bus import Delivery, Subscription
+from shared.contracts.accounts import ExportRequested, UserDeleted, UserRegistered
+from shared.contracts.agenda import SolicitationCreated
 from shared.events import Event
 from shared.idempotency import HandledEvents
 from shared.mongo import Document, ensure_indexes
 from shared.outbox import Outbox
 from shared.settings import Settings
-from tests.fixtures.platform import running
+from tests.fixtures.platform import bus_idle, running
 from tests.fixtures.rabbit import wait_until
 from tests.fixtures.smtp import SmtpServer
 from tests.notifier import samples
 from tests.notifier.conftest import (
     NotifierDatabase,
-    bus_idle,
     fast_delivery,
     notifier,
     publish_all,
@@ -281,7 +280,7 @@ def _subscription(event: type[SolicitationCreated]) -> Subscription:
     async def unused(_: object) -> None:
         raise AssertionError
 
-    return Subscription(service=SERVICE, name=HANDLER, event=event, handler=unused)
+    return Subscription(service=SERVICE, name=HANDLER, model=event, handler=unused)
 
 
 async def test_email_to_a_user_not_yet_known_waits_for_their_contact_then_goes(
@@ -363,7 +362,7 @@ def probe(event: type[Event], seen: list[Event]) -> Subscription:
     async def record(delivery: Delivery) -> None:
         seen.append(delivery.event)
 
-    return Subscription(service="tests", name="probe", event=event, handler=record)
+    return Subscription(service="tests", name="probe", model=event, handler=record)
 
 
 async def test_deleted_user_gets_a_last_email_then_disappears_from_the_log(

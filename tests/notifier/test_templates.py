@@ -12,10 +12,10 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from services.accounts.events import UserDeleted
-from services.agenda.events import AppointmentCancelled, AppointmentRefused, SolicitationCreated
 from services.notifier.domain import Occurrence, OutgoingEmail, plan
 from services.notifier.render import Recipient, Renderer
+from shared.contracts.accounts import UserDeleted
+from shared.contracts.agenda import AppointmentCancelled, AppointmentRefused, SolicitationCreated
 from shared.events import Event
 from shared.french import datetime_fr, duration_fr
 from tests.notifier import samples
@@ -182,6 +182,19 @@ def test_account_confirmation_gives_the_link_and_says_it_lasts_12_hours() -> Non
     assert f'href="{CONFIRMATION_URL}"' in mail.html
 
 
+def test_renewed_confirmation_link_is_one_email_saying_the_old_link_is_void() -> None:
+    mail = only(samples.renewed_confirmation(at=OCCURRED_AT))
+    assert mail.recipient.address == AMBASSADOR_EMAIL
+    assert mail.subject == "Confirmez votre inscription à Proch'Orientation"
+    text = flat(mail.text)
+    assert "Voici le nouveau lien que vous avez demandé" in text
+    assert "le précédent ne fonctionne plus" in text
+    assert "Merci de rejoindre" not in text
+    assert CONFIRMATION_URL in text
+    assert "valable 12 heures" in text
+    assert f'href="{CONFIRMATION_URL}"' in mail.html
+
+
 def test_confirmation_duration_comes_from_the_event_expiry() -> None:
     mail = only(samples.registered(ttl=timedelta(hours=2), at=OCCURRED_AT))
     assert "valable 2 heures" in flat(mail.text)
@@ -319,6 +332,10 @@ def test_acceptance_sends_both_sides_an_invitation_naming_only_themselves() -> N
         assert vevent.decoded("DTSTART") == samples.STARTS_AT
         assert vevent.decoded("DURATION") == timedelta(minutes=45)
         assert str(vevent["ATTENDEE"]) == f"mailto:{mail.recipient.address}"
+        # One full stop after the other party's initial (« Avec Zoé M. », not « M.. »).
+        assert str(vevent["DESCRIPTION"]).startswith(
+            "Avec Paul D. Détails" if mail is confirmed else "Avec Zoé M. Détails"
+        )
         assert "ne-pas-repondre@prochorientation.localhost" in str(vevent["ORGANIZER"])
         assert other not in mail.decoded()
         attachments = [part.get_filename() for part in mail.message.iter_attachments()]
@@ -360,6 +377,9 @@ def test_cancellation_of_an_accepted_appointment_removes_it_from_both_calendars(
         # Higher than the SEQUENCE of the invitation it cancels.
         assert str(vevent["SEQUENCE"]) == "2"
         assert str(vevent["STATUS"]) == "CANCELLED"
+        # Named for what it does: opening it removes the appointment.
+        attachments = [part.get_filename() for part in mail.message.iter_attachments()]
+        assert attachments == ["annulation.ics"]
 
 
 def test_cancellation_of_a_pending_solicitation_tells_only_the_other_side() -> None:

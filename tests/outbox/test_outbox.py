@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,10 +12,13 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.bus import Delivery
+from shared.events import Envelope
+from shared.handlers import on
 from shared.idempotency import HANDLED_EVENTS_INDEXES, HandledEvents
 from shared.mongo import Document, ensure_indexes, in_transaction
 from shared.outbox import OUTBOX_INDEXES, Outbox
-from tests.bus.probes import Pinged, Recorder
+from tests.bus.probes import Pinged, Recorder, pinged
 from tests.fixtures.rabbit import BusHarness, wait_until
 
 
@@ -212,3 +217,49 @@ async def test_failed_effect_leaves_event_unhandled_for_the_retry(
         await handled.once("credit", "event-9", crash)
     assert not await handled.seen("credit", "event-9")
     assert await db.balance.count_documents({}) == 0
+
+
+@dataclass
+class _Service:
+    """What a typed handler needs of a service: its name and idempotent transactions."""
+
+    name: str
+    handled: HandledEvents
+
+    async def once(
+        self,
+        handler: str,
+        event_id: object,
+        effect: Callable[[AsyncClientSession], Awaitable[None]],
+    ) -> bool:
+        return await self.handled.once(handler, event_id, effect)
+
+
+async def test_typed_handler_gets_the_model_and_has_one_effect_per_event(
+    mongo_client: AsyncMongoClient[Document], database_prefix: str
+) -> None:
+    db = await _database(mongo_client, database_prefix)
+    seen_after: list[int] = []
+
+    async def count(event: Pinged, envelope: Envelope, session: AsyncClientSession) -> None:
+        await db.pings.update_one(
+            {"_id": event.seq}, {"$inc": {"times": 1}}, upsert=True, session=session
+        )
+
+    async def after(event: Pinged, envelope: Envelope) -> None:
+        seen_after.append(event.seq)
+
+    service = _Service("tests", HandledEvents(mongo_client, db))
+    subscription = on(service, Pinged, "count", count, after=after)
+    envelope = pinged(3)
+    delivery = Delivery(envelope=envelope, event=subscription.open(envelope), attempt=1)
+    for _ in range(2):  # a redelivery
+        await subscription.handler(delivery)
+
+    assert (subscription.service, subscription.name, subscription.event_type) == (
+        "tests",
+        "count",
+        Pinged.type,
+    )
+    assert await db.pings.find_one({"_id": 3}) == {"_id": 3, "times": 1}
+    assert seen_after == [3, 3]

@@ -47,6 +47,11 @@ async def test_four_processes_report_healthy_broker_and_database(
             document = await response.json()
         assert document["openapi"].startswith("3.")
         assert "/health" in document["paths"]
+        # Each process describes its own events, with the subscriptions it made.
+        async with http.get(f"{url}/api/{name}/asyncapi.json") as response:
+            events = await response.json()
+        assert events["asyncapi"] == "3.0.0"
+        assert any(op["action"] == "receive" for op in events["operations"].values())
 
 
 async def test_sign_up_in_accounts_process_is_emailed_by_notifier_process(

@@ -95,6 +95,8 @@ async def test_one_command_serves_every_service_mail_catcher_and_explorer(tmp_pa
                 assert (await response.json())["status"] == "ok"
             async with http.get(f"{base}/api/{name}/openapi.json") as response:
                 assert response.status == 200
+            async with http.get(f"{base}/api/{name}/asyncapi.json") as response:
+                assert response.status == 200
         async with http.get(f"{base}/") as response:
             assert response.status == 200
             assert "text/html" in response.headers["Content-Type"]

@@ -26,7 +26,7 @@ from services.accounts.domain.identity import (
     normalise_email,
     normalise_phone,
 )
-from services.accounts.events import InterventionKind, ProfileType
+from shared.contracts.accounts import InterventionKind, ProfileType
 from shared.http import PageQuery
 
 
@@ -160,6 +160,7 @@ class AmbassadorSignUp(Strict):
         str, Field(max_length=2000, description="Parcours, en quelques lignes.")
     ] = ""
     interventions: Interventions
+    online: bool = Field(False, description="Accepte aussi d'intervenir à distance.")
     zone: Zone
     charter_version: Annotated[str, Field(min_length=1, max_length=40)]
     charter_accepted: bool
@@ -276,14 +277,6 @@ class LinkOnly(Strict):
     token: Annotated[str, Field(min_length=10, max_length=200)]
 
 
-class Activated(BaseModel):
-    """The account is active; sign in with the new password."""
-
-    id: str
-    role: str
-    status: Literal["active"] = "active"
-
-
 class ResetRequest(Strict):
     """Ask for a lost-password link."""
 
@@ -321,6 +314,38 @@ class SessionTokens(BaseModel):
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 (a scheme name, not a secret)
     expires_in: int = Field(description="Durée de validité du jeton d'accès, en secondes.")
     user: UserSummary
+
+
+class Activated(SessionTokens):
+    """The account is active and its first session open (the link proved the mailbox).
+
+    The tokens are those of ``POST /sessions``: whoever just chose the password is
+    signed in without typing it again.
+    """
+
+    id: str
+    role: str
+    status: Literal["active"] = "active"
+
+
+LinkPurposeName = Literal["confirmation", "password_reset", "email_change"]
+
+
+class LinkStatus(BaseModel):
+    """What an emailed link is for, and whether it can still be used."""
+
+    purpose: LinkPurposeName = Field(
+        description="confirmation (/activer), password_reset (/mot-de-passe), "
+        "email_change (/email)."
+    )
+    state: Literal["valid", "expired"] = Field(
+        description="expired : le lien peut être renouvelé (POST /links/renewal)."
+    )
+    expires_at: datetime
+    email: str | None = Field(
+        None,
+        description="Adresse à laquelle le lien a été envoyé (lien encore valable seulement).",
+    )
 
 
 class PasswordChange(Strict):
@@ -420,6 +445,7 @@ class AmbassadorPart(BaseModel):
     training: Training | None = None
     background: str = ""
     interventions: list[InterventionKind]
+    online: bool = False
     zone: Zone
     organization_id: str | None = None
     availability: Availability = Field(default_factory=Availability)
@@ -491,6 +517,7 @@ class MeUpdate(Strict):
     training: Training | None = None
     background: Annotated[str, Field(max_length=2000)] | None = None
     interventions: Interventions | None = None
+    online: bool | None = None
     zone: Zone | None = None
     organization_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     availability: Availability | None = None
@@ -503,6 +530,7 @@ class MeUpdate(Strict):
         "postcode",
         "city",
         "interventions",
+        "online",
         "zone",
         "position",
         "establishment",
@@ -564,6 +592,7 @@ class PublicProfile(BaseModel):
     training: PublicTraining | None = None
     background: str = ""
     interventions: list[InterventionKind]
+    online: bool = Field(False, description="Intervient aussi à distance.")
     zone: Zone
     department: str = Field(description="Département de résidence (du code postal).")
     city: str
@@ -598,6 +627,9 @@ class DirectoryQuery(PageQuery):
     bassin: BassinSlug | None = None
     kind: InterventionKind | None = None
     profile: ProfileType | None = None
+    format: Literal["in_person", "online"] | None = Field(
+        None, description="« online » : seulement ceux qui interviennent aussi à distance."
+    )
 
 
 class Sponsorship(Strict):
@@ -621,6 +653,9 @@ def _siret(value: str) -> str:
     if total % 10:
         raise ValueError("Ce numéro SIRET n'est pas valide (clé de contrôle).")
     return digits
+
+
+Siret = Annotated[str, AfterValidator(_siret)]
 
 
 class OrganizationIn(Strict):
@@ -704,3 +739,46 @@ class PendingRecord(BaseModel):
     renewal: bool = Field(description="Renouvellement d'un contrôle encore valable.")
     document_url: str
     decision_url: str
+
+
+class ModerationQuery(PageQuery):
+    """The ambassadors of the caller's territory, for referents' moderation."""
+
+    state: Literal["solicitable", "suspended", "record_to_check", "not_solicitable"] | None = Field(
+        None,
+        description=(
+            "solicitable : sollicitables ; suspended : suspendus ; record_to_check : un "
+            "extrait attend une décision ; not_solicitable : tous ceux qui ne peuvent pas "
+            "être sollicités (suspendus, extrait manquant, refusé ou expiré, compte non "
+            "activé, limitation). Vide : tous."
+        ),
+    )
+
+
+class ModeratedAmbassador(BaseModel):
+    """An ambassador of the territory as a referent moderates them: public name, where
+    they go, whether they can be solicited and why not, the check and the suspension.
+    Never an email or a phone number."""
+
+    id: str
+    name: str = Field(description="Prénom et initiale du nom.")
+    profile: ProfileType
+    job_title: str | None = None
+    sector: str | None = None
+    training: str | None = Field(None, description="Formation présentée (lycéen, formateur).")
+    city: str
+    department: str | None = Field(None, description="Département de résidence.")
+    zone: Zone
+    account_status: str = Field(description="pending_confirmation, active…")
+    solicitable: bool
+    not_solicitable_reason: str | None = Field(
+        None,
+        description="not_active, restricted, suspended, record_rejected, record_expired, "
+        "record_not_verified.",
+    )
+    record: RecordState
+    record_waiting_since: datetime | None = Field(
+        None, description="Un extrait attend une décision depuis cette date."
+    )
+    suspension: Suspension | None = None
+    joined_at: datetime

@@ -7,9 +7,18 @@ from typing import Any, Unpack
 
 from aiohttp import web
 
-from services.accounts import audit, credentials, joining, moderation, partners, profile
+from services.accounts import (
+    audit,
+    credentials,
+    emailed_links,
+    joining,
+    moderation,
+    partners,
+    profile,
+)
 from services.accounts import directory as listing
 from services.accounts.api import models
+from services.accounts.api.reference_routes import add_reference_routes
 from services.accounts.context import ACCOUNTS, Accounts
 from services.accounts.domain import search
 from services.accounts.domain.access import DIRECTORY_ROLES, sees_private_state
@@ -33,6 +42,7 @@ from services.accounts.errors import (
     INVALID_CREDENTIALS,
     LINK_EXPIRED,
     LINK_INVALID,
+    LINK_NOT_FOUND,
     NO_RECORD_TO_DECIDE,
     NOT_A_PDF,
     NOT_EDITABLE,
@@ -117,9 +127,15 @@ router = _Routes()
 def build_router() -> Router:
     """The accounts routes on a new ``Router``."""
     # These modules add their routes to ``router`` when first imported.
-    from services.accounts.api import privacy_routes, steering_routes  # noqa: F401
+    from services.accounts.api import (  # noqa: F401
+        partnership_routes,
+        privacy_routes,
+        steering_routes,
+    )
 
-    return router.build()
+    built = router.build()
+    add_reference_routes(built)
+    return built
 
 
 RECORD_UPLOAD_LIMIT = 5 * 1024 * 1024 + MULTIPART_OVERHEAD
@@ -211,9 +227,41 @@ async def sign_up_staff(call: Call[models.StaffSignUp, None]) -> models.Register
     errors=[LINK_EXPIRED, LINK_INVALID, WEAK_PASSWORD],
 )
 async def confirm(call: Call[models.LinkAndPassword, None]) -> models.Activated:
-    """Follow the confirmation link."""
-    user = await joining.confirm(accounts_of(call), call.body.token, call.body.password)
-    return models.Activated(id=user["_id"], role=user["role"])
+    """Follow the confirmation link: the account is active and its first session open."""
+    accounts = accounts_of(call)
+    user = await joining.confirm(accounts, call.body.token, call.body.password)
+    tokens = await credentials.open_session(accounts, user)
+    return models.Activated(**tokens.model_dump(), id=user["_id"], role=user["role"])
+
+
+@router.post(
+    "/links/status",
+    summary="Où en est un lien reçu par e-mail",
+    body=models.LinkOnly,
+    response=models.LinkStatus,
+    errors=[LINK_NOT_FOUND],
+    description="Le jeton voyage dans le corps, jamais dans l'adresse. 404 pour un lien "
+    "inconnu ou déjà utilisé ; un lien expiré reste connu un jour après son expiration.",
+)
+async def link_status(call: Call[models.LinkOnly, None]) -> models.LinkStatus:
+    """What a link is for, and whether it still works (the page says so before any form)."""
+    return await emailed_links.link_status(accounts_of(call), call.body.token)
+
+
+@router.post(
+    "/links/renewal",
+    summary="Recevoir un nouveau lien à la place d'un lien expiré",
+    body=models.LinkOnly,
+    status=202,
+    errors=[TOO_MANY_REQUESTS],
+    description="Envoie par e-mail un nouveau lien du même usage (les précédents ne "
+    "fonctionnent plus). Répond 202 quel que soit le lien : rien n'indique s'il existe.",
+)
+async def renew_link(call: Call[models.LinkOnly, None]) -> web.Response:
+    """A fresh link of the same purpose goes to the same address."""
+    accounts = accounts_of(call)
+    await emailed_links.renew_link(accounts, call.body.token, address_of(accounts, call.request))
+    return web.json_response({"status": "accepted"}, status=202)
 
 
 @router.post(
@@ -443,6 +491,7 @@ def public_profile(row: Document) -> models.PublicProfile:
         training=row.get("training"),
         background=row.get("background") or "",
         interventions=row.get("interventions", []),
+        online=row.get("online", False),
         zone=models.Zone.model_construct(**row["zone"]),
         department=row["department"],
         city=row["city"],
@@ -474,6 +523,7 @@ async def find_ambassadors(call: Call[None, models.DirectoryQuery]) -> Page[mode
             bassin=query.bassin,
             kind=query.kind,
             profile=query.profile,
+            online=query.format == "online",
         ),
         limit=query.limit,
         cursor=query.cursor,
@@ -538,6 +588,7 @@ def _as_listing(user: Document) -> Document:
         "training": part.get("training"),
         "background": part.get("background", ""),
         "interventions": part.get("interventions", []),
+        "online": part.get("online", False),
         "zone": part["zone"],
         "department": department_of_postcode(part["postcode"]),
         "city": part["city"],

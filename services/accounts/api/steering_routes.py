@@ -3,10 +3,15 @@ log and erasure records (they register on the accounts router when imported)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.accounts import audit, credentials, erasure, moderation, partners
 from services.accounts.api import models
 from services.accounts.api import privacy_models as privacy
 from services.accounts.api.routes import accounts_of, router
+from services.accounts.domain.access import zone_places_covered
+from services.accounts.domain.ambassadors import solicitability
+from services.accounts.domain.identity import initial
 from services.accounts.errors import (
     EMAIL_TAKEN,
     ERASURE_NOT_FOUND,
@@ -14,7 +19,8 @@ from services.accounts.errors import (
     SESSION_ENDED,
     SIRET_TAKEN,
 )
-from shared.http import Call, Page, PageQuery, Roles
+from shared.http import Call, Page, PageQuery, Roles, paginate
+from shared.mongo import Document
 
 STEERING = Roles("referent", "admin")
 ADMIN = Roles("admin")
@@ -46,6 +52,83 @@ async def waiting_records(call: Call[None, models.RecordQueueQuery]) -> Page[mod
         [item.ambassador_id for item in waiting.items],
     )
     return waiting
+
+
+def _moderated(user: Document, require_record_check: bool) -> models.ModeratedAmbassador:
+    part = user["ambassador"]
+    job = part.get("job") or {}
+    training = part.get("training") or {}
+    state = solicitability(user, require_record_check=require_record_check)
+    document = part.get("record_document") or {}
+    return models.ModeratedAmbassador(
+        id=user["_id"],
+        name=f"{user['first_name']} {initial(user['last_name'])}",
+        profile=part["profile"],
+        job_title=job.get("title"),
+        sector=job.get("sector"),
+        training=training.get("name"),
+        city=part.get("city", ""),
+        department=part.get("department"),
+        zone=models.Zone.model_construct(
+            **(part.get("zone") or {"departments": [], "bassins": []})
+        ),
+        account_status=user["status"],
+        solicitable=state.solicitable,
+        not_solicitable_reason=state.reason,
+        record=models.RecordState.model_validate(part.get("record") or {"status": "missing"}),
+        record_waiting_since=document.get("uploaded_at"),
+        suspension=models.Suspension.model_validate(part["suspension"])
+        if part.get("suspension")
+        else None,
+        joined_at=user["created_at"],
+    )
+
+
+@router.get(
+    "/moderation/ambassadors",
+    summary="Ambassadeurs du territoire et leur état (référent, administrateur)",
+    query=models.ModerationQuery,
+    response=Page[models.ModeratedAmbassador],
+    auth=STEERING,
+    errors=[SESSION_ENDED],
+    description=(
+        "Tous les ambassadeurs dont la zone touche le territoire du référent (toute la "
+        "région pour un administrateur), sollicitables ou non, par ordre alphabétique : "
+        "le motif quand ils ne peuvent pas être sollicités, l'état de la vérification de "
+        "l'extrait de casier judiciaire et la suspension. Ni e-mail ni téléphone. Chaque "
+        "lecture est inscrite au journal des consultations."
+    ),
+)
+async def moderated_ambassadors(
+    call: Call[None, models.ModerationQuery],
+) -> Page[models.ModeratedAmbassador]:
+    """The territory's ambassadors with what a referent acts on."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    query: dict[str, Any] = {"role": "ambassador"}
+    covered = zone_places_covered(call.user)
+    if covered is not None:
+        departments, bassins = covered
+        query["$or"] = [
+            {"ambassador.zone.departments": {"$in": departments}},
+            {"ambassador.zone.bassins": {"$in": bassins}},
+        ]
+    if call.query.state == "suspended":
+        query["ambassador.suspension.at"] = {"$type": "date"}
+    elif call.query.state == "record_to_check":
+        query["ambassador.record_document.uploaded_at"] = {"$type": "date"}
+    require_check = accounts.settings.require_record_check
+    found = await paginate(
+        accounts.store.users,
+        query,
+        sort=[("first_name", 1), ("last_name", 1)],
+        page=PageQuery(limit=call.query.limit, cursor=call.query.cursor),
+        load=lambda user: _moderated(user, require_check),
+    )
+    await audit.record_reads(
+        accounts, call.user, audit.DIRECTORY_LISTED, [item.id for item in found.items]
+    )
+    return found
 
 
 @router.patch(

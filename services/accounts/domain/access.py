@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.accounts.domain.catalog import region
-from services.accounts.events import Territory
+from shared.contracts.accounts import Territory
 from shared.http import Principal, Role
 
 DIRECTORY_ROLES: tuple[Role, ...] = ("staff", "referent", "admin")

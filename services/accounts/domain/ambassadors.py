@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.accounts.domain.identity import initial
-from services.accounts.events import AmbassadorProfileChanged, Territory
+from shared.contracts.accounts import AmbassadorProfileChanged, Territory
 
 # Why an ambassador cannot be solicited (stable codes other services may show).
 NOT_ACTIVE = "not_active"

@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from services.accounts.events import InterventionKind, Territory
+from shared.contracts.accounts import InterventionKind, Territory
 
 
 def _load(name: str) -> Any:

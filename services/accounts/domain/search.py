@@ -24,10 +24,12 @@ from importlib import resources
 
 from services.accounts.domain.catalog import region
 from services.accounts.domain.passwords import fold
-from services.accounts.events import Territory
+from shared.contracts.accounts import Territory
 
 SLICES = 1024
 ALL = "*"
+# Ambassadors who also meet pupils online (every one meets them in person).
+ONLINE = "f:online"
 # Candidates one round trip should read at most, for a key shared by many profiles.
 CANDIDATES_PER_ROUND = 600
 MAX_TERMS = 200
@@ -120,6 +122,7 @@ class ListedProfile:
     profile: str
     sector: str | None
     interventions: Sequence[str]
+    online: bool
     zone: Territory
     texts: Sequence[str]
 
@@ -133,6 +136,8 @@ class ListedProfile:
         if self.sector:
             facets.append(f"s:{self.sector}")
         facets.extend(f"k:{kind}" for kind in self.interventions)
+        if self.online:
+            facets.append(ONLINE)
         return [*list(words)[:MAX_TERMS], *facets]
 
 
@@ -146,6 +151,7 @@ class DirectoryQuery:
     bassin: str | None = None
     kind: str | None = None
     profile: str | None = None
+    online: bool = False
 
     def keys(self) -> list[str]:
         """Every key a listed profile must hold to match; ``*`` alone when unfiltered."""
@@ -159,6 +165,8 @@ class DirectoryQuery:
         ):
             if value:
                 keys.append(f"{prefix}:{value}")
+        if self.online:
+            keys.append(ONLINE)
         return keys or [ALL]
 
 

@@ -6,6 +6,7 @@ says what the counts mean, and which client address to count.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,7 +52,8 @@ def client_address(
     it was written by the client and may be forged).
     """
     address = peer or "unknown"
-    if not forwarded_for or address not in trusted_proxies:
+    networks = _networks(tuple(trusted_proxies))
+    if not forwarded_for or not _within(address, networks):
         return address
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
@@ -59,6 +61,24 @@ def client_address(
             ipaddress.ip_address(hop)
         except ValueError:
             return address  # a malformed header: count the proxy, not a made-up value
-        if hop not in trusted_proxies:
+        if not _within(hop, networks):
             return hop
     return address
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(
+    trusted: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The trusted proxies as networks (a single address is a network of one)."""
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in trusted)
+
+
+def _within(
+    address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in networks)

@@ -19,7 +19,7 @@ from services.agenda.api.models import (
 )
 from services.agenda.domain.calls import EventType, OpenCall
 from services.agenda.domain.sectors import sector_names
-from services.agenda.events import Format
+from shared.contracts.agenda import Format
 from shared.http import PageQuery, Principal
 
 MAX_PLACES = 500

@@ -23,7 +23,7 @@ from pydantic import (
 
 from services.agenda.domain.model import Appointment, RequesterRole, Status
 from services.agenda.domain.rules import MAX_ALTERNATIVE_SLOTS
-from services.agenda.events import Format, Kind
+from shared.contracts.agenda import Format, Kind
 from shared.http import PageQuery
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -355,6 +355,13 @@ class NotificationView(BaseModel):
     created_at: ParisTime
     read: bool
     read_at: ParisTime | None
+
+
+class CalendarLinkState(BaseModel):
+    """Whether the ambassador has a calendar address (its key is shown once, at creation)."""
+
+    active: bool
+    created_at: ParisTime | None = None
 
 
 class CalendarLink(BaseModel):

@@ -17,7 +17,7 @@ from services.agenda.api.models import (
     Text,
 )
 from services.agenda.domain.model import AmbassadorCopy, Appointment
-from services.agenda.events import Kind
+from shared.contracts.agenda import Kind
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 T = TypeVar("T")

@@ -13,6 +13,7 @@ from services.agenda.api.models import (
     AppointmentQuery,
     AppointmentView,
     CalendarLink,
+    CalendarLinkState,
     CancellationIn,
     Created,
     FeedbackIn,
@@ -179,6 +180,11 @@ async def create_calendar_link(call: Call[None, None]) -> CalendarLink:
     return await calendars.issue_link(agenda_of(call), call.user)
 
 
+async def calendar_link_state(call: Call[None, None]) -> CalendarLinkState:
+    """Whether the ambassador has a calendar address, and since when."""
+    return await calendars.link_state(agenda_of(call), call.user)
+
+
 async def revoke_calendar_link(call: Call[None, None]) -> None:
     """The calendar address stops working."""
     await calendars.revoke_link(agenda_of(call), call.user)
@@ -196,6 +202,21 @@ async def calendar_feed(call: Call[None, CalendarQuery]) -> web.Response:
             "Cache-Control": "private, max-age=300",
             # The URL is a key: do not leak it to linked sites.
             "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+async def appointment_calendar(call: Call[None, None]) -> web.Response:
+    """One accepted appointment as an ``.ics`` file, for a party's own calendar."""
+    agenda = agenda_of(call)
+    appointment = await appointments.visible(agenda, call.user, call.path("id"))
+    return web.Response(
+        body=calendars.appointment_file(agenda, appointment),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="rendez-vous.ics"',
+            "Cache-Control": "private, no-store",
         },
     )
 
@@ -235,6 +256,13 @@ def build_router() -> Router:
         auth=READERS,
         errors=[errors.APPOINTMENT_NOT_FOUND],
     )(get_appointment)
+    router.get(
+        "/appointments/{id}/calendar.ics",
+        summary="Un rendez-vous accepté, à ajouter à son calendrier (iCalendar)",
+        status=200,
+        auth=READERS,
+        errors=[errors.APPOINTMENT_NOT_FOUND, errors.NOT_ACCEPTED],
+    )(appointment_calendar)
     answer_errors: list[ErrorKind] = [
         errors.APPOINTMENT_NOT_FOUND,
         errors.NOT_THE_AMBASSADOR,
@@ -327,6 +355,13 @@ def build_router() -> Router:
         auth=Authenticated(),
         errors=[errors.NOTIFICATION_NOT_FOUND],
     )(read_notification)
+    router.get(
+        "/calendar-token",
+        summary="Savoir si le lien de mon calendrier personnel existe",
+        description="Le lien lui-même n'est montré qu'à sa création : il est gardé haché.",
+        response=CalendarLinkState,
+        auth=AMBASSADOR,
+    )(calendar_link_state)
     router.post(
         "/calendar-token",
         summary="Créer (ou renouveler) le lien de mon calendrier personnel",

@@ -64,7 +64,11 @@ def rows(stats: Statistics) -> Iterator[Row]:
     )
     yield from _counts("Sollicitations par bassin", solicitations.by_bassin, "Sollicitations")
     yield from _counts("Sollicitations par secteur", solicitations.by_sector, "Sollicitations")
+    yield from _counts("Sollicitations par mois", solicitations.by_month, "Sollicitations")
     answers = stats.answers
+    yield ("Réponses", "", "", "Sollicitations adressées", _number(answers.asked))
+    answered = None if answers.answer_rate is None else answers.answer_rate * 100
+    yield ("Réponses", "", "", "Taux de réponse (%)", _number(answered))
     yield ("Réponses", "", "", "Sollicitations ayant reçu une réponse", _number(answers.answered))
     yield ("Réponses", "", "", "Sollicitations acceptées", _number(answers.accepted))
     rate = None if answers.acceptance_rate is None else answers.acceptance_rate * 100

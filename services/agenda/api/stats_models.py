@@ -73,12 +73,25 @@ class SolicitationCounts(BaseModel):
     by_sector: list[Count] = Field(
         description="Secteur souhaité, à défaut celui de l'ambassadeur sollicité."
     )
+    by_month: list[Count] = Field(
+        default_factory=list,
+        description="Par mois de l'intervention (clé AAAA-MM, heure de Paris), chaque mois "
+        "de la période, zéros compris, dans l'ordre.",
+    )
 
 
 class Answers(BaseModel):
     """How ambassadors answered."""
 
+    asked: int = Field(
+        0,
+        description="Sollicitations adressées à un ambassadeur (hors places prises à un "
+        "événement et créneaux retenus après un refus, qui n'attendent pas de réponse).",
+    )
     answered: int = Field(description="Sollicitations ayant reçu une réponse.")
+    answer_rate: float | None = Field(
+        None, description="ayant reçu une réponse / adressées (null sans sollicitation)."
+    )
     accepted: int = Field(description="Dont acceptées (même annulées ensuite).")
     acceptance_rate: float | None = Field(description="acceptées / ayant reçu une réponse.")
     median_hours_to_answer: float | None = Field(

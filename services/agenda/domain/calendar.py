@@ -18,6 +18,7 @@ from icalendar import Event as CalendarEvent
 
 from services.agenda.domain.labels import KIND_LABELS
 from services.agenda.domain.model import Appointment
+from shared.french import sentence
 
 PARIS_TZID = "Europe/Paris"
 PARIS = ZoneInfo(PARIS_TZID)
@@ -28,10 +29,6 @@ CALENDAR_NAME = "Proch'Orientation – mes interventions"
 def calendar_uid(appointment_id: str) -> str:
     """The UID every invitation and the feed give an appointment."""
     return f"{appointment_id}@agenda.prochorientation"
-
-
-def _sentence(text: str) -> str:
-    return text if text.endswith(".") else f"{text}."
 
 
 def _event(appointment: Appointment, public_url: str, now: datetime) -> CalendarEvent:
@@ -54,7 +51,7 @@ def _event(appointment: Appointment, public_url: str, now: datetime) -> Calendar
         "summary", f"Proch'Orientation : {KIND_LABELS[appointment.kind]} – {establishment.name}"
     )
     lines = [
-        _sentence(f"Avec {appointment.requester.name}"),
+        sentence(f"Avec {appointment.requester.name}"),
         f"Public : {appointment.audience.level}, {appointment.audience.group_size} élèves.",
         f"Thème : {appointment.topic}",
     ]

@@ -26,7 +26,7 @@ from services.agenda.domain.model import (
 )
 from services.agenda.domain.rules import Slot, is_paused
 from services.agenda.domain.territory import Area, Place, covers
-from services.agenda.events import Format
+from shared.contracts.agenda import Format
 from shared.http import Principal
 
 EventType = Literal["forum", "salon", "portes_ouvertes"]

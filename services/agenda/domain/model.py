@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.agenda.events import CalendarStamp, Format, Kind
+from shared.contracts.agenda import CalendarStamp, Format, Kind
 
 Status = Literal["pending", "accepted", "refused", "cancelled", "expired", "completed"]
 RequesterRole = Literal["staff", "referent"]

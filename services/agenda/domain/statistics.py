@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from services.agenda import errors
 from services.agenda.domain.access import territory_of
 from services.agenda.domain.territory import Area, bassin_departments
+from shared.french import MONTHS
 from shared.http import Principal
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -187,3 +188,13 @@ def supply_and_demand(
             row.sector or "",
         ),
     )
+
+
+def months_of(first_day: date, last_day: date) -> list[tuple[str, str]]:
+    """The months the days ``first_day`` to ``last_day`` touch: (``AAAA-MM``, « mars 2027 »)."""
+    months: list[tuple[str, str]] = []
+    year, month = first_day.year, first_day.month
+    while (year, month) <= (last_day.year, last_day.month):
+        months.append((f"{year:04d}-{month:02d}", f"{MONTHS[month - 1]} {year}"))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from services.accounts.events import (
+from services.notifier.domain.calendar import CalendarInvite, Method
+from services.notifier.domain.french import event_type_fr, format_fr, kind_fr, mask_address
+from shared.contracts.accounts import (
     AmbassadorReinstated,
     AmbassadorSuspended,
+    ConfirmationLinkRenewed,
     CriminalRecordDecided,
     CriminalRecordExpired,
     CriminalRecordRenewalRequested,
@@ -27,7 +30,7 @@ from services.accounts.events import (
     UserDeleted,
     UserRegistered,
 )
-from services.agenda.events import (
+from shared.contracts.agenda import (
     AppointmentAccepted,
     AppointmentCancelled,
     AppointmentCompleted,
@@ -41,11 +44,9 @@ from services.agenda.events import (
     SolicitationEscalated,
     SolicitationReminded,
 )
-from services.messaging.events import MessageRelayed
-from services.notifier.domain.calendar import CalendarInvite, Method
-from services.notifier.domain.french import event_type_fr, format_fr, kind_fr, mask_address
+from shared.contracts.messaging import MessageRelayed
 from shared.events import Event
-from shared.french import datetime_fr, day_fr, duration_fr, minutes_fr, time_fr
+from shared.french import datetime_fr, day_fr, duration_fr, minutes_fr, sentence, time_fr
 
 AS_ROLE = {
     "ambassador": "en tant qu'ambassadeur",
@@ -138,21 +139,33 @@ def _registered(event: UserRegistered, occurrence: Occurrence) -> list[OutgoingE
     if not event.confirmation_url:
         # Created already active (the start-up admin): there is nothing to confirm.
         return []
+    return [_confirmation(event, occurrence, renewed=False)]
+
+
+@_plans(ConfirmationLinkRenewed)
+def _confirmation_renewed(
+    event: ConfirmationLinkRenewed, occurrence: Occurrence
+) -> list[OutgoingEmail]:
+    return [_confirmation(event, occurrence, renewed=True)]
+
+
+def _confirmation(
+    event: UserRegistered | ConfirmationLinkRenewed, occurrence: Occurrence, *, renewed: bool
+) -> OutgoingEmail:
     context = {
         "as_role": AS_ROLE[event.role],
         "confirmation_url": event.confirmation_url,
         "valid_for": _valid_for(event.expires_at, occurrence, occurrence.confirmation_ttl_seconds),
         "login_url": occurrence.link("/connexion"),
+        "renewed": renewed,
     }
-    return [
-        OutgoingEmail(
-            "account_confirmation",
-            context,
-            user_id=event.user_id,
-            address=event.email,
-            first_name=event.first_name,
-        )
-    ]
+    return OutgoingEmail(
+        "account_confirmation",
+        context,
+        user_id=event.user_id,
+        address=event.email,
+        first_name=event.first_name,
+    )
 
 
 @_plans(PasswordResetRequested)
@@ -260,7 +273,7 @@ def _record(event: CriminalRecordDecided, occurrence: Occurrence) -> list[Outgoi
         "verified": event.decision == "verified",
         "note": event.note,
         "decided_on": day_fr(event.decided_at),
-        "profile_url": occurrence.link("/mon-compte"),
+        "profile_url": occurrence.link("/mon-profil"),
     }
     return [OutgoingEmail("criminal_record_decision", context, user_id=event.ambassador_id)]
 
@@ -284,7 +297,7 @@ def _record_renewal(
 ) -> list[OutgoingEmail]:
     context = {
         "valid_until": day_fr(event.valid_until),
-        "profile_url": occurrence.link("/mon-compte"),
+        "profile_url": occurrence.link("/mon-profil"),
     }
     return [OutgoingEmail("criminal_record_renewal", context, user_id=event.ambassador_id)]
 
@@ -293,7 +306,7 @@ def _record_renewal(
 def _record_expired(event: CriminalRecordExpired, occurrence: Occurrence) -> list[OutgoingEmail]:
     context = {
         "expired_on": day_fr(event.expired_at),
-        "profile_url": occurrence.link("/mon-compte"),
+        "profile_url": occurrence.link("/mon-profil"),
     }
     return [OutgoingEmail("criminal_record_expired", context, user_id=event.ambassador_id)]
 
@@ -364,7 +377,7 @@ def _invite(
         uid=uid,
         sequence=sequence,
         summary=f"Proch'Orientation : {kind_fr(facts.kind)} – {facts.establishment.name}",
-        description=f"Avec {other_party}. Détails et messagerie : {url}",
+        description=f"{sentence(f'Avec {other_party}')} Détails et messagerie : {url}",
         location=place,
         starts_at=facts.starts_at,
         duration_minutes=facts.duration_minutes,

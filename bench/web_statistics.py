@@ -1,0 +1,149 @@
+"""Server time of the « Statistiques » page for a territory with 100,000 appointments.
+
+The whole platform runs as in the embedded default (the site at ``/``, the services under
+``/api``, the in-process bus, the embedded store unless ``MONGO_URL`` is set), with its
+demo accounts. Before it starts, agenda's database receives ``--appointments``
+appointments (default 100,000), all in the Nord (the demo referent's territory), spread
+over two years around today, and 2,000 ambassador copies (the generator of
+``bench.agenda_stats``). The demo referent signs in through the form, then opens
+``--requests`` times in a row: the page (current school year, the default), each of its
+three charts (SVG drawn by pygal from the same API figures) and the CSV download.
+Figures: p50, p95 and max of the server time (request sent → last byte received, over a
+real socket; the client shares the two cores with the server), and of the agenda API's
+``/stats`` alone for comparison.
+
+Run: ``python -m bench.web_statistics [--appointments 100000] [--requests 30]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import statistics
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from bench.agenda_stats import ambassador, appointment
+from bench.servers import served_site
+from bench.web_pages import SERVICES, api_token, percentile, signed_in_visitor
+from services.accounts.demo import DEMO_ACCOUNTS
+from services.web.domain.steering import CHARTS
+from shared.mongo import connect
+from shared.settings import Settings
+
+AMBASSADORS = 2_000
+
+
+async def fill(settings: Settings, appointments: int) -> float:
+    """All the appointments in the Nord; returns the seconds the insertion took."""
+    assert settings.mongo_url is not None
+    client = connect(settings.mongo_url, app_name="bench-fill")
+    rng = random.Random(11)
+    now = datetime.now(UTC)
+    db = client[settings.database_name("agenda")]
+    started = time.monotonic()
+    try:
+        await db["ambassadors"].insert_many([ambassador(n, now) for n in range(AMBASSADORS)])
+        batch: list[dict[str, Any]] = []
+        for number in range(appointments):
+            row = appointment(number, AMBASSADORS, now, rng)
+            row["establishment"]["department"] = "59"
+            row["establishment"]["postcode"] = "59000"
+            batch.append(row)
+            if len(batch) == 5_000:
+                await db["appointments"].insert_many(batch, ordered=False)
+                batch = []
+        if batch:
+            await db["appointments"].insert_many(batch, ordered=False)
+    finally:
+        await client.close()
+    return time.monotonic() - started
+
+
+async def timed(
+    http: aiohttp.ClientSession, url: str, requests: int, headers: dict[str, str] | None = None
+) -> tuple[list[float], int]:
+    """Milliseconds of ``requests`` GETs one after the other; bytes of the last answer."""
+    latencies: list[float] = []
+    size = 0
+    for _ in range(requests):
+        sent = time.perf_counter()
+        async with http.get(url, headers=headers, allow_redirects=False) as answer:
+            body = await answer.read()
+            assert answer.status == 200, f"{url}: {answer.status} {body[:200]!r}"
+        latencies.append((time.perf_counter() - sent) * 1000)
+        size = len(body)
+    return latencies, size
+
+
+def line(name: str, values: list[float], size: int) -> str:
+    """One row of the figures."""
+    return (
+        f"  {name:<34} {statistics.median(values):8.1f} {percentile(values, 0.95):8.1f} "
+        f"{max(values):8.1f} {size / 1024:8.1f}"
+    )
+
+
+async def run(base: str, requests: int) -> None:
+    """Sign the referent in, warm up, measure, print."""
+    email, password = next((e, p) for role, e, p in DEMO_ACCOUNTS if role == "referent")
+    http = await signed_in_visitor(base, email, password)
+    try:
+        token = await api_token(http, base, email, password)
+        targets: dict[str, tuple[str, dict[str, str] | None]] = {
+            "page /referents/statistiques": (f"{base}/referents/statistiques", None),
+            **{
+                f"graphique {name}.svg": (
+                    f"{base}/referents/statistiques/graphiques/{name}.svg",
+                    None,
+                )
+                for name in CHARTS
+            },
+            "CSV /referents/statistiques.csv": (f"{base}/referents/statistiques.csv", None),
+            "API /api/agenda/stats (seule)": (
+                f"{base}/api/agenda/stats",
+                {"Authorization": f"Bearer {token}"},
+            ),
+        }
+        for url, headers in targets.values():  # warm-up: templates, connections, caches
+            await timed(http, url, 1, headers)
+        print(f"\n{requests} requests each, one after the other (milliseconds, kB):")
+        print(f"  {'what':<34} {'p50':>8} {'p95':>8} {'max':>8} {'kB':>8}")
+        whole: list[float] = []
+        for name, (url, headers) in targets.items():
+            values, size = await timed(http, url, requests, headers)
+            print(line(name, values, size), flush=True)
+            if not name.startswith(("API", "CSV")):
+                whole.append(sum(values) / len(values))
+        print(
+            f"\n  a browser's full view (page + {len(CHARTS)} charts, sequential means): "
+            f"{sum(whole):.0f} ms"
+        )
+    finally:
+        await http.close()
+
+
+async def main() -> None:
+    """Fill agenda's database, serve the platform and its site, measure."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--appointments", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    async def filled(settings: Settings) -> None:
+        seconds = await fill(settings, args.appointments)
+        print(f"{args.appointments} appointments in the Nord inserted in {seconds:.1f} s")
+
+    async with served_site(SERVICES, process="bench-web-stats", prepare=filled) as base:
+        await asyncio.sleep(1)  # the demo accounts reach agenda as events
+        await run(base, args.requests)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,278 @@
+"""Educational establishments of Hauts-de-France: reference data and search.
+
+The list ships in ``data/establishments.csv``, in the column layout of the Ministry's
+open data set « Annuaire de l'éducation » (see ``data/README.md``: the shipped sample
+is fictional, ``python -m services.accounts.cli import-establishments`` writes the real
+one). It is read once per process and searched in memory (``WordIndex``).
+
+An establishment's kind and sector come from the Annuaire's own columns; its
+department from its ``Code_departement``; the Nord's bassin d'éducation from the
+commune mapping ``data/bassins_nord.csv``. None of them ever comes from what a person
+typed.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from services.accounts.domain.catalog import region
+from services.accounts.domain.word_index import Hit, IndexedEntry, WordIndex, words
+
+# The Annuaire's columns the shipped file keeps, in its own spelling and order.
+UAI = "Identifiant_de_l_etablissement"
+NAME = "Nom_etablissement"
+TYPE = "Type_etablissement"
+STATUS = "Statut_public_prive"
+POSTCODE = "Code_postal"
+TOWN = "Nom_commune"
+DEPARTMENT = "Code_departement"
+NATURE = "libelle_nature"
+COLUMNS = (UAI, NAME, TYPE, STATUS, POSTCODE, TOWN, DEPARTMENT, NATURE)
+# Optional column of the Annuaire: rows marked closed are left out.
+STATE = "etat"
+CLOSED_STATES = frozenset({"ferme"})
+
+NORD = "59"
+_UAI = re.compile(r"^\d{7}[A-Z]$")
+
+# Kinds shown to people, from the Annuaire's « nature » of the UAI (folded, as listed
+# in the BCE nomenclature). ``None`` marks natures deliberately left out: sections
+# (SEGPA, SEP, SEGT) belong to an establishment listed under its own UAI, and
+# post-baccalaureate-only schools are not the programme's audience.
+_KIND_OF_NATURE: dict[str, str | None] = {
+    "college": "collège",
+    "college climatique": "collège",
+    "college experimental": "collège",
+    "college specialise": "collège",
+    "lycee d enseignement general": "lycée",
+    "lycee d enseignement technologique": "lycée",
+    "lycee enseignt general et technologique": "lycée",
+    "lycee climatique": "lycée",
+    "lycee experimental": "lycée",
+    "lycee polyvalent": "lycée polyvalent",
+    "lycee professionnel": "lycée professionnel",
+    "lycee ens general techno prof agricole": "lycée agricole",
+    "maison familiale rurale education orient": "maison familiale rurale",
+    "etab regional lycee enseignement adapte": "EREA",
+    "etablissement de reinsertion scolaire": "établissement de réinsertion scolaire",
+    "centre d information et d orientation": "CIO",
+    "section d enseignement professionnel": None,
+    "section enseignt gen et prof adapte": None,
+    "section enseigt general et technologique": None,
+    "ecoles composees uniqt de sts et ou cpge": None,
+}
+# Without a known nature, the Annuaire's broad type decides (folded).
+_KIND_OF_TYPE: dict[str, str] = {
+    "college": "collège",
+    "lycee": "lycée",
+    "erea": "EREA",
+    "information et orientation": "CIO",
+}
+KINDS = tuple(dict.fromkeys([*(k for k in _KIND_OF_NATURE.values() if k), *_KIND_OF_TYPE.values()]))
+_SECTORS = {"public": "public", "prive": "privé"}
+
+
+def _key(text: str) -> str:
+    return " ".join(words(text))
+
+
+def kind_of(establishment_type: str, nature: str = "") -> str | None:
+    """The French kind of an establishment of the Annuaire (« lycée professionnel »), or
+    None when the programme does not deal with it (écoles, médico-social, services,
+    sections of another establishment)."""
+    nature_key = _key(nature)
+    if nature_key in _KIND_OF_NATURE:
+        return _KIND_OF_NATURE[nature_key]
+    return _KIND_OF_TYPE.get(_key(establishment_type))
+
+
+def sector_of(status: str) -> str | None:
+    """« public » or « privé » from the Annuaire's ``Statut_public_prive``."""
+    return _SECTORS.get(_key(status))
+
+
+def department_of(code: str) -> str:
+    """The department code as the platform writes it: the Annuaire's « 059 » → « 59 »."""
+    code = code.strip().upper()
+    if len(code) == 3 and code.startswith("0"):
+        return code[1:]
+    return code.zfill(2) if code.isdigit() else code
+
+
+def normalise_uai(value: str) -> str:
+    """A UAI code as the Annuaire writes it (upper case, no spaces)."""
+    return value.strip().upper()
+
+
+def is_uai(value: str) -> bool:
+    """Whether ``value`` has the form of a UAI code: seven digits and a letter."""
+    return bool(_UAI.match(value))
+
+
+@dataclass(frozen=True)
+class Establishment:
+    """An educational establishment as people see it."""
+
+    uai: str
+    name: str
+    kind: str
+    sector: str
+    postcode: str
+    city: str
+    department: str
+    bassin: str | None
+
+
+class BassinMap:
+    """The Nord's bassin d'éducation of each commune (``data/bassins_nord.csv``)."""
+
+    def __init__(self, rows: Iterable[Mapping[str, str]]) -> None:
+        self._by_place: dict[tuple[str, str], str] = {}
+        by_town: dict[str, set[str]] = {}
+        known = region().bassins
+        for number, row in enumerate(rows, start=2):
+            postcode, town, bassin = (
+                row["code_postal"].strip(),
+                row["commune"],
+                row["bassin"].strip(),
+            )
+            if bassin not in known or known[bassin].department != NORD:
+                raise ValueError(f"ligne {number} : « {bassin} » n'est pas un bassin du Nord")
+            if not postcode.startswith(NORD):
+                raise ValueError(
+                    f"ligne {number} : « {postcode} » n'est pas un code postal du Nord"
+                )
+            self._by_place[(postcode, _key(town))] = bassin
+            by_town.setdefault(_key(town), set()).add(bassin)
+        # A commune alone decides when all its postcodes lie in one bassin.
+        self._by_town = {
+            town: next(iter(found)) for town, found in by_town.items() if len(found) == 1
+        }
+
+    def __len__(self) -> int:
+        return len(self._by_place)
+
+    def bassin_of(self, postcode: str, town: str) -> str | None:
+        """The bassin of a commune of the Nord, or None when the mapping lacks it."""
+        key = _key(town)
+        return self._by_place.get((postcode.strip(), key)) or self._by_town.get(key)
+
+
+def read_bassins(lines: Iterable[str]) -> BassinMap:
+    """Parse a commune → bassin file (``code_postal;commune;bassin``)."""
+    reader = csv.DictReader(lines, delimiter=";")
+    missing = {"code_postal", "commune", "bassin"} - set(reader.fieldnames or ())
+    if missing:
+        raise ValueError(
+            f"colonnes absentes de la table des bassins : {', '.join(sorted(missing))}"
+        )
+    return BassinMap(reader)
+
+
+def parse_establishments(lines: Iterable[str], bassins: BassinMap) -> list[Establishment]:
+    """The establishments of a file in the shipped layout; ValueError names a bad row."""
+    found: list[Establishment] = []
+    for number, row in enumerate(csv.DictReader(lines, delimiter=";"), start=2):
+        uai = normalise_uai(row[UAI])
+        kind = kind_of(row[TYPE], row.get(NATURE) or "")
+        sector = sector_of(row[STATUS])
+        department = department_of(row[DEPARTMENT])
+        if not is_uai(uai) or kind is None or sector is None:
+            raise ValueError(f"ligne {number} : établissement invalide ({uai})")
+        if department not in region().departments:
+            raise ValueError(f"ligne {number} : département {department} hors de la région")
+        postcode, city = row[POSTCODE].strip(), row[TOWN].strip()
+        found.append(
+            Establishment(
+                uai=uai,
+                name=" ".join(row[NAME].split()),
+                kind=kind,
+                sector=sector,
+                postcode=postcode,
+                city=city,
+                department=department,
+                bassin=bassins.bassin_of(postcode, city) if department == NORD else None,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search result: the establishment and its tier (lower is better)."""
+
+    establishment: Establishment
+    tier: int
+
+
+class EstablishmentList:
+    """Establishments in name order, found by UAI or by words of name, town, kind."""
+
+    def __init__(self, establishments: Iterable[Establishment]) -> None:
+        self._items = sorted(
+            establishments, key=lambda item: (_key(item.name), _key(item.city), item.uai)
+        )
+        self._by_uai = {item.uai: position for position, item in enumerate(self._items)}
+        if len(self._by_uai) != len(self._items):
+            raise ValueError("un code UAI apparaît deux fois")
+        self._index = WordIndex(
+            IndexedEntry(
+                main=item.name,
+                others=(item.city, item.postcode, item.kind),
+                identifiers=(item.uai,),
+            )
+            for item in self._items
+        )
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, uai: str) -> Establishment | None:
+        """The establishment with this UAI (any case), or None."""
+        position = self._by_uai.get(normalise_uai(uai))
+        return None if position is None else self._items[position]
+
+    def search(
+        self, text: str | None, *, after: tuple[int, str] | None = None, limit: int
+    ) -> list[Found]:
+        """Up to ``limit`` establishments matching ``text`` (all of them when it is
+        empty), best first, strictly after ``after`` (a tier and a UAI).
+
+        A UAI typed exactly (any case) comes first; words match the start of the words
+        of the name, the town, the postcode or the kind, accents and case ignored.
+        ValueError when ``after`` names a UAI that is not in the list.
+        """
+        start: Hit | None = None
+        if after is not None:
+            tier, uai = after
+            position = self._by_uai.get(normalise_uai(uai))
+            if position is None:
+                raise ValueError("unknown UAI")
+            start = Hit(tier, position)
+        return [
+            Found(self._items[hit.position], hit.tier)
+            for hit in self._index.search(text, after=start, limit=limit)
+        ]
+
+
+def _data_text(name: str) -> str:
+    return resources.files("services.accounts").joinpath("data", name).read_text("utf-8-sig")
+
+
+@cache
+def nord_bassins() -> BassinMap:
+    """The shipped commune → bassin mapping of the Nord."""
+    return read_bassins(_data_text("bassins_nord.csv").splitlines())
+
+
+@cache
+def establishments() -> EstablishmentList:
+    """The shipped establishments, read once per process."""
+    return EstablishmentList(
+        parse_establishments(_data_text("establishments.csv").splitlines(), nord_bassins())
+    )

@@ -1,0 +1,56 @@
+"""Partnership requests: an organisation asks to join, the programme's admins read it.
+
+The request comes from someone without an account, so it is only kept (rate-limited
+per address and per email) and listed for admins, who answer by email and register the
+organisation (``POST /organizations``) once the partnership charter is signed. A
+request holds a contact's name and address: it is kept for a year, then deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.accounts.api.partnership_models import PartnerRequest, PartnerRequestIn
+from services.accounts.context import Accounts
+from shared.http import Page, PageQuery, paginate
+from shared.mongo import Document
+
+
+def _shown(row: Document) -> PartnerRequest:
+    return PartnerRequest(
+        id=row["_id"],
+        organization_name=row["organization_name"],
+        siret=row.get("siret"),
+        contact_name=row["contact_name"],
+        email=row["email"],
+        phone=row.get("phone"),
+        sponsorship=bool(row.get("sponsorship")),
+        message=row.get("message", ""),
+        created_at=row["created_at"],
+    )
+
+
+async def receive(accounts: Accounts, body: PartnerRequestIn) -> str:
+    """Keep a request for the admins; returns its id."""
+    now = accounts.now()
+    retention = timedelta(days=accounts.options.partner_request_retention_days)
+    row: Document = {
+        "_id": accounts.new_id(),
+        **body.model_dump(mode="python"),
+        "message": body.message.strip(),
+        "created_at": now,
+        "expires_at": now + retention,
+    }
+    await accounts.store.partner_requests.insert_one(row)
+    return str(row["_id"])
+
+
+async def listed(accounts: Accounts, page: PageQuery) -> Page[PartnerRequest]:
+    """The requests still kept, newest first."""
+    return await paginate(
+        accounts.store.partner_requests,
+        {"expires_at": {"$gt": accounts.now()}},
+        sort=[("created_at", -1)],
+        page=page,
+        load=_shown,
+    )

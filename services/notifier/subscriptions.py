@@ -1,0 +1,370 @@
+"""What the notifier consumes: one subscription per event type, each idempotent.
+
+A handler works out the event's emails (``domain``), finds each recipient's address,
+renders the messages and queues their delivery records in the same transaction as
+the record that the event was handled: an event delivered twice queues its emails
+once. Contact events also update the notifier's own copy of users' contacts
+(event-carried state transfer from accounts).
+
+Group commit: events delivered while a transaction is being written wait for it and
+then go together in the next one, so a burst costs a few transactions instead of one
+per event (the embedded store does a few hundred transactions per second). The
+handled-event records are those of ``shared.idempotency`` (same collection, same
+keys); should another replica have handled one of a group's events meanwhile, the
+group's transaction fails on that record and its events are handled one by one with
+``ServiceContext.once``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from services.notifier.domain import Occurrence, OutgoingEmail, plan
+from services.notifier.domain.emails import PLANNERS
+from services.notifier.render import Recipient, Renderer
+from services.notifier.store import Contact, NotifierStore, new_delivery
+from services.notifier.worker import DeliveryWorker
+from shared import idempotency
+from shared.bus import Delivery, Subscription
+from shared.bus.base import Handler
+from shared.contracts.accounts import (
+    EmailChanged,
+    ExportRequested,
+    UserActivated,
+    UserDeleted,
+    UserRegistered,
+)
+from shared.contracts.notifier import NotifierExportPrepared, NotifierUserErased
+from shared.events import Envelope, Event
+from shared.handlers import typed
+from shared.mongo import Document, in_transaction
+from shared.runtime import ServiceContext
+
+__all__ = ["HANDLER", "SERVICE", "NotifierExportPrepared", "NotifierUserErased", "subscriptions"]
+
+log = logging.getLogger("services.notifier.subscriptions")
+
+SERVICE = "notifier"
+HANDLER = "email"
+# Events written by one transaction at most.
+GROUP_LIMIT = 100
+# Messages in hand per subscription: a group being written while the next one gathers.
+IN_FLIGHT = 2 * GROUP_LIMIT
+# How long a new group waits for the messages that arrive together (the broker sends
+# them within milliseconds of the acks that freed their slots).
+GROUP_LINGER_SECONDS = 0.01
+
+
+class RecipientUnknownError(LookupError):
+    """The event names a user the notifier has no contact for (yet): retried, then parked."""
+
+
+@dataclass
+class _Job:
+    """One delivery of an event, waiting for its group's transaction."""
+
+    envelope: Envelope
+    event: Event
+    occurrence: Occurrence
+    emails: list[OutgoingEmail]
+    # Emails queued, or None when the event had been handled before.
+    outcome: asyncio.Future[int | None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    @property
+    def key(self) -> str:
+        # The key of shared.idempotency.HandledEvents, so both paths see each other.
+        return idempotency.handled_key(HANDLER, self.envelope.id)
+
+    def settle(self, result: int | BaseException | None) -> None:
+        if self.outcome.done():  # the bus gave up waiting (shutdown): nothing to tell
+            return
+        if isinstance(result, BaseException):
+            self.outcome.set_exception(result)
+        else:
+            self.outcome.set_result(result)
+
+
+class _Contacts:
+    """The contacts one transaction reads and changes, each read once, written once."""
+
+    def __init__(self, known: dict[str, Contact]) -> None:
+        self._known = known
+        self.changed: dict[str, Contact] = {}
+
+    def get(self, user_id: str) -> Contact | None:
+        return self._known.get(user_id)
+
+    def learn(self, contact: Contact) -> None:
+        known = self._known.get(contact.user_id)
+        if known is None or known.replaced_by(contact):
+            self._known[contact.user_id] = self.changed[contact.user_id] = contact
+
+
+class EmailHandler:
+    """Turns each consumed event into queued deliveries."""
+
+    def __init__(
+        self,
+        context: ServiceContext,
+        store: NotifierStore,
+        renderer: Renderer,
+        worker: DeliveryWorker,
+    ) -> None:
+        self._context = context
+        self._store = store
+        self._renderer = renderer
+        self._worker = worker
+        self._handled = store.deliveries.database[idempotency.COLLECTION]
+        self._waiting: list[_Job] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def __call__(self, delivery: Delivery) -> None:
+        """Handle one delivery of an event (at least once, maybe more)."""
+        envelope, event = delivery.envelope, delivery.event
+        settings = self._context.settings
+        occurrence = Occurrence(
+            event_id=str(envelope.id),
+            occurred_at=envelope.occurred_at,
+            public_url=settings.public_url,
+            confirmation_ttl_seconds=settings.confirmation_ttl_seconds,
+            reset_ttl_seconds=settings.reset_ttl_seconds,
+        )
+        job = _Job(envelope, event, occurrence, plan(event, occurrence))
+        self._waiting.append(job)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_groups(), name="notifier-intake")
+        queued = await asyncio.shield(job.outcome)
+        log.info(
+            "event handled" if queued is not None else "event already handled",
+            extra={**envelope.describe(), "emails_queued": queued or 0},
+        )
+
+    async def _write_groups(self) -> None:
+        try:
+            await asyncio.sleep(GROUP_LINGER_SECONDS)
+            while self._waiting:
+                group = self._waiting[:GROUP_LIMIT]
+                del self._waiting[:GROUP_LIMIT]
+                await self._write_group(group)
+        finally:
+            self._writer = None
+
+    async def _write_group(self, group: list[_Job]) -> None:
+        written: list[Document] = []
+
+        async def effect(session: AsyncClientSession) -> list[int | BaseException | None]:
+            written.clear()  # a retried transaction starts over
+            return await self._group_effect(group, session, written)
+
+        try:
+            outcomes = await in_transaction(self._context.platform.mongo, effect)
+        except DuplicateKeyError:
+            # Another replica handled one of these events in the meantime.
+            for job in group:
+                job.settle(await self._alone(job))
+            return
+        except Exception as error:
+            for job in group:
+                job.settle(error)
+            return
+        # Committed, and claimed by this process: the worker sends them straight away.
+        self._worker.hand_over(written)
+        for job, outcome in zip(group, outcomes, strict=True):
+            job.settle(outcome)
+
+    async def _group_effect(
+        self, group: list[_Job], session: AsyncClientSession, written: list[Document]
+    ) -> list[int | BaseException | None]:
+        # May run more than once (a transaction retried): it only writes via ``session``.
+        now = datetime.now(UTC)
+        claimed = self._worker.claim_fields(now)
+        keys = [job.key for job in group]
+        handled = {
+            doc["_id"]
+            async for doc in self._handled.find({"_id": {"$in": keys}}, {"_id": 1}, session=session)
+        }
+        contacts = _Contacts(await self._store.contacts(_user_ids(group), session))
+        outcomes: list[int | BaseException | None] = []
+        marks: list[Document] = []
+        records: list[Document] = []
+        for job in group:
+            if job.key in handled:
+                outcomes.append(None)
+                continue
+            try:
+                job_records = self._render(job, contacts, now)
+            except Exception as error:  # this event waits for its retry, the others go on
+                outcomes.append(error)
+                continue
+            handled.add(job.key)
+            marks.append({"_id": job.key, "handled_at": now})
+            records.extend(job_records)
+            await self._apply_contact_change(job, contacts, now, session)
+            outcomes.append(len(job_records))
+        if marks:
+            await self._handled.insert_many(marks, session=session)
+        for record in records:
+            record.update(claimed)
+        await self._store.queue(records, session)
+        written.extend(records)
+        await self._store.save_contacts(contacts.changed.values(), session)
+        return outcomes
+
+    async def _alone(self, job: _Job) -> int | BaseException | None:
+        queued = 0
+
+        async def effect(session: AsyncClientSession) -> None:
+            nonlocal queued
+            now = datetime.now(UTC)
+            contacts = _Contacts(await self._store.contacts(_user_ids([job]), session))
+            records = self._render(job, contacts, now)
+            await self._apply_contact_change(job, contacts, now, session)
+            await self._store.queue(records, session)
+            await self._store.save_contacts(contacts.changed.values(), session)
+            queued = len(records)
+
+        try:
+            done = await self._context.once(HANDLER, job.envelope.id, effect)
+        except Exception as error:
+            return error
+        if done and queued:
+            self._worker.wake()
+        return queued if done else None
+
+    def _render(self, job: _Job, contacts: _Contacts, now: datetime) -> list[Document]:
+        records = []
+        for email in job.emails:
+            recipient = self._recipient(email, contacts)
+            if recipient is None:
+                continue
+            rendered = self._renderer.render(email, recipient, now=now)
+            records.append(
+                new_delivery(
+                    event_id=job.occurrence.event_id,
+                    event_type=job.envelope.type,
+                    template=rendered.template,
+                    subject=rendered.subject,
+                    user_id=email.user_id,
+                    recipient=rendered.recipient,
+                    envelope_from=rendered.envelope_from,
+                    message_id=rendered.message_id,
+                    mime=rendered.mime,
+                    erases_user=email.erases_user,
+                    now=now,
+                )
+            )
+        return records
+
+    @staticmethod
+    def _recipient(email: OutgoingEmail, contacts: _Contacts) -> Recipient | None:
+        contact = contacts.get(email.user_id) if email.user_id else None
+        if contact is not None and contact.deleted and not email.erases_user:
+            # A late event about a deleted user: nobody to write to any more.
+            log.info(
+                "email not sent: the recipient deleted their account",
+                extra={"template": email.template, "user_id": email.user_id},
+            )
+            return None
+        if email.address is not None:
+            return Recipient(email.address, email.first_name)
+        if contact is None or not contact.email:
+            raise RecipientUnknownError(f"no contact yet for user {email.user_id}")
+        return Recipient(contact.email, contact.first_name)
+
+    async def _apply_contact_change(
+        self, job: _Job, contacts: _Contacts, now: datetime, session: AsyncClientSession
+    ) -> None:
+        event, as_of = job.event, job.envelope.occurred_at
+        if isinstance(event, UserRegistered | UserActivated):
+            contacts.learn(Contact(event.user_id, event.email, event.first_name, event.role, as_of))
+        elif isinstance(event, EmailChanged):
+            known = contacts.get(event.user_id)
+            role = known.role if known else None
+            contacts.learn(Contact(event.user_id, event.new_email, event.first_name, role, as_of))
+        elif isinstance(event, UserDeleted):
+            contacts.learn(Contact(event.user_id, None, None, None, as_of, deleted=True))
+            # Nothing more reaches a deleted user but the confirmation of the deletion.
+            await self._store.cancel_pending(
+                event.user_id, reason="Compte supprimé avant l'envoi.", now=now, session=session
+            )
+            await self._store.request_erasure(event.user_id, now=now, session=session)
+
+
+def _user_ids(group: Iterable[_Job]) -> list[str]:
+    ids: list[str] = []
+    for job in group:
+        ids.extend(email.user_id for email in job.emails if email.user_id)
+        user_id = getattr(job.event, "user_id", None)
+        if isinstance(user_id, str):
+            ids.append(user_id)
+    return ids
+
+
+async def complete_erasures(context: ServiceContext, store: NotifierStore) -> int:
+    """Erase deleted users whose last emails are done, and tell accounts (via the outbox)."""
+    erased = 0
+    for user_id in await store.erasable_users():
+
+        async def erase(session: AsyncClientSession, user_id: str = user_id) -> bool:
+            if not await store.erase_user(user_id, session):
+                return False  # another replica did it
+            await context.outbox.add(NotifierUserErased(user_id=user_id, service=SERVICE), session)
+            return True
+
+        erased += await context.transaction(erase)
+    return erased
+
+
+def _export_handler(
+    context: ServiceContext, store: NotifierStore
+) -> Callable[[Delivery], Awaitable[None]]:
+    async def export(delivery: Delivery) -> None:
+        event = typed(delivery, ExportRequested)
+        data = await store.personal_data(event.user_id)
+
+        async def answer(session: AsyncClientSession) -> None:
+            part = NotifierExportPrepared(
+                request_id=event.request_id, user_id=event.user_id, service=SERVICE, data=data
+            )
+            await context.outbox.add(part, session, correlation_id=delivery.envelope.correlation_id)
+
+        await context.once("export", delivery.envelope.id, answer)
+
+    return export
+
+
+def consumed() -> list[tuple[type[Event], str]]:
+    """Each event type the notifier consumes, with its subscription's name."""
+    return [*((event, HANDLER) for event in PLANNERS), (ExportRequested, "export")]
+
+
+def subscriptions(
+    context: ServiceContext,
+    store: NotifierStore,
+    renderer: Renderer,
+    worker: DeliveryWorker,
+) -> list[Subscription]:
+    """One subscription (its own durable queue) per event type the notifier consumes."""
+    handlers: dict[str, Handler] = {
+        HANDLER: EmailHandler(context, store, renderer, worker),
+        "export": _export_handler(context, store),
+    }
+    return [
+        Subscription(
+            service=SERVICE,
+            name=name,
+            model=event,
+            handler=handlers[name],
+            prefetch=IN_FLIGHT if name == HANDLER else None,
+        )
+        for event, name in consumed()
+    ]

@@ -1,0 +1,50 @@
+"""Who may open a page: signed-in people of some roles; the others are sent to sign in."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from aiohttp import web
+
+from services.web.rendering import VISIT, see_other
+from services.web.sessions import SignedInUser
+
+PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def sign_in_path(request: web.Request, *, reason: str | None = None) -> str:
+    """``/connexion`` with the page to come back to once signed in.
+
+    A form sent while signed out comes back to its page (forms post to their page's
+    own address), not to a replay of the form.
+    """
+    back = request.path_qs if request.method == "GET" else request.path
+    path = f"/connexion?suite={quote(back, safe='')}"
+    return f"{path}&raison={reason}" if reason else path
+
+
+def requires(*roles: str) -> Callable[[PageHandler], PageHandler]:
+    """A page for signed-in people (of ``roles`` when given); 403 for other roles."""
+
+    def decorate(handler: PageHandler) -> PageHandler:
+        @functools.wraps(handler)
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            user = request[VISIT].user
+            if user is None:
+                return see_other(sign_in_path(request))
+            if roles and user.role not in roles:
+                raise web.HTTPForbidden()
+            return await handler(request)
+
+        return guarded
+
+    return decorate
+
+
+def user_of(request: web.Request) -> SignedInUser:
+    """The signed-in person of a page guarded by :func:`requires`."""
+    user = request[VISIT].user
+    assert user is not None, "the page is guarded by requires()"
+    return user

@@ -1,0 +1,1 @@
+"""What the site decides without I/O: menus, form rules, the steps of joining."""

@@ -1,0 +1,357 @@
+"""What a referent does from the work queue and the territory's list: check an
+extract (read in the page, « Valider » or « Refuser » with a reason), suspend an
+ambassador with a reason and lift it, send an escalated request to a suggested
+ambassador in one step, and publish an open call for an event.
+
+Every action is a form (POST, then a redirect to a page with a banner saying what
+happened); the APIs judge the programme's rules and their French messages are shown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from aiohttp import web
+
+from services.web.access import requires
+from services.web.client import ApiRefusedError
+from services.web.context import api_of
+from services.web.domain.forms import Form
+from services.web.domain.labels import EVENT_TYPES, FORMATS, RECORD_STATES
+from services.web.rendering import VISIT, render, see_other
+from shared.french import PARIS, day_fr
+
+STEERS = ("referent", "admin")
+QUEUE = "/referents/file-de-travail"
+AMBASSADORS = "/referents/ambassadeurs"
+CALL_FIELDS = (
+    "titre",
+    "type",
+    "format",
+    "lien",
+    "jour",
+    "heure",
+    "duree",
+    "uai",
+    "niveau",
+    "eleves",
+    "places",
+    "description",
+)
+
+
+def add_referent_action_routes(router: web.UrlDispatcher) -> None:
+    """The referents' actions."""
+    router.add_get("/referents/extraits/{id}", record_page)
+    router.add_get("/referents/extraits/{id}/extrait.pdf", record_document)
+    router.add_post("/referents/extraits/{id}", decide_record)
+    router.add_get("/referents/ambassadeurs/{id}/suspendre", suspension_page)
+    router.add_post("/referents/ambassadeurs/{id}/suspendre", suspend)
+    router.add_post("/referents/ambassadeurs/{id}/retablir", reinstate)
+    router.add_post("/referents/sollicitations/{id}/rediriger", redirect)
+    router.add_get("/referents/appels/nouveau", call_form)
+    router.add_post("/referents/appels/nouveau", publish_call)
+
+
+async def _ambassador(request: web.Request) -> dict[str, Any]:
+    try:
+        found: dict[str, Any] = await api_of(request).get(
+            f"/accounts/ambassadors/{request.match_info['id']}"
+        )
+    except ApiRefusedError as refused:
+        if refused.status in (400, 403, 404):
+            raise web.HTTPNotFound() from refused
+        raise
+    return found
+
+
+# --- criminal-record extracts -----------------------------------------------------------
+
+
+async def _show_record(
+    request: web.Request, ambassador: dict[str, Any], form: Form | None = None
+) -> web.Response:
+    return await render(
+        request,
+        "referents/record.html",
+        {
+            "ambassador": ambassador,
+            "record_states": RECORD_STATES,
+            "values": form.values if form else {},
+            "errors": form.errors if form else {},
+        },
+        status=422 if form and form.errors else 200,
+    )
+
+
+@requires(*STEERS)
+async def record_page(request: web.Request) -> web.Response:
+    """The extract shown in the page, and the decision."""
+    return await _show_record(request, await _ambassador(request))
+
+
+@requires(*STEERS)
+async def record_document(request: web.Request) -> web.Response:
+    """The extract, to be shown in the page's frame (never cached)."""
+    try:
+        answer = await api_of(request).call(
+            "GET", f"/accounts/ambassadors/{request.match_info['id']}/criminal-record/document"
+        )
+    except ApiRefusedError as refused:
+        if refused.status in (400, 403, 404, 409):
+            raise web.HTTPNotFound() from refused
+        raise
+    return web.Response(
+        body=answer.body if isinstance(answer.body, bytes) else b"",
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": 'inline; filename="extrait-casier-judiciaire.pdf"',
+            "Cache-Control": "no-store",
+            # Shown in a frame of the site's own page, nowhere else.
+            "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'",
+            "X-Frame-Options": "SAMEORIGIN",
+        },
+    )
+
+
+@requires(*STEERS)
+async def decide_record(request: web.Request) -> web.StreamResponse:
+    """« Valider » (the check is valid until the date the answer gives) or « Refuser »
+    with the reason the ambassador will read."""
+    ambassador = await _ambassador(request)
+    form = Form.of(await request.post())
+    decision = form.choice("decision", ("verified", "rejected"), "Choisissez une décision.")
+    reason = form.optional("motif", max_length=1000)
+    if decision == "rejected" and not reason:
+        form.fail("motif", "Indiquez pourquoi l'extrait est refusé : l'ambassadeur le lira.")
+    if not form.ok:
+        return await _show_record(request, ambassador, form)
+    body: dict[str, Any] = {"decision": decision}
+    if reason:
+        body["note"] = reason
+    visit = request[VISIT]
+    name = f"{ambassador['first_name']} {ambassador['last_initial']}"
+    try:
+        state = await api_of(request).post(
+            f"/accounts/ambassadors/{ambassador['id']}/criminal-record/decision", body
+        )
+    except ApiRefusedError as refused:
+        if refused.status not in (403, 409, 422):
+            raise
+        await visit.flash(refused.message, kind="error")
+        return see_other(f"{QUEUE}#extraits")
+    if decision == "verified":
+        until = state.get("valid_until")
+        validity = f" jusqu'au {day_fr(datetime.fromisoformat(until))}" if until else ""
+        await visit.flash(
+            f"L'extrait de {name} est validé : la vérification est valable{validity}. "
+            f"{name} peut maintenant être sollicité."
+        )
+    else:
+        await visit.flash(f"L'extrait de {name} est refusé ; le motif lui est envoyé par e-mail.")
+    return see_other(f"{QUEUE}#extraits")
+
+
+# --- suspension -------------------------------------------------------------------------
+
+
+@requires(*STEERS)
+async def suspension_page(request: web.Request) -> web.Response:
+    """Suspend an ambassador: the reason first."""
+    return await render(
+        request, "referents/suspend.html", {"ambassador": await _ambassador(request), "values": {}}
+    )
+
+
+@requires(*STEERS)
+async def suspend(request: web.Request) -> web.StreamResponse:
+    """Suspend with a reason: no one can solicit them until it is lifted."""
+    ambassador = await _ambassador(request)
+    form = Form.of(await request.post())
+    reason = form.required("motif", "Indiquez le motif de la suspension.", max_length=1000)
+    if reason and len(reason) < 3:
+        form.fail("motif", "Indiquez le motif en quelques mots.")
+    if not form.ok:
+        return await render(
+            request,
+            "referents/suspend.html",
+            {"ambassador": ambassador, "values": form.values, "errors": form.errors},
+            status=422,
+        )
+    name = f"{ambassador['first_name']} {ambassador['last_initial']}"
+    visit = request[VISIT]
+    try:
+        await api_of(request).post(
+            f"/accounts/ambassadors/{ambassador['id']}/suspension", {"reason": reason}
+        )
+    except ApiRefusedError as refused:
+        if refused.status not in (403, 409, 422):
+            raise
+        await visit.flash(refused.message, kind="error")
+    else:
+        await visit.flash(
+            f"{name} est suspendu : plus personne ne peut le solliciter. "
+            "Vous pouvez lever la suspension depuis la liste des ambassadeurs."
+        )
+    return see_other(f"{AMBASSADORS}#ambassadeur-{ambassador['id']}")
+
+
+@requires(*STEERS)
+async def reinstate(request: web.Request) -> web.StreamResponse:
+    """Lift a suspension."""
+    ambassador = await _ambassador(request)
+    name = f"{ambassador['first_name']} {ambassador['last_initial']}"
+    visit = request[VISIT]
+    try:
+        await api_of(request).call("DELETE", f"/accounts/ambassadors/{ambassador['id']}/suspension")
+    except ApiRefusedError as refused:
+        if refused.status not in (403, 409):
+            raise
+        await visit.flash(refused.message, kind="error")
+    else:
+        await visit.flash(f"La suspension de {name} est levée : il peut de nouveau être sollicité.")
+    return see_other(f"{AMBASSADORS}#ambassadeur-{ambassador['id']}")
+
+
+# --- redirection ------------------------------------------------------------------------
+
+
+@requires(*STEERS)
+async def redirect(request: web.Request) -> web.StreamResponse:
+    """Send an escalated request to the suggested ambassador chosen, in one step."""
+    form = Form.of(await request.post())
+    chosen = form.text("ambassadeur")
+    visit = request[VISIT]
+    if not chosen:
+        await visit.flash("Choisissez l'ambassadeur à qui adresser la demande.", kind="error")
+        return see_other(f"{QUEUE}#signalees")
+    try:
+        created = await api_of(request).post(
+            f"/agenda/appointments/{request.match_info['id']}/redirect", {"ambassador_id": chosen}
+        )
+    except ApiRefusedError as refused:
+        if refused.status in (400, 404):
+            raise web.HTTPNotFound() from refused
+        if refused.status not in (403, 409, 422):
+            raise
+        await visit.flash(refused.message, kind="error")
+        return see_other(f"{QUEUE}#signalees")
+    await visit.flash(
+        f"La demande a été adressée à {created['ambassador']['name']}, qui la reçoit par "
+        "e-mail ; l'ambassadeur précédent est prévenu de l'annulation."
+    )
+    return see_other(f"/agenda/rendez-vous/{created['id']}")
+
+
+# --- open calls -------------------------------------------------------------------------
+
+
+def _call_page_values(values: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "values": values or {"format": "in_person", "type": "forum", "duree": "120"},
+        "event_types": [(key, label, None) for key, label in EVENT_TYPES.items()],
+        "formats": [(key, label, None) for key, label in FORMATS.items()],
+        "today": datetime.now(PARIS).date().isoformat(),
+    }
+
+
+@requires(*STEERS)
+async def call_form(request: web.Request) -> web.Response:
+    """« Publier un appel à participation »: the event and the places."""
+    return await render(request, "referents/call_form.html", _call_page_values())
+
+
+def _read_call(form: Form) -> dict[str, Any] | None:
+    title = form.required("titre", "Indiquez le nom de l'événement.", max_length=200)
+    event_type = form.choice("type", EVENT_TYPES, "Choisissez le type d'événement.")
+    where = form.choice("format", FORMATS, "Choisissez en présentiel ou à distance.")
+    link = form.optional("lien", max_length=500)
+    if where == "online" and not link:
+        form.fail("lien", "Indiquez le lien de connexion de l'événement à distance.")
+    day = form.day("jour", "Indiquez le jour de l'événement.")
+    hour = form.text("heure")
+    starts = None
+    try:
+        starts = time.fromisoformat(hour) if hour else None
+    except ValueError:
+        starts = None
+    if starts is None:
+        form.fail("heure", "Indiquez l'heure de début, par exemple 09:30.")
+    if day is not None and starts is not None:
+        moment = datetime.combine(day, starts, tzinfo=PARIS)
+        if moment <= datetime.now(PARIS):
+            form.fail("jour", "Indiquez une date après aujourd'hui.")
+    minutes = form.number("duree", "Indiquez la durée en minutes.", low=15, high=480)
+    uai = form.required("uai", "Indiquez le code UAI de l'établissement qui accueille.").upper()
+    level = form.required("niveau", "Indiquez le niveau des élèves, par exemple 3e.", max_length=40)
+    pupils = form.number("eleves", "Indiquez le nombre d'élèves attendus.", low=1, high=1000)
+    places = form.number("places", "Indiquez le nombre d'ambassadeurs attendus.", low=1, high=500)
+    description = form.optional("description", max_length=2000)
+    if not form.ok or day is None or starts is None:
+        return None
+    body: dict[str, Any] = {
+        "title": title,
+        "event_type": event_type,
+        "format": where,
+        "starts_at": datetime.combine(day, starts, tzinfo=PARIS).isoformat(),
+        "duration_minutes": minutes,
+        "audience": {"level": level, "group_size": pupils},
+        "places": places,
+        "uai": uai,
+    }
+    if link:
+        body["online_url"] = link
+    if description:
+        body["description"] = description
+    return body
+
+
+@requires(*STEERS)
+async def publish_call(request: web.Request) -> web.StreamResponse:
+    """Publish the call: the matching ambassadors of the zone are invited by email."""
+    form = Form.of(await request.post())
+    body = _read_call(form)
+    api = api_of(request)
+    if body is not None:
+        uai = body.pop("uai")
+        try:
+            found = await api.get(f"/accounts/establishments/{uai}")
+        except ApiRefusedError as refused:
+            if refused.status not in (400, 404):
+                raise
+            form.fail("uai", "Ce code UAI ne correspond à aucun établissement des Hauts-de-France.")
+        else:
+            body["establishment"] = {
+                key: found[key] for key in ("uai", "name", "city", "postcode") if found.get(key)
+            }
+            if found.get("bassin"):
+                body["establishment"]["bassin"] = found["bassin"]
+    if body is not None and form.ok:
+        try:
+            published = await api.post("/agenda/calls", body)
+        except ApiRefusedError as refused:
+            if refused.status not in (400, 403, 409, 422):
+                raise
+            fields = {"starts_at": "jour", "online_url": "lien", "establishment": "uai"}
+            placed = False
+            for name, message in refused.field_messages().items():
+                field = next((f for key, f in fields.items() if name.startswith(key)), "titre")
+                form.fail(field, message or refused.message)
+                placed = True
+            if not placed:
+                form.fail("uai" if "establishment" in refused.code else "titre", refused.message)
+        else:
+            await request[VISIT].flash(
+                f"L'appel « {published['title']} » est publié : {published['invited'] or 0} "
+                "ambassadeur(s) de la zone sont invités par e-mail. Ceux qui prennent une place "
+                "apparaissent ici."
+            )
+            return see_other(f"/agenda/appels/{published['id']}")
+    values = {name: form.values[name] for name in CALL_FIELDS if name in form.values}
+    return await render(
+        request,
+        "referents/call_form.html",
+        {**_call_page_values(values), "errors": form.errors},
+        status=422,
+    )

@@ -1,0 +1,106 @@
+"""Partnership requests: anyone may ask to join as a partner, admins read the requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.accounts.conftest import Serve, fast_options
+
+
+def partner_request(**overrides: Any) -> dict[str, Any]:
+    """A valid partnership request with overrides."""
+    body: dict[str, Any] = {
+        "organization_name": "Watt & Fils",
+        "siret": "732 829 320 00074",
+        "contact_name": "Inès Garnier",
+        "email": "Ines.Garnier@Watt.example.org",
+        "phone": "03 20 12 34 56",
+        "sponsorship": True,
+        "message": "Trois électriciens souhaitent présenter leur métier.",
+    }
+    body.update(overrides)
+    return body
+
+
+async def test_request_without_account_is_listed_for_admins_newest_first(serve: Serve) -> None:
+    async with serve() as client:
+        first = await client.call("POST", "/partner-requests", json=partner_request())
+        second = await client.call(
+            "POST",
+            "/partner-requests",
+            json={
+                "organization_name": "Association Les Bâtisseurs",
+                "contact_name": "Marc Petit",
+                "email": "marc@batisseurs.example.org",
+            },
+        )
+        admin = await client.admin_token()
+        listed = await client.call("GET", "/partner-requests", token=admin)
+        paged = await client.call("GET", "/partner-requests", token=admin, params={"limit": "1"})
+    assert (first.status, first.body["status"]) == (201, "received")
+    assert second.status == 201
+    newest, oldest = listed.body["items"]
+    assert newest["organization_name"] == "Association Les Bâtisseurs"
+    assert newest["siret"] is None
+    assert newest["sponsorship"] is False
+    assert newest["message"] == ""
+    assert oldest["id"] == first.body["id"]
+    assert oldest["siret"] == "73282932000074"
+    assert oldest["email"] == "ines.garnier@watt.example.org"
+    assert oldest["sponsorship"] is True
+    assert [item["id"] for item in paged.body["items"]] == [second.body["id"]]
+    assert paged.body["next_cursor"]
+
+
+async def test_only_admins_read_partnership_requests(serve: Serve) -> None:
+    async with serve() as client:
+        await client.call("POST", "/partner-requests", json=partner_request())
+        anonymous = await client.call("GET", "/partner-requests")
+        _, referent = await client.referent("nord@example.org", ["59"])
+        by_referent = await client.call("GET", "/partner-requests", token=referent)
+    assert anonymous.status == 401
+    assert by_referent.status == 403
+
+
+async def test_invalid_request_names_each_field_in_french(serve: Serve) -> None:
+    async with serve() as client:
+        answer = await client.call(
+            "POST",
+            "/partner-requests",
+            json=partner_request(siret="123", email="pas-une-adresse", organization_name=" "),
+        )
+        stored = await client.db["partner_requests"].count_documents({})
+    assert (answer.status, answer.error_code) == (400, "invalid_request")
+    fields = {item["field"]: item["message"] for item in answer.body["error"]["details"]}
+    assert set(fields) == {"organization_name", "siret", "email"}
+    assert "14 chiffres" in fields["siret"]
+    assert stored == 0
+
+
+async def test_repeated_requests_from_one_email_are_refused_with_what_to_do(
+    serve: Serve,
+) -> None:
+    options = fast_options(partner_requests_per_email=2)
+    async with serve(options=options) as client:
+        answers = [
+            await client.call("POST", "/partner-requests", json=partner_request()) for _ in range(3)
+        ]
+        other = await client.call(
+            "POST", "/partner-requests", json=partner_request(email="rh@watt.example.org")
+        )
+    assert [answer.status for answer in answers] == [201, 201, 429]
+    refused = answers[-1]
+    assert refused.error_code == "too_many_requests"
+    assert "prochorientation@hautsdefrance.fr" in refused.body["error"]["message"]
+    assert int(refused.headers["Retry-After"]) > 0
+    assert other.status == 201
+
+
+async def test_openapi_documents_partnership_requests(serve: Serve) -> None:
+    async with serve() as client:
+        answer = await client.call("GET", "/openapi.json")
+    paths = answer.body["paths"]
+    assert {"post", "get"} <= set(paths["/partner-requests"])
+    assert "requestBody" in paths["/partner-requests"]["post"]
+    schemas = answer.body["components"]["schemas"]
+    assert {"PartnerRequestIn", "PartnerRequest"} <= set(schemas)

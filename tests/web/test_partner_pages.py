@@ -1,0 +1,173 @@
+"""« Mon organisation » in a real browser: a partner's year, its hours per month (a chart
+with its table), the sponsorship ledger and the attestation whose figures match it.
+
+The organisation, its contact and its employee's intervention are made through the
+public API; an intervention is held once its time has passed, which a test cannot
+wait for: its dates are moved into the past in agenda's store, as the clock would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Page, expect
+from pypdf import PdfReader
+
+from tests.web.api_people import ELISE, Api, ApiPerson, in_days
+from tests.web.browser import Looker
+from tests.web.people import PASSWORD, sign_in
+from tests.web.site import RunningSite
+
+CONTACT = "contact.partenaire@example.org"
+
+
+async def _partner(api: Api, site: RunningSite, sponsorship: dict[str, Any] | None) -> str:
+    """An organisation (with its convention) and its contact's account; its id."""
+    admin = await api.demo("admin")
+    body: dict[str, Any] = {"name": "Électricité Fictive du Nord", "kind": "company"}
+    if sponsorship:
+        body["sponsorship"] = sponsorship
+    organisation = await admin.call("POST", "/accounts/organizations", body, status=201)
+    await admin.call(
+        "POST",
+        f"/accounts/organizations/{organisation['id']}/contacts",
+        {"first_name": "Inès", "last_name": "Partenaire", "email": CONTACT},
+        status=201,
+    )
+    await api.activate(CONTACT)
+    partner = await api.person(CONTACT)
+    await _until(partner, f"/agenda/organizations/{organisation['id']}/report")
+    return str(organisation["id"])
+
+
+async def _until(person: ApiPerson, path: str, check: Any = None) -> Any:
+    """Wait until ``path`` answers 200 (and ``check`` holds): events travel."""
+    async with asyncio.timeout(15):
+        while True:
+            async with person.http.get(
+                person.site.url(f"/api{path}"),
+                headers={"Authorization": f"Bearer {person.token}"},
+            ) as answer:
+                if answer.status == 200:
+                    body = await answer.json()
+                    if check is None or check(body):
+                        return body
+            await asyncio.sleep(0.1)
+
+
+async def _held_intervention(api: Api, site: RunningSite, organisation_id: str) -> None:
+    """Élise, an employee of the organisation, gives a 45-minute class presentation."""
+    elise = await api.demo("ambassador")
+    await elise.call("PATCH", "/accounts/me", {"organization_id": organisation_id})
+    staff = await api.demo("staff")
+    await _until(
+        staff,
+        f"/accounts/ambassadors/{ELISE}",
+        lambda body: body.get("organization_id") == organisation_id,
+    )
+    await asyncio.sleep(0.5)  # agenda's copy of the profile follows as an event
+    appointment_id = await staff.solicit(in_days(6))
+    await elise.call("POST", f"/agenda/appointments/{appointment_id}/accept", {})
+    # Held this morning (this year): the clock cannot be waited for in a browser test.
+    appointments = site.platform.mongo[site.settings.database_name("agenda")]["appointments"]
+    stored = await appointments.find_one({"_id": appointment_id})
+    assert stored is not None
+    assert stored["ambassador"].get("organization_id") == organisation_id, stored["ambassador"]
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    if start.year != datetime.now(UTC).year:
+        start = datetime.now(UTC).replace(hour=0, minute=5, second=0, microsecond=0)
+    await appointments.update_one(
+        {"_id": appointment_id},
+        {
+            "$set": {
+                "status": "completed",
+                "starts_at": start,
+                "ends_at": start + timedelta(minutes=45),
+            }
+        },
+    )
+
+
+def _amount(text: str) -> float:
+    """« 1 234,50 € » → 1234.5."""
+    digits = re.sub(r"[^\d,]", "", text).replace(",", ".")
+    return float(digits)
+
+
+async def test_partner_downloads_the_attestation_whose_figures_match_the_ledger(
+    page: Page, site: RunningSite, api: Api, looker: Looker
+) -> None:
+    organisation_id = await _partner(
+        api,
+        site,
+        {
+            "signed_at": "2026-01-05T09:00:00+01:00",
+            "agreed_interventions": 10,
+            "annual_revenue_eur": 2_000_000,
+            "hourly_loaded_cost_eur": 48,
+        },
+    )
+    await _held_intervention(api, site, organisation_id)
+
+    await sign_in(page, CONTACT, PASSWORD)
+    await page.goto("/partenaires")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Électricité Fictive du Nord")
+    ledger = page.get_by_role("table", name=re.compile("Calcul de la réduction d'impôt"))
+
+    async def line(label: str) -> str:
+        row = ledger.get_by_role("row").filter(
+            has=page.get_by_role("rowheader", name=label, exact=True)
+        )
+        return (await row.get_by_role("cell").first.inner_text()).strip()
+
+    # 0.75 h × 48 € = 36 €; 60 % = 21.60 €, under the ceiling of max(20 000, 0.5 % × 2 M).
+    assert await line("Temps donné") == "0,75 h"
+    assert _amount(await line("Coût du temps donné")) == 36.0
+    assert _amount(await line("Plafond")) == 20_000.0
+    deduction = _amount(await line("Réduction d'impôt estimée"))
+    assert deduction == 21.6
+    months = page.get_by_role("table", name="Heures données par mois")
+    this_month = months.get_by_role("row").filter(has_text=str(datetime.now(UTC).year))
+    await expect(this_month.filter(has_text="0,8 h")).to_have_count(1)
+    employees = page.get_by_role("table", name=re.compile("Salariés ambassadeurs"))
+    await expect(employees).to_contain_text("Élise")
+    chart = page.locator("figure.chart img")
+    assert await chart.evaluate("(img) => img.naturalWidth") > 0
+    drawn = await page.context.request.get(str(await chart.get_attribute("src")))
+    assert drawn.headers["content-type"].startswith("image/svg+xml")
+    await looker.look(page, "partenaire")
+
+    async with page.expect_download() as started:
+        await page.get_by_role("link", name=re.compile("Télécharger l'attestation")).click()
+    download = await started.value
+    saved = Path(await download.path())
+    pdf = PdfReader(io.BytesIO(await asyncio.to_thread(saved.read_bytes)))
+    text = " ".join(page_.extract_text() for page_ in pdf.pages).replace("\u00a0", " ")
+    assert "Électricité Fictive du Nord" in text
+    found = re.search(r"plafond [\d  ,]+ € : ([\d  ,]+) €", text)
+    assert found is not None, text
+    assert _amount(found.group(1)) == deduction
+    assert re.search(r"0,75 h ×", text), text
+
+
+async def test_partner_without_convention_reads_the_year_and_gets_the_attestation(
+    page: Page, site: RunningSite, api: Api, looker: Looker
+) -> None:
+    await _partner(api, site, None)
+    await sign_in(page, CONTACT, PASSWORD)
+    await page.goto("/partenaires")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Électricité Fictive du Nord")
+    await expect(page.get_by_role("table", name=re.compile("en chiffres"))).to_contain_text(
+        "Interventions réalisées"
+    )
+    await expect(page.get_by_text("Pas de convention de mécénat de compétences")).to_be_visible()
+    await looker.look(page, "partenaire-sans-convention")
+    pdf = await page.context.request.get("/partenaires/attestation.pdf")
+    assert pdf.status == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert (await pdf.body()).startswith(b"%PDF")
