@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from services.messaging.domain.access import Access
 from services.messaging.domain.aliases import alias_address
+from services.messaging.domain.masking import mask_contact_details
 from services.messaging.domain.model import (
     Conversation,
     Message,
@@ -19,6 +20,8 @@ from services.messaging.domain.model import (
 )
 from services.messaging.domain.text import MAX_BODY_CHARS, clean_body
 from shared.http import PageQuery
+
+SHARED_FOR_ONLOOKERS = "a communiqué ses coordonnées aux autres participants de la conversation."
 
 
 class NewMessage(BaseModel):
@@ -220,6 +223,13 @@ def conversation_out(
 def message_out(message: Message, conversation: Conversation, viewer_id: str) -> MessageOut:
     """``message`` as ``viewer_id`` reads it (the author reads their own words)."""
     author = conversation.participant(message.author_id)
+    author_name = author.display_name if author else ""
+    reads_along = conversation.participant(viewer_id) is None
+    body, masked = message.body_for(viewer_id), message.masked
+    if reads_along:
+        # Details are shared with the other participants only: a referent reading
+        # along learns that they were shared, never what they are.
+        body, masked = body_for_onlooker(message, author_name)
     return MessageOut(
         id=message.id,
         seq=message.seq,
@@ -227,10 +237,19 @@ def message_out(message: Message, conversation: Conversation, viewer_id: str) ->
         source=message.source,
         author=AuthorOut(
             user_id=message.author_id,
-            display_name=author.display_name if author else "",
+            display_name=author_name,
             is_you=message.author_id == viewer_id,
         ),
-        body=message.body_for(viewer_id),
-        masked=message.masked,
+        body=body,
+        masked=masked,
         created_at=message.created_at,
     )
+
+
+def body_for_onlooker(message: Message, author_name: str) -> tuple[str, bool]:
+    """What someone who does not take part reads, and whether details were hidden."""
+    if message.kind == "contact_shared":
+        return f"{author_name or 'Un participant'} {SHARED_FOR_ONLOOKERS}", True
+    # Written after sharing, a message reaches the others unmasked: mask it here.
+    seen = mask_contact_details(message.body)
+    return seen.text, message.masked or seen.found

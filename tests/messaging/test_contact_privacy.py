@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from services.messaging.domain.masking import SHARING_HINT
+from shared.http import Territory
 from tests.messaging.conftest import Relay
 
 OpenRelay = Callable[..., AbstractAsyncContextManager[Relay]]
@@ -137,3 +138,33 @@ async def test_before_sharing_one_sees_exactly_what_the_other_party_will_read(
     assert all(p["contact"] is None for p in karim_before.body["participants"])
     assert afterwards.body["already_shared"] is True
     assert hidden.status == 404
+
+
+async def test_a_referent_reading_along_sees_that_details_were_shared_not_what_they_are(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin", phone="+33612345678")
+        karim = relay.person("ambassador", "Karim", "Benali")
+        nord = relay.person("referent", "Paul", "Leroy", territory=Territory(departments=("59",)))
+        await relay.introduce(lea, karim, nord)
+        conversation = await relay.solicit(lea, karim, message=None)
+        await relay.post(f"/conversations/{conversation['id']}/contact-sharing", lea)
+        await relay.write(conversation, lea, "Mon portable : 06 12 34 56 78")
+        karim_reads = await relay.messages(conversation, karim)
+        referent_reads = await relay.messages(conversation, nord)
+        referent_follows = await relay.get(
+            f"/conversations/{conversation['id']}/messages?after=0", nord
+        )
+
+    # Karim, the other participant, reads the details; the referent reads neither them
+    # nor the phone number written after sharing, in a page or by following along.
+    assert lea.email in karim_reads[0]["body"]
+    assert karim_reads[1]["body"] == "Mon portable : 06 12 34 56 78"
+    expected = [
+        "Léa M. a communiqué ses coordonnées aux autres participants de la conversation.",
+        "Mon portable : [numéro masqué]",
+    ]
+    assert [m["body"] for m in referent_reads] == expected
+    assert [m["body"] for m in referent_follows.body["items"]] == expected
+    assert all(m["masked"] for m in referent_reads)
