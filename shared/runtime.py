@@ -35,6 +35,7 @@ from shared.handlers import After, Effect, on
 from shared.http import (
     AccessTokenVerifier,
     Call,
+    Revocations,
     Router,
     root_web_app,
     service_web_app,
@@ -43,9 +44,18 @@ from shared.idempotency import HANDLED_EVENTS_INDEXES, HandledEvents
 from shared.keys import load_verifier_key
 from shared.mongo import Document, IndexSpec, connect, ensure_indexes, ping
 from shared.outbox import OUTBOX_INDEXES, Outbox
+from shared.revocation_feed import (
+    REVOCATION_INDEXES,
+    follow_revocations,
+    revocation_subscription,
+)
 from shared.settings import Settings
 
 log = logging.getLogger("shared.runtime")
+# Revocations outlive the tokens they withdraw by the verifier's leeway and then some.
+REVOCATION_MARGIN_SECONDS = 60
+# How long stopping a service waits for its background tasks to end.
+STOP_SECONDS = 10.0
 T = TypeVar("T")
 E = TypeVar("E", bound=Event)
 
@@ -82,7 +92,10 @@ class Platform:
         bus: Bus = (
             RabbitBus(settings, service=process) if settings.amqp_url else MemoryBus(settings)
         )
-        verifier = AccessTokenVerifier(load_verifier_key(settings, create=create_keys))
+        verifier = AccessTokenVerifier(
+            load_verifier_key(settings, create=create_keys),
+            revocations=Revocations(settings.access_token_ttl_seconds + REVOCATION_MARGIN_SECONDS),
+        )
         await bus.start()
         try:
             yield cls(settings=settings, mongo=mongo, bus=bus, verifier=verifier)
@@ -203,24 +216,45 @@ def service_app(
     _add_asyncapi_route(app, context, publishes)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        await ensure_indexes(db, [*OUTBOX_INDEXES, *HANDLED_EVENTS_INDEXES, *indexes])
+        await ensure_indexes(
+            db, [*OUTBOX_INDEXES, *HANDLED_EVENTS_INDEXES, *REVOCATION_INDEXES, *indexes]
+        )
         for hook in on_start:
             await hook(context, app)
         context.tasks.append(asyncio.create_task(_relay(context), name=f"{name}-outbox-relay"))
-        context.subscriptions[:] = subscriptions(context) if subscriptions else ()
+        # Every service refuses the tokens accounts withdrew (``shared.revocation_feed``).
+        context.subscriptions[:] = [
+            *(subscriptions(context) if subscriptions else ()),
+            revocation_subscription(context),
+        ]
         for subscription in context.subscriptions:
             await platform.bus.subscribe(subscription)
-        for worker in workers:
+        for worker in [follow_revocations, *workers]:
             context.tasks.append(
                 asyncio.create_task(_supervised(worker, context), name=f"{name}-{worker.__name__}")
             )
         yield
-        for task in context.tasks:
-            task.cancel()
-        await asyncio.gather(*context.tasks, return_exceptions=True)
+        await _stop(context.tasks, service=name)
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+async def _stop(tasks: Sequence[asyncio.Task[None]], *, service: str) -> None:
+    """Cancel the service's background tasks and wait for them, for a bounded time: a
+    task that does not stop is named in the log, and shutting down goes on."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=STOP_SECONDS)
+    if pending:
+        log.warning(
+            "%s: background tasks still running %.0f s after being stopped: %s",
+            service,
+            STOP_SECONDS,
+            ", ".join(sorted(task.get_name() for task in pending)),
+        )
 
 
 async def _relay(context: ServiceContext) -> None:

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.mongo",
     "tests.fixtures.smtp",
     "tests.fixtures.platform",
+    "tests.fixtures.hangs",
 ]

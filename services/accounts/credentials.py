@@ -31,7 +31,7 @@ from services.accounts.errors import (
 )
 from services.accounts.joining import activate, check_new_password, link_row, open_link
 from services.accounts.throttling import LoginGuard, clear_login_failures, limit_requests
-from shared.contracts.accounts import PasswordChanged, PasswordResetRequested
+from shared.contracts.accounts import PasswordChanged, PasswordResetRequested, TokensRevoked
 from shared.http import Principal, Territory
 from shared.mongo import Document
 
@@ -142,7 +142,7 @@ async def refresh(accounts: Accounts, token: str) -> models.SessionTokens:
     session = await accounts.store.rotate_refresh(session_id, presented, _hash(renewed), now)
     if session is None:
         known = await accounts.store.sessions.find_one(
-            {"_id": session_id}, {"used_hashes": 1, "revoked_at": 1}
+            {"_id": session_id}, {"used_hashes": 1, "revoked_at": 1, "user_id": 1}
         )
         if (
             known is not None
@@ -150,10 +150,7 @@ async def refresh(accounts: Accounts, token: str) -> models.SessionTokens:
             and known.get("revoked_at") is None
         ):
             log.warning("refresh token reused: session revoked", extra={"session_id": session_id})
-            await accounts.store.sessions.update_one(
-                {"_id": session_id},
-                {"$set": {"revoked_at": now, "revoked_reason": "refresh_reuse"}},
-            )
+            await end_session(accounts, known["user_id"], session_id, "refresh_reuse")
         raise REFRESH_INVALID.error()
     # Using the platform counts as being there: the retention period restarts.
     user = await accounts.store.users.find_one_and_update(
@@ -168,9 +165,26 @@ async def refresh(accounts: Accounts, token: str) -> models.SessionTokens:
 
 async def sign_out(accounts: Accounts, principal: Principal) -> None:
     """End the caller's session (its refresh token stops working at once)."""
-    await accounts.store.sessions.update_one(
-        {"_id": principal.session_id, "revoked_at": None}, {"$set": {"revoked_at": accounts.now()}}
-    )
+    await end_session(accounts, principal.user_id, principal.session_id, "sign_out")
+
+
+async def end_session(accounts: Accounts, user_id: str, session_id: str, why: str) -> None:
+    """Revoke one session: its refresh token at once, its access tokens within seconds."""
+
+    async def work(session: AsyncClientSession) -> None:
+        now = accounts.now()
+        ended = await accounts.store.sessions.update_one(
+            {"_id": session_id, "revoked_at": None},
+            {"$set": {"revoked_at": now, "revoked_reason": why}},
+            session=session,
+        )
+        if ended.modified_count:
+            revoked = TokensRevoked(
+                user_id=user_id, session_id=session_id, not_before=now, reason="session_ended"
+            )
+            await accounts.ctx.outbox.add(revoked, session)
+
+    await accounts.ctx.transaction(work)
 
 
 async def current_user(accounts: Accounts, principal: Principal) -> Document:
@@ -295,6 +309,10 @@ async def reset_password(accounts: Accounts, token: str, password: str) -> None:
             )
         await accounts.store.revoke_sessions(current["_id"], now, session)
         await accounts.ctx.outbox.add(
+            TokensRevoked(user_id=current["_id"], not_before=now, reason="password_changed"),
+            session,
+        )
+        await accounts.ctx.outbox.add(
             PasswordChanged(
                 user_id=current["_id"], email=current["email"], first_name=current["first_name"]
             ),
@@ -346,6 +364,11 @@ async def change_password(
         )
         await accounts.store.revoke_sessions(
             user["_id"], now, session, except_session=principal.session_id
+        )
+        # The caller's own token goes too: their session refreshes it at once.
+        await accounts.ctx.outbox.add(
+            TokensRevoked(user_id=user["_id"], not_before=now, reason="password_changed"),
+            session,
         )
         await accounts.ctx.outbox.add(
             PasswordChanged(

@@ -20,7 +20,7 @@ from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
 from services.accounts.joining import referent_event
-from shared.contracts.accounts import DeletionReason, UserDeleted
+from shared.contracts.accounts import DeletionReason, TokensRevoked, UserDeleted
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
 from shared.personal_data import ANSWERING_SERVICES
@@ -65,6 +65,8 @@ async def erase_account(
         upsert=True,
         session=session,
     )
+    revoked = TokensRevoked(user_id=user_id, not_before=accounts.now(), reason="deleted")
+    await accounts.ctx.outbox.add(revoked, session)
     await accounts.ctx.outbox.add(
         UserDeleted(
             user_id=user_id,

@@ -39,6 +39,7 @@ from shared.contracts.accounts import (
     ReferentChanged,
     StaffProfileChanged,
     Territory,
+    TokensRevoked,
     UserActivated,
     UserRegistered,
 )
@@ -397,6 +398,11 @@ async def change_territory(
         )
         if user is not None and user["status"] == "active":
             await accounts.ctx.outbox.add(referent_event(user), session)
+            # The old territory's data must close now, not when the token expires.
+            revoked = TokensRevoked(
+                user_id=referent_id, not_before=accounts.now(), reason="scope_changed"
+            )
+            await accounts.ctx.outbox.add(revoked, session)
         return user
 
     return await accounts.ctx.transaction(work)

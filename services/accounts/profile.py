@@ -31,7 +31,7 @@ from services.accounts.joining import (
     referent_event,
     staff_event,
 )
-from shared.contracts.accounts import EmailChanged, EmailChangeRequested
+from shared.contracts.accounts import EmailChanged, EmailChangeRequested, TokensRevoked
 from shared.http import ApiError, Principal
 from shared.mongo import Document
 
@@ -203,6 +203,12 @@ async def update(accounts: Accounts, principal: Principal, body: models.MeUpdate
             changes.update(await ambassador_changed(accounts, before, after, session))
         elif after["role"] == "staff" and staff_event(before) != staff_event(after):
             await accounts.ctx.outbox.add(staff_event(after), session)
+            if staff_event(before).establishment_uai != staff_event(after).establishment_uai:
+                # Tokens carry the establishment whose data they open: not the old one.
+                revoked = TokensRevoked(
+                    user_id=after["_id"], not_before=accounts.now(), reason="scope_changed"
+                )
+                await accounts.ctx.outbox.add(revoked, session)
         elif after["role"] == "referent" and referent_event(before) != referent_event(after):
             await accounts.ctx.outbox.add(referent_event(after), session)
         return after

@@ -201,6 +201,27 @@ class AmbassadorReinstated(Event):
     ambassador_id: str
 
 
+# Why tokens already issued stop working before their expiry.
+RevocationReason = Literal["deleted", "password_changed", "scope_changed", "session_ended"]
+
+
+class TokensRevoked(Event):
+    """Access tokens issued before ``not_before`` no longer stand: every service refuses
+    them within seconds instead of honouring them until they expire.
+
+    Only the tokens of ``session_id`` when it is given (a sign-out), every session of
+    the user otherwise (deletion, password change, a role's scope that changed: the
+    person's next token, refreshed at accounts, carries what is true now).
+    """
+
+    type: ClassVar[str] = "accounts.tokens.revoked"
+
+    user_id: str
+    not_before: datetime
+    reason: RevocationReason
+    session_id: str | None = None
+
+
 # Why an account was deleted: the person asked, nobody signed in for the retention
 # period, or the sign-up was never confirmed within its own period.
 DeletionReason = Literal["request", "inactivity", "unconfirmed"]
@@ -328,4 +349,5 @@ PUBLISHED: tuple[type[Event], ...] = (
     ContactChanged,
     ExportRequested,
     OrganizationChanged,
+    TokensRevoked,
 )

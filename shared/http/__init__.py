@@ -48,6 +48,7 @@ from shared.http.pagination import (
     encode_cursor,
     paginate,
 )
+from shared.http.revocations import Revocations
 from shared.http.routing import Call, Operation, Router
 from shared.http.validation import read_json, read_query
 
@@ -84,6 +85,7 @@ __all__ = [
     "Page",
     "PageQuery",
     "Principal",
+    "Revocations",
     "Role",
     "Roles",
     "Router",

@@ -7,6 +7,7 @@ organization). Verification needs only the public key: no call to accounts.
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key, l
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from shared.http.errors import FORBIDDEN, SESSION_EXPIRED, UNAUTHORIZED
+from shared.http.revocations import Revocations
 
 Role = Literal["ambassador", "staff", "referent", "admin", "partner"]
 ROLES: frozenset[str] = frozenset(get_args(Role))
@@ -28,6 +30,9 @@ ROLES: frozenset[str] = frozenset(get_args(Role))
 ISSUER = "accounts"
 AUDIENCE = "prochorientation"
 ALGORITHM = "EdDSA"
+# Revocations are kept while a token issued before them may still be valid; when the
+# verifier is not told the tokens' lifetime, an hour (they live 15 minutes).
+MAX_TOKEN_SECONDS = 3600
 
 
 class Territory(BaseModel):
@@ -72,6 +77,11 @@ class ExpiredAccessTokenError(InvalidAccessTokenError):
     """The token was genuine but its lifetime is over."""
 
 
+class RevokedAccessTokenError(ExpiredAccessTokenError):
+    """Withdrawn before its expiry: answered as expired, so that the client refreshes
+    (and gets what is true now, or learns that its session is over)."""
+
+
 def _as_bytes(pem: str | bytes) -> bytes:
     return pem.encode() if isinstance(pem, str) else pem
 
@@ -95,7 +105,9 @@ class AccessTokenSigner:
             "sub": principal.user_id,
             "role": principal.role,
             "sid": principal.session_id,
-            "iat": int(issued_at.timestamp()),
+            # To the millisecond, rounded up: a token refreshed in the same second as a
+            # revocation (stored to the millisecond) stands.
+            "iat": math.ceil(issued_at.timestamp() * 1000) / 1000,
             "exp": int((issued_at + self.ttl).timestamp()),
             "jti": uuid.uuid4().hex,
         }
@@ -118,6 +130,7 @@ class AccessTokenVerifier:
         leeway: timedelta | int = 30,
         cache_size: int = 4096,
         clock: Callable[[], float] = time.time,
+        revocations: Revocations | None = None,
     ) -> None:
         key = load_pem_public_key(_as_bytes(public_key_pem))
         if not isinstance(key, Ed25519PublicKey):
@@ -127,27 +140,32 @@ class AccessTokenVerifier:
         # A client sends the same token for its whole lifetime, and a signature check
         # costs ~10 times a whole request here: remember tokens already verified (the
         # exact string), and still check their expiry on each use.
-        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._verified: dict[str, tuple[Principal, float, float]] = {}
         self._cache_size = cache_size
         self._clock = clock
+        self.revocations = revocations or Revocations(
+            self.leeway.total_seconds() + MAX_TOKEN_SECONDS, clock=clock
+        )
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid token; raises ``ExpiredAccessTokenError`` or
         ``InvalidAccessTokenError`` otherwise."""
         known = self._verified.get(token)
         if known is not None:
-            principal, expires_at = known
-            if self._clock() < expires_at + self.leeway.total_seconds():
-                return principal
-            del self._verified[token]
-            raise ExpiredAccessTokenError("expired")
-        principal, expires_at = self._verify_signed(token)
-        if len(self._verified) >= self._cache_size:
-            del self._verified[next(iter(self._verified))]  # the oldest entry
-        self._verified[token] = (principal, expires_at)
+            principal, expires_at, issued_at = known
+            if self._clock() >= expires_at + self.leeway.total_seconds():
+                del self._verified[token]
+                raise ExpiredAccessTokenError("expired")
+        else:
+            principal, expires_at, issued_at = self._verify_signed(token)
+            if len(self._verified) >= self._cache_size:
+                del self._verified[next(iter(self._verified))]  # the oldest entry
+            self._verified[token] = (principal, expires_at, issued_at)
+        if self.revocations.refuses(principal.user_id, principal.session_id, issued_at):
+            raise RevokedAccessTokenError("revoked")
         return principal
 
-    def _verify_signed(self, token: str) -> tuple[Principal, float]:
+    def _verify_signed(self, token: str) -> tuple[Principal, float, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -171,7 +189,7 @@ class AccessTokenVerifier:
                 territory=claims.get("territory"),
                 organization_id=claims.get("organization_id"),
             )
-            return principal, float(claims["exp"])
+            return principal, float(claims["exp"]), float(claims["iat"])
         except (ValidationError, TypeError, ValueError):
             raise InvalidAccessTokenError("claims") from None
 

@@ -16,8 +16,10 @@ from shared.http import (
     ExpiredAccessTokenError,
     InvalidAccessTokenError,
     Principal,
+    Revocations,
 )
 from shared.http.app import root_web_app, service_web_app
+from shared.http.auth import RevokedAccessTokenError
 from shared.keys import (
     PRIVATE_KEY_FILE,
     PUBLIC_KEY_FILE,
@@ -130,7 +132,7 @@ def test_token_claims_follow_the_contract(tokens: Tokens) -> None:
     assert claims["sub"] == "user-partner"
     assert claims["role"] == "partner"
     assert claims["organization_id"] == "org-1"
-    assert claims["exp"] - claims["iat"] == 900
+    assert 899 < claims["exp"] - claims["iat"] <= 900  # iat to the millisecond
     assert len(claims["jti"]) == 32
 
 
@@ -242,3 +244,47 @@ def test_a_token_accepted_once_is_refused_once_expired() -> None:
     now[0] += 61
     with pytest.raises(ExpiredAccessTokenError):
         verifier.verify(token)
+
+
+def test_tokens_issued_before_a_revocation_are_refused_later_ones_stand() -> None:
+    pair = generate_key_pair()
+    now = [datetime.now(UTC)]
+    verifier = AccessTokenVerifier(pair.public_pem, clock=lambda: now[0].timestamp())
+    signer = AccessTokenSigner(pair.private_pem, 900)
+
+    def issue(session: str) -> str:
+        principal = Principal(user_id="u", role="ambassador", session_id=session)
+        return signer.issue(principal, now=now[0])
+
+    before, other_session, someone_else = (
+        issue("s1"),
+        issue("s2"),
+        signer.issue(Principal(user_id="v", role="ambassador", session_id="s3"), now=now[0]),
+    )
+    assert verifier.verify(before).user_id == "u"  # remembered by the verifier
+    now[0] += timedelta(seconds=2)
+
+    # One session signed out: its tokens go, the person's other session stays.
+    verifier.revocations.note("u", now[0].timestamp(), session_id="s1")
+    with pytest.raises(RevokedAccessTokenError):
+        verifier.verify(before)
+    assert verifier.verify(other_session).session_id == "s2"
+
+    # Every session of the person (a password change): only later tokens stand.
+    verifier.revocations.note("u", now[0].timestamp())
+    with pytest.raises(ExpiredAccessTokenError):  # answered as expired: clients refresh
+        verifier.verify(other_session)
+    assert verifier.verify(someone_else).user_id == "v"
+    assert verifier.verify(issue("s2")).session_id == "s2"
+
+
+def test_revocations_are_forgotten_once_no_token_they_withdraw_can_be_valid() -> None:
+    now = [1_000_000.0]
+    revocations = Revocations(keep_seconds=960, clock=lambda: now[0])
+    revocations.note("u", now[0])
+    assert revocations.refuses("u", "s", issued_at=now[0] - 1)
+
+    now[0] += 961
+    revocations.note("v", now[0])  # noting is when old entries are dropped
+    assert len(revocations) == 1
+    assert not revocations.refuses("u", "s", issued_at=now[0] - 962)
