@@ -34,7 +34,7 @@ from shared.events import Event
 from shared.http.routing import OPENAPI_PATH
 from shared.runtime import ServiceContext
 from shared.settings import Settings
-from tests.deploy.kustomize import Manifest, build
+from tests.deploy.kustomize import Manifest, UnsupportedError, build
 from tests.deploy.nginx import gateway_routes
 
 REPO = Path(__file__).parents[2]
@@ -495,3 +495,69 @@ def test_base_scales_every_deployable_on_cpu(base: list[Manifest]) -> None:
         (metric,) = autoscaler["metrics"]
         assert metric["resource"]["name"] == "cpu"
         assert metric["resource"]["target"]["type"] == "Utilization"
+
+
+# --- the renderer renders what kustomize would, or refuses ------------------------------
+
+
+def _kustomization(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kustomization.yaml").write_text(text)
+    return folder
+
+
+def test_the_renderer_applies_patches_images_and_namespace(tmp_path: Path) -> None:
+    base = _kustomization(tmp_path / "base", "resources: [app.yaml]\n")
+    (base / "app.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {X: '1', Y: '2'}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+        "spec: {template: {spec: {containers: [{name: c, image: 'app:latest'}]}}}\n"
+    )
+    overlay = _kustomization(
+        tmp_path / "overlay",
+        """
+namespace: ns
+resources: [../base]
+images: [{name: app, newName: registry/app, newTag: '2'}]
+patches:
+  - patch: |-
+      {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {Y: '3', Z: '4'}}
+  - patch: |-
+      {apiVersion: v1, kind: ConfigMap, metadata: {name: b}, $patch: delete}
+  - target: {kind: Deployment, name: d}
+    patch: |-
+      - {op: add, path: /spec/replicas, value: 2}
+""",
+    )
+
+    rendered = build(overlay)
+
+    assert [m["metadata"]["name"] for m in rendered] == ["a", "d"]
+    assert rendered[0]["data"] == {"X": "1", "Y": "3", "Z": "4"}
+    assert rendered[1]["spec"]["replicas"] == 2
+    assert rendered[1]["spec"]["template"]["spec"]["containers"][0]["image"] == "registry/app:2"
+    assert {m["metadata"]["namespace"] for m in rendered} == {"ns"}
+
+
+@pytest.mark.parametrize(
+    "kustomization",
+    [
+        "resources: [app.yaml]\ncommonLabels: {a: b}\n",
+        # Kubernetes would merge containers by name; this renderer would replace them.
+        "resources: [app.yaml]\npatches:\n  - patch: |-\n      {apiVersion: apps/v1, kind: "
+        "Deployment, metadata: {name: d}, spec: {template: {spec: {containers: [{name: c}]}}}}\n",
+    ],
+    ids=["another field", "a list of objects to merge"],
+)
+def test_the_renderer_refuses_what_it_does_not_reproduce(
+    tmp_path: Path, kustomization: str
+) -> None:
+    folder = _kustomization(tmp_path, kustomization)
+    (folder / "app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+        "spec: {template: {spec: {containers: [{name: c, image: 'app:1'}]}}}\n"
+    )
+
+    with pytest.raises(UnsupportedError):
+        build(folder)
