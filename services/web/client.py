@@ -30,6 +30,23 @@ log = logging.getLogger("services.web.client")
 # long another one waits for it before giving up.
 _REFRESH_HOLD = timedelta(seconds=10)
 _REFRESH_WAIT_STEP = 0.05
+# In ``WEB_API_URL``, replaced by the service a path names: each service is then reached
+# at its own address (``http://{service}:8080`` in Kubernetes) instead of a gateway.
+SERVICE_PLACEHOLDER = "{service}"
+
+
+def api_url(base_url: str, path: str) -> str:
+    """The URL of ``/api{path}`` (``path`` starts with the service: ``/accounts/me``).
+
+    ``base_url`` is a gateway serving every ``/api/<service>/``, or a template holding
+    ``{service}``, filled with the service's name: services serve under their prefix,
+    so the path stays the same either way.
+    """
+    base = base_url.rstrip("/")
+    if SERVICE_PLACEHOLDER in base:
+        service = path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+        base = base.replace(SERVICE_PLACEHOLDER, service)
+    return f"{base}/api{path}"
 
 
 @dataclass
@@ -172,7 +189,7 @@ class Api:
         headers: Mapping[str, str],
     ) -> Answer:
         async with self._http.request(
-            method, f"{self._base}/api{path}", json=json, params=params, data=data, headers=headers
+            method, api_url(self._base, path), json=json, params=params, data=data, headers=headers
         ) as response:
             raw = await response.read()
             body: Any = None

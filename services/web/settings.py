@@ -20,7 +20,9 @@ class WebSettings(BaseSettings):
     )
 
     # Base URL of the gateway serving /api/<service>/ (http://gateway:8080 in a
-    # deployment). Unset: the process's own HTTP_PORT on loopback (embedded default).
+    # deployment), or a template where {service} is replaced by the service called
+    # (http://{service}:8080 in Kubernetes: each service's own address, path kept).
+    # Unset: the process's own HTTP_PORT on loopback (embedded default).
     api_url: str | None = None
     # Key signing the forms' anti-forgery tokens (at least 32 characters). Every replica
     # of the site must share it. Unset: read from (or created in) DATA_DIR/keys.
