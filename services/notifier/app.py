@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.notifier.api import build_router
+from services.notifier.dkim import load_signer
 from services.notifier.render import Renderer
 from services.notifier.sender import SmtpSender
 from services.notifier.settings import NotifierSettings
@@ -23,7 +24,12 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
     config = config or NotifierSettings()
     settings = platform.settings
     store = NotifierStore(platform.mongo[settings.database_name(SERVICE)])
-    renderer = Renderer(public_url=settings.public_url, mail_from=settings.mail_from)
+    # A DKIM setting that cannot sign stops the service here, at start-up.
+    renderer = Renderer(
+        public_url=settings.public_url,
+        mail_from=settings.mail_from,
+        signer=load_signer(settings),
+    )
     sender = SmtpSender(
         settings,
         timeout=config.smtp_timeout_seconds,
