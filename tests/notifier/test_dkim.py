@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from services.notifier.dkim import DkimSettingsError, load_signer
 from shared.contracts.agenda import AppointmentAccepted, SolicitationCreated
+from shared.events import Event
 from shared.settings import Settings
 from tests.fixtures.platform import running
 from tests.fixtures.smtp import ReceivedMail, SmtpServer
@@ -57,7 +58,7 @@ def signature_tags(mail: ReceivedMail) -> dict[str, str]:
     return {name.strip(): value.strip() for name, _, value in tags}
 
 
-def contacts() -> list[object]:
+def contacts() -> list[Event]:
     return [
         samples.activated(),
         samples.activated(REQUESTER_ID, REQUESTER_EMAIL, "Paul", "staff"),
@@ -80,7 +81,7 @@ async def test_every_email_received_is_signed_and_verifies_against_the_published
     ]
     assert isinstance(events[2], AppointmentAccepted)
     async with running(settings, {"notifier": notifier()}) as run:
-        await publish_all(run.platform, contacts())  # type: ignore[arg-type]
+        await publish_all(run.platform, contacts())
         await notifier_db.wait_finished(3)
         await publish_all(run.platform, events)
         await notifier_db.wait_finished(3 + 5)
