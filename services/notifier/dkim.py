@@ -114,6 +114,17 @@ class DkimSigner:
         """The record to publish, as a zone file line."""
         return f'{self.record_name} TXT "{self.record_text}"'
 
+    def unaligned(self, *domains: str) -> list[str]:
+        """Those of ``domains`` (From domains) DMARC would not align with the signature.
+
+        Relaxed alignment: the signing domain itself or one of its subdomains.
+        """
+        return [
+            domain
+            for domain in domains
+            if domain.lower() != self.domain and not domain.lower().endswith(f".{self.domain}")
+        ]
+
 
 def load_signer(settings: Settings) -> DkimSigner | None:
     """The signer of the ``DKIM_*`` settings; None when none of them is set.

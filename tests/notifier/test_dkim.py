@@ -8,6 +8,7 @@ is published.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import subprocess
 import sys
@@ -246,3 +247,32 @@ def test_dkim_record_without_a_key_says_none_is_configured(tmp_path: Path) -> No
 
     assert shown.returncode == 1
     assert "aucune clé DKIM configurée" in shown.stderr
+
+
+def test_from_domains_outside_the_signing_domain_are_named_for_dmarc() -> None:
+    signer = load_signer(Settings(**dkim_keys.settings()))  # type: ignore[arg-type]
+    assert signer is not None
+
+    assert signer.unaligned("prochorientation.fr", "relais.prochorientation.fr") == []
+    assert signer.unaligned("Prochorientation.FR") == []
+    assert signer.unaligned("relay.localhost", "autre-prochorientation.fr") == [
+        "relay.localhost",
+        "autre-prochorientation.fr",
+    ]
+
+
+async def test_the_notifier_warns_at_start_when_dmarc_would_not_align(
+    make_settings: MakeSettings, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(**smtp_server.settings(), **dkim_keys.settings())
+    with caplog.at_level(logging.WARNING, logger="services.notifier"):
+        async with running(settings, {"notifier": notifier()}):
+            pass
+
+    warned = [r.getMessage() for r in caplog.records if "DMARC" in r.getMessage()]
+    assert warned == [
+        "emails from prochorientation.localhost are signed for prochorientation.fr: "
+        "DMARC will not count the signature",
+        "emails from relay.localhost are signed for prochorientation.fr: "
+        "DMARC will not count the signature",
+    ]
