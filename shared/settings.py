@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "Proch'Orientation <ne-pas-repondre@prochorientation.localhost>"
+    # DKIM signature of every outgoing email (the notifier's): the signing domain, the
+    # selector naming the key in the DNS (<selector>._domainkey.<domain>) and the RSA
+    # private key in PEM, given as text or as a file. None set: mail goes unsigned.
+    dkim_domain: str | None = None
+    dkim_selector: str | None = None
+    dkim_private_key: str | None = None
+    dkim_private_key_file: Path | None = None
 
     confirmation_ttl_seconds: int = Field(43_200, gt=0)
     reset_ttl_seconds: int = Field(300, gt=0)

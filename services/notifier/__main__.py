@@ -1,7 +1,5 @@
-"""``python -m services.notifier``: the notifier alone in its own process."""
+"""``python -m services.notifier`` runs the service; ``… dkim-record`` prints the DNS record."""
 
-from services.notifier.app import create_app
-from shared.runtime import run_service
+from services.notifier.cli import main
 
-if __name__ == "__main__":
-    run_service("notifier", create_app)
+main()

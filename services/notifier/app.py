@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from services.notifier.api import build_router
+from services.notifier.dkim import load_signer
 from services.notifier.render import Renderer
 from services.notifier.sender import SmtpSender
 from services.notifier.settings import NotifierSettings
@@ -13,6 +16,8 @@ from services.notifier.subscriptions import SERVICE, complete_erasures, subscrip
 from services.notifier.worker import DeliveryWorker, purge_forever
 from shared.contracts.notifier import PUBLISHED
 from shared.runtime import Platform, ServiceContext, service_app
+
+log = logging.getLogger("services.notifier")
 
 
 def create_app(platform: Platform, config: NotifierSettings | None = None) -> web.Application:
@@ -23,7 +28,17 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
     config = config or NotifierSettings()
     settings = platform.settings
     store = NotifierStore(platform.mongo[settings.database_name(SERVICE)])
-    renderer = Renderer(public_url=settings.public_url, mail_from=settings.mail_from)
+    # A DKIM setting that cannot sign stops the service here, at start-up.
+    signer = load_signer(settings)
+    renderer = Renderer(public_url=settings.public_url, mail_from=settings.mail_from, signer=signer)
+    if signer is not None:
+        sender_domain = renderer.from_address.rpartition("@")[2]
+        for domain in signer.unaligned(sender_domain, settings.relay_domain):
+            log.warning(
+                "emails from %s are signed for %s: DMARC will not count the signature",
+                domain,
+                signer.domain,
+            )
     sender = SmtpSender(
         settings,
         timeout=config.smtp_timeout_seconds,

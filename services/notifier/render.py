@@ -4,7 +4,8 @@ Jinja2 renders a plain-text and an HTML part per email (``<template>.txt.j2`` de
 the subject with ``{% set subject %}``; ``<template>.html.j2`` extends the shared
 layout, autoescaped so that what users typed cannot become markup). The invitation,
 when there is one, goes both as a ``text/calendar`` alternative (what calendar clients
-act on) and as an ``invitation.ics`` attachment (what people can open).
+act on) and as an ``invitation.ics`` attachment (what people can open). The bytes are
+DKIM-signed here, as they are serialised, when a key is configured (``dkim.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 import jinja2
 
+from services.notifier.dkim import DkimSigner
 from services.notifier.domain import OutgoingEmail, invitation_ics
 from services.notifier.domain.calendar import Method
 from shared.french import datetime_fr, day_fr, duration_fr, time_fr
@@ -84,8 +86,11 @@ def _angle(message_id: str) -> str:
 class Renderer:
     """Renders the notifier's emails for one platform (its URL and sender address)."""
 
-    def __init__(self, *, public_url: str, mail_from: str) -> None:
+    def __init__(
+        self, *, public_url: str, mail_from: str, signer: DkimSigner | None = None
+    ) -> None:
         self._env = environment()
+        self._signer = signer
         self.public_url = public_url.rstrip("/")
         name, address = parseaddr(mail_from)
         if not address:
@@ -161,13 +166,16 @@ class Renderer:
             if relay.references:
                 message["References"] = " ".join(_angle(ref) for ref in relay.references)
         message["Content-Language"] = "fr"
+        mime = message.as_bytes(policy=POLICY)
+        if self._signer is not None:
+            mime = self._signer.sign(mime)
         return RenderedEmail(
             template=outgoing.template,
             recipient=recipient.address,
             envelope_from=self.from_address,
             subject=subject,
             message_id=message_id,
-            mime=message.as_bytes(policy=POLICY),
+            mime=mime,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -58,6 +59,36 @@ async def test_reply_from_the_inbox_is_posted_and_relayed_masked(open_relay: Ope
         b"mail-wr1",
     ):
         assert leak not in raw, leak
+
+
+async def test_an_alias_of_the_old_random_form_still_routes_a_reply(
+    open_relay: OpenRelay,
+) -> None:
+    async with open_relay() as relay:
+        lea, karim, conversation, alias = await _story(relay)
+        assert re.fullmatch(r"[a-z]+(_[a-z]+){3}[0-9]{1,3}@relay\.localhost", alias), alias
+        # Karim's alias as a conversation opened before aliases were words has it.
+        old = "k3v7qzq2mbxw4nle6rt5ya2h"
+        db = relay.run.platform.mongo[relay.settings.database_name("messaging")]
+        record = await db["relay_aliases"].find_one({"_id": alias.partition("@")[0]})
+        assert record is not None
+        await db["relay_aliases"].insert_one({**record, "_id": old})
+        await db["relay_aliases"].delete_one({"_id": record["_id"]})
+        await db["conversations"].update_one(
+            {"_id": conversation["id"], "participants.user_id": karim.user_id},
+            {"$set": {"participants.$.alias": old}},
+        )
+        old_address = f"{old}@{relay.relay_domain}"
+        assert await relay.reply_address(conversation, karim) == old_address
+        code, text = await relay.send(
+            mail_from(CORPUS_SENDER, old_address.upper(), "Toujours d'accord pour jeudi."),
+            sender=CORPUS_SENDER,
+            recipients=[old_address.upper()],
+        )
+        messages = await relay.wait_messages(conversation, lea, 2)
+
+    assert (code, text) == (250, "2.0.0 Message transmis dans la conversation")
+    assert messages[-1]["body"] == "Toujours d'accord pour jeudi."
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import html
+import re
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,7 +19,7 @@ from shared.contracts.accounts import UserDeleted
 from shared.contracts.agenda import AppointmentCancelled, AppointmentRefused, SolicitationCreated
 from shared.events import Event
 from shared.french import datetime_fr, duration_fr
-from tests.notifier import samples
+from tests.notifier import realistic, samples
 from tests.notifier.samples import (
     AMBASSADOR_EMAIL,
     AMBASSADOR_ID,
@@ -415,8 +416,11 @@ def test_relayed_message_is_the_body_with_a_footer_from_the_masked_address() -> 
     assert mail.recipient.address == REQUESTER_EMAIL
     [sender] = message["From"].addresses
     assert sender.display_name == "Zoé M. via Proch'Orientation"
-    assert sender.addr_spec == "r8f2k1x9@relay.localhost"
-    assert message["Reply-To"].addresses[0].addr_spec == "r8f2k1x9@relay.localhost"
+    assert sender.addr_spec == "abeille_citron_moulin_zenith482@relay.localhost"
+    assert (
+        message["Reply-To"].addresses[0].addr_spec
+        == "abeille_citron_moulin_zenith482@relay.localhost"
+    )
     assert message["Message-ID"] == "<msg-3.conv-7@relay.localhost>"
     assert message["In-Reply-To"] == "<msg-2.conv-7@relay.localhost>"
     assert message["References"] == "<msg-1.conv-7@relay.localhost> <msg-2.conv-7@relay.localhost>"
@@ -481,3 +485,53 @@ def test_full_call_tells_those_still_invited_that_every_place_is_taken() -> None
     assert mail.recipient.address == REFERENT_EMAIL
     assert mail.subject == "Complet : Forum des métiers du collège le mardi 3 mars 2026"
     assert "ont été prises par d'autres ambassadeurs" in flat(mail.text)
+
+
+# what mail filters look at ----------------------------------------------------------
+
+_URL = re.compile(r"""https?://[^\s"'<>)]+""")
+_HREF = re.compile(r"""\b(?:href|src|background|action)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+
+
+def test_every_email_has_date_message_id_mime_version_and_a_text_part() -> None:
+    emails = realistic.one_email_per_template()
+    again = realistic.one_email_per_template()
+    assert set(emails) == {path.name.split(".")[0] for path in TEMPLATES.glob("[!_]*.j2")}
+    message_ids = []
+    for name, sent in [*emails.items(), *again.items()]:
+        message = sent.message
+        assert message["Date"].datetime == OCCURRED_AT, name
+        assert message["MIME-Version"] == "1.0", name
+        message_id = str(message["Message-ID"])
+        assert re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", message_id), name
+        domain = message_id.strip("<>").rpartition("@")[2]
+        # The platform's own domains: its sender's, or its relay's for relayed messages.
+        expected = realistic.RELAY_DOMAIN if name == "relayed_message" else realistic.MAIL_DOMAIN
+        assert domain == expected, name
+        message_ids.append(message_id)
+        text = message.get_body(preferencelist=("plain",))
+        assert text is not None, name
+        assert len(str(text.get_content()).split()) > 10, name
+    # Unique: only a relayed message keeps its one id (one recipient, sent once).
+    system_ids = [mid for mid in message_ids if realistic.RELAY_DOMAIN not in mid]
+    assert len(set(system_ids)) == len(system_ids)
+
+
+def test_no_email_shows_a_remote_image_or_links_outside_the_public_address() -> None:
+    for name, sent in realistic.one_email_per_template().items():
+        message = sent.message
+        html_part = message.get_body(preferencelist=("html",))
+        text_part = message.get_body(preferencelist=("plain",))
+        assert html_part is not None
+        assert text_part is not None
+        markup = str(html_part.get_content())
+        assert "<img" not in markup.lower(), name
+        assert "url(" not in markup.lower(), name
+        targets = _HREF.findall(markup)
+        assert targets, name
+        urls = [*targets, *_URL.findall(markup), *_URL.findall(str(text_part.get_content()))]
+        for url in urls:
+            assert url.startswith(f"{realistic.PUBLIC_URL}/") or url == realistic.PUBLIC_URL, (
+                name,
+                url,
+            )
