@@ -255,7 +255,7 @@ def relayed(**changes: object) -> MessageRelayed:
         "message_id": "msg-3",
         "recipient_id": REQUESTER_ID,
         "sender_display": "Zoé M.",
-        "reply_to": "abeille_citron_moulin_zenith482@relay.localhost",
+        "reply_to": "abeille_citron_moulin_zenith_tapis482@relay.localhost",
         "subject": "Re: Intervention au collège Jean Moulin",
         "body": "Bonjour,\nJe viendrai avec des <maquettes> & des photos.\nZoé",
         "mail_message_id": "<msg-3.conv-7@relay.localhost>",

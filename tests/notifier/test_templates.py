@@ -416,10 +416,10 @@ def test_relayed_message_is_the_body_with_a_footer_from_the_masked_address() -> 
     assert mail.recipient.address == REQUESTER_EMAIL
     [sender] = message["From"].addresses
     assert sender.display_name == "Zoé M. via Proch'Orientation"
-    assert sender.addr_spec == "abeille_citron_moulin_zenith482@relay.localhost"
+    assert sender.addr_spec == "abeille_citron_moulin_zenith_tapis482@relay.localhost"
     assert (
         message["Reply-To"].addresses[0].addr_spec
-        == "abeille_citron_moulin_zenith482@relay.localhost"
+        == "abeille_citron_moulin_zenith_tapis482@relay.localhost"
     )
     assert message["Message-ID"] == "<msg-3.conv-7@relay.localhost>"
     assert message["In-Reply-To"] == "<msg-2.conv-7@relay.localhost>"

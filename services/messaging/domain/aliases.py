@@ -1,9 +1,9 @@
 """Relay aliases: the masked address each participant has in each conversation.
 
-An alias reads like words, not noise (``abeille_citron_moulin_zenith482``), the way
-SimpleLogin's word aliases do: four words drawn at random from a list of 2,048 French
-words and a number below 1,000. That is 4 × 11 + log2(1000) ≈ 54 bits, drawn with
-``secrets``: unguessable (finding one live alias among a million takes about 2^34
+An alias reads like words, not noise (``abeille_citron_moulin_zenith_tapis482``), the
+way SimpleLogin's word aliases do: five words drawn at random from a list of 2,048
+French words and a number below 1,000. That is 5 × 11 + log2(1000) ≈ 65 bits, drawn
+with ``secrets``: unguessable (finding one live alias among a million takes about 2^45
 tries on average, and the inbound server refuses unknown ones before any data) and
 owing nothing to any address or id, so knowing one alias, or someone's email, tells
 nothing about another. Lower-case ASCII only, so mail systems that fold the case of
@@ -25,7 +25,7 @@ from functools import cache
 
 from mnemonic import Mnemonic
 
-ALIAS_WORDS = 4
+ALIAS_WORDS = 5
 ALIAS_NUMBER_BELOW = 1_000
 WORD_LIST_SIZE = 2_048
 # The old form: 15 random bytes in base32, lower case, without padding.
@@ -50,7 +50,7 @@ def word_list() -> tuple[str, ...]:
 
 
 def new_alias() -> str:
-    """A fresh alias local part, e.g. ``abeille_citron_moulin_zenith482``."""
+    """A fresh alias local part, e.g. ``abeille_citron_moulin_zenith_tapis482``."""
     words = word_list()
     chosen = [secrets.choice(words) for _ in range(ALIAS_WORDS)]
     return f"{'_'.join(chosen)}{secrets.randbelow(ALIAS_NUMBER_BELOW)}"
