@@ -13,6 +13,7 @@ from aiohttp import web
 from services.accounts.context import Accounts
 from services.accounts.domain.throttle import Threshold, client_address, retry_after, window_start
 from services.accounts.errors import TOO_MANY_ATTEMPTS, TOO_MANY_REQUESTS
+from shared.contracts.accounts import SignInAttacked
 from shared.http import ApiError, ErrorKind
 from shared.mongo import Document
 
@@ -132,13 +133,23 @@ class LoginGuard:
         return _refusal(TOO_MANY_ATTEMPTS.error(), retry_after(self._now, self._seconds))
 
     async def _under_attack(self, failures: int) -> None:
-        # Once per window. Telling the owner by email needs an event of its own that
-        # the notifier renders; until it exists, operators see it in the log.
-        if self._user is None:
+        # Once per window (only the failure that reaches the threshold gets here): the
+        # owner is told by email, and operators see it in the log.
+        user = self._user
+        if user is None or user.get("status") != "active":
             return
         log.warning(
-            "sign-in attack on an account",
-            extra={"user_id": self._user["_id"], "failures": failures},
+            "sign-in attack on an account", extra={"user_id": user["_id"], "failures": failures}
+        )
+        told = SignInAttacked(
+            user_id=user["_id"],
+            email=user["email"],
+            first_name=user["first_name"],
+            failures=failures,
+            window_minutes=max(1, self._seconds // 60),
+        )
+        await self._accounts.ctx.transaction(
+            lambda session: self._accounts.ctx.outbox.add(told, session)
         )
 
 

@@ -85,6 +85,19 @@ class PasswordChanged(Event):
     first_name: str
 
 
+class SignInAttacked(Event):
+    """Wrong passwords for the account came from several places: its owner is told
+    once per window, with what still lets them in."""
+
+    type: ClassVar[str] = "accounts.sign_in.attacked"
+
+    user_id: str
+    email: str
+    first_name: str
+    failures: int
+    window_minutes: int
+
+
 class EmailChangeRequested(Event):
     """A new address must be confirmed; the old one is told."""
 
@@ -334,6 +347,7 @@ PUBLISHED: tuple[type[Event], ...] = (
     UserActivated,
     PasswordResetRequested,
     PasswordChanged,
+    SignInAttacked,
     EmailChangeRequested,
     EmailChanged,
     AmbassadorProfileChanged,

@@ -110,10 +110,13 @@ async def test_an_account_under_attack_lets_each_new_address_try_once_and_its_ow
         newcomer = await sign_in(client, "target@example.org", "devinette", "198.51.100.50")
         newcomer_again = await sign_in(client, "target@example.org", "devinette", "198.51.100.50")
         owner = await sign_in(client, "target@example.org", PASSWORD, OWNER_ELSEWHERE)
+        told = await client.outbox("accounts.sign_in.attacked")
     assert again.status == 429  # an address that failed gets no more tries
     assert newcomer.status == 401  # one try for an address that never tried
     assert newcomer_again.status == 429
     assert owner.status == 200
+    # The owner is told once, however many guesses follow in the window.
+    assert [(t["email"], t["failures"]) for t in told] == [("target@example.org", 3)]
 
 
 async def test_a_school_address_locked_by_others_lets_the_owner_in_after_the_emailed_reset(

@@ -17,6 +17,7 @@ from shared.contracts.accounts import (
     PasswordChanged,
     PasswordResetRequested,
     Role,
+    SignInAttacked,
     UserActivated,
     UserDeleted,
     UserRegistered,
@@ -220,6 +221,14 @@ def every_event() -> list[Event]:
         CallFilled(call=call(places_left=0), recipient_ids=[REFERENT_ID]),
         # 24: a new confirmation link in place of an expired one.
         renewed_confirmation(at=OCCURRED_AT),
+        # 25: wrong passwords from several places.
+        SignInAttacked(
+            user_id=AMBASSADOR_ID,
+            email=AMBASSADOR_EMAIL,
+            first_name="Zoé",
+            failures=20,
+            window_minutes=15,
+        ),
     ]
 
 

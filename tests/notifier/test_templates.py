@@ -228,6 +228,12 @@ def test_email_change_confirms_at_the_new_address_and_warns_the_old_one() -> Non
     [
         (3, "email_changed", "zoe.nouvelle@exemple.fr", ["désormais celle de votre compte"]),
         (4, "password_changed", AMBASSADOR_EMAIL, ["vient d'être modifié", "Mot de passe perdu"]),
+        (
+            25,
+            "sign_in_attacked",
+            AMBASSADOR_EMAIL,
+            ["20 tentatives de connexion", "moins de 15 minutes", "Mot de passe perdu"],
+        ),
         (5, "account_activated", AMBASSADOR_EMAIL, ["est activé", "casier judiciaire"]),
         (6, "account_deleted", AMBASSADOR_EMAIL, ["a été supprimé", "dernier e-mail"]),
         (

@@ -26,6 +26,7 @@ from shared.contracts.accounts import (
     InactivityWarned,
     PasswordChanged,
     PasswordResetRequested,
+    SignInAttacked,
     UserActivated,
     UserDeleted,
     UserRegistered,
@@ -227,6 +228,24 @@ def _password_changed(event: PasswordChanged, occurrence: Occurrence) -> list[Ou
     return [
         OutgoingEmail(
             "password_changed",
+            context,
+            user_id=event.user_id,
+            address=event.email,
+            first_name=event.first_name,
+        )
+    ]
+
+
+@_plans(SignInAttacked)
+def _sign_in_attacked(event: SignInAttacked, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {
+        "failures": event.failures,
+        "window": duration_fr(event.window_minutes * 60),
+        "reset_url": occurrence.link("/mot-de-passe"),
+    }
+    return [
+        OutgoingEmail(
+            "sign_in_attacked",
             context,
             user_id=event.user_id,
             address=event.email,
