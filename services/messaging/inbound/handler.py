@@ -3,7 +3,8 @@
 - RCPT: only live aliases of the relay domain (550 otherwise, before any data).
 - DATA: automatic mails (auto-replies, bounces, bulk) and mails from anyone but the
   alias's owner are accepted and dropped, with a log line and nothing posted; the
-  others become a message of the conversation (reply text only), relayed on by email.
+  others become a message of the conversation (reply text only: no quote, no
+  signature, which is found with the owner's names), relayed on by email.
 - A failure of ours answers 451: the sending server keeps the mail and tries again
   (the mail's Message-ID makes the retry post it once).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -32,6 +34,7 @@ from services.messaging.inbound import status
 from services.messaging.inbound.automatic import automatic_reason
 from services.messaging.inbound.reply import reply_text
 from services.messaging.inbound.senders import sender_is_owner
+from services.messaging.inbound.signature import Sender
 from services.messaging.post_rate import RateLimitedError
 
 log = logging.getLogger("services.messaging.inbound")
@@ -123,9 +126,8 @@ class RelayInbox:
             if reason is not None:
                 log.info("inbound mail dropped: automatic", extra={"reason": reason})
                 return status.DROPPED
-            text = bounded(clean_body(reply_text(message)))
             outcomes = [
-                await self._post(alias, mail_from, message, text)
+                await self._post(alias, mail_from, message)
                 for alias in (alias_of(address, self._domain) for address in recipients)
                 if alias is not None
             ]
@@ -134,7 +136,7 @@ class RelayInbox:
             return status.TEMPORARY_FAILURE
         return next((answer for answer in _SEVERITY if answer in outcomes), status.DROPPED)
 
-    async def _post(self, alias: str, mail_from: str, message: EmailMessage, text: str) -> str:
+    async def _post(self, alias: str, mail_from: str, message: EmailMessage) -> str:
         record = await self._store.alias(alias)
         if record is None or not record.get("active"):
             log.info("inbound mail dropped: alias disabled meanwhile")
@@ -148,6 +150,8 @@ class RelayInbox:
             # addresses are not logged: they are someone's personal data.
             log.warning("inbound mail dropped: not sent by the alias owner", extra=facts)
             return status.DROPPED
+        assert contact is not None
+        text = bounded(clean_body(reply_text(message, _sender(contact))))
         if not text:
             log.info("inbound mail dropped: no text once quotes are removed", extra=facts)
             return status.DROPPED
@@ -168,6 +172,15 @@ class RelayInbox:
             return status.DROPPED
         log.info("inbound reply posted", extra=facts)
         return status.POSTED
+
+
+def _sender(contact: Mapping[str, Any]) -> Sender:
+    """The alias owner as the signature cleaning knows them."""
+    return Sender(
+        first_name=str(contact.get("first_name") or ""),
+        last_name=str(contact.get("last_name") or ""),
+        phone=contact.get("phone"),
+    )
 
 
 def _inbound_key(alias: str, message: EmailMessage) -> str | None:
