@@ -25,6 +25,12 @@ class MessagingSettings(BaseSettings):
     smtp_timeout_seconds: float = Field(300.0, gt=0)
     # At shutdown, mails being processed get this long to finish before connections close.
     smtp_shutdown_grace_seconds: float = Field(5.0, ge=0)
+    # The authserv-id of the operator's mail server in front of the relay (RFC 8601),
+    # e.g. "mx.prochorientation.fr". When set, a reply is posted only if that server's
+    # ``Authentication-Results`` say it passed DMARC (or, with no DMARC result, SPF or
+    # DKIM); others are held and the participant is told. ``Authentication-Results``
+    # of any other server are ignored (a sender can write them). Unset: not checked.
+    trusted_authserv_id: str | None = None
     # Recipients one inbound mail may have (each is an alias; a person replies to one).
     inbound_max_recipients: int = Field(5, gt=0)
     # Once its appointment is over (done, refused, cancelled or expired) a conversation
