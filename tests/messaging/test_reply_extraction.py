@@ -212,6 +212,18 @@ def test_only_the_registered_address_in_envelope_and_header_is_the_owner() -> No
             "Bonjour,\n\nÉlise et Marc viendront à deux.\nMerci de prévoir deux chaises.",
         ),
         (
+            "Bonjour,\nVoici mon numéro :\n06 98 76 54 32",
+            "Bonjour,\nVoici mon numéro :\n06 98 76 54 32",
+        ),
+        (
+            "Bonjour,\n\nLes intervenants seront :\nÉlise Vasseur\nMarc Dupont",
+            "Bonjour,\n\nLes intervenants seront :\nÉlise Vasseur\nMarc Dupont",
+        ),
+        (
+            "Bonjour,\nL'atelier est au 4 bis rue des Lilas, 59000 Lille.",
+            "Bonjour,\nL'atelier est au 4 bis rue des Lilas, 59000 Lille.",
+        ),
+        (
             "Le programme :\n\n- l'accueil\n- la visite\n- les questions",
             "Le programme :\n\n- l'accueil\n- la visite\n- les questions",
         ),

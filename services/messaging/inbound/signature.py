@@ -14,7 +14,8 @@ block the way talon's signature heuristics and SimpleLogin's reply cleaning do:
   "Télécharger Outlook pour …" go.
 
 The first line of a reply is never taken: a one-line answer is the body, whatever it
-holds (its contact details are masked later, never removed).
+holds (its contact details are masked later, never removed). Nor is a block that the
+line above announces ("Mon numéro :", "Les intervenants seront :").
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ _LABELS = re.compile(
     r"standard|cell|office|e-?mail|mail|courriel|web|site|internet|linkedin|t|m|p|f|e|w)\b",
     re.I,
 )
-_POSTCODE_CITY = re.compile(r"\b\d{5}\s+[^\W\d_][\w' -]*$|\bcedex\b", re.I)
+_POSTCODE_CITY = re.compile(r"^\d{5}\s+[^\W\d_][\w' -]*$|\bcedex(?:\s+\d+)?$", re.I)
 _STREET = re.compile(
     r"^\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.?|boulevard|bd|place|chemin|all[ée]e|"
     r"impasse|route|quai|cours|square|street|st\.?|road|rd\.?|lane)\b",
@@ -84,11 +85,14 @@ class Sender:
 def strip_signature(text: str, sender: Sender) -> str:
     """``text`` without the signature block at its end (never its first line)."""
     lines = text.split("\n")
-    while True:
+    # Each cut takes a block or a line; a signature is a few of them, not a mail of
+    # a thousand phone numbers.
+    for _ in range(MAX_SIGNATURE_LINES):
         kept = _cut_once(lines, sender)
         if kept == lines:
-            return "\n".join(lines).strip()
+            break
         lines = kept
+    return "\n".join(lines).strip()
 
 
 def _cut_once(lines: list[str], sender: Sender) -> list[str]:
@@ -102,7 +106,16 @@ def _cut_once(lines: list[str], sender: Sender) -> list[str]:
         _is_contact_line(lines[end], sender) or _SENT_FROM.match(lines[end].strip())
     ):
         start = end
-    return lines if start is None else lines[:start]
+    if start is None or _announced(lines, start):
+        return lines
+    return lines[:start]
+
+
+def _announced(lines: list[str], start: int) -> bool:
+    """Whether the text above ``start`` introduces it ("Mon numéro :", "Les
+    intervenants :"): then it is the body, not a signature."""
+    above = _last_filled(lines[:start])
+    return above >= 0 and lines[above].rstrip().endswith(":")
 
 
 def _last_filled(lines: list[str]) -> int:
@@ -114,8 +127,12 @@ def _last_filled(lines: list[str]) -> int:
 
 def _named_signature_start(lines: list[str], sender: Sender, end: int) -> int | None:
     """The first line naming the sender followed only by a few short lines."""
-    filled = [index for index in range(1, end + 1) if lines[index].strip()]
-    window = filled[-MAX_SIGNATURE_LINES:]
+    window: list[int] = []
+    for index in range(end, 0, -1):
+        if lines[index].strip():
+            window.insert(0, index)
+            if len(window) == MAX_SIGNATURE_LINES:
+                break
     for position, index in enumerate(window):
         after = window[position + 1 :]
         if _is_name_line(lines[index], sender) and all(
@@ -137,7 +154,10 @@ def _contact_paragraph_start(lines: list[str], sender: Sender, end: int) -> int 
         len(line) > MAX_CONTACT_BLOCK_LINE_CHARS or _SENTENCE_END.search(line) for line in block
     ):
         return None
-    if any(_is_contact_line(line, sender) or _mentions_sender(line, sender) for line in block):
+    if any(
+        _is_contact_line(line, sender) or _LEGAL_FORM.search(line) or _mentions_sender(line, sender)
+        for line in block
+    ):
         return start
     return None
 
@@ -173,11 +193,9 @@ def _mentions_sender(line: str, sender: Sender) -> bool:
 def _is_contact_line(line: str, sender: Sender) -> bool:
     """A line holding nothing but contact details (with their labels)."""
     line = line.strip()
-    if not line:
+    if not line or len(line) > MAX_SIGNATURE_LINE_CHARS or _SENTENCE_END.search(line):
         return False
     if _STREET.match(line) or _POSTCODE_CITY.search(line) or _POST_BOX.match(line):
-        return True
-    if _LEGAL_FORM.search(line) and len(line) <= MAX_CONTACT_BLOCK_LINE_CHARS:
         return True
     rest = _EMAIL.sub(" ", line)
     rest = _URL.sub(" ", rest)
