@@ -75,6 +75,12 @@ async def test_reply_from_the_inbox_is_posted_and_relayed_masked(open_relay: Ope
         ),
         ("apple_mail_fr.eml", "Parfait, merci ! À jeudi."),
         (
+            "outlook_web_fr.eml",
+            "Bonjour,\n\nOui, c'est parfait pour le jeudi 12 mars. Je viendrai avec deux "
+            "apprentis de l'atelier.",
+        ),
+        ("android_samsung_fr.eml", "Oui, jeudi 14 h me va."),
+        (
             "html_only.eml",
             "Bonjour,\n\nJe confirme ma venue le jeudi 12 mars. Pour les détails pratiques, "
             "écrivez-moi plutôt sur [adresse e-mail masquée] ou au [numéro masqué].\n"

@@ -164,6 +164,22 @@ def test_html_mail_becomes_text_without_markup_quotes_or_scripts() -> None:
     assert html_to_text(html) == "Bonjour,\nJe viens !\nJeudi à 14 h."
 
 
+@pytest.mark.parametrize(
+    "signature",
+    [
+        '<div class="gmail_signature" data-smartmail="gmail_signature">Karim Benali<br>'
+        "Mécanique Précision du Nord</div>",
+        '<div id="Signature"><p>Karim Benali<br>Mécanique Précision du Nord</p></div>',
+        '<div class="moz-signature">-- <br>Karim Benali<br>Mécanique Précision du Nord</div>',
+        '<div id="ms-outlook-mobile-signature">Karim Benali, Mécanique Précision du Nord</div>',
+    ],
+)
+def test_html_signature_containers_are_left_out(signature: str) -> None:
+    html = f"<html><body><div>Oui, jeudi 14 h me va.</div>{signature}</body></html>"
+
+    assert html_to_text(html) == "Oui, jeudi 14 h me va."
+
+
 def test_only_the_registered_address_in_envelope_and_header_is_the_owner() -> None:
     owner = "karim.benali@exemple.fr"
     header = ["Karim Benali <Karim.Benali@exemple.fr>"]
