@@ -6,7 +6,7 @@ shared ``Settings``; these tune abuse limits and the inbound endpoint.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,3 +43,9 @@ class MessagingSettings(BaseSettings):
     # Readers waiting for new messages (``wait``) learn of a message written by another
     # replica within this long (one written by the same process wakes them at once).
     wait_recheck_seconds: float = Field(1.0, gt=0)
+
+    @field_validator("trusted_authserv_id")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        # Compose passes an empty variable when the operator sets none.
+        return value.strip() or None if value is not None else None
