@@ -9,6 +9,7 @@ from aiohttp import web
 from services.messaging.api import CONVERSATIONS, make_router
 from services.messaging.conversations import Conversations
 from services.messaging.inbound.handler import RelayInbox
+from services.messaging.inbound.held import HeldReplies
 from services.messaging.inbound.server import InboundSmtpServer
 from services.messaging.retention import purge_forever
 from services.messaging.settings import MessagingSettings
@@ -58,6 +59,8 @@ def create_app(platform: Platform, config: MessagingSettings | None = None) -> w
         conversations,
         relay_domain=settings.relay_domain,
         max_recipients=config.inbound_max_recipients,
+        held=HeldReplies(app[SERVICE_CONTEXT], store, conversations.conversation_url),
+        trusted_authserv_id=config.trusted_authserv_id,
     )
     server = InboundSmtpServer(
         inbox,

@@ -6,7 +6,7 @@ shared ``Settings``; these tune abuse limits and the inbound endpoint.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +25,12 @@ class MessagingSettings(BaseSettings):
     smtp_timeout_seconds: float = Field(300.0, gt=0)
     # At shutdown, mails being processed get this long to finish before connections close.
     smtp_shutdown_grace_seconds: float = Field(5.0, ge=0)
+    # The authserv-id of the operator's mail server in front of the relay (RFC 8601),
+    # e.g. "mx.prochorientation.fr". When set, a reply is posted only if that server's
+    # ``Authentication-Results`` say it passed DMARC (or, with no DMARC result, SPF or
+    # DKIM); others are held and the participant is told. ``Authentication-Results``
+    # of any other server are ignored (a sender can write them). Unset: not checked.
+    trusted_authserv_id: str | None = None
     # Recipients one inbound mail may have (each is an alias; a person replies to one).
     inbound_max_recipients: int = Field(5, gt=0)
     # Once its appointment is over (done, refused, cancelled or expired) a conversation
@@ -37,3 +43,9 @@ class MessagingSettings(BaseSettings):
     # Readers waiting for new messages (``wait``) learn of a message written by another
     # replica within this long (one written by the same process wakes them at once).
     wait_recheck_seconds: float = Field(1.0, gt=0)
+
+    @field_validator("trusted_authserv_id")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        # Compose passes an empty variable when the operator sets none.
+        return value.strip() or None if value is not None else None

@@ -323,6 +323,16 @@ class MessagingStore:
         """The ``RelayAlias`` record of ``alias``."""
         return await self.aliases.find_one({"_id": alias})
 
+    async def mark_held_notice(self, alias: str, day: str, session: AsyncClientSession) -> bool:
+        """Note that ``alias``'s owner is told today (``day``) of a held reply; False
+        when they already were (one notice a day: a forger may send many mails)."""
+        marked = await self.aliases.update_one(
+            {"_id": alias, "held_notice_day": {"$ne": day}},
+            {"$set": {"held_notice_day": day}},
+            session=session,
+        )
+        return bool(marked.modified_count)
+
     # contacts --------------------------------------------------------------------------
 
     async def contact(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from shared.contracts.personal_data import ExportPrepared, PersonalDataRead, UserErased
@@ -31,6 +32,24 @@ class MessageRelayed(Event):
     conversation_url: str
 
 
+class InboundReplyHeld(Event):
+    """A reply by email claiming to come from a participant failed the sender checks
+    (SPF, DKIM, DMARC) of the operator's mail server: it was not posted, and the real
+    participant is told. At most one a day per participant and conversation.
+
+    Nothing of the held mail itself is carried: its subject and text were written by
+    whoever sent it, perhaps someone impersonating the participant.
+    """
+
+    type: ClassVar[str] = "messaging.inbound_reply.held"
+
+    conversation_id: str
+    recipient_id: str
+    received_at: datetime
+    subject: str
+    conversation_url: str
+
+
 class MessagingExportPrepared(ExportPrepared):
     """Messaging's part of a person's data export."""
 
@@ -53,6 +72,7 @@ class MessagingPersonalDataRead(PersonalDataRead):
 # Every event messaging publishes: its AsyncAPI document and the contract test read it.
 PUBLISHED: tuple[type[Event], ...] = (
     MessageRelayed,
+    InboundReplyHeld,
     MessagingExportPrepared,
     MessagingUserErased,
     MessagingPersonalDataRead,

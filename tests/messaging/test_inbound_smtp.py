@@ -106,6 +106,12 @@ async def test_an_alias_of_the_old_random_form_still_routes_a_reply(
         ),
         ("apple_mail_fr.eml", "Parfait, merci ! À jeudi."),
         (
+            "outlook_web_fr.eml",
+            "Bonjour,\n\nOui, c'est parfait pour le jeudi 12 mars. Je viendrai avec deux "
+            "apprentis de l'atelier.",
+        ),
+        ("android_samsung_fr.eml", "Oui, jeudi 14 h me va."),
+        (
             "html_only.eml",
             "Bonjour,\n\nJe confirme ma venue le jeudi 12 mars. Pour les détails pratiques, "
             "écrivez-moi plutôt sur [adresse e-mail masquée] ou au [numéro masqué].\n"
@@ -294,3 +300,40 @@ async def test_endpoint_listens_with_the_service_and_stops_with_it(open_relay: O
     assert code == 250
     with pytest.raises(ConnectionRefusedError):
         await asyncio.open_connection("127.0.0.1", port)
+
+
+async def test_a_signature_without_separator_never_reaches_the_other_side(
+    open_relay: OpenRelay,
+) -> None:
+    signed = (
+        "Bonjour Léa,\n\nJe confirme pour jeudi, j'apporterai des gaines et des disjoncteurs."
+        "\n\nÉlise Vasseur / Électricienne — Entreprise Dubois Électricité\n"
+        "Port. : 06 98 76 54 32\n4 bis rue des Lilas, 59000 Lille"
+    )
+    async with open_relay() as relay:
+        lea = relay.person("staff", "Léa", "Martin")
+        elise = relay.person(
+            "ambassador", "Élise", "Vasseur", "elise.vasseur@exemple.fr", phone="0698765432"
+        )
+        await relay.introduce(lea, elise)
+        conversation = await relay.solicit(lea, elise)
+        alias = await relay.reply_address(conversation, elise)
+        for body in (signed, "06 98 76 54 32 : appelez-moi plutôt à ce numéro.\nÉlise", ""):
+            await relay.send(
+                mail_from(elise.email, alias, body or "Oui, jeudi 14 h me va."),
+                sender=elise.email,
+                recipients=[alias],
+            )
+        messages = await relay.wait_messages(conversation, lea, 4)
+        mails = await relay.relayed(lea, 3)
+
+    assert [m["body"] for m in messages[1:]] == [
+        "Bonjour Léa,\n\nJe confirme pour jeudi, j'apporterai des gaines et des disjoncteurs.",
+        "[numéro masqué] : appelez-moi plutôt à ce numéro.",
+        "Oui, jeudi 14 h me va.",
+    ]
+    for mail in mails:
+        text = mail.text()
+        for leak in ("Vasseur", "Dubois", "Électricienne", "Lilas", "06 98 76 54 32"):
+            assert leak not in text, leak
+        assert b"Vasseur" not in mail.raw

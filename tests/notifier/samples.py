@@ -40,7 +40,7 @@ from shared.contracts.agenda import (
     SolicitationReminded,
     Suggestion,
 )
-from shared.contracts.messaging import MessageRelayed
+from shared.contracts.messaging import InboundReplyHeld, MessageRelayed
 from shared.events import Event
 
 # Tuesday 3 March 2026, 14:00 in Paris (UTC+1 in winter).
@@ -229,6 +229,8 @@ def every_event() -> list[Event]:
             failures=20,
             window_minutes=15,
         ),
+        # 26: a reply by email in someone's name that failed the sender checks.
+        held_reply(),
     ]
 
 
@@ -255,6 +257,17 @@ def call(**changes: object) -> CallFacts:
     }
     values.update(changes)
     return CallFacts.model_validate(values)
+
+
+def held_reply() -> InboundReplyHeld:
+    """A reply in the ambassador's name, held: it failed DMARC."""
+    return InboundReplyHeld(
+        conversation_id="conv-7",
+        recipient_id=AMBASSADOR_ID,
+        received_at=datetime(2026, 3, 2, 16, 5, tzinfo=UTC),
+        subject="Intervention au collège Jean Moulin",
+        conversation_url="http://127.0.0.1:8080/messagerie/conv-7",
+    )
 
 
 def relayed(**changes: object) -> MessageRelayed:

@@ -438,6 +438,24 @@ def test_relayed_message_is_the_body_with_a_footer_from_the_masked_address() -> 
     assert AMBASSADOR_EMAIL not in mail.decoded()
 
 
+def test_held_reply_tells_the_real_participant_in_french_without_the_held_text() -> None:
+    mail = only(samples.held_reply())
+
+    assert mail.recipient.address == AMBASSADOR_EMAIL
+    assert mail.subject == "Un message à votre nom a été retenu"
+    text = flat(mail.text)
+    assert text.startswith("Bonjour Zoé,")
+    assert "Le lundi 2 mars 2026 à 17 h 05, nous avons reçu un e-mail" in text
+    assert "« Intervention au collège Jean Moulin »" in text
+    assert "(SPF, DKIM, DMARC)" in text
+    assert "il n'a pas été transmis à votre interlocuteur" in text
+    assert "http://127.0.0.1:8080/messagerie/conv-7" in text
+    assert "Si ce n'est pas vous, vous n'avez rien à faire" in text
+    assert 'href="http://127.0.0.1:8080/messagerie/conv-7"' in mail.html
+    assert mail.message["Auto-Submitted"] == "auto-generated"
+    assert "Reply-To" not in mail.message
+
+
 def test_system_emails_come_from_the_programme_and_ask_for_no_auto_reply() -> None:
     mail = only(samples.registered(at=OCCURRED_AT))
     [sender] = mail.message["From"].addresses

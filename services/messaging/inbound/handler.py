@@ -2,8 +2,12 @@
 
 - RCPT: only live aliases of the relay domain (550 otherwise, before any data).
 - DATA: automatic mails (auto-replies, bounces, bulk) and mails from anyone but the
-  alias's owner are accepted and dropped, with a log line and nothing posted; the
-  others become a message of the conversation (reply text only), relayed on by email.
+  alias's owner are accepted and dropped, with a log line and nothing posted. With
+  ``MESSAGING_TRUSTED_AUTHSERV_ID`` set, a mail that the mail server in front did not
+  authenticate (see ``authentication``) is held: accepted, not posted, and its owner
+  is told by email (``messaging.inbound_reply.held``). The others become a message
+  of the conversation (reply text only: no quote, no signature, which is found with
+  the owner's names), relayed on by email.
 - A failure of ours answers 451: the sending server keeps the mail and tries again
   (the mail's Message-ID makes the retry post it once).
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -29,9 +34,12 @@ from services.messaging.conversations import (
 from services.messaging.domain.aliases import alias_of
 from services.messaging.domain.text import bounded, clean_body
 from services.messaging.inbound import status
+from services.messaging.inbound.authentication import verdict
 from services.messaging.inbound.automatic import automatic_reason
+from services.messaging.inbound.held import HeldReplies
 from services.messaging.inbound.reply import reply_text
 from services.messaging.inbound.senders import sender_is_owner
+from services.messaging.inbound.signature import Sender
 from services.messaging.post_rate import RateLimitedError
 
 log = logging.getLogger("services.messaging.inbound")
@@ -50,12 +58,20 @@ class RelayInbox:
     """aiosmtpd handler of the relay domain."""
 
     def __init__(
-        self, conversations: Conversations, *, relay_domain: str, max_recipients: int
+        self,
+        conversations: Conversations,
+        *,
+        relay_domain: str,
+        max_recipients: int,
+        held: HeldReplies,
+        trusted_authserv_id: str | None = None,
     ) -> None:
         self._conversations = conversations
         self._store = conversations.store
         self._domain = relay_domain.lower()
         self._max_recipients = max_recipients
+        self._held = held
+        self._trusted_authserv_id = trusted_authserv_id or None
         self._in_flight: set[asyncio.Task[str]] = set()
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
@@ -123,9 +139,8 @@ class RelayInbox:
             if reason is not None:
                 log.info("inbound mail dropped: automatic", extra={"reason": reason})
                 return status.DROPPED
-            text = bounded(clean_body(reply_text(message)))
             outcomes = [
-                await self._post(alias, mail_from, message, text)
+                await self._post(alias, mail_from, message)
                 for alias in (alias_of(address, self._domain) for address in recipients)
                 if alias is not None
             ]
@@ -134,7 +149,7 @@ class RelayInbox:
             return status.TEMPORARY_FAILURE
         return next((answer for answer in _SEVERITY if answer in outcomes), status.DROPPED)
 
-    async def _post(self, alias: str, mail_from: str, message: EmailMessage, text: str) -> str:
+    async def _post(self, alias: str, mail_from: str, message: EmailMessage) -> str:
         record = await self._store.alias(alias)
         if record is None or not record.get("active"):
             log.info("inbound mail dropped: alias disabled meanwhile")
@@ -148,6 +163,21 @@ class RelayInbox:
             # addresses are not logged: they are someone's personal data.
             log.warning("inbound mail dropped: not sent by the alias owner", extra=facts)
             return status.DROPPED
+        assert contact is not None
+        if self._trusted_authserv_id is not None:
+            checked = verdict(
+                [str(value) for value in message.get_all("Authentication-Results", [])],
+                self._trusted_authserv_id,
+                str(registered).rpartition("@")[2],
+            )
+            if not checked.passed:
+                told = await self._held.tell_owner(alias, datetime.now(UTC))
+                log.warning(
+                    "inbound mail held: sender not authenticated",
+                    extra={**facts, "reason": checked.reason, "owner_told": told},
+                )
+                return status.DROPPED
+        text = bounded(clean_body(reply_text(message, _sender(contact))))
         if not text:
             log.info("inbound mail dropped: no text once quotes are removed", extra=facts)
             return status.DROPPED
@@ -168,6 +198,15 @@ class RelayInbox:
             return status.DROPPED
         log.info("inbound reply posted", extra=facts)
         return status.POSTED
+
+
+def _sender(contact: Mapping[str, Any]) -> Sender:
+    """The alias owner as the signature cleaning knows them."""
+    return Sender(
+        first_name=str(contact.get("first_name") or ""),
+        last_name=str(contact.get("last_name") or ""),
+        phone=contact.get("phone"),
+    )
 
 
 def _inbound_key(alias: str, message: EmailMessage) -> str | None:

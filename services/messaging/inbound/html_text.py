@@ -1,7 +1,8 @@
 """HTML-only mails turned into plain text (the standard library's parser is enough).
 
-Quoted parts (``<blockquote>``, Gmail's and Outlook's quote containers) are left out
-here already; what remains goes through the same reply extraction as a text mail.
+Quoted parts (``<blockquote>``, Gmail's and Outlook's quote containers) and the
+signature containers mail programs mark are left out here already; what remains goes
+through the same reply extraction as a text mail.
 Nothing of the HTML survives: no tag, no attribute, no link target.
 """
 
@@ -41,6 +42,10 @@ _SKIPPED = {"head", "script", "style", "title", "template", "blockquote", "noscr
 # the quoted text that follows it is a sibling, not a child, of that block.
 _QUOTE_CLASSES = {"gmail_quote", "gmail_quote_container", "moz-forward-container", "yahoo_quoted"}
 _QUOTE_IDS = {"mail-editor-reference-message-container"}
+# Containers in which they put the writer's signature (Gmail, Thunderbird, Outlook on
+# the web and on phones): left out as well.
+_SIGNATURE_CLASSES = {"gmail_signature", "moz-signature"}
+_SIGNATURE_IDS = {"signature", "ms-outlook-mobile-signature"}
 _SOURCE_SPACE = re.compile(r"[ \t\r\n\f]+")
 _VOID = {"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "wbr", "source"}
 
@@ -59,10 +64,11 @@ class _TextExtractor(HTMLParser):
             return
         attributes = {name: value or "" for name, value in attrs}
         classes = set(attributes.get("class", "").lower().split())
+        element_id = attributes.get("id", "").lower()
         if (
             tag in _SKIPPED
-            or classes & _QUOTE_CLASSES
-            or attributes.get("id", "").lower() in _QUOTE_IDS
+            or classes & (_QUOTE_CLASSES | _SIGNATURE_CLASSES)
+            or element_id in _QUOTE_IDS | _SIGNATURE_IDS
         ):
             if tag not in _VOID:
                 self._skip_stack.append(tag)

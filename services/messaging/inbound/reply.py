@@ -3,7 +3,10 @@
 The quoted previous messages and the signature block are cut by ``mail-parser-reply``
 (``mailparser_reply``, maintained, with French and English rules for "Le … a écrit :",
 "On … wrote:" and Outlook's "De : … Envoyé : …" block), given a few more French
-closings and "sent from my phone" lines. HTML-only mails go through
+closings and "sent from my phone" lines; the signature blocks it does not recognise
+(a name, a job title, an employer and phones, with no "-- " above them) are cut by
+:func:`~services.messaging.inbound.signature.strip_signature`, which knows the
+sender's names. HTML-only mails go through
 :func:`~services.messaging.inbound.html_text.html_to_text` first; attachments are
 never read.
 """
@@ -17,6 +20,7 @@ from typing import Any
 from mailparser_reply.parser import EmailMessage as ReplyParser
 
 from services.messaging.inbound.html_text import html_to_text
+from services.messaging.inbound.signature import Sender, strip_signature
 
 LANGUAGES = ("fr", "en")
 # Only the head of a long mail is read: the new words come first, and the parser's
@@ -44,11 +48,12 @@ _EXTRA: dict[str, dict[str, list[str]]] = {
             r"Envoy[ée] de mon",
             r"Envoy[ée] [àa] partir de",
             "T[ée]l[ée]charger Outlook",
+            "Obtenir Outlook",
         ],
     },
     "en": {
         "signatures": ["cheers", "regards", "sincerely"],
-        "sent_from": ["Sent from"],
+        "sent_from": ["Sent from", "Sent with", "Get Outlook"],
     },
 }
 
@@ -70,9 +75,9 @@ class _Parser(ReplyParser):  # type: ignore[misc]
         return "|".join(part for part in (base, *extra) if part)
 
 
-def reply_text(message: EmailMessage) -> str:
-    """The new text of a reply mail (empty when there is none)."""
-    return latest_reply(body_text(message))
+def reply_text(message: EmailMessage, sender: Sender | None = None) -> str:
+    """The new text of a reply mail written by ``sender`` (empty when there is none)."""
+    return strip_signature(latest_reply(body_text(message)), sender or Sender())
 
 
 def latest_reply(text: str) -> str:

@@ -45,7 +45,7 @@ from shared.contracts.agenda import (
     SolicitationEscalated,
     SolicitationReminded,
 )
-from shared.contracts.messaging import MessageRelayed
+from shared.contracts.messaging import InboundReplyHeld, MessageRelayed
 from shared.events import Event
 from shared.french import datetime_fr, day_fr, duration_fr, minutes_fr, sentence, time_fr
 
@@ -615,3 +615,13 @@ def _relayed(event: MessageRelayed, occurrence: Occurrence) -> list[OutgoingEmai
         references=tuple(event.references),
     )
     return [OutgoingEmail("relayed_message", context, user_id=event.recipient_id, relay=relay)]
+
+
+@_plans(InboundReplyHeld)
+def _held(event: InboundReplyHeld, occurrence: Occurrence) -> list[OutgoingEmail]:
+    context = {
+        "received_at": datetime_fr(event.received_at),
+        "conversation_subject": event.subject,
+        "conversation_url": event.conversation_url,
+    }
+    return [OutgoingEmail("inbound_reply_held", context, user_id=event.recipient_id)]
