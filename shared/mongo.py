@@ -16,6 +16,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from shared.transient import retry_transient
+
 Document = dict[str, Any]
 T = TypeVar("T")
 
@@ -79,15 +81,22 @@ async def in_transaction(
 ) -> T:
     """Run ``work`` in a multi-document transaction, retried on transient errors.
 
-    ``work`` may run more than once: it must only touch the database through the
-    session it is given.
+    The driver's ``with_transaction`` retries the errors labelled transient it sees;
+    :func:`shared.transient.retry_transient` also retries those it does not recognise
+    (a labelled error wrapped by a client bulk write, a lost connection), a bounded
+    number of times, each time in a new session. ``work`` may therefore run more than
+    once: it must only touch the database through the session it is given.
     """
-    async with client.start_session() as session:
-        return await session.with_transaction(
-            work,
-            read_concern=ReadConcern("majority"),
-            write_concern=WriteConcern("majority"),
-        )
+
+    async def attempt() -> T:
+        async with client.start_session() as session:
+            return await session.with_transaction(
+                work,
+                read_concern=ReadConcern("majority"),
+                write_concern=WriteConcern("majority"),
+            )
+
+    return await retry_transient(attempt, what="transaction")
 
 
 async def ping(client: AsyncMongoClient[Document]) -> bool:
