@@ -28,6 +28,7 @@ from services.notifier.settings import NotifierSettings
 from services.notifier.store import NotifierStore, Status
 from shared.mongo import Document
 from shared.periodic import every
+from shared.transient import retry_transient
 
 log = logging.getLogger("services.notifier.worker")
 T = TypeVar("T")
@@ -240,9 +241,9 @@ class DeliveryWorker:
         return with_message_id(bytes(delivery["message"]), message_id)
 
     async def _sent(self, delivery: Document, claim: str) -> None:
-        """Accepted by the server: recorded at once.
+        """Accepted by the server: recorded at once, retried on a transient error.
 
-        Should the database be away, the record stays claimed and
+        Should the database stay away past the retries, the record stays claimed and
         goes again once its lease ends: the one email in flight is sent twice, with
         its Message-ID, rather than lost.
         """
@@ -263,8 +264,10 @@ class DeliveryWorker:
             raise
 
     async def _record(self, write: Callable[[], Awaitable[T]], *, what: str) -> T:
-        """Write what became of an email (``what`` names it)."""
-        return await write()
+        """Write what became of an email: a transient database error (a conflict, a
+        lost connection, an election) is retried a few times with growing delays
+        before the error is raised."""
+        return await retry_transient(write, what=what)
 
     def _purge_at(self, now: datetime) -> datetime:
         return now + timedelta(days=self._config.log_retention_days)

@@ -75,11 +75,10 @@ async def worker_client(
     await client.close()
 
 
-async def _queued(notifier_db: NotifierDatabase, addresses: list[str]) -> datetime:
+async def _queued(notifier_db: NotifierDatabase, addresses: list[str]) -> None:
     now = datetime.now(UTC)
     await ensure_indexes(notifier_db.store.deliveries.database, INDEXES)
     await notifier_db.store.deliveries.insert_many([delivery_for(a, now) for a in addresses])
-    return now
 
 
 async def test_a_worker_killed_mid_batch_has_recorded_each_email_the_server_accepted(
@@ -90,7 +89,7 @@ async def test_a_worker_killed_mid_batch_has_recorded_each_email_the_server_acce
     notifier_db: NotifierDatabase,
 ) -> None:
     addresses = [address for _, address in people(5)]
-    now = await _queued(notifier_db, addresses)
+    await _queued(notifier_db, addresses)
 
     with AcceptThenHold(accept=2) as first_server:
         worker = await asyncio.create_subprocess_exec(
@@ -118,8 +117,9 @@ async def test_a_worker_killed_mid_batch_has_recorded_each_email_the_server_acce
     assert len(left) == 3
 
     # Another replica, once the dead worker's lease ended, sends the rest: the email
-    # that was in flight, and nothing the server had accepted.
-    later = now + LEASE + timedelta(seconds=1)
+    # that was in flight, and nothing the server had accepted. (The dead worker's
+    # lease began after it started, before the kill.)
+    later = datetime.now(UTC) + LEASE + timedelta(seconds=1)
     replica = DeliveryWorker(
         notifier_db.store,
         SmtpSender(make_settings(**smtp_server.settings()), timeout=5),
@@ -172,3 +172,34 @@ async def test_an_email_sent_again_after_an_interruption_keeps_its_message_id(
     assert first.message["Message-ID"] == record["message_id"]
     assert again.message["Message-ID"] == record["message_id"]
     assert first.raw == again.raw
+
+
+async def test_recording_an_accepted_email_rides_out_a_few_database_failures(
+    make_settings: MakeSettings,
+    smtp_server: SmtpServer,
+    notifier_db: NotifierDatabase,
+    mongo_client: AsyncMongoClient[Document],
+    worker_client: tuple[str, AsyncMongoClient[Document]],
+    database_prefix: str,
+) -> None:
+    app_name, client = worker_client
+    store = NotifierStore(client[f"{database_prefix}notifier"])
+    worker = DeliveryWorker(
+        store, SmtpSender(make_settings(**smtp_server.settings()), timeout=5), fast_delivery()
+    )
+    now = datetime.now(UTC)
+    record = {**delivery_for("lea@exemple.fr", now), **worker.claim_fields(now)}
+    await ensure_indexes(notifier_db.store.deliveries.database, INDEXES)
+    await notifier_db.store.deliveries.insert_one(record)
+    worker.hand_over([record])
+
+    # The first two writes after the send lose their connection; the third passes.
+    async with failing_commands(
+        mongo_client, app_name=app_name, commands=["update"], times=2, close_connection=True
+    ):
+        assert await worker.run_once() == 1
+    [done] = await notifier_db.deliveries()
+
+    assert done["status"] == "sent"
+    assert "message" not in done
+    assert len(smtp_server.to("lea@exemple.fr")) == 1
