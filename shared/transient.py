@@ -30,7 +30,8 @@ from pymongo.errors import (
 log = logging.getLogger("shared.transient")
 T = TypeVar("T")
 
-TRANSIENT_LABELS = ("TransientTransactionError", "UnknownTransactionCommitResult")
+COMMIT_RESULT_UNKNOWN = "UnknownTransactionCommitResult"
+TRANSIENT_LABELS = ("TransientTransactionError", COMMIT_RESULT_UNKNOWN)
 # Server error codes that mean "try again": a write conflict, and the codes of a
 # primary stepping down, shutting down or unreachable (the retryable-writes list).
 TRANSIENT_CODES = frozenset(
@@ -119,19 +120,21 @@ async def retry_transient(
     attempts: int = ATTEMPTS,
     first_delay: float = FIRST_DELAY,
     max_delay: float = MAX_DELAY,
+    retry_if: Callable[[BaseException], bool] = is_transient,
 ) -> T:
     """Run ``work`` until it succeeds, retrying transient database errors.
 
     At most ``attempts`` runs; after the last one the error is raised as it is (the
     HTTP layer answers a transient one with 503). ``what`` names the work in the
-    warning logged before each new attempt.
+    warning logged before each new attempt; ``retry_if`` narrows which errors are
+    worth another run (transient ones by default).
     """
     attempt = 1
     while True:
         try:
             return await work()
         except Exception as error:
-            if attempt >= attempts or not is_transient(error):
+            if attempt >= attempts or not retry_if(error):
                 raise
             delay = backoff(attempt, first=first_delay, cap=max_delay)
             log.warning(

@@ -27,7 +27,7 @@ from pymongo.errors import (
 
 from shared.group_commit import GroupCommit
 from shared.mongo import Document, in_transaction
-from shared.transient import is_transient, retry_transient
+from shared.transient import ATTEMPTS, is_transient, retry_transient
 
 WRITE_CONFLICT: dict[str, Any] = {
     "ok": 0.0,
@@ -237,3 +237,28 @@ async def test_a_conflict_that_outlives_the_bound_is_raised_as_transient(
     assert is_transient(raised.value)
     await holder.abort_transaction()
     assert await db.counters.find_one({"_id": "seq"}) == {"_id": "seq", "value": 0}
+
+
+async def test_a_labelled_conflict_is_run_again_a_bounded_number_of_times(
+    mongo_client: AsyncMongoClient[Document],
+    database_prefix: str,
+    holder: AsyncClientSession,
+) -> None:
+    db = mongo_client[f"{database_prefix}conflicts"]
+    await db.counters.insert_one({"_id": "seq", "value": 0})
+    runs = 0
+
+    async def bump(session: AsyncClientSession) -> None:
+        nonlocal runs
+        runs += 1
+        await db.counters.update_one({"_id": "seq"}, {"$inc": {"value": 1}}, session=session)
+
+    # The other writer never lets go: the driver alone would keep trying for minutes.
+    await holder.start_transaction()
+    await db.counters.update_one({"_id": "seq"}, {"$inc": {"value": 10}}, session=holder)
+    with pytest.raises(OperationFailure) as raised:
+        await in_transaction(mongo_client, bump)
+
+    assert raised.value.code == 112
+    assert raised.value.has_error_label("TransientTransactionError")
+    assert runs == ATTEMPTS
