@@ -2,20 +2,31 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# One stamp per set of extras and version of pyproject.toml: `make run` installs what
+# running needs (the platform and the embedded store), `make test` adds the dev tools.
+HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+RUN_STAMP := $(VENV)/.installed-run-$(HASH)
+STAMP := $(VENV)/.installed-dev-$(HASH)
 
 .PHONY: run test lint typecheck importlint unit bench clean setup
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[embedded]'
+	rm -f $(VENV)/.installed-run-* && touch $@
+
+# The dev install holds everything running needs too: it stamps both.
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[embedded,dev]'
-	rm -f $(VENV)/.installed-* && touch $@
+	rm -f $(VENV)/.installed-* && touch $@ $(RUN_STAMP)
 
 setup: $(STAMP)
 
 ## Run the whole platform in its embedded default on http://127.0.0.1:8080
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/python -m embedded
 
 ## Lint, type-check and run the whole test suite

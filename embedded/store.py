@@ -92,8 +92,12 @@ class EmbeddedStore:
         executable: Path | None = None,
         start_timeout: float = 60.0,
         stop_timeout: float = 15.0,
+        test_commands: bool = False,
     ) -> None:
         self.path = path
+        # mongod's test-only commands (``configureFailPoint``): tests use them to make
+        # the store itself fail a command; never on for the platform.
+        self._test_commands = test_commands
         self.host = host
         self._executable = executable
         self._start_timeout = start_timeout
@@ -213,6 +217,8 @@ class EmbeddedStore:
             "--log-level",
             "WARNING",
         ]
+        if self._test_commands:
+            arguments.append("--enable-test-commands")
         if sys.platform == "linux":
             arguments = [
                 sys.executable,

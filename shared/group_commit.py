@@ -8,11 +8,11 @@ burst at all.
 
 A group runs its units one after another in one transaction, so each sees what the
 earlier ones wrote, exactly as if they had run alone in that order. If the group
-fails (a unit raised, a duplicate key, a conflict that outlived the driver's
-retries), every unit of it runs again alone: only the one at fault fails, with its
-own error. A unit may therefore run more than once, which any transaction body must
-already allow (the driver retries transient errors): it only writes through the
-session it is given.
+fails (a unit raised, a duplicate key, a conflict that outlived the retries of
+``shared.mongo.in_transaction``), every unit of it runs again alone: only the one at
+fault fails, with its own error. A unit may therefore run more than once, which any
+transaction body must already allow (transient errors are retried): it only writes
+through the session it is given.
 """
 
 from __future__ import annotations

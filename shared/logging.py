@@ -20,6 +20,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from aiohttp.abc import AbstractAccessLogger
 
+from shared.broker_logs import install_broker_filter
+
 if TYPE_CHECKING:
     from aiohttp.web import BaseRequest, StreamResponse
 
@@ -169,7 +171,8 @@ class _PlatformHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def configure_logging(settings: Settings, *, stream: IO[str] | None = None) -> logging.Handler:
-    """Send every log record to ``stream`` (stderr) as JSON lines or text, redacted.
+    """Send every log record to ``stream`` (stderr) as JSON lines or text, redacted,
+    with the broker client's reconnection lines lowered to DEBUG.
 
     Idempotent: calling it again replaces the handler it installed before. Returns
     the handler (tests read what it wrote through ``stream``).
@@ -183,6 +186,9 @@ def configure_logging(settings: Settings, *, stream: IO[str] | None = None) -> l
     handler.setFormatter(JsonFormatter() if settings.log_json else TextFormatter())
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    # A broker connection being restored is one warning of the bus, not hundreds of
+    # aio-pika and aiormq errors (see ``shared.broker_logs``).
+    install_broker_filter()
     return handler
 
 

@@ -6,6 +6,7 @@ created at start-up so every query path users hit has one.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -13,8 +14,11 @@ from typing import Any, TypeVar
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
+
+from shared.transient import COMMIT_RESULT_UNKNOWN, is_transient, retry_transient
 
 Document = dict[str, Any]
 T = TypeVar("T")
@@ -79,15 +83,42 @@ async def in_transaction(
 ) -> T:
     """Run ``work`` in a multi-document transaction, retried on transient errors.
 
-    ``work`` may run more than once: it must only touch the database through the
-    session it is given.
+    The driver's ``with_transaction`` retries only the errors whose own label says
+    so, for up to two minutes; here every transient error
+    (:func:`shared.transient.is_transient`: a labelled error wrapped by a client bulk
+    write, a lost connection too) runs the transaction again, a bounded number of
+    times with growing delays, each time in a new session. A commit whose result is
+    unknown is committed again, never run again. ``work`` may therefore run more than
+    once: it must only touch the database through the session it is given.
     """
-    async with client.start_session() as session:
-        return await session.with_transaction(
-            work,
-            read_concern=ReadConcern("majority"),
-            write_concern=WriteConcern("majority"),
-        )
+
+    async def attempt() -> T:
+        async with client.start_session() as session:
+            await session.start_transaction(
+                read_concern=ReadConcern("majority"), write_concern=WriteConcern("majority")
+            )
+            try:
+                result = await work(session)
+            except BaseException:
+                if session.in_transaction:
+                    with contextlib.suppress(PyMongoError):
+                        await session.abort_transaction()
+                raise
+            await retry_transient(
+                session.commit_transaction, what="commit", retry_if=_commit_result_unknown
+            )
+            return result
+
+    return await retry_transient(attempt, what="transaction", retry_if=_may_run_again)
+
+
+def _commit_result_unknown(error: BaseException) -> bool:
+    return isinstance(error, PyMongoError) and error.has_error_label(COMMIT_RESULT_UNKNOWN)
+
+
+def _may_run_again(error: BaseException) -> bool:
+    # A commit that may have succeeded is not run again: the work would be done twice.
+    return is_transient(error) and not _commit_result_unknown(error)
 
 
 async def ping(client: AsyncMongoClient[Document]) -> bool:

@@ -31,6 +31,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.bus import Bus, UnroutableEventError
 from shared.events import Envelope, Event
 from shared.mongo import Document, IndexSpec
+from shared.transient import is_transient, retry_transient
 
 log = logging.getLogger("shared.outbox")
 
@@ -132,8 +133,15 @@ class Outbox:
                     await self._purge_published()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox relay pass failed; retrying at the next sweep")
+            except Exception as error:
+                if is_transient(error):
+                    log.warning(
+                        "outbox relay pass interrupted by the database, retrying at the "
+                        "next sweep: %s",
+                        type(error).__name__,
+                    )
+                else:
+                    log.exception("outbox relay pass failed; retrying at the next sweep")
 
     async def relay_once(self, bus: Bus) -> int:
         """Publish what this process wrote, or else one batch of due entries; returns
@@ -151,10 +159,14 @@ class Outbox:
         now = _now()
         published = [e["_id"] for e, error in zip(entries, results, strict=True) if error is None]
         if published:
-            await self._collection.update_many(
-                {"_id": {"$in": published}},
-                # The data may carry secrets (links): once published it is not needed.
-                {"$set": {"published_at": now}, "$unset": {"claim": "", "envelope.data": ""}},
+            # Published: a transient error here must not leave them to be sent again.
+            await retry_transient(
+                lambda: self._collection.update_many(
+                    {"_id": {"$in": published}},
+                    # The data may carry secrets (links): once published it is not needed.
+                    {"$set": {"published_at": now}, "$unset": {"claim": "", "envelope.data": ""}},
+                ),
+                what="outbox marking",
             )
         for entry, error in zip(entries, results, strict=True):
             if error is not None:
@@ -236,14 +248,17 @@ class Outbox:
             type(error).__name__,
             extra={"event_id": entry["_id"], "event_type": entry["type"], "attempts": attempts},
         )
-        await self._collection.update_one(
-            {"_id": entry["_id"]},
-            {
-                "$set": {
-                    "available_at": now + timedelta(seconds=delay),
-                    "attempts": attempts,
-                    "last_error": f"{type(error).__name__}: {error}"[:500],
+        await retry_transient(
+            lambda: self._collection.update_one(
+                {"_id": entry["_id"]},
+                {
+                    "$set": {
+                        "available_at": now + timedelta(seconds=delay),
+                        "attempts": attempts,
+                        "last_error": f"{type(error).__name__}: {error}"[:500],
+                    },
+                    "$unset": {"claim": ""},
                 },
-                "$unset": {"claim": ""},
-            },
+            ),
+            what="outbox postponing",
         )

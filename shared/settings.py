@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from shared.secret_files import SecretFilesSource
 
 
 class Settings(BaseSettings):
@@ -82,6 +89,36 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, gt=0)
     log_level: str = "INFO"
     log_json: bool = True
+
+    # Settings that may carry a secret: each also reads ``NAME_FILE`` (the value in a
+    # file, see ``shared.secret_files``). The URLs may hold a user and password.
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = (
+        "access_token_private_key",
+        "access_token_public_key",
+        "smtp_password",
+        "smtp_username",
+        "admin_password",
+        "mongo_url",
+        "amqp_url",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the ``NAME_FILE`` variants."""
+        return (
+            init_settings,
+            env_settings,
+            SecretFilesSource(settings_cls, cls.SECRET_FIELDS),
+            dotenv_settings,
+            file_secret_settings,
+        )
 
     @field_validator("bus_retry_delays", mode="before")
     @classmethod

@@ -348,6 +348,19 @@ class NotifierStore:
             },
         )
 
+    async def keep_message_id(self, delivery_id: str, *, claim: str, message_id: str) -> str:
+        """Store ``message_id`` on a record that has none; returns the one it keeps."""
+        kept = await self.deliveries.find_one_and_update(
+            {"_id": delivery_id, "claim": claim, "message_id": {"$in": [None, ""]}},
+            {"$set": {"message_id": message_id}},
+            projection={"message_id": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        if kept is None:  # it had one already
+            found = await self.deliveries.find_one({"_id": delivery_id}, {"message_id": 1})
+            return str((found or {}).get("message_id") or message_id)
+        return str(kept["message_id"])
+
     async def reschedule(
         self, delivery_id: str, *, claim: str, at: datetime, error: str, now: datetime
     ) -> None:

@@ -5,8 +5,10 @@ The event handler of this process hands its new records over directly: it writes
 them already claimed by this process (under a lease), so the worker sends them
 without reading them back. It also polls, for retries coming due and for records a
 crashed replica left under an expired lease. A worker asked to stop finishes the
-message in hand, records what it sent and hands back the rest, so a restart resumes
-without sending anything twice.
+message in hand, records it and hands back the rest, so a restart resumes without
+sending anything twice. Each email is recorded as sent as soon as the server accepted
+it: a crash (or a database that stays away) leaves at most the one in flight to be
+sent again, under the Message-ID stored in its record.
 """
 
 from __future__ import annotations
@@ -18,14 +20,18 @@ import secrets
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
+from services.notifier.message_id import new_message_id, with_message_id
 from services.notifier.sender import SendResult, SmtpSender
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import NotifierStore, Status
 from shared.mongo import Document
 from shared.periodic import every
+from shared.transient import retry_transient
 
 log = logging.getLogger("services.notifier.worker")
+T = TypeVar("T")
 
 
 def _now() -> datetime:
@@ -169,11 +175,16 @@ class DeliveryWorker:
         return await self._send(claim, batch)
 
     async def _send(self, claim: str, batch: list[Document]) -> int:
-        """Send a claimed batch over one connection; record each outcome."""
+        """Send a claimed batch over one connection; record each outcome at once.
+
+        Each email is marked sent as soon as the server accepted it, before the next
+        one is tried: a crash leaves at most the email in flight to be sent again
+        (with the same Message-ID, see :meth:`_mime`).
+        """
         if not batch:
             return 0
         lease = timedelta(seconds=self._config.lease_seconds)
-        sent: list[str] = []
+        sent = 0
         tried = 0
         lease_renewed = self._clock()
         try:
@@ -186,22 +197,77 @@ class DeliveryWorker:
                         await self._store.renew_lease(
                             [d["_id"] for d in batch], claim=claim, until=lease_renewed + lease
                         )
+                    mime = await self._mime(delivery, claim)
                     result = await connection.send(
-                        delivery["envelope_from"], delivery["recipient"], bytes(delivery["message"])
+                        delivery["envelope_from"], delivery["recipient"], mime
                     )
                     tried += 1
                     if result.accepted:
-                        sent.append(delivery["_id"])
+                        await self._sent(delivery, claim)
+                        sent += 1
                     else:
                         await self._failed(delivery, result, claim)
         finally:
-            now = self._clock()
-            await self._store.mark_sent(sent, claim=claim, now=now, purge_at=self._purge_at(now))
             untried = [delivery["_id"] for delivery in batch[tried:]]
-            await self._store.release(untried, claim=claim, now=now)
+            if untried:
+                now = self._clock()
+                await self._record(
+                    lambda: self._store.release(untried, claim=claim, now=now),
+                    what="handing back unsent emails",
+                )
         if sent:
-            log.info("emails sent", extra={"sent": len(sent), "batch": len(batch)})
+            log.info("emails sent", extra={"sent": sent, "batch": len(batch)})
         return len(batch)
+
+    async def _mime(self, delivery: Document, claim: str) -> bytes:
+        """The message to send, carrying the record's Message-ID.
+
+        The Message-ID is decided once per record and stored: every attempt, a resend
+        after a crash included, carries the same one, so that receiving systems can
+        recognise a copy they already have.
+        """
+        message_id = str(delivery.get("message_id") or "")
+        if not message_id:
+            # A record written without one: decide it now, once, and keep it.
+            message_id = await self._record(
+                lambda: self._store.keep_message_id(
+                    delivery["_id"],
+                    claim=claim,
+                    message_id=new_message_id(delivery["envelope_from"]),
+                ),
+                what="keeping a Message-ID",
+            )
+            delivery["message_id"] = message_id
+        return with_message_id(bytes(delivery["message"]), message_id)
+
+    async def _sent(self, delivery: Document, claim: str) -> None:
+        """Accepted by the server: recorded at once, retried on a transient error.
+
+        Should the database stay away past the retries, the record stays claimed and
+        goes again once its lease ends: the one email in flight is sent twice, with
+        its Message-ID, rather than lost.
+        """
+        now = self._clock()
+        try:
+            await self._record(
+                lambda: self._store.mark_sent(
+                    [delivery["_id"]], claim=claim, now=now, purge_at=self._purge_at(now)
+                ),
+                what="recording a sent email",
+            )
+        except Exception:
+            log.error(
+                "email accepted by the SMTP server but not recorded as sent: it will be "
+                "sent again once its lease ends",
+                extra={"delivery_id": delivery["_id"], "template": delivery["template"]},
+            )
+            raise
+
+    async def _record(self, write: Callable[[], Awaitable[T]], *, what: str) -> T:
+        """Write what became of an email: a transient database error (a conflict, a
+        lost connection, an election) is retried a few times with growing delays
+        before the error is raised."""
+        return await retry_transient(write, what=what)
 
     def _purge_at(self, now: datetime) -> datetime:
         return now + timedelta(days=self._config.log_retention_days)
@@ -221,31 +287,44 @@ class DeliveryWorker:
         }
         if not result.outcome.temporary:
             log.warning("email refused for good", extra=facts)
-            await self._store.finish(
-                delivery["_id"],
-                claim=claim,
-                status=Status.FAILED,
-                error=error,
-                now=now,
-                purge_at=self._purge_at(now),
+            await self._record(
+                lambda: self._store.finish(
+                    delivery["_id"],
+                    claim=claim,
+                    status=Status.FAILED,
+                    error=error,
+                    now=now,
+                    purge_at=self._purge_at(now),
+                ),
+                what="recording a refused email",
             )
             return
         age = now - delivery["queued_at"]
         if attempts >= config.max_attempts or age.total_seconds() >= config.max_age_seconds:
             log.error("email given up after repeated temporary failures", extra=facts)
-            await self._store.finish(
-                delivery["_id"],
-                claim=claim,
-                status=Status.DEAD,
-                error=error,
-                now=now,
-                purge_at=self._purge_at(now),
+            await self._record(
+                lambda: self._store.finish(
+                    delivery["_id"],
+                    claim=claim,
+                    status=Status.DEAD,
+                    error=error,
+                    now=now,
+                    purge_at=self._purge_at(now),
+                ),
+                what="recording an email given up",
             )
             return
         delay = config.retry_delay(attempts)
         log.info("email will be retried", extra={**facts, "retry_in_seconds": delay})
-        await self._store.reschedule(
-            delivery["_id"], claim=claim, at=now + timedelta(seconds=delay), error=error, now=now
+        await self._record(
+            lambda: self._store.reschedule(
+                delivery["_id"],
+                claim=claim,
+                at=now + timedelta(seconds=delay),
+                error=error,
+                now=now,
+            ),
+            what="rescheduling an email",
         )
 
 

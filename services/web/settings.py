@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from shared.secret_files import SecretFilesSource
 
 
 class WebSettings(BaseSettings):
@@ -37,3 +39,21 @@ class WebSettings(BaseSettings):
     draft_hours: float = Field(24, gt=0)
     # How long the site waits for an API answer before showing « indisponible ».
     api_timeout_seconds: float = Field(15, gt=0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, the environment, then ``WEB_SECRET_KEY_FILE`` (a file's content)."""
+        return (
+            init_settings,
+            env_settings,
+            SecretFilesSource(settings_cls, ["secret_key"], prefix="WEB_"),
+            dotenv_settings,
+            file_secret_settings,
+        )

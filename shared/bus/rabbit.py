@@ -122,6 +122,8 @@ class RabbitBus(Bus):
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._reconnects = 0
+        # Whether the current loss of the connection was logged (once per loss).
+        self._loss_logged = False
 
     # -- names ---------------------------------------------------------------------
 
@@ -232,14 +234,24 @@ class RabbitBus(Bus):
             log.debug("consumer cancel failed", exc_info=True)
 
     def _on_connection_lost(self, _sender: AbstractConnection | None, exc: object) -> None:
-        if not self._closing:
-            log.warning(
-                "broker connection lost, reconnecting",
-                extra={"broker": self._where(), "error": type(exc).__name__},
-            )
+        if self._closing:
+            return
+        # The one line of a lost connection (aio-pika's own are lowered to DEBUG by
+        # ``shared.broker_logs``): its cause, as the client library saw it. Attempts
+        # that fail again before it is restored are not news.
+        cause = f"{type(exc).__name__}: {exc}" if exc is not None else "closed"
+        level = logging.DEBUG if self._loss_logged else logging.WARNING
+        self._loss_logged = True
+        log.log(
+            level,
+            "broker connection lost, reconnecting: %s",
+            cause[:300],
+            extra={"broker": self._where(), "error": type(exc).__name__},
+        )
 
     def _on_reconnected(self, _sender: AbstractConnection | None) -> None:
         self._reconnects += 1
+        self._loss_logged = False
         log.info("broker connection restored", extra={"broker": self._where()})
 
     # -- publishing ----------------------------------------------------------------

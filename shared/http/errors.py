@@ -24,6 +24,7 @@ from aiohttp.typedefs import Handler
 from pydantic import BaseModel, Field
 
 from shared.logging import request_id_var
+from shared.transient import is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,14 @@ INTERNAL_ERROR = ErrorKind(
 SERVICE_UNAVAILABLE = ErrorKind(
     503, "service_unavailable", "Service momentanément indisponible, veuillez réessayer."
 )
+# The database kept failing in a way that passes (a conflict with another write, a
+# primary being elected) after the bounded retries: the request may simply be sent again.
+STORE_BUSY = ErrorKind(
+    503,
+    "service_unavailable",
+    "Le service est momentanément indisponible, réessayez dans un instant.",
+)
+STORE_BUSY_RETRY_AFTER_SECONDS = 1
 
 _BY_STATUS = {
     kind.status: kind
@@ -182,7 +191,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return from_http_exception(exc).to_response()
     except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
         raise
-    except Exception:
+    except Exception as error:
+        if is_transient(error):
+            return _store_busy(request, error)
         logger.exception(
             "unhandled error in %s %s",
             request.method,
@@ -193,6 +204,22 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if request_id is None:
             return INTERNAL_ERROR.error().to_response()
         return INTERNAL_ERROR.error(request_id=request_id).to_response()
+
+
+def _store_busy(request: web.Request, error: Exception) -> web.Response:
+    """A transient database error that outlived its retries: 503, one warning."""
+    logger.warning(
+        "database busy in %s %s: %s",
+        request.method,
+        request.rel_url.path,
+        type(error).__name__,
+        extra={"method": request.method, "path": request.rel_url.path},
+    )
+    headers = {"Retry-After": str(STORE_BUSY_RETRY_AFTER_SECONDS)}
+    request_id = request_id_var.get()
+    if request_id is None:
+        return STORE_BUSY.error(headers=headers).to_response()
+    return STORE_BUSY.error(headers=headers, request_id=request_id).to_response()
 
 
 class ErrorContent(BaseModel):

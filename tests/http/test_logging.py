@@ -69,11 +69,13 @@ async def test_access_log_has_path_status_duration_and_no_query(
 
 def test_text_format_is_one_readable_line() -> None:
     stream = io.StringIO()
+    level = logging.getLogger().level
     handler = configure_logging(Settings(log_json=False), stream=stream)
     try:
         logging.getLogger("tests.text").info("hello %s", "Lille", extra={"secret": "s3cr3t"})
     finally:
         logging.getLogger().removeHandler(handler)
+        logging.getLogger().setLevel(level)  # the next tests' captured logs depend on it
 
     line = stream.getvalue().strip()
     assert "INFO" in line
@@ -84,6 +86,7 @@ def test_text_format_is_one_readable_line() -> None:
 
 
 def test_configuring_twice_keeps_one_handler() -> None:
+    level = logging.getLogger().level
     first = configure_logging(Settings(), stream=io.StringIO())
     second = configure_logging(Settings(), stream=io.StringIO())
     try:
@@ -91,6 +94,7 @@ def test_configuring_twice_keeps_one_handler() -> None:
         assert second in logging.getLogger().handlers
     finally:
         logging.getLogger().removeHandler(second)
+        logging.getLogger().setLevel(level)
 
 
 def test_redaction_of_texts_and_structures() -> None:

@@ -16,9 +16,10 @@ from shared.bus import Delivery
 from shared.events import Envelope
 from shared.handlers import on
 from shared.idempotency import HANDLED_EVENTS_INDEXES, HandledEvents
-from shared.mongo import Document, ensure_indexes, in_transaction
+from shared.mongo import Document, connect, ensure_indexes, in_transaction
 from shared.outbox import OUTBOX_INDEXES, Outbox
 from tests.bus.probes import Pinged, Recorder, pinged
+from tests.fixtures.mongo import failing_commands
 from tests.fixtures.rabbit import BusHarness, wait_until
 
 
@@ -263,3 +264,31 @@ async def test_typed_handler_gets_the_model_and_has_one_effect_per_event(
     )
     assert await db.pings.find_one({"_id": 3}) == {"_id": 3, "times": 1}
     assert seen_after == [3, 3]
+
+
+async def test_a_lost_connection_while_marking_is_retried_so_nothing_goes_out_twice(
+    bus_harness: BusHarness,
+    mongo_url: str,
+    mongo_client: AsyncMongoClient[Document],
+    database_prefix: str,
+) -> None:
+    app_name = f"{database_prefix}relay"
+    relay_client = connect(mongo_url, app_name=app_name)
+    try:
+        db = await _database(relay_client, database_prefix)
+        outbox = Outbox(db, producer="producer")
+        recorder = Recorder()
+        await (await bus_harness.bus("consumer")).subscribe(recorder.subscription("consumer"))
+        await _commit(relay_client, outbox, Pinged(seq=7))
+
+        # The store drops the connection on the relay's update marking it published.
+        async with failing_commands(
+            mongo_client, app_name=app_name, commands=["update"], close_connection=True
+        ):
+            assert await outbox.relay_once(await bus_harness.bus("producer")) == 1
+        await wait_until(lambda: recorder.seqs() == [7], what="the event")
+        pending = await outbox.pending_count()
+    finally:
+        await relay_client.close()
+
+    assert pending == 0
