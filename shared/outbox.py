@@ -27,10 +27,12 @@ from typing import Any
 from pymongo import InsertOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import InvalidOperation
 
 from shared.bus import Bus, UnroutableEventError
 from shared.events import Envelope, Event
 from shared.mongo import Document, IndexSpec
+from shared.periodic import stopping
 from shared.transient import is_transient, retry_transient
 
 log = logging.getLogger("shared.outbox")
@@ -133,7 +135,12 @@ class Outbox:
                     await self._purge_published()
             except asyncio.CancelledError:
                 raise
+            except InvalidOperation:
+                log.info("outbox relay stops: the database client is closed")
+                return
             except Exception as error:
+                if stopping():
+                    raise asyncio.CancelledError from None
                 if is_transient(error):
                     log.warning(
                         "outbox relay pass interrupted by the database, retrying at the "

@@ -66,7 +66,7 @@ async def test_an_alias_of_the_old_random_form_still_routes_a_reply(
 ) -> None:
     async with open_relay() as relay:
         lea, karim, conversation, alias = await _story(relay)
-        assert re.fullmatch(r"[a-z]+(_[a-z]+){3}[0-9]{1,3}@relay\.localhost", alias), alias
+        assert re.fullmatch(r"[a-z]+(_[a-z]+){4}[0-9]{1,3}@relay\.localhost", alias), alias
         # Karim's alias as a conversation opened before aliases were words has it.
         old = "k3v7qzq2mbxw4nle6rt5ya2h"
         db = relay.run.platform.mongo[relay.settings.database_name("messaging")]
