@@ -188,8 +188,15 @@ class Relay:
                 ),
                 producer="accounts",
             )
+        contacts = self.run.platform.mongo[self.settings.database_name("messaging")]["contacts"]
         for person in people:
             await self.outbox.wait_for(1, to=person.email)  # "account activated" sent
+
+            async def known(user_id: str = person.user_id) -> bool:
+                # The notifier's email may come before messaging copied the details.
+                return await contacts.find_one({"_id": user_id}, {"_id": 1}) is not None
+
+            await wait_until(known, within=15, what="messaging to know the contact")
 
     async def delete_account(self, person: Person) -> None:
         """Accounts announces that ``person`` deleted their account."""
