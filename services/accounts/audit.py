@@ -33,6 +33,7 @@ CRIMINAL_RECORDS_LISTED = "criminal_records_listed"
 DIRECTORY_LISTED = "directory_listed"
 ERASURE_RECORD_READ = "erasure_record_read"
 ERASURE_RECORDS_LISTED = "erasure_records_listed"
+STAFF_TO_VERIFY_LISTED = "staff_to_verify_listed"
 
 
 def _entries(

@@ -22,6 +22,7 @@ from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.demo import has_published_password, is_loopback
 from services.accounts.domain.links import LinkToken
+from services.accounts.domain.staff import is_verified, stored_establishment
 from services.accounts.errors import (
     INVALID_CREDENTIALS,
     LINK_INVALID,
@@ -42,20 +43,31 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def principal_of(user: Document, session_id: str) -> Principal:
-    """What the access token says about a user: role and the scope that goes with it."""
+def principal_of(user: Document, session_id: str, academic_domains: list[str]) -> Principal:
+    """What the access token says about a user: role and the scope that goes with it.
+
+    A member of an educational team gets their establishment (and its place) only once
+    their attachment to it is proved: until then their token opens no school's data.
+    """
     territory = None
     if user["role"] == "referent":
         territory = Territory.model_validate(user["referent"]["territory"])
-    uai = user["staff"]["establishment"]["uai"] if user["role"] == "staff" else None
+    establishment: dict[str, str | None] = {}
+    if user["role"] == "staff" and is_verified(user, academic_domains):
+        place = stored_establishment(user["staff"])
+        establishment = {
+            "establishment_uai": place["uai"],
+            "establishment_department": place["department"],
+            "establishment_bassin": place["bassin"],
+        }
     organization = user["partner"]["organization_id"] if user["role"] == "partner" else None
     return Principal(
         user_id=user["_id"],
         role=user["role"],
         session_id=session_id,
-        establishment_uai=uai,
         territory=territory,
         organization_id=organization,
+        **establishment,
     )
 
 
@@ -73,7 +85,9 @@ def _tokens(
     accounts: Accounts, user: Document, session_id: str, refresh_token: str
 ) -> models.SessionTokens:
     return models.SessionTokens(
-        access_token=accounts.signer.issue(principal_of(user, session_id)),
+        access_token=accounts.signer.issue(
+            principal_of(user, session_id, accounts.options.staff_academic_domains)
+        ),
         refresh_token=refresh_token,
         expires_in=int(accounts.signer.ttl.total_seconds()),
         user=_summary(user),

@@ -15,6 +15,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
 from services.accounts.domain.catalog import current_charter, department_of_postcode
+from services.accounts.domain.staff import reference_establishment
 from services.accounts.hashing import Passwords
 from services.accounts.joining import activate
 from services.accounts.settings import AccountsSettings
@@ -61,11 +62,12 @@ _PEOPLE: dict[str, dict[str, Any]] = {
         "first_name": "Paul",
         "last_name": "Exemple",
         "staff": {
+            # An establishment of the shipped (fictional) sample, in Lille-Centre.
             "establishment": {
-                "uai": "0599999Z",
-                "name": "Lycée imaginaire des Beffrois",
-                "city": "Villeneuve-Fictive",
-                "postcode": "59999",
+                "uai": "0599101X",
+                "name": "Lycée du Faubourg",
+                "city": "Lille",
+                "postcode": "59000",
             },
             "position": "Professeur principal",
         },
@@ -175,9 +177,18 @@ def _user(role: str, email: str, now: datetime, verifier_id: str | None) -> Docu
         )
         user["ambassador"] = part
         user["charter_version"] = current_charter().version
-    for part_name in ("referent", "staff"):
-        if part_name in person:
-            user[part_name] = person[part_name]
+    if "referent" in person:
+        user["referent"] = person["referent"]
+    if "staff" in person:
+        given = person["staff"]["establishment"]
+        user["staff"] = {
+            "establishment": reference_establishment(
+                given["uai"], given["name"], given["city"], given["postcode"]
+            ),
+            "position": person["staff"]["position"],
+            # Confirmed by the demo referent, so the demo teacher can solicit at once.
+            "verification": {"status": "verified", "by": verifier_id, "at": now},
+        }
     return user
 
 

@@ -71,6 +71,20 @@ NOT_YOUR_ZONE = ErrorKind(
     "Cet ambassadeur n'intervient pas sur votre territoire : seul un référent de sa zone "
     "ou un administrateur peut le faire.",
 )
+STAFF_NOT_FOUND = ErrorKind(
+    404, "staff_not_found", "Aucun membre d'équipe éducative ne correspond à ce compte."
+)
+NOT_YOUR_ESTABLISHMENTS = ErrorKind(
+    403,
+    "not_your_zone",
+    "Cet établissement n'est pas sur votre territoire : seul un référent de sa zone ou un "
+    "administrateur peut confirmer le rattachement.",
+)
+STAFF_ALREADY_DECIDED = ErrorKind(
+    409,
+    "staff_already_decided",
+    "Le rattachement de cette personne à son établissement n'attend pas de décision.",
+)
 NOT_A_PDF = ErrorKind(415, "not_a_pdf", "Le document doit être un fichier PDF.")
 DOCUMENT_TOO_LARGE = ErrorKind(
     413, "document_too_large", "Le document dépasse la taille maximale de 5 Mo."

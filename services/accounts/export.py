@@ -146,7 +146,7 @@ async def accounts_part(accounts: Accounts, user: Document) -> models.AccountsPa
         async for row in accounts.store.sessions.find({"user_id": user["_id"]})
     ]
     return models.AccountsPart(
-        account=me(user, require_record_check=accounts.settings.require_record_check),
+        account=me(accounts, user),
         charter_acceptances=acceptances,
         sessions=sessions,
         reads_by_staff=await audit.reads_of(accounts, user["_id"]),

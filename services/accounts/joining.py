@@ -25,6 +25,11 @@ from services.accounts.domain.catalog import current_charter, department_of_post
 from services.accounts.domain.identity import initial, normalise_email
 from services.accounts.domain.links import LinkToken, hash_token, is_expired
 from services.accounts.domain.passwords import password_problem, personal_words
+from services.accounts.domain.staff import (
+    reference_establishment,
+    stored_establishment,
+    verification_at_sign_up,
+)
 from services.accounts.errors import (
     CHARTER_NOT_ACCEPTED,
     CHARTER_OUTDATED,
@@ -123,7 +128,14 @@ async def sign_up_staff(accounts: Accounts, body: models.StaffSignUp) -> str:
     """Create a pending educational-team member and email the link; returns the id."""
     user_id = accounts.new_id()
     user = _base_user(accounts, "staff", body, user_id)
-    user["staff"] = {"establishment": body.establishment.model_dump(), "position": body.position}
+    given = body.establishment
+    user["staff"] = {
+        "establishment": reference_establishment(given.uai, given.name, given.city, given.postcode),
+        "position": body.position,
+        "verification": verification_at_sign_up(
+            body.email, accounts.options.staff_academic_domains, user["created_at"]
+        ),
+    }
     return await _register(accounts, user, None)
 
 
@@ -359,8 +371,7 @@ def contact_event(user: Document) -> ContactChanged:
 
 def staff_event(user: Document) -> StaffProfileChanged:
     """The public fields of an educational-team member."""
-    establishment = user["staff"]["establishment"]
-    postcode = establishment["postcode"]
+    establishment = stored_establishment(user["staff"])
     return StaffProfileChanged(
         user_id=user["_id"],
         first_name=user["first_name"],
@@ -368,8 +379,9 @@ def staff_event(user: Document) -> StaffProfileChanged:
         establishment_uai=establishment["uai"],
         establishment_name=establishment["name"],
         city=establishment["city"],
-        postcode=postcode,
-        department=department_of_postcode(postcode),
+        postcode=establishment["postcode"],
+        department=establishment["department"],
+        bassin=establishment["bassin"],
     )
 
 

@@ -16,6 +16,15 @@ from services.accounts.directory import ambassador_changed
 from services.accounts.domain.ambassadors import solicitability
 from services.accounts.domain.catalog import department_of_postcode
 from services.accounts.domain.links import LinkToken
+from services.accounts.domain.staff import (
+    BY_ACADEMIC_ADDRESS,
+    is_academic_address,
+    is_verified,
+    reference_establishment,
+    stored_establishment,
+    verification_at_sign_up,
+    verification_of,
+)
 from services.accounts.errors import (
     EMAIL_LINK_EXPIRED,
     EMAIL_TAKEN,
@@ -59,8 +68,9 @@ _EDITABLE: dict[str, set[str]] = {
 }
 
 
-def me(user: Document, *, require_record_check: bool) -> models.Me:
+def me(accounts: Accounts, user: Document) -> models.Me:
     """One's own account as the API shows it."""
+    require_record_check = accounts.settings.require_record_check
     consents = user.get("consents") or {}
     ambassador = None
     if user["role"] == "ambassador":
@@ -85,9 +95,16 @@ def me(user: Document, *, require_record_check: bool) -> models.Me:
         )
     staff = None
     if user["role"] == "staff":
+        verification = verification_of(user, accounts.options.staff_academic_domains)
         staff = models.StaffPart(
-            establishment=models.Establishment.model_construct(**user["staff"]["establishment"]),
+            establishment=models.StaffEstablishment(**stored_establishment(user["staff"])),
             position=user["staff"]["position"],
+            verification=models.StaffVerification(
+                status=verification["status"],
+                by_academic_address=verification.get("by") == BY_ACADEMIC_ADDRESS,
+                at=verification.get("at") or verification.get("since"),
+                reason=verification.get("reason"),
+            ),
         )
     referent = None
     if user["role"] == "referent":
@@ -130,10 +147,26 @@ def me(user: Document, *, require_record_check: bool) -> models.Me:
 async def show(accounts: Accounts, principal: Principal) -> models.Me:
     """GET /me."""
     user = await current_user(accounts, principal)
-    return me(user, require_record_check=accounts.settings.require_record_check)
+    return me(accounts, user)
 
 
-def _changes(user: Document, body: models.MeUpdate) -> dict[str, Any]:
+def _establishment_change(
+    accounts: Accounts, user: Document, given: dict[str, Any]
+) -> dict[str, Any]:
+    """A move to another establishment is proved again, like a sign-up (an academic
+    address, else the referent of the new establishment's zone)."""
+    establishment = reference_establishment(
+        given["uai"], given["name"], given["city"], given["postcode"]
+    )
+    updates: dict[str, Any] = {"staff.establishment": establishment}
+    if establishment["uai"] != stored_establishment(user["staff"])["uai"]:
+        updates["staff.verification"] = verification_at_sign_up(
+            user["email"], accounts.options.staff_academic_domains, accounts.now()
+        )
+    return updates
+
+
+def _changes(accounts: Accounts, user: Document, body: models.MeUpdate) -> dict[str, Any]:
     given = body.model_fields_set
     refused = sorted(given - _EDITABLE.get(user["role"], _COMMON))
     if refused:
@@ -150,8 +183,10 @@ def _changes(user: Document, body: models.MeUpdate) -> dict[str, Any]:
             )
             if name == "postcode":
                 updates["ambassador.department"] = department_of_postcode(value)
-        elif name in ("position", "establishment"):
-            updates[f"staff.{name}"] = value
+        elif name == "establishment":
+            updates.update(_establishment_change(accounts, user, value))
+        elif name == "position":
+            updates["staff.position"] = value
         else:
             updates[name] = value
     if user["role"] == "ambassador":
@@ -176,7 +211,7 @@ def _check_profile_shape(user: Document, updates: dict[str, Any]) -> None:
 async def update(accounts: Accounts, principal: Principal, body: models.MeUpdate) -> models.Me:
     """PATCH /me: change the given fields and tell the services that copy them."""
     user = await current_user(accounts, principal)
-    updates = _changes(user, body)
+    updates = _changes(accounts, user, body)
     organization = updates.get("ambassador.organization_id")
     if (
         organization is not None
@@ -184,7 +219,7 @@ async def update(accounts: Accounts, principal: Principal, body: models.MeUpdate
     ):
         raise UNKNOWN_ORGANIZATION.error()
     if not updates:
-        return me(user, require_record_check=accounts.settings.require_record_check)
+        return me(accounts, user)
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> Document:
@@ -215,7 +250,7 @@ async def update(accounts: Accounts, principal: Principal, body: models.MeUpdate
 
     after = await accounts.ctx.transaction(work)
     await accounts.store.apply_frequency_changes(changes)
-    return me(after, require_record_check=accounts.settings.require_record_check)
+    return me(accounts, after)
 
 
 async def request_email_change(
@@ -260,6 +295,18 @@ async def send_email_change_link(accounts: Accounts, user: Document, new_email: 
     await accounts.ctx.transaction(work)
 
 
+def _proved_by_new_address(
+    accounts: Accounts, user: Document, new_email: str
+) -> dict[str, Any] | None:
+    """A staff member not yet verified who confirms an academic address is verified by it."""
+    domains = accounts.options.staff_academic_domains
+    if user["role"] != "staff" or is_verified(user, domains):
+        return None
+    if not is_academic_address(new_email, domains):
+        return None
+    return {"status": "verified", "by": BY_ACADEMIC_ADDRESS, "at": accounts.now()}
+
+
 async def confirm_email_change(accounts: Accounts, token: str) -> models.EmailChanged:
     """Follow the link sent to the new address: it becomes the account's."""
     try:
@@ -275,11 +322,19 @@ async def confirm_email_change(accounts: Accounts, token: str) -> models.EmailCh
         before = await accounts.store.users.find_one({"_id": row["user_id"]}, session=session)
         if before is None:
             raise LINK_INVALID.error()
+        changes: dict[str, Any] = {"email": row["new_email"], "updated_at": accounts.now()}
+        proved = _proved_by_new_address(accounts, before, row["new_email"])
+        if proved is not None:
+            changes["staff.verification"] = proved
         await accounts.store.users.update_one(
-            {"_id": before["_id"]},
-            {"$set": {"email": row["new_email"], "updated_at": accounts.now()}},
-            session=session,
+            {"_id": before["_id"]}, {"$set": changes}, session=session
         )
+        if proved is not None:
+            # Their next token opens the establishment: the site refreshes it at once.
+            revoked = TokensRevoked(
+                user_id=before["_id"], not_before=accounts.now(), reason="scope_changed"
+            )
+            await accounts.ctx.outbox.add(revoked, session)
         await accounts.ctx.outbox.add(contact_event({**before, "email": row["new_email"]}), session)
         await accounts.ctx.outbox.add(
             EmailChanged(
@@ -324,7 +379,7 @@ async def set_consents(
             )
             or user
         )
-    return me(user, require_record_check=accounts.settings.require_record_check)
+    return me(accounts, user)
 
 
 async def delete(accounts: Accounts, principal: Principal) -> None:

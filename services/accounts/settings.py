@@ -57,6 +57,11 @@ class AccountsSettings(BaseSettings):
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["127.0.0.1", "::1"]
     )
+    # An address at one of these domains (or a sub-domain) proves that a member of an
+    # educational team works there; anyone else waits for a referent's approval.
+    staff_academic_domains: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["ac-lille.fr", "ac-amiens.fr"]
+    )
     # Criminal-record extracts: at most this size (the API contract says 5 MB).
     record_max_bytes: int = Field(5 * 1024 * 1024, gt=0)
     # argon2id hashes computed at once: each takes 64 MiB, so bound the memory.
@@ -83,6 +88,15 @@ class AccountsSettings(BaseSettings):
     export_reuse_seconds: float = Field(600.0, ge=0)
     # Reads of people's data by referents and admins stay in the audit log this long.
     audit_retention_days: float = Field(365, gt=0)
+
+    @field_validator("staff_academic_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        # "ac-lille.fr,ac-amiens.fr" from the environment, as lower-case domains.
+        parts = value.split(",") if isinstance(value, str) else value
+        if not isinstance(parts, list):
+            return value
+        return [str(part).strip().lower().strip(".") for part in parts if str(part).strip()]
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

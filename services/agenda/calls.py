@@ -174,7 +174,8 @@ def _scope(principal: Principal) -> list[dict[str, Any]]:
         return [{"invited": principal.user_id}]
     branches: list[dict[str, Any]] = [{"organiser_id": principal.user_id}]
     if principal.role == "staff":
-        branches.append({"establishment.uai": principal.establishment_uai})
+        if principal.establishment_uai is not None:  # not before the attachment is proved
+            branches.append({"establishment.uai": principal.establishment_uai})
     elif principal.role == "referent" and principal.territory is not None:
         territory = principal.territory
         branches += [{"establishment.department": code} for code in territory.departments]

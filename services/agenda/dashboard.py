@@ -29,6 +29,8 @@ def scope(principal: Principal) -> list[dict[str, Any]]:
     if principal.role == "ambassador":
         return [{"ambassador_id": principal.user_id}]
     if principal.role == "staff":
+        if principal.establishment_uai is None:  # attachment not proved: nothing
+            return [{"_id": {"$exists": False}}]
         return [{"establishment.uai": principal.establishment_uai}]
     if principal.role == "referent":
         territory = principal.territory

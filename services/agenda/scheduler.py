@@ -190,11 +190,7 @@ class Scheduler:
     async def _referents(self, place: Place) -> list[str]:
         """The referents of the place; failing any, those of its department."""
         referents = await self._agenda.store.referents_touching(place)
-        covering = [
-            r.id
-            for r in referents
-            if covers(Area.of(r.departments, r.bassins), place, when_bassin_unknown=False)
-        ]
+        covering = [r.id for r in referents if covers(Area.of(r.departments, r.bassins), place)]
         if covering:
             return covering
         return [
@@ -217,7 +213,7 @@ class Scheduler:
         fitting = [
             c
             for c in candidates
-            if covers(Area.of(c.zone_departments, c.zone_bassins), place, when_bassin_unknown=True)
+            if covers(Area.of(c.zone_departments, c.zone_bassins), place)
             and not is_paused(c, slot, now)
         ]
         booked = await store.booked_among(

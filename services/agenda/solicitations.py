@@ -53,6 +53,20 @@ def _establishment(given: EstablishmentIn, uai: str | None) -> EstablishmentInfo
     )
 
 
+def _own_establishment(principal: Principal, given: EstablishmentIn) -> EstablishmentInfo:
+    """A staff member's establishment before agenda has heard of them: its name as sent,
+    its place as their token says (accounts took it from the reference data)."""
+    establishment = _establishment(given, principal.establishment_uai)
+    if principal.establishment_department is None:
+        return establishment.model_copy(update={"bassin": None})  # an older token: no word taken
+    return establishment.model_copy(
+        update={
+            "department": principal.establishment_department,
+            "bassin": principal.establishment_bassin,
+        }
+    )
+
+
 async def requester_of(
     agenda: Agenda, principal: Principal, given: EstablishmentIn | None
 ) -> tuple[RequesterSnapshot, EstablishmentInfo]:
@@ -76,7 +90,7 @@ async def requester_of(
             raise errors.ESTABLISHMENT_REQUIRED.error()
         return (
             RequesterSnapshot(id=principal.user_id, name=STAFF_FALLBACK_NAME, role="staff"),
-            _establishment(given, uai),
+            _own_establishment(principal, given),
         )
     if given is None:
         raise errors.ESTABLISHMENT_REQUIRED.error()

@@ -377,15 +377,15 @@ class AgendaStore:
     async def candidates(
         self, *, kind: str, place: Place, sector: str | None, exclude: Sequence[str], limit: int
     ) -> list[AmbassadorCopy]:
-        """Solicitable ambassadors accepting ``kind`` whose zone may cover ``place``.
+        """Solicitable ambassadors accepting ``kind`` whose zone covers ``place``.
 
         Two queries (zone by department, zone by bassin) rather than one ``$or``, so
-        that each is served by its index on the embedded store too.
+        that each is served by its index on the embedded store too. A place of unknown
+        bassin is covered by whole departments only (see ``covers``).
         """
-        bassins = [place.bassin] if place.bassin else bassins_of(place.department)
         zones: list[dict[str, Any]] = [{"zone_departments": place.department}]
-        if bassins:
-            zones.append({"zone_bassins": {"$in": bassins}})
+        if place.bassin:
+            zones.append({"zone_bassins": {"$in": [place.bassin]}})
         common: dict[str, Any] = {
             "solicitable": True,
             "deleted": False,

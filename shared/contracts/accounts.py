@@ -186,6 +186,18 @@ class ReferentChanged(Event):
     active: bool = True
 
 
+class StaffVerificationDecided(Event):
+    """A referent or admin confirmed or refused that a person works at an establishment."""
+
+    type: ClassVar[str] = "accounts.staff.verification_decided"
+
+    user_id: str
+    decision: Literal["verified", "refused"]
+    establishment_name: str
+    reason: str | None = None
+    decided_at: datetime
+
+
 class CriminalRecordDecided(Event):
     """A referent or admin recorded the outcome of the criminal-record check."""
 
@@ -353,6 +365,7 @@ PUBLISHED: tuple[type[Event], ...] = (
     AmbassadorProfileChanged,
     StaffProfileChanged,
     ReferentChanged,
+    StaffVerificationDecided,
     CriminalRecordDecided,
     AmbassadorSuspended,
     AmbassadorReinstated,

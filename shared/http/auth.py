@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from shared.http.errors import FORBIDDEN, SESSION_EXPIRED, UNAUTHORIZED
+from shared.http.errors import FORBIDDEN, SESSION_EXPIRED, STAFF_NOT_VERIFIED, UNAUTHORIZED
 from shared.http.revocations import Revocations
 
 Role = Literal["ambassador", "staff", "referent", "admin", "partner"]
@@ -53,15 +53,26 @@ class Principal(BaseModel):
     user_id: str
     role: Role
     session_id: str
-    establishment_uai: str | None = None  # staff: their establishment
+    # Staff: their establishment, once their attachment to it is proved (an academic
+    # address or a referent's approval); its department and Nord's bassin, from the
+    # reference data, so that a request's zone never rests on the requester's word.
+    establishment_uai: str | None = None
+    establishment_department: str | None = None
+    establishment_bassin: str | None = None
     territory: Territory | None = None  # referent: where they act
     organization_id: str | None = None  # partner: their organization
 
+    @property
+    def awaits_verification(self) -> bool:
+        """A member of an educational team whose establishment is not proved yet."""
+        return self.role == "staff" and self.establishment_uai is None
+
     @model_validator(mode="after")
     def _scope_matches_role(self) -> Self:
-        # A token without the scope its role needs would let checks pass on None.
-        if self.role == "staff" and not self.establishment_uai:
-            raise ValueError("un membre d'équipe éducative a un établissement")
+        # A token without the scope its role needs would let checks pass on None;
+        # unproved staff carry none and are refused by every role rule (see ``Roles``).
+        if self.role != "staff" and self.establishment_uai is not None:
+            raise ValueError("seul un membre d'équipe éducative a un établissement")
         if self.role == "referent" and self.territory is None:
             raise ValueError("un référent a un territoire")
         if self.role == "partner" and not self.organization_id:
@@ -113,6 +124,8 @@ class AccessTokenSigner:
         }
         if principal.establishment_uai is not None:
             claims["establishment_uai"] = principal.establishment_uai
+            claims["establishment_department"] = principal.establishment_department
+            claims["establishment_bassin"] = principal.establishment_bassin
         if principal.territory is not None:
             claims["territory"] = principal.territory.model_dump()
         if principal.organization_id is not None:
@@ -186,6 +199,8 @@ class AccessTokenVerifier:
                 role=claims.get("role"),
                 session_id=claims.get("sid"),
                 establishment_uai=claims.get("establishment_uai"),
+                establishment_department=claims.get("establishment_department"),
+                establishment_bassin=claims.get("establishment_bassin"),
                 territory=claims.get("territory"),
                 organization_id=claims.get("organization_id"),
             )
@@ -223,8 +238,9 @@ class Roles:
         object.__setattr__(self, "roles", frozenset(roles))
 
     def allows(self, principal: Principal) -> bool:
-        """Whether the principal's role is one of the rule's."""
-        return principal.role in self.roles
+        """Whether the principal's role is one of the rule's; a member of an educational
+        team acts in a role only once their establishment is proved."""
+        return principal.role in self.roles and not principal.awaits_verification
 
     def describe(self) -> str:
         """For the OpenAPI document."""
@@ -267,5 +283,7 @@ def authenticate(request: web.Request, rule: AuthRule) -> Principal:
     except InvalidAccessTokenError:
         raise UNAUTHORIZED.error(headers=_challenge("invalid_token")) from None
     if not rule.allows(principal):
+        if principal.awaits_verification and isinstance(rule, Roles) and "staff" in rule.roles:
+            raise STAFF_NOT_VERIFIED.error()
         raise FORBIDDEN.error()
     return principal

@@ -103,6 +103,14 @@ MALFORMED_JSON = ErrorKind(
 UNAUTHORIZED = ErrorKind(401, "unauthorized", "Authentification requise.")
 SESSION_EXPIRED = ErrorKind(401, "unauthorized", "Session expirée, veuillez vous reconnecter.")
 FORBIDDEN = ErrorKind(403, "forbidden", "Vous n'avez pas le droit d'effectuer cette action.")
+# A member of an educational team whose attachment to the establishment is not proved.
+STAFF_NOT_VERIFIED = ErrorKind(
+    403,
+    "staff_not_verified",
+    "Votre rattachement à l'établissement doit d'abord être confirmé par le référent "
+    "territorial (ou par une adresse académique) : vous pourrez alors solliciter des "
+    "ambassadeurs et voir les rendez-vous de l'établissement.",
+)
 NOT_FOUND = ErrorKind(404, "not_found", "Ressource introuvable.")
 METHOD_NOT_ALLOWED = ErrorKind(
     405, "method_not_allowed", "Cette méthode n'est pas autorisée sur cette adresse."

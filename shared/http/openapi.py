@@ -16,6 +16,7 @@ from shared.http.errors import (
     MALFORMED_JSON,
     PAYLOAD_TOO_LARGE,
     SESSION_EXPIRED,
+    STAFF_NOT_VERIFIED,
     UNAUTHORIZED,
     UNSUPPORTED_MEDIA_TYPE,
     ErrorKind,
@@ -44,6 +45,8 @@ def _implied_errors(operation: Operation) -> list[ErrorKind]:
         kinds += [UNAUTHORIZED, SESSION_EXPIRED]
         if isinstance(operation.auth, Roles):
             kinds.append(FORBIDDEN)
+            if "staff" in operation.auth.roles:
+                kinds.append(STAFF_NOT_VERIFIED)
     if operation.query is not None:
         kinds.append(INVALID_REQUEST)
         if issubclass(operation.query, PageQuery):

@@ -248,7 +248,7 @@ def staff(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "first_name": "Paul",
         "last_name": "Lefebvre",
-        "email": "paul.lefebvre@example.org",
+        "email": "paul.lefebvre@ac-lille.fr",
         "establishment": {
             "uai": "0590001A",
             "name": "Lycée Faidherbe",

@@ -118,7 +118,7 @@ def _fill(value: Any, names: dict[str, str]) -> Any:
 async def test_every_route_admits_exactly_the_callers_it_should(serve: Serve) -> None:
     async with serve() as client:
         target, target_token = await client.ambassador("target@example.org")  # Lille Centre
-        _, staff = await client.staff("prof@example.org")
+        _, staff = await client.staff("prof@ac-lille.fr")
         elsewhere_id, elsewhere = await client.referent("somme@example.org", ["80"])
         _, of_zone = await client.referent("nord@example.org", ["59"])
         admin = await client.admin_token()
@@ -143,7 +143,7 @@ async def test_every_route_admits_exactly_the_callers_it_should(serve: Serve) ->
                     # Signing out ends the session: use a fresh one for that row.
                     email = {
                         "ambassador": "target@example.org",
-                        "staff": "prof@example.org",
+                        "staff": "prof@ac-lille.fr",
                         "referent_elsewhere": "somme@example.org",
                         "referent_of_zone": "nord@example.org",
                         "partner": "contact@reseau.example.org",

@@ -29,7 +29,7 @@ async def test_french_free_text_ignores_accents_case_gender_and_number(serve: Se
             job={"title": "Infirmier de bloc", "sector": "sante"},
             background="Infirmier depuis quinze ans au CHU.",
         )
-        _, staff_token = await client.staff("prof@example.org")
+        _, staff_token = await client.staff("prof@ac-lille.fr")
         assert await search(client, staff_token, q="électricien") == ["Élise"]
         assert await search(client, staff_token, q="ELECTRICIENNES") == ["Élise"]
         assert await search(client, staff_token, q="infirmière") == ["Marc"]
@@ -58,7 +58,7 @@ async def test_filters_combine_with_text_and_each_other(serve: Serve) -> None:
             job={"title": "Électricienne", "sector": "energie", "employment": "self_employed"},
             interventions=["class_presentation"],
         )
-        _, token = await client.staff("prof@example.org")
+        _, token = await client.staff("prof@ac-lille.fr")
         assert sorted(await search(client, token)) == ["Hugo", "Léa", "Élise"]
         assert sorted(await search(client, token, department="59")) == ["Hugo", "Élise"]
         assert sorted(await search(client, token, bassin="lille-centre")) == ["Hugo", "Élise"]
@@ -77,7 +77,7 @@ async def test_ambassadors_who_also_meet_pupils_online_are_found_as_such(serve: 
         elise, elise_token = await client.ambassador("elise@example.org", first_name="Élise")
         await client.verify_record(elise, elise_token)
         await listed_ambassador(client, "marc@example.org", first_name="Marc", online=True)
-        _, token = await client.staff("prof@example.org")
+        _, token = await client.staff("prof@ac-lille.fr")
         assert await search(client, token, format="online") == ["Marc"]
         assert sorted(await search(client, token, format="in_person")) == ["Marc", "Élise"]
         # Élise says she can meet them online too: she is found so from then on.
@@ -97,7 +97,7 @@ async def test_a_new_shape_of_listing_relists_every_ambassador_at_start(serve: S
         await client.db["directory"].update_many({}, {"$pull": {"keys": "f:online"}})
         await client.db["meta"].update_one({"_id": "directory"}, {"$unset": {"listing_version": 1}})
     async with serve(database_prefix=prefix) as client:
-        _, token = await client.staff("prof@example.org")
+        _, token = await client.staff("prof@ac-lille.fr")
         assert await search(client, token, format="online") == ["Marc"]
 
 
@@ -111,7 +111,7 @@ async def test_only_active_solicitable_ambassadors_are_listed(serve: Serve) -> N
         await client.call(
             "POST", f"/ambassadors/{suspended}/suspension", token=admin, json={"reason": "Plainte"}
         )
-        _, token = await client.staff("prof@example.org")
+        _, token = await client.staff("prof@ac-lille.fr")
         assert await search(client, token) == ["Listed"]
         await client.call("DELETE", f"/ambassadors/{suspended}/suspension", token=admin)
         assert sorted(await search(client, token)) == ["Listed", "Suspended"]
@@ -120,7 +120,7 @@ async def test_only_active_solicitable_ambassadors_are_listed(serve: Serve) -> N
 async def test_without_required_record_check_unchecked_ambassadors_are_listed(serve: Serve) -> None:
     async with serve(require_record_check=False) as client:
         await client.ambassador("unchecked@example.org", first_name="Unchecked")
-        _, token = await client.staff("prof@example.org")
+        _, token = await client.staff("prof@ac-lille.fr")
         assert await search(client, token) == ["Unchecked"]
         [event] = await client.outbox("accounts.ambassador.profile_changed")
     assert event["solicitable"] is True
@@ -131,7 +131,7 @@ async def test_turning_the_record_check_on_unlists_and_tells_agenda(serve: Serve
         await client.ambassador("unchecked@example.org", first_name="Unchecked")
         prefix = client.settings.database_prefix
     async with serve(require_record_check=True, database_prefix=prefix) as client:
-        _, token = await client.staff("prof@example.org")
+        _, token = await client.staff("prof@ac-lille.fr")
         assert await search(client, token) == []
         events = await client.outbox("accounts.ambassador.profile_changed")
     assert [(event["revision"], event["solicitable"]) for event in events] == [
@@ -143,7 +143,7 @@ async def test_turning_the_record_check_on_unlists_and_tells_agenda(serve: Serve
 async def test_the_directory_never_shows_contact_details_or_the_address(serve: Serve) -> None:
     async with serve() as client:
         ambassador_id = await listed_ambassador(client, "secret@example.org", postcode="59800")
-        _, token = await client.staff("prof@example.org")
+        _, token = await client.staff("prof@ac-lille.fr")
         page = await client.call("GET", "/ambassadors", token=token)
         one = await client.call("GET", f"/ambassadors/{ambassador_id}", token=token)
     for body in (page.body, one.body):
@@ -161,7 +161,7 @@ async def test_pages_follow_each_other_without_repeats(serve: Serve) -> None:
     async with serve(require_record_check=False) as client:
         for n in range(7):
             await client.ambassador(f"a{n}@example.org", first_name="ABCDEFG"[n])
-        _, token = await client.staff("prof@example.org")
+        _, token = await client.staff("prof@ac-lille.fr")
         seen: list[str] = []
         cursor: str | None = None
         pages = 0
@@ -183,7 +183,7 @@ async def test_referents_see_unlisted_ambassadors_with_their_check_state(serve: 
     async with serve() as client:
         ambassador_id, _ = await client.ambassador("a@example.org")
         _, referent = await client.referent("ref@example.org", ["59"])
-        _, staff = await client.staff("prof@example.org")
+        _, staff = await client.staff("prof@ac-lille.fr")
         seen_by_referent = await client.call("GET", f"/ambassadors/{ambassador_id}", token=referent)
         seen_by_staff = await client.call("GET", f"/ambassadors/{ambassador_id}", token=staff)
     assert seen_by_referent.status == 200

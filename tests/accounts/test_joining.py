@@ -209,7 +209,7 @@ async def test_staff_sign_up_checks_the_uai_and_publishes_the_establishment_on_a
         )
         assert bad.status == 400
         assert "UAI" in bad.message
-        user_id, token = await client.staff("prof@example.org")
+        user_id, token = await client.staff("prof@ac-lille.fr")
         [event] = await client.outbox("accounts.staff.profile_changed")
         me = await client.call("GET", "/me", token=token)
     assert event["user_id"] == user_id

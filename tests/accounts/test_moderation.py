@@ -23,7 +23,7 @@ async def test_an_extract_is_checked_by_content_and_size(serve: Serve) -> None:
         no_file = await client.call("POST", "/me/criminal-record", token=token, data={"other": "x"})
         accepted = await client.call("POST", "/me/criminal-record", token=token, data=pdf_form())
         me = await client.call("GET", "/me", token=token)
-        _, staff_token = await client.staff("prof@example.org")
+        _, staff_token = await client.staff("prof@ac-lille.fr")
         staff_upload = await client.call(
             "POST", "/me/criminal-record", token=staff_token, data=pdf_form()
         )

@@ -74,9 +74,9 @@ async def test_export_gathers_every_service_and_erasure_is_confirmed_by_each(
         ambassador_id = await join(
             client, smtp_server, "/ambassadors", ambassador(email="elodie@example.org")
         )
-        paul_id = await join(client, smtp_server, "/staff", staff(email="paul@example.org"))
+        paul_id = await join(client, smtp_server, "/staff", staff(email="paul@ac-lille.fr"))
         token = await client.token("elodie@example.org")
-        teacher = await client.token("paul@example.org")
+        teacher = await client.token("paul@ac-lille.fr")
         nord = await referent(client, smtp_server, "nord@example.org", ["59"])
         admin = await client.admin_token()
         await client.call("POST", "/me/criminal-record", token=token, data=pdf_form())
@@ -193,7 +193,7 @@ async def test_export_gathers_every_service_and_erasure_is_confirmed_by_each(
         ("vous", "Avec plaisir, à bientôt."),
         ("Paul L.", "Merci beaucoup !"),
     ]
-    assert "paul@example.org" not in str(document)
+    assert "paul@ac-lille.fr" not in str(document)
     templates = {email["template"]: email for email in document["notifier"]["emails"]}
     assert {"account_confirmation", "account_activated", "solicitation_created"} <= set(templates)
     assert templates["solicitation_created"]["subject"].startswith("Nouvelle sollicitation")

@@ -55,7 +55,7 @@ async def test_editing_public_fields_publishes_a_newer_revision(serve: Serve) ->
 
 async def test_fields_of_another_role_cannot_be_edited(serve: Serve) -> None:
     async with serve() as client:
-        _, staff_token = await client.staff("prof@example.org")
+        _, staff_token = await client.staff("prof@ac-lille.fr")
         _, ambassador_token = await client.ambassador("a@example.org")
         zone_for_staff = await client.call(
             "PATCH", "/me", token=staff_token, json={"zone": {"departments": ["59"]}}

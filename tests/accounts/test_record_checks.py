@@ -162,7 +162,7 @@ async def test_a_check_that_ends_without_a_new_decision_stops_solicitations_unti
     serve: Serve,
 ) -> None:
     async with serve(options=checks(1.5, 0)) as client:
-        _, staff = await client.staff("prof@example.org")
+        _, staff = await client.staff("prof@ac-lille.fr")
         ambassador_id, token = await client.ambassador("a@example.org")
         await client.verify_record(ambassador_id, token)
         while_valid = await client.call("GET", f"/ambassadors/{ambassador_id}", token=staff)

@@ -23,13 +23,13 @@ async def test_the_access_token_carries_the_role_and_scope_and_lasts_a_short_whi
     serve: Serve,
 ) -> None:
     async with serve() as client:
-        await client.staff("prof@example.org")
-        answer = await client.log_in("prof@example.org")
+        await client.staff("prof@ac-lille.fr")
+        answer = await client.log_in("prof@ac-lille.fr")
         principal = client.running.platform.verifier.verify(answer.body["access_token"])
     assert principal.role == "staff"
     assert principal.establishment_uai == "0590001A"
     assert answer.body["expires_in"] == client.settings.access_token_ttl_seconds
-    assert answer.body["user"]["email"] == "prof@example.org"
+    assert answer.body["user"]["email"] == "prof@ac-lille.fr"
 
 
 async def test_refresh_rotates_and_a_reused_refresh_token_ends_the_session(serve: Serve) -> None:

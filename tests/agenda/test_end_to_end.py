@@ -34,7 +34,7 @@ from tests.fixtures.smtp import ReceivedMail, SmtpServer
 from tests.notifier.conftest import notifier
 
 AMBASSADOR_EMAIL = "elodie.martin@example.org"
-TEACHER_EMAIL = "paul.lefebvre@example.org"
+TEACHER_EMAIL = "paul.lefebvre@ac-lille.fr"
 
 
 async def _join(client: Client, smtp: SmtpServer, path: str, body: dict[str, Any]) -> str:

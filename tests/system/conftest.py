@@ -25,7 +25,7 @@ from tests.fixtures.smtp import ReceivedMail, SmtpServer
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "Administrer la plateforme 2026"
 AMBASSADOR_EMAIL = "elodie.martin@example.org"
-TEACHER_EMAIL = "paul.lefebvre@example.org"
+TEACHER_EMAIL = "paul.lefebvre@ac-lille.fr"
 PARTNER_EMAIL = "rh@watt.example.org"
 
 # What each process needs besides the common settings: an admin at start-up, short

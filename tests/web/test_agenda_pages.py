@@ -66,7 +66,7 @@ async def test_ambassador_reads_a_solicitation_and_answers_it(
         "Vidéoprojecteur",
         "45 minutes",
         "3e, 28 élèves",
-        "Lycée imaginaire des Beffrois",
+        "Lycée du Faubourg",
         "Paul E. (équipe éducative)",
         "Une sollicitation ne doit pas rester sans réponse.",
     ):

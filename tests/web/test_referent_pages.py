@@ -119,7 +119,7 @@ async def test_referent_validates_an_extract_read_in_the_page_then_redirects_an_
             assert answer.status == 200, path
         await page.goto("/referents/file-de-travail")
         region = page.get_by_role("region", name=re.compile("Sollicitations signalées"))
-        row = region.get_by_role("row").filter(has_text="Lycée imaginaire des Beffrois")
+        row = region.get_by_role("row").filter(has_text="Lycée du Faubourg")
         await expect(row).to_contain_text("Élodie M.")
         await looker.look(page, "file-de-travail-signalee")
         await row.get_by_role("button", name=re.compile("Adresser à Élodie M.")).click()
@@ -142,9 +142,7 @@ async def test_referent_sees_the_work_queue_the_ambassadors_and_the_figures(
     await page.goto("/referents/file-de-travail")
     await expect(page.get_by_role("heading", level=1)).to_have_text("File de travail")
     pending = page.get_by_role("region", name=re.compile("Sollicitations sans réponse"))
-    await expect(
-        pending.get_by_role("row").filter(has_text="Lycée imaginaire des Beffrois")
-    ).to_have_count(1)
+    await expect(pending.get_by_role("row").filter(has_text="Lycée du Faubourg")).to_have_count(1)
     records = page.get_by_role("region", name=re.compile("Extraits de casier judiciaire"))
     await expect(records.get_by_role("row").filter(has_text="Élodie M.")).to_contain_text(
         "Premier contrôle"

@@ -455,11 +455,40 @@ class AmbassadorPart(BaseModel):
     not_solicitable_reason: str | None = None
 
 
-class StaffPart(BaseModel):
-    """The educational team member's establishment and position."""
+class StaffEstablishment(BaseModel):
+    """A staff member's establishment as the reference data places it."""
 
-    establishment: Establishment
+    uai: str
+    name: str
+    city: str
+    postcode: str
+    department: str
+    bassin: str | None = Field(None, description="Bassin d'éducation (Nord), quand il est connu.")
+    listed: bool = Field(
+        description="L'établissement figure dans l'annuaire : nom et lieu en viennent."
+    )
+
+
+class StaffVerification(BaseModel):
+    """Whether the person's attachment to the establishment is proved."""
+
+    status: Literal["verified", "pending", "refused"] = Field(
+        description=(
+            "verified : prouvé par une adresse académique ou confirmé par un référent ; "
+            "pending : en attente du référent territorial ; refused : refusé (motif)."
+        )
+    )
+    by_academic_address: bool = False
+    at: datetime | None = Field(None, description="Date de la décision ou de la demande.")
+    reason: str | None = None
+
+
+class StaffPart(BaseModel):
+    """The educational team member's establishment, position and verification."""
+
+    establishment: StaffEstablishment
     position: str
+    verification: StaffVerification
 
 
 class ReferentPart(BaseModel):
@@ -782,3 +811,31 @@ class ModeratedAmbassador(BaseModel):
     )
     suspension: Suspension | None = None
     joined_at: datetime
+
+
+class StaffToVerify(BaseModel):
+    """A member of an educational team waiting for a referent to confirm their attachment."""
+
+    user_id: str
+    first_name: str
+    last_name: str
+    email: str = Field(description="Adresse de la personne : un indice de son rattachement.")
+    position: str
+    establishment: StaffEstablishment
+    since: datetime | None = Field(None, description="Depuis quand la confirmation est attendue.")
+    decision_url: str
+
+
+class StaffDecision(Strict):
+    """A referent's or admin's decision on a staff member's attachment."""
+
+    decision: Literal["verified", "refused"]
+    reason: Annotated[Text, Field(min_length=3, max_length=1000)] | None = Field(
+        None, description="Obligatoire pour un refus : la personne le lit."
+    )
+
+    @model_validator(mode="after")
+    def _refusal_says_why(self) -> Self:
+        if self.decision == "refused" and not self.reason:
+            raise ValueError("Indiquez le motif du refus : la personne le recevra.")
+        return self

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.accounts import audit, credentials, erasure, moderation, partners
+from services.accounts import audit, credentials, erasure, moderation, partners, staff_verification
 from services.accounts.api import models
 from services.accounts.api import privacy_models as privacy
 from services.accounts.api.routes import accounts_of, router
@@ -15,9 +15,12 @@ from services.accounts.domain.identity import initial
 from services.accounts.errors import (
     EMAIL_TAKEN,
     ERASURE_NOT_FOUND,
+    NOT_YOUR_ESTABLISHMENTS,
     ORGANIZATION_NOT_FOUND,
     SESSION_ENDED,
     SIRET_TAKEN,
+    STAFF_ALREADY_DECIDED,
+    STAFF_NOT_FOUND,
 )
 from shared.http import Call, Page, PageQuery, Roles, paginate
 from shared.mongo import Document
@@ -52,6 +55,51 @@ async def waiting_records(call: Call[None, models.RecordQueueQuery]) -> Page[mod
         [item.ambassador_id for item in waiting.items],
     )
     return waiting
+
+
+@router.get(
+    "/staff-verifications",
+    summary="Membres d'équipes éducatives dont le rattachement attend une confirmation",
+    query=PageQuery,
+    response=Page[models.StaffToVerify],
+    auth=STEERING,
+    errors=[SESSION_ENDED],
+    description=(
+        "Du plus ancien au plus récent : les personnes dont l'établissement est sur le "
+        "territoire du référent (un référent de bassin ne voit un établissement du Nord que "
+        "si son bassin est connu et le sien), toutes pour un administrateur. Une adresse "
+        "académique (ACCOUNTS_STAFF_ACADEMIC_DOMAINS) prouve le rattachement sans passer "
+        "par ici. Chaque lecture est inscrite au journal des consultations."
+    ),
+)
+async def staff_to_verify(call: Call[None, PageQuery]) -> Page[models.StaffToVerify]:
+    """The referents' work queue of staff to confirm."""
+    accounts = accounts_of(call)
+    waiting = await staff_verification.staff_to_verify(accounts, call.user, call.query)
+    await audit.record_reads(
+        accounts, call.user, audit.STAFF_TO_VERIFY_LISTED, [item.user_id for item in waiting.items]
+    )
+    return waiting
+
+
+@router.post(
+    "/staff/{id}/verification",
+    summary="Confirmer ou refuser le rattachement d'un membre d'équipe éducative",
+    body=models.StaffDecision,
+    response=models.StaffVerification,
+    auth=STEERING,
+    errors=[STAFF_NOT_FOUND, NOT_YOUR_ESTABLISHMENTS, STAFF_ALREADY_DECIDED, SESSION_ENDED],
+    description=(
+        "verified : la personne peut aussitôt solliciter des ambassadeurs et voir les "
+        "rendez-vous de son établissement ; refused : avec un motif, qu'elle reçoit par "
+        "e-mail. Un changement d'établissement redemande une confirmation."
+    ),
+)
+async def decide_staff(
+    call: Call[models.StaffDecision, None],
+) -> models.StaffVerification:
+    """A referent of the establishment's zone, or an admin, decides."""
+    return await staff_verification.decide(accounts_of(call), call.user, call.path("id"), call.body)
 
 
 def _moderated(user: Document, require_record_check: bool) -> models.ModeratedAmbassador:

@@ -23,7 +23,7 @@ def territory_of(principal: Principal) -> Area:
 
 def in_territory(principal: Principal, place: Place) -> bool:
     """Whether a referent's territory surely covers ``place``."""
-    return covers(territory_of(principal), place, when_bassin_unknown=False)
+    return covers(territory_of(principal), place)
 
 
 def can_see(principal: Principal, appointment: Appointment) -> bool:

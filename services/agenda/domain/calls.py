@@ -106,11 +106,7 @@ def is_invitable(
         return False
     if "event" not in ambassador.interventions:
         return False
-    if not covers(
-        Area.of(ambassador.zone_departments, ambassador.zone_bassins),
-        place,
-        when_bassin_unknown=True,
-    ):
+    if not covers(Area.of(ambassador.zone_departments, ambassador.zone_bassins), place):
         return False
     if wanted_sectors and ambassador.sector not in wanted_sectors:
         return False

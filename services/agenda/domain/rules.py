@@ -127,7 +127,7 @@ def solicitation_refusal(
     if kind not in ambassador.interventions:
         return errors.KIND_NOT_ACCEPTED
     zone = Area.of(ambassador.zone_departments, ambassador.zone_bassins)
-    if not covers(zone, place, when_bassin_unknown=True):
+    if not covers(zone, place):
         return errors.OUTSIDE_ZONE
     if is_paused(ambassador, slot, now):
         return errors.AMBASSADOR_PAUSED

@@ -68,21 +68,17 @@ def place_of(postcode: str, bassin: str | None = None) -> Place:
     return Place(department, bassin)
 
 
-def covers(area: Area, place: Place, *, when_bassin_unknown: bool) -> bool:
-    """Whether ``area`` covers ``place``.
+def covers(area: Area, place: Place) -> bool:
+    """Whether ``area`` surely covers ``place``.
 
     An area listing only some bassins of the place's department covers it when the
-    bassin is one of them; when the place's bassin is not known, ``when_bassin_unknown``
-    decides (an ambassador of a Nord bassin may be solicited by a Nord school whose
-    bassin nobody gave; a referent of a bassin acts only where it is sure).
+    place's bassin is one of them. A place whose bassin is not known (the reference data
+    lacks its commune) is covered only by a whole department: an ambassador of Lille-Est
+    is never sent to a Nord school that might be in Dunkerque.
     """
     if place.department in area.departments:
         return True
-    if place.bassin is not None:
-        return place.bassin in area.bassins
-    if not when_bassin_unknown:
-        return False
-    return any(bassin_departments().get(bassin) == place.department for bassin in area.bassins)
+    return place.bassin is not None and place.bassin in area.bassins
 
 
 def touches(area: Area, department: str) -> bool:

@@ -27,6 +27,7 @@ from shared.contracts.accounts import (
     PasswordChanged,
     PasswordResetRequested,
     SignInAttacked,
+    StaffVerificationDecided,
     UserActivated,
     UserDeleted,
     UserRegistered,
@@ -295,6 +296,20 @@ def _record(event: CriminalRecordDecided, occurrence: Occurrence) -> list[Outgoi
         "profile_url": occurrence.link("/mon-profil"),
     }
     return [OutgoingEmail("criminal_record_decision", context, user_id=event.ambassador_id)]
+
+
+@_plans(StaffVerificationDecided)
+def _staff_verification(
+    event: StaffVerificationDecided, occurrence: Occurrence
+) -> list[OutgoingEmail]:
+    context = {
+        "verified": event.decision == "verified",
+        "establishment": event.establishment_name,
+        "reason": event.reason,
+        "directory_url": occurrence.link("/ambassadeurs"),
+        "profile_url": occurrence.link("/mon-profil"),
+    }
+    return [OutgoingEmail("staff_verification_decision", context, user_id=event.user_id)]
 
 
 @_plans(AmbassadorSuspended)

@@ -65,6 +65,7 @@ AUDIT_ACTIONS = {
     "ambassador_profile_read": "Profil d'un ambassadeur consulté",
     "criminal_record_document_read": "Extrait de casier judiciaire lu",
     "criminal_records_listed": "Liste des extraits à vérifier consultée",
+    "staff_to_verify_listed": "Liste des personnels à vérifier consultée",
     "directory_listed": "Recherche dans l'annuaire",
     "erasure_record_read": "Suivi d'une suppression de compte consulté",
     "erasure_records_listed": "Liste des suppressions de comptes consultée",
