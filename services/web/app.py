@@ -20,8 +20,8 @@ from aiohttp.typedefs import Handler
 from pymongo import AsyncMongoClient
 
 from services.web.access import sign_in_path
-from services.web.client import ApiUnavailableError, SignedOutError
-from services.web.context import SITE, Site
+from services.web.client import ApiRefusedError, ApiUnavailableError, SignedOutError
+from services.web.context import SITE, Site, api_of
 from services.web.rendering import VISIT, StaticFiles, render, see_other, setup_templates
 from services.web.routes import add_site_routes
 from services.web.security import (
@@ -34,7 +34,7 @@ from services.web.security import (
 from services.web.sessions import CookiePolicy, Visit
 from services.web.settings import WebSettings
 from services.web.store import INDEXES, SessionStore
-from shared.http import body_limit_middleware, request_id_middleware
+from shared.http import STAFF_NOT_VERIFIED, body_limit_middleware, request_id_middleware
 from shared.mongo import Document, ensure_indexes, ping
 from shared.settings import Settings
 
@@ -145,6 +145,10 @@ async def _error_pages_middleware(request: web.Request, handler: Handler) -> web
     except SignedOutError:
         await request[VISIT].sign_out()
         return see_other(sign_in_path(request, reason="expiree"))
+    except ApiRefusedError as refused:
+        if refused.code != STAFF_NOT_VERIFIED.code:
+            raise
+        return await _error_page(request, 403, headers={})
     except ApiUnavailableError:
         return await render(request, "errors/unavailable.html", status=503)
     except Exception:
@@ -152,7 +156,25 @@ async def _error_pages_middleware(request: web.Request, handler: Handler) -> web
         return await render(request, "errors/internal.html", status=500)
 
 
+async def _staff_pending_page(request: web.Request) -> web.Response | None:
+    """For a member of an educational team not yet confirmed, why a page is closed."""
+    user = request[VISIT].user
+    if user is None or user.role != "staff":
+        return None
+    try:
+        me = await api_of(request).get("/accounts/me")
+    except (ApiRefusedError, ApiUnavailableError, SignedOutError):
+        return None  # the plain page then: an error page must not fail in turn
+    if me["staff"]["verification"]["status"] == "verified":
+        return None
+    return await render(request, "errors/staff_pending.html", {"me": me}, status=403)
+
+
 async def _error_page(request: web.Request, status: int, headers: Any) -> web.Response:
+    if status == 403:
+        pending = await _staff_pending_page(request)
+        if pending is not None:
+            return pending
     template = {403: "errors/forbidden.html", 404: "errors/not_found.html"}.get(
         status, "errors/bad_request.html"
     )

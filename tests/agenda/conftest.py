@@ -307,8 +307,12 @@ class World:
         establishment: str = "Collège Jean Moulin",
         city: str = "Lille",
         postcode: str = "59000",
+        bassin: str | None = "lille-est",
     ) -> Person:
-        """An educational-team member and their establishment."""
+        """An educational-team member and their establishment (placed as accounts would,
+        from the reference data; a bassin only in the Nord)."""
+        if not postcode.startswith("59"):
+            bassin = None
         user_id = f"staff-{name}-{uuid.uuid4().hex[:6]}"
         envelope = await self.publish(
             StaffProfileChanged(
@@ -320,10 +324,18 @@ class World:
                 city=city,
                 postcode=postcode,
                 department=postcode[:2],
+                bassin=bassin,
             )
         )
         await self.handled("copy_staff", envelope)
-        principal = Principal(user_id=user_id, role="staff", session_id="s", establishment_uai=uai)
+        principal = Principal(
+            user_id=user_id,
+            role="staff",
+            session_id="s",
+            establishment_uai=uai,
+            establishment_department=postcode[:2],
+            establishment_bassin=bassin,
+        )
         person = Person(user_id, "staff", self.token(principal))
         self.people[name] = person
         return person

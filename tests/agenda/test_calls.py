@@ -118,7 +118,7 @@ async def test_a_referent_calls_for_an_online_salon_of_their_territory_and_sees_
         event_type="salon",
         format="online",
         online_url="https://visio.example.org/salon",
-        establishment=LILLE_COLLEGE,
+        establishment={**LILLE_COLLEGE, "bassin": "lille-est"},
         places=1,
     )
     published: CallPublished = await world.recorded.wait_for(CallPublished)

@@ -9,7 +9,8 @@ import pytest
 
 from shared.contracts.accounts import Territory
 from shared.contracts.agenda import SolicitationCreated
-from tests.agenda.conftest import ARRAS_UAI, LILLE_COLLEGE, World, brief, in_days
+from shared.http import Principal
+from tests.agenda.conftest import ARRAS_UAI, LILLE_COLLEGE, Person, World, brief, in_days
 
 
 async def test_teacher_solicits_an_ambassador_who_is_told_at_once(world: World) -> None:
@@ -167,15 +168,72 @@ async def test_ambassador_who_cannot_take_this_solicitation_gives_a_clear_422(
     assert world.recorded.of(SolicitationCreated) == []
 
 
-async def test_ambassador_of_a_nord_bassin_can_be_solicited_by_a_nord_school(world: World) -> None:
-    # accounts gives no bassin for an establishment: a Nord school may be in theirs.
+async def test_an_ambassador_of_nord_bassins_is_solicited_only_from_those_bassins(
+    world: World,
+) -> None:
+    # The probe's case: a Dunkerque school soliciting an ambassador of Lille's bassins.
+    await world.ambassador("zoe", zone=Territory(bassins=["lille-centre", "lille-est"]))
+    await world.staff("dan", city="Dunkerque", postcode="59140", bassin="dunkerque-flandre")
+    # The reference data lacks this commune: its bassin is not known, so not « any ».
+    await world.staff("una", city="Bourg", postcode="59999", bassin=None)
+    zoe = world.people["zoe"].id
+
+    from_lille_est = await world.call("POST", "/solicitations", "paul", json=brief(zoe, in_days(5)))
+    from_dunkerque = await world.call("POST", "/solicitations", "dan", json=brief(zoe, in_days(6)))
+    from_unknown = await world.call("POST", "/solicitations", "una", json=brief(zoe, in_days(7)))
+
+    assert from_lille_est.status == 201, from_lille_est.body
+    assert (from_dunkerque.status, from_dunkerque.error_code) == (422, "outside_zone")
+    assert (from_unknown.status, from_unknown.error_code) == (422, "outside_zone")
+
+
+async def test_a_request_made_before_agenda_knows_the_staff_member_is_placed_by_the_token(
+    world: World,
+) -> None:
     await world.ambassador("zoe", zone=Territory(bassins=["lille-est"]))
+    # Not yet copied by agenda: the form sends the establishment, claiming Lille-Est.
+    principal = Principal(
+        user_id="staff-new",
+        role="staff",
+        session_id="s",
+        establishment_uai="0599115M",
+        establishment_department="59",
+        establishment_bassin="dunkerque-flandre",
+    )
+    claimed = {"uai": "0599115M", **LILLE_COLLEGE, "bassin": "lille-est"}
+
+    newcomer = Person(principal.user_id, "staff", world.token(principal))
 
     answer = await world.call(
-        "POST", "/solicitations", "paul", json=brief(world.people["zoe"].id, in_days(5))
+        "POST",
+        "/solicitations",
+        newcomer,
+        json=brief(world.people["zoe"].id, in_days(5), establishment=claimed),
     )
 
-    assert answer.status == 201, answer.body
+    assert (answer.status, answer.error_code) == (422, "outside_zone")
+
+
+async def test_staff_not_yet_confirmed_can_neither_solicit_nor_read_the_establishment(
+    world: World,
+) -> None:
+    await world.ambassador("zoe")
+    await world.call(
+        "POST", "/solicitations", "paul", json=brief(world.people["zoe"].id, in_days(5))
+    )
+    principal = Principal(user_id="staff-waiting", role="staff", session_id="s")
+    waiting = Person(principal.user_id, "staff", world.token(principal))
+
+    solicit = await world.call(
+        "POST", "/solicitations", waiting, json=brief(world.people["zoe"].id, in_days(6))
+    )
+    listed = await world.call("GET", "/appointments", waiting)
+    calls = await world.call("GET", "/calls", waiting)
+
+    assert (solicit.status, solicit.error_code) == (403, "staff_not_verified")
+    assert "référent territorial" in solicit.message
+    assert (listed.status, listed.error_code) == (403, "staff_not_verified")
+    assert calls.body["items"] == []
 
 
 async def test_referent_naming_the_bassin_reaches_only_ambassadors_of_that_bassin(

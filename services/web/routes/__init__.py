@@ -20,6 +20,7 @@ from services.web.routes.public import add_public_routes
 from services.web.routes.referents import add_referent_routes
 from services.web.routes.session import add_session_routes
 from services.web.routes.solicit import add_solicit_routes
+from services.web.routes.staff_checks import add_staff_check_routes
 
 
 def add_site_routes(router: web.UrlDispatcher) -> None:
@@ -38,5 +39,6 @@ def add_site_routes(router: web.UrlDispatcher) -> None:
     add_solicit_routes(router)
     add_messaging_routes(router)
     add_referent_routes(router)
+    add_staff_check_routes(router)
     add_partner_routes(router)
     add_admin_routes(router)

@@ -76,6 +76,7 @@ async def work_queue_page(request: web.Request) -> web.Response:
     api = api_of(request)
     queue = await api.get("/agenda/work-queue", params={"limit": QUEUE_SIZE})
     records = await api.get("/accounts/criminal-records", params={"limit": QUEUE_SIZE})
+    staff_to_verify = await api.get("/accounts/staff-verifications", params={"limit": QUEUE_SIZE})
     departments, bassins, sectors = await _places(api)
     return await render(
         request,
@@ -83,6 +84,7 @@ async def work_queue_page(request: web.Request) -> web.Response:
         {
             "queue": queue,
             "records": records,
+            "staff_to_verify": staff_to_verify,
             "kinds": INTERVENTIONS,
             "requester_roles": REQUESTER_ROLES,
             "departments": departments,
