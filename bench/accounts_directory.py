@@ -391,7 +391,7 @@ async def staff_token(app: web.Application) -> str:
         "_id": "bench-staff",
         "role": "staff",
         "status": "active",
-        "email": "bench-staff@example.org",
+        "email": "bench-staff@ac-lille.fr",
         "first_name": "Banc",
         "last_name": "Essai",
         "staff": {
@@ -418,7 +418,8 @@ async def staff_token(app: web.Application) -> str:
         },
         upsert=True,
     )
-    return accounts.signer.issue(principal_of(user, "bench-session"))
+    domains = accounts.options.staff_academic_domains  # the address proves the attachment
+    return accounts.signer.issue(principal_of(user, "bench-session", domains))
 
 
 def directory_query(params: dict[str, str]) -> search.DirectoryQuery:

@@ -72,7 +72,7 @@ def stored_establishment(staff: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def verification_at_sign_up(email: str, domains: Iterable[str], now: datetime) -> dict[str, Any]:
+def verification_at_sign_up(email: str, domains: Iterable[str], now: datetime | None) -> dict[str, Any]:
     """A new staff member is verified by an academic address, else waits for a referent."""
     if is_academic_address(email, domains):
         return {"status": "verified", "by": BY_ACADEMIC_ADDRESS, "at": now}
@@ -85,7 +85,7 @@ def verification_of(user: dict[str, Any], domains: Iterable[str]) -> dict[str, A
     stored = user["staff"].get("verification")
     if stored is not None:
         return dict(stored)
-    return verification_at_sign_up(user["email"], domains, user["created_at"])
+    return verification_at_sign_up(user["email"], domains, user.get("created_at"))
 
 
 def is_verified(user: dict[str, Any], domains: Iterable[str]) -> bool:
