@@ -163,13 +163,6 @@ def every_event() -> list[Event]:
             note="Extrait de plus de trois mois",
             decided_at=OCCURRED_AT,
         ),
-        StaffVerificationDecided(
-            user_id=REQUESTER_ID,
-            decision="refused",
-            establishment_name="Collège Jean Moulin",
-            reason="Personne inconnue de la direction de l'établissement",
-            decided_at=OCCURRED_AT,
-        ),
         AmbassadorSuspended(ambassador_id=AMBASSADOR_ID, reason="Absences répétées"),
         AmbassadorReinstated(ambassador_id=AMBASSADOR_ID),
         SolicitationCreated(
@@ -239,6 +232,14 @@ def every_event() -> list[Event]:
         ),
         # 26: a reply by email in someone's name that failed the sender checks.
         held_reply(),
+        # 27: a referent refused a teacher's attachment to the establishment.
+        StaffVerificationDecided(
+            user_id=REQUESTER_ID,
+            decision="refused",
+            establishment_name="Collège Jean Moulin",
+            reason="Personne inconnue de la direction de l'établissement",
+            decided_at=OCCURRED_AT,
+        ),
     ]
 
 
