@@ -7,6 +7,8 @@ sentence with one full stop even after an initial ("Paul E.").
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -84,3 +86,17 @@ def duration_fr(duration: timedelta | int | float) -> str:
 def minutes_fr(minutes: int) -> str:
     """A duration given in minutes (appointments): ``45 minutes``, ``1 h 30``."""
     return duration_fr(minutes * 60)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Accents once decomposed (a regex runs in C, unlike a per-character filter).
+_ACCENTS = re.compile("[\u0300-\u036f]")
+# Letters NFKD does not decompose.
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of ``text``, accents and case folded: « Lycée l'Œuvre » →
+    ``["lycee", "l", "oeuvre"]``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
+    return _WORD.findall(_ACCENTS.sub("", decomposed))

@@ -4,7 +4,8 @@ python -m services.accounts                       # serve on HTTP_HOST:HTTP_PORT
 python -m services.accounts create-admin --email admin@example.org
     (the password is read from standard input, or asked twice on a terminal)
 python -m services.accounts.cli import-establishments annuaire.csv [--bassins file.csv]
-    (writes data/establishments.csv from the Annuaire de l'éducation: data/README.md)
+    (writes shared/reference/data/establishments.csv from the Annuaire de l'éducation:
+    shared/reference/data/README.md)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Import the Ministry's « Annuaire de l'éducation » into ``data/establishments.csv``.
+"""Import the Ministry's « Annuaire de l'éducation » into the reference data.
 
 The Annuaire lists every school of France (tens of thousands of rows, dozens of columns). The
 platform keeps the establishments of Hauts-de-France whose kind it deals with
@@ -9,7 +9,8 @@ from the Annuaire but from the commune mapping (``data/bassins_nord.csv``, repla
 completed.
 
 Run by ``python -m services.accounts.cli import-establishments`` (see
-``data/README.md``); the service reads the files at start-up.
+``shared/reference/data/README.md``, where both files are); the services read them at
+start-up.
 """
 
 from __future__ import annotations
@@ -39,18 +40,16 @@ from services.accounts.domain.establishments import (
     TOWN,
     TYPE,
     UAI,
-    BassinMap,
     department_of,
     is_uai,
     kind_of,
     normalise_uai,
     parse_establishments,
-    read_bassins,
     sector_of,
 )
 from services.accounts.domain.word_index import words
+from shared.reference.places import DATA_DIR, BassinMap, read_bassins
 
-DATA_DIR = Path(__file__).parent / "data"
 ESTABLISHMENTS_FILE = "establishments.csv"
 BASSINS_FILE = "bassins_nord.csv"
 _REQUIRED = tuple(column for column in COLUMNS if column != NATURE)

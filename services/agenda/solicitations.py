@@ -42,7 +42,7 @@ REFERENT_FALLBACK_NAME = "Référent territorial"
 
 
 def _establishment(given: EstablishmentIn, uai: str | None) -> EstablishmentInfo:
-    place = place_of(given.postcode, given.bassin)
+    place = place_of(given.postcode, given.city)
     return EstablishmentInfo(
         uai=uai,
         name=given.name,

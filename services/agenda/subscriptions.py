@@ -21,7 +21,7 @@ from services.agenda.domain.model import (
     SponsorshipTerms,
     StaffCopy,
 )
-from services.agenda.domain.territory import Place, place_of
+from services.agenda.domain.territory import bassin_departments
 from services.agenda.erasure import erase_user
 from services.agenda.personal_data import export_of
 from shared.bus import Subscription
@@ -67,10 +67,11 @@ def ambassador_copy(event: AmbassadorProfileChanged) -> AmbassadorCopy:
 
 def staff_copy(event: StaffProfileChanged, envelope: Envelope) -> StaffCopy:
     """Agenda's copy of an educational-team member and their establishment."""
-    try:
-        place = place_of(event.postcode, event.bassin)
-    except ValueError:
-        place = Place(event.department, None)
+    # accounts placed the establishment from the reference data; a bassin of another
+    # department (an older or foreign event) is not kept.
+    bassin = (
+        event.bassin if bassin_departments().get(event.bassin or "") == event.department else None
+    )
     return StaffCopy(
         id=event.user_id,
         as_of=envelope.occurred_at,
@@ -81,8 +82,8 @@ def staff_copy(event: StaffProfileChanged, envelope: Envelope) -> StaffCopy:
             name=event.establishment_name,
             city=event.city,
             postcode=event.postcode,
-            department=event.department or place.department,
-            bassin=place.bassin,
+            department=event.department,
+            bassin=bassin,
         ),
     )
 

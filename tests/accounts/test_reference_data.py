@@ -12,8 +12,9 @@ from typing import Any
 from openapi_spec_validator import validate
 
 from services.accounts.api.reference_models import EstablishmentKind
-from services.accounts.domain.establishments import KINDS, parse_establishments, read_bassins
+from services.accounts.domain.establishments import KINDS, parse_establishments
 from services.accounts.domain.word_index import words
+from shared.reference.places import read_bassins
 from tests.accounts.conftest import Client, Serve
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -151,6 +151,12 @@ def brief(ambassador_id: str, starts_at: datetime, **overrides: Any) -> dict[str
 
 
 LILLE_COLLEGE = {"name": "Collège Jean Moulin", "city": "Lille", "postcode": "59000"}
+# In Lille-Est, as the reference table of the Nord's communes places Villeneuve-d'Ascq.
+ASCQ_COLLEGE = {
+    "name": "Collège de la Cousinerie",
+    "city": "Villeneuve-d'Ascq",
+    "postcode": "59650",
+}
 
 
 @dataclass(repr=False)

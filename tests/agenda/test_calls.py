@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.contracts.accounts import Territory
 from shared.contracts.agenda import AgendaPersonalDataRead, CallFilled, CallPublished
-from tests.agenda.conftest import ARRAS_UAI, LILLE_COLLEGE, World, in_days
+from tests.agenda.conftest import ARRAS_UAI, ASCQ_COLLEGE, LILLE_COLLEGE, World, in_days
 from tests.fixtures.rabbit import wait_until
 
 
@@ -118,7 +118,7 @@ async def test_a_referent_calls_for_an_online_salon_of_their_territory_and_sees_
         event_type="salon",
         format="online",
         online_url="https://visio.example.org/salon",
-        establishment={**LILLE_COLLEGE, "bassin": "lille-est"},
+        establishment=ASCQ_COLLEGE,
         places=1,
     )
     published: CallPublished = await world.recorded.wait_for(CallPublished)

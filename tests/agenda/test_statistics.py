@@ -32,7 +32,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from shared.contracts.accounts import Territory
-from tests.agenda.conftest import ARRAS_UAI, LILLE_COLLEGE, PARIS_UAI, World, WorldFactory, in_days
+from tests.agenda.conftest import (
+    ARRAS_UAI,
+    ASCQ_COLLEGE,
+    PARIS_UAI,
+    World,
+    WorldFactory,
+    in_days,
+)
 from tests.fixtures.rabbit import wait_until
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -88,7 +95,7 @@ async def figures(open_world: WorldFactory) -> Any:
             "rita",
             "bob",
             in_days(10, clock=clock),
-            establishment={**LILLE_COLLEGE, "bassin": "lille-est"},
+            establishment=ASCQ_COLLEGE,
             sector="sante",
             **_brief("discovery_internship", 240, "1re", 12),
         )

@@ -1,4 +1,5 @@
-"""The programme's reference data shipped in ``data/``: territory, sectors, kinds, charter."""
+"""The programme's reference data: territory and sectors (shared with the other services,
+``shared/reference``), kinds and the charter (accounts' own ``data/``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from importlib import resources
 from typing import Any
 
 from shared.contracts.accounts import InterventionKind, Territory
+from shared.reference.places import sectors as reference_sectors
+from shared.reference.places import territory
 
 
 def _load(name: str) -> Any:
@@ -74,7 +77,7 @@ class Region:
 @cache
 def region() -> Region:
     """The territory of the programme."""
-    data = _load("territory.json")
+    data = territory()
     return Region(
         departments={item["code"]: item["name"] for item in data["departments"]},
         bassins={
@@ -87,7 +90,7 @@ def region() -> Region:
 @cache
 def sectors() -> dict[str, str]:
     """Professional sectors: slug → French name."""
-    return {item["slug"]: item["name"] for item in _load("sectors.json")["sectors"]}
+    return {item["slug"]: item["name"] for item in reference_sectors()}
 
 
 KIND_NAMES: dict[InterventionKind, str] = {

@@ -1,13 +1,14 @@
 """Educational establishments of Hauts-de-France: reference data and search.
 
-The list ships in ``data/establishments.csv``, in the column layout of the Ministry's
-open data set « Annuaire de l'éducation » (see ``data/README.md``: the shipped sample
-is fictional, ``python -m services.accounts.cli import-establishments`` writes the real
-one). It is read once per process and searched in memory (``WordIndex``).
+The list ships with the platform's reference data (``shared/reference/data/``), in the
+column layout of the Ministry's open data set « Annuaire de l'éducation » (see the
+``README.md`` there: the shipped sample is fictional, ``python -m services.accounts.cli
+import-establishments`` writes the real one). It is read once per process and searched
+in memory (``WordIndex``).
 
 An establishment's kind and sector come from the Annuaire's own columns; its
 department from its ``Code_departement``; the Nord's bassin d'éducation from the
-commune mapping ``data/bassins_nord.csv``. None of them ever comes from what a person
+commune table (``bassins_nord.csv`` there). None of them ever comes from what a person
 typed.
 """
 
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from services.accounts.domain.catalog import region
 from services.accounts.domain.word_index import Hit, IndexedEntry, WordIndex, words
+from shared.reference.places import NORD, BassinMap, data_text, nord_bassins
 
 # The Annuaire's columns the shipped file keeps, in its own spelling and order.
 UAI = "Identifiant_de_l_etablissement"
@@ -37,7 +38,6 @@ COLUMNS = (UAI, NAME, TYPE, STATUS, POSTCODE, TOWN, DEPARTMENT, NATURE)
 STATE = "etat"
 CLOSED_STATES = frozenset({"ferme"})
 
-NORD = "59"
 _UAI = re.compile(r"^\d{7}[A-Z]$")
 
 # Kinds shown to people, from the Annuaire's « nature » of the UAI (folded, as listed
@@ -128,52 +128,6 @@ class Establishment:
     bassin: str | None
 
 
-class BassinMap:
-    """The Nord's bassin d'éducation of each commune (``data/bassins_nord.csv``)."""
-
-    def __init__(self, rows: Iterable[Mapping[str, str]]) -> None:
-        self._by_place: dict[tuple[str, str], str] = {}
-        by_town: dict[str, set[str]] = {}
-        known = region().bassins
-        for number, row in enumerate(rows, start=2):
-            postcode, town, bassin = (
-                row["code_postal"].strip(),
-                row["commune"],
-                row["bassin"].strip(),
-            )
-            if bassin not in known or known[bassin].department != NORD:
-                raise ValueError(f"ligne {number} : « {bassin} » n'est pas un bassin du Nord")
-            if not postcode.startswith(NORD):
-                raise ValueError(
-                    f"ligne {number} : « {postcode} » n'est pas un code postal du Nord"
-                )
-            self._by_place[(postcode, _key(town))] = bassin
-            by_town.setdefault(_key(town), set()).add(bassin)
-        # A commune alone decides when all its postcodes lie in one bassin.
-        self._by_town = {
-            town: next(iter(found)) for town, found in by_town.items() if len(found) == 1
-        }
-
-    def __len__(self) -> int:
-        return len(self._by_place)
-
-    def bassin_of(self, postcode: str, town: str) -> str | None:
-        """The bassin of a commune of the Nord, or None when the mapping lacks it."""
-        key = _key(town)
-        return self._by_place.get((postcode.strip(), key)) or self._by_town.get(key)
-
-
-def read_bassins(lines: Iterable[str]) -> BassinMap:
-    """Parse a commune → bassin file (``code_postal;commune;bassin``)."""
-    reader = csv.DictReader(lines, delimiter=";")
-    missing = {"code_postal", "commune", "bassin"} - set(reader.fieldnames or ())
-    if missing:
-        raise ValueError(
-            f"colonnes absentes de la table des bassins : {', '.join(sorted(missing))}"
-        )
-    return BassinMap(reader)
-
-
 def parse_establishments(lines: Iterable[str], bassins: BassinMap) -> list[Establishment]:
     """The establishments of a file in the shipped layout; ValueError names a bad row."""
     found: list[Establishment] = []
@@ -260,19 +214,9 @@ class EstablishmentList:
         ]
 
 
-def _data_text(name: str) -> str:
-    return resources.files("services.accounts").joinpath("data", name).read_text("utf-8-sig")
-
-
-@cache
-def nord_bassins() -> BassinMap:
-    """The shipped commune → bassin mapping of the Nord."""
-    return read_bassins(_data_text("bassins_nord.csv").splitlines())
-
-
 @cache
 def establishments() -> EstablishmentList:
     """The shipped establishments, read once per process."""
     return EstablishmentList(
-        parse_establishments(_data_text("establishments.csv").splitlines(), nord_bassins())
+        parse_establishments(data_text("establishments.csv").splitlines(), nord_bassins())
     )

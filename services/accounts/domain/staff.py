@@ -72,7 +72,9 @@ def stored_establishment(staff: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def verification_at_sign_up(email: str, domains: Iterable[str], now: datetime | None) -> dict[str, Any]:
+def verification_at_sign_up(
+    email: str, domains: Iterable[str], now: datetime | None
+) -> dict[str, Any]:
     """A new staff member is verified by an academic address, else waits for a referent."""
     if is_academic_address(email, domains):
         return {"status": "verified", "by": BY_ACADEMIC_ADDRESS, "at": now}

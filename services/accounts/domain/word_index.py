@@ -21,14 +21,13 @@ matching entries, not a scan of the list (see ``bench/accounts_establishments.py
 from __future__ import annotations
 
 import heapq
-import re
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
 from services.accounts.domain.search import stop_words
+from shared.french import folded_words
 
 # Words of a query taken into account: a person looking up a name types fewer.
 MAX_QUERY_WORDS = 8
@@ -37,19 +36,13 @@ MAX_QUERY_WORDS = 8
 _PREFIX_ONLY = MAX_QUERY_WORDS + 1
 _NOT_IDENTIFIER = _PREFIX_ONLY * (MAX_QUERY_WORDS + 1)
 
-_WORD = re.compile(r"[a-z0-9]+")
-# Accents once decomposed (a regex runs in C, unlike a per-character filter).
-_ACCENTS = re.compile("[\u0300-\u036f]")
-# Letters NFKD does not decompose.
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 # Abbreviations people type for words of place and patron names.
 _ABBREVIATIONS = {"saint": "st", "sainte": "ste"}
 
 
 def words(text: str) -> list[str]:
     """The folded words of ``text``: « Lycée l'Œuvre » → ``["lycee", "l", "oeuvre"]``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
-    return _WORD.findall(_ACCENTS.sub("", decomposed))
+    return folded_words(text)
 
 
 def query_words(text: str) -> list[str]:

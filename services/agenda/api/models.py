@@ -64,7 +64,11 @@ class EstablishmentIn(Strict):
     city: Annotated[Text, StringConstraints(max_length=100)]
     postcode: Annotated[str, AfterValidator(_postcode)]
     bassin: str | None = Field(
-        None, description="Bassin d'éducation (Nord), par exemple « lille-est »."
+        None,
+        description=(
+            "Ignoré, accepté pour compatibilité : le bassin d'éducation (Nord) vient de la "
+            "table de référence des communes, d'après le code postal et la commune."
+        ),
     )
 
 

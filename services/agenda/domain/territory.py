@@ -4,19 +4,19 @@ A place is a department (from the postcode) and, in the Nord, a bassin d'éducat
 when it is known. An area (an ambassador's zone, a referent's territory) lists
 departments and bassins: a department covers all its bassins.
 
-The list of bassins is the programme's reference data, shipped once with accounts
-(``services/accounts/data/territory.json``): agenda reads that file rather than
-keeping a copy that could drift.
+The list of bassins, and the bassin of each Nord commune, are the programme's reference
+data shipped with the platform (``shared/reference``): every service reads the same
+files, none keeps a copy that could drift.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from shared.reference.places import bassin_of_commune, territory
 
 _POSTCODE = re.compile(r"^\d{5}$")
 
@@ -45,7 +45,7 @@ class Area:
 @cache
 def bassin_departments() -> dict[str, str]:
     """Each bassin's department (only the Nord is split)."""
-    return {item["slug"]: item["department"] for item in _reference()["bassins"]}
+    return {item["slug"]: item["department"] for item in territory()["bassins"]}
 
 
 def bassins_of(department: str) -> list[str]:
@@ -60,12 +60,10 @@ def department_of_postcode(postcode: str) -> str:
     return postcode[:2]
 
 
-def place_of(postcode: str, bassin: str | None = None) -> Place:
-    """The place of an establishment; a bassin of another department is dropped."""
-    department = department_of_postcode(postcode)
-    if bassin is not None and bassin_departments().get(bassin) != department:
-        bassin = None
-    return Place(department, bassin)
+def place_of(postcode: str, town: str) -> Place:
+    """The place of an establishment at this address: its department from the postcode,
+    its bassin from the reference table of the Nord's communes (none when it lacks one)."""
+    return Place(department_of_postcode(postcode), bassin_of_commune(postcode, town))
 
 
 def covers(area: Area, place: Place) -> bool:
@@ -88,20 +86,11 @@ def touches(area: Area, department: str) -> bool:
     )
 
 
-@cache
-def _reference() -> dict[str, list[dict[str, str]]]:
-    text = (
-        resources.files("services.accounts").joinpath("data", "territory.json").read_text("utf-8")
-    )
-    data: dict[str, list[dict[str, str]]] = json.loads(text)
-    return data
-
-
 def department_names() -> dict[str, str]:
     """Each department of the region and its French name (``59`` → ``Nord``)."""
-    return {item["code"]: item["name"] for item in _reference()["departments"]}
+    return {item["code"]: item["name"] for item in territory()["departments"]}
 
 
 def bassin_names() -> dict[str, str]:
     """Each bassin d'éducation and its French name (``lille-est`` → ``Lille Est``)."""
-    return {item["slug"]: item["name"] for item in _reference()["bassins"]}
+    return {item["slug"]: item["name"] for item in territory()["bassins"]}
