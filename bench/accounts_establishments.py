@@ -29,10 +29,10 @@ from services.accounts.api.reference_models import ReferenceEstablishment
 from services.accounts.domain.establishments import (
     COLUMNS,
     EstablishmentList,
-    nord_bassins,
     parse_establishments,
 )
 from shared.http import Page
+from shared.reference.places import nord_bassins
 
 TARGET_MS = 5.0
 TARGET_ROWS = 10_000

@@ -33,7 +33,6 @@ from services.accounts.domain.establishments import (
     DEPARTMENT,
     NAME,
     NATURE,
-    NORD,
     POSTCODE,
     STATE,
     STATUS,
@@ -48,7 +47,7 @@ from services.accounts.domain.establishments import (
     sector_of,
 )
 from services.accounts.domain.word_index import words
-from shared.reference.places import DATA_DIR, BassinMap, read_bassins
+from shared.reference.places import DATA_DIR, NORD, BassinMap, read_bassins
 
 ESTABLISHMENTS_FILE = "establishments.csv"
 BASSINS_FILE = "bassins_nord.csv"

@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from services.accounts.domain.catalog import department_of_postcode
-from services.accounts.domain.establishments import NORD, establishments, nord_bassins
+from services.accounts.domain.establishments import establishments
+from shared.reference.places import bassin_of_commune
 
 VerificationStatus = Literal["verified", "pending", "refused"]
 # Who proved the attachment when no referent did.
@@ -53,7 +54,7 @@ def reference_establishment(uai: str, name: str, city: str, postcode: str) -> di
         "city": city,
         "postcode": postcode,
         "department": department,
-        "bassin": nord_bassins().bassin_of(postcode, city) if department == NORD else None,
+        "bassin": bassin_of_commune(postcode, city),
         "listed": False,
     }
 
