@@ -14,18 +14,17 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
 
 from embedded.mail_message import MailContent, read_content, split_links
 from embedded.mailcatcher import MAIL_ID_PATTERN, CaughtMail, MailCatcher
+from shared.french import PARIS
 
 CATCHER = web.AppKey("catcher", MailCatcher)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 
-PARIS = ZoneInfo("Europe/Paris")
 
 _PAGE_POLICY = (
     "default-src 'self'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "

@@ -16,8 +16,8 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
-from services.agenda.api.models import PARIS
 from services.agenda.api.partner_models import PartnerReport
+from shared.french import PARIS
 
 ENCODING = "windows-1252"
 FONT = "Helvetica"

@@ -11,7 +11,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from services.agenda import errors
-from services.agenda.api.models import PARIS
 from services.agenda.api.partner_models import (
     AgreedVersusDone,
     EmployeeRow,
@@ -26,6 +25,7 @@ from services.agenda.domain.model import Appointment, OrganizationCopy
 from services.agenda.domain.sponsorship import Convention, sponsorship_estimate
 from services.agenda.domain.statistics import calendar_year, hours, rate
 from services.agenda.erasure import GONE_NAMES
+from shared.french import PARIS
 from shared.http import Principal
 
 NO_CONVENTION = (

@@ -14,10 +14,10 @@ from typing import Any, cast
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.agenda.api.models import PARIS
 from services.agenda.context import Agenda
 from services.agenda.domain.calls import OpenCall
 from services.agenda.domain.model import Appointment, Side
+from shared.french import PARIS
 
 PROFILE_FIELDS = (
     "first_name",

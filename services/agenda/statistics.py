@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from services.agenda.api.models import PARIS
 from services.agenda.api.stats_models import (
     Answers,
     CallsSummary,
@@ -50,6 +49,7 @@ from services.agenda.domain.territory import (
     bassins_of,
     department_names,
 )
+from shared.french import PARIS
 from shared.http import Principal
 from shared.mongo import Document
 

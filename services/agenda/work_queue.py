@@ -13,7 +13,6 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from services.agenda.api.models import PARIS
 from services.agenda.api.referent_models import (
     QueuedSolicitation,
     QueueSection,
@@ -27,6 +26,7 @@ from services.agenda.domain.statistics import without_redundant_bassins
 from services.agenda.domain.territory import Area, bassin_departments, bassins_of
 from services.agenda.paging import keyset_page
 from services.agenda.store import EPOCH
+from shared.french import PARIS
 from shared.http import Page, PageQuery, Principal
 from shared.mongo import Document
 

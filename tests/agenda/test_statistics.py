@@ -71,7 +71,7 @@ async def figures(open_world: WorldFactory) -> Any:
         await world.ambassador(
             "eve", profile="trainer", sector=None, zone=Territory(bassins=["lille-est"])
         )
-        await world.staff("paul")
+        await world.staff("paul", bassin=None)  # a Nord school whose bassin is not known
         await world.staff(
             "lea", uai=ARRAS_UAI, establishment="Lycée Robespierre", city="Arras", postcode="62000"
         )

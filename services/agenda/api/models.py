@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -24,9 +23,9 @@ from pydantic import (
 from services.agenda.domain.model import Appointment, RequesterRole, Status
 from services.agenda.domain.rules import MAX_ALTERNATIVE_SLOTS
 from shared.contracts.agenda import Format, Kind
+from shared.french import PARIS
 from shared.http import PageQuery
 
-PARIS = ZoneInfo("Europe/Paris")
 # A week: the longest intervention (a discovery internship).
 MAX_DURATION_MINUTES = 7 * 24 * 60
 

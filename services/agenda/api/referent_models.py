@@ -8,7 +8,6 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.agenda.api.models import (
-    PARIS,
     AmbassadorView,
     EstablishmentView,
     ParisTime,
@@ -18,6 +17,7 @@ from services.agenda.api.models import (
 )
 from services.agenda.domain.model import AmbassadorCopy, Appointment
 from shared.contracts.agenda import Kind
+from shared.french import PARIS
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 T = TypeVar("T")

@@ -18,7 +18,7 @@ from services.agenda import (
 )
 from services.agenda import work_queue as queue
 from services.agenda.api.call_models import CallQuery, CallView, NewCall
-from services.agenda.api.models import PARIS, AppointmentView
+from services.agenda.api.models import AppointmentView
 from services.agenda.api.partner_models import PartnerReport, ReportQuery
 from services.agenda.api.referent_models import (
     QueuedSolicitation,
@@ -30,6 +30,7 @@ from services.agenda.api.referent_models import (
 from services.agenda.api.stats_csv import to_csv
 from services.agenda.api.stats_models import Statistics, StatsQuery
 from services.agenda.context import AGENDA, Agenda
+from shared.french import PARIS
 from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router
 
 STEERS = Roles("referent", "admin")

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone
 from icalendar import Event as CalendarEvent
 
 from services.agenda.domain.labels import KIND_LABELS
 from services.agenda.domain.model import Appointment
-from shared.french import sentence
+from shared.french import PARIS, sentence
 
 PARIS_TZID = "Europe/Paris"
-PARIS = ZoneInfo(PARIS_TZID)
 PRODID = "-//Proch'Orientation//agenda//FR"
 CALENDAR_NAME = "Proch'Orientation – mes interventions"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from services.agenda import errors
 from services.agenda.domain.model import (
@@ -19,9 +18,8 @@ from services.agenda.domain.model import (
     Status,
 )
 from services.agenda.domain.territory import Area, Place, covers
+from shared.french import PARIS
 from shared.http import ErrorKind
-
-PARIS = ZoneInfo("Europe/Paris")
 
 CLASS_PRESENTATION_MAX_MINUTES = 45
 LATE_CANCELLATION = timedelta(hours=48)

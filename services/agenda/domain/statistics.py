@@ -16,15 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from services.agenda import errors
 from services.agenda.domain.access import territory_of
 from services.agenda.domain.territory import Area, bassin_departments
-from shared.french import MONTHS
+from shared.french import MONTHS, PARIS
 from shared.http import Principal
 
-PARIS = ZoneInfo("Europe/Paris")
 SCHOOL_YEAR_FIRST_MONTH = 9
 
 
