@@ -44,6 +44,7 @@ from shared.idempotency import HANDLED_EVENTS_INDEXES, HandledEvents
 from shared.keys import load_verifier_key
 from shared.mongo import Document, IndexSpec, connect, ensure_indexes, ping
 from shared.outbox import OUTBOX_INDEXES, Outbox
+from shared.parking import PARKING_INDEXES, add_parking_routes
 from shared.revocation_feed import (
     REVOCATION_INDEXES,
     follow_revocations,
@@ -206,6 +207,7 @@ def service_app(
         handled=HandledEvents(platform.mongo, db),
     )
     _add_health_route(router, context)
+    add_parking_routes(router, context)
     app = service_web_app(
         prefix=f"/api/{name}",
         router=router,
@@ -217,7 +219,14 @@ def service_app(
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await ensure_indexes(
-            db, [*OUTBOX_INDEXES, *HANDLED_EVENTS_INDEXES, *REVOCATION_INDEXES, *indexes]
+            db,
+            [
+                *OUTBOX_INDEXES,
+                *HANDLED_EVENTS_INDEXES,
+                *REVOCATION_INDEXES,
+                *PARKING_INDEXES,
+                *indexes,
+            ],
         )
         for hook in on_start:
             await hook(context, app)
