@@ -429,6 +429,13 @@ class NotifierStore:
 
     # the admin side ------------------------------------------------------------
 
+    async def totals(self) -> dict[Status, int]:
+        """How many records the log holds in each status (one indexed count each)."""
+        return {
+            status: await self.deliveries.count_documents({"status": status.value})
+            for status in Status
+        }
+
     async def get(self, delivery_id: str) -> Document | None:
         """One delivery record."""
         return await self.deliveries.find_one({"_id": delivery_id}, {"message": 0})
