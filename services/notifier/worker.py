@@ -28,6 +28,7 @@ from typing import TypeVar
 from services.notifier.message_id import new_message_id, with_message_id
 from services.notifier.sender import SendResult, SmtpSender
 from services.notifier.settings import NotifierSettings
+from services.notifier.smtp_health import SmtpHealth
 from services.notifier.store import NotifierStore, Status
 from shared.heartbeat import Heartbeat, beat_seconds
 from shared.mongo import Document
@@ -52,8 +53,11 @@ class DeliveryWorker:
         config: NotifierSettings,
         *,
         clock: Callable[[], datetime] = _now,
+        health: SmtpHealth | None = None,
     ) -> None:
         self._store = store
+        # Told of every send, for ``/health``.
+        self._health = health or SmtpHealth()
         self._sender = sender
         self._config = config
         self._clock = clock
@@ -252,6 +256,7 @@ class DeliveryWorker:
                         delivery["envelope_from"], delivery["recipient"], mime
                     )
                     tried += 1
+                    self._health.observe(result)
                     if result.accepted:
                         await self._sent(delivery, claim)
                         sent += 1
