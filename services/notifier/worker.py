@@ -38,6 +38,11 @@ from shared.transient import retry_transient
 log = logging.getLogger("services.notifier.worker")
 T = TypeVar("T")
 
+# At most this many batches wait handed over in memory; records beyond are written
+# queued, and claimed from the database batch by batch. The heartbeat renews every
+# record held, so a long queue in memory would cost a write per record per beat.
+HANDED_BATCHES = 4
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -81,7 +86,11 @@ class DeliveryWorker:
         self._wake.set()
 
     def claim_fields(self, now: datetime) -> Document:
-        """Fields that make new records claimed by this process, to :meth:`hand_over`."""
+        """Fields that make new records claimed by this process, to :meth:`hand_over`;
+        none (the records stay queued) while enough are already waiting in memory."""
+        waiting = sum(len(records) for _, records in self._handed)
+        if waiting >= HANDED_BATCHES * self._config.batch_size:
+            return {}
         return {
             "status": Status.SENDING.value,
             "claim": secrets.token_hex(8),
@@ -90,10 +99,12 @@ class DeliveryWorker:
         }
 
     def hand_over(self, records: Sequence[Document]) -> None:
-        """Records committed with :meth:`claim_fields`: send them without a claim."""
+        """Records committed with :meth:`claim_fields`: send them without a claim (those
+        left queued are claimed from the database)."""
         by_claim: dict[str, list[Document]] = {}
         for record in records:
-            by_claim.setdefault(record["claim"], []).append(record)
+            if record.get("claim"):
+                by_claim.setdefault(record["claim"], []).append(record)
         for claim, claimed in by_claim.items():
             self._hold(claim, [r["_id"] for r in claimed], claimed[0]["lease_until"])
         self._handed.extend(by_claim.items())
@@ -117,11 +128,21 @@ class DeliveryWorker:
         return ends - self._clock() if ends is not None else timedelta(0)
 
     async def _renew_leases(self) -> None:
-        """The heartbeat: push back the lease of everything this process holds."""
-        if not self._held:
+        """The heartbeat: push back the lease of what this process holds.
+
+        Claims taken since the last beat are left alone: most are sent before the
+        next one, and each renewal is a write per record.
+        """
+        lease = timedelta(seconds=self._config.lease_seconds)
+        fresh = lease - timedelta(seconds=beat_seconds(self._config.lease_seconds) / 2)
+        held = {
+            claim: list(ids)
+            for claim, ids in self._held.items()
+            if self._lease_left(claim) <= fresh
+        }
+        if not held:
             return
-        held = {claim: list(ids) for claim, ids in self._held.items()}
-        until = self._clock() + timedelta(seconds=self._config.lease_seconds)
+        until = self._clock() + lease
         await self._store.renew_leases(held, until=until)
         for claim in held:
             if claim in self._lease_ends:
