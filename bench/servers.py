@@ -24,15 +24,16 @@ LOCAL_BROKER = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 @contextlib.asynccontextmanager
-async def store_url(folder: Path) -> AsyncIterator[str]:
-    """``MONGO_URL``, or a SecantusDB started for the benchmark in ``folder``."""
+async def store_url(folder: Path, *, test_commands: bool = False) -> AsyncIterator[str]:
+    """``MONGO_URL``, or a SecantusDB started for the benchmark in ``folder`` (with
+    ``test_commands``, taking failpoints, for fault injection)."""
     given = os.environ.get("MONGO_URL")
     if given:
         yield given
         return
     from embedded.store import EmbeddedStore
 
-    async with EmbeddedStore(folder / "store") as store:
+    async with EmbeddedStore(folder / "store", test_commands=test_commands) as store:
         yield store.url
 
 

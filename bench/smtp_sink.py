@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 
 SINK = """
@@ -38,6 +39,8 @@ class SmtpSink:
         # When each message was accepted, in order; and the first time per recipient.
         self.accepted: list[float] = []
         self.accepted_for: dict[str, float] = {}
+        # How many messages each recipient got (duplicates show here).
+        self.counts: Counter[str] = Counter()
         self._process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
@@ -59,6 +62,7 @@ class SmtpSink:
         """Forget what was accepted so far (a new round)."""
         self.accepted.clear()
         self.accepted_for.clear()
+        self.counts.clear()
 
     async def _read(self) -> None:
         assert self._process is not None
@@ -68,6 +72,7 @@ class SmtpSink:
             self.accepted.append(float(stamp))
             for recipient in recipients:
                 self.accepted_for.setdefault(recipient, float(stamp))
+                self.counts[recipient] += 1
             self._changed.set()
 
     async def wait_for(self, count: int, within: float) -> float:

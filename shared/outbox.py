@@ -8,9 +8,11 @@ The process that writes an entry claims it at once (a lease) and, once its
 transaction has committed, publishes it from what it remembers: a find by key, the
 publish, one write to mark the batch, and no claim to take. An entry whose process
 died before publishing, or that the broker refused, is found by the sweep that every
-replica runs: once its lease has run out, any replica claims and publishes it. A rare
-double publish (a process slower than its lease) is harmless: consumers are
-idempotent.
+replica runs: once its lease has run out, any replica claims and publishes it. While
+the relay runs, a heartbeat renews the leases of the entries this process holds (written
+and not yet published, or being published), so a publish slowed by a reconnecting
+broker keeps them, and the lease can be short. A rare double publish (a process
+frozen past its lease) is harmless: consumers are idempotent.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pymongo.errors import InvalidOperation
 
 from shared.bus import Bus, UnroutableEventError
 from shared.events import Envelope, Event
+from shared.heartbeat import Heartbeat, beat_seconds
 from shared.mongo import Document, IndexSpec
 from shared.periodic import stopping
 from shared.transient import is_transient, retry_transient
@@ -76,6 +79,11 @@ class Outbox:
         self._written: dict[str, float] = {}
         self._wake = asyncio.Event()
         self._purged_at = -PURGE_EVERY_SECONDS
+        # The entries being published now (their leases are renewed with the written).
+        self._in_hand: list[Document] = []
+        self._heartbeat = Heartbeat(
+            self._renew_leases, every=beat_seconds(lease.total_seconds()), what="outbox relay"
+        )
 
     async def add(
         self,
@@ -116,6 +124,21 @@ class Outbox:
     async def relay_forever(self, bus: Bus, sweep_seconds: float) -> None:
         """Publish this process's entries as their transactions commit, and sweep for
         everyone's leftovers every ``sweep_seconds`` (at once on start)."""
+        async with self._heartbeat.held():
+            await self._relay(bus, sweep_seconds)
+
+    async def _renew_leases(self) -> None:
+        """The heartbeat: keep the entries this process holds, while unpublished."""
+        ids = [*self._written, *(entry["_id"] for entry in self._in_hand)]
+        if not ids:
+            return
+        claims = {self._claim, *(str(entry.get("claim")) for entry in self._in_hand)}
+        await self._collection.update_many(
+            {"_id": {"$in": ids}, "claim": {"$in": list(claims)}, "published_at": None},
+            {"$set": {"available_at": _now() + self._lease}},
+        )
+
+    async def _relay(self, bus: Bus, sweep_seconds: float) -> None:
         swept_at = time.monotonic() - sweep_seconds
         while True:
             # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that
@@ -162,7 +185,11 @@ class Outbox:
         if not entries:
             return 0
         envelopes = [Envelope.model_validate(entry["envelope"]) for entry in entries]
-        results = await bus.publish_many(envelopes)
+        self._in_hand = entries
+        try:
+            results = await bus.publish_many(envelopes)
+        finally:
+            self._in_hand = []
         now = _now()
         published = [e["_id"] for e, error in zip(entries, results, strict=True) if error is None]
         if published:

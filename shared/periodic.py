@@ -8,14 +8,16 @@ from collections.abc import Awaitable, Callable
 
 from pymongo.errors import InvalidOperation
 
+from shared.transient import is_transient
+
 log = logging.getLogger("shared.periodic")
 
 
 async def every(seconds: float, step: Callable[[], Awaitable[object]], *, what: str) -> None:
     """Run ``step`` now, then every ``seconds``, until cancelled.
 
-    A pass that fails (the database away for a moment…) is logged and tried again at
-    the next one: a background rule never stops for good.
+    A pass that fails is tried again at the next one: a background rule never stops
+    for good. A transient database error is one warning; anything else an error.
     """
     while True:
         try:
@@ -26,10 +28,19 @@ async def every(seconds: float, step: Callable[[], Awaitable[object]], *, what: 
             # The database client is closed: the process is stopping, and so is this.
             log.info("%s stops: the database client is closed", what)
             return
-        except Exception:
+        except Exception as error:
             if stopping():
                 raise asyncio.CancelledError from None
-            log.exception("%s failed; trying again at the next pass", what)
+            if is_transient(error):
+                # The database away for a moment (a dropped connection, an election):
+                # the next pass will do; nothing for a person to do.
+                log.warning(
+                    "%s interrupted by the database, trying again at the next pass: %s",
+                    what,
+                    type(error).__name__,
+                )
+            else:
+                log.exception("%s failed; trying again at the next pass", what)
         await asyncio.sleep(seconds)
 
 

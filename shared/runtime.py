@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any, Literal, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -44,6 +44,7 @@ from shared.idempotency import HANDLED_EVENTS_INDEXES, HandledEvents
 from shared.keys import load_verifier_key
 from shared.mongo import Document, IndexSpec, connect, ensure_indexes, ping
 from shared.outbox import OUTBOX_INDEXES, Outbox
+from shared.parking import PARKING_INDEXES, add_parking_routes
 from shared.revocation_feed import (
     REVOCATION_INDEXES,
     follow_revocations,
@@ -172,6 +173,9 @@ ASYNCAPI_PATH = "/asyncapi.json"
 Subscriptions = Callable[[ServiceContext], Sequence[Subscription]]
 Worker = Callable[[ServiceContext], Awaitable[None]]
 Hook = Callable[[ServiceContext, web.Application], Awaitable[None]]
+# A service's own part of ``/health`` (e.g. the notifier's SMTP server): a dict whose
+# ``ok`` says whether that part is well.
+HealthCheck = Callable[[], Mapping[str, Any]]
 
 
 def service_app(
@@ -184,6 +188,7 @@ def service_app(
     subscriptions: Subscriptions | None = None,
     workers: Sequence[Worker] = (),
     on_start: Sequence[Hook] = (),
+    health_checks: Mapping[str, HealthCheck] | None = None,
 ) -> web.Application:
     """Build a service's aiohttp application, mounted by the caller at ``/api/<name>``.
 
@@ -205,7 +210,8 @@ def service_app(
         outbox=Outbox(db, producer=name, lease=timedelta(seconds=settings.outbox_lease_seconds)),
         handled=HandledEvents(platform.mongo, db),
     )
-    _add_health_route(router, context)
+    _add_health_route(router, context, health_checks or {})
+    add_parking_routes(router, context)
     app = service_web_app(
         prefix=f"/api/{name}",
         router=router,
@@ -217,7 +223,14 @@ def service_app(
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await ensure_indexes(
-            db, [*OUTBOX_INDEXES, *HANDLED_EVENTS_INDEXES, *REVOCATION_INDEXES, *indexes]
+            db,
+            [
+                *OUTBOX_INDEXES,
+                *HANDLED_EVENTS_INDEXES,
+                *REVOCATION_INDEXES,
+                *PARKING_INDEXES,
+                *indexes,
+            ],
         )
         for hook in on_start:
             await hook(context, app)
@@ -282,19 +295,31 @@ class Health(BaseModel):
     service: str
     database: dict[str, Any]
     bus: dict[str, Any]
+    checks: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Ce que le service vérifie en plus (le serveur SMTP du notifier).",
+    )
 
 
-def _add_health_route(router: Router, context: ServiceContext) -> None:
+def _add_health_route(
+    router: Router, context: ServiceContext, health_checks: Mapping[str, HealthCheck]
+) -> None:
     @router.get("/health", summary="État du service, de sa base et du bus", response=Health)
     async def health(call: Call[None, None]) -> web.StreamResponse:
         database_up = await ping(context.platform.mongo)
         bus_state = context.bus.state()
         healthy = database_up and bool(bus_state.get("connected"))
+        checks = {name: dict(check()) for name, check in health_checks.items()}
+        # A check that fails makes the service degraded but still answering 200: it
+        # works on (the notifier queues emails), and being taken out of service would
+        # not help. 503 is kept for its database and broker connections.
+        well = healthy and all(check.get("ok") for check in checks.values())
         body = Health(
-            status="ok" if healthy else "degraded",
+            status="ok" if well else "degraded",
             service=context.name,
             database={"connected": database_up},
             bus=bus_state,
+            checks=checks,
         )
         return web.json_response(body.model_dump(mode="json"), status=200 if healthy else 503)
 

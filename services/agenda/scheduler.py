@@ -11,8 +11,10 @@ the work through the database:
    next ``due_at`` with the event and the feed lines. Any other change to the
    appointment in between drops the claim, and the step then does nothing.
 
-A replica that dies after claiming leaves ``due_at`` at the end of the lease: the
-step comes due again and another replica does it. State lives in the database, so a
+While the step runs, a heartbeat pushes the lease back (if the claim is still ours),
+so a slow step is never taken twice; the lease can then be short. A replica that dies
+after claiming leaves ``due_at`` at the end of the lease: the step comes due again
+within seconds and another replica does it. State lives in the database, so a
 restart resumes where it was.
 """
 
@@ -22,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -41,6 +44,7 @@ from shared.contracts.agenda import (
     Suggestion,
 )
 from shared.events import Event
+from shared.heartbeat import Heartbeat, beat_seconds
 
 log = logging.getLogger("services.agenda.scheduler")
 
@@ -88,8 +92,12 @@ class Scheduler:
             if appointment is None:
                 return claimed
             claimed += 1
+            renewal = self._renewal(appointment.id, claim, lease)
             try:
-                await self.step(appointment.id, claim)
+                async with Heartbeat(
+                    renewal, every=beat_seconds(lease.total_seconds()), what="scheduled step"
+                ).held():
+                    await self.step(appointment.id, claim)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -98,6 +106,12 @@ class Scheduler:
                     "scheduled step failed; retried after the lease",
                     extra={"appointment_id": appointment.id},
                 )
+
+    def _renewal(
+        self, appointment_id: str, claim: str, lease: timedelta
+    ) -> Callable[[], Awaitable[None]]:
+        store = self._agenda.store
+        return lambda: store.renew_claim(appointment_id, claim, self._agenda.now() + lease)
 
     async def step(self, appointment_id: str, claim: str) -> Step | None:
         """Take the due step of a claimed appointment, in one transaction."""

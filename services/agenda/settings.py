@@ -18,5 +18,6 @@ class AgendaSettings(BaseSettings):
     # The scheduler sleeps until the next due step it knows of, but at most this long,
     # so work created by another replica is not left waiting.
     scheduler_poll_seconds: float = Field(5.0, gt=0)
-    # A step claimed by a replica that died is taken over by another after this long.
-    scheduler_lease_seconds: float = Field(60.0, gt=0)
+    # A step claimed by a replica that died is taken over by another after this long;
+    # a live replica's heartbeat renews the claim while the step runs.
+    scheduler_lease_seconds: float = Field(15.0, gt=0)

@@ -292,6 +292,12 @@ class AgendaStore:
             if taken.modified_count == 1:
                 return await self.appointment(candidate["_id"])
 
+    async def renew_claim(self, appointment_id: str, claim: str, until: datetime) -> None:
+        """The heartbeat of a step in progress: keep it claimed, if still ours."""
+        await self.appointments.update_one(
+            {"_id": appointment_id, "claim": claim}, {"$set": {"due_at": until}}
+        )
+
     async def claimed(
         self, appointment_id: str, claim: str, session: AsyncClientSession
     ) -> Appointment | None:

@@ -69,6 +69,17 @@ class DeliveryView(BaseModel):
         )
 
 
+class DeliveryTotals(BaseModel):
+    """How many deliveries the log holds, by status."""
+
+    queued: int = Field(description="En attente d'un (nouvel) essai.")
+    sending: int = Field(description="En cours d'envoi.")
+    sent: int = Field(description="Acceptés par le serveur SMTP.")
+    failed: int = Field(description="Refusés définitivement.")
+    dead: int = Field(description="Abandonnés après des échecs temporaires répétés.")
+    total: int
+
+
 def build_router(store: NotifierStore, queued: Callable[[], None]) -> Router:
     """The notifier's routes, served under ``/api/notifier``."""
     router = Router("notifier", title="Notifier", version="1")
@@ -97,6 +108,16 @@ def build_router(store: NotifierStore, queued: Callable[[], None]) -> Router:
             audit.in_deliveries(page.items),
         )
         return page
+
+    @router.get(
+        "/deliveries/totals",
+        summary="Nombre d'envois du journal par état",
+        response=DeliveryTotals,
+        auth=ADMIN,
+    )
+    async def delivery_totals(call: Call[None, None]) -> DeliveryTotals:
+        totals = {status.value: count for status, count in (await store.totals()).items()}
+        return DeliveryTotals(**totals, total=sum(totals.values()))
 
     @router.post(
         "/deliveries/{delivery_id}/retry",

@@ -11,6 +11,7 @@ from services.notifier.dkim import load_signer
 from services.notifier.render import Renderer
 from services.notifier.sender import SmtpSender
 from services.notifier.settings import NotifierSettings
+from services.notifier.smtp_health import SmtpHealth, probe_forever
 from services.notifier.store import INDEXES, NotifierStore
 from services.notifier.subscriptions import SERVICE, complete_erasures, subscriptions
 from services.notifier.worker import DeliveryWorker, purge_forever
@@ -44,13 +45,17 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
         timeout=config.smtp_timeout_seconds,
         per_message=config.smtp_connection_per_email,
     )
-    worker = DeliveryWorker(store, sender, config)
+    smtp_health = SmtpHealth()
+    worker = DeliveryWorker(store, sender, config, health=smtp_health)
 
     async def deliver_emails(context: ServiceContext) -> None:
         await worker.run(after_pass=lambda: complete_erasures(context, store))
 
     async def purge_delivery_log(context: ServiceContext) -> None:
         await purge_forever(store, config.log_purge_poll_seconds)
+
+    async def probe_smtp(context: ServiceContext) -> None:
+        await probe_forever(sender, smtp_health, config.smtp_probe_seconds)
 
     return service_app(
         platform,
@@ -59,5 +64,6 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
         indexes=INDEXES,
         publishes=PUBLISHED,
         subscriptions=lambda context: subscriptions(context, store, renderer, worker),
-        workers=[*[deliver_emails] * config.senders, purge_delivery_log],
+        workers=[*[deliver_emails] * config.senders, purge_delivery_log, probe_smtp],
+        health_checks={"smtp": smtp_health.report},
     )

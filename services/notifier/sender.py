@@ -177,6 +177,16 @@ class SmtpConnection:
             return _connect_failure(error)
         return client
 
+    async def reach(self) -> SendResult:
+        """Connect if not yet connected; ``ACCEPTED`` when the server greeted us."""
+        if self._broken is None and self._client is None:
+            opened = await self._open()
+            if isinstance(opened, SendResult):
+                self._broken = opened
+            else:
+                self._client = opened
+        return self._broken or SendResult(SmtpOutcome.ACCEPTED)
+
     async def send(self, envelope_from: str, recipient: str, mime: bytes) -> SendResult:
         """Hand one message to the server; never raises for an SMTP or network problem."""
         if self._broken is not None:
@@ -222,6 +232,14 @@ class SmtpSender:
         self._settings = settings
         self._timeout = timeout
         self._per_message = per_message
+
+    async def probe(self) -> SendResult:
+        """Connect and say goodbye: ``ACCEPTED`` when the server greets us (health)."""
+        connection = SmtpConnection(self._settings, timeout=self._timeout, per_message=False)
+        try:
+            return await connection.reach()
+        finally:
+            await connection.close()
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[SmtpConnection]:

@@ -35,9 +35,14 @@ class NotifierSettings(BaseSettings):
     # Some relays accept one message per connection: then open one for each email.
     smtp_connection_per_email: bool = False
     smtp_timeout_seconds: float = Field(30.0, gt=0)
-    # How long a claimed batch belongs to one worker; renewed while it sends. A worker
-    # that dies leaves its batch to others once the lease ends.
-    lease_seconds: float = Field(120.0, gt=0)
+    # While no email went out this long, ``/health`` checks that the SMTP server
+    # still greets us (and, when it did not, whether it is back).
+    smtp_probe_seconds: float = Field(30.0, gt=0)
+    # How long a claim lasts without renewal. A live worker's heartbeat renews the
+    # leases of what it holds three times per lease, so a slow send keeps its claim;
+    # a worker that dies leaves its records to others once the lease ends (plus at
+    # most one poll).
+    lease_seconds: float = Field(15.0, gt=0)
     # Besides being woken in-process, the worker looks for due work this often
     # (retries coming due, work left by a crashed replica).
     poll_seconds: float = Field(5.0, gt=0)

@@ -9,7 +9,7 @@ normally sent by one worker and a record left by a dead worker is taken up again
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -323,10 +323,22 @@ class NotifierStore:
         taken = self.deliveries.find({"_id": {"$in": candidates}, "claim": claim})
         return sorted([doc async for doc in taken], key=_due_time)
 
-    async def renew_lease(self, ids: Sequence[str], *, claim: str, until: datetime) -> None:
-        """Keep a batch that takes long to send."""
+    async def renew_leases(self, held: Mapping[str, Sequence[str]], *, until: datetime) -> None:
+        """The heartbeat of a live worker: keep the records it holds (claim -> ids).
+
+        Conditional on each record's claim: a record another worker took over, or
+        already sent, is left as it is.
+        """
+        ids = [delivery_id for claimed in held.values() for delivery_id in claimed]
+        if not ids:
+            return
         await self.deliveries.update_many(
-            {"_id": {"$in": list(ids)}, "claim": claim}, {"$set": {"lease_until": until}}
+            {
+                "_id": {"$in": ids},
+                "claim": {"$in": list(held)},
+                "status": Status.SENDING.value,
+            },
+            {"$set": {"lease_until": until}},
         )
 
     async def mark_sent(
@@ -416,6 +428,13 @@ class NotifierStore:
         )
 
     # the admin side ------------------------------------------------------------
+
+    async def totals(self) -> dict[Status, int]:
+        """How many records the log holds in each status (one indexed count each)."""
+        return {
+            status: await self.deliveries.count_documents({"status": status.value})
+            for status in Status
+        }
 
     async def get(self, delivery_id: str) -> Document | None:
         """One delivery record."""

@@ -4,7 +4,10 @@ Several workers (in several replicas) share the work through the store's claims.
 The event handler of this process hands its new records over directly: it writes
 them already claimed by this process (under a lease), so the worker sends them
 without reading them back. It also polls, for retries coming due and for records a
-crashed replica left under an expired lease. A worker asked to stop finishes the
+crashed replica left under an expired lease. Leases are short (``NOTIFIER_LEASE_SECONDS``)
+and a heartbeat renews those of every record this process holds, sending or waiting
+in memory: a slow but live replica keeps its work, a dead one's is taken over within
+seconds. A worker asked to stop finishes the
 message in hand, records it and hands back the rest, so a restart resumes without
 sending anything twice. Each email is recorded as sent as soon as the server accepted
 it: a crash (or a database that stays away) leaves at most the one in flight to be
@@ -25,13 +28,20 @@ from typing import TypeVar
 from services.notifier.message_id import new_message_id, with_message_id
 from services.notifier.sender import SendResult, SmtpSender
 from services.notifier.settings import NotifierSettings
+from services.notifier.smtp_health import SmtpHealth
 from services.notifier.store import NotifierStore, Status
+from shared.heartbeat import Heartbeat, beat_seconds
 from shared.mongo import Document
 from shared.periodic import every
 from shared.transient import retry_transient
 
 log = logging.getLogger("services.notifier.worker")
 T = TypeVar("T")
+
+# At most this many batches wait handed over in memory; records beyond are written
+# queued, and claimed from the database batch by batch. The heartbeat renews every
+# record held, so a long queue in memory would cost a write per record per beat.
+HANDED_BATCHES = 4
 
 
 def _now() -> datetime:
@@ -48,8 +58,11 @@ class DeliveryWorker:
         config: NotifierSettings,
         *,
         clock: Callable[[], datetime] = _now,
+        health: SmtpHealth | None = None,
     ) -> None:
         self._store = store
+        # Told of every send, for ``/health``.
+        self._health = health or SmtpHealth()
         self._sender = sender
         self._config = config
         self._clock = clock
@@ -60,13 +73,24 @@ class DeliveryWorker:
         # One sender at a time works through them, so they leave in the order the
         # events came (two reset links: the newer arrives last).
         self._handed_busy = False
+        # What this process holds (claim -> record ids) and until when, as renewed by
+        # the heartbeat: the records it sends and those handed over, not yet tried.
+        self._held: dict[str, list[str]] = {}
+        self._lease_ends: dict[str, datetime] = {}
+        self._heartbeat = Heartbeat(
+            self._renew_leases, every=beat_seconds(config.lease_seconds), what="email deliveries"
+        )
 
     def wake(self) -> None:
         """Something was queued: look at once instead of at the next poll."""
         self._wake.set()
 
     def claim_fields(self, now: datetime) -> Document:
-        """Fields that make new records claimed by this process, to :meth:`hand_over`."""
+        """Fields that make new records claimed by this process, to :meth:`hand_over`;
+        none (the records stay queued) while enough are already waiting in memory."""
+        waiting = sum(len(records) for _, records in self._handed)
+        if waiting >= HANDED_BATCHES * self._config.batch_size:
+            return {}
         return {
             "status": Status.SENDING.value,
             "claim": secrets.token_hex(8),
@@ -75,12 +99,54 @@ class DeliveryWorker:
         }
 
     def hand_over(self, records: Sequence[Document]) -> None:
-        """Records committed with :meth:`claim_fields`: send them without a claim."""
+        """Records committed with :meth:`claim_fields`: send them without a claim (those
+        left queued are claimed from the database)."""
         by_claim: dict[str, list[Document]] = {}
         for record in records:
-            by_claim.setdefault(record["claim"], []).append(record)
+            if record.get("claim"):
+                by_claim.setdefault(record["claim"], []).append(record)
+        for claim, claimed in by_claim.items():
+            self._hold(claim, [r["_id"] for r in claimed], claimed[0]["lease_until"])
         self._handed.extend(by_claim.items())
         self._wake.set()
+
+    def _hold(self, claim: str, ids: list[str], lease_until: datetime) -> None:
+        self._held.setdefault(claim, []).extend(ids)
+        self._lease_ends.setdefault(claim, lease_until)
+
+    def _let_go(self, claim: str, ids: Sequence[str]) -> None:
+        done = set(ids)
+        left = [delivery_id for delivery_id in self._held.get(claim, []) if delivery_id not in done]
+        if left:
+            self._held[claim] = left
+        else:
+            self._held.pop(claim, None)
+            self._lease_ends.pop(claim, None)
+
+    def _lease_left(self, claim: str) -> timedelta:
+        ends = self._lease_ends.get(claim)
+        return ends - self._clock() if ends is not None else timedelta(0)
+
+    async def _renew_leases(self) -> None:
+        """The heartbeat: push back the lease of what this process holds.
+
+        Claims taken since the last beat are left alone: most are sent before the
+        next one, and each renewal is a write per record.
+        """
+        lease = timedelta(seconds=self._config.lease_seconds)
+        fresh = lease - timedelta(seconds=beat_seconds(self._config.lease_seconds) / 2)
+        held = {
+            claim: list(ids)
+            for claim, ids in self._held.items()
+            if self._lease_left(claim) <= fresh
+        }
+        if not held:
+            return
+        until = self._clock() + lease
+        await self._store.renew_leases(held, until=until)
+        for claim in held:
+            if claim in self._lease_ends:
+                self._lease_ends[claim] = until
 
     @property
     def _handed_waiting(self) -> bool:
@@ -95,23 +161,29 @@ class DeliveryWorker:
             if len(records) > size:
                 self._handed.appendleft((claim, records[size:]))
                 records = records[:size]
-            if records[0]["lease_until"] - self._clock() >= margin:
+            if self._lease_left(claim) >= margin:
                 return claim, records
-            # Waited too long in memory: another worker may take them once the lease
-            # ends. Back to the queue, rather than risk sending them twice.
-            await self._store.release([r["_id"] for r in records], claim=claim, now=self._clock())
+            # The heartbeat could not renew the lease (the database away?): another
+            # worker may take them once it ends. Back to the queue, rather than risk
+            # sending them twice.
+            await self._give_back(claim, [r["_id"] for r in records])
         return None
+
+    async def _give_back(self, claim: str, ids: list[str]) -> None:
+        self._let_go(claim, ids)
+        await self._store.release(ids, claim=claim, now=self._clock())
 
     async def _hand_back(self) -> None:
         """Stopping: the handed-over records nobody tried go back to the queue."""
         while self._handed:
             claim, records = self._handed.popleft()
-            await self._store.release([r["_id"] for r in records], claim=claim, now=self._clock())
+            await self._give_back(claim, [r["_id"] for r in records])
 
     async def run(self, after_pass: Callable[[], Awaitable[object]] | None = None) -> None:
         """Deliver until cancelled; ``after_pass`` runs after each pass (erasures)."""
         try:
-            await self._deliver(after_pass)
+            async with self._heartbeat.held():
+                await self._deliver(after_pass)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._hand_back())
@@ -158,6 +230,10 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Claim and send one batch; returns how many records were claimed."""
+        async with self._heartbeat.held():
+            return await self._claim_and_send()
+
+    async def _claim_and_send(self) -> int:
         config = self._config
         lease = timedelta(seconds=config.lease_seconds)
         if self._handed_waiting:
@@ -169,9 +245,12 @@ class DeliveryWorker:
             finally:
                 self._handed_busy = False
         claim = secrets.token_hex(8)
+        now = self._clock()
         batch = await self._store.claim_batch(
-            now=self._clock(), size=config.batch_size, lease=lease, claim=claim
+            now=now, size=config.batch_size, lease=lease, claim=claim
         )
+        if batch:
+            self._hold(claim, [d["_id"] for d in batch], now + lease)
         return await self._send(claim, batch)
 
     async def _send(self, claim: str, batch: list[Document]) -> int:
@@ -183,31 +262,29 @@ class DeliveryWorker:
         """
         if not batch:
             return 0
-        lease = timedelta(seconds=self._config.lease_seconds)
+        # Less than this left on the lease (the heartbeat failing to renew it): stop,
+        # another worker may take the rest once it ends.
+        margin = timedelta(seconds=self._config.lease_seconds / 3)
         sent = 0
         tried = 0
-        lease_renewed = self._clock()
         try:
             async with self._sender.session() as connection:
                 for delivery in batch:
-                    if self._stopping:
+                    if self._stopping or self._lease_left(claim) < margin:
                         break
-                    if self._clock() - lease_renewed > lease / 3:
-                        lease_renewed = self._clock()
-                        await self._store.renew_lease(
-                            [d["_id"] for d in batch], claim=claim, until=lease_renewed + lease
-                        )
                     mime = await self._mime(delivery, claim)
                     result = await connection.send(
                         delivery["envelope_from"], delivery["recipient"], mime
                     )
                     tried += 1
+                    self._health.observe(result)
                     if result.accepted:
                         await self._sent(delivery, claim)
                         sent += 1
                     else:
                         await self._failed(delivery, result, claim)
         finally:
+            self._let_go(claim, [delivery["_id"] for delivery in batch])
             untried = [delivery["_id"] for delivery in batch[tried:]]
             if untried:
                 now = self._clock()

@@ -17,6 +17,7 @@ Delivery semantics, the same in memory and over RabbitMQ:
 from __future__ import annotations
 
 import abc
+import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -100,6 +101,12 @@ class ParkedMessage:
     parked_at: datetime | None = None
     headers: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def key(self) -> str:
+        """How an operator names this message: a digest of its body (a message may not
+        be an envelope, and so have no event id)."""
+        return hashlib.sha256(self.body).hexdigest()[:24]
+
 
 class Bus(abc.ABC):
     """The interface services use; ``start`` before use, ``close`` at shutdown."""
@@ -135,6 +142,15 @@ class Bus(abc.ABC):
     @abc.abstractmethod
     async def parked(self, subscription: Subscription) -> list[ParkedMessage]:
         """Messages parked for ``subscription`` (read without removing them)."""
+
+    @abc.abstractmethod
+    async def take_parked(
+        self, subscription: Subscription, key: str, *, replay: bool
+    ) -> ParkedMessage | None:
+        """Remove the parked message ``key`` (see :attr:`ParkedMessage.key`) from
+        ``subscription``'s parking queue; with ``replay``, put its body back on the
+        subscription's own queue for a fresh round of attempts (only that consumer
+        gets it again). ``None`` when no such message is parked."""
 
     @abc.abstractmethod
     def state(self) -> dict[str, Any]:

@@ -205,6 +205,21 @@ class MemoryBus(Bus):
         """Messages parked for ``subscription``, oldest first."""
         return list(self._parked.get(subscription.queue_name(self._prefix), ()))
 
+    async def take_parked(
+        self, subscription: Subscription, key: str, *, replay: bool
+    ) -> ParkedMessage | None:
+        """Remove one parked message; with ``replay``, queue it again for its consumer."""
+        name = subscription.queue_name(self._prefix)
+        parked = self._parked.get(name, [])
+        for index, message in enumerate(parked):
+            if message.key == key:
+                del parked[index]
+                queue = self._queues.get(name)
+                if replay and queue is not None:
+                    queue.items.put_nowait(_Message(message.body))
+                return message
+        return None
+
     def state(self) -> dict[str, Any]:
         """Health details of the in-process bus."""
         queues = self._queues.values()

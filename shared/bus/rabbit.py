@@ -524,6 +524,46 @@ class RabbitBus(Bus):
         finally:
             await channel.close()
 
+    async def take_parked(
+        self, subscription: Subscription, key: str, *, replay: bool
+    ) -> ParkedMessage | None:
+        """Fetch the parking queue unacked until ``key`` shows up; ack that one (after
+        publishing its replay to the subscription's queue, confirmed, through the
+        default exchange) and close the channel, which puts the others back."""
+        if self._connection is None:
+            raise BusUnavailableError("bus not started")
+        name = subscription.queue_name(self._prefix)
+        channel = await self._connection.channel(publisher_confirms=True)
+        try:
+            queue = await channel.declare_queue(
+                self.parking_queue_name(subscription),
+                durable=True,
+                arguments={"x-queue-type": "quorum"},
+                robust=False,
+            )
+            while True:
+                try:
+                    message = await queue.get(no_ack=False, timeout=5)
+                except QueueEmpty:
+                    return None
+                parked = _parked_message(name, message)
+                if parked.key != key:
+                    continue
+                if replay:
+                    copy = aio_pika.Message(
+                        message.body,
+                        delivery_mode=_PERSISTENT,
+                        message_id=message.message_id,
+                        type=message.type,
+                        content_type=message.content_type,
+                        correlation_id=message.correlation_id,
+                    )
+                    await channel.default_exchange.publish(copy, name, mandatory=True)
+                await message.ack()
+                return parked
+        finally:
+            await channel.close()
+
     def state(self) -> dict[str, Any]:
         """Health details; never the credentials."""
         connection = self._connection

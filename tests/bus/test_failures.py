@@ -90,6 +90,42 @@ async def test_handler_that_recovers_handles_the_event_on_a_later_attempt(
     assert await bus.parked(subscription) == []
 
 
+async def test_a_parked_message_replayed_is_handled_again_and_a_discarded_one_is_gone(
+    bus_harness: BusHarness,
+) -> None:
+    bus_harness.configure(bus_retry_delays=[0.05])
+    failing = [True]
+    recorder = Recorder(fail_when=lambda delivery: failing[0])
+    bus = await bus_harness.bus("agenda")
+    subscription = recorder.subscription("agenda")
+    await bus.subscribe(subscription)
+    await bus.publish(pinged(1))
+    await bus.publish(pinged(2))
+
+    parked: list[ParkedMessage] = []
+
+    async def both_parked() -> bool:
+        parked[:] = await bus.parked(subscription)
+        return len(parked) == 2
+
+    await wait_until(both_parked, what="both probes parked")
+    by_seq = {json.loads(message.body)["data"]["seq"]: message for message in parked}
+
+    failing[0] = False  # the cause is fixed
+    replayed = await bus.take_parked(subscription, by_seq[1].key, replay=True)
+    discarded = await bus.take_parked(subscription, by_seq[2].key, replay=False)
+    await wait_until(lambda: recorder.seqs() == [1], what="the replayed probe handled")
+
+    assert replayed is not None
+    assert replayed.body == by_seq[1].body
+    assert discarded is not None
+    assert discarded.body == by_seq[2].body
+    assert await bus.parked(subscription) == []
+    assert await bus.take_parked(subscription, by_seq[2].key, replay=True) is None
+    # The replay is a fresh round of attempts, seen by this subscription only.
+    assert recorder.finished[0].delivery.attempt == 1
+
+
 def _envelope(type_: str, data: object) -> bytes:
     return json.dumps(
         {

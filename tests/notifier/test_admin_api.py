@@ -86,12 +86,14 @@ async def test_delivery_log_is_for_admins_only(settings: Settings) -> None:
         anonymous = await call(run, "GET", "/deliveries")
         staff = await call(run, "GET", "/deliveries", token_for(settings, STAFF))
         retry = await call(run, "POST", "/deliveries/x/retry", token_for(settings, STAFF))
+        totals = await call(run, "GET", "/deliveries/totals", token_for(settings, STAFF))
 
     assert anonymous[0] == 401
     assert anonymous[1]["error"]["code"] == "unauthorized"
     assert staff[0] == 403
     assert staff[1]["error"]["code"] == "forbidden"
     assert retry[0] == 403
+    assert totals[0] == 403
 
 
 async def test_admin_lists_deliveries_by_status_page_by_page(
@@ -115,6 +117,7 @@ async def test_admin_lists_deliveries_by_status_page_by_page(
         failed = await call(run, "GET", "/deliveries?status=failed", admin)
         everything = await call(run, "GET", "/deliveries", admin)
         bad = await call(run, "GET", "/deliveries?status=lost", admin)
+        totals = await call(run, "GET", "/deliveries/totals", admin)
 
     assert first[0] == second[0] == failed[0] == 200
     sent = first[1]["items"] + second[1]["items"]
@@ -139,6 +142,10 @@ async def test_admin_lists_deliveries_by_status_page_by_page(
     # The log never shows what the emails said (links with tokens).
     assert "token" not in str(everything[1])
     assert bad[0] == 400
+    assert totals == (
+        200,
+        {"queued": 0, "sending": 0, "sent": 3, "failed": 1, "dead": 0, "total": 4},
+    )
 
 
 async def test_admin_retry_sends_a_dead_delivery_again_once(
