@@ -1,6 +1,6 @@
 """« Administration »: an index of the administrators' tools, with the emails that
-failed or were parked (and « Renvoyer ») and the audit log of reads of personal data,
-filtered by person, reader and period."""
+failed or were parked (and « Renvoyer »), the addresses that bounce, and the audit log
+of reads of personal data, filtered by person, reader and period."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ async def index(request: web.Request) -> web.Response:
         found = await api.get("/notifier/deliveries", params={"status": status, "limit": SHOWN})
         deliveries.extend(found["items"])
     deliveries.sort(key=lambda row: str(row["updated_at"]), reverse=True)
+    undeliverable = await api.get("/notifier/undeliverable")
     form, params = _audit_query(request)
     audit: dict[str, Any] = {"items": [], "next_cursor": None}
     if form.ok:
@@ -49,6 +50,7 @@ async def index(request: web.Request) -> web.Response:
         "admin/index.html",
         {
             "deliveries": deliveries[:SHOWN],
+            "undeliverable": undeliverable,
             "audit": audit["items"],
             "audit_next": audit.get("next_cursor"),
             "values": form.values,
