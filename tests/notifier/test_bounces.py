@@ -128,6 +128,10 @@ async def test_a_hard_bounce_over_smtp_marks_the_address_and_stops_the_next_emai
         )
         await send_bounce(port, dsn(REQUESTER_EMAIL, "<forged@elsewhere.example>"))
         await send_bounce(port, dsn(AMBASSADOR_EMAIL, welcome_id))
+        # The endpoint takes nothing but the bounce address.
+        with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
+            async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port) as smtp:
+                await smtp.sendmail("", ["ne-pas-repondre@prochorientation.localhost"], b"x")
 
         admin = token_for(settings, ADMIN)
 
