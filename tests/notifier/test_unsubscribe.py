@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from shared.contracts.accounts import ExportRequested
+from shared.contracts.accounts import ExportRequested, UserDeleted
 from shared.contracts.agenda import AppointmentCompleted, CallPublished
-from shared.contracts.notifier import NotifierExportPrepared
+from shared.contracts.notifier import NotifierExportPrepared, NotifierUserErased
 from shared.events import Event
 from shared.http import Principal
 from shared.keys import load_key_pair
@@ -159,3 +159,22 @@ async def test_my_emails_are_chosen_on_the_settings_api_and_part_of_my_export(
     assert isinstance(part, NotifierExportPrepared)
     assert set(part.data["declined_emails"]) == {"calls"}
     assert part.data["address_bounced_at"] is None
+
+
+async def test_the_choices_of_a_deleted_account_are_erased_with_it(
+    settings: Settings, smtp_server: SmtpServer, notifier_db: NotifierDatabase
+) -> None:
+    me = token_for(settings, AMBASSADOR)
+    deleted = UserDeleted(
+        user_id=AMBASSADOR_ID, role="ambassador", email=AMBASSADOR_EMAIL, first_name="Zoé"
+    )
+    async with running(settings, {"notifier": notifier()}) as run:
+        erased: list[Event] = await listen(run, NotifierUserErased)
+        await publish_all(run.platform, [samples.activated()])
+        ok, _ = await call(run, "PUT", "/me/emails", json={"wanted": {"calls": False}}, headers=me)
+        assert ok == 200
+        assert await notifier_db.store.declined([AMBASSADOR_ID]) == {AMBASSADOR_ID: {"calls"}}
+        await publish_all(run.platform, [deleted])
+        await wait_until(lambda: bool(erased), what="notifier.user.erased")
+
+    assert await notifier_db.store.declined([AMBASSADOR_ID]) == {}
