@@ -13,6 +13,7 @@ from pymongo import DESCENDING
 from services.notifier import audit
 from services.notifier.domain.choices import KINDS
 from services.notifier.errors import (
+    ADDRESS_NOT_UNDELIVERABLE,
     DELIVERY_ALREADY_SENT,
     DELIVERY_ERASED,
     DELIVERY_IN_PROGRESS,
@@ -290,5 +291,20 @@ def build_router(
             audit.in_deliveries([shown]),
         )
         return shown
+
+    @router.delete(
+        "/undeliverable/{address}",
+        summary="Écrire de nouveau à une adresse bloquée (la personne dit l'avoir réparée)",
+        auth=ADMIN,
+        errors=[ADDRESS_NOT_UNDELIVERABLE],
+    )
+    async def forget_undeliverable(call: Call[None, None]) -> None:
+        forgotten = await store.forget_undeliverable(call.path("address"))
+        if forgotten is None:
+            raise ADDRESS_NOT_UNDELIVERABLE.error()
+        log.info(
+            "undeliverable address cleared by an admin",
+            extra={"user_id": forgotten.user_id, "admin_id": call.user.user_id},
+        )
 
     return router

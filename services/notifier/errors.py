@@ -25,3 +25,8 @@ UNSUBSCRIBE_LINK_INVALID = ErrorKind(
     "Ce lien de désabonnement n'est pas valide : connectez-vous et choisissez vos e-mails "
     "dans « Mes notifications ».",
 )
+ADDRESS_NOT_UNDELIVERABLE = ErrorKind(
+    404,
+    "address_not_undeliverable",
+    "Cette adresse n'est pas bloquée : la plateforme lui écrit déjà.",
+)

@@ -321,6 +321,11 @@ class NotifierStore:
         if wanted:
             await self.undeliverable.delete_many({"_id": {"$in": wanted}}, session=session)
 
+    async def forget_undeliverable(self, address: str) -> UndeliverableAddress | None:
+        """Write to ``address`` again (an admin says it works now); returns what it was."""
+        doc = await self.undeliverable.find_one_and_delete({"_id": address.lower()})
+        return None if doc is None else _undeliverable(doc)
+
     async def undeliverable_addresses(self) -> list[UndeliverableAddress]:
         """Every address that bounces, newest first."""
         found = self.undeliverable.find({}).sort("bounced_at", -1)

@@ -169,6 +169,9 @@ async def test_a_hard_bounce_over_smtp_marks_the_address_and_stops_the_next_emai
         await smtp_server.wait_for(1, to=NEW_EMAIL)
         after = await call(run, "/me/emails", token_for(settings, AMBASSADOR))
         still_listed = await call(run, "/undeliverable", admin)
+        url = run.url(f"/api/notifier/undeliverable/{AMBASSADOR_EMAIL}")
+        async with run.http.delete(url, headers=admin) as answer:
+            not_blocked = (answer.status, (await answer.json())["error"]["code"])
 
     [line] = shown
     assert (line["address"], line["user_id"], line["status"]) == (
@@ -187,3 +190,4 @@ async def test_a_hard_bounce_over_smtp_marks_the_address_and_stops_the_next_emai
     )
     assert after["address_undeliverable"] is False
     assert still_listed == []
+    assert not_blocked == (404, "address_not_undeliverable")

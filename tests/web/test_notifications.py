@@ -141,4 +141,10 @@ async def test_an_address_that_bounces_is_shown_at_sign_in_and_to_the_administra
     await expect(table).to_contain_text(address)
     await expect(table).to_contain_text("5.1.1")
     await looker.look(admin_page, "admin-adresses-refusees")
+    await table.get_by_role("button", name=f"Lever le blocage de {address}").click()
+    await expect(admin_page.get_by_role("status")).to_have_text(
+        f"Les e-mails de la plateforme sont de nouveau envoyés à {address}."
+    )
+    await expect(admin_page.get_by_text("Aucune adresse ne refuse les e-mails")).to_be_visible()
     await admin.close()
+    assert await store.undeliverable_among([address]) == set()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -24,6 +25,7 @@ def add_admin_routes(router: web.UrlDispatcher) -> None:
     """The administrators' pages."""
     router.add_get("/admin", index)
     router.add_post("/admin/envois/{id}/renvoyer", retry)
+    router.add_post("/admin/adresses/{address}/debloquer", unblock)
 
 
 @requires("admin")
@@ -101,3 +103,17 @@ async def retry(request: web.Request) -> web.StreamResponse:
             f"L'e-mail à {queued['recipient']} va être renvoyé dans quelques instants."
         )
     return see_other("/admin#envois")
+
+
+@requires("admin")
+async def unblock(request: web.Request) -> web.StreamResponse:
+    """Write again to an address that bounced (its owner says it works now)."""
+    address = request.match_info["address"]
+    visit = request[VISIT]
+    try:
+        await api_of(request).call("DELETE", f"/notifier/undeliverable/{quote(address, safe='')}")
+    except ApiRefusedError as refused:
+        await visit.flash(refused.message, kind="error")
+    else:
+        await visit.flash(f"Les e-mails de la plateforme sont de nouveau envoyés à {address}.")
+    return see_other("/admin#adresses")
