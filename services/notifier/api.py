@@ -1,4 +1,5 @@
-"""Admin HTTP routes: the delivery log and sending a failed email again."""
+"""HTTP routes: the delivery log and its retry (admins), the addresses that bounce
+(admins), each person's choice of emails, and the one-click unsubscribe."""
 
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ from pydantic import BaseModel, Field
 from pymongo import DESCENDING
 
 from services.notifier import audit
+from services.notifier.domain.choices import KINDS
 from services.notifier.errors import (
+    ADDRESS_NOT_UNDELIVERABLE,
     DELIVERY_ALREADY_SENT,
     DELIVERY_ERASED,
     DELIVERY_IN_PROGRESS,
     DELIVERY_NOT_FOUND,
+    UNKNOWN_EMAIL_KIND,
+    UNSUBSCRIBE_LINK_INVALID,
 )
-from services.notifier.store import NotifierStore, Status
-from shared.http import Call, Page, PageQuery, Roles, Router, paginate
+from services.notifier.store import NotifierStore, Status, UndeliverableAddress
+from services.notifier.unsubscribe import UnsubscribeLinks
+from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router, paginate
 from shared.mongo import Document
 from shared.runtime import SERVICE_CONTEXT
 
@@ -80,9 +86,160 @@ class DeliveryTotals(BaseModel):
     total: int
 
 
-def build_router(store: NotifierStore, queued: Callable[[], None]) -> Router:
+class EmailChoice(BaseModel):
+    """One kind of email a person may decline, and whether they receive it."""
+
+    kind: str
+    label: str
+    hint: str
+    wanted: bool
+
+
+class MyEmails(BaseModel):
+    """The signed-in person's emails: what they chose, and whether their address bounces."""
+
+    choices: list[EmailChoice]
+    address_undeliverable: bool = Field(
+        description="Leur adresse a refusé un e-mail définitivement : rien ne lui est plus envoyé."
+    )
+
+
+class EmailChoices(BaseModel):
+    """The kinds to receive (true) or decline (false); kinds left out keep their choice."""
+
+    wanted: dict[str, bool]
+
+
+class UnsubscribeBody(BaseModel):
+    """The token of a ``List-Unsubscribe`` link."""
+
+    token: str = Field(min_length=1, max_length=500)
+
+
+class UnsubscribeView(BaseModel):
+    """The kind of email a link declines."""
+
+    kind: str
+    label: str
+
+
+class UndeliverableView(BaseModel):
+    """An address the platform no longer writes to, and the bounce that said so."""
+
+    address: str
+    user_id: str | None
+    status: str
+    diagnostic: str
+    bounced_at: datetime
+
+    @classmethod
+    def of(cls, found: UndeliverableAddress) -> UndeliverableView:
+        """The view of a stored address."""
+        return cls(
+            address=found.address,
+            user_id=found.user_id,
+            status=found.status,
+            diagnostic=found.diagnostic,
+            bounced_at=found.bounced_at,
+        )
+
+
+async def my_emails(store: NotifierStore, user_id: str) -> MyEmails:
+    """What « Mes notifications » shows to ``user_id``."""
+    declined = await store.declined_since(user_id)
+    contact = await store.contact(user_id)
+    bounced = (
+        bool(await store.undeliverable_among([contact.email]))
+        if contact is not None and contact.email
+        else False
+    )
+    return MyEmails(
+        choices=[
+            EmailChoice(kind=code, label=kind.label, hint=kind.hint, wanted=code not in declined)
+            for code, kind in KINDS.items()
+        ],
+        address_undeliverable=bounced,
+    )
+
+
+def build_router(
+    store: NotifierStore, queued: Callable[[], None], links: UnsubscribeLinks
+) -> Router:
     """The notifier's routes, served under ``/api/notifier``."""
     router = Router("notifier", title="Notifier", version="1")
+
+    @router.get(
+        "/me/emails",
+        summary="Mes notifications : les e-mails que je peux refuser, et l'état de mon adresse",
+        response=MyEmails,
+        auth=Authenticated(),
+    )
+    async def get_my_emails(call: Call[None, None]) -> MyEmails:
+        return await my_emails(store, call.user.user_id)
+
+    @router.put(
+        "/me/emails",
+        summary="Choisir les e-mails que je reçois",
+        body=EmailChoices,
+        response=MyEmails,
+        auth=Authenticated(),
+        errors=[UNKNOWN_EMAIL_KIND],
+    )
+    async def put_my_emails(call: Call[EmailChoices, None]) -> MyEmails:
+        if set(call.body.wanted) - set(KINDS):
+            raise UNKNOWN_EMAIL_KIND.error()
+        now = datetime.now(UTC)
+        for kind, wanted in call.body.wanted.items():
+            await store.set_preference(call.user.user_id, kind, wanted=wanted, now=now)
+        return await my_emails(store, call.user.user_id)
+
+    @router.get(
+        "/unsubscriptions/{token}",
+        summary="Le type d'e-mail qu'un lien de désabonnement refuse (ne change rien)",
+        response=UnsubscribeView,
+        errors=[UNSUBSCRIBE_LINK_INVALID],
+    )
+    async def read_unsubscription(call: Call[None, None]) -> UnsubscribeView:
+        found = await links.read(call.path("token"))
+        if found is None:
+            raise UNSUBSCRIBE_LINK_INVALID.error()
+        return UnsubscribeView(kind=found.kind, label=KINDS[found.kind].label)
+
+    @router.post(
+        "/unsubscriptions",
+        summary="Se désabonner d'un type d'e-mail avec le jeton d'un lien (RFC 8058, sans session)",
+        description=(
+            "Le jeton signé désigne la personne et le type d'e-mail : il suffit comme preuve. "
+            "Répéter l'appel ne change rien de plus."
+        ),
+        body=UnsubscribeBody,
+        response=UnsubscribeView,
+        errors=[UNSUBSCRIBE_LINK_INVALID],
+    )
+    async def unsubscribe(call: Call[UnsubscribeBody, None]) -> UnsubscribeView:
+        found = await links.read(call.body.token)
+        if found is None:
+            raise UNSUBSCRIBE_LINK_INVALID.error()
+        await store.set_preference(found.user_id, found.kind, wanted=False, now=datetime.now(UTC))
+        log.info("unsubscribed by link", extra={"user_id": found.user_id, "kind": found.kind})
+        return UnsubscribeView(kind=found.kind, label=KINDS[found.kind].label)
+
+    @router.get(
+        "/undeliverable",
+        summary="Adresses qui refusent les e-mails (non-remise définitive), les plus récentes "
+        "d'abord",
+        response=list[UndeliverableView],
+        auth=ADMIN,
+    )
+    async def list_undeliverable(call: Call[None, None]) -> list[UndeliverableView]:
+        shown = [UndeliverableView.of(found) for found in await store.undeliverable_addresses()]
+        await audit.record_reads(
+            call.request.app[SERVICE_CONTEXT],
+            call.user,
+            audit.UNDELIVERABLE_LISTED,
+            [view.user_id for view in shown],
+        )
+        return shown
 
     @router.get(
         "/deliveries",
@@ -155,5 +312,20 @@ def build_router(store: NotifierStore, queued: Callable[[], None]) -> Router:
             audit.in_deliveries([shown]),
         )
         return shown
+
+    @router.delete(
+        "/undeliverable/{address}",
+        summary="Écrire de nouveau à une adresse bloquée (la personne dit l'avoir réparée)",
+        auth=ADMIN,
+        errors=[ADDRESS_NOT_UNDELIVERABLE],
+    )
+    async def forget_undeliverable(call: Call[None, None]) -> None:
+        forgotten = await store.forget_undeliverable(call.path("address"))
+        if forgotten is None:
+            raise ADDRESS_NOT_UNDELIVERABLE.error()
+        log.info(
+            "undeliverable address cleared by an admin",
+            extra={"user_id": forgotten.user_id, "admin_id": call.user.user_id},
+        )
 
     return router

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from email.utils import parseaddr
 
 from aiohttp import web
 
 from services.notifier.api import build_router
+from services.notifier.bounces import BounceInbox, BounceSmtpServer
 from services.notifier.dkim import load_signer
 from services.notifier.render import Renderer
 from services.notifier.sender import SmtpSender
@@ -14,11 +18,14 @@ from services.notifier.settings import NotifierSettings
 from services.notifier.smtp_health import SmtpHealth, probe_forever
 from services.notifier.store import INDEXES, NotifierStore
 from services.notifier.subscriptions import SERVICE, complete_erasures, subscriptions
+from services.notifier.unsubscribe import UnsubscribeLinks
 from services.notifier.worker import DeliveryWorker, purge_forever
 from shared.contracts.notifier import PUBLISHED
 from shared.runtime import Platform, ServiceContext, service_app
 
 log = logging.getLogger("services.notifier")
+
+BOUNCE_SMTP = web.AppKey("bounce_smtp", BounceSmtpServer)
 
 
 def create_app(platform: Platform, config: NotifierSettings | None = None) -> web.Application:
@@ -31,7 +38,15 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
     store = NotifierStore(platform.mongo[settings.database_name(SERVICE)])
     # A DKIM setting that cannot sign stops the service here, at start-up.
     signer = load_signer(settings)
-    renderer = Renderer(public_url=settings.public_url, mail_from=settings.mail_from, signer=signer)
+    links = UnsubscribeLinks(settings.public_url, store=store)
+    bounce_address = config.bounce_address_for(parseaddr(settings.mail_from)[1])
+    renderer = Renderer(
+        public_url=settings.public_url,
+        mail_from=settings.mail_from,
+        signer=signer,
+        bounce_address=bounce_address,
+        links=links,
+    )
     if signer is not None:
         sender_domain = renderer.from_address.rpartition("@")[2]
         for domain in signer.unaligned(sender_domain, settings.relay_domain):
@@ -57,13 +72,37 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
     async def probe_smtp(context: ServiceContext) -> None:
         await probe_forever(sender, smtp_health, config.smtp_probe_seconds)
 
-    return service_app(
+    app = service_app(
         platform,
         name=SERVICE,
-        router=build_router(store, worker.wake),
+        router=build_router(store, worker.wake, links),
         indexes=INDEXES,
         publishes=PUBLISHED,
-        subscriptions=lambda context: subscriptions(context, store, renderer, worker),
+        subscriptions=lambda context: subscriptions(
+            context,
+            store,
+            renderer,
+            worker,
+            links=links,
+            log_retention=timedelta(days=config.log_retention_days),
+        ),
         workers=[*[deliver_emails] * config.senders, purge_delivery_log, probe_smtp],
         health_checks={"smtp": smtp_health.report},
     )
+    if config.bounce_smtp_port is not None:
+        server = BounceSmtpServer(
+            BounceInbox(store, bounce_address=bounce_address),
+            host=config.bounce_smtp_host,
+            port=config.bounce_smtp_port,
+            hostname=bounce_address.rpartition("@")[2],
+            max_bytes=config.bounce_max_bytes,
+        )
+        app[BOUNCE_SMTP] = server
+
+        async def bounce_smtp(app: web.Application) -> AsyncIterator[None]:
+            await server.start()
+            yield
+            await server.stop()
+
+        app.cleanup_ctx.append(bounce_smtp)
+    return app

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # What was read (stable codes, shown to admins and in the person's export).
 DELIVERIES_LISTED = "deliveries_listed"
 DELIVERY_RETRIED = "delivery_retried"
+UNDELIVERABLE_LISTED = "undeliverable_listed"
 
 
 async def record_reads(

@@ -14,3 +14,19 @@ DELIVERY_ERASED = ErrorKind(
     "delivery_erased",
     "Le destinataire a supprimé son compte : cet e-mail ne peut plus être envoyé.",
 )
+UNKNOWN_EMAIL_KIND = ErrorKind(
+    422,
+    "unknown_email_kind",
+    "Ce type d'e-mail n'existe pas : choisissez parmi ceux de la page « Mes notifications ».",
+)
+UNSUBSCRIBE_LINK_INVALID = ErrorKind(
+    404,
+    "unsubscribe_link_invalid",
+    "Ce lien de désabonnement n'est pas valide : connectez-vous et choisissez vos e-mails "
+    "dans « Mes notifications ».",
+)
+ADDRESS_NOT_UNDELIVERABLE = ErrorKind(
+    404,
+    "address_not_undeliverable",
+    "Cette adresse n'est pas bloquée : la plateforme lui écrit déjà.",
+)

@@ -50,6 +50,14 @@ class NotifierSettings(BaseSettings):
     # (decimal days: tests shorten it), then purged by a worker polling this often.
     log_retention_days: float = Field(180, gt=0)
     log_purge_poll_seconds: float = Field(3_600.0, gt=0)
+    # The envelope sender (Return-Path) of every email: mail servers report failures
+    # to it. Unset: "bounces@" the domain of MAIL_FROM (aligned for SPF and DMARC).
+    bounce_address: str | None = None
+    # Where the notifier listens for those reports (the MX of the bounce address's
+    # domain leads here). Unset: not listening (tests and the embedded default).
+    bounce_smtp_port: int | None = Field(None, ge=0)
+    bounce_smtp_host: str = "127.0.0.1"
+    bounce_max_bytes: int = Field(1_048_576, gt=0)
 
     @field_validator("retry_delays", mode="before")
     @classmethod
@@ -64,6 +72,11 @@ class NotifierSettings(BaseSettings):
         if not self.retry_delays or any(delay < 0 for delay in self.retry_delays):
             raise ValueError("NOTIFIER_RETRY_DELAYS needs at least one non-negative delay")
         return self
+
+    def bounce_address_for(self, mail_from_address: str) -> str:
+        """The envelope sender to use when the emails come from ``mail_from_address``."""
+        domain = mail_from_address.rpartition("@")[2] or "prochorientation.localhost"
+        return self.bounce_address or f"bounces@{domain}"
 
     def retry_delay(self, attempts: int) -> float:
         """Seconds to wait after the ``attempts``-th attempt failed for a temporary reason."""

@@ -8,6 +8,7 @@ normally sent by one worker and a record left by a dead worker is taken up again
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,12 +20,16 @@ from bson import Binary
 from pymongo import ReplaceOne, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import Document, IndexSpec
 
 DELIVERIES = "deliveries"
 RECIPIENTS = "recipients"
 ERASURES = "erasures"
+PREFERENCES = "preferences"
+UNDELIVERABLE = "undeliverable"
+KEYS = "keys"
 
 # What an erased address becomes in the delivery log (RFC 2606: never deliverable).
 ERASED_ADDRESS = "adresse-effacee@invalid"
@@ -38,6 +43,14 @@ class Status(StrEnum):
     SENT = "sent"  # accepted by the SMTP server
     FAILED = "failed"  # refused for good (5xx): not retried unless an admin asks
     DEAD = "dead"  # temporary failures until attempts or age ran out
+    SKIPPED = "skipped"  # never sent: declined by its recipient, or the address bounces
+
+
+class SkipReason(StrEnum):
+    """Why an email was not sent (the ``last_error`` of a skipped record)."""
+
+    PREFERENCE = "skipped_by_preference"
+    UNDELIVERABLE = "skipped_undeliverable"
 
 
 PENDING = (Status.QUEUED, Status.SENDING)
@@ -53,6 +66,10 @@ INDEXES = [
     IndexSpec(DELIVERIES, [("user_id", 1), ("status", 1)], name="by_user"),
     # Finished records leave the log after the retention period (clean-up only).
     IndexSpec(DELIVERIES, [("purge_at", 1)], name="purge", expire_after_seconds=0),
+    # A bounce names the Message-ID of the email it returns.
+    IndexSpec(DELIVERIES, [("message_id", 1)], name="by_message_id"),
+    # The admin list of addresses that bounce, newest first.
+    IndexSpec(UNDELIVERABLE, [("bounced_at", -1)], name="newest"),
 ]
 
 
@@ -133,6 +150,59 @@ def new_delivery(
     }
 
 
+def skipped_delivery(
+    *,
+    event_id: str,
+    event_type: str,
+    template: str,
+    user_id: str | None,
+    recipient: str,
+    reason: SkipReason,
+    now: datetime,
+    purge_at: datetime,
+) -> Document:
+    """A log line for an email that is not sent (no message is kept)."""
+    return {
+        "_id": uuid.uuid4().hex,
+        "event_id": event_id,
+        "event_type": event_type,
+        "template": template,
+        "subject": None,
+        "user_id": user_id,
+        "recipient": recipient,
+        "erases_user": False,
+        "status": Status.SKIPPED.value,
+        "attempts": 0,
+        "last_error": reason.value,
+        "created_at": now,
+        "updated_at": now,
+        "queued_at": now,
+        "sent_at": None,
+        "purge_at": purge_at,
+    }
+
+
+@dataclass(frozen=True)
+class UndeliverableAddress:
+    """An address whose mail server refused the platform's email for good."""
+
+    address: str
+    user_id: str | None
+    status: str
+    diagnostic: str
+    bounced_at: datetime
+
+
+def _undeliverable(doc: Document) -> UndeliverableAddress:
+    return UndeliverableAddress(
+        address=doc["_id"],
+        user_id=doc.get("user_id"),
+        status=doc.get("status", ""),
+        diagnostic=doc.get("diagnostic", ""),
+        bounced_at=doc["bounced_at"],
+    )
+
+
 class NotifierStore:
     """Reads and writes of the notifier's own database."""
 
@@ -140,6 +210,9 @@ class NotifierStore:
         self.deliveries = db[DELIVERIES]
         self.recipients = db[RECIPIENTS]
         self.erasures = db[ERASURES]
+        self.preferences = db[PREFERENCES]
+        self.undeliverable = db[UNDELIVERABLE]
+        self.keys = db[KEYS]
 
     # contacts ------------------------------------------------------------------
 
@@ -166,6 +239,97 @@ class NotifierStore:
         ]
         if writes:
             await self.recipients.bulk_write(writes, session=session)
+
+    # preferences ---------------------------------------------------------------
+
+    async def declined(
+        self, user_ids: Iterable[str], session: AsyncClientSession | None = None
+    ) -> dict[str, set[str]]:
+        """The kinds of email each of these users declined (users with none left out)."""
+        wanted = list(dict.fromkeys(user_ids))
+        if not wanted:
+            return {}
+        found = self.preferences.find({"_id": {"$in": wanted}}, session=session)
+        return {doc["_id"]: set(doc.get("declined", {})) async for doc in found}
+
+    async def declined_since(self, user_id: str) -> dict[str, datetime]:
+        """Each kind ``user_id`` declined, with when."""
+        doc = await self.preferences.find_one({"_id": user_id})
+        return dict((doc or {}).get("declined", {}))
+
+    async def set_preference(self, user_id: str, kind: str, *, wanted: bool, now: datetime) -> None:
+        """Accept again or decline one kind of email for ``user_id``."""
+        change: Document = (
+            {"$unset": {f"declined.{kind}": ""}, "$set": {"updated_at": now}}
+            if wanted
+            else {"$set": {f"declined.{kind}": now, "updated_at": now}}
+        )
+        # Declining twice keeps the first date.
+        query: Document = {"_id": user_id}
+        if not wanted:
+            query[f"declined.{kind}"] = {"$exists": False}
+        with contextlib.suppress(DuplicateKeyError):  # declined already: nothing to change
+            await self.preferences.update_one(query, change, upsert=True)
+
+    # undeliverable addresses ---------------------------------------------------
+
+    async def undeliverable_among(
+        self, addresses: Iterable[str], session: AsyncClientSession | None = None
+    ) -> set[str]:
+        """Which of these addresses bounce (lower-cased)."""
+        wanted = list({address.lower() for address in addresses if address})
+        if not wanted:
+            return set()
+        found = self.undeliverable.find({"_id": {"$in": wanted}}, {"_id": 1}, session=session)
+        return {doc["_id"] async for doc in found}
+
+    async def sent_to(self, message_id: str, recipient: str) -> Document | None:
+        """The delivery record of the email ``message_id`` sent to ``recipient``."""
+        async for doc in self.deliveries.find({"message_id": message_id}, {"message": 0}):
+            if str(doc.get("recipient", "")).lower() == recipient.lower():
+                return doc
+        return None
+
+    async def mark_undeliverable(
+        self,
+        address: str,
+        *,
+        user_id: str | None,
+        status: str,
+        diagnostic: str,
+        now: datetime,
+    ) -> None:
+        """Remember that ``address`` refuses mail for good."""
+        await self.undeliverable.update_one(
+            {"_id": address.lower()},
+            {
+                "$set": {
+                    "user_id": user_id,
+                    "status": status,
+                    "diagnostic": diagnostic,
+                    "bounced_at": now,
+                }
+            },
+            upsert=True,
+        )
+
+    async def clear_undeliverable(
+        self, addresses: Iterable[str], session: AsyncClientSession | None = None
+    ) -> None:
+        """Forget the bounces of these addresses (their owner moved to another one)."""
+        wanted = [address.lower() for address in addresses if address]
+        if wanted:
+            await self.undeliverable.delete_many({"_id": {"$in": wanted}}, session=session)
+
+    async def forget_undeliverable(self, address: str) -> UndeliverableAddress | None:
+        """Write to ``address`` again (an admin says it works now); returns what it was."""
+        doc = await self.undeliverable.find_one_and_delete({"_id": address.lower()})
+        return None if doc is None else _undeliverable(doc)
+
+    async def undeliverable_addresses(self) -> list[UndeliverableAddress]:
+        """Every address that bounces, newest first."""
+        found = self.undeliverable.find({}).sort("bounced_at", -1)
+        return [_undeliverable(doc) async for doc in found]
 
     # queueing ------------------------------------------------------------------
 
@@ -230,6 +394,8 @@ class NotifierStore:
             },
             session=session,
         )
+        await self.preferences.delete_one({"_id": user_id}, session=session)
+        await self.undeliverable.delete_many({"user_id": user_id}, session=session)
         done = await self.erasures.delete_one({"_id": user_id}, session=session)
         return done.deleted_count == 1
 
@@ -250,7 +416,15 @@ class NotifierStore:
             )
         ]
         known = contact is not None and not contact.deleted
+        declined = await self.declined_since(user_id)
+        bounced = (
+            await self.undeliverable.find_one({"_id": contact.email.lower()})
+            if known and contact is not None and contact.email
+            else None
+        )
         return {
+            "declined_emails": {kind: when.isoformat() for kind, when in declined.items()},
+            "address_bounced_at": bounced["bounced_at"].isoformat() if bounced else None,
             "contact": (
                 {"email": contact.email, "first_name": contact.first_name, "role": contact.role}
                 if known and contact is not None

@@ -21,15 +21,24 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from services.notifier.domain import Occurrence, OutgoingEmail, plan
+from services.notifier.domain.choices import declinable_kind
 from services.notifier.domain.emails import PLANNERS
 from services.notifier.render import Recipient, Renderer
-from services.notifier.store import Contact, NotifierStore, new_delivery
+from services.notifier.store import (
+    Contact,
+    NotifierStore,
+    SkipReason,
+    Status,
+    new_delivery,
+    skipped_delivery,
+)
+from services.notifier.unsubscribe import UnsubscribeLinks
 from services.notifier.worker import DeliveryWorker
 from shared import idempotency
 from shared.bus import Delivery, Subscription
@@ -103,10 +112,30 @@ class _Contacts:
     def get(self, user_id: str) -> Contact | None:
         return self._known.get(user_id)
 
+    def addresses(self) -> list[str]:
+        return [contact.email for contact in self._known.values() if contact.email]
+
     def learn(self, contact: Contact) -> None:
         known = self._known.get(contact.user_id)
         if known is None or known.replaced_by(contact):
             self._known[contact.user_id] = self.changed[contact.user_id] = contact
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """What stops an email before it is queued: a declined kind, an address that bounces."""
+
+    declined: dict[str, set[str]]
+    undeliverable: set[str]
+    purge_at: datetime
+
+    def reason(self, email: OutgoingEmail, address: str) -> SkipReason | None:
+        if address.lower() in self.undeliverable:
+            return SkipReason.UNDELIVERABLE
+        kind = declinable_kind(email.template)
+        if kind and email.user_id and kind.code in self.declined.get(email.user_id, set()):
+            return SkipReason.PREFERENCE
+        return None
 
 
 class EmailHandler:
@@ -118,11 +147,16 @@ class EmailHandler:
         store: NotifierStore,
         renderer: Renderer,
         worker: DeliveryWorker,
+        *,
+        links: UnsubscribeLinks,
+        log_retention: timedelta,
     ) -> None:
         self._context = context
         self._store = store
         self._renderer = renderer
         self._worker = worker
+        self._links = links
+        self._log_retention = log_retention
         self._handled = store.deliveries.database[idempotency.COLLECTION]
         self._waiting: list[_Job] = []
         self._writer: asyncio.Task[None] | None = None
@@ -131,6 +165,7 @@ class EmailHandler:
         """Handle one delivery of an event (at least once, maybe more)."""
         envelope, event = delivery.envelope, delivery.event
         settings = self._context.settings
+        await self._links.ready()
         occurrence = Occurrence(
             event_id=str(envelope.id),
             occurred_at=envelope.occurred_at,
@@ -193,6 +228,7 @@ class EmailHandler:
             async for doc in self._handled.find({"_id": {"$in": keys}}, {"_id": 1}, session=session)
         }
         contacts = _Contacts(await self._store.contacts(_user_ids(group), session))
+        gate = await self._gate(group, contacts, now, session)
         outcomes: list[int | BaseException | None] = []
         marks: list[Document] = []
         records: list[Document] = []
@@ -201,7 +237,7 @@ class EmailHandler:
                 outcomes.append(None)
                 continue
             try:
-                job_records = self._render(job, contacts, now)
+                job_records = self._render(job, contacts, gate, now)
             except Exception as error:  # this event waits for its retry, the others go on
                 outcomes.append(error)
                 continue
@@ -209,13 +245,14 @@ class EmailHandler:
             marks.append({"_id": job.key, "handled_at": now})
             records.extend(job_records)
             await self._apply_contact_change(job, contacts, now, session)
-            outcomes.append(len(job_records))
+            outcomes.append(len(_to_send(job_records)))
         if marks:
             await self._handled.insert_many(marks, session=session)
-        for record in records:
+        to_send = _to_send(records)
+        for record in to_send:
             record.update(claimed)
         await self._store.queue(records, session)
-        written.extend(records)
+        written.extend(to_send)
         await self._store.save_contacts(contacts.changed.values(), session)
         return outcomes
 
@@ -226,11 +263,12 @@ class EmailHandler:
             nonlocal queued
             now = datetime.now(UTC)
             contacts = _Contacts(await self._store.contacts(_user_ids([job]), session))
-            records = self._render(job, contacts, now)
+            gate = await self._gate([job], contacts, now, session)
+            records = self._render(job, contacts, gate, now)
             await self._apply_contact_change(job, contacts, now, session)
             await self._store.queue(records, session)
             await self._store.save_contacts(contacts.changed.values(), session)
-            queued = len(records)
+            queued = len(_to_send(records))
 
         try:
             done = await self._context.once(HANDLER, job.envelope.id, effect)
@@ -240,11 +278,42 @@ class EmailHandler:
             self._worker.wake()
         return queued if done else None
 
-    def _render(self, job: _Job, contacts: _Contacts, now: datetime) -> list[Document]:
+    async def _gate(
+        self, group: list[_Job], contacts: _Contacts, now: datetime, session: AsyncClientSession
+    ) -> _Gate:
+        addresses = [e.address for job in group for e in job.emails if e.address]
+        return _Gate(
+            declined=await self._store.declined(_user_ids(group), session),
+            undeliverable=await self._store.undeliverable_among(
+                [*addresses, *contacts.addresses()], session
+            ),
+            purge_at=now + self._log_retention,
+        )
+
+    def _render(self, job: _Job, contacts: _Contacts, gate: _Gate, now: datetime) -> list[Document]:
         records = []
         for email in job.emails:
             recipient = self._recipient(email, contacts)
             if recipient is None:
+                continue
+            skipped = gate.reason(email, recipient.address)
+            if skipped is not None:
+                log.info(
+                    "email not sent",
+                    extra={"template": email.template, "user_id": email.user_id, "why": skipped},
+                )
+                records.append(
+                    skipped_delivery(
+                        event_id=job.occurrence.event_id,
+                        event_type=job.envelope.type,
+                        template=email.template,
+                        user_id=email.user_id,
+                        recipient=recipient.address,
+                        reason=skipped,
+                        now=now,
+                        purge_at=gate.purge_at,
+                    )
+                )
                 continue
             rendered = self._renderer.render(email, recipient, now=now)
             records.append(
@@ -290,6 +359,8 @@ class EmailHandler:
             known = contacts.get(event.user_id)
             role = known.role if known else None
             contacts.learn(Contact(event.user_id, event.new_email, event.first_name, role, as_of))
+            # A new address starts with a clean record: the old one's bounces are over.
+            await self._store.clear_undeliverable([event.old_email], session)
         elif isinstance(event, UserDeleted):
             contacts.learn(Contact(event.user_id, None, None, None, as_of, deleted=True))
             # Nothing more reaches a deleted user but the confirmation of the deletion.
@@ -297,6 +368,10 @@ class EmailHandler:
                 event.user_id, reason="Compte supprimé avant l'envoi.", now=now, session=session
             )
             await self._store.request_erasure(event.user_id, now=now, session=session)
+
+
+def _to_send(records: list[Document]) -> list[Document]:
+    return [record for record in records if record["status"] == Status.QUEUED.value]
 
 
 def _user_ids(group: Iterable[_Job]) -> list[str]:
@@ -352,10 +427,15 @@ def subscriptions(
     store: NotifierStore,
     renderer: Renderer,
     worker: DeliveryWorker,
+    *,
+    links: UnsubscribeLinks,
+    log_retention: timedelta,
 ) -> list[Subscription]:
     """One subscription (its own durable queue) per event type the notifier consumes."""
     handlers: dict[str, Handler] = {
-        HANDLER: EmailHandler(context, store, renderer, worker),
+        HANDLER: EmailHandler(
+            context, store, renderer, worker, links=links, log_retention=log_retention
+        ),
         "export": _export_handler(context, store),
     }
     return [

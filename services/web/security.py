@@ -5,6 +5,9 @@
   pages of a signed-in person (a shared computer's back button shows nothing).
 - Forms: every state-changing request carries the browser's anti-forgery token
   (``csrf`` field); a missing or wrong one is refused with 403 and changes nothing.
+  One exception: the one-click unsubscribe of emails (RFC 8058), which mail programs
+  POST without any cookie or token. Its signed link is the proof, all it can do is
+  stop one kind of optional email, and it needs no session.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ SECURITY_HEADERS = {
 }
 CSRF_FIELD = ANTI_FORGERY_FIELD
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Paths POSTed by mail programs, not by this site's forms (see the module's docstring).
+CSRF_EXEMPT = frozenset({"/desabonnement"})
 
 
 class CsrfRefusedError(Exception):
@@ -47,7 +52,7 @@ def add_security_headers(response: web.StreamResponse, *, signed_in: bool) -> No
 
 def is_state_changing(request: web.Request) -> bool:
     """Whether the request may change something (it must carry a token)."""
-    return request.method not in _SAFE_METHODS
+    return request.method not in _SAFE_METHODS and request.path not in CSRF_EXEMPT
 
 
 def foreign_origin(request: web.Request) -> bool:

@@ -198,6 +198,9 @@ async def test_export_gathers_every_service_and_erasure_is_confirmed_by_each(
     assert {"account_confirmation", "account_activated", "solicitation_created"} <= set(templates)
     assert templates["solicitation_created"]["subject"].startswith("Nouvelle sollicitation")
     assert "token=" not in str(document["notifier"])
+    # Her choice of emails (none declined) and the state of her address are there too.
+    assert document["notifier"]["declined_emails"] == {}
+    assert document["notifier"]["address_bounced_at"] is None
     assert deleted.status == 204
     assert set(record["confirmations"]) == set(EVERYONE)
     assert record["waiting_for"] == []

@@ -127,7 +127,7 @@ def test_gateway_is_nginx_with_the_repo_config_on_port_8080_and_relay_smtp(
     assert (REPO / source).resolve() == GATEWAY_CONF
     assert target == "/etc/nginx/nginx.conf"
     published = [str(port).rsplit(":", 1)[1] for port in gateway["ports"]]
-    assert published == ["8080", "2525"]
+    assert published == ["8080", "2525", "2526"]
     assert compose["services"]["mailpit"]["image"].startswith("axllent/mailpit")
 
 

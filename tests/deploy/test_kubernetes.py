@@ -217,7 +217,7 @@ def test_container_ports_are_those_the_settings_give(base: list[Manifest]) -> No
         assert settings["HTTP_HOST"] == "0.0.0.0"
         service_ports = _one(base, "Service", name)["spec"]["ports"]
         assert [(p["port"], p["targetPort"]) for p in service_ports] == [(8080, "http")], name
-        expected = {"http", "smtp"} if name == "messaging" else {"http"}
+        expected = {"http", "smtp"} if name in ("messaging", "notifier") else {"http"}
         assert set(ports) == expected, name
     messaging_ports = {
         p["name"]: p["containerPort"] for p in _container(base, "messaging")["ports"]
@@ -225,6 +225,19 @@ def test_container_ports_are_those_the_settings_give(base: list[Manifest]) -> No
     assert messaging_ports["smtp"] == int(settings["RELAY_SMTP_PORT"])
     # Messaging's inbound SMTP listens on HTTP_HOST unless MESSAGING_SMTP_HOST says otherwise.
     assert "MESSAGING_SMTP_HOST" not in _environment(base, "messaging")
+
+
+def test_the_bounce_smtp_is_a_load_balancer_on_port_25_to_the_notifier(
+    base: list[Manifest],
+) -> None:
+    bounces = _one(base, "Service", "notifier-bounces")["spec"]
+    assert bounces["type"] == "LoadBalancer"
+    assert bounces["selector"] == _one(base, "Service", "notifier")["spec"]["selector"]
+    assert [(p["port"], p["targetPort"]) for p in bounces["ports"]] == [(25, "smtp")]
+    ports = {p["name"]: p["containerPort"] for p in _container(base, "notifier")["ports"]}
+    environment = _environment(base, "notifier")
+    assert ports["smtp"] == int(environment["NOTIFIER_BOUNCE_SMTP_PORT"] or 0)
+    assert environment["NOTIFIER_BOUNCE_SMTP_HOST"] == "0.0.0.0"
 
 
 def test_the_relay_smtp_is_a_load_balancer_on_port_25(base: list[Manifest]) -> None:

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from services.notifier.dkim import load_signer
 from services.notifier.domain import Occurrence, plan
 from services.notifier.render import Recipient, Renderer
+from services.notifier.unsubscribe import UnsubscribeLinks
 from shared.events import Event
 from shared.settings import Settings
 from tests.notifier import dkim_keys, samples
@@ -28,6 +29,9 @@ PUBLIC_URL = "https://ambassadeurs.prochorientation.fr"
 MAIL_DOMAIN = "prochorientation.fr"
 RELAY_DOMAIN = "relais.prochorientation.fr"
 MAIL_FROM = f"Proch'Orientation <ne-pas-repondre@{MAIL_DOMAIN}>"
+BOUNCE_ADDRESS = f"bounces@{MAIL_DOMAIN}"
+# The notifier keeps its key in its database; a fixed one renders the same links here.
+LINKS = UnsubscribeLinks(PUBLIC_URL, key=b"unsubscribe-key-of-the-tests-32b")
 _SAMPLE_URL = "http://127.0.0.1:8080"
 _CONTACTS = {
     AMBASSADOR_ID: Recipient(AMBASSADOR_EMAIL, "Zoé"),
@@ -42,6 +46,7 @@ class SentEmail:
 
     template: str
     raw: bytes
+    envelope_from: str
 
     @property
     def message(self) -> EmailMessage:
@@ -61,7 +66,13 @@ def one_email_per_template(*, signed: bool = True) -> dict[str, SentEmail]:
     """The first email of every template among the sample events."""
     unsigned = {"dkim_domain": None, "dkim_selector": None, "dkim_private_key": None}
     settings = Settings(**(dkim_keys.settings() if signed else unsigned))
-    renderer = Renderer(public_url=PUBLIC_URL, mail_from=MAIL_FROM, signer=load_signer(settings))
+    renderer = Renderer(
+        public_url=PUBLIC_URL,
+        mail_from=MAIL_FROM,
+        signer=load_signer(settings),
+        bounce_address=BOUNCE_ADDRESS,
+        links=LINKS,
+    )
     occurrence = Occurrence(event_id="evt-1", occurred_at=OCCURRED_AT, public_url=PUBLIC_URL)
     found: dict[str, SentEmail] = {}
     for event in samples.every_event():
@@ -74,5 +85,7 @@ def one_email_per_template(*, signed: bool = True) -> dict[str, SentEmail]:
                 assert outgoing.user_id is not None
                 recipient = _CONTACTS[outgoing.user_id]
             rendered = renderer.render(outgoing, recipient, now=OCCURRED_AT)
-            found[outgoing.template] = SentEmail(outgoing.template, rendered.mime)
+            found[outgoing.template] = SentEmail(
+                outgoing.template, rendered.mime, rendered.envelope_from
+            )
     return found

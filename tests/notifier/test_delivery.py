@@ -87,7 +87,7 @@ async def test_sign_up_email_reaches_the_smtp_server_and_its_link_is_forgotten_o
         [mail] = await smtp_server.wait_for(1, to=AMBASSADOR_EMAIL)
         record = await notifier_db.wait_status(envelope, "sent")
 
-    assert mail.mail_from == "ne-pas-repondre@prochorientation.localhost"
+    assert mail.mail_from == "bounces@prochorientation.localhost"
     assert mail.message["Subject"] == "Confirmez votre inscription à Proch'Orientation"
     assert samples.CONFIRMATION_URL in mail.text()
     assert "valable 12 heures" in " ".join(mail.text().split())

@@ -14,6 +14,7 @@ import icalendar
 import pytest
 
 from services.notifier.domain import Occurrence, OutgoingEmail, plan
+from services.notifier.domain.choices import ALWAYS_SENT, DECLINABLE
 from services.notifier.render import Recipient, Renderer
 from shared.contracts.accounts import UserDeleted
 from shared.contracts.agenda import AppointmentCancelled, AppointmentRefused, SolicitationCreated
@@ -559,3 +560,52 @@ def test_no_email_shows_a_remote_image_or_links_outside_the_public_address() -> 
                 name,
                 url,
             )
+
+
+def test_every_template_is_either_declinable_or_says_why_it_always_comes() -> None:
+    templates = {path.name.split(".")[0] for path in TEMPLATES.glob("[!_]*.j2")}
+    assert set(DECLINABLE) | set(ALWAYS_SENT) == templates
+    assert not set(DECLINABLE) & set(ALWAYS_SENT)
+
+
+def test_declinable_emails_offer_one_click_unsubscribe_and_a_link_to_my_notifications() -> None:
+    settings_page = f"{realistic.PUBLIC_URL}/mon-profil/notifications"
+    for name, sent in realistic.one_email_per_template().items():
+        message = sent.message
+        text = flat(str(message.get_body(preferencelist=("plain",)).get_content()))  # type: ignore[union-attr]
+        markup = str(message.get_body(preferencelist=("html",)).get_content())  # type: ignore[union-attr]
+        signature = str(message["DKIM-Signature"]).lower().replace(" ", "")
+        signed_headers = signature.partition("h=")[2].partition(";")[0].split(":")
+        if name in DECLINABLE:
+            kind = DECLINABLE[name].code
+            link = realistic.LINKS.url(samples_user(name, message), kind)
+            # Folded after the colon: a long header is written on two lines.
+            assert message["List-Unsubscribe"].strip() == f"<{link}>", name
+            assert link.startswith(f"{realistic.PUBLIC_URL}/desabonnement?jeton="), name
+            assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click", name
+            # RFC 8058 §4: both headers are covered by the DKIM signature.
+            assert {"list-unsubscribe", "list-unsubscribe-post"} <= set(signed_headers), name
+            assert f"« Mes notifications » : {settings_page}" in text, name
+            assert f'href="{settings_page}"' in markup, name
+            assert "il ne peut pas être désactivé" not in text, name
+        else:
+            assert message["List-Unsubscribe"] is None, name
+            assert message["List-Unsubscribe-Post"] is None, name
+            assert flat(ALWAYS_SENT[name]) in text, name
+            assert ALWAYS_SENT[name] in html.unescape(markup), name
+            assert "Mes notifications" not in text, name
+
+
+def samples_user(template: str, message: EmailMessage) -> str:
+    """The user a declinable sample email goes to (found by its address)."""
+    by_address = {
+        AMBASSADOR_EMAIL: AMBASSADOR_ID,
+        REQUESTER_EMAIL: REQUESTER_ID,
+        REFERENT_EMAIL: REFERENT_ID,
+    }
+    return by_address[message["To"].addresses[0].addr_spec]
+
+
+def test_every_email_leaves_with_the_bounce_address_as_envelope_sender() -> None:
+    for name, sent in realistic.one_email_per_template().items():
+        assert sent.envelope_from == realistic.BOUNCE_ADDRESS, name

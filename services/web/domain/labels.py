@@ -58,6 +58,7 @@ DELIVERY_STATES = {
     "sent": ("Envoyé", "green"),
     "failed": ("Refusé par le serveur de messagerie", "red"),
     "dead": ("Abandonné après plusieurs essais", "orange"),
+    "skipped": ("Non envoyé", "grey"),
 }
 
 # What a referent or an administrator read, in the audit log of personal data.

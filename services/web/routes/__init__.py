@@ -14,6 +14,7 @@ from services.web.routes.joining import add_joining_routes
 from services.web.routes.links import add_link_routes
 from services.web.routes.messaging import add_messaging_routes
 from services.web.routes.my_data import add_my_data_routes
+from services.web.routes.notifications import add_notification_routes
 from services.web.routes.partners import add_partner_routes
 from services.web.routes.profile import add_profile_routes
 from services.web.routes.public import add_public_routes
@@ -32,6 +33,7 @@ def add_site_routes(router: web.UrlDispatcher) -> None:
     add_ambassador_profile_routes(router)
     add_engagement_routes(router)
     add_my_data_routes(router)
+    add_notification_routes(router)
     add_joining_routes(router)
     add_agenda_routes(router)
     add_calendar_routes(router)

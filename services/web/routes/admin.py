@@ -1,11 +1,12 @@
 """« Administration »: an index of the administrators' tools, with the emails that
-failed or were parked (and « Renvoyer ») and the audit log of reads of personal data,
-filtered by person, reader and period."""
+failed or were parked (and « Renvoyer »), the addresses that bounce, and the audit log
+of reads of personal data, filtered by person, reader and period."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -24,6 +25,7 @@ def add_admin_routes(router: web.UrlDispatcher) -> None:
     """The administrators' pages."""
     router.add_get("/admin", index)
     router.add_post("/admin/envois/{id}/renvoyer", retry)
+    router.add_post("/admin/adresses/{address}/debloquer", unblock)
 
 
 @requires("admin")
@@ -35,6 +37,7 @@ async def index(request: web.Request) -> web.Response:
         found = await api.get("/notifier/deliveries", params={"status": status, "limit": SHOWN})
         deliveries.extend(found["items"])
     deliveries.sort(key=lambda row: str(row["updated_at"]), reverse=True)
+    undeliverable = await api.get("/notifier/undeliverable")
     form, params = _audit_query(request)
     audit: dict[str, Any] = {"items": [], "next_cursor": None}
     if form.ok:
@@ -49,6 +52,7 @@ async def index(request: web.Request) -> web.Response:
         "admin/index.html",
         {
             "deliveries": deliveries[:SHOWN],
+            "undeliverable": undeliverable,
             "audit": audit["items"],
             "audit_next": audit.get("next_cursor"),
             "values": form.values,
@@ -99,3 +103,17 @@ async def retry(request: web.Request) -> web.StreamResponse:
             f"L'e-mail à {queued['recipient']} va être renvoyé dans quelques instants."
         )
     return see_other("/admin#envois")
+
+
+@requires("admin")
+async def unblock(request: web.Request) -> web.StreamResponse:
+    """Write again to an address that bounced (its owner says it works now)."""
+    address = request.match_info["address"]
+    visit = request[VISIT]
+    try:
+        await api_of(request).call("DELETE", f"/notifier/undeliverable/{quote(address, safe='')}")
+    except ApiRefusedError as refused:
+        await visit.flash(refused.message, kind="error")
+    else:
+        await visit.flash(f"Les e-mails de la plateforme sont de nouveau envoyés à {address}.")
+    return see_other("/admin#adresses")

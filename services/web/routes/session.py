@@ -12,6 +12,7 @@ from services.web.domain.forms import Form
 from services.web.domain.menu import start_page
 from services.web.domain.navigation import local_path
 from services.web.rendering import VISIT, render, see_other
+from services.web.routes.notifications import warn_if_bouncing
 from shared.french import duration_fr
 
 # Why someone was sent to the sign-in page (the ``raison`` parameter).
@@ -76,6 +77,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
             await request[VISIT].sign_in(
                 user, tokens_of(answer.body), remember=form.checked("remember")
             )
+            await warn_if_bouncing(request)
             return see_other(next_page or start_page(user.role))
     return await render(
         request,
