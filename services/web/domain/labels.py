@@ -41,6 +41,7 @@ EVENT_TYPES = {"forum": "Forum", "salon": "Salon", "portes_ouvertes": "Portes ou
 CALL_STATES = {
     "open": ("Places disponibles", "green"),
     "full": ("Complet", "grey"),
+    "closed": ("Clos", "grey"),
     "cancelled": ("Annulé", "red"),
 }
 
