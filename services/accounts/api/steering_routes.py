@@ -19,6 +19,7 @@ from services.accounts.errors import (
     SESSION_ENDED,
     SIRET_TAKEN,
 )
+from services.accounts.record_checks import renewals_due
 from shared.http import Call, Page, PageQuery, Roles, paginate
 from shared.mongo import Document
 
@@ -93,7 +94,8 @@ def _moderated(user: Document, require_record_check: bool) -> models.ModeratedAm
     errors=[SESSION_ENDED],
     description=(
         "Tous les ambassadeurs dont la zone touche le territoire du référent (toute la "
-        "région pour un administrateur), sollicitables ou non, par ordre alphabétique : "
+        "région pour un administrateur), sollicitables ou non, par ordre alphabétique "
+        "(state=renewal_due : la fin de vérification la plus proche d'abord) : "
         "le motif quand ils ne peuvent pas être sollicités, l'état de la vérification de "
         "l'extrait de casier judiciaire et la suspension. Ni e-mail ni téléphone. Chaque "
         "lecture est inscrite au journal des consultations."
@@ -117,11 +119,15 @@ async def moderated_ambassadors(
         query["ambassador.suspension.at"] = {"$type": "date"}
     elif call.query.state == "record_to_check":
         query["ambassador.record_document.uploaded_at"] = {"$type": "date"}
+    sort = [("first_name", 1), ("last_name", 1)]
+    if call.query.state == "renewal_due":
+        query.update(renewals_due(accounts))
+        sort = [("ambassador.record.valid_until", 1)]
     require_check = accounts.settings.require_record_check
     found = await paginate(
         accounts.store.users,
         query,
-        sort=[("first_name", 1), ("last_name", 1)],
+        sort=sort,
         page=PageQuery(limit=call.query.limit, cursor=call.query.cursor),
         load=lambda user: _moderated(user, require_check),
     )
