@@ -126,6 +126,15 @@ async def test_referent_validates_an_extract_read_in_the_page_then_redirects_an_
         await row.get_by_role("button", name=re.compile("Adresser à Élodie M.")).click()
         await expect(page.get_by_text("La demande a été adressée à Élodie M.")).to_be_visible()
         await looker.look(page, "demande-redirigee")
+        # The new request and the escalated one point to each other.
+        redirected = page.url
+        await page.get_by_role("link", name="Voir la sollicitation d'origine").click()
+        await expect(
+            page.get_by_text("a adressé cette demande à un autre ambassadeur")
+        ).to_be_visible()
+        await looker.look(page, "demande-d-origine")
+        await page.get_by_role("link", name="Voir la nouvelle sollicitation").click()
+        await expect(page).to_have_url(redirected)
 
         link = await link_from_mail(site, ELODIE, page.url.removeprefix(site.base_url))
         assert link.endswith(page.url.removeprefix(site.base_url))
