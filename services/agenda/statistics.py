@@ -37,6 +37,7 @@ from services.agenda.domain.statistics import (
     Period,
     hours,
     median,
+    month_slices,
     months_of,
     period_of,
     rate,
@@ -50,6 +51,7 @@ from services.agenda.domain.territory import (
     bassins_of,
     department_names,
 )
+from services.agenda.monthly_figures import Groups
 from shared.http import Principal
 from shared.mongo import Document
 
@@ -180,13 +182,26 @@ def _merge(parts: Iterable[list[Document]]) -> dict[Any, dict[str, Any]]:
 async def _appointment_facets(
     agenda: Agenda, area: Area | None, period: Period
 ) -> dict[str, dict[Any, dict[str, Any]]]:
-    during = {"starts_at": {"$gte": period.start, "$lt": period.end}}
-    results: list[Document] = []
+    """The groups of each branch and month (kept ones or computed), added up.
+
+    Every group is a sum, a list, or (``pupils_once``) the maximum within one call,
+    which lies in one month and one branch: slices add up to the whole period.
+    """
+    figures = agenda.figures
+    generation = await figures.look(agenda.store.appointments)
+    results: list[Groups] = []
     for branch in _place_branches(area):
-        cursor = await agenda.store.appointments.aggregate(
-            [{"$match": {**branch, **during}}, {"$facet": FACETS}]
-        )
-        results += await cursor.to_list()
+        for part in month_slices(period):
+
+            async def compute(branch: dict[str, Any] = branch, part: Period = part) -> Groups:
+                during = {"starts_at": {"$gte": part.start, "$lt": part.end}}
+                cursor = await agenda.store.appointments.aggregate(
+                    [{"$match": {**branch, **during}}, {"$facet": FACETS}]
+                )
+                found: list[Groups] = await cursor.to_list()
+                return found[0] if found else {name: [] for name in FACETS}
+
+            results.append(await figures.slice(_key(branch), part, generation, compute))
     return {name: _merge(result[name] for result in results) for name in FACETS}
 
 
