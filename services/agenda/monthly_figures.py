@@ -26,6 +26,9 @@ from services.agenda.domain.statistics import PARIS, Period
 from shared.mongo import Document
 
 MARGIN = timedelta(seconds=10)
+# Bounds on what one process keeps (custom periods make slices and totals of their own).
+MAX_SLICES = 5_000
+MAX_TOTALS = 64
 Month = tuple[int, int]
 Groups = dict[str, list[Document]]
 
@@ -49,6 +52,8 @@ class MonthlyFigures:
     # Bumped at each forgetting; a slice computed across one of its month is not kept.
     generation: int = 0
     changed: dict[Month, int] = field(default_factory=dict)
+    # The groups of whole periods already added up, with the generation they hold for.
+    totals: dict[Any, tuple[int, Any]] = field(default_factory=dict)
 
     async def look(self, appointments: AsyncCollection[Document]) -> int:
         """Forget the months of the appointments written since the last look; returns
@@ -93,5 +98,20 @@ class MonthlyFigures:
             return found
         groups = await compute()
         if self.changed.get(_month_of_day(part.first_day), 0) <= generation:
+            if len(self.kept) >= MAX_SLICES:
+                self.kept.clear()
             self.kept[key] = groups
         return groups
+
+    def total(self, key: Any, generation: int) -> Any | None:
+        """The added-up groups of a perimeter and period, if nothing changed since."""
+        found = self.totals.get(key)
+        return found[1] if found is not None and found[0] == generation else None
+
+    def keep_total(self, key: Any, generation: int, value: Any) -> None:
+        """Keep added-up groups, unless a month changed while they were computed."""
+        if generation != self.generation:
+            return
+        if len(self.totals) >= MAX_TOTALS:
+            del self.totals[next(iter(self.totals))]
+        self.totals[key] = (generation, value)

@@ -189,8 +189,13 @@ async def _appointment_facets(
     """
     figures = agenda.figures
     generation = await figures.look(agenda.store.appointments)
+    branches = _place_branches(area)
+    total_key = (tuple(_key(branch) for branch in branches), period.first_day, period.last_day)
+    ready = figures.total(total_key, generation)
+    if ready is not None:
+        return dict(ready)
     results: list[Groups] = []
-    for branch in _place_branches(area):
+    for branch in branches:
         for part in month_slices(period):
 
             async def compute(branch: dict[str, Any] = branch, part: Period = part) -> Groups:
@@ -202,7 +207,9 @@ async def _appointment_facets(
                 return found[0] if found else {name: [] for name in FACETS}
 
             results.append(await figures.slice(_key(branch), part, generation, compute))
-    return {name: _merge(result[name] for result in results) for name in FACETS}
+    merged = {name: _merge(result[name] for result in results) for name in FACETS}
+    figures.keep_total(total_key, generation, merged)
+    return merged
 
 
 async def _calls(agenda: Agenda, area: Area | None, period: Period) -> CallsSummary:
