@@ -52,6 +52,8 @@ class MonthlyFigures:
     # Bumped at each forgetting; a slice computed across one of its month is not kept.
     generation: int = 0
     changed: dict[Month, int] = field(default_factory=dict)
+    # The writes within the margin already seen: (appointment id → its updated_at).
+    recent: dict[str, datetime] = field(default_factory=dict)
     # The groups of whole periods already added up, with the generation they hold for.
     totals: dict[Any, tuple[int, Any]] = field(default_factory=dict)
 
@@ -65,6 +67,11 @@ class MonthlyFigures:
                 sort=[("updated_at", DESCENDING)],
             )
             self.seen_up_to = latest["updated_at"] if latest else datetime(1970, 1, 1, tzinfo=UTC)
+            # Nothing is kept yet: the last writes are only remembered as seen.
+            cursor = appointments.find(
+                {"updated_at": {"$gte": self.seen_up_to - MARGIN}}, {"updated_at": 1}
+            )
+            self.recent = {document["_id"]: document["updated_at"] async for document in cursor}
             return self.generation
         months: set[Month] = set()
         newest = self.seen_up_to
@@ -72,9 +79,14 @@ class MonthlyFigures:
             {"updated_at": {"$gte": self.seen_up_to - MARGIN}}, {"starts_at": 1, "updated_at": 1}
         )
         async for document in cursor:
+            # The margin finds the last writes again: only a write not seen yet counts.
+            if self.recent.get(document["_id"]) == document["updated_at"]:
+                continue
+            self.recent[document["_id"]] = document["updated_at"]
             months.add(month_of(document["starts_at"]))
             newest = max(newest, document["updated_at"])
         self.seen_up_to = newest
+        self.recent = {key: at for key, at in self.recent.items() if at >= self.seen_up_to - MARGIN}
         if months:
             self.generation += 1
             for month in months:
