@@ -7,7 +7,9 @@ service starts (it then builds its indexes). Each read is requested ``--requests
 times in a row through a real socket with a signed access token, as the front end
 would: the statistics of the current school year for the region (admin), the Nord
 and one bassin (referents), the CSV export, the work queue, a partner's yearly
-report and its PDF attestation. Figures: p50, p95 and max latency.
+report and its PDF attestation. Figures: the first read (nothing kept yet), then p50,
+p95 and max latency; and the statistics again, each read right after one appointment
+of the school year was changed (its month's figures are computed again).
 
 The store is the embedded one (SecantusDB, a child process) unless ``MONGO_URL`` is
 set; the client runs in this process, sharing the two cores with the server.
@@ -185,6 +187,29 @@ async def measure(
     return latencies, size
 
 
+async def after_changes(
+    settings: Settings, http: aiohttp.ClientSession, url: str, token: str, requests: int
+) -> list[float]:
+    """Latencies (ms) of reads each made right after one appointment of the last month
+    was written, as an answer or a cancellation would write it."""
+    assert settings.mongo_url is not None
+    client = connect(settings.mongo_url, app_name="bench-change")
+    appointments = client[settings.database_name("agenda")]["appointments"]
+    latencies: list[float] = []
+    try:
+        for _ in range(requests):
+            now = datetime.now(UTC)
+            one = await appointments.find_one(
+                {"starts_at": {"$gte": now - timedelta(days=30), "$lt": now}}, {"_id": 1}
+            )
+            assert one is not None
+            await appointments.update_one({"_id": one["_id"]}, {"$set": {"updated_at": now}})
+            latencies += (await measure(http, url, token, 1))[0]
+    finally:
+        await client.close()
+    return latencies
+
+
 async def main() -> None:
     """Parse arguments, fill the database, serve agenda, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -268,14 +293,26 @@ async def main() -> None:
                             f"({args.requests} requests each, one client):"
                         )
                         for name, path, token in reads:
-                            await measure(http, f"{base}{path}", token, 1)  # warm up
+                            first, _ = await measure(http, f"{base}{path}", token, 1)
                             latencies, size = await measure(
                                 http, f"{base}{path}", token, args.requests
                             )
                             print(
-                                f"  {name:<30} p50 {statistics.median(latencies):7.0f} ms  "
+                                f"  {name:<30} first {first[0]:7.0f} ms  "
+                                f"p50 {statistics.median(latencies):7.0f} ms  "
                                 f"p95 {percentile(latencies, 0.95):7.0f} ms  "
                                 f"max {max(latencies):7.0f} ms  ({size:,} bytes)",
+                                flush=True,
+                            )
+                        print("\nstatistics right after one appointment changed:")
+                        for name, path, token in reads[:3]:
+                            latencies = await after_changes(
+                                settings, http, f"{base}{path}", token, args.requests
+                            )
+                            print(
+                                f"  {name:<30} p50 {statistics.median(latencies):7.0f} ms  "
+                                f"p95 {percentile(latencies, 0.95):7.0f} ms  "
+                                f"max {max(latencies):7.0f} ms",
                                 flush=True,
                             )
                 finally:

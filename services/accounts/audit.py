@@ -27,6 +27,8 @@ from shared.personal_data import people_to_audit
 SERVICE = "accounts"
 
 # What was read (stable codes, shown to admins and in the person's export).
+ACCOUNT_READ = "account_read"
+ACCOUNTS_LISTED = "accounts_listed"
 AMBASSADOR_PROFILE_READ = "ambassador_profile_read"
 CRIMINAL_RECORD_DOCUMENT_READ = "criminal_record_document_read"
 CRIMINAL_RECORDS_LISTED = "criminal_records_listed"

@@ -59,6 +59,19 @@ def _verified_until(moment: datetime) -> dict[str, Any]:
     }
 
 
+def renewals_due(accounts: Accounts) -> dict[str, Any]:
+    """The ambassadors a referent should expect a new extract from: their check ends
+    within the renewal notice (or has ended) and no new extract has arrived yet."""
+    return {
+        "role": "ambassador",
+        "ambassador.record.status": {"$in": ["verified", "expired"]},
+        "ambassador.record.valid_until": {
+            "$lte": accounts.now() + check_periods(accounts).renewal_notice
+        },
+        "ambassador.record_document": None,
+    }
+
+
 async def _ask_renewals(accounts: Accounts, now: datetime) -> int:
     due = {
         **_verified_until(now + check_periods(accounts).renewal_notice),

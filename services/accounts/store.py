@@ -88,6 +88,9 @@ INDEXES: list[IndexSpec] = [
     # The retention worker: accounts by last sign-in, those already warned, and those
     # never activated by age.
     IndexSpec("users", [("last_seen_at", 1)], name="last_seen"),
+    # The administrators' list of accounts, newest first, of all roles or one.
+    IndexSpec("users", [("created_at", -1), ("_id", -1)], name="newest"),
+    IndexSpec("users", [("role", 1), ("created_at", -1), ("_id", -1)], name="newest_by_role"),
     IndexSpec("users", [("status", 1), ("created_at", 1)], name="status_created"),
     IndexSpec(
         "users",

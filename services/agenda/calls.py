@@ -1,4 +1,4 @@
-"""Use cases of the open calls for events: publish, list, read, take a place.
+"""Use cases of the open calls for events: publish, list, read, take a place, close.
 
 Taking a place is one conditional update of the call (``AgendaStore.take_place``):
 places are never overfilled, however many ambassadors accept at once. The place
@@ -25,6 +25,7 @@ from services.agenda.domain.calls import (
     OpenCall,
     acceptance_refusal,
     can_see_call,
+    closing_refusal,
     is_invitable,
     sees_attendees,
 )
@@ -300,3 +301,32 @@ async def _close_as_full(agenda: Agenda, session: AsyncClientSession, call: Open
     )
     await _tell(agenda, session, call, "call_filled", others)
     return call
+
+
+async def close(agenda: Agenda, principal: Principal, call_id: str) -> OpenCall:
+    """Close a call before the event: no one takes a place any more, those who took one
+    keep it, and the invitees still without a place read it in their feed."""
+
+    async def work(session: AsyncClientSession) -> OpenCall:
+        now = agenda.now()
+        call = await agenda.store.call(call_id, session)
+        if call is None:
+            raise errors.CALL_NOT_FOUND.error()
+        refused = closing_refusal(principal, call, now)
+        if refused is not None:
+            raise refused
+        done = await agenda.store.calls.update_one(
+            {"_id": call.id, "status": {"$in": ["open", "full"]}},
+            {"$set": {"status": "closed", "closed_at": now, "updated_at": now}},
+            session=session,
+        )
+        if done.modified_count != 1:
+            raise errors.CALL_CLOSED.error()
+        closed = call.model_copy(update={"status": "closed", "closed_at": now, "updated_at": now})
+        if call.status == "open":
+            coming = {a.ambassador_id for a in call.attendees}
+            waiting = [user_id for user_id in call.invited if user_id not in coming]
+            await _tell(agenda, session, closed, "call_closed", waiting)
+        return closed
+
+    return await agenda.ctx.transaction(work)

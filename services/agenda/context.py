@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from services.agenda.domain.schedule import Delays
+from services.agenda.monthly_figures import MonthlyFigures
 from services.agenda.settings import AgendaSettings
 from services.agenda.store import AgendaStore
 from shared.runtime import ServiceContext
@@ -40,6 +41,8 @@ class Agenda:
     schedule_changed: asyncio.Event = field(default_factory=asyncio.Event)
     # When this process's scheduler plans to look again (None: as soon as told).
     scheduler_wakes_at: datetime | None = None
+    # The statistics' monthly groups this process keeps (see ``monthly_figures``).
+    figures: MonthlyFigures = field(default_factory=MonthlyFigures)
 
     @property
     def settings(self) -> Settings:

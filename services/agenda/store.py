@@ -108,6 +108,8 @@ INDEXES = [
     ),
     # The region's statistics over a period (a territory's use by_department/by_bassin).
     IndexSpec(APPOINTMENTS, [("starts_at", 1)], name="by_start"),
+    # What was written since the statistics last looked (``monthly_figures``).
+    IndexSpec(APPOINTMENTS, [("updated_at", 1)], name="by_update"),
     # A partner's yearly report.
     IndexSpec(
         APPOINTMENTS, [("ambassador.organization_id", 1), ("starts_at", 1)], name="by_organization"

@@ -198,3 +198,52 @@ async def test_a_check_that_ends_without_a_new_decision_stops_solicitations_unti
     assert renewed["record"]["status"] == "verified"
     assert renewed["solicitable"] is True
     assert listed_again.status == 200
+
+
+async def moderation(client: Client, token: str, **params: str) -> Any:
+    answer = await client.call("GET", "/moderation/ambassadors", token=token, params=params)
+    assert answer.status == 200, answer.body
+    return answer.body
+
+
+async def test_referents_see_the_checks_coming_to_their_end_soonest_first_until_a_new_extract(
+    serve: Serve,
+) -> None:
+    # A check lasts an hour and its renewal is due from the start.
+    async with serve(options=checks(3600, 3600)) as client:
+        _, nord = await client.referent("nord@example.org", ["59"])
+        _, amiens = await client.referent("amiens@example.org", ["80"])
+        first_id, first = await client.ambassador("a@example.org", first_name="Aline")
+        second_id, second = await client.ambassador("b@example.org", first_name="Bruno")
+        await client.ambassador("c@example.org", first_name="Chloé")  # never sent one
+        await client.verify_record(first_id, first)
+        await client.verify_record(second_id, second)
+
+        due = await moderation(client, nord, state="renewal_due")
+        elsewhere = await moderation(client, amiens, state="renewal_due")
+        await upload(client, first)  # Aline's new extract waits for a decision instead
+        after_upload = await moderation(client, nord, state="renewal_due")
+        wrong = await client.call(
+            "GET", "/moderation/ambassadors", token=nord, params={"state": "renouveler"}
+        )
+
+    assert [item["name"] for item in due["items"]] == ["Aline M.", "Bruno M."]
+    assert due["items"][0]["record"]["valid_until"] <= due["items"][1]["record"]["valid_until"]
+    assert all(item["record"]["status"] == "verified" for item in due["items"])
+    assert "@example.org" not in str(due)
+    assert elsewhere["items"] == []
+    assert [item["name"] for item in after_upload["items"]] == ["Bruno M."]
+    assert (wrong.status, wrong.error_code) == (400, "invalid_request")
+
+
+async def test_a_check_far_from_its_end_is_not_a_renewal_due(serve: Serve) -> None:
+    async with serve() as client:
+        _, nord = await client.referent("nord@example.org", ["59"])
+        ambassador_id, token = await client.ambassador("a@example.org")
+        await client.verify_record(ambassador_id, token)
+
+        due = await moderation(client, nord, state="renewal_due")
+        everyone = await moderation(client, nord)
+
+    assert due["items"] == []
+    assert [item["id"] for item in everyone["items"]] == [ambassador_id]

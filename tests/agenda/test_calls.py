@@ -249,3 +249,57 @@ async def test_places_held_at_an_event_count_as_hours_and_its_pupils_once(world:
         stats["delivered"]["pupils_reached"],
     ) == (2, 6.0, 120)
     assert stats["calls"] == {"published": 1, "places": 2, "places_taken": 2}
+
+
+async def test_a_closed_call_takes_no_more_places_and_those_who_came_keep_theirs(
+    world: World,
+) -> None:
+    await world.ambassador("quinn")
+    await world.ambassador("cat", zone=Territory(departments=["62"]))
+    await world.referent("remi", ["62"])
+    call = await publish(world, places=3)
+    taken = await world.call("POST", f"/calls/{call['id']}/accept", "zoe")
+    assert taken.status == 200, taken.body
+    refusals = [
+        ("zoe", 403, "forbidden"),  # an ambassador does not close calls
+        ("remi", 404, "call_not_found"),  # a referent of another territory does not see it
+    ]
+    for who, status, code in refusals:
+        answer = await world.call("POST", f"/calls/{call['id']}/close", who)
+        assert (answer.status, answer.error_code) == (status, code), who
+    assert (await world.call("GET", f"/calls/{call['id']}", "paul")).body["status"] == "open"
+
+    closed = await world.call("POST", f"/calls/{call['id']}/close", "rita")
+
+    assert closed.status == 200, closed.body
+    assert (closed.body["status"], closed.body["places_left"]) == ("closed", 2)
+    assert closed.body["closed_at"] is not None
+    assert [a["name"] for a in closed.body["attendees"]] == ["Zoe M."]
+    late = await world.call("POST", f"/calls/{call['id']}/accept", "quinn")
+    assert (late.status, late.error_code) == (409, "call_closed")
+    again = await world.call("POST", f"/calls/{call['id']}/close", "paul")
+    assert (again.status, again.error_code) == (409, "call_closed")
+    mine = await world.appointment(taken.body["appointment_id"], "zoe")
+    assert mine["status"] == "accepted"
+    told = [line for line in await _feed(world, "quinn") if line["kind"] == "call_closed"]
+    assert len(told) == 1
+    assert "est clos" in told[0]["text"]
+    assert not [line for line in await _feed(world, "zoe") if line["kind"] == "call_closed"]
+    # A place given back does not reopen a closed call.
+    await world.call(
+        "POST",
+        f"/appointments/{taken.body['appointment_id']}/cancel",
+        "zoe",
+        json={"reason": "Empêchement"},
+    )
+    seen = (await world.call("GET", f"/calls/{call['id']}", "paul")).body
+    assert (seen["status"], seen["attendees"]) == ("closed", [])
+
+
+async def test_a_call_cannot_be_closed_once_the_event_has_begun(world: World) -> None:
+    call = await publish(world)
+    world.clock.advance(timedelta(days=11))
+
+    answer = await world.call("POST", f"/calls/{call['id']}/close", "paul")
+
+    assert (answer.status, answer.error_code) == (409, "call_started")

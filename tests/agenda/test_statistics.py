@@ -372,3 +372,40 @@ async def test_csv_export_has_the_same_figures_for_a_french_spreadsheet(figures:
     assert all(len(line) == 5 for line in lines)
     refused = await world.call("GET", "/stats.csv", "rita", params={"department": "62"})
     assert (refused.status, refused.error_code) == (403, "outside_territory")
+
+
+async def test_figures_kept_between_reads_follow_every_change_of_their_month(
+    figures: Any,
+) -> None:
+    world, period = figures
+    before = await _stats(world, "admin", **period)
+    again = await _stats(world, "admin", **period)
+    pending = await world.db["appointments"].find_one({"status": "pending"})
+    assert pending is not None
+
+    await _answer(world, pending["_id"], "zoe", "accept")
+    after = await _stats(world, "admin", **period)
+    added = await world.solicit(
+        "paul",
+        "bob",
+        pending["starts_at"] + timedelta(hours=3),
+        **_brief("company_visit", 60, "2nde", 10),
+    )
+    with_new = await _stats(world, "admin", **period)
+    nord = await _stats(world, "rita", **period)
+
+    assert again == before
+    statuses = _counts(before["solicitations"]["by_status"])
+    assert _counts(after["solicitations"]["by_status"]) == {
+        **statuses,
+        "pending": statuses["pending"] - 1,
+        "accepted": statuses["accepted"] + 1,
+    }
+    assert after["answers"]["answered"] == before["answers"]["answered"] + 1
+    assert with_new["solicitations"]["total"] == before["solicitations"]["total"] + 1
+    assert _counts(with_new["solicitations"]["by_status"])["pending"] == statuses["pending"]
+    assert added in {
+        item["id"] for item in (await world.call("GET", "/appointments", "paul")).body["items"]
+    }
+    by_department = _counts(with_new["solicitations"]["by_department"])
+    assert nord["solicitations"]["total"] == by_department["59"]

@@ -126,6 +126,7 @@ async def test_escalated_solicitation_shows_suggestions_and_is_redirected_to_one
         assert old["cancellation"]["by"] == "referent"
         assert (await world.stored(stuck))["redirected_to"] == new["id"]
         assert (await world.stored(new["id"]))["redirected_from"] == stuck
+        assert (old["redirected_to"], new["redirected_from"]) == (new["id"], stuck)
         created: SolicitationCreated = await world.recorded.wait_for(SolicitationCreated, count=2)
         assert (created.appointment.appointment_id, created.redirected_from) == (new["id"], stuck)
         cancelled: AppointmentCancelled = await world.recorded.wait_for(AppointmentCancelled)

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page, expect
 from tests.web.api_people import ELISE, Api, in_days
 from tests.web.browser import Looker
 from tests.web.conftest import new_context
-from tests.web.people import DEMO, sign_in_as
+from tests.web.people import DEMO, link_from_mail, sign_in_as
 from tests.web.site import RunningSite
 
 ELISE_EMAIL = DEMO["ambassador"][0]
@@ -114,3 +114,93 @@ async def test_admin_index_links_to_the_region_wide_tools(page: Page, looker: Lo
         await page.get_by_role("link", name=link).click()
         await expect(page.get_by_role("heading", level=1)).to_be_visible()
         await looker.look(page, link)
+
+
+async def test_admin_finds_accounts_creates_a_referent_and_changes_their_territory(
+    page: Page, site: RunningSite, looker: Looker
+) -> None:
+    await sign_in_as(page, "admin")
+    await page.goto("/admin")
+    tools = page.get_by_role("navigation", name="Outils de l'administrateur")
+    await tools.get_by_role("link", name="Comptes").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Comptes")
+    await page.get_by_label("Nom, prénom ou adresse e-mail").fill("élise")
+    await page.get_by_role("button", name="Rechercher").click()
+    row = page.get_by_role("row").filter(has_text="Élise Voltaire-Démo")
+    await expect(row).to_contain_text("Ambassadeur")
+    await expect(row).to_contain_text("Actif")
+    await expect(page.get_by_role("row")).to_have_count(2)  # the heading row and Élise's
+    await looker.look(page, "comptes-recherche")
+    await page.get_by_label("Nom, prénom ou adresse e-mail").fill("")
+    await page.get_by_label("Rôle").select_option(label="référent territorial")
+    await page.get_by_role("button", name="Rechercher").click()
+    await expect(page.get_by_role("row").filter(has_text="Rosalie Fictive")).to_have_count(1)
+    await expect(page.get_by_role("row").filter(has_text="Élise")).to_have_count(0)
+
+    # A new referent for the Somme.
+    await tools.get_by_role("link", name="Créer un référent").click()
+    await page.get_by_role("button", name="Créer le référent").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Indiquez le prénom")
+    await expect(page.get_by_role("alert")).to_contain_text("Cochez au moins un département")
+    await looker.look(page, "referent-erreur")
+    await page.get_by_label("Prénom").fill("Hugo")
+    await page.get_by_label("Nom", exact=True).fill("Somme-Fictif")
+    await page.get_by_label("Adresse e-mail").fill("hugo.referent@example.org")
+    await page.get_by_label("Somme (80)").check()
+    await page.get_by_role("button", name="Créer le référent").click()
+    await expect(page.get_by_text("Le compte de Hugo Somme-Fictif est créé")).to_be_visible()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Hugo Somme-Fictif")
+    await expect(page.get_by_text("En attente d'activation")).to_be_visible()
+    await expect(page.locator("dl.summary")).to_contain_text("Somme")
+    await looker.look(page, "referent-cree")
+    await link_from_mail(site, "hugo.referent@example.org", "/activer")
+
+    # The same address twice is refused, with what typed kept.
+    await page.goto("/admin/referents/nouveau")
+    await page.get_by_label("Prénom").fill("Hugo")
+    await page.get_by_label("Nom", exact=True).fill("Doublon")
+    await page.get_by_label("Adresse e-mail").fill("hugo.referent@example.org")
+    await page.get_by_label("Aisne (02)").check()
+    await page.get_by_role("button", name="Créer le référent").click()
+    await expect(page.get_by_role("alert")).to_be_visible()
+    await expect(page.get_by_label("Nom", exact=True)).to_have_value("Doublon")
+
+    # His territory becomes the Aisne and the Lille Est bassin.
+    await page.goto("/admin/comptes?role=referent")
+    await page.get_by_role("link", name="Hugo Somme-Fictif").click()
+    await page.get_by_label("Somme (80)").uncheck()
+    await page.get_by_role("button", name="Enregistrer le territoire").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Cochez au moins un département")
+    await page.get_by_label("Aisne (02)").check()
+    await page.get_by_label("Lille Est").check()
+    await page.get_by_role("button", name="Enregistrer le territoire").click()
+    await expect(page.get_by_text("Le territoire de Hugo Somme-Fictif est changé")).to_be_visible()
+    await expect(page.locator("dl.summary")).to_contain_text("Aisne (02), Lille Est")
+    await looker.look(page, "referent-territoire")
+
+
+async def test_admin_suspends_an_ambassador_from_the_account_and_reads_the_catalogue(
+    page: Page, looker: Looker
+) -> None:
+    await sign_in_as(page, "admin")
+    await page.goto(f"/admin/comptes/{ELISE}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Élise Voltaire-Démo")
+    await page.get_by_role("link", name="Suspendre Élise Voltaire-Démo").click()
+    await page.get_by_label("Motif de la suspension").fill("Comportement inapproprié signalé")
+    await page.get_by_role("button", name="Suspendre").click()
+    await expect(page.get_by_text("Élise V. est suspendu")).to_be_visible()
+    await page.goto(f"/admin/comptes/{ELISE}")
+    await expect(page.get_by_text("Motif : Comportement inapproprié signalé")).to_be_visible()
+    await looker.look(page, "compte-suspendu")
+    await page.get_by_role("button", name="Lever la suspension").click()
+    await expect(page.get_by_text("La suspension de Élise V. est levée")).to_be_visible()
+
+    await page.goto("/admin/catalogue")
+    await expect(page.get_by_text("ne se modifie pas depuis le site")).to_be_visible()
+    await page.get_by_label("Intitulé").fill("elec")
+    await page.get_by_role("button", name="Chercher").click()
+    await expect(page.get_by_role("row").filter(has_text="Électricien").first).to_be_visible()
+    await looker.look(page, "catalogue")
+    other = await page.goto("/admin/comptes/inconnu")
+    assert other is not None
+    assert other.status == 404

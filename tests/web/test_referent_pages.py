@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import aiohttp
+import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
@@ -125,6 +126,15 @@ async def test_referent_validates_an_extract_read_in_the_page_then_redirects_an_
         await row.get_by_role("button", name=re.compile("Adresser à Élodie M.")).click()
         await expect(page.get_by_text("La demande a été adressée à Élodie M.")).to_be_visible()
         await looker.look(page, "demande-redirigee")
+        # The new request and the escalated one point to each other.
+        redirected = page.url
+        await page.get_by_role("link", name="Voir la sollicitation d'origine").click()
+        await expect(
+            page.get_by_text("a adressé cette demande à un autre ambassadeur")
+        ).to_be_visible()
+        await looker.look(page, "demande-d-origine")
+        await page.get_by_role("link", name="Voir la nouvelle sollicitation").click()
+        await expect(page).to_have_url(redirected)
 
         link = await link_from_mail(site, ELODIE, page.url.removeprefix(site.base_url))
         assert link.endswith(page.url.removeprefix(site.base_url))
@@ -187,6 +197,33 @@ async def test_referent_sees_the_work_queue_the_ambassadors_and_the_figures(
         assert answer is not None
         assert answer.status == 403, path
     await ambassador.context.close()
+
+
+async def test_referent_sees_the_extracts_to_renew_in_the_work_queue(
+    browser: Browser,
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    looker: Looker,
+) -> None:
+    # Renewal asked from the first day on: the demo ambassador's check is due at once.
+    monkeypatch.setenv("ACCOUNTS_RECORD_RENEWAL_NOTICE_DAYS", str(3 * 365 + 1))
+    async with site_running(make_settings, tmp_path) as site:
+        page = await (await new_context(browser, site)).new_page()
+        await sign_in_as(page, "referent")
+        await page.goto("/referents/file-de-travail")
+        renewals = page.get_by_role("region", name=re.compile("Renouvellements d'extraits"))
+        row = renewals.get_by_role("row").filter(has_text="Élise V.")
+        await expect(row).to_contain_text("Se termine bientôt")
+        await expect(row).to_contain_text("valable jusqu'au")
+        await looker.look(page, "file-de-travail-renouvellements")
+
+        await page.goto("/referents/ambassadeurs")
+        filters = page.get_by_role("navigation", name="Filtrer les ambassadeurs")
+        await filters.get_by_role("link", name="Extrait à renouveler").click()
+        await expect(page.get_by_role("row").filter(has_text="Élise V.")).to_have_count(1)
+        await looker.look(page, "ambassadeurs-extrait-a-renouveler")
+        await page.context.close()
 
 
 async def test_referent_suspends_an_ambassador_with_a_reason_and_lifts_it(
@@ -289,6 +326,21 @@ async def test_referent_publishes_an_open_call_that_an_ambassador_takes(
         "inscrit le"
     )
     await looker.look(page, "appel-inscrits")
+
+    # The referent closes the call: Gaspard keeps his place, nobody else can come.
+    await page.get_by_role("button", name="Clore l'appel").click()
+    await expect(page.get_by_text(re.compile("est clos : plus personne"))).to_contain_text(
+        "L'ambassadeur inscrit garde sa place."
+    )
+    await expect(page.get_by_text("Statut : Clos")).to_be_visible()
+    await expect(page.get_by_role("listitem").filter(has_text="Gaspard M.")).to_be_visible()
+    await expect(page.get_by_role("button", name="Clore l'appel")).to_have_count(0)
+    await looker.look(page, "appel-clos")
+    await page.goto("/agenda/appels")
+    item = page.get_by_role("listitem").filter(has_text="Forum des métiers de Villeneuve")
+    await expect(item).to_contain_text("Clos")
+    await expect(item).to_contain_text("1 inscrit")
+    await looker.look(page, "appels-du-territoire")
 
 
 def _csv_rows(text: str) -> list[list[str]]:

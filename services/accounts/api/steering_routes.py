@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.accounts import audit, credentials, erasure, moderation, partners, staff_verification
-from services.accounts.api import models
+from services.accounts import (
+    account_list,
+    audit,
+    credentials,
+    erasure,
+    moderation,
+    partners,
+    staff_verification,
+)
+from services.accounts.api import account_models, models
 from services.accounts.api import privacy_models as privacy
 from services.accounts.api.routes import accounts_of, router
 from services.accounts.domain.access import zone_places_covered
@@ -21,7 +29,9 @@ from services.accounts.errors import (
     SIRET_TAKEN,
     STAFF_ALREADY_DECIDED,
     STAFF_NOT_FOUND,
+    USER_NOT_FOUND,
 )
+from services.accounts.record_checks import renewals_due
 from shared.http import Call, Page, PageQuery, Roles, paginate
 from shared.mongo import Document
 
@@ -141,7 +151,8 @@ def _moderated(user: Document, require_record_check: bool) -> models.ModeratedAm
     errors=[SESSION_ENDED],
     description=(
         "Tous les ambassadeurs dont la zone touche le territoire du référent (toute la "
-        "région pour un administrateur), sollicitables ou non, par ordre alphabétique : "
+        "région pour un administrateur), sollicitables ou non, par ordre alphabétique "
+        "(state=renewal_due : la fin de vérification la plus proche d'abord) : "
         "le motif quand ils ne peuvent pas être sollicités, l'état de la vérification de "
         "l'extrait de casier judiciaire et la suspension. Ni e-mail ni téléphone. Chaque "
         "lecture est inscrite au journal des consultations."
@@ -165,11 +176,15 @@ async def moderated_ambassadors(
         query["ambassador.suspension.at"] = {"$type": "date"}
     elif call.query.state == "record_to_check":
         query["ambassador.record_document.uploaded_at"] = {"$type": "date"}
+    sort = [("first_name", 1), ("last_name", 1)]
+    if call.query.state == "renewal_due":
+        query.update(renewals_due(accounts))
+        sort = [("ambassador.record.valid_until", 1)]
     require_check = accounts.settings.require_record_check
     found = await paginate(
         accounts.store.users,
         query,
-        sort=[("first_name", 1), ("last_name", 1)],
+        sort=sort,
         page=PageQuery(limit=call.query.limit, cursor=call.query.cursor),
         load=lambda user: _moderated(user, require_check),
     )
@@ -215,6 +230,51 @@ async def add_partner_contact(call: Call[models.PartnerContactIn, None]) -> mode
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
     return models.Registered(id=await partners.add_contact(accounts, call.path("id"), call.body))
+
+
+@router.get(
+    "/users",
+    summary="Comptes de la plateforme (administrateur)",
+    query=account_models.AccountQuery,
+    response=Page[account_models.AccountSummary],
+    auth=ADMIN,
+    errors=[SESSION_ENDED],
+    description=(
+        "Tous les comptes, les plus récents d'abord : nom, adresse e-mail, rôle, état, "
+        "territoire d'un référent, suspension d'un ambassadeur. Recherche par le début du "
+        "prénom, du nom ou de l'adresse, ou par l'identifiant ; filtre par rôle. Chaque "
+        "lecture est inscrite au journal des consultations."
+    ),
+)
+async def list_accounts(
+    call: Call[None, account_models.AccountQuery],
+) -> Page[account_models.AccountSummary]:
+    """The administrators' search of accounts."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    found = await account_list.find(accounts, call.query)
+    await audit.record_reads(
+        accounts, call.user, audit.ACCOUNTS_LISTED, [item.id for item in found.items]
+    )
+    return found
+
+
+@router.get(
+    "/users/{id}",
+    summary="Un compte de la plateforme (administrateur)",
+    response=account_models.AccountSummary,
+    auth=ADMIN,
+    errors=[USER_NOT_FOUND, SESSION_ENDED],
+)
+async def get_account(call: Call[None, None]) -> account_models.AccountSummary:
+    """One account, its role and state (the read is audited)."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    found = await account_list.one(accounts, call.path("id"))
+    if found is None:
+        raise USER_NOT_FOUND.error()
+    await audit.record_read(accounts, call.user, audit.ACCOUNT_READ, found.id)
+    return found
 
 
 @router.get(

@@ -78,7 +78,10 @@ class CallView(BaseModel):
     """An open call, as the caller may see it."""
 
     id: str
-    status: Literal["open", "full", "cancelled"]
+    status: Literal["open", "full", "closed", "cancelled"] = Field(
+        description="open : des places sont libres ; full : complet ; closed : clos par "
+        "l'organisateur ou un référent ; cancelled : annulé."
+    )
     title: str
     event_type: EventType
     format: Format
@@ -102,6 +105,7 @@ class CallView(BaseModel):
     appointment_id: str | None = Field(description="Le rendez-vous de l'appelant, s'il vient.")
     created_at: ParisTime
     filled_at: ParisTime | None
+    closed_at: ParisTime | None = Field(None, description="Quand l'appel a été clos.")
 
     @classmethod
     def of(cls, call: OpenCall, principal: Principal, *, sees_attendees: bool) -> CallView:
@@ -137,4 +141,5 @@ class CallView(BaseModel):
             appointment_id=mine.appointment_id if mine else None,
             created_at=call.created_at,
             filled_at=call.filled_at,
+            closed_at=call.closed_at,
         )

@@ -274,6 +274,14 @@ class AppointmentView(BaseModel):
     alternative_slots: list[SlotView]
     taken_from: str | None = Field(description="Sollicitation refusée dont ce créneau vient.")
     taken_as: str | None = Field(description="Rendez-vous créé avec un créneau proposé.")
+    redirected_from: str | None = Field(
+        None, description="Sollicitation signalée qu'un référent a adressée à cet ambassadeur."
+    )
+    redirected_to: str | None = Field(
+        None,
+        description="Sollicitation qui la remplace, adressée par un référent à un autre "
+        "ambassadeur.",
+    )
     cancellation: CancellationView | None
     feedback: dict[str, FeedbackView] = Field(
         description="Avis de « ambassador » et de « requester »."
@@ -330,6 +338,8 @@ class AppointmentView(BaseModel):
             ],
             taken_from=a.taken_from,
             taken_as=a.taken_as,
+            redirected_from=a.redirected_from,
+            redirected_to=a.redirected_to,
             cancellation=CancellationView(
                 by=a.cancellation.by,
                 reason=a.cancellation.reason,

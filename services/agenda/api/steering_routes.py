@@ -35,6 +35,7 @@ from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router
 
 STEERS = Roles("referent", "admin")
 ORGANISERS = Roles("staff", "referent")
+CALL_KEEPERS = Roles("staff", "referent", "admin")
 PARTNER_READERS = Roles("admin", "referent", "partner")
 AMBASSADOR = Roles("ambassador")
 
@@ -145,6 +146,12 @@ async def accept_call(call: Call[None, None]) -> CallView:
     """An invited ambassador takes a place (409 ``call_full`` once none is left)."""
     taken = await calls.accept(_agenda(call), call.user, call.path("id"))
     return calls.view(taken, call.user)
+
+
+async def close_call(call: Call[None, None]) -> CallView:
+    """The organiser's side or a referent of the territory closes the call."""
+    closed = await calls.close(_agenda(call), call.user, call.path("id"))
+    return calls.view(closed, call.user)
 
 
 # partners ------------------------------------------------------------------------------
@@ -303,6 +310,18 @@ def add_steering_routes(router: Router) -> None:
             errors.AMBASSADOR_UNAVAILABLE,
         ],
     )(accept_call)
+    router.post(
+        "/calls/{id}/close",
+        summary="Clore un appel à participation avant l'événement",
+        description=(
+            "Pour l'organisateur, son établissement, les référents du territoire et les "
+            "administrateurs. Plus personne ne prend de place ; ceux qui en ont une la "
+            "gardent. Les invités encore sans place le lisent dans leurs notifications."
+        ),
+        response=CallView,
+        auth=CALL_KEEPERS,
+        errors=[errors.CALL_NOT_FOUND, errors.CALL_CLOSED, errors.CALL_STARTED],
+    )(close_call)
     router.get(
         "/organizations/{id}/report",
         summary="Bilan annuel d'un partenaire : interventions, heures, mécénat",

@@ -3,7 +3,9 @@
 An educational team (for its establishment) or a referent (in their territory)
 publishes the call; the zone's ambassadors who take part in events (and work in a
 wanted sector, when sectors are given) are invited; the first ones to accept take the
-places. Each place taken is an appointment of kind ``event``, already accepted, so
+places. The organiser's side (or a referent of the territory) may close the call
+before the event: no one takes a place any more, those who took one keep it.
+Each place taken is an appointment of kind ``event``, already accepted, so
 it shows in the ambassador's agenda and calendar and counts once held.
 Pure rules here; the atomic taking of a place is in ``services.agenda.calls``.
 """
@@ -30,7 +32,7 @@ from shared.contracts.agenda import Format
 from shared.http import Principal
 
 EventType = Literal["forum", "salon", "portes_ouvertes"]
-CallStatus = Literal["open", "full", "cancelled"]
+CallStatus = Literal["open", "full", "closed", "cancelled"]
 
 EVENT_TYPE_LABELS: dict[str, str] = {
     "forum": "forum des métiers",
@@ -72,6 +74,7 @@ class OpenCall(Stored):
     created_at: datetime
     updated_at: datetime
     filled_at: datetime | None = None
+    closed_at: datetime | None = None
 
     @property
     def place(self) -> Place:
@@ -115,7 +118,7 @@ def is_invitable(
 
 def acceptance_refusal(call: OpenCall, ambassador_id: str, now: datetime) -> Exception | None:
     """Why this ambassador cannot take a place now, if they cannot."""
-    if call.status == "cancelled":
+    if call.status in ("closed", "cancelled"):
         return errors.CALL_CLOSED.error()
     if call.starts_at <= now:
         return errors.CALL_STARTED.error()
@@ -123,6 +126,21 @@ def acceptance_refusal(call: OpenCall, ambassador_id: str, now: datetime) -> Exc
         return errors.ALREADY_ATTENDING.error()
     if call.taken >= call.places:
         return errors.CALL_FULL.error()
+    return None
+
+
+def closing_refusal(principal: Principal, call: OpenCall, now: datetime) -> Exception | None:
+    """Why the caller cannot close the call now, if they cannot.
+
+    Those who see who comes (the organiser's side, the territory's referents, the
+    administrators) may close it, while it takes places or is full and before it starts.
+    """
+    if not sees_attendees(principal, call):
+        return errors.CALL_NOT_FOUND.error()
+    if call.status in ("closed", "cancelled"):
+        return errors.CALL_CLOSED.error()
+    if call.starts_at <= now:
+        return errors.CALL_STARTED.error()
     return None
 
 

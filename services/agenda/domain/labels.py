@@ -27,7 +27,7 @@ NotificationKind = Literal[
     "appointment_completed",
     "solicitation_redirected",
 ]
-CallNotificationKind = Literal["call_published", "call_filled", "call_place_taken"]
+CallNotificationKind = Literal["call_published", "call_filled", "call_closed", "call_place_taken"]
 
 
 def _what(appointment: Appointment) -> str:
@@ -105,4 +105,6 @@ def call_notification_text(
         )
     if kind == "call_filled":
         return f"Toutes les places sont prises pour {what}. Merci de votre disponibilité !"
+    if kind == "call_closed":
+        return f"L'appel à participation pour {what} est clos : il ne prend plus d'inscription."
     return f"{attendee} participera à {what} ({places - places_left}/{places} places prises)."

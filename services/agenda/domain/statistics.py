@@ -44,6 +44,17 @@ class Period:
         return datetime.combine(self.last_day + timedelta(days=1), time(), tzinfo=PARIS)
 
 
+def month_slices(period: Period) -> list[Period]:
+    """The period cut at the first day of each month (their figures add up)."""
+    slices: list[Period] = []
+    first = period.first_day
+    while first <= period.last_day:
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        slices.append(Period(first, min(period.last_day, following - timedelta(days=1))))
+        first = following
+    return slices
+
+
 def school_year_of(day: date) -> Period:
     """The school year (1 September to 31 August) containing ``day``."""
     first_year = day.year if day.month >= SCHOOL_YEAR_FIRST_MONTH else day.year - 1

@@ -41,6 +41,7 @@ EVENT_TYPES = {"forum": "Forum", "salon": "Salon", "portes_ouvertes": "Portes ou
 CALL_STATES = {
     "open": ("Places disponibles", "green"),
     "full": ("Complet", "grey"),
+    "closed": ("Clos", "grey"),
     "cancelled": ("Annulé", "red"),
 }
 
@@ -62,7 +63,15 @@ DELIVERY_STATES = {
 }
 
 # What a referent or an administrator read, in the audit log of personal data.
+# Accounts as administrators see them: words and colour.
+ACCOUNT_STATES = {
+    "pending_confirmation": ("En attente d'activation", "orange"),
+    "active": ("Actif", "green"),
+}
+
 AUDIT_ACTIONS = {
+    "accounts_listed": "Liste des comptes consultée",
+    "account_read": "Compte consulté",
     "ambassador_profile_read": "Profil d'un ambassadeur consulté",
     "criminal_record_document_read": "Extrait de casier judiciaire lu",
     "criminal_records_listed": "Liste des extraits à vérifier consultée",

@@ -80,6 +80,7 @@ def add_agenda_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/agenda/appels", calls_page)
     router.add_get("/agenda/appels/{id}", call_page)
     router.add_post("/agenda/appels/{id}/participer", take_place)
+    router.add_post("/agenda/appels/{id}/clore", close_call)
 
 
 def _refused_to_page(refused: ApiRefusedError) -> web.HTTPException:
@@ -319,6 +320,29 @@ async def take_place(request: web.Request) -> web.StreamResponse:
     await request[VISIT].flash(
         f"Votre place est réservée pour « {taken['title']} ». "
         "Le rendez-vous apparaît dans vos « RDV à venir »."
+    )
+    return see_other(f"/agenda/appels/{call_id}")
+
+
+@requires("staff", "referent", "admin")
+async def close_call(request: web.Request) -> web.StreamResponse:
+    """Close the call: no one takes a place any more, those who took one keep it."""
+    call_id = request.match_info["id"]
+    visit = request[VISIT]
+    try:
+        closed = await api_of(request).post(f"/agenda/calls/{call_id}/close")
+    except ApiRefusedError as refused:
+        if refused.status in (403, 404):
+            raise _refused_to_page(refused) from refused
+        await visit.flash(refused.message, "error")
+        return see_other(f"/agenda/appels/{call_id}")
+    coming = len(closed.get("attendees") or [])
+    kept = {
+        0: "Personne ne s'était inscrit.",
+        1: "L'ambassadeur inscrit garde sa place.",
+    }.get(coming, f"Les {coming} ambassadeurs inscrits gardent leur place.")
+    await visit.flash(
+        f"L'appel « {closed['title']} » est clos : plus personne ne peut s'inscrire. {kept}"
     )
     return see_other(f"/agenda/appels/{call_id}")
 

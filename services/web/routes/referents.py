@@ -39,6 +39,7 @@ AMBASSADOR_FILTERS: dict[str, tuple[str | None, str]] = {
     "": (None, "Tous"),
     "extrait-a-verifier": ("record_to_check", "Extrait à vérifier"),
     "suspendus": ("suspended", "Suspendus"),
+    "renouvellement": ("renewal_due", "Extrait à renouveler"),
 }
 
 
@@ -77,6 +78,7 @@ async def work_queue_page(request: web.Request) -> web.Response:
     queue = await api.get("/agenda/work-queue", params={"limit": QUEUE_SIZE})
     records = await api.get("/accounts/criminal-records", params={"limit": QUEUE_SIZE})
     staff_to_verify = await api.get("/accounts/staff-verifications", params={"limit": QUEUE_SIZE})
+    renewals = await _renewals_due(api)
     departments, bassins, sectors = await _places(api)
     return await render(
         request,
@@ -90,8 +92,17 @@ async def work_queue_page(request: web.Request) -> web.Response:
             "departments": departments,
             "bassins": bassins,
             "sectors": sectors,
+            "renewals": renewals,
         },
     )
+
+
+async def _renewals_due(api: Api) -> dict[str, Any]:
+    """Checks of the territory ending soon (or ended) with no new extract sent yet."""
+    found: dict[str, Any] = await api.get(
+        "/accounts/moderation/ambassadors", params={"state": "renewal_due", "limit": QUEUE_SIZE}
+    )
+    return found
 
 
 @requires(*STEERS)
