@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from services.agenda import statistics
 from services.agenda.api.routes import build_router
 from services.agenda.context import AGENDA, Agenda, Clock, utc_now
 from services.agenda.scheduler import Scheduler
@@ -34,6 +35,9 @@ def create_app(
     async def scheduler(ctx: ServiceContext) -> None:
         await Scheduler(agendas[0]).run()
 
+    async def warm_statistics(ctx: ServiceContext) -> None:
+        await statistics.warm_up(agendas[0])
+
     app = service_app(
         platform,
         name="agenda",
@@ -41,7 +45,7 @@ def create_app(
         indexes=INDEXES,
         publishes=PUBLISHED,
         subscriptions=consumers,
-        workers=[scheduler],
+        workers=[scheduler, warm_statistics],
     )
     ctx = app[SERVICE_CONTEXT]
     agenda = Agenda(ctx=ctx, store=AgendaStore(ctx.db), options=options, clock=clock)

@@ -359,6 +359,20 @@ def _scope(area: Area | None) -> StatsScope:
     )
 
 
+async def warm_up(agenda: Agenda) -> None:
+    """Compute and keep the default period's groups of the region and of each department.
+
+    The first read after a start aggregates every month of the school year (tens of
+    seconds for a region of 100,000 appointments): done in the background at start-up,
+    no reader waits for it, and the reads after it only compute the months that changed.
+    """
+    today = agenda.now().astimezone(PARIS).date()
+    period = period_of(None, None, today)
+    areas: list[Area | None] = [None, *(Area.of([code]) for code in sorted(department_names()))]
+    for area in areas:
+        await _appointment_facets(agenda, area, period)
+
+
 async def statistics(agenda: Agenda, principal: Principal, query: StatsQuery) -> Statistics:
     """The figures of the caller's perimeter over the period asked for."""
     area = statistics_area(principal, query.department, query.bassin)
