@@ -405,10 +405,16 @@ async def change_territory(
         user = await accounts.store.users.find_one_and_update(
             {"_id": referent_id, "role": "referent"},
             {"$set": {"referent.territory": territory.model_dump(), "updated_at": accounts.now()}},
-            return_document=ReturnDocument.AFTER,
+            return_document=ReturnDocument.BEFORE,
             session=session,
         )
-        if user is not None and user["status"] == "active":
+        if user is None:
+            return None
+        unchanged = Territory.model_validate(user["referent"]["territory"]) == Territory(
+            **territory.model_dump()
+        )
+        user["referent"]["territory"] = territory.model_dump()
+        if user["status"] == "active" and not unchanged:
             await accounts.ctx.outbox.add(referent_event(user), session)
             # The old territory's data must close now, not when the token expires.
             revoked = TokensRevoked(

@@ -17,6 +17,7 @@ from shared.http import (
     InvalidAccessTokenError,
     Principal,
     Revocations,
+    Roles,
 )
 from shared.http.app import root_web_app, service_web_app
 from shared.http.auth import RevokedAccessTokenError
@@ -112,6 +113,8 @@ async def test_good_token_reaches_the_handler_with_its_principal(
         "role": "referent",
         "session_id": "s-1",
         "establishment_uai": None,
+        "establishment_department": None,
+        "establishment_bassin": None,
         "territory": {"departments": ["59"], "bassins": ["Douaisis"]},
         "organization_id": None,
     }
@@ -143,8 +146,18 @@ def test_verifier_rejects_tampered_and_incomplete_tokens() -> None:
     good = signer.issue(Principal(user_id="u", role="ambassador", session_id="s"))
     header, _payload, signature = good.split(".")
     forged_payload = jwt.utils.base64url_encode(b'{"sub":"admin","role":"admin"}').decode()
-    # A staff token without its establishment would pass scope checks on None.
-    no_scope = jwt.encode(
+    # Only staff carry an establishment: another role with one is a forged scope.
+    foreign_scope = jwt.encode(
+        {
+            **jwt.decode(good, options={"verify_signature": False}),
+            "establishment_uai": "0590001A",
+        },
+        pair.private_pem,
+        algorithm="EdDSA",
+    )
+    # Staff whose establishment is not proved yet carry none, and no role rule lets
+    # them in: checks never run on a missing establishment.
+    unproved = jwt.encode(
         {**jwt.decode(good, options={"verify_signature": False}), "role": "staff"},
         pair.private_pem,
         algorithm="EdDSA",
@@ -154,8 +167,10 @@ def test_verifier_rejects_tampered_and_incomplete_tokens() -> None:
     with pytest.raises(InvalidAccessTokenError):
         verifier.verify(f"{header}.{forged_payload}.{signature}")
     with pytest.raises(InvalidAccessTokenError):
-        verifier.verify(no_scope)
-
+        verifier.verify(foreign_scope)
+    waiting = verifier.verify(unproved)
+    assert waiting.awaits_verification
+    assert not Roles("staff", "referent").allows(waiting)
 
 def test_a_token_just_expired_passes_within_the_leeway() -> None:
     pair = generate_key_pair()

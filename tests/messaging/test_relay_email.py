@@ -59,6 +59,7 @@ async def test_messages_reach_the_other_inbox_masked_and_threaded_through_rabbit
     assert third["References"].split() == ids[:2]
     for mail in mails:
         assert {name.lower() for name in mail.message} <= ALLOWED_HEADERS
-        assert mail.mail_from == "ne-pas-repondre@prochorientation.localhost"
+        # The envelope sender is the platform's bounce address, never a participant's.
+        assert mail.mail_from == "bounces@prochorientation.localhost"
         for leak in (b"lea.martin", b"college-jean-moulin", b"Martin"):
             assert leak not in mail.raw, leak
