@@ -172,6 +172,7 @@ def test_verifier_rejects_tampered_and_incomplete_tokens() -> None:
     assert waiting.awaits_verification
     assert not Roles("staff", "referent").allows(waiting)
 
+
 def test_a_token_just_expired_passes_within_the_leeway() -> None:
     pair = generate_key_pair()
     signer = AccessTokenSigner(pair.private_pem, 60)
