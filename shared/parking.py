@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from pymongo import DESCENDING
 
 from shared.bus import ParkedMessage, Subscription
-from shared.bus.dispatch import ATTEMPT_HEADER
+from shared.bus.dispatch import ATTEMPT_HEADER, HANDLER_FAILED
 from shared.http import (
     INVALID_CURSOR,
     Call,
@@ -70,6 +70,10 @@ class ParkedView(BaseModel):
     event_type: str | None
     event_id: str | None
     reason: str
+    unreadable: bool = Field(
+        description="Vrai si le service n'a pas pu lire le message ; faux si son traitement a "
+        "échoué à chaque essai."
+    )
     parked_at: datetime | None
     attempts: int | None
 
@@ -85,6 +89,7 @@ class ParkedView(BaseModel):
             event_type=_text(envelope.get("type")) if envelope else subscription.event_type,
             event_id=_text(envelope.get("id")) if envelope else None,
             reason=message.reason,
+            unreadable=not message.reason.startswith(HANDLER_FAILED),
             # The broker's own dead-lettering time may come without a zone: it is UTC.
             parked_at=(
                 message.parked_at.replace(tzinfo=message.parked_at.tzinfo or UTC)

@@ -100,9 +100,14 @@ def failure_text(exc: BaseException) -> str:
     return bounded(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
 
 
+# How the reason of a message parked after its handler's last attempt begins (any other
+# parked message could not be read).
+HANDLER_FAILED = "handler failed"
+
+
 def park_reason(attempts: int, exc: BaseException) -> str:
     """Why a message whose handler kept failing was parked."""
-    return bounded(f"handler failed {attempts} times; last error: {failure_text(exc)}")
+    return bounded(f"{HANDLER_FAILED} {attempts} times; last error: {failure_text(exc)}")
 
 
 def bounded(text: str) -> str:

@@ -92,6 +92,7 @@ async def test_admin_discards_a_broken_message_and_replays_one_whose_handler_fai
         assert "handler failed 4 times" in failed["reason"]
         assert failed["attempts"] == 4
         assert "data does not match the model" in unreadable["reason"]
+        assert (failed["unreadable"], unreadable["unreadable"]) == (False, True)
 
         status, detail = await call(run, "GET", f"/parked/{failed['id']}", admin)
         assert status == 200

@@ -9,12 +9,19 @@ written into the notifier's store, as the worker would have written it.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from email.message import EmailMessage
 
 from bson import Binary
 from playwright.async_api import Browser, Page, expect
 
+from shared.bus.memory import MemoryBus
+from shared.parking import MASKED
+from tests.fixtures.mongo import failing_commands
+from tests.fixtures.rabbit import wait_until
+from tests.notifier import samples
+from tests.notifier.conftest import wrap
 from tests.web.api_people import ELISE, Api, in_days
 from tests.web.browser import Looker
 from tests.web.conftest import new_context
@@ -22,6 +29,7 @@ from tests.web.people import DEMO, link_from_mail, sign_in_as
 from tests.web.site import RunningSite
 
 ELISE_EMAIL = DEMO["ambassador"][0]
+ZOE_EMAIL = "zoe.parked@example.org"
 
 
 async def _mails_to(site: RunningSite, to: str, at_least: int) -> None:
@@ -204,3 +212,80 @@ async def test_admin_suspends_an_ambassador_from_the_account_and_reads_the_catal
     other = await page.goto("/admin/comptes/inconnu")
     assert other is not None
     assert other.status == 404
+
+
+async def _parked(site: RunningSite, count: int) -> None:
+    async def enough() -> bool:
+        return bool(site.platform.bus.state()["parked"] >= count)
+
+    await wait_until(enough, within=15, what=f"{count} messages parked")
+
+
+async def test_admin_discards_an_unreadable_message_and_replays_one_whose_handler_failed(
+    page: Page, site: RunningSite, looker: Looker
+) -> None:
+    # A producer sends what no contract reads: the notifier sets it aside at once.
+    broken = {"id": "0b5d7c7e-2f0e-4d8e-9a51-2d0f3c5c6a11", "type": "accounts.user.registered"}
+    bus = site.platform.bus
+    assert isinstance(bus, MemoryBus)
+    await bus.publish_bytes(
+        "accounts.user.registered", json.dumps({**broken, "version": 1, "data": {}}).encode()
+    )
+    # A sign-up whose email could not be queued: the store refused every write.
+    signed_up = wrap(samples.registered(user_id="parked-zoe", email=ZOE_EMAIL))
+    async with failing_commands(
+        site.platform.mongo,
+        app_name="tests",
+        commands=["insert", "update"],
+        times=1000,
+        error_code=2,
+    ):
+        await site.platform.bus.publish(signed_up)
+        await _parked(site, 2)
+
+    await sign_in_as(page, "admin")
+    await page.goto("/admin")
+    await page.get_by_role("link", name="Messages mis de côté").first.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Messages mis de côté")
+    waiting = page.get_by_role("region", name="En attente d'une décision")
+    rows = waiting.locator("tbody tr")
+    await expect(rows).to_have_count(2)
+    unreadable = rows.filter(has_text="Illisible")
+    failed = rows.filter(has_text="Le traitement a échoué à chaque essai (4)")
+    await expect(failed).to_contain_text("E-mails")
+    await looker.look(page, "messages-mis-de-cote")
+
+    # The failed one's page shows its envelope, the confirmation link masked.
+    await failed.get_by_role("link").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Message mis de côté")
+    content = page.get_by_label("Contenu de l'événement")
+    await expect(content).to_contain_text(str(signed_up.id))
+    await expect(content).to_contain_text(MASKED)
+    assert samples.CONFIRMATION_URL not in await page.content()
+    await looker.look(page, "message-mis-de-cote")
+    await page.get_by_role("link", name="Retour aux messages mis de côté").click()
+
+    await unreadable.get_by_role("button", name=re.compile("^Écarter")).click()
+    await expect(page.get_by_text("Le message est écarté définitivement.")).to_be_visible()
+    await expect(rows).to_have_count(1)
+    # The store works again: replayed, the sign-up's email goes out.
+    await rows.get_by_role("button", name=re.compile("^Rejouer")).click()
+    await expect(page.get_by_text("Le message est remis dans sa file")).to_be_visible()
+    await _mails_to(site, ZOE_EMAIL, 1)
+    [mail] = site.mail.messages(to=ZOE_EMAIL)
+    assert samples.CONFIRMATION_URL in (await site.mail.read(mail)).links
+    await expect(page.get_by_text("Aucun message mis de côté")).to_be_visible()
+
+    decisions = page.get_by_role("region", name="Dernières décisions").locator("tbody tr")
+    await expect(decisions).to_have_count(2)
+    await expect(decisions.nth(0)).to_contain_text("Rejoué")
+    await expect(decisions.nth(0)).to_contain_text(str(signed_up.id))
+    await expect(decisions.nth(1)).to_contain_text("Écarté")
+    await expect(decisions.nth(1)).to_contain_text(broken["id"])
+    await looker.look(page, "decisions")
+
+    # The page of a message already handled says so; an unknown service is not a page.
+    for service in ("notifier", "inconnu"):
+        answer = await page.goto(f"/admin/messages-mis-de-cote/{service}/{'0' * 24}")
+        assert answer is not None
+        assert answer.status == 404
