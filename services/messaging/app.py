@@ -55,6 +55,12 @@ def create_app(platform: Platform, config: MessagingSettings | None = None) -> w
     )
     conversations = Conversations(app[SERVICE_CONTEXT], store, config)
     app[CONVERSATIONS] = conversations
+
+    async def answer_waiting_readers(app: web.Application) -> None:
+        # Before the server waits for its requests to end (a reader may wait seconds).
+        conversations.arrivals.release_all()
+
+    app.on_shutdown.append(answer_waiting_readers)
     inbox = RelayInbox(
         conversations,
         relay_domain=settings.relay_domain,

@@ -4,7 +4,8 @@ A reader asks for the messages after the last one it shows and may wait for one.
 message written by this process wakes its readers at once; one written by another
 replica (or opened with a solicitation, inside an event's transaction) is found by a
 single read of the waited conversations' numbers every ``recheck_seconds``, whatever
-the number of readers.
+the number of readers. When the process stops, every reader is answered at once (with
+what it has), so a stop does not wait out the longest wait.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Arrivals:
 
     def __init__(self) -> None:
         self._readers: dict[str, set[_Reader]] = {}
+        self._stopping = False
 
     @property
     def waited(self) -> list[str]:
@@ -40,6 +42,8 @@ class Arrivals:
         """Register a reader of messages numbered above ``after``; its event is set
         when one may have arrived. Register before reading, so no post falls between."""
         reader = _Reader(after)
+        if self._stopping:
+            reader.arrived.set()
         self._readers.setdefault(conversation_id, set()).add(reader)
         try:
             yield reader.arrived
@@ -54,6 +58,13 @@ class Arrivals:
         """Message ``seq`` of the conversation is written (committed)."""
         for reader in self._readers.get(conversation_id, ()):
             if seq > reader.after:
+                reader.arrived.set()
+
+    def release_all(self) -> None:
+        """The process stops: wake every reader, now and from now on."""
+        self._stopping = True
+        for readers in self._readers.values():
+            for reader in readers:
                 reader.arrived.set()
 
     async def recheck(self, latest: LatestNumbers) -> None:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
+import aiohttp
+
 from shared.http import Territory
 from tests.messaging.conftest import Relay
 from tests.messaging.test_conversations_api import lea_asks_karim
@@ -144,3 +146,27 @@ async def test_the_api_description_tells_how_to_follow_a_conversation(
     assert {"after", "wait", "limit", "cursor"} <= set(parameters)
     assert "attente longue" in str(parameters["wait"])
     assert "wait" in operation["description"]
+
+
+async def test_a_stopping_service_answers_its_waiting_readers_at_once(
+    open_relay: OpenRelay,
+) -> None:
+    async with aiohttp.ClientSession() as browser:  # outlives the platform
+        async with open_relay() as relay:
+            lea, _, conversation = await lea_asks_karim(relay)
+            url = relay.run.url(
+                f"/api/messaging/conversations/{conversation['id']}/messages?after=1&wait=30"
+            )
+            headers = {"Authorization": f"Bearer {lea.token}"}
+            waiting = asyncio.create_task(browser.get(url, headers=headers))
+            await asyncio.sleep(0.3)  # the reader is waiting
+            assert not waiting.done()
+            started = time.perf_counter()
+        # The platform has stopped (a deployment rolls on): the reader had its answer.
+        async with await waiting as answer:
+            body = await answer.json()
+        stopped_after = time.perf_counter() - started
+
+    assert answer.status == 200, body
+    assert body["items"] == []
+    assert stopped_after < 15  # not the 30 s the reader asked to wait
