@@ -121,6 +121,29 @@ class Outbox:
         """How many entries still wait to be published (health and tests)."""
         return await self._collection.count_documents({"published_at": None})
 
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many entries wait to be published, and when the oldest was written.
+
+        One aggregation over the unpublished entries only (the ``pending`` index):
+        normally none or a few, so it stays cheap at every scrape.
+        """
+        groups = await self._collection.aggregate(
+            [
+                {"$match": {"published_at": None}},
+                {
+                    "$group": {
+                        "_id": None,
+                        "waiting": {"$sum": 1},
+                        "oldest": {"$min": "$created_at"},
+                    }
+                },
+            ]
+        )
+        found = [group async for group in groups]
+        if not found:
+            return 0, None
+        return int(found[0]["waiting"]), found[0]["oldest"]
+
     async def relay_forever(self, bus: Bus, sweep_seconds: float) -> None:
         """Publish this process's entries as their transactions commit, and sweep for
         everyone's leftovers every ``sweep_seconds`` (at once on start)."""

@@ -42,6 +42,7 @@ from shared.http import (
 )
 from shared.idempotency import HANDLED_EVENTS_INDEXES, HandledEvents
 from shared.keys import load_verifier_key
+from shared.metrics import ScrapeHook, add_metrics_route, set_outbox_backlog
 from shared.mongo import Document, IndexSpec, connect, ensure_indexes, ping
 from shared.outbox import OUTBOX_INDEXES, Outbox
 from shared.parking import PARKING_INDEXES, add_parking_routes
@@ -189,12 +190,16 @@ def service_app(
     workers: Sequence[Worker] = (),
     on_start: Sequence[Hook] = (),
     health_checks: Mapping[str, HealthCheck] | None = None,
+    metrics_hooks: Sequence[ScrapeHook] = (),
 ) -> web.Application:
     """Build a service's aiohttp application, mounted by the caller at ``/api/<name>``.
 
     ``publishes`` lists the contracts of the events the service publishes
     (``shared.contracts.<name>.PUBLISHED``); with its subscriptions they make its
     AsyncAPI document.
+
+    ``/metrics`` serves the service's Prometheus metrics; ``metrics_hooks`` read its own
+    gauges from its database when scraped (the outbox's are read for every service).
 
     Start-up order: indexes, ``on_start`` hooks, the outbox relay (which publishes once
     every service of the process has started, see :func:`gateway_app`), subscriptions,
@@ -220,6 +225,7 @@ def service_app(
     )
     app[SERVICE_CONTEXT] = context
     _add_asyncapi_route(app, context, publishes)
+    add_metrics_route(app, name, [_outbox_metrics(context), *metrics_hooks])
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await ensure_indexes(
@@ -251,6 +257,13 @@ def service_app(
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def _outbox_metrics(context: ServiceContext) -> ScrapeHook:
+    async def read_outbox() -> None:
+        set_outbox_backlog(context.name, *await context.outbox.backlog())
+
+    return read_outbox
 
 
 async def _stop(tasks: Sequence[asyncio.Task[None]], *, service: str) -> None:

@@ -32,6 +32,7 @@ from services.messaging.domain.model import (
 from services.messaging.domain.names import FORMER_MEMBER, full_name, short_name
 from services.messaging.domain.subject import conversation_subject, reply_subject
 from services.messaging.domain.text import clean_body
+from services.messaging.metrics import message_relayed
 from services.messaging.post_rate import PostRate, RateLimitedError
 from services.messaging.settings import MessagingSettings
 from services.messaging.store import MessagingStore
@@ -309,6 +310,7 @@ class Conversations:
         for posted in written:
             if isinstance(posted, Posted):  # committed: its readers may read it now
                 self.arrivals.posted(posted.message.conversation_id, posted.message.seq)
+                message_relayed(posted.message.source, posted.relayed_to)
         return written
 
     async def _append(

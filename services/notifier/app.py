@@ -12,6 +12,7 @@ from aiohttp import web
 from services.notifier.api import build_router
 from services.notifier.bounces import BounceInbox, BounceSmtpServer
 from services.notifier.dkim import load_signer
+from services.notifier.metrics import backlog_hook
 from services.notifier.render import Renderer
 from services.notifier.sender import SmtpSender
 from services.notifier.settings import NotifierSettings
@@ -88,6 +89,7 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
         ),
         workers=[*[deliver_emails] * config.senders, purge_delivery_log, probe_smtp],
         health_checks={"smtp": smtp_health.report},
+        metrics_hooks=[backlog_hook(store)],
     )
     if config.bounce_smtp_port is not None:
         server = BounceSmtpServer(

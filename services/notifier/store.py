@@ -610,6 +610,13 @@ class NotifierStore:
             for status in Status
         }
 
+    async def pending_counts(self) -> dict[Status, int]:
+        """How many records wait to be sent, queued or being sent (indexed counts)."""
+        return {
+            status: await self.deliveries.count_documents({"status": status.value})
+            for status in PENDING
+        }
+
     async def get(self, delivery_id: str) -> Document | None:
         """One delivery record."""
         return await self.deliveries.find_one({"_id": delivery_id}, {"message": 0})

@@ -20,12 +20,14 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from services.notifier.message_id import new_message_id, with_message_id
+from services.notifier.metrics import delivery_attempted
 from services.notifier.sender import SendResult, SmtpSender
 from services.notifier.settings import NotifierSettings
 from services.notifier.smtp_health import SmtpHealth
@@ -273,9 +275,11 @@ class DeliveryWorker:
                     if self._stopping or self._lease_left(claim) < margin:
                         break
                     mime = await self._mime(delivery, claim)
+                    started = time.perf_counter()
                     result = await connection.send(
                         delivery["envelope_from"], delivery["recipient"], mime
                     )
+                    delivery_attempted(result.outcome, time.perf_counter() - started)
                     tried += 1
                     self._health.observe(result)
                     if result.accepted:

@@ -35,6 +35,7 @@ from services.web.sessions import CookiePolicy, Visit
 from services.web.settings import WebSettings
 from services.web.store import INDEXES, SessionStore
 from shared.http import STAFF_NOT_VERIFIED, body_limit_middleware, request_id_middleware
+from shared.metrics import add_metrics_route, http_metrics_middleware
 from shared.mongo import Document, ensure_indexes, ping
 from shared.settings import Settings
 
@@ -69,6 +70,7 @@ def create_app(
     app = web.Application(
         client_max_size=MAX_FORM_BYTES,
         middlewares=[
+            http_metrics_middleware("web"),
             request_id_middleware,
             _visit_middleware,
             _error_pages_middleware,
@@ -80,6 +82,7 @@ def create_app(
     setup_templates(app, static)
     app.router.add_get("/static/{name}", static.serve)
     app.router.add_get("/health", _health)
+    add_metrics_route(app, "web")
     add_site_routes(app.router)
     app.cleanup_ctx.append(_resources)
     return app

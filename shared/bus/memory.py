@@ -38,6 +38,7 @@ from shared.bus.dispatch import (
     read_delivery,
 )
 from shared.events import Envelope
+from shared.metrics import event_consumed, event_parked, event_published, event_retried
 from shared.settings import Settings
 
 log = logging.getLogger("shared.bus")
@@ -96,6 +97,7 @@ class MemoryBus(Bus):
     async def publish(self, envelope: Envelope) -> None:
         """Queue the event for every subscription of its type, or raise if there is none."""
         await self.publish_bytes(envelope.type, envelope.to_bytes())
+        event_published(envelope.producer, envelope.type)
 
     async def publish_bytes(self, routing_key: str, body: bytes) -> None:
         """Deliver raw bytes under ``routing_key`` as a foreign producer would.
@@ -144,9 +146,11 @@ class MemoryBus(Bus):
                 extra={**described, "queue": queue.name, "reason": outcome.reason},
             )
             self._park(queue.name, message, outcome.reason)
+            event_parked(subscription.service, subscription.event_type, unreadable=True)
             return
         try:
             await subscription.handler(outcome)
+            event_consumed(subscription.service, subscription.event_type)
         except Exception as exc:
             described = outcome.envelope.describe()
             delay = next_delay(message.attempt, self._delays)
@@ -157,6 +161,7 @@ class MemoryBus(Bus):
                     exc_info=exc,
                 )
                 self._park(queue.name, message, park_reason(message.attempt, exc))
+                event_parked(subscription.service, subscription.event_type, unreadable=False)
                 return
             log.warning(
                 "handler failed, retry scheduled",
@@ -174,6 +179,7 @@ class MemoryBus(Bus):
                 headers={ATTEMPT_HEADER: message.attempt + 1, LAST_ERROR_HEADER: failure_text(exc)},
             )
             self._later(delay, queue, retry)
+            event_retried(subscription.service, subscription.event_type)
 
     def _later(self, delay: float, queue: _Queue, message: _Message) -> None:
         loop = asyncio.get_running_loop()

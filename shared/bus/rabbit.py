@@ -62,6 +62,7 @@ from shared.bus.dispatch import (
     read_delivery,
 )
 from shared.events import Envelope
+from shared.metrics import event_consumed, event_parked, event_published, event_retried
 from shared.settings import Settings
 
 log = logging.getLogger("shared.bus")
@@ -313,6 +314,7 @@ class RabbitBus(Bus):
         while True:
             try:
                 await self._events.publish(message, envelope.type, mandatory=True)
+                event_published(envelope.producer, envelope.type)
                 return
             except PublishError:
                 raise UnroutableEventError(f"no queue bound for {envelope.type}") from None
@@ -400,6 +402,7 @@ class RabbitBus(Bus):
                 extra={**described, "queue": queue, "reason": outcome.reason},
             )
             await self._park(message, queue, outcome.reason)
+            event_parked(subscription.service, subscription.event_type, unreadable=True)
             return
         try:
             await subscription.handler(outcome)
@@ -413,6 +416,7 @@ class RabbitBus(Bus):
                     exc_info=exc,
                 )
                 await self._park(message, queue, park_reason(attempt, exc))
+                event_parked(subscription.service, subscription.event_type, unreadable=False)
             else:
                 log.warning(
                     "handler failed, retry scheduled",
@@ -420,7 +424,9 @@ class RabbitBus(Bus):
                     exc_info=exc,
                 )
                 await self._retry(message, queue, attempt + 1, delay, failure_text(exc))
+                event_retried(subscription.service, subscription.event_type)
             return
+        event_consumed(subscription.service, subscription.event_type)
         await self._ack(message)
 
     async def _retry(

@@ -15,6 +15,7 @@ from shared.http.errors import error_middleware
 from shared.http.headers import api_headers_on_prepare, root_headers_on_prepare
 from shared.http.middlewares import body_limit_middleware, request_id_middleware
 from shared.http.routing import Router
+from shared.metrics import http_metrics_middleware
 
 SERVICE_PREFIX: web.AppKey[str] = web.AppKey("service_prefix", str)
 
@@ -28,7 +29,8 @@ def service_web_app(
     middlewares: Sequence[Middleware] = (),
 ) -> web.Application:
     """A service's application: its routes, ``/openapi.json``, request ids, JSON errors,
-    and the API headers (``no-store``, ``nosniff``) on every answer.
+    the API headers (``no-store``, ``nosniff``) on every answer, and its HTTP metrics
+    (labelled with the last part of ``prefix``, the service's name).
 
     Without a router it is a bare root to mount services on (see :func:`root_web_app`).
 
@@ -39,6 +41,7 @@ def service_web_app(
     app = web.Application(
         client_max_size=max_body_bytes,
         middlewares=[
+            http_metrics_middleware(prefix.rsplit("/", 1)[-1]),
             request_id_middleware,
             error_middleware,
             body_limit_middleware(max_body_bytes),

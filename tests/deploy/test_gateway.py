@@ -242,6 +242,19 @@ async def test_unknown_api_path_answers_404_in_the_api_error_shape(gateway: Gate
     assert all(not stand_in.received for stand_in in gateway.services.values())
 
 
+async def test_service_metrics_are_not_served_to_the_internet(gateway: Gateway) -> None:
+    for name in SERVICES:
+        async with gateway.http.get(gateway.url(f"/api/{name}/metrics")) as response:
+            assert response.status == 404
+            assert (await response.json())["error"]["code"] == "not_found"
+        assert gateway.services[name].received == [], name
+    # The site's own /metrics reaches it marked as proxied: the site refuses it.
+    async with gateway.http.get(gateway.url("/metrics")) as response:
+        seen = await response.json()
+    assert seen["service"] == SITE
+    assert "x-forwarded-for" in seen["headers"]
+
+
 async def test_every_other_path_is_the_site_with_path_and_caller_kept(gateway: Gateway) -> None:
     for path in ("/", "/connexion?suite=/agenda", "/activer?token=abc", "/wp-login.php"):
         async with gateway.http.get(gateway.url(path)) as response:

@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 
 from tests.fixtures.smtp import free_port
+from tests.metrics.scrape import parse
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("accounts", "agenda", "messaging", "notifier")
@@ -127,6 +128,14 @@ async def test_one_command_serves_every_service_mail_catcher_and_explorer(tmp_pa
             assert response.status == 200, await response.text()
         async with http.get(f"{base}/dev/mail/") as response:
             assert email in await response.text()
+        # One process, one registry: each service's page (and the site's) has its own.
+        for name in (*SERVICES, "web"):
+            path = "/metrics" if name == "web" else f"/api/{name}/metrics"
+            async with http.get(f"{base}{path}") as response:
+                assert response.status == 200
+                page = parse(await response.text())
+            assert page.services() == {name}, name
+            assert page.value("po_http_request_duration_seconds_count") > 0, name
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0

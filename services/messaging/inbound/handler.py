@@ -40,6 +40,7 @@ from services.messaging.inbound.held import HeldReplies
 from services.messaging.inbound.reply import reply_text
 from services.messaging.inbound.senders import sender_is_owner
 from services.messaging.inbound.signature import Sender
+from services.messaging.metrics import inbound_answered
 from services.messaging.post_rate import RateLimitedError
 
 log = logging.getLogger("services.messaging.inbound")
@@ -110,7 +111,9 @@ class RelayInbox:
         )
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
-        return await asyncio.shield(task)
+        answer = await asyncio.shield(task)
+        inbound_answered(answer)
+        return answer
 
     async def drain(self, grace_seconds: float) -> None:
         """Wait (at most ``grace_seconds``) for mails being processed."""

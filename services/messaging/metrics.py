@@ -1,0 +1,44 @@
+"""Messaging's own Prometheus metrics: messages relayed by email, replies received.
+
+Served with the shared ones at ``/api/messaging/metrics`` (``shared.metrics``).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+from services.messaging.domain.model import Source
+from services.messaging.inbound import status
+
+SERVICE = "messaging"
+
+RELAYED = Counter(
+    "po_messaging_relayed",
+    "Emails a posted message makes, one per other participant (each becomes a "
+    "messaging.message.relayed event), by where the message came from.",
+    ["service", "source"],
+)
+INBOUND = Counter(
+    "po_messaging_inbound",
+    "Mails received by the relay's SMTP endpoint, by what became of them.",
+    ["service", "outcome"],
+)
+
+# The relay's answer to a mail's DATA, named for the dashboard.
+_INBOUND_OUTCOMES = {
+    status.POSTED: "posted",
+    status.ALREADY_POSTED: "already_posted",
+    status.DROPPED: "dropped",
+    status.RATE_LIMITED: "rate_limited",
+    status.TEMPORARY_FAILURE: "temporary_failure",
+}
+
+
+def message_relayed(source: Source, recipients: int) -> None:
+    """Count the emails one committed message makes."""
+    RELAYED.labels(SERVICE, source).inc(recipients)
+
+
+def inbound_answered(answer: str) -> None:
+    """Count one mail received, by the relay's answer to it."""
+    INBOUND.labels(SERVICE, _INBOUND_OUTCOMES.get(answer, "other")).inc()
