@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from services.accounts.api.account_models import AccountQuery, AccountSummary
-from services.accounts.api.models import Suspension, TerritoryIn
 from services.accounts.context import Accounts
+from services.accounts.shapes.account_list import AccountQuery, AccountSummary
+from services.accounts.shapes.joining import TerritoryIn
+from services.accounts.shapes.profile import Suspension
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
 

@@ -17,8 +17,8 @@ from typing import Any
 from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
+from services.accounts.shapes.privacy import AuditEntry, AuditQuery
 from shared.contracts.personal_data import PersonalDataRead
 from shared.http import Page, Principal, paginate
 from shared.mongo import Document
@@ -114,8 +114,8 @@ async def record_reported(
     )
 
 
-def _entry(row: Document) -> models.AuditEntry:
-    return models.AuditEntry(
+def _entry(row: Document) -> AuditEntry:
+    return AuditEntry(
         id=row["_id"],
         at=row["at"],
         actor_id=row["actor_id"],
@@ -126,7 +126,7 @@ def _entry(row: Document) -> models.AuditEntry:
     )
 
 
-async def find(accounts: Accounts, query: models.AuditQuery) -> Page[models.AuditEntry]:
+async def find(accounts: Accounts, query: AuditQuery) -> Page[AuditEntry]:
     """Entries matching the filters, newest first."""
     conditions: dict[str, Any] = {}
     if query.user_id:

@@ -18,7 +18,6 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.demo import has_published_password, is_loopback
 from services.accounts.domain.links import LinkToken
@@ -31,6 +30,7 @@ from services.accounts.errors import (
     WRONG_PASSWORD,
 )
 from services.accounts.joining import activate, check_new_password, link_row, open_link
+from services.accounts.shapes.sessions import PasswordChange, SessionTokens, UserSummary
 from services.accounts.throttling import LoginGuard, clear_login_failures, limit_requests
 from shared.contracts.accounts import PasswordChanged, PasswordResetRequested, TokensRevoked
 from shared.http import Principal, Territory
@@ -71,8 +71,8 @@ def principal_of(user: Document, session_id: str, academic_domains: list[str]) -
     )
 
 
-def _summary(user: Document) -> models.UserSummary:
-    return models.UserSummary(
+def _summary(user: Document) -> UserSummary:
+    return UserSummary(
         id=user["_id"],
         role=user["role"],
         first_name=user["first_name"],
@@ -83,8 +83,8 @@ def _summary(user: Document) -> models.UserSummary:
 
 def _tokens(
     accounts: Accounts, user: Document, session_id: str, refresh_token: str
-) -> models.SessionTokens:
-    return models.SessionTokens(
+) -> SessionTokens:
+    return SessionTokens(
         access_token=accounts.signer.issue(
             principal_of(user, session_id, accounts.options.staff_academic_domains)
         ),
@@ -99,9 +99,7 @@ def _new_refresh(session_id: str) -> str:
     return f"{session_id}.{secrets.token_urlsafe(32)}"
 
 
-async def sign_in(
-    accounts: Accounts, email: str, password: str, address: str
-) -> models.SessionTokens:
+async def sign_in(accounts: Accounts, email: str, password: str, address: str) -> SessionTokens:
     """Check the password and open a session; the same 401 for an unknown email."""
     email = email.strip().lower()
     user = await accounts.store.users.find_one({"email": email})
@@ -127,7 +125,7 @@ async def sign_in(
     return await open_session(accounts, user)
 
 
-async def open_session(accounts: Accounts, user: Document) -> models.SessionTokens:
+async def open_session(accounts: Accounts, user: Document) -> SessionTokens:
     """A new session (refresh family) for ``user`` and its first tokens."""
     now = accounts.now()
     session_id = accounts.new_id()
@@ -147,7 +145,7 @@ async def open_session(accounts: Accounts, user: Document) -> models.SessionToke
     return _tokens(accounts, user, session_id, refresh)
 
 
-async def refresh(accounts: Accounts, token: str) -> models.SessionTokens:
+async def refresh(accounts: Accounts, token: str) -> SessionTokens:
     """Rotate a refresh token; a retired one revokes its whole family."""
     session_id = token.split(".", 1)[0]
     presented = _hash(token)
@@ -355,7 +353,7 @@ async def verify_current_password(
 
 
 async def change_password(
-    accounts: Accounts, principal: Principal, body: models.PasswordChange, address: str
+    accounts: Accounts, principal: Principal, body: PasswordChange, address: str
 ) -> None:
     """Change one's password (the current one is asked); other sessions end."""
     user = await current_user(accounts, principal)

@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import logging
 
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.credentials import send_reset_link
 from services.accounts.domain.links import hash_token, is_expired
 from services.accounts.errors import LINK_NOT_FOUND
 from services.accounts.joining import resend_confirmation
 from services.accounts.profile import send_email_change_link
+from services.accounts.shapes.sessions import LinkStatus
 from services.accounts.throttling import limit_requests
 
 log = logging.getLogger("services.accounts.emailed_links")
 
 
-async def link_status(accounts: Accounts, token: str) -> models.LinkStatus:
+async def link_status(accounts: Accounts, token: str) -> LinkStatus:
     """The purpose and state of a link; 404 ``link_not_found`` when unknown or used."""
     row = await accounts.store.link_tokens.find_one({"_id": hash_token(token)})
     if row is None:
@@ -36,13 +36,11 @@ async def link_status(accounts: Accounts, token: str) -> models.LinkStatus:
     if user is None:
         raise LINK_NOT_FOUND.error()
     if is_expired(row["expires_at"], accounts.now()):
-        return models.LinkStatus(
-            purpose=row["purpose"], state="expired", expires_at=row["expires_at"]
-        )
+        return LinkStatus(purpose=row["purpose"], state="expired", expires_at=row["expires_at"])
     # The address the link was sent to: its holder read it there (the page shows it,
     # and password managers file the new password under it).
     email = row.get("new_email") if row["purpose"] == "email_change" else user["email"]
-    return models.LinkStatus(
+    return LinkStatus(
         purpose=row["purpose"], state="valid", expires_at=row["expires_at"], email=email
     )
 

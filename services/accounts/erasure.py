@@ -16,10 +16,10 @@ from typing import Any
 from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
 from services.accounts.joining import referent_event
+from services.accounts.shapes.privacy import ErasureRecord
 from shared.contracts.accounts import DeletionReason, TokensRevoked, UserDeleted
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
@@ -123,10 +123,10 @@ async def complete_if_confirmed(accounts: Accounts, user_id: str) -> bool:
     return row is not None and row.get("completed_at") is not None
 
 
-def erasure_record(row: Document) -> models.ErasureRecord:
+def erasure_record(row: Document) -> ErasureRecord:
     """The API view of an erasure record."""
     confirmations = row.get("confirmations") or {}
-    return models.ErasureRecord(
+    return ErasureRecord(
         user_id=row["_id"],
         role=row["role"],
         reason=row.get("reason", "request"),
@@ -137,15 +137,13 @@ def erasure_record(row: Document) -> models.ErasureRecord:
     )
 
 
-async def get(accounts: Accounts, user_id: str) -> models.ErasureRecord | None:
+async def get(accounts: Accounts, user_id: str) -> ErasureRecord | None:
     """The erasure record of a deleted account, if any."""
     row = await accounts.store.erasures.find_one({"_id": user_id})
     return erasure_record(row) if row is not None else None
 
 
-async def find(
-    accounts: Accounts, state: str | None, page: PageQuery
-) -> Page[models.ErasureRecord]:
+async def find(accounts: Accounts, state: str | None, page: PageQuery) -> Page[ErasureRecord]:
     """Erasure records, newest first, optionally only pending or only complete ones."""
     query: dict[str, Any] = {}
     if state == "pending":

@@ -22,11 +22,11 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts import audit
-from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user
 from services.accounts.errors import EXPORT_INCOMPLETE
 from services.accounts.profile import me
+from services.accounts.shapes.privacy import AccountsPart, ExportDocument
 from shared.contracts.accounts import ExportRequested
 from shared.contracts.personal_data import ExportPrepared
 from shared.http import Principal
@@ -43,7 +43,7 @@ SERVICE_NAMES = {
 }
 
 
-async def export(accounts: Accounts, principal: Principal) -> models.ExportDocument:
+async def export(accounts: Accounts, principal: Principal) -> ExportDocument:
     """GET /me/export: every service's part, or 504 naming the services that are missing."""
     user = await current_user(accounts, principal)
     request_id = await _open_request(accounts, user)
@@ -57,7 +57,7 @@ async def export(accounts: Accounts, principal: Principal) -> models.ExportDocum
             headers={"Retry-After": "60"},
             missing=missing,
         )
-    document = models.ExportDocument(
+    document = ExportDocument(
         accounts=await accounts_part(accounts, user),
         agenda=parts["agenda"],
         messaging=parts["messaging"],
@@ -131,7 +131,7 @@ async def store_part(accounts: Accounts, part: ExportPrepared, service: str) -> 
     return True
 
 
-async def accounts_part(accounts: Accounts, user: Document) -> models.AccountsPart:
+async def accounts_part(accounts: Accounts, user: Document) -> AccountsPart:
     """Every personal datum accounts holds about the person."""
     acceptances = [
         {"version": row["version"], "accepted_at": row["accepted_at"].isoformat()}
@@ -145,7 +145,7 @@ async def accounts_part(accounts: Accounts, user: Document) -> models.AccountsPa
         }
         async for row in accounts.store.sessions.find({"user_id": user["_id"]})
     ]
-    return models.AccountsPart(
+    return AccountsPart(
         account=me(accounts, user),
         charter_acceptances=acceptances,
         sessions=sessions,

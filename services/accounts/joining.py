@@ -18,7 +18,6 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
 from services.accounts.domain.catalog import current_charter, department_of_postcode
@@ -38,6 +37,14 @@ from services.accounts.errors import (
     LINK_INVALID,
     WEAK_PASSWORD,
 )
+from services.accounts.shapes.joining import (
+    AmbassadorSignUp,
+    ConsentsIn,
+    ReferentIn,
+    StaffSignUp,
+    TerritoryIn,
+)
+from services.accounts.shapes.partners import PartnerContactIn
 from shared.contracts.accounts import (
     ConfirmationLinkRenewed,
     ContactChanged,
@@ -53,7 +60,7 @@ from shared.mongo import Document
 log = logging.getLogger("services.accounts.joining")
 
 
-def _consents(body: models.ConsentsIn, now: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _consents(body: ConsentsIn, now: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     state = {
         "image_rights": {"given": body.image_rights, "at": now},
         "surveys": {"given": body.surveys, "at": now},
@@ -67,7 +74,7 @@ def _consents(body: models.ConsentsIn, now: Any) -> tuple[dict[str, Any], list[d
 
 def _base_user(accounts: Accounts, role: str, body: Any, user_id: str) -> Document:
     now = accounts.now()
-    consents, history = _consents(getattr(body, "consents", None) or models.ConsentsIn(), now)
+    consents, history = _consents(getattr(body, "consents", None) or ConsentsIn(), now)
     return {
         "_id": user_id,
         "role": role,
@@ -86,7 +93,7 @@ def _base_user(accounts: Accounts, role: str, body: Any, user_id: str) -> Docume
     }
 
 
-async def sign_up_ambassador(accounts: Accounts, body: models.AmbassadorSignUp) -> str:
+async def sign_up_ambassador(accounts: Accounts, body: AmbassadorSignUp) -> str:
     """Create a pending ambassador and email the confirmation link; returns the id."""
     charter = current_charter()
     if not body.charter_accepted:
@@ -124,7 +131,7 @@ async def sign_up_ambassador(accounts: Accounts, body: models.AmbassadorSignUp) 
     return await _register(accounts, user, acceptance)
 
 
-async def sign_up_staff(accounts: Accounts, body: models.StaffSignUp) -> str:
+async def sign_up_staff(accounts: Accounts, body: StaffSignUp) -> str:
     """Create a pending educational-team member and email the link; returns the id."""
     user_id = accounts.new_id()
     user = _base_user(accounts, "staff", body, user_id)
@@ -139,7 +146,7 @@ async def sign_up_staff(accounts: Accounts, body: models.StaffSignUp) -> str:
     return await _register(accounts, user, None)
 
 
-async def create_referent(accounts: Accounts, body: models.ReferentIn) -> str:
+async def create_referent(accounts: Accounts, body: ReferentIn) -> str:
     """An admin creates a referent; the referent sets a password from the emailed link.
 
     Unlike a public sign-up, an admin learns that an address is taken (409).
@@ -151,7 +158,7 @@ async def create_referent(accounts: Accounts, body: models.ReferentIn) -> str:
 
 
 async def create_partner_contact(
-    accounts: Accounts, organization_id: str, body: models.PartnerContactIn
+    accounts: Accounts, organization_id: str, body: PartnerContactIn
 ) -> str:
     """An admin or referent names the contact of a partner organization.
 
@@ -397,7 +404,7 @@ def referent_event(user: Document, *, active: bool = True) -> ReferentChanged:
 
 
 async def change_territory(
-    accounts: Accounts, referent_id: str, territory: models.TerritoryIn
+    accounts: Accounts, referent_id: str, territory: TerritoryIn
 ) -> Document | None:
     """An admin changes a referent's territory (their next token carries it)."""
 

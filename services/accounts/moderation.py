@@ -17,7 +17,6 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts import audit
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user
 from services.accounts.directory import ambassador_changed
@@ -35,6 +34,14 @@ from services.accounts.errors import (
     NOT_YOUR_ZONE,
     RECORD_ALREADY_VERIFIED,
 )
+from services.accounts.shapes.joining import Zone
+from services.accounts.shapes.moderation import (
+    PendingRecord,
+    RecordDecision,
+    RecordSubmitted,
+    SuspensionIn,
+)
+from services.accounts.shapes.profile import RecordState, Suspension
 from shared.contracts.accounts import (
     AmbassadorReinstated,
     AmbassadorSuspended,
@@ -81,7 +88,7 @@ async def read_document(request: web.Request, max_bytes: int) -> bytes:
 
 async def submit_record(
     accounts: Accounts, principal: Principal, request: web.Request
-) -> models.RecordSubmitted:
+) -> RecordSubmitted:
     """An ambassador sends their extract (PDF, checked by content, ≤ 5 MB)."""
     user = await current_user(accounts, principal)
     content = await read_document(request, accounts.options.record_max_bytes)
@@ -125,7 +132,7 @@ async def submit_record(
 
     await accounts.ctx.transaction(work)
     await accounts.store.apply_frequency_changes(changes)
-    return models.RecordSubmitted(submitted_at=now)
+    return RecordSubmitted(submitted_at=now)
 
 
 def check_periods(accounts: Accounts) -> CheckPeriods:
@@ -199,8 +206,8 @@ async def _change(
 
 
 async def decide_record(
-    accounts: Accounts, principal: Principal, ambassador_id: str, body: models.RecordDecision
-) -> models.RecordState:
+    accounts: Accounts, principal: Principal, ambassador_id: str, body: RecordDecision
+) -> RecordState:
     """Record ``verified`` or ``rejected``; the document is deleted in the same transaction.
 
     A verified check is valid for ``ACCOUNTS_RECORD_CHECK_VALIDITY_DAYS`` from now.
@@ -246,12 +253,12 @@ async def decide_record(
 
     await accounts.ctx.transaction(work)
     await accounts.store.apply_frequency_changes(changes)
-    return models.RecordState.model_validate(record)
+    return RecordState.model_validate(record)
 
 
 async def suspend(
-    accounts: Accounts, principal: Principal, ambassador_id: str, body: models.SuspensionIn
-) -> models.Suspension:
+    accounts: Accounts, principal: Principal, ambassador_id: str, body: SuspensionIn
+) -> Suspension:
     """Suspend an ambassador with a reason: they can no longer be solicited."""
     await _moderated(accounts, principal, ambassador_id)
     suspension = {"reason": body.reason, "at": accounts.now(), "by": principal.user_id}
@@ -263,7 +270,7 @@ async def suspend(
         [AmbassadorSuspended(ambassador_id=ambassador_id, reason=body.reason)],
         ALREADY_SUSPENDED,
     )
-    return models.Suspension.model_validate(suspension)
+    return Suspension.model_validate(suspension)
 
 
 async def reinstate(accounts: Accounts, principal: Principal, ambassador_id: str) -> None:
@@ -279,14 +286,14 @@ async def reinstate(accounts: Accounts, principal: Principal, ambassador_id: str
     )
 
 
-def _waiting(row: Document) -> models.PendingRecord:
+def _waiting(row: Document) -> PendingRecord:
     part = row["ambassador"]
     ambassador_id = row["_id"]
     base = f"/api/accounts/ambassadors/{ambassador_id}/criminal-record"
-    return models.PendingRecord(
+    return PendingRecord(
         ambassador_id=ambassador_id,
         name=f"{row['first_name']} {initial(row['last_name'])}",
-        zone=models.Zone.model_construct(**part["zone"]),
+        zone=Zone.model_construct(**part["zone"]),
         department=part.get("department"),
         uploaded_at=part["record_document"]["uploaded_at"],
         renewal=(part.get("record") or {}).get("status") == "verified",
@@ -297,7 +304,7 @@ def _waiting(row: Document) -> models.PendingRecord:
 
 async def waiting_records(
     accounts: Accounts, principal: Principal, page: PageQuery
-) -> Page[models.PendingRecord]:
+) -> Page[PendingRecord]:
     """Extracts waiting for a decision, oldest first: a referent's zone, or all for admins."""
     await current_user(accounts, principal)
     query: dict[str, Any] = {

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.accounts.api.partnership_models import PartnerRequest, PartnerRequestIn
 from services.accounts.context import Accounts
+from services.accounts.shapes.partners import PartnerRequest, PartnerRequestIn
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
 

@@ -13,19 +13,25 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.domain.passwords import fold
 from services.accounts.errors import ORGANIZATION_NOT_FOUND, SIRET_TAKEN
 from services.accounts.joining import create_partner_contact
+from services.accounts.shapes.partners import (
+    Organization,
+    OrganizationIn,
+    OrganizationSummary,
+    OrganizationUpdate,
+    PartnerContactIn,
+)
 from shared.contracts.accounts import OrganizationChanged
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
 
 
-def organization(row: Document) -> models.Organization:
+def organization(row: Document) -> Organization:
     """The API view of a stored organization."""
-    return models.Organization(
+    return Organization(
         id=row["_id"],
         name=row["name"],
         siret=row.get("siret"),
@@ -48,9 +54,7 @@ def changed_event(row: Document) -> OrganizationChanged:
     )
 
 
-async def create(
-    accounts: Accounts, body: models.OrganizationIn, author: str
-) -> models.Organization:
+async def create(accounts: Accounts, body: OrganizationIn, author: str) -> Organization:
     """Register a partner organization (409 when the SIRET is already known)."""
     row: Document = {
         "_id": accounts.new_id(),
@@ -74,8 +78,8 @@ async def create(
 
 
 async def update(
-    accounts: Accounts, organization_id: str, body: models.OrganizationUpdate, author: str
-) -> models.Organization:
+    accounts: Accounts, organization_id: str, body: OrganizationUpdate, author: str
+) -> Organization:
     """Change the given fields of an organization (sponsorship replaced whole)."""
     given = body.model_dump(mode="python", include=body.model_fields_set)
     sets: dict[str, Any] = {**given, "updated_at": accounts.now(), "updated_by": author}
@@ -108,7 +112,7 @@ async def update(
     return organization(row)
 
 
-async def get(accounts: Accounts, organization_id: str) -> models.Organization:
+async def get(accounts: Accounts, organization_id: str) -> Organization:
     """One organization (404 when unknown)."""
     row = await accounts.store.organizations.find_one({"_id": organization_id})
     if row is None:
@@ -116,18 +120,14 @@ async def get(accounts: Accounts, organization_id: str) -> models.Organization:
     return organization(row)
 
 
-async def add_contact(
-    accounts: Accounts, organization_id: str, body: models.PartnerContactIn
-) -> str:
+async def add_contact(accounts: Accounts, organization_id: str, body: PartnerContactIn) -> str:
     """Create the partner contact of an organization; returns the new account's id."""
     if await accounts.store.organizations.find_one({"_id": organization_id}, {"_id": 1}) is None:
         raise ORGANIZATION_NOT_FOUND.error()
     return await create_partner_contact(accounts, organization_id, body)
 
 
-async def find(
-    accounts: Accounts, text: str | None, page: PageQuery
-) -> Page[models.OrganizationSummary]:
+async def find(accounts: Accounts, text: str | None, page: PageQuery) -> Page[OrganizationSummary]:
     """Organizations whose name starts with ``text`` (accents and case ignored)."""
     query: Document = {}
     if text:
@@ -138,8 +138,6 @@ async def find(
         query,
         sort=[("name_key", 1)],
         page=page,
-        load=lambda row: models.OrganizationSummary(
-            id=row["_id"], name=row["name"], kind=row["kind"]
-        ),
+        load=lambda row: OrganizationSummary(id=row["_id"], name=row["name"], kind=row["kind"]),
         projection={"name": 1, "kind": 1, "name_key": 1},
     )

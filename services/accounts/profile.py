@@ -9,7 +9,6 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from services.accounts import erasure
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user, verify_current_password
 from services.accounts.directory import ambassador_changed
@@ -40,6 +39,28 @@ from services.accounts.joining import (
     referent_event,
     staff_event,
 )
+from services.accounts.shapes.joining import TerritoryIn, Zone
+from services.accounts.shapes.profile import (
+    AmbassadorPart,
+    Availability,
+    ConsentEvent,
+    Consents,
+    ConsentState,
+    ConsentsUpdate,
+    EmailChangeRequest,
+    Me,
+    MeUpdate,
+    PartnerPart,
+    RecordState,
+    ReferentPart,
+    Restriction,
+    StaffEstablishment,
+    StaffPart,
+    StaffVerification,
+)
+from services.accounts.shapes.profile import (
+    EmailChanged as NewEmail,
+)
 from shared.contracts.accounts import EmailChanged, EmailChangeRequested, TokensRevoked
 from shared.http import ApiError, Principal
 from shared.mongo import Document
@@ -68,7 +89,7 @@ _EDITABLE: dict[str, set[str]] = {
 }
 
 
-def me(accounts: Accounts, user: Document) -> models.Me:
+def me(accounts: Accounts, user: Document) -> Me:
     """One's own account as the API shows it."""
     require_record_check = accounts.settings.require_record_check
     consents = user.get("consents") or {}
@@ -76,7 +97,7 @@ def me(accounts: Accounts, user: Document) -> models.Me:
     if user["role"] == "ambassador":
         part = user["ambassador"]
         state = solicitability(user, require_record_check=require_record_check)
-        ambassador = models.AmbassadorPart(
+        ambassador = AmbassadorPart(
             profile=part["profile"],
             postcode=part["postcode"],
             city=part["city"],
@@ -85,10 +106,10 @@ def me(accounts: Accounts, user: Document) -> models.Me:
             background=part.get("background", ""),
             interventions=part.get("interventions", []),
             online=part.get("online", False),
-            zone=models.Zone.model_construct(**part["zone"]),
+            zone=Zone.model_construct(**part["zone"]),
             organization_id=part.get("organization_id"),
-            availability=models.Availability.model_construct(**(part.get("availability") or {})),
-            record=models.RecordState.model_validate(part.get("record") or {"status": "missing"}),
+            availability=Availability.model_construct(**(part.get("availability") or {})),
+            record=RecordState.model_validate(part.get("record") or {"status": "missing"}),
             suspension=part.get("suspension"),
             solicitable=state.solicitable,
             not_solicitable_reason=state.reason,
@@ -96,10 +117,10 @@ def me(accounts: Accounts, user: Document) -> models.Me:
     staff = None
     if user["role"] == "staff":
         verification = verification_of(user, accounts.options.staff_academic_domains)
-        staff = models.StaffPart(
-            establishment=models.StaffEstablishment(**stored_establishment(user["staff"])),
+        staff = StaffPart(
+            establishment=StaffEstablishment(**stored_establishment(user["staff"])),
             position=user["staff"]["position"],
-            verification=models.StaffVerification(
+            verification=StaffVerification(
                 status=verification["status"],
                 by_academic_address=verification.get("by") == BY_ACADEMIC_ADDRESS,
                 at=verification.get("at") or verification.get("since"),
@@ -108,14 +129,14 @@ def me(accounts: Accounts, user: Document) -> models.Me:
         )
     referent = None
     if user["role"] == "referent":
-        referent = models.ReferentPart(
-            territory=models.TerritoryIn.model_construct(**user["referent"]["territory"])
+        referent = ReferentPart(
+            territory=TerritoryIn.model_construct(**user["referent"]["territory"])
         )
     partner = None
     if user["role"] == "partner":
-        partner = models.PartnerPart(organization_id=user["partner"]["organization_id"])
+        partner = PartnerPart(organization_id=user["partner"]["organization_id"])
     restriction = user.get("restriction")
-    return models.Me(
+    return Me(
         id=user["_id"],
         role=user["role"],
         status=user["status"],
@@ -125,14 +146,13 @@ def me(accounts: Accounts, user: Document) -> models.Me:
         phone=user.get("phone"),
         created_at=user["created_at"],
         activated_at=user.get("activated_at"),
-        consents=models.Consents(
-            image_rights=models.ConsentState.model_validate(
+        consents=Consents(
+            image_rights=ConsentState.model_validate(
                 consents.get("image_rights") or {"given": False}
             ),
-            surveys=models.ConsentState.model_validate(consents.get("surveys") or {"given": False}),
+            surveys=ConsentState.model_validate(consents.get("surveys") or {"given": False}),
             history=[
-                models.ConsentEvent.model_validate(entry)
-                for entry in user.get("consent_history", [])
+                ConsentEvent.model_validate(entry) for entry in user.get("consent_history", [])
             ],
         ),
         charter_version=user.get("charter_version"),
@@ -140,11 +160,11 @@ def me(accounts: Accounts, user: Document) -> models.Me:
         staff=staff,
         referent=referent,
         partner=partner,
-        restriction=models.Restriction.model_validate(restriction) if restriction else None,
+        restriction=Restriction.model_validate(restriction) if restriction else None,
     )
 
 
-async def show(accounts: Accounts, principal: Principal) -> models.Me:
+async def show(accounts: Accounts, principal: Principal) -> Me:
     """GET /me."""
     user = await current_user(accounts, principal)
     return me(accounts, user)
@@ -166,7 +186,7 @@ def _establishment_change(
     return updates
 
 
-def _changes(accounts: Accounts, user: Document, body: models.MeUpdate) -> dict[str, Any]:
+def _changes(accounts: Accounts, user: Document, body: MeUpdate) -> dict[str, Any]:
     given = body.model_fields_set
     refused = sorted(given - _EDITABLE.get(user["role"], _COMMON))
     if refused:
@@ -208,7 +228,7 @@ def _check_profile_shape(user: Document, updates: dict[str, Any]) -> None:
         raise NOT_EDITABLE.error("La formation ne peut pas être vidée.")
 
 
-async def update(accounts: Accounts, principal: Principal, body: models.MeUpdate) -> models.Me:
+async def update(accounts: Accounts, principal: Principal, body: MeUpdate) -> Me:
     """PATCH /me: change the given fields and tell the services that copy them."""
     user = await current_user(accounts, principal)
     updates = _changes(accounts, user, body)
@@ -254,7 +274,7 @@ async def update(accounts: Accounts, principal: Principal, body: models.MeUpdate
 
 
 async def request_email_change(
-    accounts: Accounts, principal: Principal, body: models.EmailChangeRequest, address: str
+    accounts: Accounts, principal: Principal, body: EmailChangeRequest, address: str
 ) -> None:
     """Email a link to the new address and tell the old one.
 
@@ -307,7 +327,7 @@ def _proved_by_new_address(
     return {"status": "verified", "by": BY_ACADEMIC_ADDRESS, "at": accounts.now()}
 
 
-async def confirm_email_change(accounts: Accounts, token: str) -> models.EmailChanged:
+async def confirm_email_change(accounts: Accounts, token: str) -> NewEmail:
     """Follow the link sent to the new address: it becomes the account's."""
     try:
         row = await open_link(accounts, token, "email_change")
@@ -351,12 +371,10 @@ async def confirm_email_change(accounts: Accounts, token: str) -> models.EmailCh
         email = await accounts.ctx.transaction(work)
     except DuplicateKeyError:
         raise EMAIL_TAKEN.error() from None
-    return models.EmailChanged(email=email)
+    return NewEmail(email=email)
 
 
-async def set_consents(
-    accounts: Accounts, principal: Principal, body: models.ConsentsUpdate
-) -> models.Me:
+async def set_consents(accounts: Accounts, principal: Principal, body: ConsentsUpdate) -> Me:
     """PUT /me/consents: record each change with its date (withdrawal included)."""
     user = await current_user(accounts, principal)
     now = accounts.now()

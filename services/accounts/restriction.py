@@ -12,20 +12,20 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user
 from services.accounts.directory import ambassador_changed
+from services.accounts.shapes.privacy import RestrictionState
 from shared.http import Principal
 from shared.mongo import Document
 
 
-def state(user: Document) -> models.RestrictionState:
+def state(user: Document) -> RestrictionState:
     """Whether ``user`` restricted their data, and since when."""
     restriction = user.get("restriction")
     if not restriction:
-        return models.RestrictionState(restricted=False)
-    return models.RestrictionState(restricted=True, since=restriction["since"])
+        return RestrictionState(restricted=False)
+    return RestrictionState(restricted=True, since=restriction["since"])
 
 
 async def _set(accounts: Accounts, user_id: str, condition: Any, value: Any) -> Document | None:
@@ -52,7 +52,7 @@ async def _set(accounts: Accounts, user_id: str, condition: Any, value: Any) -> 
     return after
 
 
-async def restrict(accounts: Accounts, principal: Principal) -> models.RestrictionState:
+async def restrict(accounts: Accounts, principal: Principal) -> RestrictionState:
     """POST /me/restriction: keep the data, stop its use (idempotent)."""
     user = await current_user(accounts, principal)
     after = await _set(accounts, user["_id"], None, {"since": accounts.now()})

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from services.accounts import credentials, partner_requests
-from services.accounts.api import partnership_models as partnership
+from services.accounts.api.partnership_models import PartnerRequestQuery, PartnerRequestReceived
 from services.accounts.api.routes import accounts_of, router
 from services.accounts.errors import SESSION_ENDED, TOO_MANY_PARTNER_REQUESTS
+from services.accounts.shapes.partners import PartnerRequest, PartnerRequestIn
 from services.accounts.throttling import address_of, limit_requests
 from shared.http import Call, Page, PageQuery, Roles
 
@@ -13,8 +14,8 @@ from shared.http import Call, Page, PageQuery, Roles
 @router.post(
     "/partner-requests",
     summary="Demander à devenir partenaire du programme",
-    body=partnership.PartnerRequestIn,
-    response=partnership.PartnerRequestReceived,
+    body=PartnerRequestIn,
+    response=PartnerRequestReceived,
     status=201,
     errors=[TOO_MANY_PARTNER_REQUESTS],
     description=(
@@ -25,8 +26,8 @@ from shared.http import Call, Page, PageQuery, Roles
     ),
 )
 async def request_partnership(
-    call: Call[partnership.PartnerRequestIn, None],
-) -> partnership.PartnerRequestReceived:
+    call: Call[PartnerRequestIn, None],
+) -> PartnerRequestReceived:
     """Kept for the admins; a few requests per hour per address and per email."""
     accounts = accounts_of(call)
     options = accounts.options
@@ -40,23 +41,21 @@ async def request_partnership(
         window_seconds=3_600,
         refusal=TOO_MANY_PARTNER_REQUESTS,
     )
-    return partnership.PartnerRequestReceived(
-        id=await partner_requests.receive(accounts, call.body)
-    )
+    return PartnerRequestReceived(id=await partner_requests.receive(accounts, call.body))
 
 
 @router.get(
     "/partner-requests",
     summary="Demandes de partenariat reçues",
-    query=partnership.PartnerRequestQuery,
-    response=Page[partnership.PartnerRequest],
+    query=PartnerRequestQuery,
+    response=Page[PartnerRequest],
     auth=Roles("admin"),
     errors=[SESSION_ENDED],
     description="Les plus récentes d'abord ; chaque demande est gardée un an.",
 )
 async def list_partner_requests(
-    call: Call[None, partnership.PartnerRequestQuery],
-) -> Page[partnership.PartnerRequest]:
+    call: Call[None, PartnerRequestQuery],
+) -> Page[PartnerRequest]:
     """For the programme's admins, who answer each request by email."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)

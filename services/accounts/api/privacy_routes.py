@@ -4,17 +4,17 @@ the accounts router when imported; deletion is ``DELETE /me``)."""
 from __future__ import annotations
 
 from services.accounts import export, restriction
-from services.accounts.api import privacy_models as privacy
 from services.accounts.api.routes import accounts_of, router
 from services.accounts.credentials import current_user
 from services.accounts.errors import EXPORT_INCOMPLETE, SESSION_ENDED
+from services.accounts.shapes.privacy import ExportDocument, RestrictionState
 from shared.http import Authenticated, Call
 
 
 @router.get(
     "/me/export",
     summary="Exporter toutes mes données, de tous les services",
-    response=privacy.ExportDocument,
+    response=ExportDocument,
     auth=Authenticated(),
     errors=[EXPORT_INCOMPLETE, SESSION_ENDED],
     description=(
@@ -24,7 +24,7 @@ from shared.http import Authenticated, Call
         "même demande."
     ),
 )
-async def export_me(call: Call[None, None]) -> privacy.ExportDocument:
+async def export_me(call: Call[None, None]) -> ExportDocument:
     """Accounts asks every service over the bus and assembles their answers."""
     return await export.export(accounts_of(call), call.user)
 
@@ -32,11 +32,11 @@ async def export_me(call: Call[None, None]) -> privacy.ExportDocument:
 @router.get(
     "/me/restriction",
     summary="Ma demande de limitation du traitement",
-    response=privacy.RestrictionState,
+    response=RestrictionState,
     auth=Authenticated(),
     errors=[SESSION_ENDED],
 )
-async def get_restriction(call: Call[None, None]) -> privacy.RestrictionState:
+async def get_restriction(call: Call[None, None]) -> RestrictionState:
     """Whether the use of one's data is restricted, and since when."""
     return restriction.state(await current_user(accounts_of(call), call.user))
 
@@ -44,7 +44,7 @@ async def get_restriction(call: Call[None, None]) -> privacy.RestrictionState:
 @router.post(
     "/me/restriction",
     summary="Limiter le traitement de mes données (RGPD, article 18)",
-    response=privacy.RestrictionState,
+    response=RestrictionState,
     auth=Authenticated(),
     errors=[SESSION_ENDED],
     description=(
@@ -52,7 +52,7 @@ async def get_restriction(call: Call[None, None]) -> privacy.RestrictionState:
         "dans l'annuaire et ne peut plus être sollicité jusqu'à la levée de la limitation."
     ),
 )
-async def restrict(call: Call[None, None]) -> privacy.RestrictionState:
+async def restrict(call: Call[None, None]) -> RestrictionState:
     """Idempotent: asking twice keeps the first date."""
     return await restriction.restrict(accounts_of(call), call.user)
 

@@ -17,8 +17,20 @@ from services.accounts import (
     profile,
 )
 from services.accounts import directory as listing
-from services.accounts.api import models
+from services.accounts.api.directory_models import AmbassadorView, DirectoryQuery, PublicProfile
+from services.accounts.api.joining_models import (
+    Charter,
+    LinkAndPassword,
+    LinkOnly,
+    Place,
+    Places,
+    Registered,
+    ResetRequest,
+    Sector,
+)
+from services.accounts.api.partnership_models import OrganizationQuery
 from services.accounts.api.reference_routes import add_reference_routes
+from services.accounts.api.session_models import Activated, Credentials, RefreshRequest
 from services.accounts.context import ACCOUNTS, Accounts
 from services.accounts.domain import search
 from services.accounts.domain.access import DIRECTORY_ROLES, sees_private_state
@@ -62,6 +74,26 @@ from services.accounts.errors import (
     WRONG_PASSWORD,
 )
 from services.accounts.moderation import MULTIPART_OVERHEAD
+from services.accounts.shapes.joining import (
+    AmbassadorSignUp,
+    ReferentIn,
+    StaffSignUp,
+    TerritoryIn,
+    Zone,
+)
+from services.accounts.shapes.moderation import RecordDecision, RecordSubmitted, SuspensionIn
+from services.accounts.shapes.partners import Organization, OrganizationIn, OrganizationSummary
+from services.accounts.shapes.profile import (
+    ConsentsUpdate,
+    EmailChanged,
+    EmailChangeRequest,
+    Me,
+    MeUpdate,
+    RecordState,
+    ReferentPart,
+    Suspension,
+)
+from services.accounts.shapes.sessions import LinkStatus, PasswordChange, SessionTokens
 from services.accounts.throttling import address_of, limit_requests
 from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router
 from shared.http.routing import CallHandler, HandlerT, RouteOptions
@@ -149,31 +181,27 @@ def accounts_of(call: Call[Any, Any]) -> Accounts:
 # --- joining -----------------------------------------------------------------------
 
 
-@router.get("/charter", summary="Charte de l'ambassadeur en vigueur", response=models.Charter)
-async def get_charter(call: Call[None, None]) -> models.Charter:
+@router.get("/charter", summary="Charte de l'ambassadeur en vigueur", response=Charter)
+async def get_charter(call: Call[None, None]) -> Charter:
     """The current charter: its version is sent back with the sign-up."""
     charter = current_charter()
-    return models.Charter(version=charter.version, title=charter.title, text=charter.text)
+    return Charter(version=charter.version, title=charter.title, text=charter.text)
 
 
-@router.get("/sectors", summary="Secteurs professionnels", response=list[models.Sector])
-async def get_sectors(call: Call[None, None]) -> list[models.Sector]:
+@router.get("/sectors", summary="Secteurs professionnels", response=list[Sector])
+async def get_sectors(call: Call[None, None]) -> list[Sector]:
     """Sectors a professional chooses from, and the directory filters on."""
-    return [models.Sector(slug=slug, name=name) for slug, name in sectors().items()]
+    return [Sector(slug=slug, name=name) for slug, name in sectors().items()]
 
 
-@router.get(
-    "/territory", summary="Départements et bassins des Hauts-de-France", response=models.Places
-)
-async def get_territory(call: Call[None, None]) -> models.Places:
+@router.get("/territory", summary="Départements et bassins des Hauts-de-France", response=Places)
+async def get_territory(call: Call[None, None]) -> Places:
     """The places a zone or a territory is made of."""
     places = region()
-    return models.Places(
-        departments=[
-            models.Place(code=code, name=name) for code, name in places.departments.items()
-        ],
+    return Places(
+        departments=[Place(code=code, name=name) for code, name in places.departments.items()],
         bassins=[
-            models.Place(code=slug, name=bassin.name, department=bassin.department)
+            Place(code=slug, name=bassin.name, department=bassin.department)
             for slug, bassin in places.bassins.items()
         ],
     )
@@ -193,57 +221,57 @@ async def _signup_allowed(call: Call[Any, Any]) -> None:
 @router.post(
     "/ambassadors",
     summary="Inscription d'un ambassadeur",
-    body=models.AmbassadorSignUp,
-    response=models.Registered,
+    body=AmbassadorSignUp,
+    response=Registered,
     status=201,
     errors=[CHARTER_NOT_ACCEPTED, CHARTER_OUTDATED, TOO_MANY_REQUESTS],
     description="Même réponse si l'adresse est déjà inscrite : rien n'indique qui est inscrit.",
 )
-async def sign_up_ambassador(call: Call[models.AmbassadorSignUp, None]) -> models.Registered:
+async def sign_up_ambassador(call: Call[AmbassadorSignUp, None]) -> Registered:
     """Join as an ambassador; a 12 h confirmation link is emailed."""
     await _signup_allowed(call)
-    return models.Registered(id=await joining.sign_up_ambassador(accounts_of(call), call.body))
+    return Registered(id=await joining.sign_up_ambassador(accounts_of(call), call.body))
 
 
 @router.post(
     "/staff",
     summary="Inscription d'un membre d'équipe éducative",
-    body=models.StaffSignUp,
-    response=models.Registered,
+    body=StaffSignUp,
+    response=Registered,
     status=201,
     errors=[TOO_MANY_REQUESTS],
 )
-async def sign_up_staff(call: Call[models.StaffSignUp, None]) -> models.Registered:
+async def sign_up_staff(call: Call[StaffSignUp, None]) -> Registered:
     """Join as a member of an educational team; a 12 h confirmation link is emailed."""
     await _signup_allowed(call)
-    return models.Registered(id=await joining.sign_up_staff(accounts_of(call), call.body))
+    return Registered(id=await joining.sign_up_staff(accounts_of(call), call.body))
 
 
 @router.post(
     "/confirmations",
     summary="Activer son compte et choisir son mot de passe",
-    body=models.LinkAndPassword,
-    response=models.Activated,
+    body=LinkAndPassword,
+    response=Activated,
     errors=[LINK_EXPIRED, LINK_INVALID, WEAK_PASSWORD],
 )
-async def confirm(call: Call[models.LinkAndPassword, None]) -> models.Activated:
+async def confirm(call: Call[LinkAndPassword, None]) -> Activated:
     """Follow the confirmation link: the account is active and its first session open."""
     accounts = accounts_of(call)
     user = await joining.confirm(accounts, call.body.token, call.body.password)
     tokens = await credentials.open_session(accounts, user)
-    return models.Activated(**tokens.model_dump(), id=user["_id"], role=user["role"])
+    return Activated(**tokens.model_dump(), id=user["_id"], role=user["role"])
 
 
 @router.post(
     "/links/status",
     summary="Où en est un lien reçu par e-mail",
-    body=models.LinkOnly,
-    response=models.LinkStatus,
+    body=LinkOnly,
+    response=LinkStatus,
     errors=[LINK_NOT_FOUND],
     description="Le jeton voyage dans le corps, jamais dans l'adresse. 404 pour un lien "
     "inconnu ou déjà utilisé ; un lien expiré reste connu un jour après son expiration.",
 )
-async def link_status(call: Call[models.LinkOnly, None]) -> models.LinkStatus:
+async def link_status(call: Call[LinkOnly, None]) -> LinkStatus:
     """What a link is for, and whether it still works (the page says so before any form)."""
     return await emailed_links.link_status(accounts_of(call), call.body.token)
 
@@ -251,13 +279,13 @@ async def link_status(call: Call[models.LinkOnly, None]) -> models.LinkStatus:
 @router.post(
     "/links/renewal",
     summary="Recevoir un nouveau lien à la place d'un lien expiré",
-    body=models.LinkOnly,
+    body=LinkOnly,
     status=202,
     errors=[TOO_MANY_REQUESTS],
     description="Envoie par e-mail un nouveau lien du même usage (les précédents ne "
     "fonctionnent plus). Répond 202 quel que soit le lien : rien n'indique s'il existe.",
 )
-async def renew_link(call: Call[models.LinkOnly, None]) -> web.Response:
+async def renew_link(call: Call[LinkOnly, None]) -> web.Response:
     """A fresh link of the same purpose goes to the same address."""
     accounts = accounts_of(call)
     await emailed_links.renew_link(accounts, call.body.token, address_of(accounts, call.request))
@@ -267,35 +295,35 @@ async def renew_link(call: Call[models.LinkOnly, None]) -> web.Response:
 @router.post(
     "/referents",
     summary="Créer un référent territorial",
-    body=models.ReferentIn,
-    response=models.Registered,
+    body=ReferentIn,
+    response=Registered,
     status=201,
     auth=Roles("admin"),
     errors=[EMAIL_TAKEN],
 )
-async def create_referent(call: Call[models.ReferentIn, None]) -> models.Registered:
+async def create_referent(call: Call[ReferentIn, None]) -> Registered:
     """An admin creates a referent, who chooses a password from the emailed link."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
-    return models.Registered(id=await joining.create_referent(accounts, call.body))
+    return Registered(id=await joining.create_referent(accounts, call.body))
 
 
 @router.put(
     "/referents/{id}/territory",
     summary="Changer le territoire d'un référent",
-    body=models.TerritoryIn,
-    response=models.ReferentPart,
+    body=TerritoryIn,
+    response=ReferentPart,
     auth=Roles("admin"),
     errors=[USER_NOT_FOUND],
 )
-async def change_territory(call: Call[models.TerritoryIn, None]) -> models.ReferentPart:
+async def change_territory(call: Call[TerritoryIn, None]) -> ReferentPart:
     """The referent's next access token carries the new territory."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
     user = await joining.change_territory(accounts, call.path("id"), call.body)
     if user is None:
         raise USER_NOT_FOUND.error()
-    return models.ReferentPart(territory=call.body)
+    return ReferentPart(territory=call.body)
 
 
 # --- passwords and sessions --------------------------------------------------------
@@ -304,12 +332,12 @@ async def change_territory(call: Call[models.TerritoryIn, None]) -> models.Refer
 @router.post(
     "/password-resets",
     summary="Mot de passe perdu : recevoir un lien",
-    body=models.ResetRequest,
+    body=ResetRequest,
     status=202,
     errors=[TOO_MANY_REQUESTS],
     description="Répond 202 que l'adresse soit inscrite ou non.",
 )
-async def request_reset(call: Call[models.ResetRequest, None]) -> web.Response:
+async def request_reset(call: Call[ResetRequest, None]) -> web.Response:
     """A 5-minute link is emailed if the address has an account."""
     accounts = accounts_of(call)
     await credentials.request_reset(accounts, call.body.email, address_of(accounts, call.request))
@@ -319,11 +347,11 @@ async def request_reset(call: Call[models.ResetRequest, None]) -> web.Response:
 @router.post(
     "/password-resets/confirm",
     summary="Choisir un nouveau mot de passe depuis le lien",
-    body=models.LinkAndPassword,
+    body=LinkAndPassword,
     status=204,
     errors=[LINK_EXPIRED, LINK_INVALID, WEAK_PASSWORD],
 )
-async def reset_password(call: Call[models.LinkAndPassword, None]) -> None:
+async def reset_password(call: Call[LinkAndPassword, None]) -> None:
     """Sets the password, activates a never-confirmed account, ends every session."""
     await credentials.reset_password(accounts_of(call), call.body.token, call.body.password)
 
@@ -331,11 +359,11 @@ async def reset_password(call: Call[models.LinkAndPassword, None]) -> None:
 @router.post(
     "/sessions",
     summary="Se connecter",
-    body=models.Credentials,
-    response=models.SessionTokens,
+    body=Credentials,
+    response=SessionTokens,
     errors=[INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS],
 )
-async def sign_in(call: Call[models.Credentials, None]) -> models.SessionTokens:
+async def sign_in(call: Call[Credentials, None]) -> SessionTokens:
     """Same 401 for an unknown address and a wrong password; 429 after repeated failures."""
     accounts = accounts_of(call)
     return await credentials.sign_in(
@@ -346,11 +374,11 @@ async def sign_in(call: Call[models.Credentials, None]) -> models.SessionTokens:
 @router.post(
     "/sessions/refresh",
     summary="Renouveler les jetons",
-    body=models.RefreshRequest,
-    response=models.SessionTokens,
+    body=RefreshRequest,
+    response=SessionTokens,
     errors=[REFRESH_INVALID],
 )
-async def refresh(call: Call[models.RefreshRequest, None]) -> models.SessionTokens:
+async def refresh(call: Call[RefreshRequest, None]) -> SessionTokens:
     """The refresh token is single-use: a reused one ends the session."""
     return await credentials.refresh(accounts_of(call), call.body.refresh_token)
 
@@ -364,12 +392,12 @@ async def sign_out(call: Call[None, None]) -> None:
 @router.post(
     "/me/password",
     summary="Changer son mot de passe",
-    body=models.PasswordChange,
+    body=PasswordChange,
     status=204,
     auth=Authenticated(),
     errors=[WRONG_PASSWORD, WEAK_PASSWORD, TOO_MANY_ATTEMPTS, SESSION_ENDED],
 )
-async def change_password(call: Call[models.PasswordChange, None]) -> None:
+async def change_password(call: Call[PasswordChange, None]) -> None:
     """The current password is asked; the other sessions end; an email tells the user."""
     accounts = accounts_of(call)
     await credentials.change_password(
@@ -380,10 +408,8 @@ async def change_password(call: Call[models.PasswordChange, None]) -> None:
 # --- self-service ------------------------------------------------------------------
 
 
-@router.get(
-    "/me", summary="Mon compte", response=models.Me, auth=Authenticated(), errors=[SESSION_ENDED]
-)
-async def get_me(call: Call[None, None]) -> models.Me:
+@router.get("/me", summary="Mon compte", response=Me, auth=Authenticated(), errors=[SESSION_ENDED])
+async def get_me(call: Call[None, None]) -> Me:
     """One's own account and profile."""
     return await profile.show(accounts_of(call), call.user)
 
@@ -391,12 +417,12 @@ async def get_me(call: Call[None, None]) -> models.Me:
 @router.patch(
     "/me",
     summary="Modifier mon compte",
-    body=models.MeUpdate,
-    response=models.Me,
+    body=MeUpdate,
+    response=Me,
     auth=Authenticated(),
     errors=[NOT_EDITABLE, UNKNOWN_ORGANIZATION, SESSION_ENDED],
 )
-async def patch_me(call: Call[models.MeUpdate, None]) -> models.Me:
+async def patch_me(call: Call[MeUpdate, None]) -> Me:
     """Only the fields given change; ambassadors' public fields reach the other services."""
     return await profile.update(accounts_of(call), call.user, call.body)
 
@@ -404,12 +430,12 @@ async def patch_me(call: Call[models.MeUpdate, None]) -> models.Me:
 @router.post(
     "/me/email",
     summary="Changer d'adresse e-mail",
-    body=models.EmailChangeRequest,
+    body=EmailChangeRequest,
     status=202,
     auth=Authenticated(),
     errors=[WRONG_PASSWORD, SAME_EMAIL, TOO_MANY_ATTEMPTS, SESSION_ENDED],
 )
-async def request_email_change(call: Call[models.EmailChangeRequest, None]) -> web.Response:
+async def request_email_change(call: Call[EmailChangeRequest, None]) -> web.Response:
     """A 12 h link goes to the new address; the old one is told."""
     accounts = accounts_of(call)
     await profile.request_email_change(
@@ -421,11 +447,11 @@ async def request_email_change(call: Call[models.EmailChangeRequest, None]) -> w
 @router.post(
     "/email-changes/confirm",
     summary="Confirmer la nouvelle adresse",
-    body=models.LinkOnly,
-    response=models.EmailChanged,
+    body=LinkOnly,
+    response=EmailChanged,
     errors=[EMAIL_LINK_EXPIRED, LINK_INVALID, EMAIL_TAKEN],
 )
-async def confirm_email_change(call: Call[models.LinkOnly, None]) -> models.EmailChanged:
+async def confirm_email_change(call: Call[LinkOnly, None]) -> EmailChanged:
     """The new address becomes the account's."""
     return await profile.confirm_email_change(accounts_of(call), call.body.token)
 
@@ -433,12 +459,12 @@ async def confirm_email_change(call: Call[models.LinkOnly, None]) -> models.Emai
 @router.put(
     "/me/consents",
     summary="Donner ou retirer mes consentements",
-    body=models.ConsentsUpdate,
-    response=models.Me,
+    body=ConsentsUpdate,
+    response=Me,
     auth=Authenticated(),
     errors=[SESSION_ENDED],
 )
-async def put_consents(call: Call[models.ConsentsUpdate, None]) -> models.Me:
+async def put_consents(call: Call[ConsentsUpdate, None]) -> Me:
     """Each change is dated; the history is kept."""
     return await profile.set_consents(accounts_of(call), call.user, call.body)
 
@@ -454,7 +480,7 @@ async def delete_me(call: Call[None, None]) -> None:
 @router.post(
     "/me/criminal-record",
     summary="Envoyer mon extrait de casier judiciaire (PDF, 5 Mo au plus)",
-    response=models.RecordSubmitted,
+    response=RecordSubmitted,
     status=202,
     auth=Roles("ambassador"),
     max_body_bytes=RECORD_UPLOAD_LIMIT,
@@ -467,7 +493,7 @@ async def delete_me(call: Call[None, None]) -> None:
     ],
     description="Corps multipart/form-data avec le fichier dans le champ « document ».",
 )
-async def submit_record(call: Call[None, None]) -> models.RecordSubmitted:
+async def submit_record(call: Call[None, None]) -> RecordSubmitted:
     """A referent of the ambassador's zone will check it."""
     return await moderation.submit_record(accounts_of(call), call.user, call.request)
 
@@ -475,10 +501,10 @@ async def submit_record(call: Call[None, None]) -> models.RecordSubmitted:
 # --- directory ---------------------------------------------------------------------
 
 
-def public_profile(row: Document) -> models.PublicProfile:
+def public_profile(row: Document) -> PublicProfile:
     """A directory document as the API shows it."""
     sector = row.get("sector")
-    return models.PublicProfile(
+    return PublicProfile(
         id=row["_id"],
         first_name=row["first_name"],
         last_initial=row["last_initial"],
@@ -492,7 +518,7 @@ def public_profile(row: Document) -> models.PublicProfile:
         background=row.get("background") or "",
         interventions=row.get("interventions", []),
         online=row.get("online", False),
-        zone=models.Zone.model_construct(**row["zone"]),
+        zone=Zone.model_construct(**row["zone"]),
         department=row["department"],
         city=row["city"],
         pause_from=row.get("pause_from"),
@@ -503,13 +529,13 @@ def public_profile(row: Document) -> models.PublicProfile:
 @router.get(
     "/ambassadors",
     summary="Chercher des ambassadeurs",
-    query=models.DirectoryQuery,
-    response=Page[models.PublicProfile],
+    query=DirectoryQuery,
+    response=Page[PublicProfile],
     auth=Roles(*DIRECTORY_ROLES),
     errors=[SESSION_ENDED],
     description="Ambassadeurs actifs et sollicitables seulement ; jamais d'e-mail ni de téléphone.",
 )
-async def find_ambassadors(call: Call[None, models.DirectoryQuery]) -> Page[models.PublicProfile]:
+async def find_ambassadors(call: Call[None, DirectoryQuery]) -> Page[PublicProfile]:
     """Free text over job, sector, training and background; filters combine."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -531,7 +557,7 @@ async def find_ambassadors(call: Call[None, models.DirectoryQuery]) -> Page[mode
     await audit.record_reads(
         accounts, call.user, audit.DIRECTORY_LISTED, [row["_id"] for row in page.items]
     )
-    return Page[models.PublicProfile](
+    return Page[PublicProfile](
         items=[public_profile(row) for row in page.items], next_cursor=page.next_cursor
     )
 
@@ -539,12 +565,12 @@ async def find_ambassadors(call: Call[None, models.DirectoryQuery]) -> Page[mode
 @router.get(
     "/ambassadors/{id}",
     summary="Profil public d'un ambassadeur",
-    response=models.AmbassadorView,
+    response=AmbassadorView,
     auth=Roles(*DIRECTORY_ROLES),
     errors=[AMBASSADOR_NOT_FOUND, SESSION_ENDED],
     description="Les référents et administrateurs voient aussi les ambassadeurs non sollicitables.",
 )
-async def get_ambassador(call: Call[None, None]) -> models.AmbassadorView:
+async def get_ambassador(call: Call[None, None]) -> AmbassadorView:
     """Staff see listed profiles only; referents and admins also the check state."""
     accounts = accounts_of(call)
     principal = call.user
@@ -554,7 +580,7 @@ async def get_ambassador(call: Call[None, None]) -> models.AmbassadorView:
         row = await listing.listed(accounts, ambassador_id)
         if row is None:
             raise AMBASSADOR_NOT_FOUND.error()
-        return models.AmbassadorView(**public_profile(row).model_dump())
+        return AmbassadorView(**public_profile(row).model_dump())
     user = await accounts.store.users.find_one({"_id": ambassador_id, "role": "ambassador"})
     if user is None:
         raise AMBASSADOR_NOT_FOUND.error()
@@ -562,12 +588,12 @@ async def get_ambassador(call: Call[None, None]) -> models.AmbassadorView:
     view = public_profile(_as_listing(user))
     state = solicitability(user, require_record_check=accounts.settings.require_record_check)
     part = user["ambassador"]
-    return models.AmbassadorView(
+    return AmbassadorView(
         **view.model_dump(),
         status=user["status"],
         solicitable=state.solicitable,
         not_solicitable_reason=state.reason,
-        record=models.RecordState.model_validate(part.get("record") or {"status": "missing"}),
+        record=RecordState.model_validate(part.get("record") or {"status": "missing"}),
         suspension=part.get("suspension"),
     )
 
@@ -612,12 +638,12 @@ async def get_record_document(call: Call[None, None]) -> web.Response:
 @router.post(
     "/ambassadors/{id}/criminal-record/decision",
     summary="Décider de l'extrait de casier judiciaire",
-    body=models.RecordDecision,
-    response=models.RecordState,
+    body=RecordDecision,
+    response=RecordState,
     auth=Roles("referent", "admin"),
     errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NO_RECORD_TO_DECIDE, SESSION_ENDED],
 )
-async def decide_record(call: Call[models.RecordDecision, None]) -> models.RecordState:
+async def decide_record(call: Call[RecordDecision, None]) -> RecordState:
     """Only the outcome, its date and the checker are kept."""
     return await moderation.decide_record(accounts_of(call), call.user, call.path("id"), call.body)
 
@@ -625,12 +651,12 @@ async def decide_record(call: Call[models.RecordDecision, None]) -> models.Recor
 @router.post(
     "/ambassadors/{id}/suspension",
     summary="Suspendre un ambassadeur",
-    body=models.SuspensionIn,
-    response=models.Suspension,
+    body=SuspensionIn,
+    response=Suspension,
     auth=Roles("referent", "admin"),
     errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, ALREADY_SUSPENDED, SESSION_ENDED],
 )
-async def suspend(call: Call[models.SuspensionIn, None]) -> models.Suspension:
+async def suspend(call: Call[SuspensionIn, None]) -> Suspension:
     """A suspended ambassador cannot be solicited."""
     return await moderation.suspend(accounts_of(call), call.user, call.path("id"), call.body)
 
@@ -653,13 +679,13 @@ async def reinstate(call: Call[None, None]) -> None:
 @router.post(
     "/organizations",
     summary="Enregistrer une organisation partenaire",
-    body=models.OrganizationIn,
-    response=models.Organization,
+    body=OrganizationIn,
+    response=Organization,
     status=201,
     auth=Roles("admin", "referent"),
     errors=[SIRET_TAKEN, SESSION_ENDED],
 )
-async def create_organization(call: Call[models.OrganizationIn, None]) -> models.Organization:
+async def create_organization(call: Call[OrganizationIn, None]) -> Organization:
     """Partnership charter and sponsorship convention fields."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -669,15 +695,15 @@ async def create_organization(call: Call[models.OrganizationIn, None]) -> models
 @router.get(
     "/organizations",
     summary="Chercher une organisation par son nom",
-    query=models.OrganizationQuery,
-    response=Page[models.OrganizationSummary],
+    query=OrganizationQuery,
+    response=Page[OrganizationSummary],
     auth=Roles("ambassador", "staff", "referent", "admin"),
     errors=[SESSION_ENDED],
     description="Un ambassadeur y trouve son employeur pour s'y rattacher (PATCH /me).",
 )
 async def find_organizations(
-    call: Call[None, models.OrganizationQuery],
-) -> Page[models.OrganizationSummary]:
+    call: Call[None, OrganizationQuery],
+) -> Page[OrganizationSummary]:
     """By name prefix, accents and case ignored."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -688,11 +714,11 @@ async def find_organizations(
 @router.get(
     "/organizations/{id}",
     summary="Une organisation partenaire",
-    response=models.Organization,
+    response=Organization,
     auth=Roles("admin", "referent"),
     errors=[ORGANIZATION_NOT_FOUND, SESSION_ENDED],
 )
-async def get_organization(call: Call[None, None]) -> models.Organization:
+async def get_organization(call: Call[None, None]) -> Organization:
     """With its sponsorship convention."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)

@@ -14,8 +14,13 @@ from services.accounts import (
     partners,
     staff_verification,
 )
-from services.accounts.api import account_models, models
-from services.accounts.api import privacy_models as privacy
+from services.accounts.api.joining_models import Registered
+from services.accounts.api.moderation_models import (
+    ModeratedAmbassador,
+    ModerationQuery,
+    RecordQueueQuery,
+)
+from services.accounts.api.privacy_models import ErasureQuery
 from services.accounts.api.routes import accounts_of, router
 from services.accounts.domain.access import zone_places_covered
 from services.accounts.domain.ambassadors import solicitability
@@ -32,6 +37,12 @@ from services.accounts.errors import (
     USER_NOT_FOUND,
 )
 from services.accounts.record_checks import renewals_due
+from services.accounts.shapes.account_list import AccountQuery, AccountSummary
+from services.accounts.shapes.joining import Zone
+from services.accounts.shapes.moderation import PendingRecord, StaffDecision, StaffToVerify
+from services.accounts.shapes.partners import Organization, OrganizationUpdate, PartnerContactIn
+from services.accounts.shapes.privacy import AuditEntry, AuditQuery, ErasureRecord
+from services.accounts.shapes.profile import RecordState, StaffVerification, Suspension
 from shared.http import Call, Page, PageQuery, Roles, paginate
 from shared.mongo import Document
 
@@ -42,8 +53,8 @@ ADMIN = Roles("admin")
 @router.get(
     "/criminal-records",
     summary="Extraits de casier judiciaire en attente de décision",
-    query=models.RecordQueueQuery,
-    response=Page[models.PendingRecord],
+    query=RecordQueueQuery,
+    response=Page[PendingRecord],
     auth=STEERING,
     errors=[SESSION_ENDED],
     description=(
@@ -52,7 +63,7 @@ ADMIN = Roles("admin")
         "données (document_url, decision_url)."
     ),
 )
-async def waiting_records(call: Call[None, models.RecordQueueQuery]) -> Page[models.PendingRecord]:
+async def waiting_records(call: Call[None, RecordQueueQuery]) -> Page[PendingRecord]:
     """The referents' work queue of extracts."""
     accounts = accounts_of(call)
     query = call.query
@@ -71,7 +82,7 @@ async def waiting_records(call: Call[None, models.RecordQueueQuery]) -> Page[mod
     "/staff-verifications",
     summary="Membres d'équipes éducatives dont le rattachement attend une confirmation",
     query=PageQuery,
-    response=Page[models.StaffToVerify],
+    response=Page[StaffToVerify],
     auth=STEERING,
     errors=[SESSION_ENDED],
     description=(
@@ -82,7 +93,7 @@ async def waiting_records(call: Call[None, models.RecordQueueQuery]) -> Page[mod
         "par ici. Chaque lecture est inscrite au journal des consultations."
     ),
 )
-async def staff_to_verify(call: Call[None, PageQuery]) -> Page[models.StaffToVerify]:
+async def staff_to_verify(call: Call[None, PageQuery]) -> Page[StaffToVerify]:
     """The referents' work queue of staff to confirm."""
     accounts = accounts_of(call)
     waiting = await staff_verification.staff_to_verify(accounts, call.user, call.query)
@@ -95,8 +106,8 @@ async def staff_to_verify(call: Call[None, PageQuery]) -> Page[models.StaffToVer
 @router.post(
     "/staff/{id}/verification",
     summary="Confirmer ou refuser le rattachement d'un membre d'équipe éducative",
-    body=models.StaffDecision,
-    response=models.StaffVerification,
+    body=StaffDecision,
+    response=StaffVerification,
     auth=STEERING,
     errors=[STAFF_NOT_FOUND, NOT_YOUR_ESTABLISHMENTS, STAFF_ALREADY_DECIDED, SESSION_ENDED],
     description=(
@@ -106,19 +117,19 @@ async def staff_to_verify(call: Call[None, PageQuery]) -> Page[models.StaffToVer
     ),
 )
 async def decide_staff(
-    call: Call[models.StaffDecision, None],
-) -> models.StaffVerification:
+    call: Call[StaffDecision, None],
+) -> StaffVerification:
     """A referent of the establishment's zone, or an admin, decides."""
     return await staff_verification.decide(accounts_of(call), call.user, call.path("id"), call.body)
 
 
-def _moderated(user: Document, require_record_check: bool) -> models.ModeratedAmbassador:
+def _moderated(user: Document, require_record_check: bool) -> ModeratedAmbassador:
     part = user["ambassador"]
     job = part.get("job") or {}
     training = part.get("training") or {}
     state = solicitability(user, require_record_check=require_record_check)
     document = part.get("record_document") or {}
-    return models.ModeratedAmbassador(
+    return ModeratedAmbassador(
         id=user["_id"],
         name=f"{user['first_name']} {initial(user['last_name'])}",
         profile=part["profile"],
@@ -127,15 +138,13 @@ def _moderated(user: Document, require_record_check: bool) -> models.ModeratedAm
         training=training.get("name"),
         city=part.get("city", ""),
         department=part.get("department"),
-        zone=models.Zone.model_construct(
-            **(part.get("zone") or {"departments": [], "bassins": []})
-        ),
+        zone=Zone.model_construct(**(part.get("zone") or {"departments": [], "bassins": []})),
         account_status=user["status"],
         solicitable=state.solicitable,
         not_solicitable_reason=state.reason,
-        record=models.RecordState.model_validate(part.get("record") or {"status": "missing"}),
+        record=RecordState.model_validate(part.get("record") or {"status": "missing"}),
         record_waiting_since=document.get("uploaded_at"),
-        suspension=models.Suspension.model_validate(part["suspension"])
+        suspension=Suspension.model_validate(part["suspension"])
         if part.get("suspension")
         else None,
         joined_at=user["created_at"],
@@ -145,8 +154,8 @@ def _moderated(user: Document, require_record_check: bool) -> models.ModeratedAm
 @router.get(
     "/moderation/ambassadors",
     summary="Ambassadeurs du territoire et leur état (référent, administrateur)",
-    query=models.ModerationQuery,
-    response=Page[models.ModeratedAmbassador],
+    query=ModerationQuery,
+    response=Page[ModeratedAmbassador],
     auth=STEERING,
     errors=[SESSION_ENDED],
     description=(
@@ -159,8 +168,8 @@ def _moderated(user: Document, require_record_check: bool) -> models.ModeratedAm
     ),
 )
 async def moderated_ambassadors(
-    call: Call[None, models.ModerationQuery],
-) -> Page[models.ModeratedAmbassador]:
+    call: Call[None, ModerationQuery],
+) -> Page[ModeratedAmbassador]:
     """The territory's ambassadors with what a referent acts on."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -197,15 +206,15 @@ async def moderated_ambassadors(
 @router.patch(
     "/organizations/{id}",
     summary="Modifier une organisation partenaire",
-    body=models.OrganizationUpdate,
-    response=models.Organization,
+    body=OrganizationUpdate,
+    response=Organization,
     auth=STEERING,
     errors=[ORGANIZATION_NOT_FOUND, SIRET_TAKEN, SESSION_ENDED],
     description=(
         "Seuls les champs donnés changent ; la convention de mécénat est remplacée entière."
     ),
 )
-async def update_organization(call: Call[models.OrganizationUpdate, None]) -> models.Organization:
+async def update_organization(call: Call[OrganizationUpdate, None]) -> Organization:
     """Agenda's partner reports follow the change."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -215,8 +224,8 @@ async def update_organization(call: Call[models.OrganizationUpdate, None]) -> mo
 @router.post(
     "/organizations/{id}/contacts",
     summary="Créer le compte du contact d'une organisation partenaire",
-    body=models.PartnerContactIn,
-    response=models.Registered,
+    body=PartnerContactIn,
+    response=Registered,
     status=201,
     auth=STEERING,
     errors=[ORGANIZATION_NOT_FOUND, EMAIL_TAKEN, SESSION_ENDED],
@@ -225,18 +234,18 @@ async def update_organization(call: Call[models.OrganizationUpdate, None]) -> mo
         "peut lire que le bilan de son organisation."
     ),
 )
-async def add_partner_contact(call: Call[models.PartnerContactIn, None]) -> models.Registered:
+async def add_partner_contact(call: Call[PartnerContactIn, None]) -> Registered:
     """The contact's access token carries the organization."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
-    return models.Registered(id=await partners.add_contact(accounts, call.path("id"), call.body))
+    return Registered(id=await partners.add_contact(accounts, call.path("id"), call.body))
 
 
 @router.get(
     "/users",
     summary="Comptes de la plateforme (administrateur)",
-    query=account_models.AccountQuery,
-    response=Page[account_models.AccountSummary],
+    query=AccountQuery,
+    response=Page[AccountSummary],
     auth=ADMIN,
     errors=[SESSION_ENDED],
     description=(
@@ -247,8 +256,8 @@ async def add_partner_contact(call: Call[models.PartnerContactIn, None]) -> mode
     ),
 )
 async def list_accounts(
-    call: Call[None, account_models.AccountQuery],
-) -> Page[account_models.AccountSummary]:
+    call: Call[None, AccountQuery],
+) -> Page[AccountSummary]:
     """The administrators' search of accounts."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -262,11 +271,11 @@ async def list_accounts(
 @router.get(
     "/users/{id}",
     summary="Un compte de la plateforme (administrateur)",
-    response=account_models.AccountSummary,
+    response=AccountSummary,
     auth=ADMIN,
     errors=[USER_NOT_FOUND, SESSION_ENDED],
 )
-async def get_account(call: Call[None, None]) -> account_models.AccountSummary:
+async def get_account(call: Call[None, None]) -> AccountSummary:
     """One account, its role and state (the read is audited)."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -280,12 +289,12 @@ async def get_account(call: Call[None, None]) -> account_models.AccountSummary:
 @router.get(
     "/erasures",
     summary="Suppressions de comptes et leur confirmation par chaque service",
-    query=privacy.ErasureQuery,
-    response=Page[privacy.ErasureRecord],
+    query=ErasureQuery,
+    response=Page[ErasureRecord],
     auth=ADMIN,
     errors=[SESSION_ENDED],
 )
-async def list_erasures(call: Call[None, privacy.ErasureQuery]) -> Page[privacy.ErasureRecord]:
+async def list_erasures(call: Call[None, ErasureQuery]) -> Page[ErasureRecord]:
     """Newest first; ``state=pending`` lists those a service has not confirmed yet."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -304,11 +313,11 @@ async def list_erasures(call: Call[None, privacy.ErasureQuery]) -> Page[privacy.
 @router.get(
     "/erasures/{user_id}",
     summary="Où en est l'effacement d'un compte supprimé",
-    response=privacy.ErasureRecord,
+    response=ErasureRecord,
     auth=ADMIN,
     errors=[ERASURE_NOT_FOUND, SESSION_ENDED],
 )
-async def get_erasure(call: Call[None, None]) -> privacy.ErasureRecord:
+async def get_erasure(call: Call[None, None]) -> ErasureRecord:
     """Which services confirmed, and when the erasure was complete (read is audited)."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -323,8 +332,8 @@ async def get_erasure(call: Call[None, None]) -> privacy.ErasureRecord:
 @router.get(
     "/audit",
     summary="Journal des consultations de données personnelles",
-    query=privacy.AuditQuery,
-    response=Page[privacy.AuditEntry],
+    query=AuditQuery,
+    response=Page[AuditEntry],
     auth=ADMIN,
     errors=[SESSION_ENDED],
     description=(
@@ -335,7 +344,7 @@ async def get_erasure(call: Call[None, None]) -> privacy.ErasureRecord:
         "ancienne ; filtres combinables."
     ),
 )
-async def read_audit(call: Call[None, privacy.AuditQuery]) -> Page[privacy.AuditEntry]:
+async def read_audit(call: Call[None, AuditQuery]) -> Page[AuditEntry]:
     """Filter by person, by reader and by period."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)

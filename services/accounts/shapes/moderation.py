@@ -1,0 +1,73 @@
+"""What referents decide on: criminal-record extracts, suspensions, staff attachments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, Field, model_validator
+
+from services.accounts.shapes.fields import Strict, Text
+from services.accounts.shapes.joining import Zone
+from services.accounts.shapes.profile import StaffEstablishment
+
+
+class RecordSubmitted(BaseModel):
+    """The extract was received and waits for a referent's decision."""
+
+    status: Literal["submitted"] = "submitted"
+    submitted_at: datetime
+
+
+class RecordDecision(Strict):
+    """A referent's or admin's decision on the extract."""
+
+    decision: Literal["verified", "rejected"]
+    note: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class SuspensionIn(Strict):
+    """Suspend an ambassador, with the reason."""
+
+    reason: Annotated[Text, Field(min_length=3, max_length=1000)]
+
+
+class PendingRecord(BaseModel):
+    """An extract waiting for a decision, with where to read it and decide."""
+
+    ambassador_id: str
+    name: str = Field(description="Nom public : prénom et initiale.")
+    zone: Zone
+    department: str | None = Field(None, description="Département de résidence.")
+    uploaded_at: datetime
+    renewal: bool = Field(description="Renouvellement d'un contrôle encore valable.")
+    document_url: str
+    decision_url: str
+
+
+class StaffToVerify(BaseModel):
+    """A member of an educational team waiting for a referent to confirm their attachment."""
+
+    user_id: str
+    first_name: str
+    last_name: str
+    email: str = Field(description="Adresse de la personne : un indice de son rattachement.")
+    position: str
+    establishment: StaffEstablishment
+    since: datetime | None = Field(None, description="Depuis quand la confirmation est attendue.")
+    decision_url: str
+
+
+class StaffDecision(Strict):
+    """A referent's or admin's decision on a staff member's attachment."""
+
+    decision: Literal["verified", "refused"]
+    reason: Annotated[Text, Field(min_length=3, max_length=1000)] | None = Field(
+        None, description="Obligatoire pour un refus : la personne le lit."
+    )
+
+    @model_validator(mode="after")
+    def _refusal_says_why(self) -> Self:
+        if self.decision == "refused" and not self.reason:
+            raise ValueError("Indiquez le motif du refus : la personne le recevra.")
+        return self
