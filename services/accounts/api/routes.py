@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Unpack
+from typing import Any
 
 from aiohttp import web
 
@@ -29,9 +28,12 @@ from services.accounts.api.joining_models import (
     Sector,
 )
 from services.accounts.api.partnership_models import OrganizationQuery
+from services.accounts.api.partnership_routes import add_partnership_routes
+from services.accounts.api.privacy_routes import add_privacy_routes
 from services.accounts.api.reference_routes import add_reference_routes
+from services.accounts.api.resources import accounts_of
 from services.accounts.api.session_models import Activated, Credentials, RefreshRequest
-from services.accounts.context import ACCOUNTS, Accounts
+from services.accounts.api.steering_routes import add_steering_routes
 from services.accounts.domain import search
 from services.accounts.domain.access import DIRECTORY_ROLES, sees_private_state
 from services.accounts.domain.ambassadors import solicitability
@@ -96,105 +98,49 @@ from services.accounts.shapes.profile import (
 from services.accounts.shapes.sessions import LinkStatus, PasswordChange, SessionTokens
 from services.accounts.throttling import address_of, limit_requests
 from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router
-from shared.http.routing import CallHandler, HandlerT, RouteOptions
 from shared.mongo import Document
 
 
-class _Routes:
-    """The routes of accounts, recorded once and installed on a fresh ``Router`` per app.
-
-    The shared runtime adds ``/health`` to the router it is given, so two applications
-    (tests, restarts in one process) must not share one.
-    """
-
-    def __init__(self) -> None:
-        self._entries: list[tuple[str, str, RouteOptions, CallHandler]] = []
-
-    def _add(self, method: str, path: str, options: RouteOptions) -> Callable[[HandlerT], HandlerT]:
-        def register(handler: HandlerT) -> HandlerT:
-            self._entries.append((method, path, options, handler))
-            return handler
-
-        return register
-
-    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
-        """Record a GET route."""
-        return self._add("GET", path, options)
-
-    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
-        """Record a POST route."""
-        return self._add("POST", path, options)
-
-    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
-        """Record a PUT route."""
-        return self._add("PUT", path, options)
-
-    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
-        """Record a PATCH route."""
-        return self._add("PATCH", path, options)
-
-    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
-        """Record a DELETE route."""
-        return self._add("DELETE", path, options)
-
-    def build(self) -> Router:
-        """A new router holding every recorded route."""
-        built = Router(
-            "accounts",
-            title="Proch'Orientation — comptes",
-            version="1",
-            description=(
-                "Inscription, connexion, profils, annuaire des ambassadeurs, référents et "
-                "partenaires."
-            ),
-        )
-        for method, path, options, handler in self._entries:
-            built.route(method, path, **options)(handler)
-        return built
-
-
-router = _Routes()
-
-
 def build_router() -> Router:
-    """The accounts routes on a new ``Router``."""
-    # These modules add their routes to ``router`` when first imported.
-    from services.accounts.api import (  # noqa: F401
-        partnership_routes,
-        privacy_routes,
-        steering_routes,
+    """The accounts routes on a new ``Router`` (one per application: the shared runtime
+    adds ``/health`` to the router it is given)."""
+    router = Router(
+        "accounts",
+        title="Proch'Orientation — comptes",
+        version="1",
+        description=(
+            "Inscription, connexion, profils, annuaire des ambassadeurs, référents et partenaires."
+        ),
     )
-
-    built = router.build()
-    add_reference_routes(built)
-    return built
+    add_joining_routes(router)
+    add_session_routes(router)
+    add_self_service_routes(router)
+    add_directory_routes(router)
+    add_organization_routes(router)
+    add_partnership_routes(router)
+    add_privacy_routes(router)
+    add_steering_routes(router)
+    add_reference_routes(router)
+    return router
 
 
 RECORD_UPLOAD_LIMIT = 5 * 1024 * 1024 + MULTIPART_OVERHEAD
 
 
-def accounts_of(call: Call[Any, Any]) -> Accounts:
-    """The service's resources, from the application."""
-    return call.request.config_dict[ACCOUNTS]
-
-
 # --- joining -----------------------------------------------------------------------
 
 
-@router.get("/charter", summary="Charte de l'ambassadeur en vigueur", response=Charter)
 async def get_charter(call: Call[None, None]) -> Charter:
     """The current charter: its version is sent back with the sign-up."""
     charter = current_charter()
     return Charter(version=charter.version, title=charter.title, text=charter.text)
 
 
-@router.get("/sectors", summary="Secteurs professionnels", response=list[Sector])
 async def get_sectors(call: Call[None, None]) -> list[Sector]:
     """Sectors a professional chooses from, and the directory filters on."""
     return [Sector(slug=slug, name=name) for slug, name in sectors().items()]
 
 
-@router.get("/territory", summary="Départements et bassins des Hauts-de-France", response=Places)
 async def get_territory(call: Call[None, None]) -> Places:
     """The places a zone or a territory is made of."""
     places = region()
@@ -218,42 +164,18 @@ async def _signup_allowed(call: Call[Any, Any]) -> None:
     )
 
 
-@router.post(
-    "/ambassadors",
-    summary="Inscription d'un ambassadeur",
-    body=AmbassadorSignUp,
-    response=Registered,
-    status=201,
-    errors=[CHARTER_NOT_ACCEPTED, CHARTER_OUTDATED, TOO_MANY_REQUESTS],
-    description="Même réponse si l'adresse est déjà inscrite : rien n'indique qui est inscrit.",
-)
 async def sign_up_ambassador(call: Call[AmbassadorSignUp, None]) -> Registered:
     """Join as an ambassador; a 12 h confirmation link is emailed."""
     await _signup_allowed(call)
     return Registered(id=await joining.sign_up_ambassador(accounts_of(call), call.body))
 
 
-@router.post(
-    "/staff",
-    summary="Inscription d'un membre d'équipe éducative",
-    body=StaffSignUp,
-    response=Registered,
-    status=201,
-    errors=[TOO_MANY_REQUESTS],
-)
 async def sign_up_staff(call: Call[StaffSignUp, None]) -> Registered:
     """Join as a member of an educational team; a 12 h confirmation link is emailed."""
     await _signup_allowed(call)
     return Registered(id=await joining.sign_up_staff(accounts_of(call), call.body))
 
 
-@router.post(
-    "/confirmations",
-    summary="Activer son compte et choisir son mot de passe",
-    body=LinkAndPassword,
-    response=Activated,
-    errors=[LINK_EXPIRED, LINK_INVALID, WEAK_PASSWORD],
-)
 async def confirm(call: Call[LinkAndPassword, None]) -> Activated:
     """Follow the confirmation link: the account is active and its first session open."""
     accounts = accounts_of(call)
@@ -262,29 +184,11 @@ async def confirm(call: Call[LinkAndPassword, None]) -> Activated:
     return Activated(**tokens.model_dump(), id=user["_id"], role=user["role"])
 
 
-@router.post(
-    "/links/status",
-    summary="Où en est un lien reçu par e-mail",
-    body=LinkOnly,
-    response=LinkStatus,
-    errors=[LINK_NOT_FOUND],
-    description="Le jeton voyage dans le corps, jamais dans l'adresse. 404 pour un lien "
-    "inconnu ou déjà utilisé ; un lien expiré reste connu un jour après son expiration.",
-)
 async def link_status(call: Call[LinkOnly, None]) -> LinkStatus:
     """What a link is for, and whether it still works (the page says so before any form)."""
     return await emailed_links.link_status(accounts_of(call), call.body.token)
 
 
-@router.post(
-    "/links/renewal",
-    summary="Recevoir un nouveau lien à la place d'un lien expiré",
-    body=LinkOnly,
-    status=202,
-    errors=[TOO_MANY_REQUESTS],
-    description="Envoie par e-mail un nouveau lien du même usage (les précédents ne "
-    "fonctionnent plus). Répond 202 quel que soit le lien : rien n'indique s'il existe.",
-)
 async def renew_link(call: Call[LinkOnly, None]) -> web.Response:
     """A fresh link of the same purpose goes to the same address."""
     accounts = accounts_of(call)
@@ -292,15 +196,6 @@ async def renew_link(call: Call[LinkOnly, None]) -> web.Response:
     return web.json_response({"status": "accepted"}, status=202)
 
 
-@router.post(
-    "/referents",
-    summary="Créer un référent territorial",
-    body=ReferentIn,
-    response=Registered,
-    status=201,
-    auth=Roles("admin"),
-    errors=[EMAIL_TAKEN],
-)
 async def create_referent(call: Call[ReferentIn, None]) -> Registered:
     """An admin creates a referent, who chooses a password from the emailed link."""
     accounts = accounts_of(call)
@@ -308,14 +203,6 @@ async def create_referent(call: Call[ReferentIn, None]) -> Registered:
     return Registered(id=await joining.create_referent(accounts, call.body))
 
 
-@router.put(
-    "/referents/{id}/territory",
-    summary="Changer le territoire d'un référent",
-    body=TerritoryIn,
-    response=ReferentPart,
-    auth=Roles("admin"),
-    errors=[USER_NOT_FOUND],
-)
 async def change_territory(call: Call[TerritoryIn, None]) -> ReferentPart:
     """The referent's next access token carries the new territory."""
     accounts = accounts_of(call)
@@ -329,14 +216,6 @@ async def change_territory(call: Call[TerritoryIn, None]) -> ReferentPart:
 # --- passwords and sessions --------------------------------------------------------
 
 
-@router.post(
-    "/password-resets",
-    summary="Mot de passe perdu : recevoir un lien",
-    body=ResetRequest,
-    status=202,
-    errors=[TOO_MANY_REQUESTS],
-    description="Répond 202 que l'adresse soit inscrite ou non.",
-)
 async def request_reset(call: Call[ResetRequest, None]) -> web.Response:
     """A 5-minute link is emailed if the address has an account."""
     accounts = accounts_of(call)
@@ -344,25 +223,11 @@ async def request_reset(call: Call[ResetRequest, None]) -> web.Response:
     return web.json_response({"status": "accepted"}, status=202)
 
 
-@router.post(
-    "/password-resets/confirm",
-    summary="Choisir un nouveau mot de passe depuis le lien",
-    body=LinkAndPassword,
-    status=204,
-    errors=[LINK_EXPIRED, LINK_INVALID, WEAK_PASSWORD],
-)
 async def reset_password(call: Call[LinkAndPassword, None]) -> None:
     """Sets the password, activates a never-confirmed account, ends every session."""
     await credentials.reset_password(accounts_of(call), call.body.token, call.body.password)
 
 
-@router.post(
-    "/sessions",
-    summary="Se connecter",
-    body=Credentials,
-    response=SessionTokens,
-    errors=[INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS],
-)
 async def sign_in(call: Call[Credentials, None]) -> SessionTokens:
     """Same 401 for an unknown address and a wrong password; 429 after repeated failures."""
     accounts = accounts_of(call)
@@ -371,32 +236,16 @@ async def sign_in(call: Call[Credentials, None]) -> SessionTokens:
     )
 
 
-@router.post(
-    "/sessions/refresh",
-    summary="Renouveler les jetons",
-    body=RefreshRequest,
-    response=SessionTokens,
-    errors=[REFRESH_INVALID],
-)
 async def refresh(call: Call[RefreshRequest, None]) -> SessionTokens:
     """The refresh token is single-use: a reused one ends the session."""
     return await credentials.refresh(accounts_of(call), call.body.refresh_token)
 
 
-@router.delete("/sessions/current", summary="Se déconnecter", status=204, auth=Authenticated())
 async def sign_out(call: Call[None, None]) -> None:
     """Ends the session; the access token expires on its own shortly after."""
     await credentials.sign_out(accounts_of(call), call.user)
 
 
-@router.post(
-    "/me/password",
-    summary="Changer son mot de passe",
-    body=PasswordChange,
-    status=204,
-    auth=Authenticated(),
-    errors=[WRONG_PASSWORD, WEAK_PASSWORD, TOO_MANY_ATTEMPTS, SESSION_ENDED],
-)
 async def change_password(call: Call[PasswordChange, None]) -> None:
     """The current password is asked; the other sessions end; an email tells the user."""
     accounts = accounts_of(call)
@@ -408,33 +257,16 @@ async def change_password(call: Call[PasswordChange, None]) -> None:
 # --- self-service ------------------------------------------------------------------
 
 
-@router.get("/me", summary="Mon compte", response=Me, auth=Authenticated(), errors=[SESSION_ENDED])
 async def get_me(call: Call[None, None]) -> Me:
     """One's own account and profile."""
     return await profile.show(accounts_of(call), call.user)
 
 
-@router.patch(
-    "/me",
-    summary="Modifier mon compte",
-    body=MeUpdate,
-    response=Me,
-    auth=Authenticated(),
-    errors=[NOT_EDITABLE, UNKNOWN_ORGANIZATION, SESSION_ENDED],
-)
 async def patch_me(call: Call[MeUpdate, None]) -> Me:
     """Only the fields given change; ambassadors' public fields reach the other services."""
     return await profile.update(accounts_of(call), call.user, call.body)
 
 
-@router.post(
-    "/me/email",
-    summary="Changer d'adresse e-mail",
-    body=EmailChangeRequest,
-    status=202,
-    auth=Authenticated(),
-    errors=[WRONG_PASSWORD, SAME_EMAIL, TOO_MANY_ATTEMPTS, SESSION_ENDED],
-)
 async def request_email_change(call: Call[EmailChangeRequest, None]) -> web.Response:
     """A 12 h link goes to the new address; the old one is told."""
     accounts = accounts_of(call)
@@ -444,55 +276,21 @@ async def request_email_change(call: Call[EmailChangeRequest, None]) -> web.Resp
     return web.json_response({"status": "accepted"}, status=202)
 
 
-@router.post(
-    "/email-changes/confirm",
-    summary="Confirmer la nouvelle adresse",
-    body=LinkOnly,
-    response=EmailChanged,
-    errors=[EMAIL_LINK_EXPIRED, LINK_INVALID, EMAIL_TAKEN],
-)
 async def confirm_email_change(call: Call[LinkOnly, None]) -> EmailChanged:
     """The new address becomes the account's."""
     return await profile.confirm_email_change(accounts_of(call), call.body.token)
 
 
-@router.put(
-    "/me/consents",
-    summary="Donner ou retirer mes consentements",
-    body=ConsentsUpdate,
-    response=Me,
-    auth=Authenticated(),
-    errors=[SESSION_ENDED],
-)
 async def put_consents(call: Call[ConsentsUpdate, None]) -> Me:
     """Each change is dated; the history is kept."""
     return await profile.set_consents(accounts_of(call), call.user, call.body)
 
 
-@router.delete(
-    "/me", summary="Supprimer mon compte", status=204, auth=Authenticated(), errors=[SESSION_ENDED]
-)
 async def delete_me(call: Call[None, None]) -> None:
     """Erases the account; every service erases what it holds (accounts.user.deleted)."""
     await profile.delete(accounts_of(call), call.user)
 
 
-@router.post(
-    "/me/criminal-record",
-    summary="Envoyer mon extrait de casier judiciaire (PDF, 5 Mo au plus)",
-    response=RecordSubmitted,
-    status=202,
-    auth=Roles("ambassador"),
-    max_body_bytes=RECORD_UPLOAD_LIMIT,
-    errors=[
-        NOT_A_PDF,
-        DOCUMENT_TOO_LARGE,
-        DOCUMENT_MISSING,
-        RECORD_ALREADY_VERIFIED,
-        SESSION_ENDED,
-    ],
-    description="Corps multipart/form-data avec le fichier dans le champ « document ».",
-)
 async def submit_record(call: Call[None, None]) -> RecordSubmitted:
     """A referent of the ambassador's zone will check it."""
     return await moderation.submit_record(accounts_of(call), call.user, call.request)
@@ -526,15 +324,6 @@ def public_profile(row: Document) -> PublicProfile:
     )
 
 
-@router.get(
-    "/ambassadors",
-    summary="Chercher des ambassadeurs",
-    query=DirectoryQuery,
-    response=Page[PublicProfile],
-    auth=Roles(*DIRECTORY_ROLES),
-    errors=[SESSION_ENDED],
-    description="Ambassadeurs actifs et sollicitables seulement ; jamais d'e-mail ni de téléphone.",
-)
 async def find_ambassadors(call: Call[None, DirectoryQuery]) -> Page[PublicProfile]:
     """Free text over job, sector, training and background; filters combine."""
     accounts = accounts_of(call)
@@ -562,14 +351,6 @@ async def find_ambassadors(call: Call[None, DirectoryQuery]) -> Page[PublicProfi
     )
 
 
-@router.get(
-    "/ambassadors/{id}",
-    summary="Profil public d'un ambassadeur",
-    response=AmbassadorView,
-    auth=Roles(*DIRECTORY_ROLES),
-    errors=[AMBASSADOR_NOT_FOUND, SESSION_ENDED],
-    description="Les référents et administrateurs voient aussi les ambassadeurs non sollicitables.",
-)
 async def get_ambassador(call: Call[None, None]) -> AmbassadorView:
     """Staff see listed profiles only; referents and admins also the check state."""
     accounts = accounts_of(call)
@@ -623,51 +404,21 @@ def _as_listing(user: Document) -> Document:
     }
 
 
-@router.get(
-    "/ambassadors/{id}/criminal-record/document",
-    summary="Lire l'extrait de casier judiciaire en attente",
-    auth=Roles("referent", "admin"),
-    errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NO_RECORD_TO_DECIDE, SESSION_ENDED],
-    description="Réponse application/pdf ; le document est supprimé dès la décision.",
-)
 async def get_record_document(call: Call[None, None]) -> web.Response:
     """For the referent of the zone or an admin, until the decision."""
     return await moderation.record_document(accounts_of(call), call.user, call.path("id"))
 
 
-@router.post(
-    "/ambassadors/{id}/criminal-record/decision",
-    summary="Décider de l'extrait de casier judiciaire",
-    body=RecordDecision,
-    response=RecordState,
-    auth=Roles("referent", "admin"),
-    errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NO_RECORD_TO_DECIDE, SESSION_ENDED],
-)
 async def decide_record(call: Call[RecordDecision, None]) -> RecordState:
     """Only the outcome, its date and the checker are kept."""
     return await moderation.decide_record(accounts_of(call), call.user, call.path("id"), call.body)
 
 
-@router.post(
-    "/ambassadors/{id}/suspension",
-    summary="Suspendre un ambassadeur",
-    body=SuspensionIn,
-    response=Suspension,
-    auth=Roles("referent", "admin"),
-    errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, ALREADY_SUSPENDED, SESSION_ENDED],
-)
 async def suspend(call: Call[SuspensionIn, None]) -> Suspension:
     """A suspended ambassador cannot be solicited."""
     return await moderation.suspend(accounts_of(call), call.user, call.path("id"), call.body)
 
 
-@router.delete(
-    "/ambassadors/{id}/suspension",
-    summary="Lever la suspension d'un ambassadeur",
-    status=204,
-    auth=Roles("referent", "admin"),
-    errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NOT_SUSPENDED, SESSION_ENDED],
-)
 async def reinstate(call: Call[None, None]) -> None:
     """The ambassador can be solicited again (if the other rules allow)."""
     await moderation.reinstate(accounts_of(call), call.user, call.path("id"))
@@ -676,15 +427,6 @@ async def reinstate(call: Call[None, None]) -> None:
 # --- partners ----------------------------------------------------------------------
 
 
-@router.post(
-    "/organizations",
-    summary="Enregistrer une organisation partenaire",
-    body=OrganizationIn,
-    response=Organization,
-    status=201,
-    auth=Roles("admin", "referent"),
-    errors=[SIRET_TAKEN, SESSION_ENDED],
-)
 async def create_organization(call: Call[OrganizationIn, None]) -> Organization:
     """Partnership charter and sponsorship convention fields."""
     accounts = accounts_of(call)
@@ -692,15 +434,6 @@ async def create_organization(call: Call[OrganizationIn, None]) -> Organization:
     return await partners.create(accounts, call.body, call.user.user_id)
 
 
-@router.get(
-    "/organizations",
-    summary="Chercher une organisation par son nom",
-    query=OrganizationQuery,
-    response=Page[OrganizationSummary],
-    auth=Roles("ambassador", "staff", "referent", "admin"),
-    errors=[SESSION_ENDED],
-    description="Un ambassadeur y trouve son employeur pour s'y rattacher (PATCH /me).",
-)
 async def find_organizations(
     call: Call[None, OrganizationQuery],
 ) -> Page[OrganizationSummary]:
@@ -711,15 +444,267 @@ async def find_organizations(
     return await partners.find(accounts, call.query.q, page)
 
 
-@router.get(
-    "/organizations/{id}",
-    summary="Une organisation partenaire",
-    response=Organization,
-    auth=Roles("admin", "referent"),
-    errors=[ORGANIZATION_NOT_FOUND, SESSION_ENDED],
-)
 async def get_organization(call: Call[None, None]) -> Organization:
     """With its sponsorship convention."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
     return await partners.get(accounts, call.path("id"))
+
+
+def add_joining_routes(router: Router) -> None:
+    """Declare the joining routes on ``router``."""
+    router.get("/charter", summary="Charte de l'ambassadeur en vigueur", response=Charter)(
+        get_charter
+    )
+    router.get("/sectors", summary="Secteurs professionnels", response=list[Sector])(get_sectors)
+    router.get(
+        "/territory", summary="Départements et bassins des Hauts-de-France", response=Places
+    )(get_territory)
+    router.post(
+        "/ambassadors",
+        summary="Inscription d'un ambassadeur",
+        body=AmbassadorSignUp,
+        response=Registered,
+        status=201,
+        errors=[CHARTER_NOT_ACCEPTED, CHARTER_OUTDATED, TOO_MANY_REQUESTS],
+        description="Même réponse si l'adresse est déjà inscrite : rien n'indique qui est inscrit.",
+    )(sign_up_ambassador)
+    router.post(
+        "/staff",
+        summary="Inscription d'un membre d'équipe éducative",
+        body=StaffSignUp,
+        response=Registered,
+        status=201,
+        errors=[TOO_MANY_REQUESTS],
+    )(sign_up_staff)
+    router.post(
+        "/confirmations",
+        summary="Activer son compte et choisir son mot de passe",
+        body=LinkAndPassword,
+        response=Activated,
+        errors=[LINK_EXPIRED, LINK_INVALID, WEAK_PASSWORD],
+    )(confirm)
+    router.post(
+        "/links/status",
+        summary="Où en est un lien reçu par e-mail",
+        body=LinkOnly,
+        response=LinkStatus,
+        errors=[LINK_NOT_FOUND],
+        description="Le jeton voyage dans le corps, jamais dans l'adresse. 404 pour un lien "
+        "inconnu ou déjà utilisé ; un lien expiré reste connu un jour après son expiration.",
+    )(link_status)
+    router.post(
+        "/links/renewal",
+        summary="Recevoir un nouveau lien à la place d'un lien expiré",
+        body=LinkOnly,
+        status=202,
+        errors=[TOO_MANY_REQUESTS],
+        description="Envoie par e-mail un nouveau lien du même usage (les précédents ne "
+        "fonctionnent plus). Répond 202 quel que soit le lien : rien n'indique s'il existe.",
+    )(renew_link)
+    router.post(
+        "/referents",
+        summary="Créer un référent territorial",
+        body=ReferentIn,
+        response=Registered,
+        status=201,
+        auth=Roles("admin"),
+        errors=[EMAIL_TAKEN],
+    )(create_referent)
+    router.put(
+        "/referents/{id}/territory",
+        summary="Changer le territoire d'un référent",
+        body=TerritoryIn,
+        response=ReferentPart,
+        auth=Roles("admin"),
+        errors=[USER_NOT_FOUND],
+    )(change_territory)
+
+
+def add_session_routes(router: Router) -> None:
+    """Declare the session routes on ``router``."""
+    router.post(
+        "/password-resets",
+        summary="Mot de passe perdu : recevoir un lien",
+        body=ResetRequest,
+        status=202,
+        errors=[TOO_MANY_REQUESTS],
+        description="Répond 202 que l'adresse soit inscrite ou non.",
+    )(request_reset)
+    router.post(
+        "/password-resets/confirm",
+        summary="Choisir un nouveau mot de passe depuis le lien",
+        body=LinkAndPassword,
+        status=204,
+        errors=[LINK_EXPIRED, LINK_INVALID, WEAK_PASSWORD],
+    )(reset_password)
+    router.post(
+        "/sessions",
+        summary="Se connecter",
+        body=Credentials,
+        response=SessionTokens,
+        errors=[INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS],
+    )(sign_in)
+    router.post(
+        "/sessions/refresh",
+        summary="Renouveler les jetons",
+        body=RefreshRequest,
+        response=SessionTokens,
+        errors=[REFRESH_INVALID],
+    )(refresh)
+    router.delete("/sessions/current", summary="Se déconnecter", status=204, auth=Authenticated())(
+        sign_out
+    )
+    router.post(
+        "/me/password",
+        summary="Changer son mot de passe",
+        body=PasswordChange,
+        status=204,
+        auth=Authenticated(),
+        errors=[WRONG_PASSWORD, WEAK_PASSWORD, TOO_MANY_ATTEMPTS, SESSION_ENDED],
+    )(change_password)
+
+
+def add_self_service_routes(router: Router) -> None:
+    """Declare the self service routes on ``router``."""
+    router.get(
+        "/me", summary="Mon compte", response=Me, auth=Authenticated(), errors=[SESSION_ENDED]
+    )(get_me)
+    router.patch(
+        "/me",
+        summary="Modifier mon compte",
+        body=MeUpdate,
+        response=Me,
+        auth=Authenticated(),
+        errors=[NOT_EDITABLE, UNKNOWN_ORGANIZATION, SESSION_ENDED],
+    )(patch_me)
+    router.post(
+        "/me/email",
+        summary="Changer d'adresse e-mail",
+        body=EmailChangeRequest,
+        status=202,
+        auth=Authenticated(),
+        errors=[WRONG_PASSWORD, SAME_EMAIL, TOO_MANY_ATTEMPTS, SESSION_ENDED],
+    )(request_email_change)
+    router.post(
+        "/email-changes/confirm",
+        summary="Confirmer la nouvelle adresse",
+        body=LinkOnly,
+        response=EmailChanged,
+        errors=[EMAIL_LINK_EXPIRED, LINK_INVALID, EMAIL_TAKEN],
+    )(confirm_email_change)
+    router.put(
+        "/me/consents",
+        summary="Donner ou retirer mes consentements",
+        body=ConsentsUpdate,
+        response=Me,
+        auth=Authenticated(),
+        errors=[SESSION_ENDED],
+    )(put_consents)
+    router.delete(
+        "/me",
+        summary="Supprimer mon compte",
+        status=204,
+        auth=Authenticated(),
+        errors=[SESSION_ENDED],
+    )(delete_me)
+    router.post(
+        "/me/criminal-record",
+        summary="Envoyer mon extrait de casier judiciaire (PDF, 5 Mo au plus)",
+        response=RecordSubmitted,
+        status=202,
+        auth=Roles("ambassador"),
+        max_body_bytes=RECORD_UPLOAD_LIMIT,
+        errors=[
+            NOT_A_PDF,
+            DOCUMENT_TOO_LARGE,
+            DOCUMENT_MISSING,
+            RECORD_ALREADY_VERIFIED,
+            SESSION_ENDED,
+        ],
+        description="Corps multipart/form-data avec le fichier dans le champ « document ».",
+    )(submit_record)
+
+
+def add_directory_routes(router: Router) -> None:
+    """Declare the directory routes on ``router``."""
+    router.get(
+        "/ambassadors",
+        summary="Chercher des ambassadeurs",
+        query=DirectoryQuery,
+        response=Page[PublicProfile],
+        auth=Roles(*DIRECTORY_ROLES),
+        errors=[SESSION_ENDED],
+        description=(
+            "Ambassadeurs actifs et sollicitables seulement ; jamais d'e-mail ni de téléphone."
+        ),
+    )(find_ambassadors)
+    router.get(
+        "/ambassadors/{id}",
+        summary="Profil public d'un ambassadeur",
+        response=AmbassadorView,
+        auth=Roles(*DIRECTORY_ROLES),
+        errors=[AMBASSADOR_NOT_FOUND, SESSION_ENDED],
+        description=(
+            "Les référents et administrateurs voient aussi les ambassadeurs non sollicitables."
+        ),
+    )(get_ambassador)
+    router.get(
+        "/ambassadors/{id}/criminal-record/document",
+        summary="Lire l'extrait de casier judiciaire en attente",
+        auth=Roles("referent", "admin"),
+        errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NO_RECORD_TO_DECIDE, SESSION_ENDED],
+        description="Réponse application/pdf ; le document est supprimé dès la décision.",
+    )(get_record_document)
+    router.post(
+        "/ambassadors/{id}/criminal-record/decision",
+        summary="Décider de l'extrait de casier judiciaire",
+        body=RecordDecision,
+        response=RecordState,
+        auth=Roles("referent", "admin"),
+        errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NO_RECORD_TO_DECIDE, SESSION_ENDED],
+    )(decide_record)
+    router.post(
+        "/ambassadors/{id}/suspension",
+        summary="Suspendre un ambassadeur",
+        body=SuspensionIn,
+        response=Suspension,
+        auth=Roles("referent", "admin"),
+        errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, ALREADY_SUSPENDED, SESSION_ENDED],
+    )(suspend)
+    router.delete(
+        "/ambassadors/{id}/suspension",
+        summary="Lever la suspension d'un ambassadeur",
+        status=204,
+        auth=Roles("referent", "admin"),
+        errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NOT_SUSPENDED, SESSION_ENDED],
+    )(reinstate)
+
+
+def add_organization_routes(router: Router) -> None:
+    """Declare the organization routes on ``router``."""
+    router.post(
+        "/organizations",
+        summary="Enregistrer une organisation partenaire",
+        body=OrganizationIn,
+        response=Organization,
+        status=201,
+        auth=Roles("admin", "referent"),
+        errors=[SIRET_TAKEN, SESSION_ENDED],
+    )(create_organization)
+    router.get(
+        "/organizations",
+        summary="Chercher une organisation par son nom",
+        query=OrganizationQuery,
+        response=Page[OrganizationSummary],
+        auth=Roles("ambassador", "staff", "referent", "admin"),
+        errors=[SESSION_ENDED],
+        description="Un ambassadeur y trouve son employeur pour s'y rattacher (PATCH /me).",
+    )(find_organizations)
+    router.get(
+        "/organizations/{id}",
+        summary="Une organisation partenaire",
+        response=Organization,
+        auth=Roles("admin", "referent"),
+        errors=[ORGANIZATION_NOT_FOUND, SESSION_ENDED],
+    )(get_organization)

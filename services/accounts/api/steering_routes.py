@@ -1,5 +1,5 @@
 """Routes of referents' and admins' tools: the extracts' work queue, partners, the audit
-log and erasure records (they register on the accounts router when imported)."""
+log and erasure records."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from services.accounts.api.moderation_models import (
     RecordQueueQuery,
 )
 from services.accounts.api.privacy_models import ErasureQuery
-from services.accounts.api.routes import accounts_of, router
+from services.accounts.api.resources import accounts_of
 from services.accounts.domain.access import zone_places_covered
 from services.accounts.domain.ambassadors import solicitability
 from services.accounts.domain.identity import initial
@@ -43,26 +43,13 @@ from services.accounts.shapes.moderation import PendingRecord, StaffDecision, St
 from services.accounts.shapes.partners import Organization, OrganizationUpdate, PartnerContactIn
 from services.accounts.shapes.privacy import AuditEntry, AuditQuery, ErasureRecord
 from services.accounts.shapes.profile import RecordState, StaffVerification, Suspension
-from shared.http import Call, Page, PageQuery, Roles, paginate
+from shared.http import Call, Page, PageQuery, Roles, Router, paginate
 from shared.mongo import Document
 
 STEERING = Roles("referent", "admin")
 ADMIN = Roles("admin")
 
 
-@router.get(
-    "/criminal-records",
-    summary="Extraits de casier judiciaire en attente de décision",
-    query=RecordQueueQuery,
-    response=Page[PendingRecord],
-    auth=STEERING,
-    errors=[SESSION_ENDED],
-    description=(
-        "Du plus ancien au plus récent : ceux des ambassadeurs de son territoire pour un "
-        "référent, tous pour un administrateur. Chacun se lit et se décide par les adresses "
-        "données (document_url, decision_url)."
-    ),
-)
 async def waiting_records(call: Call[None, RecordQueueQuery]) -> Page[PendingRecord]:
     """The referents' work queue of extracts."""
     accounts = accounts_of(call)
@@ -78,21 +65,6 @@ async def waiting_records(call: Call[None, RecordQueueQuery]) -> Page[PendingRec
     return waiting
 
 
-@router.get(
-    "/staff-verifications",
-    summary="Membres d'équipes éducatives dont le rattachement attend une confirmation",
-    query=PageQuery,
-    response=Page[StaffToVerify],
-    auth=STEERING,
-    errors=[SESSION_ENDED],
-    description=(
-        "Du plus ancien au plus récent : les personnes dont l'établissement est sur le "
-        "territoire du référent (un référent de bassin ne voit un établissement du Nord que "
-        "si son bassin est connu et le sien), toutes pour un administrateur. Une adresse "
-        "académique (ACCOUNTS_STAFF_ACADEMIC_DOMAINS) prouve le rattachement sans passer "
-        "par ici. Chaque lecture est inscrite au journal des consultations."
-    ),
-)
 async def staff_to_verify(call: Call[None, PageQuery]) -> Page[StaffToVerify]:
     """The referents' work queue of staff to confirm."""
     accounts = accounts_of(call)
@@ -103,19 +75,6 @@ async def staff_to_verify(call: Call[None, PageQuery]) -> Page[StaffToVerify]:
     return waiting
 
 
-@router.post(
-    "/staff/{id}/verification",
-    summary="Confirmer ou refuser le rattachement d'un membre d'équipe éducative",
-    body=StaffDecision,
-    response=StaffVerification,
-    auth=STEERING,
-    errors=[STAFF_NOT_FOUND, NOT_YOUR_ESTABLISHMENTS, STAFF_ALREADY_DECIDED, SESSION_ENDED],
-    description=(
-        "verified : la personne peut aussitôt solliciter des ambassadeurs et voir les "
-        "rendez-vous de son établissement ; refused : avec un motif, qu'elle reçoit par "
-        "e-mail. Un changement d'établissement redemande une confirmation."
-    ),
-)
 async def decide_staff(
     call: Call[StaffDecision, None],
 ) -> StaffVerification:
@@ -151,22 +110,6 @@ def _moderated(user: Document, require_record_check: bool) -> ModeratedAmbassado
     )
 
 
-@router.get(
-    "/moderation/ambassadors",
-    summary="Ambassadeurs du territoire et leur état (référent, administrateur)",
-    query=ModerationQuery,
-    response=Page[ModeratedAmbassador],
-    auth=STEERING,
-    errors=[SESSION_ENDED],
-    description=(
-        "Tous les ambassadeurs dont la zone touche le territoire du référent (toute la "
-        "région pour un administrateur), sollicitables ou non, par ordre alphabétique "
-        "(state=renewal_due : la fin de vérification la plus proche d'abord) : "
-        "le motif quand ils ne peuvent pas être sollicités, l'état de la vérification de "
-        "l'extrait de casier judiciaire et la suspension. Ni e-mail ni téléphone. Chaque "
-        "lecture est inscrite au journal des consultations."
-    ),
-)
 async def moderated_ambassadors(
     call: Call[None, ModerationQuery],
 ) -> Page[ModeratedAmbassador]:
@@ -203,17 +146,6 @@ async def moderated_ambassadors(
     return found
 
 
-@router.patch(
-    "/organizations/{id}",
-    summary="Modifier une organisation partenaire",
-    body=OrganizationUpdate,
-    response=Organization,
-    auth=STEERING,
-    errors=[ORGANIZATION_NOT_FOUND, SIRET_TAKEN, SESSION_ENDED],
-    description=(
-        "Seuls les champs donnés changent ; la convention de mécénat est remplacée entière."
-    ),
-)
 async def update_organization(call: Call[OrganizationUpdate, None]) -> Organization:
     """Agenda's partner reports follow the change."""
     accounts = accounts_of(call)
@@ -221,19 +153,6 @@ async def update_organization(call: Call[OrganizationUpdate, None]) -> Organizat
     return await partners.update(accounts, call.path("id"), call.body, call.user.user_id)
 
 
-@router.post(
-    "/organizations/{id}/contacts",
-    summary="Créer le compte du contact d'une organisation partenaire",
-    body=PartnerContactIn,
-    response=Registered,
-    status=201,
-    auth=STEERING,
-    errors=[ORGANIZATION_NOT_FOUND, EMAIL_TAKEN, SESSION_ENDED],
-    description=(
-        "Le contact reçoit un lien valable 12 heures pour choisir son mot de passe ; il ne "
-        "peut lire que le bilan de son organisation."
-    ),
-)
 async def add_partner_contact(call: Call[PartnerContactIn, None]) -> Registered:
     """The contact's access token carries the organization."""
     accounts = accounts_of(call)
@@ -241,20 +160,6 @@ async def add_partner_contact(call: Call[PartnerContactIn, None]) -> Registered:
     return Registered(id=await partners.add_contact(accounts, call.path("id"), call.body))
 
 
-@router.get(
-    "/users",
-    summary="Comptes de la plateforme (administrateur)",
-    query=AccountQuery,
-    response=Page[AccountSummary],
-    auth=ADMIN,
-    errors=[SESSION_ENDED],
-    description=(
-        "Tous les comptes, les plus récents d'abord : nom, adresse e-mail, rôle, état, "
-        "territoire d'un référent, suspension d'un ambassadeur. Recherche par le début du "
-        "prénom, du nom ou de l'adresse, ou par l'identifiant ; filtre par rôle. Chaque "
-        "lecture est inscrite au journal des consultations."
-    ),
-)
 async def list_accounts(
     call: Call[None, AccountQuery],
 ) -> Page[AccountSummary]:
@@ -268,13 +173,6 @@ async def list_accounts(
     return found
 
 
-@router.get(
-    "/users/{id}",
-    summary="Un compte de la plateforme (administrateur)",
-    response=AccountSummary,
-    auth=ADMIN,
-    errors=[USER_NOT_FOUND, SESSION_ENDED],
-)
 async def get_account(call: Call[None, None]) -> AccountSummary:
     """One account, its role and state (the read is audited)."""
     accounts = accounts_of(call)
@@ -286,14 +184,6 @@ async def get_account(call: Call[None, None]) -> AccountSummary:
     return found
 
 
-@router.get(
-    "/erasures",
-    summary="Suppressions de comptes et leur confirmation par chaque service",
-    query=ErasureQuery,
-    response=Page[ErasureRecord],
-    auth=ADMIN,
-    errors=[SESSION_ENDED],
-)
 async def list_erasures(call: Call[None, ErasureQuery]) -> Page[ErasureRecord]:
     """Newest first; ``state=pending`` lists those a service has not confirmed yet."""
     accounts = accounts_of(call)
@@ -310,13 +200,6 @@ async def list_erasures(call: Call[None, ErasureQuery]) -> Page[ErasureRecord]:
     return records
 
 
-@router.get(
-    "/erasures/{user_id}",
-    summary="Où en est l'effacement d'un compte supprimé",
-    response=ErasureRecord,
-    auth=ADMIN,
-    errors=[ERASURE_NOT_FOUND, SESSION_ENDED],
-)
 async def get_erasure(call: Call[None, None]) -> ErasureRecord:
     """Which services confirmed, and when the erasure was complete (read is audited)."""
     accounts = accounts_of(call)
@@ -329,23 +212,144 @@ async def get_erasure(call: Call[None, None]) -> ErasureRecord:
     return record
 
 
-@router.get(
-    "/audit",
-    summary="Journal des consultations de données personnelles",
-    query=AuditQuery,
-    response=Page[AuditEntry],
-    auth=ADMIN,
-    errors=[SESSION_ENDED],
-    description=(
-        "Chaque lecture des données d'une personne par un référent ou un administrateur, "
-        "dans tous les services (profil, annuaire, extraits de casier judiciaire, "
-        "effacement ; rendez-vous, file de travail, participants d'un événement, bilan "
-        "d'un partenaire), une entrée par personne, de la plus récente à la plus "
-        "ancienne ; filtres combinables."
-    ),
-)
 async def read_audit(call: Call[None, AuditQuery]) -> Page[AuditEntry]:
     """Filter by person, by reader and by period."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
     return await audit.find(accounts, call.query)
+
+
+def add_steering_routes(router: Router) -> None:
+    """Declare the steering routes on ``router``."""
+    router.get(
+        "/criminal-records",
+        summary="Extraits de casier judiciaire en attente de décision",
+        query=RecordQueueQuery,
+        response=Page[PendingRecord],
+        auth=STEERING,
+        errors=[SESSION_ENDED],
+        description=(
+            "Du plus ancien au plus récent : ceux des ambassadeurs de son territoire pour un "
+            "référent, tous pour un administrateur. Chacun se lit et se décide par les adresses "
+            "données (document_url, decision_url)."
+        ),
+    )(waiting_records)
+    router.get(
+        "/staff-verifications",
+        summary="Membres d'équipes éducatives dont le rattachement attend une confirmation",
+        query=PageQuery,
+        response=Page[StaffToVerify],
+        auth=STEERING,
+        errors=[SESSION_ENDED],
+        description=(
+            "Du plus ancien au plus récent : les personnes dont l'établissement est sur le "
+            "territoire du référent (un référent de bassin ne voit un établissement du Nord que "
+            "si son bassin est connu et le sien), toutes pour un administrateur. Une adresse "
+            "académique (ACCOUNTS_STAFF_ACADEMIC_DOMAINS) prouve le rattachement sans passer "
+            "par ici. Chaque lecture est inscrite au journal des consultations."
+        ),
+    )(staff_to_verify)
+    router.post(
+        "/staff/{id}/verification",
+        summary="Confirmer ou refuser le rattachement d'un membre d'équipe éducative",
+        body=StaffDecision,
+        response=StaffVerification,
+        auth=STEERING,
+        errors=[STAFF_NOT_FOUND, NOT_YOUR_ESTABLISHMENTS, STAFF_ALREADY_DECIDED, SESSION_ENDED],
+        description=(
+            "verified : la personne peut aussitôt solliciter des ambassadeurs et voir les "
+            "rendez-vous de son établissement ; refused : avec un motif, qu'elle reçoit par "
+            "e-mail. Un changement d'établissement redemande une confirmation."
+        ),
+    )(decide_staff)
+    router.get(
+        "/moderation/ambassadors",
+        summary="Ambassadeurs du territoire et leur état (référent, administrateur)",
+        query=ModerationQuery,
+        response=Page[ModeratedAmbassador],
+        auth=STEERING,
+        errors=[SESSION_ENDED],
+        description=(
+            "Tous les ambassadeurs dont la zone touche le territoire du référent (toute la "
+            "région pour un administrateur), sollicitables ou non, par ordre alphabétique "
+            "(state=renewal_due : la fin de vérification la plus proche d'abord) : "
+            "le motif quand ils ne peuvent pas être sollicités, l'état de la vérification de "
+            "l'extrait de casier judiciaire et la suspension. Ni e-mail ni téléphone. Chaque "
+            "lecture est inscrite au journal des consultations."
+        ),
+    )(moderated_ambassadors)
+    router.patch(
+        "/organizations/{id}",
+        summary="Modifier une organisation partenaire",
+        body=OrganizationUpdate,
+        response=Organization,
+        auth=STEERING,
+        errors=[ORGANIZATION_NOT_FOUND, SIRET_TAKEN, SESSION_ENDED],
+        description=(
+            "Seuls les champs donnés changent ; la convention de mécénat est remplacée entière."
+        ),
+    )(update_organization)
+    router.post(
+        "/organizations/{id}/contacts",
+        summary="Créer le compte du contact d'une organisation partenaire",
+        body=PartnerContactIn,
+        response=Registered,
+        status=201,
+        auth=STEERING,
+        errors=[ORGANIZATION_NOT_FOUND, EMAIL_TAKEN, SESSION_ENDED],
+        description=(
+            "Le contact reçoit un lien valable 12 heures pour choisir son mot de passe ; il ne "
+            "peut lire que le bilan de son organisation."
+        ),
+    )(add_partner_contact)
+    router.get(
+        "/users",
+        summary="Comptes de la plateforme (administrateur)",
+        query=AccountQuery,
+        response=Page[AccountSummary],
+        auth=ADMIN,
+        errors=[SESSION_ENDED],
+        description=(
+            "Tous les comptes, les plus récents d'abord : nom, adresse e-mail, rôle, état, "
+            "territoire d'un référent, suspension d'un ambassadeur. Recherche par le début du "
+            "prénom, du nom ou de l'adresse, ou par l'identifiant ; filtre par rôle. Chaque "
+            "lecture est inscrite au journal des consultations."
+        ),
+    )(list_accounts)
+    router.get(
+        "/users/{id}",
+        summary="Un compte de la plateforme (administrateur)",
+        response=AccountSummary,
+        auth=ADMIN,
+        errors=[USER_NOT_FOUND, SESSION_ENDED],
+    )(get_account)
+    router.get(
+        "/erasures",
+        summary="Suppressions de comptes et leur confirmation par chaque service",
+        query=ErasureQuery,
+        response=Page[ErasureRecord],
+        auth=ADMIN,
+        errors=[SESSION_ENDED],
+    )(list_erasures)
+    router.get(
+        "/erasures/{user_id}",
+        summary="Où en est l'effacement d'un compte supprimé",
+        response=ErasureRecord,
+        auth=ADMIN,
+        errors=[ERASURE_NOT_FOUND, SESSION_ENDED],
+    )(get_erasure)
+    router.get(
+        "/audit",
+        summary="Journal des consultations de données personnelles",
+        query=AuditQuery,
+        response=Page[AuditEntry],
+        auth=ADMIN,
+        errors=[SESSION_ENDED],
+        description=(
+            "Chaque lecture des données d'une personne par un référent ou un administrateur, "
+            "dans tous les services (profil, annuaire, extraits de casier judiciaire, "
+            "effacement ; rendez-vous, file de travail, participants d'un événement, bilan "
+            "d'un partenaire), une entrée par personne, de la plus récente à la plus "
+            "ancienne ; filtres combinables."
+        ),
+    )(read_audit)
