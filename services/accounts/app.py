@@ -96,7 +96,7 @@ async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> Non
     """Re-list every active ambassador if the listing rule or the listing's shape changed."""
     accounts = app[ACCOUNTS]
     wanted = ctx.settings.require_record_check
-    state = await accounts.store.meta.find_one({"_id": "directory"})
+    state = await accounts.store.directory.state()
     if (
         state is not None
         and state.get("require_record_check") == wanted
@@ -105,7 +105,7 @@ async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> Non
         return
     rule_changed = state is not None and state.get("require_record_check") != wanted
     relisted = 0
-    async for user in accounts.store.users.find({"role": "ambassador", "status": "active"}):
+    async for user in accounts.store.users.active_ambassadors():
         # The record rule changed: publish when it changes this ambassador's state.
         changed = rule_changed and solicitability(
             user, require_record_check=not wanted
@@ -119,12 +119,10 @@ async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> Non
             return await relist(accounts, user, session)
 
         changes = await ctx.transaction(work)
-        await accounts.store.apply_frequency_changes(changes)
+        await accounts.store.directory.apply_frequency_changes(changes)
         relisted += 1
-    await accounts.store.meta.replace_one(
-        {"_id": "directory"},
-        {"_id": "directory", "require_record_check": wanted, "listing_version": LISTING_VERSION},
-        upsert=True,
+    await accounts.store.directory.save_state(
+        require_record_check=wanted, listing_version=LISTING_VERSION
     )
     if relisted:
         log.info(

@@ -88,15 +88,15 @@ def listing(user: Document) -> Document:
 async def relist(accounts: Accounts, user: Document, session: AsyncClientSession) -> dict[str, int]:
     """List or unlist the ambassador per the rules; returns the key-frequency changes."""
     directory = accounts.store.directory
-    before = await directory.find_one({"_id": user["_id"]}, {"keys": 1}, session=session)
+    before = await directory.listed(user["_id"], {"keys": 1}, session)
     old_keys: list[str] = before.get("keys", []) if before else []
     state = solicitability(user, require_record_check=accounts.settings.require_record_check)
     if state.solicitable:
         document = listing(user)
-        await directory.replace_one({"_id": user["_id"]}, document, upsert=True, session=session)
+        await directory.put(document, session)
         return search.key_changes(old_keys, document["keys"])
     if before is not None:
-        await directory.delete_one({"_id": user["_id"]}, session=session)
+        await directory.remove(user["_id"], session)
     return search.key_changes(old_keys, [])
 
 
@@ -127,8 +127,8 @@ async def ambassador_changed(
         publish = before is None or _public_state(before, require) != _public_state(after, require)
     if publish and after["status"] == "active":
         revision = int(after["ambassador"].get("revision", 0)) + 1
-        await accounts.store.users.update_one(
-            {"_id": after["_id"]}, {"$set": {"ambassador.revision": revision}}, session=session
+        await accounts.store.users.set(
+            after["_id"], {"ambassador.revision": revision}, session=session
         )
         event = profile_event(
             after, revision=revision, require_record_check=require, deleted=deleted
@@ -139,7 +139,7 @@ async def ambassador_changed(
 
 async def unlist(accounts: Accounts, user_id: str, session: AsyncClientSession) -> dict[str, int]:
     """Remove a profile from the directory; returns the key-frequency changes."""
-    before = await accounts.store.directory.find_one_and_delete({"_id": user_id}, session=session)
+    before = await accounts.store.directory.remove(user_id, session)
     return search.key_changes(before.get("keys", []) if before else [], [])
 
 
@@ -155,9 +155,11 @@ async def find(
         after = (values[0], values[1])
     keys = query.keys()
     # ``*`` too: how many profiles are listed, for the share of each key.
-    frequencies = await accounts.store.frequencies([*keys, search.ALL])
+    frequencies = await accounts.store.directory.frequencies([*keys, search.ALL])
     plan = search.plan(keys, frequencies, limit=limit + 1)
-    documents = await accounts.store.search(plan, limit=limit + 1, after=after, projection=_DISPLAY)
+    documents = await accounts.store.directory.search(
+        plan, limit=limit + 1, after=after, projection=_DISPLAY
+    )
     next_cursor = None
     if len(documents) > limit:
         documents = documents[:limit]
@@ -168,4 +170,4 @@ async def find(
 
 async def listed(accounts: Accounts, ambassador_id: str) -> Document | None:
     """The directory document of a listed ambassador."""
-    return await accounts.store.directory.find_one({"_id": ambassador_id}, _DISPLAY)
+    return await accounts.store.directory.listed(ambassador_id, _DISPLAY)

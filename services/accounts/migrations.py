@@ -19,29 +19,29 @@ async def backfill_data_rule_fields(accounts: Accounts) -> None:
     a last sign-in counts from its activation (or creation).
     """
     users = accounts.store.users
-    async for user in users.find({"last_seen_at": None}, {"activated_at": 1, "created_at": 1}):
-        seen = user.get("activated_at") or user.get("created_at")
-        if seen is not None:
-            await users.update_one({"_id": user["_id"]}, {"$set": {"last_seen_at": seen}})
+    never_seen = {"last_seen_at": None}
+    for user_id in await users.ids_matching(never_seen):
+        user = await users.by_id(user_id, fields={"activated_at": 1, "created_at": 1})
+        seen = user and (user.get("activated_at") or user.get("created_at"))
+        if seen:
+            await users.set(user_id, {"last_seen_at": seen}, where=never_seen)
     periods = check_periods(accounts)
-    async for user in users.find(
-        {
-            "role": "ambassador",
-            "ambassador.record.status": "verified",
-            "ambassador.record.valid_until": None,
-        },
-        {"ambassador.record": 1},
-    ):
-        decided_at = user["ambassador"]["record"].get("decided_at")
-        if decided_at is not None:
-            await users.update_one(
-                {"_id": user["_id"]},
-                {"$set": {"ambassador.record.valid_until": periods.valid_until(decided_at)}},
-            )
-    async for document in accounts.store.record_documents.find({}, {"uploaded_at": 1}):
-        await users.update_one(
-            {"_id": document["_id"], "ambassador.record_document": None},
-            {"$set": {"ambassador.record_document": {"uploaded_at": document["uploaded_at"]}}},
+    endless = {
+        "role": "ambassador",
+        "ambassador.record.status": "verified",
+        "ambassador.record.valid_until": None,
+    }
+    for user_id in await users.ids_matching(endless):
+        user = await users.by_id(user_id, fields={"ambassador.record": 1})
+        decided_at = user and user["ambassador"]["record"].get("decided_at")
+        if decided_at:
+            valid_until = periods.valid_until(decided_at)
+            await users.set(user_id, {"ambassador.record.valid_until": valid_until}, where=endless)
+    async for document in accounts.store.record_documents.upload_dates():
+        await users.set(
+            document["_id"],
+            {"ambassador.record_document": {"uploaded_at": document["uploaded_at"]}},
+            where={"ambassador.record_document": None},
         )
 
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import BodyPartReader, web
-from bson import Binary
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts import audit
@@ -48,7 +46,7 @@ from shared.contracts.accounts import (
     CriminalRecordDecided,
     Territory,
 )
-from shared.http import Page, PageQuery, Principal, paginate
+from shared.http import Page, PageQuery, Principal
 from shared.mongo import Document
 
 # Room for the multipart envelope around the document (boundaries, part headers).
@@ -109,29 +107,13 @@ async def submit_record(
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> None:
-        await accounts.store.record_documents.replace_one(
-            {"_id": user["_id"]},
-            {
-                "_id": user["_id"],
-                "content": Binary(content),
-                "size": len(content),
-                "uploaded_at": now,
-            },
-            upsert=True,
-            session=session,
-        )
-        before = await accounts.store.users.find_one({"_id": user["_id"]}, session=session)
-        after = await accounts.store.users.find_one_and_update(
-            {"_id": user["_id"]},
-            {"$set": updates},
-            return_document=ReturnDocument.AFTER,
-            session=session,
-        )
-        if before is not None and after is not None:
-            changes.update(await ambassador_changed(accounts, before, after, session))
+        await accounts.store.record_documents.put(user["_id"], content, now, session)
+        seen = await accounts.store.users.change_with_before(user["_id"], updates, session=session)
+        if seen is not None:
+            changes.update(await ambassador_changed(accounts, *seen, session))
 
     await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
+    await accounts.store.directory.apply_frequency_changes(changes)
     return RecordSubmitted(submitted_at=now)
 
 
@@ -145,7 +127,7 @@ def check_periods(accounts: Accounts) -> CheckPeriods:
 
 async def _moderated(accounts: Accounts, principal: Principal, ambassador_id: str) -> Document:
     await current_user(accounts, principal)
-    user = await accounts.store.users.find_one({"_id": ambassador_id, "role": "ambassador"})
+    user = await accounts.store.users.by_id(ambassador_id, role="ambassador")
     if user is None:
         raise AMBASSADOR_NOT_FOUND.error()
     zone = Territory.model_validate(user["ambassador"].get("zone") or {})
@@ -159,7 +141,7 @@ async def record_document(
 ) -> web.Response:
     """The extract awaiting a decision, for the checker to read (never cached)."""
     await _moderated(accounts, principal, ambassador_id)
-    row = await accounts.store.record_documents.find_one({"_id": ambassador_id})
+    row = await accounts.store.record_documents.of(ambassador_id)
     if row is None:
         raise NO_RECORD_TO_DECIDE.error()
     await audit.record_read(accounts, principal, audit.CRIMINAL_RECORD_DOCUMENT_READ, ambassador_id)
@@ -178,30 +160,26 @@ async def _change(
     accounts: Accounts,
     ambassador_id: str,
     condition: dict[str, Any],
-    update: dict[str, Any],
+    fields: dict[str, Any],
     events: list[Any],
     refusal: Any,
 ) -> Document:
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> Document:
-        before = await accounts.store.users.find_one(
-            {"_id": ambassador_id, **condition}, session=session
+        seen = await accounts.store.users.change_with_before(
+            ambassador_id, fields, where=condition, session=session
         )
-        if before is None:
+        if seen is None:
             raise refusal.error()
-        after = await accounts.store.users.find_one_and_update(
-            {"_id": ambassador_id}, update, return_document=ReturnDocument.AFTER, session=session
-        )
-        if after is None:
-            raise AMBASSADOR_NOT_FOUND.error()
+        before, after = seen
         for event in events:
             await accounts.ctx.outbox.add(event, session)
         changes.update(await ambassador_changed(accounts, before, after, session))
         return after
 
     after = await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
+    await accounts.store.directory.apply_frequency_changes(changes)
     return after
 
 
@@ -229,30 +207,24 @@ async def decide_record(
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> None:
-        deleted = await accounts.store.record_documents.find_one_and_delete(
-            {"_id": ambassador_id}, session=session
-        )
-        before = await accounts.store.users.find_one(
-            {"_id": ambassador_id, "ambassador.record_document": {"$ne": None}}, session=session
-        )
-        if deleted is None or before is None:
+        deleted = await accounts.store.record_documents.take(ambassador_id, session)
+        if deleted is None:
             raise NO_RECORD_TO_DECIDE.error()
         record["submitted_at"] = deleted.get("uploaded_at")
-        after = await accounts.store.users.find_one_and_update(
-            {"_id": ambassador_id},
-            {
-                "$set": {"ambassador.record": record, "updated_at": now},
-                "$unset": {"ambassador.record_document": ""},
-            },
-            return_document=ReturnDocument.AFTER,
+        seen = await accounts.store.users.change_with_before(
+            ambassador_id,
+            {"ambassador.record": record, "updated_at": now},
+            where={"ambassador.record_document": {"$ne": None}},
+            unset=["ambassador.record_document"],
             session=session,
         )
+        if seen is None:
+            raise NO_RECORD_TO_DECIDE.error()
         await accounts.ctx.outbox.add(event, session)
-        if after is not None:
-            changes.update(await ambassador_changed(accounts, before, after, session))
+        changes.update(await ambassador_changed(accounts, *seen, session))
 
     await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
+    await accounts.store.directory.apply_frequency_changes(changes)
     return RecordState.model_validate(record)
 
 
@@ -266,7 +238,7 @@ async def suspend(
         accounts,
         ambassador_id,
         {"ambassador.suspension": None},
-        {"$set": {"ambassador.suspension": suspension, "updated_at": suspension["at"]}},
+        {"ambassador.suspension": suspension, "updated_at": suspension["at"]},
         [AmbassadorSuspended(ambassador_id=ambassador_id, reason=body.reason)],
         ALREADY_SUSPENDED,
     )
@@ -280,7 +252,7 @@ async def reinstate(accounts: Accounts, principal: Principal, ambassador_id: str
         accounts,
         ambassador_id,
         {"ambassador.suspension": {"$ne": None}},
-        {"$set": {"ambassador.suspension": None, "updated_at": accounts.now()}},
+        {"ambassador.suspension": None, "updated_at": accounts.now()},
         [AmbassadorReinstated(ambassador_id=ambassador_id)],
         NOT_SUSPENDED,
     )
@@ -302,6 +274,21 @@ def _waiting(row: Document) -> PendingRecord:
     )
 
 
+def in_zone_of(principal: Principal) -> dict[str, Any]:
+    """The condition on ambassadors whose zone touches the principal's territory
+    (none for an admin, who sees every zone)."""
+    covered = zone_places_covered(principal)
+    if covered is None:
+        return {}
+    departments, bassins = covered
+    return {
+        "$or": [
+            {"ambassador.zone.departments": {"$in": departments}},
+            {"ambassador.zone.bassins": {"$in": bassins}},
+        ]
+    }
+
+
 async def waiting_records(
     accounts: Accounts, principal: Principal, page: PageQuery
 ) -> Page[PendingRecord]:
@@ -310,16 +297,9 @@ async def waiting_records(
     query: dict[str, Any] = {
         "ambassador.record_document.uploaded_at": {"$type": "date"},
         "role": "ambassador",
+        **in_zone_of(principal),
     }
-    covered = zone_places_covered(principal)
-    if covered is not None:
-        departments, bassins = covered
-        query["$or"] = [
-            {"ambassador.zone.departments": {"$in": departments}},
-            {"ambassador.zone.bassins": {"$in": bassins}},
-        ]
-    return await paginate(
-        accounts.store.users,
+    return await accounts.store.users.page(
         query,
         sort=[("ambassador.record_document.uploaded_at", 1)],
         page=page,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
@@ -233,25 +232,19 @@ async def update(accounts: Accounts, principal: Principal, body: MeUpdate) -> Me
     user = await current_user(accounts, principal)
     updates = _changes(accounts, user, body)
     organization = updates.get("ambassador.organization_id")
-    if (
-        organization is not None
-        and await accounts.store.organizations.find_one({"_id": organization}, {"_id": 1}) is None
-    ):
+    if organization is not None and not await accounts.store.organizations.exists(organization):
         raise UNKNOWN_ORGANIZATION.error()
     if not updates:
         return me(accounts, user)
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> Document:
-        before = await accounts.store.users.find_one({"_id": user["_id"]}, session=session)
-        after = await accounts.store.users.find_one_and_update(
-            {"_id": user["_id"]},
-            {"$set": {**updates, "updated_at": accounts.now()}},
-            return_document=ReturnDocument.AFTER,
-            session=session,
+        seen = await accounts.store.users.change_with_before(
+            user["_id"], {**updates, "updated_at": accounts.now()}, session=session
         )
-        if before is None or after is None:
+        if seen is None:
             raise LINK_INVALID.error()
+        before, after = seen
         if contact_event(before) != contact_event(after):
             await accounts.ctx.outbox.add(contact_event(after), session)
         if after["role"] == "ambassador":
@@ -269,7 +262,7 @@ async def update(accounts: Accounts, principal: Principal, body: MeUpdate) -> Me
         return after
 
     after = await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
+    await accounts.store.directory.apply_frequency_changes(changes)
     return me(accounts, after)
 
 
@@ -285,7 +278,7 @@ async def request_email_change(
     await verify_current_password(accounts, user, body.current_password, address)
     if body.new_email == user["email"]:
         raise SAME_EMAIL.error()
-    if await accounts.store.users.find_one({"email": body.new_email}, {"_id": 1}) is not None:
+    if await accounts.store.users.email_taken(body.new_email):
         return
     await send_email_change_link(accounts, user, body.new_email)
 
@@ -299,7 +292,7 @@ async def send_email_change_link(accounts: Accounts, user: Document, new_email: 
 
     async def work(session: AsyncClientSession) -> None:
         row = link_row(link, user["_id"], now, new_email=new_email)
-        await accounts.store.replace_links(user["_id"], "email_change", row, session)
+        await accounts.store.links.replace(user["_id"], "email_change", row, session)
         await accounts.ctx.outbox.add(
             EmailChangeRequested(
                 user_id=user["_id"],
@@ -337,18 +330,16 @@ async def confirm_email_change(accounts: Accounts, token: str) -> NewEmail:
         raise
 
     async def work(session: AsyncClientSession) -> str:
-        if await accounts.store.consume_link(row["_id"], "email_change", session) is None:
+        if await accounts.store.links.consume(row["_id"], "email_change", session) is None:
             raise LINK_INVALID.error()
-        before = await accounts.store.users.find_one({"_id": row["user_id"]}, session=session)
+        before = await accounts.store.users.by_id(row["user_id"], session=session)
         if before is None:
             raise LINK_INVALID.error()
         changes: dict[str, Any] = {"email": row["new_email"], "updated_at": accounts.now()}
         proved = _proved_by_new_address(accounts, before, row["new_email"])
         if proved is not None:
             changes["staff.verification"] = proved
-        await accounts.store.users.update_one(
-            {"_id": before["_id"]}, {"$set": changes}, session=session
-        )
+        await accounts.store.users.set(before["_id"], changes, session=session)
         if proved is not None:
             # Their next token opens the establishment: the site refreshes it at once.
             revoked = TokensRevoked(
@@ -387,13 +378,8 @@ async def set_consents(accounts: Accounts, principal: Principal, body: ConsentsU
             history.append({"consent": name, "given": given, "at": now})
     if sets:
         user = (
-            await accounts.store.users.find_one_and_update(
-                {"_id": user["_id"]},
-                {
-                    "$set": {**sets, "updated_at": now},
-                    "$push": {"consent_history": {"$each": history}},
-                },
-                return_document=ReturnDocument.AFTER,
+            await accounts.store.users.change(
+                user["_id"], {**sets, "updated_at": now}, push={"consent_history": history}
             )
             or user
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
@@ -32,23 +31,21 @@ async def _set(accounts: Accounts, user_id: str, condition: Any, value: Any) -> 
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> Document | None:
-        before = await accounts.store.users.find_one(
-            {"_id": user_id, "restriction": condition}, session=session
-        )
-        if before is None:
-            return None  # already in the wanted state
-        after = await accounts.store.users.find_one_and_update(
-            {"_id": user_id},
-            {"$set": {"restriction": value, "updated_at": accounts.now()}},
-            return_document=ReturnDocument.AFTER,
+        seen = await accounts.store.users.change_with_before(
+            user_id,
+            {"restriction": value, "updated_at": accounts.now()},
+            where={"restriction": condition},
             session=session,
         )
-        if after is not None and after["role"] == "ambassador":
+        if seen is None:
+            return None  # already in the wanted state
+        before, after = seen
+        if after["role"] == "ambassador":
             changes.update(await ambassador_changed(accounts, before, after, session))
         return after
 
     after = await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
+    await accounts.store.directory.apply_frequency_changes(changes)
     return after
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
@@ -21,7 +20,7 @@ from services.accounts.errors import NOT_YOUR_ESTABLISHMENTS, STAFF_ALREADY_DECI
 from services.accounts.shapes.moderation import StaffDecision, StaffToVerify
 from services.accounts.shapes.profile import StaffEstablishment, StaffVerification
 from shared.contracts.accounts import StaffVerificationDecided, TokensRevoked
-from shared.http import Page, PageQuery, Principal, paginate
+from shared.http import Page, PageQuery, Principal
 from shared.mongo import Document
 
 PENDING = "pending"
@@ -85,8 +84,7 @@ async def staff_to_verify(
         if not branches:
             return Page[StaffToVerify](items=[], next_cursor=None)
         query["$or"] = branches
-    return await paginate(
-        accounts.store.users,
+    return await accounts.store.users.page(
         query,
         sort=[("staff.verification.since", 1)],
         page=page,
@@ -99,7 +97,7 @@ async def decide(
 ) -> StaffVerification:
     """Confirm or refuse a pending attachment; the person is told by email."""
     await current_user(accounts, principal)
-    user = await accounts.store.users.find_one({"_id": user_id, "role": "staff"})
+    user = await accounts.store.users.by_id(user_id, role="staff")
     if user is None:
         raise STAFF_NOT_FOUND.error()
     establishment = stored_establishment(user["staff"])
@@ -114,10 +112,10 @@ async def decide(
     }
 
     async def work(session: AsyncClientSession) -> None:
-        decided = await accounts.store.users.find_one_and_update(
-            {"_id": user_id, "role": "staff", "staff.verification.status": PENDING},
-            {"$set": {"staff.verification": verification, "updated_at": now}},
-            return_document=ReturnDocument.AFTER,
+        decided = await accounts.store.users.change(
+            user_id,
+            {"staff.verification": verification, "updated_at": now},
+            where={"role": "staff", "staff.verification.status": PENDING},
             session=session,
         )
         if decided is None:

@@ -46,20 +46,26 @@ class Places(BaseModel):
     bassins: list[Place]
 
 
+# What a person types or pastes, checked for size only (the use cases check the rest).
+EmailedToken = Annotated[str, Field(min_length=10, max_length=200)]
+TypedPassword = Annotated[str, Field(min_length=1, max_length=1024)]
+TypedEmail = Annotated[str, Field(min_length=1, max_length=254)]
+
+
 class LinkAndPassword(Strict):
     """A token from an emailed link, and the password to set."""
 
-    token: Annotated[str, Field(min_length=10, max_length=200)]
-    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    token: EmailedToken
+    password: TypedPassword
 
 
 class LinkOnly(Strict):
     """A token from an emailed link."""
 
-    token: Annotated[str, Field(min_length=10, max_length=200)]
+    token: EmailedToken
 
 
 class ResetRequest(Strict):
     """Ask for a lost-password link."""
 
-    email: Annotated[str, Field(min_length=1, max_length=254)]
+    email: TypedEmail

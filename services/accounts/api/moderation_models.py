@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from services.accounts.shapes.joining import Zone
-from services.accounts.shapes.profile import RecordState, Suspension
-from shared.contracts.accounts import ProfileType
 from shared.http import PageQuery
 
 
@@ -38,32 +34,3 @@ class ModerationQuery(PageQuery):
             "expiré, compte non activé, limitation). Vide : tous, par ordre alphabétique."
         ),
     )
-
-
-class ModeratedAmbassador(BaseModel):
-    """An ambassador of the territory as a referent moderates them: public name, where
-    they go, whether they can be solicited and why not, the check and the suspension.
-    Never an email or a phone number."""
-
-    id: str
-    name: str = Field(description="Prénom et initiale du nom.")
-    profile: ProfileType
-    job_title: str | None = None
-    sector: str | None = None
-    training: str | None = Field(None, description="Formation présentée (lycéen, formateur).")
-    city: str
-    department: str | None = Field(None, description="Département de résidence.")
-    zone: Zone
-    account_status: str = Field(description="pending_confirmation, active…")
-    solicitable: bool
-    not_solicitable_reason: str | None = Field(
-        None,
-        description="not_active, restricted, suspended, record_rejected, record_expired, "
-        "record_not_verified.",
-    )
-    record: RecordState
-    record_waiting_since: datetime | None = Field(
-        None, description="Un extrait attend une décision depuis cette date."
-    )
-    suspension: Suspension | None = None
-    joined_at: datetime

@@ -362,7 +362,7 @@ async def get_ambassador(call: Call[None, None]) -> AmbassadorView:
         if row is None:
             raise AMBASSADOR_NOT_FOUND.error()
         return AmbassadorView(**public_profile(row).model_dump())
-    user = await accounts.store.users.find_one({"_id": ambassador_id, "role": "ambassador"})
+    user = await accounts.store.users.by_id(ambassador_id, role="ambassador")
     if user is None:
         raise AMBASSADOR_NOT_FOUND.error()
     await audit.record_read(accounts, principal, audit.AMBASSADOR_PROFILE_READ, ambassador_id)

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from services.accounts.api.joining_models import TypedEmail, TypedPassword
 from services.accounts.shapes.fields import Strict
 from services.accounts.shapes.sessions import SessionTokens
 
@@ -13,8 +14,8 @@ from services.accounts.shapes.sessions import SessionTokens
 class Credentials(Strict):
     """Sign in."""
 
-    email: Annotated[str, Field(min_length=1, max_length=254)]
-    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    email: TypedEmail
+    password: TypedPassword
 
 
 class RefreshRequest(Strict):

@@ -3,8 +3,6 @@ log and erasure records."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.accounts import (
     account_list,
     audit,
@@ -13,18 +11,12 @@ from services.accounts import (
     moderation,
     partners,
     staff_verification,
+    territory_ambassadors,
 )
 from services.accounts.api.joining_models import Registered
-from services.accounts.api.moderation_models import (
-    ModeratedAmbassador,
-    ModerationQuery,
-    RecordQueueQuery,
-)
+from services.accounts.api.moderation_models import ModerationQuery, RecordQueueQuery
 from services.accounts.api.privacy_models import ErasureQuery
 from services.accounts.api.resources import accounts_of
-from services.accounts.domain.access import zone_places_covered
-from services.accounts.domain.ambassadors import solicitability
-from services.accounts.domain.identity import initial
 from services.accounts.errors import (
     EMAIL_TAKEN,
     ERASURE_NOT_FOUND,
@@ -36,15 +28,17 @@ from services.accounts.errors import (
     STAFF_NOT_FOUND,
     USER_NOT_FOUND,
 )
-from services.accounts.record_checks import renewals_due
 from services.accounts.shapes.account_list import AccountQuery, AccountSummary
-from services.accounts.shapes.joining import Zone
-from services.accounts.shapes.moderation import PendingRecord, StaffDecision, StaffToVerify
+from services.accounts.shapes.moderation import (
+    ModeratedAmbassador,
+    PendingRecord,
+    StaffDecision,
+    StaffToVerify,
+)
 from services.accounts.shapes.partners import Organization, OrganizationUpdate, PartnerContactIn
 from services.accounts.shapes.privacy import AuditEntry, AuditQuery, ErasureRecord
-from services.accounts.shapes.profile import RecordState, StaffVerification, Suspension
-from shared.http import Call, Page, PageQuery, Roles, Router, paginate
-from shared.mongo import Document
+from services.accounts.shapes.profile import StaffVerification
+from shared.http import Call, Page, PageQuery, Roles, Router
 
 STEERING = Roles("referent", "admin")
 ADMIN = Roles("admin")
@@ -82,63 +76,14 @@ async def decide_staff(
     return await staff_verification.decide(accounts_of(call), call.user, call.path("id"), call.body)
 
 
-def _moderated(user: Document, require_record_check: bool) -> ModeratedAmbassador:
-    part = user["ambassador"]
-    job = part.get("job") or {}
-    training = part.get("training") or {}
-    state = solicitability(user, require_record_check=require_record_check)
-    document = part.get("record_document") or {}
-    return ModeratedAmbassador(
-        id=user["_id"],
-        name=f"{user['first_name']} {initial(user['last_name'])}",
-        profile=part["profile"],
-        job_title=job.get("title"),
-        sector=job.get("sector"),
-        training=training.get("name"),
-        city=part.get("city", ""),
-        department=part.get("department"),
-        zone=Zone.model_construct(**(part.get("zone") or {"departments": [], "bassins": []})),
-        account_status=user["status"],
-        solicitable=state.solicitable,
-        not_solicitable_reason=state.reason,
-        record=RecordState.model_validate(part.get("record") or {"status": "missing"}),
-        record_waiting_since=document.get("uploaded_at"),
-        suspension=Suspension.model_validate(part["suspension"])
-        if part.get("suspension")
-        else None,
-        joined_at=user["created_at"],
-    )
-
-
 async def moderated_ambassadors(
     call: Call[None, ModerationQuery],
 ) -> Page[ModeratedAmbassador]:
     """The territory's ambassadors with what a referent acts on."""
     accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
-    query: dict[str, Any] = {"role": "ambassador"}
-    covered = zone_places_covered(call.user)
-    if covered is not None:
-        departments, bassins = covered
-        query["$or"] = [
-            {"ambassador.zone.departments": {"$in": departments}},
-            {"ambassador.zone.bassins": {"$in": bassins}},
-        ]
-    if call.query.state == "suspended":
-        query["ambassador.suspension.at"] = {"$type": "date"}
-    elif call.query.state == "record_to_check":
-        query["ambassador.record_document.uploaded_at"] = {"$type": "date"}
-    sort = [("first_name", 1), ("last_name", 1)]
-    if call.query.state == "renewal_due":
-        query.update(renewals_due(accounts))
-        sort = [("ambassador.record.valid_until", 1)]
-    require_check = accounts.settings.require_record_check
-    found = await paginate(
-        accounts.store.users,
-        query,
-        sort=sort,
-        page=PageQuery(limit=call.query.limit, cursor=call.query.cursor),
-        load=lambda user: _moderated(user, require_check),
+    query = call.query
+    found = await territory_ambassadors.find(
+        accounts, call.user, query.state, PageQuery(limit=query.limit, cursor=query.cursor)
     )
     await audit.record_reads(
         accounts, call.user, audit.DIRECTORY_LISTED, [item.id for item in found.items]

@@ -70,6 +70,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def refuse_null(value: object) -> object:
+    """For the fields of a partial update that may be left out, never cleared (null)."""
+    if value is None:
+        raise ValueError("Ce champ ne peut pas être vidé.")
+    return value
+
+
+class PersonIn(Strict):
+    """Someone an admin or a referent names: their names, address and phone."""
+
+    first_name: Name
+    last_name: Name
+    email: Email
+    phone: Phone | None = None
+
+
 def _siret(value: str) -> str:
     digits = value.replace(" ", "")
     if len(digits) != 14 or not digits.isdigit():

@@ -15,6 +15,7 @@ from services.accounts.shapes.fields import (
     Email,
     Interventions,
     Name,
+    PersonIn,
     Phone,
     Postcode,
     SectorSlug,
@@ -159,11 +160,7 @@ class TerritoryIn(Strict):
         return self
 
 
-class ReferentIn(Strict):
+class ReferentIn(PersonIn):
     """An admin creates a referent; they choose their password from the emailed link."""
 
-    first_name: Name
-    last_name: Name
-    email: Email
-    phone: Phone | None = None
     territory: TerritoryIn

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from services.accounts.shapes.fields import Strict, Text
 from services.accounts.shapes.joining import Zone
-from services.accounts.shapes.profile import StaffEstablishment
+from services.accounts.shapes.profile import RecordState, StaffEstablishment, Suspension
+from shared.contracts.accounts import ProfileType
 
 
 class RecordSubmitted(BaseModel):
@@ -71,3 +72,32 @@ class StaffDecision(Strict):
         if self.decision == "refused" and not self.reason:
             raise ValueError("Indiquez le motif du refus : la personne le recevra.")
         return self
+
+
+class ModeratedAmbassador(BaseModel):
+    """An ambassador of the territory as a referent moderates them: public name, where
+    they go, whether they can be solicited and why not, the check and the suspension.
+    Never an email or a phone number."""
+
+    id: str
+    name: str = Field(description="Prénom et initiale du nom.")
+    profile: ProfileType
+    job_title: str | None = None
+    sector: str | None = None
+    training: str | None = Field(None, description="Formation présentée (lycéen, formateur).")
+    city: str
+    department: str | None = Field(None, description="Département de résidence.")
+    zone: Zone
+    account_status: str = Field(description="pending_confirmation, active…")
+    solicitable: bool
+    not_solicitable_reason: str | None = Field(
+        None,
+        description="not_active, restricted, suspended, record_rejected, record_expired, "
+        "record_not_verified.",
+    )
+    record: RecordState
+    record_waiting_since: datetime | None = Field(
+        None, description="Un extrait attend une décision depuis cette date."
+    )
+    suspension: Suspension | None = None
+    joined_at: datetime

@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from services.accounts.shapes.fields import Email, Name, Phone, Siret, Strict, Text, _siret
+from services.accounts.shapes.fields import (
+    Email,
+    PersonIn,
+    Phone,
+    Siret,
+    Strict,
+    Text,
+    refuse_null,
+)
 
 
 class Sponsorship(Strict):
@@ -23,7 +31,7 @@ class OrganizationIn(Strict):
     """A partner organization."""
 
     name: Annotated[Text, Field(min_length=2, max_length=160)]
-    siret: Annotated[str, AfterValidator(_siret)] | None = None
+    siret: Siret | None = None
     kind: Literal["company", "association", "training_body", "public_body", "other"]
     partnership_charter_signed_at: datetime | None = None
     sponsorship: Sponsorship | None = None
@@ -45,26 +53,16 @@ class OrganizationUpdate(Strict):
     """Fields of an organization to change (only those given change; null clears)."""
 
     name: Annotated[Text, Field(min_length=2, max_length=160)] | None = None
-    siret: Annotated[str, AfterValidator(_siret)] | None = None
+    siret: Siret | None = None
     kind: Literal["company", "association", "training_body", "public_body", "other"] | None = None
     partnership_charter_signed_at: datetime | None = None
     sponsorship: Sponsorship | None = None
 
-    @field_validator("name", "kind")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("Ce champ ne peut pas être vidé.")
-        return value
+    _not_null = field_validator("name", "kind")(refuse_null)
 
 
-class PartnerContactIn(Strict):
+class PartnerContactIn(PersonIn):
     """The person who speaks for a partner organization: reads its report, nothing else."""
-
-    first_name: Name
-    last_name: Name
-    email: Email
-    phone: Phone | None = None
 
 
 class OrganizationSummary(BaseModel):

@@ -15,6 +15,7 @@ from services.accounts.shapes.fields import (
     Postcode,
     Strict,
     Text,
+    refuse_null,
 )
 from services.accounts.shapes.joining import Establishment, Job, TerritoryIn, Training, Zone
 from shared.contracts.accounts import InterventionKind, ProfileType
@@ -218,7 +219,7 @@ class MeUpdate(Strict):
     position: Annotated[Text, Field(min_length=2, max_length=120)] | None = None
     establishment: Establishment | None = None
 
-    @field_validator(
+    _not_null = field_validator(
         "first_name",
         "last_name",
         "postcode",
@@ -228,12 +229,7 @@ class MeUpdate(Strict):
         "zone",
         "position",
         "establishment",
-    )
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("Ce champ ne peut pas être vidé.")
-        return value
+    )(refuse_null)
 
 
 class ConsentsUpdate(Strict):
