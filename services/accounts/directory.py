@@ -14,11 +14,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
 from services.accounts.domain import search
+from services.accounts.domain.access import sees_private_state
 from services.accounts.domain.ambassadors import profile_event, public_texts, solicitability
 from services.accounts.domain.catalog import department_of_postcode, sectors
 from services.accounts.domain.identity import initial
+from services.accounts.errors import AMBASSADOR_NOT_FOUND
 from shared.contracts.accounts import Territory
-from shared.http import INVALID_CURSOR, Page, decode_cursor, encode_cursor
+from shared.http import INVALID_CURSOR, Page, Principal, decode_cursor, encode_cursor
 from shared.mongo import Document
 
 # Raised when a listing gains a field or a key: start-up then re-lists every ambassador.
@@ -46,43 +48,46 @@ _DISPLAY = {
 }
 
 
-def listing(user: Document) -> Document:
-    """The directory document of a solicitable ambassador (public fields and keys)."""
+def public_fields(user: Document) -> Document:
+    """An ambassador's public fields, as the directory shows them."""
     ambassador = user["ambassador"]
     job = ambassador.get("job") or {}
-    sector = job.get("sector")
-    zone = Territory.model_validate(ambassador.get("zone") or {})
-    profile = search.ListedProfile(
-        ambassador_id=user["_id"],
-        profile=ambassador["profile"],
-        sector=sector,
-        interventions=ambassador.get("interventions", []),
-        online=ambassador.get("online", False),
-        zone=zone,
-        texts=public_texts(user, sectors().get(sector) if sector else None),
-    )
     availability = ambassador.get("availability") or {}
     return {
         "_id": user["_id"],
-        "slice": search.slice_of(user["_id"]),
-        "keys": profile.keys(),
         "first_name": user["first_name"],
         "last_initial": initial(user["last_name"]),
         "profile": ambassador["profile"],
         "job_title": job.get("title"),
-        "sector": sector,
+        "sector": job.get("sector"),
         "employer": job.get("employer"),
         "organization_id": ambassador.get("organization_id"),
         "training": ambassador.get("training"),
         "background": ambassador.get("background", ""),
         "interventions": ambassador.get("interventions", []),
         "online": ambassador.get("online", False),
-        "zone": zone.model_dump(),
+        "zone": Territory.model_validate(ambassador.get("zone") or {}).model_dump(),
         "department": department_of_postcode(ambassador["postcode"]),
         "city": ambassador["city"],
         "pause_from": availability.get("pause_from"),
         "pause_to": availability.get("pause_to"),
     }
+
+
+def listing(user: Document) -> Document:
+    """The directory document of a solicitable ambassador (public fields and keys)."""
+    fields = public_fields(user)
+    sector = fields["sector"]
+    profile = search.ListedProfile(
+        ambassador_id=user["_id"],
+        profile=fields["profile"],
+        sector=sector,
+        interventions=fields["interventions"],
+        online=fields["online"],
+        zone=Territory.model_validate(fields["zone"]),
+        texts=public_texts(user, sectors().get(sector) if sector else None),
+    )
+    return {**fields, "slice": search.slice_of(user["_id"]), "keys": profile.keys()}
 
 
 async def relist(accounts: Accounts, user: Document, session: AsyncClientSession) -> dict[str, int]:
@@ -171,3 +176,20 @@ async def find(
 async def listed(accounts: Accounts, ambassador_id: str) -> Document | None:
     """The directory document of a listed ambassador."""
     return await accounts.store.directory.listed(ambassador_id, _DISPLAY)
+
+
+async def profile_for(
+    accounts: Accounts, principal: Principal, ambassador_id: str
+) -> tuple[Document, Document | None]:
+    """What ``principal`` may see of an ambassador: the public fields of a listed one;
+    for referents and admins, of any ambassador, with their account (to show its state).
+    404 ``ambassador_not_found`` otherwise."""
+    if not sees_private_state(principal):
+        row = await listed(accounts, ambassador_id)
+        if row is None:
+            raise AMBASSADOR_NOT_FOUND.error()
+        return row, None
+    user = await accounts.store.users.by_id(ambassador_id, role="ambassador")
+    if user is None:
+        raise AMBASSADOR_NOT_FOUND.error()
+    return public_fields(user), user

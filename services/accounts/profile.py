@@ -57,9 +57,7 @@ from services.accounts.shapes.profile import (
     StaffPart,
     StaffVerification,
 )
-from services.accounts.shapes.profile import (
-    EmailChanged as NewEmail,
-)
+from services.accounts.shapes.profile import EmailChanged as NewEmail
 from shared.contracts.accounts import EmailChanged, EmailChangeRequested, TokensRevoked
 from shared.http import ApiError, Principal
 from shared.mongo import Document

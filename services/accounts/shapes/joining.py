@@ -6,9 +6,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from services.accounts.domain.identity import (
-    check_uai,
-)
+from services.accounts.domain.identity import check_uai
 from services.accounts.shapes.fields import (
     BassinSlug,
     DepartmentCode,

@@ -7,15 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from services.accounts.shapes.fields import (
-    Email,
-    PersonIn,
-    Phone,
-    Siret,
-    Strict,
-    Text,
-    refuse_null,
-)
+from services.accounts.shapes.fields import Email, PersonIn, Phone, Siret, Strict, Text, refuse_null
 
 
 class Sponsorship(Strict):
