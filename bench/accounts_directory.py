@@ -354,7 +354,7 @@ def documents(start: int, end: int) -> list[dict[str, Any]]:
 async def load(app: web.Application, size: int) -> None:
     """Write ``size`` listed profiles and their key frequencies, printing the time taken."""
     accounts = app[ACCOUNTS]
-    directory = accounts.store.directory
+    directory = accounts.store.db["directory"]  # loaded in bulk, as the service never does
     frequencies: Counter[str] = Counter()
     started = time.perf_counter()
     batch = documents(0, min(BATCH, size))
@@ -375,7 +375,7 @@ async def load(app: web.Application, size: int) -> None:
         if written % 10_000 == 0 or written == size:
             elapsed = time.perf_counter() - started
             print(f"  {written} written ({elapsed:.0f} s, {written / elapsed:.0f}/s)", flush=True)
-    await accounts.store.apply_frequency_changes(frequencies)
+    await accounts.store.directory.apply_frequency_changes(frequencies)
     elapsed = time.perf_counter() - started
     print(
         f"  loaded {size} profiles ({len(frequencies)} distinct keys) in {elapsed:.0f} s",
@@ -403,8 +403,8 @@ async def staff_token(app: web.Application) -> str:
             }
         },
     }
-    await accounts.store.users.replace_one({"_id": user["_id"]}, user, upsert=True)
-    await accounts.store.sessions.replace_one(
+    await accounts.store.db["users"].replace_one({"_id": user["_id"]}, user, upsert=True)
+    await accounts.store.db["sessions"].replace_one(
         {"_id": "bench-session"},
         {
             "_id": "bench-session",
@@ -438,7 +438,7 @@ async def plan_of(app: web.Application, params: dict[str, str], limit: int) -> s
     """The plan the service makes for a query: lead key and candidates read per round."""
     accounts = app[ACCOUNTS]
     keys = directory_query(params).keys()
-    frequencies = await accounts.store.frequencies([*keys, search.ALL])
+    frequencies = await accounts.store.directory.frequencies([*keys, search.ALL])
     plan = search.plan(keys, frequencies, limit=limit + 1)
     lead = frequencies.get(plan.lead, 0)
     per_round = lead * plan.slices_per_round // search.SLICES

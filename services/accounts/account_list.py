@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from services.accounts.api.account_models import AccountQuery, AccountSummary
-from services.accounts.api.models import Suspension, TerritoryIn
 from services.accounts.context import Accounts
-from shared.http import Page, PageQuery, paginate
+from services.accounts.shapes.account_list import AccountQuery, AccountSummary
+from services.accounts.shapes.joining import TerritoryIn
+from services.accounts.shapes.profile import Suspension
+from shared.http import Page, PageQuery
 from shared.mongo import Document
 
 
@@ -62,8 +63,7 @@ def summary(user: Document) -> AccountSummary:
 
 async def find(accounts: Accounts, query: AccountQuery) -> Page[AccountSummary]:
     """One page of the accounts matching ``query``, newest first."""
-    return await paginate(
-        accounts.store.users,
+    return await accounts.store.users.page(
         _conditions(query),
         sort=[("created_at", -1)],
         page=PageQuery(limit=query.limit, cursor=query.cursor),
@@ -73,5 +73,5 @@ async def find(accounts: Accounts, query: AccountQuery) -> Page[AccountSummary]:
 
 async def one(accounts: Accounts, user_id: str) -> AccountSummary | None:
     """One account, if it exists."""
-    user = await accounts.store.users.find_one({"_id": user_id})
+    user = await accounts.store.users.by_id(user_id)
     return summary(user) if user else None

@@ -1,8 +1,9 @@
 """The accounts application: wiring of the store, the signer, the routes and start-up.
 
-Start-up (``on_start``): the admin of ``ADMIN_EMAIL``/``ADMIN_PASSWORD``, the demo
-accounts when the embedded default asks for them, and a re-listing of the directory
-when ``REQUIRE_RECORD_CHECK`` changed since the last start. Subscriptions: the other
+Start-up (``on_start``): the data migrations not yet applied (``migrations.py``), the
+admin of ``ADMIN_EMAIL``/``ADMIN_PASSWORD``, the demo accounts when the embedded
+default asks for them, and a re-listing of the directory when ``REQUIRE_RECORD_CHECK``
+changed since the last start. Subscriptions: the other
 services' answers about personal data. Workers: the end of criminal-record checks and
 the retention of unused accounts.
 """
@@ -21,13 +22,14 @@ from services.accounts.directory import LISTING_VERSION, ambassador_changed, rel
 from services.accounts.domain.ambassadors import solicitability
 from services.accounts.hashing import Passwords
 from services.accounts.joining import ensure_admin
-from services.accounts.moderation import check_periods
+from services.accounts.migrations import MIGRATIONS
 from services.accounts.settings import AccountsSettings
 from services.accounts.store import INDEXES, AccountsStore
 from services.accounts.subscriptions import subscriptions
 from shared.contracts.accounts import PUBLISHED
 from shared.http import AccessTokenSigner
 from shared.keys import load_key_pair
+from shared.migrations import migrate
 from shared.mongo import Document
 from shared.runtime import SERVICE_CONTEXT, Platform, ServiceContext, service_app
 
@@ -57,7 +59,7 @@ def create_app(platform: Platform, options: AccountsSettings | None = None) -> w
         publishes=PUBLISHED,
         subscriptions=lambda ctx: subscriptions(lambda: app[ACCOUNTS]),
         workers=[check_records, retain_accounts],
-        on_start=[_create_admin, _seed_demo, _reconcile_directory, _backfill_data_rule_fields],
+        on_start=[_migrate, _create_admin, _seed_demo, _reconcile_directory],
     )
     ctx = app[SERVICE_CONTEXT]
     app[ACCOUNTS] = Accounts(
@@ -68,6 +70,11 @@ def create_app(platform: Platform, options: AccountsSettings | None = None) -> w
         signer=signer,
     )
     return app
+
+
+async def _migrate(ctx: ServiceContext, app: web.Application) -> None:
+    """Bring the stored data to the shape this code reads, before anything uses it."""
+    await migrate(ctx.db, MIGRATIONS, app[ACCOUNTS])
 
 
 async def _create_admin(ctx: ServiceContext, app: web.Application) -> None:
@@ -89,7 +96,7 @@ async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> Non
     """Re-list every active ambassador if the listing rule or the listing's shape changed."""
     accounts = app[ACCOUNTS]
     wanted = ctx.settings.require_record_check
-    state = await accounts.store.meta.find_one({"_id": "directory"})
+    state = await accounts.store.directory.state()
     if (
         state is not None
         and state.get("require_record_check") == wanted
@@ -98,7 +105,7 @@ async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> Non
         return
     rule_changed = state is not None and state.get("require_record_check") != wanted
     relisted = 0
-    async for user in accounts.store.users.find({"role": "ambassador", "status": "active"}):
+    async for user in accounts.store.users.active_ambassadors():
         # The record rule changed: publish when it changes this ambassador's state.
         changed = rule_changed and solicitability(
             user, require_record_check=not wanted
@@ -112,12 +119,10 @@ async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> Non
             return await relist(accounts, user, session)
 
         changes = await ctx.transaction(work)
-        await accounts.store.apply_frequency_changes(changes)
+        await accounts.store.directory.apply_frequency_changes(changes)
         relisted += 1
-    await accounts.store.meta.replace_one(
-        {"_id": "directory"},
-        {"_id": "directory", "require_record_check": wanted, "listing_version": LISTING_VERSION},
-        upsert=True,
+    await accounts.store.directory.save_state(
+        require_record_check=wanted, listing_version=LISTING_VERSION
     )
     if relisted:
         log.info(
@@ -125,39 +130,4 @@ async def _reconcile_directory(ctx: ServiceContext, app: web.Application) -> Non
             wanted,
             LISTING_VERSION,
             relisted,
-        )
-
-
-async def _backfill_data_rule_fields(ctx: ServiceContext, app: web.Application) -> None:
-    """Give accounts made before the data rules the fields those rules read.
-
-    A verified check without an end gets one counted from its decision; an extract
-    waiting without a queue entry gets one dated from its upload; an account without
-    a last sign-in counts from its activation (or creation). Once done, a no-op.
-    """
-    accounts = app[ACCOUNTS]
-    users = accounts.store.users
-    async for user in users.find({"last_seen_at": None}, {"activated_at": 1, "created_at": 1}):
-        seen = user.get("activated_at") or user.get("created_at")
-        if seen is not None:
-            await users.update_one({"_id": user["_id"]}, {"$set": {"last_seen_at": seen}})
-    periods = check_periods(accounts)
-    async for user in users.find(
-        {
-            "role": "ambassador",
-            "ambassador.record.status": "verified",
-            "ambassador.record.valid_until": None,
-        },
-        {"ambassador.record": 1},
-    ):
-        decided_at = user["ambassador"]["record"].get("decided_at")
-        if decided_at is not None:
-            await users.update_one(
-                {"_id": user["_id"]},
-                {"$set": {"ambassador.record.valid_until": periods.valid_until(decided_at)}},
-            )
-    async for document in accounts.store.record_documents.find({}, {"uploaded_at": 1}):
-        await users.update_one(
-            {"_id": document["_id"], "ambassador.record_document": None},
-            {"$set": {"ambassador.record_document": {"uploaded_at": document["uploaded_at"]}}},
         )

@@ -14,13 +14,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
+from services.accounts.shapes.privacy import AuditEntry, AuditQuery
 from shared.contracts.personal_data import PersonalDataRead
-from shared.http import Page, Principal, paginate
+from shared.http import Page, Principal
 from shared.mongo import Document
 from shared.personal_data import people_to_audit
 
@@ -72,7 +71,7 @@ async def record_reads(
     people = people_to_audit(principal.role, principal.user_id, user_ids)
     if not people:
         return
-    await accounts.store.audit.insert_many(
+    await accounts.store.audit.add(
         _entries(
             accounts,
             at=accounts.now(),
@@ -99,7 +98,7 @@ async def record_reported(
     people = people_to_audit(read.actor_role, read.actor_id, read.user_ids)
     if not people:
         return
-    await accounts.store.audit.insert_many(
+    await accounts.store.audit.add(
         _entries(
             accounts,
             at=read.read_at,
@@ -110,12 +109,12 @@ async def record_reported(
             user_ids=people,
             ids=[accounts.new_id() for _ in people],
         ),
-        session=session,
+        session,
     )
 
 
-def _entry(row: Document) -> models.AuditEntry:
-    return models.AuditEntry(
+def _entry(row: Document) -> AuditEntry:
+    return AuditEntry(
         id=row["_id"],
         at=row["at"],
         actor_id=row["actor_id"],
@@ -126,22 +125,15 @@ def _entry(row: Document) -> models.AuditEntry:
     )
 
 
-async def find(accounts: Accounts, query: models.AuditQuery) -> Page[models.AuditEntry]:
+async def find(accounts: Accounts, query: AuditQuery) -> Page[AuditEntry]:
     """Entries matching the filters, newest first."""
-    conditions: dict[str, Any] = {}
-    if query.user_id:
-        conditions["user_id"] = query.user_id
-    if query.actor_id:
-        conditions["actor_id"] = query.actor_id
-    period: dict[str, Any] = {}
-    if query.from_ is not None:
-        period["$gte"] = query.from_
-    if query.to is not None:
-        period["$lt"] = query.to
-    if period:
-        conditions["at"] = period
-    return await paginate(
-        accounts.store.audit, conditions, sort=[("at", DESCENDING)], page=query, load=_entry
+    return await accounts.store.audit.page(
+        user_id=query.user_id,
+        actor_id=query.actor_id,
+        since=query.from_,
+        before=query.to,
+        page=query,
+        load=_entry,
     )
 
 
@@ -154,5 +146,5 @@ async def reads_of(accounts: Accounts, user_id: str) -> list[dict[str, Any]]:
             "by_role": row["actor_role"],
             "service": row.get("service", SERVICE),
         }
-        async for row in accounts.store.audit.find({"user_id": user_id}).sort("at", DESCENDING)
+        for row in await accounts.store.audit.about(user_id)
     ]

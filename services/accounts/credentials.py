@@ -13,12 +13,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.demo import has_published_password, is_loopback
 from services.accounts.domain.links import LinkToken
@@ -30,7 +29,8 @@ from services.accounts.errors import (
     SESSION_ENDED,
     WRONG_PASSWORD,
 )
-from services.accounts.joining import activate, check_new_password, link_row, open_link
+from services.accounts.joining import activate, check_new_password, link_row, password_from_link
+from services.accounts.shapes.sessions import PasswordChange, SessionTokens, UserSummary
 from services.accounts.throttling import LoginGuard, clear_login_failures, limit_requests
 from shared.contracts.accounts import PasswordChanged, PasswordResetRequested, TokensRevoked
 from shared.http import Principal, Territory
@@ -71,8 +71,8 @@ def principal_of(user: Document, session_id: str, academic_domains: list[str]) -
     )
 
 
-def _summary(user: Document) -> models.UserSummary:
-    return models.UserSummary(
+def _summary(user: Document) -> UserSummary:
+    return UserSummary(
         id=user["_id"],
         role=user["role"],
         first_name=user["first_name"],
@@ -83,8 +83,8 @@ def _summary(user: Document) -> models.UserSummary:
 
 def _tokens(
     accounts: Accounts, user: Document, session_id: str, refresh_token: str
-) -> models.SessionTokens:
-    return models.SessionTokens(
+) -> SessionTokens:
+    return SessionTokens(
         access_token=accounts.signer.issue(
             principal_of(user, session_id, accounts.options.staff_academic_domains)
         ),
@@ -99,12 +99,10 @@ def _new_refresh(session_id: str) -> str:
     return f"{session_id}.{secrets.token_urlsafe(32)}"
 
 
-async def sign_in(
-    accounts: Accounts, email: str, password: str, address: str
-) -> models.SessionTokens:
+async def sign_in(accounts: Accounts, email: str, password: str, address: str) -> SessionTokens:
     """Check the password and open a session; the same 401 for an unknown email."""
     email = email.strip().lower()
-    user = await accounts.store.users.find_one({"email": email})
+    user = await accounts.store.users.by_email(email)
     # The attempt is counted before the password is checked: parallel guesses count.
     guard = LoginGuard(accounts, email, address, user)
     await guard.reserve()
@@ -123,16 +121,16 @@ async def sign_in(
     if stored_hash and accounts.passwords.needs_rehash(stored_hash):
         seen["password_hash"] = await accounts.passwords.hash(password)
     # A sign-in restarts the retention period (and cancels a pending deletion).
-    await accounts.store.users.update_one({"_id": user["_id"]}, {"$set": seen})
+    await accounts.store.users.set(user["_id"], seen)
     return await open_session(accounts, user)
 
 
-async def open_session(accounts: Accounts, user: Document) -> models.SessionTokens:
+async def open_session(accounts: Accounts, user: Document) -> SessionTokens:
     """A new session (refresh family) for ``user`` and its first tokens."""
     now = accounts.now()
     session_id = accounts.new_id()
     refresh = _new_refresh(session_id)
-    await accounts.store.sessions.insert_one(
+    await accounts.store.sessions.open(
         {
             "_id": session_id,
             "user_id": user["_id"],
@@ -147,16 +145,16 @@ async def open_session(accounts: Accounts, user: Document) -> models.SessionToke
     return _tokens(accounts, user, session_id, refresh)
 
 
-async def refresh(accounts: Accounts, token: str) -> models.SessionTokens:
+async def refresh(accounts: Accounts, token: str) -> SessionTokens:
     """Rotate a refresh token; a retired one revokes its whole family."""
     session_id = token.split(".", 1)[0]
     presented = _hash(token)
     renewed = _new_refresh(session_id)
     now = accounts.now()
-    session = await accounts.store.rotate_refresh(session_id, presented, _hash(renewed), now)
+    session = await accounts.store.sessions.rotate(session_id, presented, _hash(renewed), now)
     if session is None:
-        known = await accounts.store.sessions.find_one(
-            {"_id": session_id}, {"used_hashes": 1, "revoked_at": 1, "user_id": 1}
+        known = await accounts.store.sessions.by_id(
+            session_id, {"used_hashes": 1, "revoked_at": 1, "user_id": 1}
         )
         if (
             known is not None
@@ -167,12 +165,9 @@ async def refresh(accounts: Accounts, token: str) -> models.SessionTokens:
             await end_session(accounts, known["user_id"], session_id, "refresh_reuse")
         raise REFRESH_INVALID.error()
     # Using the platform counts as being there: the retention period restarts.
-    user = await accounts.store.users.find_one_and_update(
-        {"_id": session["user_id"], "status": "active"},
-        {"$set": {"last_seen_at": now, "inactivity_warned_at": None}},
-    )
+    user = await accounts.store.users.seen_active(session["user_id"], now)
     if user is None:
-        await accounts.store.sessions.update_one({"_id": session_id}, {"$set": {"revoked_at": now}})
+        await accounts.store.sessions.revoke(session_id, now)
         raise REFRESH_INVALID.error()
     return _tokens(accounts, user, session_id, renewed)
 
@@ -187,12 +182,7 @@ async def end_session(accounts: Accounts, user_id: str, session_id: str, why: st
 
     async def work(session: AsyncClientSession) -> None:
         now = accounts.now()
-        ended = await accounts.store.sessions.update_one(
-            {"_id": session_id, "revoked_at": None},
-            {"$set": {"revoked_at": now, "revoked_reason": why}},
-            session=session,
-        )
-        if ended.modified_count:
+        if await accounts.store.sessions.revoke(session_id, now, session, reason=why):
             revoked = TokensRevoked(
                 user_id=user_id, session_id=session_id, not_before=now, reason="session_ended"
             )
@@ -203,8 +193,8 @@ async def end_session(accounts: Accounts, user_id: str, session_id: str, why: st
 
 async def current_user(accounts: Accounts, principal: Principal) -> Document:
     """The caller's account, if their session is still open (401 otherwise)."""
-    session = await accounts.store.sessions.find_one(
-        {"_id": principal.session_id}, {"revoked_at": 1, "user_id": 1}
+    session = await accounts.store.sessions.by_id(
+        principal.session_id, {"revoked_at": 1, "user_id": 1}
     )
     if (
         session is None
@@ -212,7 +202,7 @@ async def current_user(accounts: Accounts, principal: Principal) -> Document:
         or session["user_id"] != principal.user_id
     ):
         raise SESSION_ENDED.error()
-    user = await accounts.store.users.find_one({"_id": principal.user_id})
+    user = await accounts.store.users.by_id(principal.user_id)
     if user is None or user["status"] != "active":
         raise SESSION_ENDED.error()
     return user
@@ -231,7 +221,7 @@ async def request_reset(accounts: Accounts, email: str, address: str) -> None:
         },
         window_seconds=options.reset_window_seconds,
     )
-    user = await accounts.store.users.find_one({"email": email})
+    user = await accounts.store.users.by_email(email)
     if user is None or user["status"] not in ("active", "pending_confirmation"):
         # The same work as for a member, so the answer's timing tells nothing either.
         await _reset_decoy(accounts, email)
@@ -250,11 +240,11 @@ async def _reset_decoy(accounts: Accounts, email: str) -> None:
     nobody = f"nobody:{_hash(email)}"
 
     async def work(session: AsyncClientSession) -> None:
-        await accounts.store.replace_links(
+        await accounts.store.links.replace(
             nobody, "password_reset", link_row(link, nobody, now), session
         )
         # In place of the outbox entry: one more write, and the row is gone at commit.
-        await accounts.store.link_tokens.delete_one({"_id": link.token_hash}, session=session)
+        await accounts.store.links.delete(link.token_hash, session)
 
     await accounts.ctx.transaction(work)
 
@@ -268,7 +258,7 @@ async def send_reset_link(accounts: Accounts, user: Document) -> None:
 
     async def work(session: AsyncClientSession) -> None:
         # A newer link voids the older ones.
-        await accounts.store.replace_links(
+        await accounts.store.links.replace(
             user["_id"], "password_reset", link_row(link, user["_id"], now), session
         )
         await accounts.ctx.outbox.add(
@@ -290,51 +280,25 @@ async def reset_password(accounts: Accounts, token: str, password: str) -> None:
 
     An account never confirmed becomes active here: the link proves the address.
     """
-    row = await open_link(accounts, token, "password_reset")
-    user = await accounts.store.users.find_one({"_id": row["user_id"]})
-    if user is None:
-        raise LINK_INVALID.error()
-    await check_new_password(user, password)
-    password_hash = await accounts.passwords.hash(password)
-    changes: dict[str, int] = {}
 
-    async def work(session: AsyncClientSession) -> None:
-        if await accounts.store.consume_link(row["_id"], "password_reset", session) is None:
-            raise LINK_INVALID.error()
+    async def set_password(
+        user_id: str, password_hash: str, session: AsyncClientSession
+    ) -> tuple[None, dict[str, int]]:
         now = accounts.now()
-        current = await accounts.store.users.find_one({"_id": row["user_id"]}, session=session)
+        current = await accounts.store.users.by_id(user_id, session=session)
         if current is None:
             raise LINK_INVALID.error()
+        changes: dict[str, int] = {}
         if current["status"] == "pending_confirmation":
-            activated = await activate(accounts, current["_id"], password_hash, session)
+            activated = await activate(accounts, user_id, password_hash, session)
             if activated is not None:
-                changes.update(activated[1])
+                changes = activated[1]
         else:
-            await accounts.store.users.update_one(
-                {"_id": current["_id"]},
-                {
-                    "$set": {
-                        "password_hash": password_hash,
-                        "password_changed_at": now,
-                        "updated_at": now,
-                    }
-                },
-                session=session,
-            )
-        await accounts.store.revoke_sessions(current["_id"], now, session)
-        await accounts.ctx.outbox.add(
-            TokensRevoked(user_id=current["_id"], not_before=now, reason="password_changed"),
-            session,
-        )
-        await accounts.ctx.outbox.add(
-            PasswordChanged(
-                user_id=current["_id"], email=current["email"], first_name=current["first_name"]
-            ),
-            session,
-        )
+            await accounts.store.users.set_password(user_id, password_hash, now, session)
+        await _password_changed(accounts, current, now, session)
+        return None, changes
 
-    await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
+    user, _ = await password_from_link(accounts, token, password, "password_reset", set_password)
     # The owner proved their mailbox: earlier guesses no longer stand in their way.
     await clear_login_failures(accounts, user["email"])
 
@@ -355,7 +319,7 @@ async def verify_current_password(
 
 
 async def change_password(
-    accounts: Accounts, principal: Principal, body: models.PasswordChange, address: str
+    accounts: Accounts, principal: Principal, body: PasswordChange, address: str
 ) -> None:
     """Change one's password (the current one is asked); other sessions end."""
     user = await current_user(accounts, principal)
@@ -365,30 +329,28 @@ async def change_password(
 
     async def work(session: AsyncClientSession) -> None:
         now = accounts.now()
-        await accounts.store.users.update_one(
-            {"_id": user["_id"]},
-            {
-                "$set": {
-                    "password_hash": password_hash,
-                    "password_changed_at": now,
-                    "updated_at": now,
-                }
-            },
-            session=session,
-        )
-        await accounts.store.revoke_sessions(
-            user["_id"], now, session, except_session=principal.session_id
-        )
+        await accounts.store.users.set_password(user["_id"], password_hash, now, session)
         # The caller's own token goes too: their session refreshes it at once.
-        await accounts.ctx.outbox.add(
-            TokensRevoked(user_id=user["_id"], not_before=now, reason="password_changed"),
-            session,
-        )
-        await accounts.ctx.outbox.add(
-            PasswordChanged(
-                user_id=user["_id"], email=user["email"], first_name=user["first_name"]
-            ),
-            session,
-        )
+        await _password_changed(accounts, user, now, session, keep_session=principal.session_id)
 
     await accounts.ctx.transaction(work)
+
+
+async def _password_changed(
+    accounts: Accounts,
+    user: Document,
+    now: datetime,
+    session: AsyncClientSession,
+    *,
+    keep_session: str | None = None,
+) -> None:
+    """After a new password: the other sessions end, every token issued before is
+    withdrawn, and the owner is told by email."""
+    await accounts.store.sessions.revoke_all(user["_id"], now, session, except_session=keep_session)
+    await accounts.ctx.outbox.add(
+        TokensRevoked(user_id=user["_id"], not_before=now, reason="password_changed"), session
+    )
+    await accounts.ctx.outbox.add(
+        PasswordChanged(user_id=user["_id"], email=user["email"], first_name=user["first_name"]),
+        session,
+    )

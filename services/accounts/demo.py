@@ -209,7 +209,7 @@ async def seed_demo(ctx: ServiceContext) -> list[tuple[str, str, str]]:
     now = datetime.now(UTC)
     referent_id = _user("referent", f"referente.nord@{DOMAIN}", now, None)["_id"]
     for role, email, password in DEMO_ACCOUNTS:
-        if await accounts.store.users.find_one({"email": email}, {"_id": 1}) is not None:
+        if await accounts.store.users.email_taken(email):
             continue
         user = _user(role, email, now, referent_id)
         password_hash = await accounts.passwords.hash(password)
@@ -217,9 +217,9 @@ async def seed_demo(ctx: ServiceContext) -> list[tuple[str, str, str]]:
         async def work(
             session: AsyncClientSession, user: Document = user, password_hash: str = password_hash
         ) -> dict[str, int]:
-            await accounts.store.users.insert_one(user, session=session)
+            await accounts.store.users.insert(user, session)
             if user["role"] == "ambassador":
-                await accounts.store.charter_acceptances.insert_one(
+                await accounts.store.charter_acceptances.add(
                     {
                         "_id": accounts.new_id(),
                         "user_id": user["_id"],
@@ -232,5 +232,5 @@ async def seed_demo(ctx: ServiceContext) -> list[tuple[str, str, str]]:
             return activated[1] if activated else {}
 
         changes = await ctx.transaction(work)
-        await accounts.store.apply_frequency_changes(changes)
+        await accounts.store.directory.apply_frequency_changes(changes)
     return list(DEMO_ACCOUNTS)

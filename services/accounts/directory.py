@@ -14,11 +14,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
 from services.accounts.domain import search
+from services.accounts.domain.access import sees_private_state
 from services.accounts.domain.ambassadors import profile_event, public_texts, solicitability
 from services.accounts.domain.catalog import department_of_postcode, sectors
 from services.accounts.domain.identity import initial
+from services.accounts.errors import AMBASSADOR_NOT_FOUND
 from shared.contracts.accounts import Territory
-from shared.http import INVALID_CURSOR, Page, decode_cursor, encode_cursor
+from shared.http import INVALID_CURSOR, Page, Principal, decode_cursor, encode_cursor
 from shared.mongo import Document
 
 # Raised when a listing gains a field or a key: start-up then re-lists every ambassador.
@@ -46,38 +48,25 @@ _DISPLAY = {
 }
 
 
-def listing(user: Document) -> Document:
-    """The directory document of a solicitable ambassador (public fields and keys)."""
+def public_fields(user: Document) -> Document:
+    """An ambassador's public fields, as the directory shows them."""
     ambassador = user["ambassador"]
     job = ambassador.get("job") or {}
-    sector = job.get("sector")
-    zone = Territory.model_validate(ambassador.get("zone") or {})
-    profile = search.ListedProfile(
-        ambassador_id=user["_id"],
-        profile=ambassador["profile"],
-        sector=sector,
-        interventions=ambassador.get("interventions", []),
-        online=ambassador.get("online", False),
-        zone=zone,
-        texts=public_texts(user, sectors().get(sector) if sector else None),
-    )
     availability = ambassador.get("availability") or {}
     return {
         "_id": user["_id"],
-        "slice": search.slice_of(user["_id"]),
-        "keys": profile.keys(),
         "first_name": user["first_name"],
         "last_initial": initial(user["last_name"]),
         "profile": ambassador["profile"],
         "job_title": job.get("title"),
-        "sector": sector,
+        "sector": job.get("sector"),
         "employer": job.get("employer"),
         "organization_id": ambassador.get("organization_id"),
         "training": ambassador.get("training"),
         "background": ambassador.get("background", ""),
         "interventions": ambassador.get("interventions", []),
         "online": ambassador.get("online", False),
-        "zone": zone.model_dump(),
+        "zone": Territory.model_validate(ambassador.get("zone") or {}).model_dump(),
         "department": department_of_postcode(ambassador["postcode"]),
         "city": ambassador["city"],
         "pause_from": availability.get("pause_from"),
@@ -85,18 +74,34 @@ def listing(user: Document) -> Document:
     }
 
 
+def listing(user: Document) -> Document:
+    """The directory document of a solicitable ambassador (public fields and keys)."""
+    fields = public_fields(user)
+    sector = fields["sector"]
+    profile = search.ListedProfile(
+        ambassador_id=user["_id"],
+        profile=fields["profile"],
+        sector=sector,
+        interventions=fields["interventions"],
+        online=fields["online"],
+        zone=Territory.model_validate(fields["zone"]),
+        texts=public_texts(user, sectors().get(sector) if sector else None),
+    )
+    return {**fields, "slice": search.slice_of(user["_id"]), "keys": profile.keys()}
+
+
 async def relist(accounts: Accounts, user: Document, session: AsyncClientSession) -> dict[str, int]:
     """List or unlist the ambassador per the rules; returns the key-frequency changes."""
     directory = accounts.store.directory
-    before = await directory.find_one({"_id": user["_id"]}, {"keys": 1}, session=session)
+    before = await directory.listed(user["_id"], {"keys": 1}, session)
     old_keys: list[str] = before.get("keys", []) if before else []
     state = solicitability(user, require_record_check=accounts.settings.require_record_check)
     if state.solicitable:
         document = listing(user)
-        await directory.replace_one({"_id": user["_id"]}, document, upsert=True, session=session)
+        await directory.put(document, session)
         return search.key_changes(old_keys, document["keys"])
     if before is not None:
-        await directory.delete_one({"_id": user["_id"]}, session=session)
+        await directory.remove(user["_id"], session)
     return search.key_changes(old_keys, [])
 
 
@@ -127,8 +132,8 @@ async def ambassador_changed(
         publish = before is None or _public_state(before, require) != _public_state(after, require)
     if publish and after["status"] == "active":
         revision = int(after["ambassador"].get("revision", 0)) + 1
-        await accounts.store.users.update_one(
-            {"_id": after["_id"]}, {"$set": {"ambassador.revision": revision}}, session=session
+        await accounts.store.users.set(
+            after["_id"], {"ambassador.revision": revision}, session=session
         )
         event = profile_event(
             after, revision=revision, require_record_check=require, deleted=deleted
@@ -139,7 +144,7 @@ async def ambassador_changed(
 
 async def unlist(accounts: Accounts, user_id: str, session: AsyncClientSession) -> dict[str, int]:
     """Remove a profile from the directory; returns the key-frequency changes."""
-    before = await accounts.store.directory.find_one_and_delete({"_id": user_id}, session=session)
+    before = await accounts.store.directory.remove(user_id, session)
     return search.key_changes(before.get("keys", []) if before else [], [])
 
 
@@ -155,9 +160,11 @@ async def find(
         after = (values[0], values[1])
     keys = query.keys()
     # ``*`` too: how many profiles are listed, for the share of each key.
-    frequencies = await accounts.store.frequencies([*keys, search.ALL])
+    frequencies = await accounts.store.directory.frequencies([*keys, search.ALL])
     plan = search.plan(keys, frequencies, limit=limit + 1)
-    documents = await accounts.store.search(plan, limit=limit + 1, after=after, projection=_DISPLAY)
+    documents = await accounts.store.directory.search(
+        plan, limit=limit + 1, after=after, projection=_DISPLAY
+    )
     next_cursor = None
     if len(documents) > limit:
         documents = documents[:limit]
@@ -168,4 +175,21 @@ async def find(
 
 async def listed(accounts: Accounts, ambassador_id: str) -> Document | None:
     """The directory document of a listed ambassador."""
-    return await accounts.store.directory.find_one({"_id": ambassador_id}, _DISPLAY)
+    return await accounts.store.directory.listed(ambassador_id, _DISPLAY)
+
+
+async def profile_for(
+    accounts: Accounts, principal: Principal, ambassador_id: str
+) -> tuple[Document, Document | None]:
+    """What ``principal`` may see of an ambassador: the public fields of a listed one;
+    for referents and admins, of any ambassador, with their account (to show its state).
+    404 ``ambassador_not_found`` otherwise."""
+    if not sees_private_state(principal):
+        row = await listed(accounts, ambassador_id)
+        if row is None:
+            raise AMBASSADOR_NOT_FOUND.error()
+        return row, None
+    user = await accounts.store.users.by_id(ambassador_id, role="ambassador")
+    if user is None:
+        raise AMBASSADOR_NOT_FOUND.error()
+    return public_fields(user), user

@@ -24,22 +24,22 @@ async def change_each(accounts: Accounts, due: dict[str, Any], change: Change) -
     """Apply ``change`` to every user ``due`` selects; returns the ids changed."""
     changed: list[str] = []
     # Read the ids first: the loop changes the documents the query selects.
-    for row in await accounts.store.users.find(due, {"_id": 1}).to_list():
+    for due_id in await accounts.store.users.ids_matching(due):
         frequencies: dict[str, int] = {}
 
         async def work(
             session: AsyncClientSession,
-            user_id: str = row["_id"],
+            user_id: str = due_id,
             frequencies: dict[str, int] = frequencies,
         ) -> bool:
             frequencies.clear()  # a retried transaction starts over
-            user = await accounts.store.users.find_one({"_id": user_id, **due}, session=session)
+            user = await accounts.store.users.by_id(user_id, where=due, session=session)
             if user is None:
                 return False  # no longer due
             frequencies.update(await change(user, session))
             return True
 
         if await accounts.ctx.transaction(work):
-            changed.append(row["_id"])
-            await accounts.store.apply_frequency_changes(frequencies)
+            changed.append(due_id)
+            await accounts.store.directory.apply_frequency_changes(frequencies)
     return changed

@@ -15,34 +15,32 @@ from __future__ import annotations
 
 import logging
 
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.credentials import send_reset_link
 from services.accounts.domain.links import hash_token, is_expired
 from services.accounts.errors import LINK_NOT_FOUND
 from services.accounts.joining import resend_confirmation
 from services.accounts.profile import send_email_change_link
+from services.accounts.shapes.sessions import LinkStatus
 from services.accounts.throttling import limit_requests
 
 log = logging.getLogger("services.accounts.emailed_links")
 
 
-async def link_status(accounts: Accounts, token: str) -> models.LinkStatus:
+async def link_status(accounts: Accounts, token: str) -> LinkStatus:
     """The purpose and state of a link; 404 ``link_not_found`` when unknown or used."""
-    row = await accounts.store.link_tokens.find_one({"_id": hash_token(token)})
+    row = await accounts.store.links.by_hash(hash_token(token))
     if row is None:
         raise LINK_NOT_FOUND.error()
-    user = await accounts.store.users.find_one({"_id": row["user_id"]}, {"email": 1})
+    user = await accounts.store.users.by_id(row["user_id"], fields={"email": 1})
     if user is None:
         raise LINK_NOT_FOUND.error()
     if is_expired(row["expires_at"], accounts.now()):
-        return models.LinkStatus(
-            purpose=row["purpose"], state="expired", expires_at=row["expires_at"]
-        )
+        return LinkStatus(purpose=row["purpose"], state="expired", expires_at=row["expires_at"])
     # The address the link was sent to: its holder read it there (the page shows it,
     # and password managers file the new password under it).
     email = row.get("new_email") if row["purpose"] == "email_change" else user["email"]
-    return models.LinkStatus(
+    return LinkStatus(
         purpose=row["purpose"], state="valid", expires_at=row["expires_at"], email=email
     )
 
@@ -64,11 +62,11 @@ async def renew_link(accounts: Accounts, token: str, address: str) -> None:
         },
         window_seconds=options.reset_window_seconds,
     )
-    row = await accounts.store.link_tokens.find_one({"_id": token_hash})
+    row = await accounts.store.links.by_hash(token_hash)
     if row is None:
         log.info("link renewal for an unknown or used link: nothing sent")
         return
-    user = await accounts.store.users.find_one({"_id": row["user_id"]})
+    user = await accounts.store.users.by_id(row["user_id"])
     if user is None:
         return
     purpose, status = row["purpose"], user["status"]
@@ -78,7 +76,7 @@ async def renew_link(accounts: Accounts, token: str, address: str) -> None:
         await send_reset_link(accounts, user)
     elif purpose == "email_change" and status == "active":
         new_email = str(row["new_email"])
-        if await accounts.store.users.find_one({"email": new_email}, {"_id": 1}) is None:
+        if not await accounts.store.users.email_taken(new_email):
             await send_email_change_link(accounts, user, new_email)
     else:
         log.info("link renewal for an account that changed meanwhile: nothing sent")

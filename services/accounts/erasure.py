@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
-from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
 from services.accounts.joining import referent_event
+from services.accounts.shapes.privacy import ErasureRecord
 from shared.contracts.accounts import DeletionReason, TokensRevoked, UserDeleted
-from shared.http import Page, PageQuery, paginate
+from shared.http import Page, PageQuery
 from shared.mongo import Document
 from shared.personal_data import ANSWERING_SERVICES
 
@@ -42,18 +40,8 @@ async def erase_account(
         changes = await ambassador_changed(accounts, user, user, session, deleted=True)
     elif user["role"] == "referent":
         await accounts.ctx.outbox.add(referent_event(user, active=False), session)
-    await store.users.delete_one({"_id": user_id}, session=session)
-    for collection in (
-        store.link_tokens,
-        store.sessions,
-        store.charter_acceptances,
-        store.export_requests,
-        store.export_parts,
-    ):
-        await collection.delete_many({"user_id": user_id}, session=session)
-    await store.record_documents.delete_one({"_id": user_id}, session=session)
-    await store.erasures.replace_one(
-        {"_id": user_id},
+    await store.forget_user(user_id, session)
+    await store.erasures.open(
         {
             "_id": user_id,
             "role": user["role"],
@@ -62,8 +50,7 @@ async def erase_account(
             "confirmations": {},
             "completed_at": None,
         },
-        upsert=True,
-        session=session,
+        session,
     )
     revoked = TokensRevoked(user_id=user_id, not_before=accounts.now(), reason="deleted")
     await accounts.ctx.outbox.add(revoked, session)
@@ -89,17 +76,14 @@ async def delete(accounts: Accounts, user: Document, *, reason: DeletionReason) 
         changes.update(await erase_account(accounts, user, reason=reason, session=session))
 
     await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
+    await accounts.store.directory.apply_frequency_changes(changes)
 
 
 async def confirmed(
     accounts: Accounts, user_id: str, service: str, at: datetime, session: AsyncClientSession
 ) -> None:
     """Note that ``service`` erased what it held about ``user_id``."""
-    found = await accounts.store.erasures.update_one(
-        {"_id": user_id}, {"$set": {f"confirmations.{service}": at}}, session=session
-    )
-    if not found.matched_count:
+    if not await accounts.store.erasures.confirm(user_id, service, at, session):
         log.warning(
             "erasure confirmed for an account without erasure record",
             extra={"user_id": user_id, "service": service},
@@ -112,21 +96,15 @@ async def complete_if_confirmed(accounts: Accounts, user_id: str) -> bool:
     One conditional write after the confirmations' transactions: two services
     confirming at the same moment each try it, and the later one sees both.
     """
-    everyone: dict[str, Any] = {
-        f"confirmations.{service}": {"$exists": True} for service in ANSWERING_SERVICES
-    }
-    await accounts.store.erasures.update_one(
-        {"_id": user_id, "completed_at": None, **everyone},
-        {"$set": {"completed_at": accounts.now()}},
+    return await accounts.store.erasures.complete_if_confirmed_by(
+        user_id, ANSWERING_SERVICES, accounts.now()
     )
-    row = await accounts.store.erasures.find_one({"_id": user_id}, {"completed_at": 1})
-    return row is not None and row.get("completed_at") is not None
 
 
-def erasure_record(row: Document) -> models.ErasureRecord:
+def erasure_record(row: Document) -> ErasureRecord:
     """The API view of an erasure record."""
     confirmations = row.get("confirmations") or {}
-    return models.ErasureRecord(
+    return ErasureRecord(
         user_id=row["_id"],
         role=row["role"],
         reason=row.get("reason", "request"),
@@ -137,25 +115,13 @@ def erasure_record(row: Document) -> models.ErasureRecord:
     )
 
 
-async def get(accounts: Accounts, user_id: str) -> models.ErasureRecord | None:
+async def get(accounts: Accounts, user_id: str) -> ErasureRecord | None:
     """The erasure record of a deleted account, if any."""
-    row = await accounts.store.erasures.find_one({"_id": user_id})
+    row = await accounts.store.erasures.of(user_id)
     return erasure_record(row) if row is not None else None
 
 
-async def find(
-    accounts: Accounts, state: str | None, page: PageQuery
-) -> Page[models.ErasureRecord]:
+async def find(accounts: Accounts, state: str | None, page: PageQuery) -> Page[ErasureRecord]:
     """Erasure records, newest first, optionally only pending or only complete ones."""
-    query: dict[str, Any] = {}
-    if state == "pending":
-        query["completed_at"] = None
-    elif state == "complete":
-        query["completed_at"] = {"$ne": None}
-    return await paginate(
-        accounts.store.erasures,
-        query,
-        sort=[("requested_at", DESCENDING)],
-        page=page,
-        load=erasure_record,
-    )
+    complete = {"pending": False, "complete": True}.get(state or "")
+    return await accounts.store.erasures.page(complete, page, erasure_record)

@@ -18,15 +18,14 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts import audit
-from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user
 from services.accounts.errors import EXPORT_INCOMPLETE
 from services.accounts.profile import me
+from services.accounts.shapes.privacy import AccountsPart, ExportDocument
 from shared.contracts.accounts import ExportRequested
 from shared.contracts.personal_data import ExportPrepared
 from shared.http import Principal
@@ -43,7 +42,7 @@ SERVICE_NAMES = {
 }
 
 
-async def export(accounts: Accounts, principal: Principal) -> models.ExportDocument:
+async def export(accounts: Accounts, principal: Principal) -> ExportDocument:
     """GET /me/export: every service's part, or 504 naming the services that are missing."""
     user = await current_user(accounts, principal)
     request_id = await _open_request(accounts, user)
@@ -57,7 +56,7 @@ async def export(accounts: Accounts, principal: Principal) -> models.ExportDocum
             headers={"Retry-After": "60"},
             missing=missing,
         )
-    document = models.ExportDocument(
+    document = ExportDocument(
         accounts=await accounts_part(accounts, user),
         agenda=parts["agenda"],
         messaging=parts["messaging"],
@@ -71,16 +70,14 @@ async def export(accounts: Accounts, principal: Principal) -> models.ExportDocum
 async def _open_request(accounts: Accounts, user: Document) -> str:
     now = accounts.now()
     since = now - timedelta(seconds=accounts.options.export_reuse_seconds)
-    waiting = await accounts.store.export_requests.find_one(
-        {"user_id": user["_id"], "created_at": {"$gt": since}}, sort=[("created_at", DESCENDING)]
-    )
+    waiting = await accounts.store.exports.latest_since(user["_id"], since)
     if waiting is not None:
         return str(waiting["_id"])
     request_id = accounts.new_id()
 
     async def work(session: AsyncClientSession) -> None:
-        await accounts.store.export_requests.insert_one(
-            {"_id": request_id, "user_id": user["_id"], "created_at": now}, session=session
+        await accounts.store.exports.open(
+            {"_id": request_id, "user_id": user["_id"], "created_at": now}, session
         )
         await accounts.ctx.outbox.add(
             ExportRequested(request_id=request_id, user_id=user["_id"], role=user["role"]),
@@ -97,8 +94,7 @@ async def _collect(accounts: Accounts, request_id: str, timeout: float) -> dict[
     deadline = loop.time() + timeout
     while True:
         parts = {
-            row["service"]: row["data"]
-            async for row in accounts.store.export_parts.find({"request_id": request_id})
+            row["service"]: row["data"] for row in await accounts.store.exports.parts(request_id)
         }
         if all(service in parts for service in ANSWERING_SERVICES) or loop.time() >= deadline:
             return parts
@@ -107,17 +103,15 @@ async def _collect(accounts: Accounts, request_id: str, timeout: float) -> dict[
 
 async def _delivered(accounts: Accounts, request_id: str) -> None:
     # The parts hold personal data: once in the person's hands they are not kept.
-    await accounts.store.export_parts.delete_many({"request_id": request_id})
-    await accounts.store.export_requests.delete_one({"_id": request_id})
+    await accounts.store.exports.close(request_id)
 
 
 async def store_part(accounts: Accounts, part: ExportPrepared, service: str) -> bool:
     """Keep a service's answer for its request; False when nobody waits for it any more."""
-    request = await accounts.store.export_requests.find_one({"_id": part.request_id})
+    request = await accounts.store.exports.request(part.request_id)
     if request is None or request["user_id"] != part.user_id:
         return False
-    await accounts.store.export_parts.replace_one(
-        {"_id": f"{part.request_id}:{service}"},
+    await accounts.store.exports.keep_part(
         {
             "_id": f"{part.request_id}:{service}",
             "request_id": part.request_id,
@@ -125,17 +119,16 @@ async def store_part(accounts: Accounts, part: ExportPrepared, service: str) -> 
             "service": service,
             "data": part.data,
             "received_at": accounts.now(),
-        },
-        upsert=True,
+        }
     )
     return True
 
 
-async def accounts_part(accounts: Accounts, user: Document) -> models.AccountsPart:
+async def accounts_part(accounts: Accounts, user: Document) -> AccountsPart:
     """Every personal datum accounts holds about the person."""
     acceptances = [
         {"version": row["version"], "accepted_at": row["accepted_at"].isoformat()}
-        async for row in accounts.store.charter_acceptances.find({"user_id": user["_id"]})
+        for row in await accounts.store.charter_acceptances.of_user(user["_id"])
     ]
     sessions = [
         {
@@ -143,9 +136,9 @@ async def accounts_part(accounts: Accounts, user: Document) -> models.AccountsPa
             "last_used_at": row["last_used_at"].isoformat(),
             "revoked_at": row["revoked_at"].isoformat() if row.get("revoked_at") else None,
         }
-        async for row in accounts.store.sessions.find({"user_id": user["_id"]})
+        for row in await accounts.store.sessions.of_user(user["_id"])
     ]
-    return models.AccountsPart(
+    return AccountsPart(
         account=me(accounts, user),
         charter_acceptances=acceptances,
         sessions=sessions,

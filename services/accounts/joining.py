@@ -11,14 +11,13 @@ and someone who lost their first email simply signs up again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
 from services.accounts.domain.catalog import current_charter, department_of_postcode
@@ -38,6 +37,14 @@ from services.accounts.errors import (
     LINK_INVALID,
     WEAK_PASSWORD,
 )
+from services.accounts.shapes.joining import (
+    AmbassadorSignUp,
+    ConsentsIn,
+    ReferentIn,
+    StaffSignUp,
+    TerritoryIn,
+)
+from services.accounts.shapes.partners import PartnerContactIn
 from shared.contracts.accounts import (
     ConfirmationLinkRenewed,
     ContactChanged,
@@ -51,9 +58,10 @@ from shared.contracts.accounts import (
 from shared.mongo import Document
 
 log = logging.getLogger("services.accounts.joining")
+T = TypeVar("T")
 
 
-def _consents(body: models.ConsentsIn, now: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _consents(body: ConsentsIn, now: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     state = {
         "image_rights": {"given": body.image_rights, "at": now},
         "surveys": {"given": body.surveys, "at": now},
@@ -67,7 +75,7 @@ def _consents(body: models.ConsentsIn, now: Any) -> tuple[dict[str, Any], list[d
 
 def _base_user(accounts: Accounts, role: str, body: Any, user_id: str) -> Document:
     now = accounts.now()
-    consents, history = _consents(getattr(body, "consents", None) or models.ConsentsIn(), now)
+    consents, history = _consents(getattr(body, "consents", None) or ConsentsIn(), now)
     return {
         "_id": user_id,
         "role": role,
@@ -86,7 +94,7 @@ def _base_user(accounts: Accounts, role: str, body: Any, user_id: str) -> Docume
     }
 
 
-async def sign_up_ambassador(accounts: Accounts, body: models.AmbassadorSignUp) -> str:
+async def sign_up_ambassador(accounts: Accounts, body: AmbassadorSignUp) -> str:
     """Create a pending ambassador and email the confirmation link; returns the id."""
     charter = current_charter()
     if not body.charter_accepted:
@@ -124,7 +132,7 @@ async def sign_up_ambassador(accounts: Accounts, body: models.AmbassadorSignUp) 
     return await _register(accounts, user, acceptance)
 
 
-async def sign_up_staff(accounts: Accounts, body: models.StaffSignUp) -> str:
+async def sign_up_staff(accounts: Accounts, body: StaffSignUp) -> str:
     """Create a pending educational-team member and email the link; returns the id."""
     user_id = accounts.new_id()
     user = _base_user(accounts, "staff", body, user_id)
@@ -139,7 +147,7 @@ async def sign_up_staff(accounts: Accounts, body: models.StaffSignUp) -> str:
     return await _register(accounts, user, None)
 
 
-async def create_referent(accounts: Accounts, body: models.ReferentIn) -> str:
+async def create_referent(accounts: Accounts, body: ReferentIn) -> str:
     """An admin creates a referent; the referent sets a password from the emailed link.
 
     Unlike a public sign-up, an admin learns that an address is taken (409).
@@ -151,7 +159,7 @@ async def create_referent(accounts: Accounts, body: models.ReferentIn) -> str:
 
 
 async def create_partner_contact(
-    accounts: Accounts, organization_id: str, body: models.PartnerContactIn
+    accounts: Accounts, organization_id: str, body: PartnerContactIn
 ) -> str:
     """An admin or referent names the contact of a partner organization.
 
@@ -178,19 +186,15 @@ async def _register(
     store = accounts.store
 
     async def work(session: AsyncClientSession) -> None:
-        existing = await store.users.find_one(
-            {"email": user["email"]}, {"status": 1}, session=session
-        )
+        existing = await store.users.by_email(user["email"], fields={"status": 1}, session=session)
         if existing is not None:
             if existing["status"] != "pending_confirmation" or reveal_conflict:
                 raise DuplicateKeyError("email taken")
             await _erase_pending(accounts, existing["_id"], session)
-        await store.users.insert_one(user, session=session)
+        await store.users.insert(user, session)
         if acceptance is not None:
-            await store.charter_acceptances.insert_one(acceptance, session=session)
-        await store.link_tokens.insert_one(
-            link_row(link, user["_id"], user["created_at"]), session=session
-        )
+            await store.charter_acceptances.add(acceptance, session)
+        await store.links.add(link_row(link, user["_id"], user["created_at"]), session)
         await accounts.ctx.outbox.add(
             UserRegistered(
                 user_id=user["_id"],
@@ -225,12 +229,15 @@ async def resend_confirmation(accounts: Accounts, user: Document) -> None:
     link = LinkToken.issue("confirmation", now=now, ttl_seconds=settings.confirmation_ttl_seconds)
 
     async def work(session: AsyncClientSession) -> None:
-        still_pending = await accounts.store.users.find_one(
-            {"_id": user["_id"], "status": "pending_confirmation"}, {"_id": 1}, session=session
+        still_pending = await accounts.store.users.by_id(
+            user["_id"],
+            where={"status": "pending_confirmation"},
+            fields={"_id": 1},
+            session=session,
         )
         if still_pending is None:
             return  # confirmed (or replaced) meanwhile: no link to send
-        await accounts.store.replace_links(
+        await accounts.store.links.replace(
             user["_id"], "confirmation", link_row(link, user["_id"], now), session
         )
         await accounts.ctx.outbox.add(
@@ -250,11 +257,9 @@ async def resend_confirmation(accounts: Accounts, user: Document) -> None:
 
 async def _erase_pending(accounts: Accounts, user_id: str, session: AsyncClientSession) -> None:
     store = accounts.store
-    await store.users.delete_one(
-        {"_id": user_id, "status": "pending_confirmation"}, session=session
-    )
-    await store.link_tokens.delete_many({"user_id": user_id}, session=session)
-    await store.charter_acceptances.delete_many({"user_id": user_id}, session=session)
+    await store.users.delete_pending(user_id, session)
+    await store.links.void(user_id, None, session)
+    await store.charter_acceptances.forget_user(user_id, session)
 
 
 def link_row(link: LinkToken, user_id: str, now: datetime, **extra: Any) -> Document:
@@ -271,7 +276,7 @@ def link_row(link: LinkToken, user_id: str, now: datetime, **extra: Any) -> Docu
 
 async def open_link(accounts: Accounts, token: str, purpose: str) -> Document:
     """The row of a link still usable: 410 ``link_invalid`` or ``link_expired`` otherwise."""
-    row = await accounts.store.link_tokens.find_one({"_id": hash_token(token), "purpose": purpose})
+    row = await accounts.store.links.by_hash(hash_token(token), purpose)
     if row is None:
         raise LINK_INVALID.error()
     if is_expired(row["expires_at"], accounts.now()):
@@ -288,56 +293,65 @@ async def check_new_password(user: Document, password: str) -> None:
         raise WEAK_PASSWORD.error(problem)
 
 
-async def confirm(accounts: Accounts, token: str, password: str) -> Document:
-    """Follow the confirmation link: set the password and activate the account."""
-    row = await open_link(accounts, token, "confirmation")
-    user = await accounts.store.users.find_one({"_id": row["user_id"]})
+# What a link-to-password flow does with the account, once the link is consumed (in the
+# same transaction): its result, and the directory's key-frequency changes.
+PasswordStep = Callable[[str, str, AsyncClientSession], Awaitable[tuple[T, Mapping[str, int]]]]
+
+
+async def password_from_link(
+    accounts: Accounts, token: str, password: str, purpose: str, step: PasswordStep[T]
+) -> tuple[Document, T]:
+    """The one way from an emailed link to a password (confirmation, lost password).
+
+    The link and the new password are checked before the link is consumed, so a
+    refused password does not burn it; then one transaction consumes the link and
+    runs ``step`` with the account's id and the password's hash. Returns the account
+    as read before, and what ``step`` returned.
+    """
+    row = await open_link(accounts, token, purpose)
+    user = await accounts.store.users.by_id(row["user_id"])
     if user is None:
         raise LINK_INVALID.error()
-    # Checked before the link is consumed, so a refused password does not burn it.
     await check_new_password(user, password)
     password_hash = await accounts.passwords.hash(password)
     changes: dict[str, int] = {}
 
-    async def work(session: AsyncClientSession) -> Document:
-        if await accounts.store.consume_link(row["_id"], "confirmation", session) is None:
+    async def work(session: AsyncClientSession) -> T:
+        changes.clear()  # a retried transaction starts over
+        if await accounts.store.links.consume(row["_id"], purpose, session) is None:
             raise LINK_INVALID.error()  # used meanwhile by a concurrent request
-        activated = await activate(accounts, row["user_id"], password_hash, session)
+        result, frequencies = await step(row["user_id"], password_hash, session)
+        changes.update(frequencies)
+        return result
+
+    result = await accounts.ctx.transaction(work)
+    await accounts.store.directory.apply_frequency_changes(changes)
+    return user, result
+
+
+async def confirm(accounts: Accounts, token: str, password: str) -> Document:
+    """Follow the confirmation link: set the password and activate the account."""
+
+    async def activate_now(
+        user_id: str, password_hash: str, session: AsyncClientSession
+    ) -> tuple[Document, Mapping[str, int]]:
+        activated = await activate(accounts, user_id, password_hash, session)
         if activated is None:
             raise LINK_INVALID.error()
-        changes.update(activated[1])
-        return activated[0]
+        return activated
 
-    activated_user = await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
-    return activated_user
+    _, user = await password_from_link(accounts, token, password, "confirmation", activate_now)
+    return user
 
 
 async def activate(
     accounts: Accounts, user_id: str, password_hash: str, session: AsyncClientSession
 ) -> tuple[Document, dict[str, int]] | None:
     """Make a pending account active with this password and tell the other services."""
-    now = accounts.now()
-    user = await accounts.store.users.find_one_and_update(
-        {"_id": user_id, "status": "pending_confirmation"},
-        {
-            "$set": {
-                "status": "active",
-                "password_hash": password_hash,
-                "activated_at": now,
-                "password_changed_at": now,
-                "last_seen_at": now,
-                "updated_at": now,
-            }
-        },
-        return_document=ReturnDocument.AFTER,
-        session=session,
-    )
+    user = await accounts.store.users.activate(user_id, password_hash, accounts.now(), session)
     if user is None:
         return None
-    await accounts.store.link_tokens.delete_many(
-        {"user_id": user_id, "purpose": "confirmation"}, session=session
-    )
+    await accounts.store.links.void(user_id, "confirmation", session)
     await accounts.ctx.outbox.add(
         UserActivated(
             user_id=user["_id"],
@@ -397,16 +411,13 @@ def referent_event(user: Document, *, active: bool = True) -> ReferentChanged:
 
 
 async def change_territory(
-    accounts: Accounts, referent_id: str, territory: models.TerritoryIn
+    accounts: Accounts, referent_id: str, territory: TerritoryIn
 ) -> Document | None:
     """An admin changes a referent's territory (their next token carries it)."""
 
     async def work(session: AsyncClientSession) -> Document | None:
-        user = await accounts.store.users.find_one_and_update(
-            {"_id": referent_id, "role": "referent"},
-            {"$set": {"referent.territory": territory.model_dump(), "updated_at": accounts.now()}},
-            return_document=ReturnDocument.BEFORE,
-            session=session,
+        user = await accounts.store.users.set_territory(
+            referent_id, territory.model_dump(), accounts.now(), session
         )
         if user is None:
             return None
@@ -439,7 +450,7 @@ async def ensure_admin(
     Idempotent: an existing account is left as it is (its password is not reset).
     """
     address = normalise_email(email)
-    existing = await accounts.store.users.find_one({"email": address}, {"role": 1})
+    existing = await accounts.store.users.by_email(address, fields={"role": 1})
     if existing is not None:
         if existing["role"] != "admin":
             log.error("ADMIN_EMAIL belongs to a %s account: no admin created", existing["role"])
@@ -471,7 +482,7 @@ async def ensure_admin(
     }
 
     async def work(session: AsyncClientSession) -> None:
-        await accounts.store.users.insert_one(user, session=session)
+        await accounts.store.users.insert(user, session)
         await accounts.ctx.outbox.add(
             UserActivated(
                 user_id=user["_id"], role="admin", email=address, first_name=user["first_name"]

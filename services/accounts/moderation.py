@@ -12,12 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import BodyPartReader, web
-from bson import Binary
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts import audit
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user
 from services.accounts.directory import ambassador_changed
@@ -35,13 +32,21 @@ from services.accounts.errors import (
     NOT_YOUR_ZONE,
     RECORD_ALREADY_VERIFIED,
 )
+from services.accounts.shapes.joining import Zone
+from services.accounts.shapes.moderation import (
+    PendingRecord,
+    RecordDecision,
+    RecordSubmitted,
+    SuspensionIn,
+)
+from services.accounts.shapes.profile import RecordState, Suspension
 from shared.contracts.accounts import (
     AmbassadorReinstated,
     AmbassadorSuspended,
     CriminalRecordDecided,
     Territory,
 )
-from shared.http import Page, PageQuery, Principal, paginate
+from shared.http import Page, PageQuery, Principal
 from shared.mongo import Document
 
 # Room for the multipart envelope around the document (boundaries, part headers).
@@ -81,7 +86,7 @@ async def read_document(request: web.Request, max_bytes: int) -> bytes:
 
 async def submit_record(
     accounts: Accounts, principal: Principal, request: web.Request
-) -> models.RecordSubmitted:
+) -> RecordSubmitted:
     """An ambassador sends their extract (PDF, checked by content, ≤ 5 MB)."""
     user = await current_user(accounts, principal)
     content = await read_document(request, accounts.options.record_max_bytes)
@@ -102,30 +107,14 @@ async def submit_record(
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> None:
-        await accounts.store.record_documents.replace_one(
-            {"_id": user["_id"]},
-            {
-                "_id": user["_id"],
-                "content": Binary(content),
-                "size": len(content),
-                "uploaded_at": now,
-            },
-            upsert=True,
-            session=session,
-        )
-        before = await accounts.store.users.find_one({"_id": user["_id"]}, session=session)
-        after = await accounts.store.users.find_one_and_update(
-            {"_id": user["_id"]},
-            {"$set": updates},
-            return_document=ReturnDocument.AFTER,
-            session=session,
-        )
-        if before is not None and after is not None:
-            changes.update(await ambassador_changed(accounts, before, after, session))
+        await accounts.store.record_documents.put(user["_id"], content, now, session)
+        seen = await accounts.store.users.change_with_before(user["_id"], updates, session=session)
+        if seen is not None:
+            changes.update(await ambassador_changed(accounts, *seen, session))
 
     await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
-    return models.RecordSubmitted(submitted_at=now)
+    await accounts.store.directory.apply_frequency_changes(changes)
+    return RecordSubmitted(submitted_at=now)
 
 
 def check_periods(accounts: Accounts) -> CheckPeriods:
@@ -138,7 +127,7 @@ def check_periods(accounts: Accounts) -> CheckPeriods:
 
 async def _moderated(accounts: Accounts, principal: Principal, ambassador_id: str) -> Document:
     await current_user(accounts, principal)
-    user = await accounts.store.users.find_one({"_id": ambassador_id, "role": "ambassador"})
+    user = await accounts.store.users.by_id(ambassador_id, role="ambassador")
     if user is None:
         raise AMBASSADOR_NOT_FOUND.error()
     zone = Territory.model_validate(user["ambassador"].get("zone") or {})
@@ -152,7 +141,7 @@ async def record_document(
 ) -> web.Response:
     """The extract awaiting a decision, for the checker to read (never cached)."""
     await _moderated(accounts, principal, ambassador_id)
-    row = await accounts.store.record_documents.find_one({"_id": ambassador_id})
+    row = await accounts.store.record_documents.of(ambassador_id)
     if row is None:
         raise NO_RECORD_TO_DECIDE.error()
     await audit.record_read(accounts, principal, audit.CRIMINAL_RECORD_DOCUMENT_READ, ambassador_id)
@@ -171,36 +160,32 @@ async def _change(
     accounts: Accounts,
     ambassador_id: str,
     condition: dict[str, Any],
-    update: dict[str, Any],
+    fields: dict[str, Any],
     events: list[Any],
     refusal: Any,
 ) -> Document:
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> Document:
-        before = await accounts.store.users.find_one(
-            {"_id": ambassador_id, **condition}, session=session
+        seen = await accounts.store.users.change_with_before(
+            ambassador_id, fields, where=condition, session=session
         )
-        if before is None:
+        if seen is None:
             raise refusal.error()
-        after = await accounts.store.users.find_one_and_update(
-            {"_id": ambassador_id}, update, return_document=ReturnDocument.AFTER, session=session
-        )
-        if after is None:
-            raise AMBASSADOR_NOT_FOUND.error()
+        before, after = seen
         for event in events:
             await accounts.ctx.outbox.add(event, session)
         changes.update(await ambassador_changed(accounts, before, after, session))
         return after
 
     after = await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
+    await accounts.store.directory.apply_frequency_changes(changes)
     return after
 
 
 async def decide_record(
-    accounts: Accounts, principal: Principal, ambassador_id: str, body: models.RecordDecision
-) -> models.RecordState:
+    accounts: Accounts, principal: Principal, ambassador_id: str, body: RecordDecision
+) -> RecordState:
     """Record ``verified`` or ``rejected``; the document is deleted in the same transaction.
 
     A verified check is valid for ``ACCOUNTS_RECORD_CHECK_VALIDITY_DAYS`` from now.
@@ -222,36 +207,30 @@ async def decide_record(
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> None:
-        deleted = await accounts.store.record_documents.find_one_and_delete(
-            {"_id": ambassador_id}, session=session
-        )
-        before = await accounts.store.users.find_one(
-            {"_id": ambassador_id, "ambassador.record_document": {"$ne": None}}, session=session
-        )
-        if deleted is None or before is None:
+        deleted = await accounts.store.record_documents.take(ambassador_id, session)
+        if deleted is None:
             raise NO_RECORD_TO_DECIDE.error()
         record["submitted_at"] = deleted.get("uploaded_at")
-        after = await accounts.store.users.find_one_and_update(
-            {"_id": ambassador_id},
-            {
-                "$set": {"ambassador.record": record, "updated_at": now},
-                "$unset": {"ambassador.record_document": ""},
-            },
-            return_document=ReturnDocument.AFTER,
+        seen = await accounts.store.users.change_with_before(
+            ambassador_id,
+            {"ambassador.record": record, "updated_at": now},
+            where={"ambassador.record_document": {"$ne": None}},
+            unset=["ambassador.record_document"],
             session=session,
         )
+        if seen is None:
+            raise NO_RECORD_TO_DECIDE.error()
         await accounts.ctx.outbox.add(event, session)
-        if after is not None:
-            changes.update(await ambassador_changed(accounts, before, after, session))
+        changes.update(await ambassador_changed(accounts, *seen, session))
 
     await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
-    return models.RecordState.model_validate(record)
+    await accounts.store.directory.apply_frequency_changes(changes)
+    return RecordState.model_validate(record)
 
 
 async def suspend(
-    accounts: Accounts, principal: Principal, ambassador_id: str, body: models.SuspensionIn
-) -> models.Suspension:
+    accounts: Accounts, principal: Principal, ambassador_id: str, body: SuspensionIn
+) -> Suspension:
     """Suspend an ambassador with a reason: they can no longer be solicited."""
     await _moderated(accounts, principal, ambassador_id)
     suspension = {"reason": body.reason, "at": accounts.now(), "by": principal.user_id}
@@ -259,11 +238,11 @@ async def suspend(
         accounts,
         ambassador_id,
         {"ambassador.suspension": None},
-        {"$set": {"ambassador.suspension": suspension, "updated_at": suspension["at"]}},
+        {"ambassador.suspension": suspension, "updated_at": suspension["at"]},
         [AmbassadorSuspended(ambassador_id=ambassador_id, reason=body.reason)],
         ALREADY_SUSPENDED,
     )
-    return models.Suspension.model_validate(suspension)
+    return Suspension.model_validate(suspension)
 
 
 async def reinstate(accounts: Accounts, principal: Principal, ambassador_id: str) -> None:
@@ -273,20 +252,20 @@ async def reinstate(accounts: Accounts, principal: Principal, ambassador_id: str
         accounts,
         ambassador_id,
         {"ambassador.suspension": {"$ne": None}},
-        {"$set": {"ambassador.suspension": None, "updated_at": accounts.now()}},
+        {"ambassador.suspension": None, "updated_at": accounts.now()},
         [AmbassadorReinstated(ambassador_id=ambassador_id)],
         NOT_SUSPENDED,
     )
 
 
-def _waiting(row: Document) -> models.PendingRecord:
+def _waiting(row: Document) -> PendingRecord:
     part = row["ambassador"]
     ambassador_id = row["_id"]
     base = f"/api/accounts/ambassadors/{ambassador_id}/criminal-record"
-    return models.PendingRecord(
+    return PendingRecord(
         ambassador_id=ambassador_id,
         name=f"{row['first_name']} {initial(row['last_name'])}",
-        zone=models.Zone.model_construct(**part["zone"]),
+        zone=Zone.model_construct(**part["zone"]),
         department=part.get("department"),
         uploaded_at=part["record_document"]["uploaded_at"],
         renewal=(part.get("record") or {}).get("status") == "verified",
@@ -295,24 +274,32 @@ def _waiting(row: Document) -> models.PendingRecord:
     )
 
 
+def in_zone_of(principal: Principal) -> dict[str, Any]:
+    """The condition on ambassadors whose zone touches the principal's territory
+    (none for an admin, who sees every zone)."""
+    covered = zone_places_covered(principal)
+    if covered is None:
+        return {}
+    departments, bassins = covered
+    return {
+        "$or": [
+            {"ambassador.zone.departments": {"$in": departments}},
+            {"ambassador.zone.bassins": {"$in": bassins}},
+        ]
+    }
+
+
 async def waiting_records(
     accounts: Accounts, principal: Principal, page: PageQuery
-) -> Page[models.PendingRecord]:
+) -> Page[PendingRecord]:
     """Extracts waiting for a decision, oldest first: a referent's zone, or all for admins."""
     await current_user(accounts, principal)
     query: dict[str, Any] = {
         "ambassador.record_document.uploaded_at": {"$type": "date"},
         "role": "ambassador",
+        **in_zone_of(principal),
     }
-    covered = zone_places_covered(principal)
-    if covered is not None:
-        departments, bassins = covered
-        query["$or"] = [
-            {"ambassador.zone.departments": {"$in": departments}},
-            {"ambassador.zone.bassins": {"$in": bassins}},
-        ]
-    return await paginate(
-        accounts.store.users,
+    return await accounts.store.users.page(
         query,
         sort=[("ambassador.record_document.uploaded_at", 1)],
         page=page,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.accounts.api.partnership_models import PartnerRequest, PartnerRequestIn
 from services.accounts.context import Accounts
-from shared.http import Page, PageQuery, paginate
+from services.accounts.shapes.partners import PartnerRequest, PartnerRequestIn
+from shared.http import Page, PageQuery
 from shared.mongo import Document
 
 
@@ -41,16 +41,10 @@ async def receive(accounts: Accounts, body: PartnerRequestIn) -> str:
         "created_at": now,
         "expires_at": now + retention,
     }
-    await accounts.store.partner_requests.insert_one(row)
+    await accounts.store.partner_requests.insert(row)
     return str(row["_id"])
 
 
 async def listed(accounts: Accounts, page: PageQuery) -> Page[PartnerRequest]:
     """The requests still kept, newest first."""
-    return await paginate(
-        accounts.store.partner_requests,
-        {"expires_at": {"$gt": accounts.now()}},
-        sort=[("created_at", -1)],
-        page=page,
-        load=_shown,
-    )
+    return await accounts.store.partner_requests.page_kept(accounts.now(), page, _shown)

@@ -9,23 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.domain.passwords import fold
 from services.accounts.errors import ORGANIZATION_NOT_FOUND, SIRET_TAKEN
 from services.accounts.joining import create_partner_contact
+from services.accounts.shapes.partners import (
+    Organization,
+    OrganizationIn,
+    OrganizationSummary,
+    OrganizationUpdate,
+    PartnerContactIn,
+)
 from shared.contracts.accounts import OrganizationChanged
-from shared.http import Page, PageQuery, paginate
+from shared.http import Page, PageQuery
 from shared.mongo import Document
 
 
-def organization(row: Document) -> models.Organization:
+def organization(row: Document) -> Organization:
     """The API view of a stored organization."""
-    return models.Organization(
+    return Organization(
         id=row["_id"],
         name=row["name"],
         siret=row.get("siret"),
@@ -48,9 +53,7 @@ def changed_event(row: Document) -> OrganizationChanged:
     )
 
 
-async def create(
-    accounts: Accounts, body: models.OrganizationIn, author: str
-) -> models.Organization:
+async def create(accounts: Accounts, body: OrganizationIn, author: str) -> Organization:
     """Register a partner organization (409 when the SIRET is already known)."""
     row: Document = {
         "_id": accounts.new_id(),
@@ -63,7 +66,7 @@ async def create(
         row.pop("siret", None)  # the unique index only covers given SIRETs
 
     async def work(session: AsyncClientSession) -> None:
-        await accounts.store.organizations.insert_one(row, session=session)
+        await accounts.store.organizations.insert(row, session)
         await accounts.ctx.outbox.add(changed_event(row), session)
 
     try:
@@ -74,8 +77,8 @@ async def create(
 
 
 async def update(
-    accounts: Accounts, organization_id: str, body: models.OrganizationUpdate, author: str
-) -> models.Organization:
+    accounts: Accounts, organization_id: str, body: OrganizationUpdate, author: str
+) -> Organization:
     """Change the given fields of an organization (sponsorship replaced whole)."""
     given = body.model_dump(mode="python", include=body.model_fields_set)
     sets: dict[str, Any] = {**given, "updated_at": accounts.now(), "updated_by": author}
@@ -85,16 +88,10 @@ async def update(
     if "siret" in given and given["siret"] is None:
         del sets["siret"]
         unsets["siret"] = ""  # the unique index only covers given SIRETs
-    changes: dict[str, Any] = {"$set": sets}
-    if unsets:
-        changes["$unset"] = unsets
 
     async def work(session: AsyncClientSession) -> Document:
-        row = await accounts.store.organizations.find_one_and_update(
-            {"_id": organization_id},
-            changes,
-            return_document=ReturnDocument.AFTER,
-            session=session,
+        row = await accounts.store.organizations.change(
+            organization_id, sets, unset=list(unsets), session=session
         )
         if row is None:
             raise ORGANIZATION_NOT_FOUND.error()
@@ -108,38 +105,25 @@ async def update(
     return organization(row)
 
 
-async def get(accounts: Accounts, organization_id: str) -> models.Organization:
+async def get(accounts: Accounts, organization_id: str) -> Organization:
     """One organization (404 when unknown)."""
-    row = await accounts.store.organizations.find_one({"_id": organization_id})
+    row = await accounts.store.organizations.by_id(organization_id)
     if row is None:
         raise ORGANIZATION_NOT_FOUND.error()
     return organization(row)
 
 
-async def add_contact(
-    accounts: Accounts, organization_id: str, body: models.PartnerContactIn
-) -> str:
+async def add_contact(accounts: Accounts, organization_id: str, body: PartnerContactIn) -> str:
     """Create the partner contact of an organization; returns the new account's id."""
-    if await accounts.store.organizations.find_one({"_id": organization_id}, {"_id": 1}) is None:
+    if not await accounts.store.organizations.exists(organization_id):
         raise ORGANIZATION_NOT_FOUND.error()
     return await create_partner_contact(accounts, organization_id, body)
 
 
-async def find(
-    accounts: Accounts, text: str | None, page: PageQuery
-) -> Page[models.OrganizationSummary]:
+async def find(accounts: Accounts, text: str | None, page: PageQuery) -> Page[OrganizationSummary]:
     """Organizations whose name starts with ``text`` (accents and case ignored)."""
-    query: Document = {}
-    if text:
-        prefix = fold(text.strip())
-        query["name_key"] = {"$gte": prefix, "$lt": prefix + "\uffff"}
-    return await paginate(
-        accounts.store.organizations,
-        query,
-        sort=[("name_key", 1)],
-        page=page,
-        load=lambda row: models.OrganizationSummary(
-            id=row["_id"], name=row["name"], kind=row["kind"]
-        ),
-        projection={"name": 1, "kind": 1, "name_key": 1},
+    return await accounts.store.organizations.page_by_name(
+        fold(text.strip()) if text else None,
+        page,
+        lambda row: OrganizationSummary(id=row["_id"], name=row["name"], kind=row["kind"]),
     )

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from services.accounts import erasure
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user, verify_current_password
 from services.accounts.directory import ambassador_changed
@@ -40,6 +38,26 @@ from services.accounts.joining import (
     referent_event,
     staff_event,
 )
+from services.accounts.shapes.joining import TerritoryIn, Zone
+from services.accounts.shapes.profile import (
+    AmbassadorPart,
+    Availability,
+    ConsentEvent,
+    Consents,
+    ConsentState,
+    ConsentsUpdate,
+    EmailChangeRequest,
+    Me,
+    MeUpdate,
+    PartnerPart,
+    RecordState,
+    ReferentPart,
+    Restriction,
+    StaffEstablishment,
+    StaffPart,
+    StaffVerification,
+)
+from services.accounts.shapes.profile import EmailChanged as NewEmail
 from shared.contracts.accounts import EmailChanged, EmailChangeRequested, TokensRevoked
 from shared.http import ApiError, Principal
 from shared.mongo import Document
@@ -68,7 +86,7 @@ _EDITABLE: dict[str, set[str]] = {
 }
 
 
-def me(accounts: Accounts, user: Document) -> models.Me:
+def me(accounts: Accounts, user: Document) -> Me:
     """One's own account as the API shows it."""
     require_record_check = accounts.settings.require_record_check
     consents = user.get("consents") or {}
@@ -76,7 +94,7 @@ def me(accounts: Accounts, user: Document) -> models.Me:
     if user["role"] == "ambassador":
         part = user["ambassador"]
         state = solicitability(user, require_record_check=require_record_check)
-        ambassador = models.AmbassadorPart(
+        ambassador = AmbassadorPart(
             profile=part["profile"],
             postcode=part["postcode"],
             city=part["city"],
@@ -85,10 +103,10 @@ def me(accounts: Accounts, user: Document) -> models.Me:
             background=part.get("background", ""),
             interventions=part.get("interventions", []),
             online=part.get("online", False),
-            zone=models.Zone.model_construct(**part["zone"]),
+            zone=Zone.model_construct(**part["zone"]),
             organization_id=part.get("organization_id"),
-            availability=models.Availability.model_construct(**(part.get("availability") or {})),
-            record=models.RecordState.model_validate(part.get("record") or {"status": "missing"}),
+            availability=Availability.model_construct(**(part.get("availability") or {})),
+            record=RecordState.model_validate(part.get("record") or {"status": "missing"}),
             suspension=part.get("suspension"),
             solicitable=state.solicitable,
             not_solicitable_reason=state.reason,
@@ -96,10 +114,10 @@ def me(accounts: Accounts, user: Document) -> models.Me:
     staff = None
     if user["role"] == "staff":
         verification = verification_of(user, accounts.options.staff_academic_domains)
-        staff = models.StaffPart(
-            establishment=models.StaffEstablishment(**stored_establishment(user["staff"])),
+        staff = StaffPart(
+            establishment=StaffEstablishment(**stored_establishment(user["staff"])),
             position=user["staff"]["position"],
-            verification=models.StaffVerification(
+            verification=StaffVerification(
                 status=verification["status"],
                 by_academic_address=verification.get("by") == BY_ACADEMIC_ADDRESS,
                 at=verification.get("at") or verification.get("since"),
@@ -108,14 +126,14 @@ def me(accounts: Accounts, user: Document) -> models.Me:
         )
     referent = None
     if user["role"] == "referent":
-        referent = models.ReferentPart(
-            territory=models.TerritoryIn.model_construct(**user["referent"]["territory"])
+        referent = ReferentPart(
+            territory=TerritoryIn.model_construct(**user["referent"]["territory"])
         )
     partner = None
     if user["role"] == "partner":
-        partner = models.PartnerPart(organization_id=user["partner"]["organization_id"])
+        partner = PartnerPart(organization_id=user["partner"]["organization_id"])
     restriction = user.get("restriction")
-    return models.Me(
+    return Me(
         id=user["_id"],
         role=user["role"],
         status=user["status"],
@@ -125,14 +143,13 @@ def me(accounts: Accounts, user: Document) -> models.Me:
         phone=user.get("phone"),
         created_at=user["created_at"],
         activated_at=user.get("activated_at"),
-        consents=models.Consents(
-            image_rights=models.ConsentState.model_validate(
+        consents=Consents(
+            image_rights=ConsentState.model_validate(
                 consents.get("image_rights") or {"given": False}
             ),
-            surveys=models.ConsentState.model_validate(consents.get("surveys") or {"given": False}),
+            surveys=ConsentState.model_validate(consents.get("surveys") or {"given": False}),
             history=[
-                models.ConsentEvent.model_validate(entry)
-                for entry in user.get("consent_history", [])
+                ConsentEvent.model_validate(entry) for entry in user.get("consent_history", [])
             ],
         ),
         charter_version=user.get("charter_version"),
@@ -140,11 +157,11 @@ def me(accounts: Accounts, user: Document) -> models.Me:
         staff=staff,
         referent=referent,
         partner=partner,
-        restriction=models.Restriction.model_validate(restriction) if restriction else None,
+        restriction=Restriction.model_validate(restriction) if restriction else None,
     )
 
 
-async def show(accounts: Accounts, principal: Principal) -> models.Me:
+async def show(accounts: Accounts, principal: Principal) -> Me:
     """GET /me."""
     user = await current_user(accounts, principal)
     return me(accounts, user)
@@ -166,7 +183,7 @@ def _establishment_change(
     return updates
 
 
-def _changes(accounts: Accounts, user: Document, body: models.MeUpdate) -> dict[str, Any]:
+def _changes(accounts: Accounts, user: Document, body: MeUpdate) -> dict[str, Any]:
     given = body.model_fields_set
     refused = sorted(given - _EDITABLE.get(user["role"], _COMMON))
     if refused:
@@ -208,30 +225,24 @@ def _check_profile_shape(user: Document, updates: dict[str, Any]) -> None:
         raise NOT_EDITABLE.error("La formation ne peut pas être vidée.")
 
 
-async def update(accounts: Accounts, principal: Principal, body: models.MeUpdate) -> models.Me:
+async def update(accounts: Accounts, principal: Principal, body: MeUpdate) -> Me:
     """PATCH /me: change the given fields and tell the services that copy them."""
     user = await current_user(accounts, principal)
     updates = _changes(accounts, user, body)
     organization = updates.get("ambassador.organization_id")
-    if (
-        organization is not None
-        and await accounts.store.organizations.find_one({"_id": organization}, {"_id": 1}) is None
-    ):
+    if organization is not None and not await accounts.store.organizations.exists(organization):
         raise UNKNOWN_ORGANIZATION.error()
     if not updates:
         return me(accounts, user)
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> Document:
-        before = await accounts.store.users.find_one({"_id": user["_id"]}, session=session)
-        after = await accounts.store.users.find_one_and_update(
-            {"_id": user["_id"]},
-            {"$set": {**updates, "updated_at": accounts.now()}},
-            return_document=ReturnDocument.AFTER,
-            session=session,
+        seen = await accounts.store.users.change_with_before(
+            user["_id"], {**updates, "updated_at": accounts.now()}, session=session
         )
-        if before is None or after is None:
+        if seen is None:
             raise LINK_INVALID.error()
+        before, after = seen
         if contact_event(before) != contact_event(after):
             await accounts.ctx.outbox.add(contact_event(after), session)
         if after["role"] == "ambassador":
@@ -249,12 +260,12 @@ async def update(accounts: Accounts, principal: Principal, body: models.MeUpdate
         return after
 
     after = await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
+    await accounts.store.directory.apply_frequency_changes(changes)
     return me(accounts, after)
 
 
 async def request_email_change(
-    accounts: Accounts, principal: Principal, body: models.EmailChangeRequest, address: str
+    accounts: Accounts, principal: Principal, body: EmailChangeRequest, address: str
 ) -> None:
     """Email a link to the new address and tell the old one.
 
@@ -265,7 +276,7 @@ async def request_email_change(
     await verify_current_password(accounts, user, body.current_password, address)
     if body.new_email == user["email"]:
         raise SAME_EMAIL.error()
-    if await accounts.store.users.find_one({"email": body.new_email}, {"_id": 1}) is not None:
+    if await accounts.store.users.email_taken(body.new_email):
         return
     await send_email_change_link(accounts, user, body.new_email)
 
@@ -279,7 +290,7 @@ async def send_email_change_link(accounts: Accounts, user: Document, new_email: 
 
     async def work(session: AsyncClientSession) -> None:
         row = link_row(link, user["_id"], now, new_email=new_email)
-        await accounts.store.replace_links(user["_id"], "email_change", row, session)
+        await accounts.store.links.replace(user["_id"], "email_change", row, session)
         await accounts.ctx.outbox.add(
             EmailChangeRequested(
                 user_id=user["_id"],
@@ -307,7 +318,7 @@ def _proved_by_new_address(
     return {"status": "verified", "by": BY_ACADEMIC_ADDRESS, "at": accounts.now()}
 
 
-async def confirm_email_change(accounts: Accounts, token: str) -> models.EmailChanged:
+async def confirm_email_change(accounts: Accounts, token: str) -> NewEmail:
     """Follow the link sent to the new address: it becomes the account's."""
     try:
         row = await open_link(accounts, token, "email_change")
@@ -317,18 +328,16 @@ async def confirm_email_change(accounts: Accounts, token: str) -> models.EmailCh
         raise
 
     async def work(session: AsyncClientSession) -> str:
-        if await accounts.store.consume_link(row["_id"], "email_change", session) is None:
+        if await accounts.store.links.consume(row["_id"], "email_change", session) is None:
             raise LINK_INVALID.error()
-        before = await accounts.store.users.find_one({"_id": row["user_id"]}, session=session)
+        before = await accounts.store.users.by_id(row["user_id"], session=session)
         if before is None:
             raise LINK_INVALID.error()
         changes: dict[str, Any] = {"email": row["new_email"], "updated_at": accounts.now()}
         proved = _proved_by_new_address(accounts, before, row["new_email"])
         if proved is not None:
             changes["staff.verification"] = proved
-        await accounts.store.users.update_one(
-            {"_id": before["_id"]}, {"$set": changes}, session=session
-        )
+        await accounts.store.users.set(before["_id"], changes, session=session)
         if proved is not None:
             # Their next token opens the establishment: the site refreshes it at once.
             revoked = TokensRevoked(
@@ -351,12 +360,10 @@ async def confirm_email_change(accounts: Accounts, token: str) -> models.EmailCh
         email = await accounts.ctx.transaction(work)
     except DuplicateKeyError:
         raise EMAIL_TAKEN.error() from None
-    return models.EmailChanged(email=email)
+    return NewEmail(email=email)
 
 
-async def set_consents(
-    accounts: Accounts, principal: Principal, body: models.ConsentsUpdate
-) -> models.Me:
+async def set_consents(accounts: Accounts, principal: Principal, body: ConsentsUpdate) -> Me:
     """PUT /me/consents: record each change with its date (withdrawal included)."""
     user = await current_user(accounts, principal)
     now = accounts.now()
@@ -369,13 +376,8 @@ async def set_consents(
             history.append({"consent": name, "given": given, "at": now})
     if sets:
         user = (
-            await accounts.store.users.find_one_and_update(
-                {"_id": user["_id"]},
-                {
-                    "$set": {**sets, "updated_at": now},
-                    "$push": {"consent_history": {"$each": history}},
-                },
-                return_document=ReturnDocument.AFTER,
+            await accounts.store.users.change(
+                user["_id"], {**sets, "updated_at": now}, push={"consent_history": history}
             )
             or user
         )

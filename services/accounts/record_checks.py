@@ -20,7 +20,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
@@ -80,10 +79,8 @@ async def _ask_renewals(accounts: Accounts, now: datetime) -> int:
     }
 
     async def ask(user: Document, session: AsyncClientSession) -> dict[str, int]:
-        await accounts.store.users.update_one(
-            {"_id": user["_id"]},
-            {"$set": {"ambassador.record.renewal_requested_at": now}},
-            session=session,
+        await accounts.store.users.set(
+            user["_id"], {"ambassador.record.renewal_requested_at": now}, session=session
         )
         event = CriminalRecordRenewalRequested(
             ambassador_id=user["_id"], valid_until=user["ambassador"]["record"]["valid_until"]
@@ -96,16 +93,13 @@ async def _ask_renewals(accounts: Accounts, now: datetime) -> int:
 
 async def _expire(accounts: Accounts, now: datetime) -> int:
     async def expire(before: Document, session: AsyncClientSession) -> dict[str, int]:
-        after = await accounts.store.users.find_one_and_update(
-            {"_id": before["_id"]},
+        after = await accounts.store.users.change(
+            before["_id"],
             {
-                "$set": {
-                    "ambassador.record.status": "expired",
-                    "ambassador.record.expired_at": now,
-                    "updated_at": now,
-                }
+                "ambassador.record.status": "expired",
+                "ambassador.record.expired_at": now,
+                "updated_at": now,
             },
-            return_document=ReturnDocument.AFTER,
             session=session,
         )
         assert after is not None  # read in this transaction

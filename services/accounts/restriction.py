@@ -9,50 +9,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.api import privacy_models as models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user
 from services.accounts.directory import ambassador_changed
+from services.accounts.shapes.privacy import RestrictionState
 from shared.http import Principal
 from shared.mongo import Document
 
 
-def state(user: Document) -> models.RestrictionState:
+def state(user: Document) -> RestrictionState:
     """Whether ``user`` restricted their data, and since when."""
     restriction = user.get("restriction")
     if not restriction:
-        return models.RestrictionState(restricted=False)
-    return models.RestrictionState(restricted=True, since=restriction["since"])
+        return RestrictionState(restricted=False)
+    return RestrictionState(restricted=True, since=restriction["since"])
 
 
 async def _set(accounts: Accounts, user_id: str, condition: Any, value: Any) -> Document | None:
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> Document | None:
-        before = await accounts.store.users.find_one(
-            {"_id": user_id, "restriction": condition}, session=session
-        )
-        if before is None:
-            return None  # already in the wanted state
-        after = await accounts.store.users.find_one_and_update(
-            {"_id": user_id},
-            {"$set": {"restriction": value, "updated_at": accounts.now()}},
-            return_document=ReturnDocument.AFTER,
+        seen = await accounts.store.users.change_with_before(
+            user_id,
+            {"restriction": value, "updated_at": accounts.now()},
+            where={"restriction": condition},
             session=session,
         )
-        if after is not None and after["role"] == "ambassador":
+        if seen is None:
+            return None  # already in the wanted state
+        before, after = seen
+        if after["role"] == "ambassador":
             changes.update(await ambassador_changed(accounts, before, after, session))
         return after
 
     after = await accounts.ctx.transaction(work)
-    await accounts.store.apply_frequency_changes(changes)
+    await accounts.store.directory.apply_frequency_changes(changes)
     return after
 
 
-async def restrict(accounts: Accounts, principal: Principal) -> models.RestrictionState:
+async def restrict(accounts: Accounts, principal: Principal) -> RestrictionState:
     """POST /me/restriction: keep the data, stop its use (idempotent)."""
     user = await current_user(accounts, principal)
     after = await _set(accounts, user["_id"], None, {"since": accounts.now()})

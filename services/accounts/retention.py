@@ -65,9 +65,7 @@ async def _warn(accounts: Accounts, now: datetime) -> int:
     deletion_at = now + timedelta(days=options.inactivity_grace_days)
 
     async def warn(user: Document, session: AsyncClientSession) -> dict[str, int]:
-        await accounts.store.users.update_one(
-            {"_id": user["_id"]}, {"$set": {"inactivity_warned_at": now}}, session=session
-        )
+        await accounts.store.users.set(user["_id"], {"inactivity_warned_at": now}, session=session)
         warning = InactivityWarned(
             user_id=user["_id"],
             email=user["email"],

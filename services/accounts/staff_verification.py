@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.accounts.api import models
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user
 from services.accounts.domain.staff import stored_establishment
 from services.accounts.errors import NOT_YOUR_ESTABLISHMENTS, STAFF_ALREADY_DECIDED, STAFF_NOT_FOUND
+from services.accounts.shapes.moderation import StaffDecision, StaffToVerify
+from services.accounts.shapes.profile import StaffEstablishment, StaffVerification
 from shared.contracts.accounts import StaffVerificationDecided, TokensRevoked
-from shared.http import Page, PageQuery, Principal, paginate
+from shared.http import Page, PageQuery, Principal
 from shared.mongo import Document
 
 PENDING = "pending"
@@ -54,15 +54,15 @@ def answers_for(principal: Principal, establishment: dict[str, Any]) -> bool:
     )
 
 
-def _to_verify(user: Document) -> models.StaffToVerify:
+def _to_verify(user: Document) -> StaffToVerify:
     staff = user["staff"]
-    return models.StaffToVerify(
+    return StaffToVerify(
         user_id=user["_id"],
         first_name=user["first_name"],
         last_name=user["last_name"],
         email=user["email"],
         position=staff["position"],
-        establishment=models.StaffEstablishment(**stored_establishment(staff)),
+        establishment=StaffEstablishment(**stored_establishment(staff)),
         since=staff["verification"].get("since"),
         decision_url=f"/api/accounts/staff/{user['_id']}/verification",
     )
@@ -70,7 +70,7 @@ def _to_verify(user: Document) -> models.StaffToVerify:
 
 async def staff_to_verify(
     accounts: Accounts, principal: Principal, page: PageQuery
-) -> Page[models.StaffToVerify]:
+) -> Page[StaffToVerify]:
     """Active staff waiting for a confirmation, oldest first: a referent's territory, or all
     for admins."""
     await current_user(accounts, principal)
@@ -82,10 +82,9 @@ async def staff_to_verify(
     branches = _territory_branches(principal)
     if branches is not None:
         if not branches:
-            return Page[models.StaffToVerify](items=[], next_cursor=None)
+            return Page[StaffToVerify](items=[], next_cursor=None)
         query["$or"] = branches
-    return await paginate(
-        accounts.store.users,
+    return await accounts.store.users.page(
         query,
         sort=[("staff.verification.since", 1)],
         page=page,
@@ -94,11 +93,11 @@ async def staff_to_verify(
 
 
 async def decide(
-    accounts: Accounts, principal: Principal, user_id: str, body: models.StaffDecision
-) -> models.StaffVerification:
+    accounts: Accounts, principal: Principal, user_id: str, body: StaffDecision
+) -> StaffVerification:
     """Confirm or refuse a pending attachment; the person is told by email."""
     await current_user(accounts, principal)
-    user = await accounts.store.users.find_one({"_id": user_id, "role": "staff"})
+    user = await accounts.store.users.by_id(user_id, role="staff")
     if user is None:
         raise STAFF_NOT_FOUND.error()
     establishment = stored_establishment(user["staff"])
@@ -113,10 +112,10 @@ async def decide(
     }
 
     async def work(session: AsyncClientSession) -> None:
-        decided = await accounts.store.users.find_one_and_update(
-            {"_id": user_id, "role": "staff", "staff.verification.status": PENDING},
-            {"$set": {"staff.verification": verification, "updated_at": now}},
-            return_document=ReturnDocument.AFTER,
+        decided = await accounts.store.users.change(
+            user_id,
+            {"staff.verification": verification, "updated_at": now},
+            where={"role": "staff", "staff.verification.status": PENDING},
             session=session,
         )
         if decided is None:
@@ -135,6 +134,6 @@ async def decide(
             await accounts.ctx.outbox.add(revoked, session)
 
     await accounts.ctx.transaction(work)
-    return models.StaffVerification(
+    return StaffVerification(
         status=body.decision, at=now, reason=verification["reason"], by_academic_address=False
     )

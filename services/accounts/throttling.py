@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -84,16 +83,18 @@ class LoginGuard:
     async def reserve(self) -> None:
         """Take this attempt from its budgets, or refuse it (429); then wait as they say."""
         store = self._accounts.store
-        failures = (await store.counts([self._account_key]))[self._account_key]
+        failures = (await store.throttles.counts([self._account_key]))[self._account_key]
         under_attack = failures >= self._accounts.options.login_attack_after_account
         pair_limit = 1 if under_attack else self._pair.lock_after
-        pair = await store.reserve(self._pair_key, limit=pair_limit, expires_at=self._expires_at)
+        pair = await store.throttles.reserve(
+            self._pair_key, limit=pair_limit, expires_at=self._expires_at
+        )
         if pair is None:
             raise self._refusal()
         self._reserved.append(self._pair_key)
         address = 0
         if not self._mailbox_proved():
-            taken = await store.reserve(
+            taken = await store.throttles.reserve(
                 self._address_key, limit=self._address.lock_after, expires_at=self._expires_at
             )
             if taken is None:
@@ -108,13 +109,15 @@ class LoginGuard:
 
     async def failed(self) -> None:
         """A wrong password: the reservations stay; the account's failures grow."""
-        failures = await self._accounts.store.count(self._account_key, expires_at=self._expires_at)
+        failures = await self._accounts.store.throttles.count(
+            self._account_key, expires_at=self._expires_at
+        )
         if failures == self._accounts.options.login_attack_after_account:
             await self._under_attack(failures)
 
     async def succeeded(self) -> None:
         """A right password was not a guess: its reservations are given back."""
-        await self._accounts.store.throttles.delete_one({"_id": self._pair_key})
+        await self._accounts.store.throttles.forget(self._pair_key)
         self._reserved.remove(self._pair_key)
         await self._give_back()
 
@@ -126,7 +129,7 @@ class LoginGuard:
 
     async def _give_back(self) -> None:
         for key in self._reserved:
-            await self._accounts.store.throttles.update_one({"_id": key}, {"$inc": {"count": -1}})
+            await self._accounts.store.throttles.give_back(key)
         self._reserved.clear()
 
     def _refusal(self) -> ApiError:
@@ -160,11 +163,8 @@ def pair_prefix(email: str) -> str:
 
 async def clear_login_failures(accounts: Accounts, email: str) -> None:
     """Forget the account's failures (after its owner proved their mailbox)."""
-    prefix = re.escape(pair_prefix(email))
-    await accounts.store.throttles.delete_many({"_id": {"$regex": f"^{prefix}"}})
-    await accounts.store.throttles.delete_many(
-        {"_id": {"$regex": f"^login:account:{_digest(email)}:"}}
-    )
+    await accounts.store.throttles.forget_prefixed(pair_prefix(email))
+    await accounts.store.throttles.forget_prefixed(f"login:account:{_digest(email)}:")
 
 
 def _aware(moment: datetime) -> datetime:
@@ -187,7 +187,7 @@ async def limit_requests(
     """
     start, expires_at, now = _window(window_seconds)
     for key, allowed in keys.items():
-        count = await accounts.store.count(
+        count = await accounts.store.throttles.count(
             f"{action}:{_digest(key)}:{start}", expires_at=expires_at
         )
         if count > allowed:

@@ -1,38 +1,18 @@
-"""Bodies of the partnership requests: an organisation asks to join the programme."""
+"""Request and response bodies of the partner routes."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from services.accounts.api.models import Email, Phone, Siret, Strict, Text
 from shared.http import PageQuery
 
 
-class PartnerRequestIn(Strict):
-    """An employer, association or training body asks to become a partner (no account)."""
+class OrganizationQuery(PageQuery):
+    """Find organizations by name."""
 
-    organization_name: Annotated[
-        Text, Field(min_length=2, max_length=160, description="Nom de l'organisation.")
-    ]
-    siret: Siret | None = Field(None, description="SIRET (14 chiffres), s'il est connu.")
-    contact_name: Annotated[
-        Text, Field(min_length=2, max_length=160, description="Prénom et nom du contact.")
-    ]
-    email: Email
-    phone: Phone | None = None
-    sponsorship: bool = Field(
-        False, description="L'organisation envisage aussi une convention de mécénat de compétences."
-    )
-    message: Annotated[
-        str,
-        Field(
-            max_length=2000,
-            description="Ce que l'organisation souhaite faire (métiers, nombre de salariés…).",
-        ),
-    ] = ""
+    q: Annotated[str, Field(max_length=100)] | None = None
 
 
 class PartnerRequestReceived(BaseModel):
@@ -40,20 +20,6 @@ class PartnerRequestReceived(BaseModel):
 
     id: str
     status: Literal["received"] = "received"
-
-
-class PartnerRequest(BaseModel):
-    """A partnership request as the admins read it."""
-
-    id: str
-    organization_name: str
-    siret: str | None = None
-    contact_name: str
-    email: str
-    phone: str | None = None
-    sponsorship: bool
-    message: str
-    created_at: datetime
 
 
 class PartnerRequestQuery(PageQuery):

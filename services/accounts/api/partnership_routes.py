@@ -1,32 +1,19 @@
-"""Routes of the partnership requests (they register on the accounts router when imported)."""
+"""Routes of the partnership requests."""
 
 from __future__ import annotations
 
 from services.accounts import credentials, partner_requests
-from services.accounts.api import partnership_models as partnership
-from services.accounts.api.routes import accounts_of, router
+from services.accounts.api.partnership_models import PartnerRequestQuery, PartnerRequestReceived
+from services.accounts.api.resources import accounts_of
 from services.accounts.errors import SESSION_ENDED, TOO_MANY_PARTNER_REQUESTS
+from services.accounts.shapes.partners import PartnerRequest, PartnerRequestIn
 from services.accounts.throttling import address_of, limit_requests
-from shared.http import Call, Page, PageQuery, Roles
+from shared.http import Call, Page, PageQuery, Roles, Router
 
 
-@router.post(
-    "/partner-requests",
-    summary="Demander à devenir partenaire du programme",
-    body=partnership.PartnerRequestIn,
-    response=partnership.PartnerRequestReceived,
-    status=201,
-    errors=[TOO_MANY_PARTNER_REQUESTS],
-    description=(
-        "Accessible sans compte : une entreprise, une association ou un organisme de "
-        "formation demande à signer la charte de partenariat (et, s'il le souhaite, une "
-        "convention de mécénat de compétences). L'équipe du programme lit les demandes "
-        "(GET /partner-requests) et répond par e-mail."
-    ),
-)
 async def request_partnership(
-    call: Call[partnership.PartnerRequestIn, None],
-) -> partnership.PartnerRequestReceived:
+    call: Call[PartnerRequestIn, None],
+) -> PartnerRequestReceived:
     """Kept for the admins; a few requests per hour per address and per email."""
     accounts = accounts_of(call)
     options = accounts.options
@@ -40,25 +27,41 @@ async def request_partnership(
         window_seconds=3_600,
         refusal=TOO_MANY_PARTNER_REQUESTS,
     )
-    return partnership.PartnerRequestReceived(
-        id=await partner_requests.receive(accounts, call.body)
-    )
+    return PartnerRequestReceived(id=await partner_requests.receive(accounts, call.body))
 
 
-@router.get(
-    "/partner-requests",
-    summary="Demandes de partenariat reçues",
-    query=partnership.PartnerRequestQuery,
-    response=Page[partnership.PartnerRequest],
-    auth=Roles("admin"),
-    errors=[SESSION_ENDED],
-    description="Les plus récentes d'abord ; chaque demande est gardée un an.",
-)
 async def list_partner_requests(
-    call: Call[None, partnership.PartnerRequestQuery],
-) -> Page[partnership.PartnerRequest]:
+    call: Call[None, PartnerRequestQuery],
+) -> Page[PartnerRequest]:
     """For the programme's admins, who answer each request by email."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
     page = PageQuery(limit=call.query.limit, cursor=call.query.cursor)
     return await partner_requests.listed(accounts, page)
+
+
+def add_partnership_routes(router: Router) -> None:
+    """Declare the partnership routes on ``router``."""
+    router.post(
+        "/partner-requests",
+        summary="Demander à devenir partenaire du programme",
+        body=PartnerRequestIn,
+        response=PartnerRequestReceived,
+        status=201,
+        errors=[TOO_MANY_PARTNER_REQUESTS],
+        description=(
+            "Accessible sans compte : une entreprise, une association ou un organisme de "
+            "formation demande à signer la charte de partenariat (et, s'il le souhaite, une "
+            "convention de mécénat de compétences). L'équipe du programme lit les demandes "
+            "(GET /partner-requests) et répond par e-mail."
+        ),
+    )(request_partnership)
+    router.get(
+        "/partner-requests",
+        summary="Demandes de partenariat reçues",
+        query=PartnerRequestQuery,
+        response=Page[PartnerRequest],
+        auth=Roles("admin"),
+        errors=[SESSION_ENDED],
+        description="Les plus récentes d'abord ; chaque demande est gardée un an.",
+    )(list_partner_requests)

@@ -1,69 +1,73 @@
-"""Routes of a person's rights over their data: export and restriction (they register on
-the accounts router when imported; deletion is ``DELETE /me``)."""
+"""Routes of a person's rights over their data: export and restriction (deletion is
+``DELETE /me``)."""
 
 from __future__ import annotations
 
 from services.accounts import export, restriction
-from services.accounts.api import privacy_models as privacy
-from services.accounts.api.routes import accounts_of, router
+from services.accounts.api.resources import accounts_of
 from services.accounts.credentials import current_user
 from services.accounts.errors import EXPORT_INCOMPLETE, SESSION_ENDED
-from shared.http import Authenticated, Call
+from services.accounts.shapes.privacy import ExportDocument, RestrictionState
+from shared.http import Authenticated, Call, Router
 
 
-@router.get(
-    "/me/export",
-    summary="Exporter toutes mes données, de tous les services",
-    response=privacy.ExportDocument,
-    auth=Authenticated(),
-    errors=[EXPORT_INCOMPLETE, SESSION_ENDED],
-    description=(
-        "Un document JSON avec une partie par service (comptes, agenda, messagerie, "
-        "e-mails). Si un service ne répond pas à temps : 504 export_incomplete nommant "
-        "les services manquants (details.missing) ; réessayer un peu plus tard reprend la "
-        "même demande."
-    ),
-)
-async def export_me(call: Call[None, None]) -> privacy.ExportDocument:
+async def export_me(call: Call[None, None]) -> ExportDocument:
     """Accounts asks every service over the bus and assembles their answers."""
     return await export.export(accounts_of(call), call.user)
 
 
-@router.get(
-    "/me/restriction",
-    summary="Ma demande de limitation du traitement",
-    response=privacy.RestrictionState,
-    auth=Authenticated(),
-    errors=[SESSION_ENDED],
-)
-async def get_restriction(call: Call[None, None]) -> privacy.RestrictionState:
+async def get_restriction(call: Call[None, None]) -> RestrictionState:
     """Whether the use of one's data is restricted, and since when."""
     return restriction.state(await current_user(accounts_of(call), call.user))
 
 
-@router.post(
-    "/me/restriction",
-    summary="Limiter le traitement de mes données (RGPD, article 18)",
-    response=privacy.RestrictionState,
-    auth=Authenticated(),
-    errors=[SESSION_ENDED],
-    description=(
-        "Les données sont conservées mais plus utilisées : un ambassadeur n'apparaît plus "
-        "dans l'annuaire et ne peut plus être sollicité jusqu'à la levée de la limitation."
-    ),
-)
-async def restrict(call: Call[None, None]) -> privacy.RestrictionState:
+async def restrict(call: Call[None, None]) -> RestrictionState:
     """Idempotent: asking twice keeps the first date."""
     return await restriction.restrict(accounts_of(call), call.user)
 
 
-@router.delete(
-    "/me/restriction",
-    summary="Lever la limitation du traitement de mes données",
-    status=204,
-    auth=Authenticated(),
-    errors=[SESSION_ENDED],
-)
 async def lift_restriction(call: Call[None, None]) -> None:
     """The other rules decide again whether one can be solicited."""
     await restriction.lift(accounts_of(call), call.user)
+
+
+def add_privacy_routes(router: Router) -> None:
+    """Declare the privacy routes on ``router``."""
+    router.get(
+        "/me/export",
+        summary="Exporter toutes mes données, de tous les services",
+        response=ExportDocument,
+        auth=Authenticated(),
+        errors=[EXPORT_INCOMPLETE, SESSION_ENDED],
+        description=(
+            "Un document JSON avec une partie par service (comptes, agenda, messagerie, "
+            "e-mails). Si un service ne répond pas à temps : 504 export_incomplete nommant "
+            "les services manquants (details.missing) ; réessayer un peu plus tard reprend la "
+            "même demande."
+        ),
+    )(export_me)
+    router.get(
+        "/me/restriction",
+        summary="Ma demande de limitation du traitement",
+        response=RestrictionState,
+        auth=Authenticated(),
+        errors=[SESSION_ENDED],
+    )(get_restriction)
+    router.post(
+        "/me/restriction",
+        summary="Limiter le traitement de mes données (RGPD, article 18)",
+        response=RestrictionState,
+        auth=Authenticated(),
+        errors=[SESSION_ENDED],
+        description=(
+            "Les données sont conservées mais plus utilisées : un ambassadeur n'apparaît plus "
+            "dans l'annuaire et ne peut plus être sollicité jusqu'à la levée de la limitation."
+        ),
+    )(restrict)
+    router.delete(
+        "/me/restriction",
+        summary="Lever la limitation du traitement de mes données",
+        status=204,
+        auth=Authenticated(),
+        errors=[SESSION_ENDED],
+    )(lift_restriction)

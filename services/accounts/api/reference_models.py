@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from services.accounts.api.models import SectorSlug
+from services.accounts.shapes.fields import SectorSlug
 from shared.http import PageQuery
 
 EstablishmentKind = Literal[

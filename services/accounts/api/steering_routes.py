@@ -1,9 +1,7 @@
 """Routes of referents' and admins' tools: the extracts' work queue, partners, the audit
-log and erasure records (they register on the accounts router when imported)."""
+log and erasure records."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from services.accounts import (
     account_list,
@@ -13,13 +11,12 @@ from services.accounts import (
     moderation,
     partners,
     staff_verification,
+    territory_ambassadors,
 )
-from services.accounts.api import account_models, models
-from services.accounts.api import privacy_models as privacy
-from services.accounts.api.routes import accounts_of, router
-from services.accounts.domain.access import zone_places_covered
-from services.accounts.domain.ambassadors import solicitability
-from services.accounts.domain.identity import initial
+from services.accounts.api.joining_models import Registered
+from services.accounts.api.moderation_models import ModerationQuery, RecordQueueQuery
+from services.accounts.api.privacy_models import ErasureQuery
+from services.accounts.api.resources import accounts_of
 from services.accounts.errors import (
     EMAIL_TAKEN,
     ERASURE_NOT_FOUND,
@@ -31,28 +28,23 @@ from services.accounts.errors import (
     STAFF_NOT_FOUND,
     USER_NOT_FOUND,
 )
-from services.accounts.record_checks import renewals_due
-from shared.http import Call, Page, PageQuery, Roles, paginate
-from shared.mongo import Document
+from services.accounts.shapes.account_list import AccountQuery, AccountSummary
+from services.accounts.shapes.moderation import (
+    ModeratedAmbassador,
+    PendingRecord,
+    StaffDecision,
+    StaffToVerify,
+)
+from services.accounts.shapes.partners import Organization, OrganizationUpdate, PartnerContactIn
+from services.accounts.shapes.privacy import AuditEntry, AuditQuery, ErasureRecord
+from services.accounts.shapes.profile import StaffVerification
+from shared.http import Call, Page, PageQuery, Roles, Router
 
 STEERING = Roles("referent", "admin")
 ADMIN = Roles("admin")
 
 
-@router.get(
-    "/criminal-records",
-    summary="Extraits de casier judiciaire en attente de décision",
-    query=models.RecordQueueQuery,
-    response=Page[models.PendingRecord],
-    auth=STEERING,
-    errors=[SESSION_ENDED],
-    description=(
-        "Du plus ancien au plus récent : ceux des ambassadeurs de son territoire pour un "
-        "référent, tous pour un administrateur. Chacun se lit et se décide par les adresses "
-        "données (document_url, decision_url)."
-    ),
-)
-async def waiting_records(call: Call[None, models.RecordQueueQuery]) -> Page[models.PendingRecord]:
+async def waiting_records(call: Call[None, RecordQueueQuery]) -> Page[PendingRecord]:
     """The referents' work queue of extracts."""
     accounts = accounts_of(call)
     query = call.query
@@ -67,22 +59,7 @@ async def waiting_records(call: Call[None, models.RecordQueueQuery]) -> Page[mod
     return waiting
 
 
-@router.get(
-    "/staff-verifications",
-    summary="Membres d'équipes éducatives dont le rattachement attend une confirmation",
-    query=PageQuery,
-    response=Page[models.StaffToVerify],
-    auth=STEERING,
-    errors=[SESSION_ENDED],
-    description=(
-        "Du plus ancien au plus récent : les personnes dont l'établissement est sur le "
-        "territoire du référent (un référent de bassin ne voit un établissement du Nord que "
-        "si son bassin est connu et le sien), toutes pour un administrateur. Une adresse "
-        "académique (ACCOUNTS_STAFF_ACADEMIC_DOMAINS) prouve le rattachement sans passer "
-        "par ici. Chaque lecture est inscrite au journal des consultations."
-    ),
-)
-async def staff_to_verify(call: Call[None, PageQuery]) -> Page[models.StaffToVerify]:
+async def staff_to_verify(call: Call[None, PageQuery]) -> Page[StaffToVerify]:
     """The referents' work queue of staff to confirm."""
     accounts = accounts_of(call)
     waiting = await staff_verification.staff_to_verify(accounts, call.user, call.query)
@@ -92,101 +69,21 @@ async def staff_to_verify(call: Call[None, PageQuery]) -> Page[models.StaffToVer
     return waiting
 
 
-@router.post(
-    "/staff/{id}/verification",
-    summary="Confirmer ou refuser le rattachement d'un membre d'équipe éducative",
-    body=models.StaffDecision,
-    response=models.StaffVerification,
-    auth=STEERING,
-    errors=[STAFF_NOT_FOUND, NOT_YOUR_ESTABLISHMENTS, STAFF_ALREADY_DECIDED, SESSION_ENDED],
-    description=(
-        "verified : la personne peut aussitôt solliciter des ambassadeurs et voir les "
-        "rendez-vous de son établissement ; refused : avec un motif, qu'elle reçoit par "
-        "e-mail. Un changement d'établissement redemande une confirmation."
-    ),
-)
 async def decide_staff(
-    call: Call[models.StaffDecision, None],
-) -> models.StaffVerification:
+    call: Call[StaffDecision, None],
+) -> StaffVerification:
     """A referent of the establishment's zone, or an admin, decides."""
     return await staff_verification.decide(accounts_of(call), call.user, call.path("id"), call.body)
 
 
-def _moderated(user: Document, require_record_check: bool) -> models.ModeratedAmbassador:
-    part = user["ambassador"]
-    job = part.get("job") or {}
-    training = part.get("training") or {}
-    state = solicitability(user, require_record_check=require_record_check)
-    document = part.get("record_document") or {}
-    return models.ModeratedAmbassador(
-        id=user["_id"],
-        name=f"{user['first_name']} {initial(user['last_name'])}",
-        profile=part["profile"],
-        job_title=job.get("title"),
-        sector=job.get("sector"),
-        training=training.get("name"),
-        city=part.get("city", ""),
-        department=part.get("department"),
-        zone=models.Zone.model_construct(
-            **(part.get("zone") or {"departments": [], "bassins": []})
-        ),
-        account_status=user["status"],
-        solicitable=state.solicitable,
-        not_solicitable_reason=state.reason,
-        record=models.RecordState.model_validate(part.get("record") or {"status": "missing"}),
-        record_waiting_since=document.get("uploaded_at"),
-        suspension=models.Suspension.model_validate(part["suspension"])
-        if part.get("suspension")
-        else None,
-        joined_at=user["created_at"],
-    )
-
-
-@router.get(
-    "/moderation/ambassadors",
-    summary="Ambassadeurs du territoire et leur état (référent, administrateur)",
-    query=models.ModerationQuery,
-    response=Page[models.ModeratedAmbassador],
-    auth=STEERING,
-    errors=[SESSION_ENDED],
-    description=(
-        "Tous les ambassadeurs dont la zone touche le territoire du référent (toute la "
-        "région pour un administrateur), sollicitables ou non, par ordre alphabétique "
-        "(state=renewal_due : la fin de vérification la plus proche d'abord) : "
-        "le motif quand ils ne peuvent pas être sollicités, l'état de la vérification de "
-        "l'extrait de casier judiciaire et la suspension. Ni e-mail ni téléphone. Chaque "
-        "lecture est inscrite au journal des consultations."
-    ),
-)
 async def moderated_ambassadors(
-    call: Call[None, models.ModerationQuery],
-) -> Page[models.ModeratedAmbassador]:
+    call: Call[None, ModerationQuery],
+) -> Page[ModeratedAmbassador]:
     """The territory's ambassadors with what a referent acts on."""
     accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
-    query: dict[str, Any] = {"role": "ambassador"}
-    covered = zone_places_covered(call.user)
-    if covered is not None:
-        departments, bassins = covered
-        query["$or"] = [
-            {"ambassador.zone.departments": {"$in": departments}},
-            {"ambassador.zone.bassins": {"$in": bassins}},
-        ]
-    if call.query.state == "suspended":
-        query["ambassador.suspension.at"] = {"$type": "date"}
-    elif call.query.state == "record_to_check":
-        query["ambassador.record_document.uploaded_at"] = {"$type": "date"}
-    sort = [("first_name", 1), ("last_name", 1)]
-    if call.query.state == "renewal_due":
-        query.update(renewals_due(accounts))
-        sort = [("ambassador.record.valid_until", 1)]
-    require_check = accounts.settings.require_record_check
-    found = await paginate(
-        accounts.store.users,
-        query,
-        sort=sort,
-        page=PageQuery(limit=call.query.limit, cursor=call.query.cursor),
-        load=lambda user: _moderated(user, require_check),
+    query = call.query
+    found = await territory_ambassadors.find(
+        accounts, call.user, query.state, PageQuery(limit=query.limit, cursor=query.cursor)
     )
     await audit.record_reads(
         accounts, call.user, audit.DIRECTORY_LISTED, [item.id for item in found.items]
@@ -194,61 +91,23 @@ async def moderated_ambassadors(
     return found
 
 
-@router.patch(
-    "/organizations/{id}",
-    summary="Modifier une organisation partenaire",
-    body=models.OrganizationUpdate,
-    response=models.Organization,
-    auth=STEERING,
-    errors=[ORGANIZATION_NOT_FOUND, SIRET_TAKEN, SESSION_ENDED],
-    description=(
-        "Seuls les champs donnés changent ; la convention de mécénat est remplacée entière."
-    ),
-)
-async def update_organization(call: Call[models.OrganizationUpdate, None]) -> models.Organization:
+async def update_organization(call: Call[OrganizationUpdate, None]) -> Organization:
     """Agenda's partner reports follow the change."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
     return await partners.update(accounts, call.path("id"), call.body, call.user.user_id)
 
 
-@router.post(
-    "/organizations/{id}/contacts",
-    summary="Créer le compte du contact d'une organisation partenaire",
-    body=models.PartnerContactIn,
-    response=models.Registered,
-    status=201,
-    auth=STEERING,
-    errors=[ORGANIZATION_NOT_FOUND, EMAIL_TAKEN, SESSION_ENDED],
-    description=(
-        "Le contact reçoit un lien valable 12 heures pour choisir son mot de passe ; il ne "
-        "peut lire que le bilan de son organisation."
-    ),
-)
-async def add_partner_contact(call: Call[models.PartnerContactIn, None]) -> models.Registered:
+async def add_partner_contact(call: Call[PartnerContactIn, None]) -> Registered:
     """The contact's access token carries the organization."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
-    return models.Registered(id=await partners.add_contact(accounts, call.path("id"), call.body))
+    return Registered(id=await partners.add_contact(accounts, call.path("id"), call.body))
 
 
-@router.get(
-    "/users",
-    summary="Comptes de la plateforme (administrateur)",
-    query=account_models.AccountQuery,
-    response=Page[account_models.AccountSummary],
-    auth=ADMIN,
-    errors=[SESSION_ENDED],
-    description=(
-        "Tous les comptes, les plus récents d'abord : nom, adresse e-mail, rôle, état, "
-        "territoire d'un référent, suspension d'un ambassadeur. Recherche par le début du "
-        "prénom, du nom ou de l'adresse, ou par l'identifiant ; filtre par rôle. Chaque "
-        "lecture est inscrite au journal des consultations."
-    ),
-)
 async def list_accounts(
-    call: Call[None, account_models.AccountQuery],
-) -> Page[account_models.AccountSummary]:
+    call: Call[None, AccountQuery],
+) -> Page[AccountSummary]:
     """The administrators' search of accounts."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -259,14 +118,7 @@ async def list_accounts(
     return found
 
 
-@router.get(
-    "/users/{id}",
-    summary="Un compte de la plateforme (administrateur)",
-    response=account_models.AccountSummary,
-    auth=ADMIN,
-    errors=[USER_NOT_FOUND, SESSION_ENDED],
-)
-async def get_account(call: Call[None, None]) -> account_models.AccountSummary:
+async def get_account(call: Call[None, None]) -> AccountSummary:
     """One account, its role and state (the read is audited)."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -277,15 +129,7 @@ async def get_account(call: Call[None, None]) -> account_models.AccountSummary:
     return found
 
 
-@router.get(
-    "/erasures",
-    summary="Suppressions de comptes et leur confirmation par chaque service",
-    query=privacy.ErasureQuery,
-    response=Page[privacy.ErasureRecord],
-    auth=ADMIN,
-    errors=[SESSION_ENDED],
-)
-async def list_erasures(call: Call[None, privacy.ErasureQuery]) -> Page[privacy.ErasureRecord]:
+async def list_erasures(call: Call[None, ErasureQuery]) -> Page[ErasureRecord]:
     """Newest first; ``state=pending`` lists those a service has not confirmed yet."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -301,14 +145,7 @@ async def list_erasures(call: Call[None, privacy.ErasureQuery]) -> Page[privacy.
     return records
 
 
-@router.get(
-    "/erasures/{user_id}",
-    summary="Où en est l'effacement d'un compte supprimé",
-    response=privacy.ErasureRecord,
-    auth=ADMIN,
-    errors=[ERASURE_NOT_FOUND, SESSION_ENDED],
-)
-async def get_erasure(call: Call[None, None]) -> privacy.ErasureRecord:
+async def get_erasure(call: Call[None, None]) -> ErasureRecord:
     """Which services confirmed, and when the erasure was complete (read is audited)."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
@@ -320,23 +157,144 @@ async def get_erasure(call: Call[None, None]) -> privacy.ErasureRecord:
     return record
 
 
-@router.get(
-    "/audit",
-    summary="Journal des consultations de données personnelles",
-    query=privacy.AuditQuery,
-    response=Page[privacy.AuditEntry],
-    auth=ADMIN,
-    errors=[SESSION_ENDED],
-    description=(
-        "Chaque lecture des données d'une personne par un référent ou un administrateur, "
-        "dans tous les services (profil, annuaire, extraits de casier judiciaire, "
-        "effacement ; rendez-vous, file de travail, participants d'un événement, bilan "
-        "d'un partenaire), une entrée par personne, de la plus récente à la plus "
-        "ancienne ; filtres combinables."
-    ),
-)
-async def read_audit(call: Call[None, privacy.AuditQuery]) -> Page[privacy.AuditEntry]:
+async def read_audit(call: Call[None, AuditQuery]) -> Page[AuditEntry]:
     """Filter by person, by reader and by period."""
     accounts = accounts_of(call)
     await credentials.current_user(accounts, call.user)
     return await audit.find(accounts, call.query)
+
+
+def add_steering_routes(router: Router) -> None:
+    """Declare the steering routes on ``router``."""
+    router.get(
+        "/criminal-records",
+        summary="Extraits de casier judiciaire en attente de décision",
+        query=RecordQueueQuery,
+        response=Page[PendingRecord],
+        auth=STEERING,
+        errors=[SESSION_ENDED],
+        description=(
+            "Du plus ancien au plus récent : ceux des ambassadeurs de son territoire pour un "
+            "référent, tous pour un administrateur. Chacun se lit et se décide par les adresses "
+            "données (document_url, decision_url)."
+        ),
+    )(waiting_records)
+    router.get(
+        "/staff-verifications",
+        summary="Membres d'équipes éducatives dont le rattachement attend une confirmation",
+        query=PageQuery,
+        response=Page[StaffToVerify],
+        auth=STEERING,
+        errors=[SESSION_ENDED],
+        description=(
+            "Du plus ancien au plus récent : les personnes dont l'établissement est sur le "
+            "territoire du référent (un référent de bassin ne voit un établissement du Nord que "
+            "si son bassin est connu et le sien), toutes pour un administrateur. Une adresse "
+            "académique (ACCOUNTS_STAFF_ACADEMIC_DOMAINS) prouve le rattachement sans passer "
+            "par ici. Chaque lecture est inscrite au journal des consultations."
+        ),
+    )(staff_to_verify)
+    router.post(
+        "/staff/{id}/verification",
+        summary="Confirmer ou refuser le rattachement d'un membre d'équipe éducative",
+        body=StaffDecision,
+        response=StaffVerification,
+        auth=STEERING,
+        errors=[STAFF_NOT_FOUND, NOT_YOUR_ESTABLISHMENTS, STAFF_ALREADY_DECIDED, SESSION_ENDED],
+        description=(
+            "verified : la personne peut aussitôt solliciter des ambassadeurs et voir les "
+            "rendez-vous de son établissement ; refused : avec un motif, qu'elle reçoit par "
+            "e-mail. Un changement d'établissement redemande une confirmation."
+        ),
+    )(decide_staff)
+    router.get(
+        "/moderation/ambassadors",
+        summary="Ambassadeurs du territoire et leur état (référent, administrateur)",
+        query=ModerationQuery,
+        response=Page[ModeratedAmbassador],
+        auth=STEERING,
+        errors=[SESSION_ENDED],
+        description=(
+            "Tous les ambassadeurs dont la zone touche le territoire du référent (toute la "
+            "région pour un administrateur), sollicitables ou non, par ordre alphabétique "
+            "(state=renewal_due : la fin de vérification la plus proche d'abord) : "
+            "le motif quand ils ne peuvent pas être sollicités, l'état de la vérification de "
+            "l'extrait de casier judiciaire et la suspension. Ni e-mail ni téléphone. Chaque "
+            "lecture est inscrite au journal des consultations."
+        ),
+    )(moderated_ambassadors)
+    router.patch(
+        "/organizations/{id}",
+        summary="Modifier une organisation partenaire",
+        body=OrganizationUpdate,
+        response=Organization,
+        auth=STEERING,
+        errors=[ORGANIZATION_NOT_FOUND, SIRET_TAKEN, SESSION_ENDED],
+        description=(
+            "Seuls les champs donnés changent ; la convention de mécénat est remplacée entière."
+        ),
+    )(update_organization)
+    router.post(
+        "/organizations/{id}/contacts",
+        summary="Créer le compte du contact d'une organisation partenaire",
+        body=PartnerContactIn,
+        response=Registered,
+        status=201,
+        auth=STEERING,
+        errors=[ORGANIZATION_NOT_FOUND, EMAIL_TAKEN, SESSION_ENDED],
+        description=(
+            "Le contact reçoit un lien valable 12 heures pour choisir son mot de passe ; il ne "
+            "peut lire que le bilan de son organisation."
+        ),
+    )(add_partner_contact)
+    router.get(
+        "/users",
+        summary="Comptes de la plateforme (administrateur)",
+        query=AccountQuery,
+        response=Page[AccountSummary],
+        auth=ADMIN,
+        errors=[SESSION_ENDED],
+        description=(
+            "Tous les comptes, les plus récents d'abord : nom, adresse e-mail, rôle, état, "
+            "territoire d'un référent, suspension d'un ambassadeur. Recherche par le début du "
+            "prénom, du nom ou de l'adresse, ou par l'identifiant ; filtre par rôle. Chaque "
+            "lecture est inscrite au journal des consultations."
+        ),
+    )(list_accounts)
+    router.get(
+        "/users/{id}",
+        summary="Un compte de la plateforme (administrateur)",
+        response=AccountSummary,
+        auth=ADMIN,
+        errors=[USER_NOT_FOUND, SESSION_ENDED],
+    )(get_account)
+    router.get(
+        "/erasures",
+        summary="Suppressions de comptes et leur confirmation par chaque service",
+        query=ErasureQuery,
+        response=Page[ErasureRecord],
+        auth=ADMIN,
+        errors=[SESSION_ENDED],
+    )(list_erasures)
+    router.get(
+        "/erasures/{user_id}",
+        summary="Où en est l'effacement d'un compte supprimé",
+        response=ErasureRecord,
+        auth=ADMIN,
+        errors=[ERASURE_NOT_FOUND, SESSION_ENDED],
+    )(get_erasure)
+    router.get(
+        "/audit",
+        summary="Journal des consultations de données personnelles",
+        query=AuditQuery,
+        response=Page[AuditEntry],
+        auth=ADMIN,
+        errors=[SESSION_ENDED],
+        description=(
+            "Chaque lecture des données d'une personne par un référent ou un administrateur, "
+            "dans tous les services (profil, annuaire, extraits de casier judiciaire, "
+            "effacement ; rendez-vous, file de travail, participants d'un événement, bilan "
+            "d'un partenaire), une entrée par personne, de la plus récente à la plus "
+            "ancienne ; filtres combinables."
+        ),
+    )(read_audit)

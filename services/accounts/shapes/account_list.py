@@ -1,4 +1,4 @@
-"""Queries and answers of the administrators' list of accounts."""
+"""The administrators' list of accounts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.accounts.api.models import Suspension, TerritoryIn
+from services.accounts.shapes.joining import TerritoryIn
+from services.accounts.shapes.profile import Suspension
 from shared.http import PageQuery
 
 Role = Literal["ambassador", "staff", "referent", "partner", "admin"]

@@ -1,0 +1,63 @@
+"""Partner organizations."""
+
+from __future__ import annotations
+
+from services.accounts import credentials, partners
+from services.accounts.api.partnership_models import OrganizationQuery
+from services.accounts.api.resources import accounts_of
+from services.accounts.errors import ORGANIZATION_NOT_FOUND, SESSION_ENDED, SIRET_TAKEN
+from services.accounts.shapes.partners import Organization, OrganizationIn, OrganizationSummary
+from shared.http import Call, Page, PageQuery, Roles, Router
+
+
+async def create_organization(call: Call[OrganizationIn, None]) -> Organization:
+    """Partnership charter and sponsorship convention fields."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    return await partners.create(accounts, call.body, call.user.user_id)
+
+
+async def find_organizations(
+    call: Call[None, OrganizationQuery],
+) -> Page[OrganizationSummary]:
+    """By name prefix, accents and case ignored."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    page = PageQuery(limit=call.query.limit, cursor=call.query.cursor)
+    return await partners.find(accounts, call.query.q, page)
+
+
+async def get_organization(call: Call[None, None]) -> Organization:
+    """With its sponsorship convention."""
+    accounts = accounts_of(call)
+    await credentials.current_user(accounts, call.user)
+    return await partners.get(accounts, call.path("id"))
+
+
+def add_organization_routes(router: Router) -> None:
+    """Declare the organization routes on ``router``."""
+    router.post(
+        "/organizations",
+        summary="Enregistrer une organisation partenaire",
+        body=OrganizationIn,
+        response=Organization,
+        status=201,
+        auth=Roles("admin", "referent"),
+        errors=[SIRET_TAKEN, SESSION_ENDED],
+    )(create_organization)
+    router.get(
+        "/organizations",
+        summary="Chercher une organisation par son nom",
+        query=OrganizationQuery,
+        response=Page[OrganizationSummary],
+        auth=Roles("ambassador", "staff", "referent", "admin"),
+        errors=[SESSION_ENDED],
+        description="Un ambassadeur y trouve son employeur pour s'y rattacher (PATCH /me).",
+    )(find_organizations)
+    router.get(
+        "/organizations/{id}",
+        summary="Une organisation partenaire",
+        response=Organization,
+        auth=Roles("admin", "referent"),
+        errors=[ORGANIZATION_NOT_FOUND, SESSION_ENDED],
+    )(get_organization)

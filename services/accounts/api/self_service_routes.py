@@ -1,0 +1,137 @@
+"""One's own account: profile, email, consents, deletion, criminal-record extract."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from services.accounts import moderation, profile
+from services.accounts.api.joining_models import LinkOnly
+from services.accounts.api.resources import accounts_of
+from services.accounts.errors import (
+    DOCUMENT_MISSING,
+    DOCUMENT_TOO_LARGE,
+    EMAIL_LINK_EXPIRED,
+    EMAIL_TAKEN,
+    LINK_INVALID,
+    NOT_A_PDF,
+    NOT_EDITABLE,
+    RECORD_ALREADY_VERIFIED,
+    SAME_EMAIL,
+    SESSION_ENDED,
+    TOO_MANY_ATTEMPTS,
+    UNKNOWN_ORGANIZATION,
+    WRONG_PASSWORD,
+)
+from services.accounts.moderation import MULTIPART_OVERHEAD
+from services.accounts.shapes.moderation import RecordSubmitted
+from services.accounts.shapes.profile import (
+    ConsentsUpdate,
+    EmailChanged,
+    EmailChangeRequest,
+    Me,
+    MeUpdate,
+)
+from services.accounts.throttling import address_of
+from shared.http import Authenticated, Call, Roles, Router
+
+RECORD_UPLOAD_LIMIT = 5 * 1024 * 1024 + MULTIPART_OVERHEAD
+
+
+async def get_me(call: Call[None, None]) -> Me:
+    """One's own account and profile."""
+    return await profile.show(accounts_of(call), call.user)
+
+
+async def patch_me(call: Call[MeUpdate, None]) -> Me:
+    """Only the fields given change; ambassadors' public fields reach the other services."""
+    return await profile.update(accounts_of(call), call.user, call.body)
+
+
+async def request_email_change(call: Call[EmailChangeRequest, None]) -> web.Response:
+    """A 12 h link goes to the new address; the old one is told."""
+    accounts = accounts_of(call)
+    await profile.request_email_change(
+        accounts, call.user, call.body, address_of(accounts, call.request)
+    )
+    return web.json_response({"status": "accepted"}, status=202)
+
+
+async def confirm_email_change(call: Call[LinkOnly, None]) -> EmailChanged:
+    """The new address becomes the account's."""
+    return await profile.confirm_email_change(accounts_of(call), call.body.token)
+
+
+async def put_consents(call: Call[ConsentsUpdate, None]) -> Me:
+    """Each change is dated; the history is kept."""
+    return await profile.set_consents(accounts_of(call), call.user, call.body)
+
+
+async def delete_me(call: Call[None, None]) -> None:
+    """Erases the account; every service erases what it holds (accounts.user.deleted)."""
+    await profile.delete(accounts_of(call), call.user)
+
+
+async def submit_record(call: Call[None, None]) -> RecordSubmitted:
+    """A referent of the ambassador's zone will check it."""
+    return await moderation.submit_record(accounts_of(call), call.user, call.request)
+
+
+def add_self_service_routes(router: Router) -> None:
+    """Declare the self service routes on ``router``."""
+    router.get(
+        "/me", summary="Mon compte", response=Me, auth=Authenticated(), errors=[SESSION_ENDED]
+    )(get_me)
+    router.patch(
+        "/me",
+        summary="Modifier mon compte",
+        body=MeUpdate,
+        response=Me,
+        auth=Authenticated(),
+        errors=[NOT_EDITABLE, UNKNOWN_ORGANIZATION, SESSION_ENDED],
+    )(patch_me)
+    router.post(
+        "/me/email",
+        summary="Changer d'adresse e-mail",
+        body=EmailChangeRequest,
+        status=202,
+        auth=Authenticated(),
+        errors=[WRONG_PASSWORD, SAME_EMAIL, TOO_MANY_ATTEMPTS, SESSION_ENDED],
+    )(request_email_change)
+    router.post(
+        "/email-changes/confirm",
+        summary="Confirmer la nouvelle adresse",
+        body=LinkOnly,
+        response=EmailChanged,
+        errors=[EMAIL_LINK_EXPIRED, LINK_INVALID, EMAIL_TAKEN],
+    )(confirm_email_change)
+    router.put(
+        "/me/consents",
+        summary="Donner ou retirer mes consentements",
+        body=ConsentsUpdate,
+        response=Me,
+        auth=Authenticated(),
+        errors=[SESSION_ENDED],
+    )(put_consents)
+    router.delete(
+        "/me",
+        summary="Supprimer mon compte",
+        status=204,
+        auth=Authenticated(),
+        errors=[SESSION_ENDED],
+    )(delete_me)
+    router.post(
+        "/me/criminal-record",
+        summary="Envoyer mon extrait de casier judiciaire (PDF, 5 Mo au plus)",
+        response=RecordSubmitted,
+        status=202,
+        auth=Roles("ambassador"),
+        max_body_bytes=RECORD_UPLOAD_LIMIT,
+        errors=[
+            NOT_A_PDF,
+            DOCUMENT_TOO_LARGE,
+            DOCUMENT_MISSING,
+            RECORD_ALREADY_VERIFIED,
+            SESSION_ENDED,
+        ],
+        description="Corps multipart/form-data avec le fichier dans le champ « document ».",
+    )(submit_record)

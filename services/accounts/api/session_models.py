@@ -1,0 +1,36 @@
+"""Request and response bodies of the session routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from services.accounts.api.joining_models import TypedEmail, TypedPassword
+from services.accounts.shapes.fields import Strict
+from services.accounts.shapes.sessions import SessionTokens
+
+
+class Credentials(Strict):
+    """Sign in."""
+
+    email: TypedEmail
+    password: TypedPassword
+
+
+class RefreshRequest(Strict):
+    """Exchange a refresh token for a new pair (the old one stops working)."""
+
+    refresh_token: Annotated[str, Field(min_length=10, max_length=300)]
+
+
+class Activated(SessionTokens):
+    """The account is active and its first session open (the link proved the mailbox).
+
+    The tokens are those of ``POST /sessions``: whoever just chose the password is
+    signed in without typing it again.
+    """
+
+    id: str
+    role: str
+    status: Literal["active"] = "active"

@@ -1,0 +1,103 @@
+"""Partner organizations, their contacts and their requests to join."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from services.accounts.shapes.fields import Email, PersonIn, Phone, Siret, Strict, Text, refuse_null
+
+
+class Sponsorship(Strict):
+    """The skills-sponsorship convention (mécénat de compétences)."""
+
+    signed_at: datetime | None = None
+    agreed_interventions: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    annual_revenue_eur: Annotated[float, Field(ge=0)] | None = None
+    hourly_loaded_cost_eur: Annotated[float, Field(ge=0, le=10_000)] | None = None
+
+
+class OrganizationIn(Strict):
+    """A partner organization."""
+
+    name: Annotated[Text, Field(min_length=2, max_length=160)]
+    siret: Siret | None = None
+    kind: Literal["company", "association", "training_body", "public_body", "other"]
+    partnership_charter_signed_at: datetime | None = None
+    sponsorship: Sponsorship | None = None
+
+
+class Organization(BaseModel):
+    """A partner organization as stored."""
+
+    id: str
+    name: str
+    siret: str | None = None
+    kind: str
+    partnership_charter_signed_at: datetime | None = None
+    sponsorship: Sponsorship | None = None
+    created_at: datetime
+
+
+class OrganizationUpdate(Strict):
+    """Fields of an organization to change (only those given change; null clears)."""
+
+    name: Annotated[Text, Field(min_length=2, max_length=160)] | None = None
+    siret: Siret | None = None
+    kind: Literal["company", "association", "training_body", "public_body", "other"] | None = None
+    partnership_charter_signed_at: datetime | None = None
+    sponsorship: Sponsorship | None = None
+
+    _not_null = field_validator("name", "kind")(refuse_null)
+
+
+class PartnerContactIn(PersonIn):
+    """The person who speaks for a partner organization: reads its report, nothing else."""
+
+
+class OrganizationSummary(BaseModel):
+    """What anyone signed in sees of an organization (to link oneself to it)."""
+
+    id: str
+    name: str
+    kind: str
+
+
+class PartnerRequestIn(Strict):
+    """An employer, association or training body asks to become a partner (no account)."""
+
+    organization_name: Annotated[
+        Text, Field(min_length=2, max_length=160, description="Nom de l'organisation.")
+    ]
+    siret: Siret | None = Field(None, description="SIRET (14 chiffres), s'il est connu.")
+    contact_name: Annotated[
+        Text, Field(min_length=2, max_length=160, description="Prénom et nom du contact.")
+    ]
+    email: Email
+    phone: Phone | None = None
+    sponsorship: bool = Field(
+        False, description="L'organisation envisage aussi une convention de mécénat de compétences."
+    )
+    message: Annotated[
+        str,
+        Field(
+            max_length=2000,
+            description="Ce que l'organisation souhaite faire (métiers, nombre de salariés…).",
+        ),
+    ] = ""
+
+
+class PartnerRequest(BaseModel):
+    """A partnership request as the admins read it."""
+
+    id: str
+    organization_name: str
+    siret: str | None = None
+    contact_name: str
+    email: str
+    phone: str | None = None
+    sponsorship: bool
+    message: str
+    created_at: datetime

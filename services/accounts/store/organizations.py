@@ -1,0 +1,92 @@
+"""``organizations`` (partner organizations) and ``partner_requests`` (organisations
+asking to become partners, kept a year)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+
+from shared.http import Page, PageQuery, paginate
+from shared.mongo import Document
+
+T = TypeVar("T")
+Session = AsyncClientSession | None
+
+
+class Organizations:
+    """Partner organizations (a SIRET belongs to one at most: a unique index)."""
+
+    def __init__(self, rows: AsyncCollection[Document]) -> None:
+        self._rows = rows
+
+    async def by_id(self, organization_id: str) -> Document | None:
+        """One organization, or None."""
+        return await self._rows.find_one({"_id": organization_id})
+
+    async def exists(self, organization_id: str) -> bool:
+        """Whether the organization is known."""
+        return await self._rows.find_one({"_id": organization_id}, {"_id": 1}) is not None
+
+    async def insert(self, row: Document, session: Session) -> None:
+        """A new organization (DuplicateKeyError when its SIRET is taken)."""
+        await self._rows.insert_one(row, session=session)
+
+    async def change(
+        self,
+        organization_id: str,
+        fields: Mapping[str, Any],
+        *,
+        unset: Sequence[str] = (),
+        session: Session,
+    ) -> Document | None:
+        """Set ``fields`` and unset others: the organization after, or None if unknown."""
+        update: dict[str, Any] = {"$set": dict(fields)}
+        if unset:
+            update["$unset"] = dict.fromkeys(unset, "")
+        return await self._rows.find_one_and_update(
+            {"_id": organization_id}, update, return_document=ReturnDocument.AFTER, session=session
+        )
+
+    async def page_by_name(
+        self, prefix: str | None, page: PageQuery, load: Callable[[Document], T]
+    ) -> Page[T]:
+        """Organizations whose folded name starts with ``prefix`` (all when None), by name."""
+        query: Document = {}
+        if prefix:
+            query["name_key"] = {"$gte": prefix, "$lt": prefix + "\uffff"}
+        return await paginate(
+            self._rows,
+            query,
+            sort=[("name_key", 1)],
+            page=page,
+            load=load,
+            projection={"name": 1, "kind": 1, "name_key": 1},
+        )
+
+
+class PartnerRequests:
+    """Organisations' requests to become partners."""
+
+    def __init__(self, rows: AsyncCollection[Document]) -> None:
+        self._rows = rows
+
+    async def insert(self, row: Document) -> None:
+        """Keep a new request."""
+        await self._rows.insert_one(row)
+
+    async def page_kept(
+        self, now: datetime, page: PageQuery, load: Callable[[Document], T]
+    ) -> Page[T]:
+        """The requests still kept at ``now``, newest first."""
+        return await paginate(
+            self._rows,
+            {"expires_at": {"$gt": now}},
+            sort=[("created_at", -1)],
+            page=page,
+            load=load,
+        )
