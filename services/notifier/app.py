@@ -10,7 +10,7 @@ from email.utils import parseaddr
 from aiohttp import web
 
 from services.notifier.api import build_router
-from services.notifier.bounces import BounceInbox, BounceSmtpServer
+from services.notifier.bounces import BounceInbox
 from services.notifier.dkim import load_signer
 from services.notifier.render import Renderer
 from services.notifier.sender import SmtpSender
@@ -22,10 +22,11 @@ from services.notifier.unsubscribe import UnsubscribeLinks
 from services.notifier.worker import DeliveryWorker, purge_forever
 from shared.contracts.notifier import PUBLISHED
 from shared.runtime import Platform, ServiceContext, service_app
+from shared.smtp_listener import SmtpListener
 
 log = logging.getLogger("services.notifier")
 
-BOUNCE_SMTP = web.AppKey("bounce_smtp", BounceSmtpServer)
+BOUNCE_SMTP = web.AppKey("bounce_smtp", SmtpListener)
 
 
 def create_app(platform: Platform, config: NotifierSettings | None = None) -> web.Application:
@@ -90,8 +91,10 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
         health_checks={"smtp": smtp_health.report},
     )
     if config.bounce_smtp_port is not None:
-        server = BounceSmtpServer(
+        server = SmtpListener(
             BounceInbox(store, bounce_address=bounce_address),
+            name="bounce",
+            ident="Proch'Orientation bounces",
             host=config.bounce_smtp_host,
             port=config.bounce_smtp_port,
             hostname=bounce_address.rpartition("@")[2],
