@@ -26,11 +26,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import aiohttp
-
 from bench.agenda_stats import ambassador, appointment
+from bench.figures import percentile, sequential_gets
 from bench.servers import served_site
-from bench.web_pages import SERVICES, api_token, percentile, signed_in_visitor
+from bench.web_pages import SERVICES, api_token, signed_in_visitor
 from services.accounts.demo import DEMO_ACCOUNTS
 from services.web.domain.steering import CHARTS
 from shared.mongo import connect
@@ -65,22 +64,6 @@ async def fill(settings: Settings, appointments: int) -> float:
     return time.monotonic() - started
 
 
-async def timed(
-    http: aiohttp.ClientSession, url: str, requests: int, headers: dict[str, str] | None = None
-) -> tuple[list[float], int]:
-    """Milliseconds of ``requests`` GETs one after the other; bytes of the last answer."""
-    latencies: list[float] = []
-    size = 0
-    for _ in range(requests):
-        sent = time.perf_counter()
-        async with http.get(url, headers=headers, allow_redirects=False) as answer:
-            body = await answer.read()
-            assert answer.status == 200, f"{url}: {answer.status} {body[:200]!r}"
-        latencies.append((time.perf_counter() - sent) * 1000)
-        size = len(body)
-    return latencies, size
-
-
 def line(name: str, values: list[float], size: int) -> str:
     """One row of the figures."""
     return (
@@ -111,12 +94,12 @@ async def run(base: str, requests: int) -> None:
             ),
         }
         for url, headers in targets.values():  # warm-up: templates, connections, caches
-            await timed(http, url, 1, headers)
+            await sequential_gets(http, url, 1, headers)
         print(f"\n{requests} requests each, one after the other (milliseconds, kB):")
         print(f"  {'what':<34} {'p50':>8} {'p95':>8} {'max':>8} {'kB':>8}")
         whole: list[float] = []
         for name, (url, headers) in targets.items():
-            values, size = await timed(http, url, requests, headers)
+            values, size = await sequential_gets(http, url, requests, headers)
             print(line(name, values, size), flush=True)
             if not name.startswith(("API", "CSV")):
                 whole.append(sum(values) / len(values))
