@@ -95,15 +95,7 @@ async def hours_chart(request: web.Request) -> web.Response:
         y_title="Heures",
         integers=False,
     )
-    return web.Response(
-        body=svg,
-        content_type=charts.SVG_CONTENT_TYPE,
-        charset="utf-8",
-        headers={
-            "Content-Security-Policy": charts.IMAGE_POLICY,
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return charts.response(svg)
 
 
 @requires("partner")
