@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from aiohttp import web
 from aiosmtpd.smtp import SMTP
 
 log = logging.getLogger("shared.smtp_listener")
@@ -80,6 +81,12 @@ class SmtpListener:
 
         self._server = await loop.create_server(protocol, self._host, self._port)
         log.info("%s SMTP listening", self._name, extra={"host": self._host, "port": self.port})
+
+    async def while_app_runs(self, app: web.Application) -> AsyncIterator[None]:
+        """For ``app.cleanup_ctx``: listen from the application's start to its end."""
+        await self.start()
+        yield
+        await self.stop()
 
     async def stop(self) -> None:
         """Stop listening, let the service finish what it is doing, then hang up."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from aiohttp import web
 
 from services.messaging.api import CONVERSATIONS, make_router
@@ -76,12 +74,7 @@ def create_app(platform: Platform, config: MessagingSettings | None = None) -> w
     )
     app[INBOUND_SMTP] = server
 
-    async def inbound_smtp(app: web.Application) -> AsyncIterator[None]:
-        # After the service's own start-up (indexes, outbox relay, subscriptions);
-        # a port taken stops the service: replies by email would be lost.
-        await server.start()
-        yield
-        await server.stop()
-
-    app.cleanup_ctx.append(inbound_smtp)
+    # After the service's own start-up (indexes, outbox relay, subscriptions); a port
+    # taken stops the service: replies by email would be lost.
+    app.cleanup_ctx.append(server.while_app_runs)
     return app

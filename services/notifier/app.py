@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.utils import parseaddr
 
@@ -101,11 +100,5 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
             max_bytes=config.bounce_max_bytes,
         )
         app[BOUNCE_SMTP] = server
-
-        async def bounce_smtp(app: web.Application) -> AsyncIterator[None]:
-            await server.start()
-            yield
-            await server.stop()
-
-        app.cleanup_ctx.append(bounce_smtp)
+        app.cleanup_ctx.append(server.while_app_runs)
     return app
