@@ -30,7 +30,7 @@ from typing import Any
 import aiohttp
 
 from bench.figures import percentile
-from bench.servers import agenda_alone, bench_settings, store_url
+from bench.servers import agenda_alone, bench_settings, insert_in_batches, store_url
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import load_key_pair
 from shared.mongo import connect
@@ -109,16 +109,15 @@ async def fill(settings: Settings, ambassadors: int, each: int) -> float:
     now = datetime.now(UTC)
     collection = client[settings.database_name("agenda")]["appointments"]
     started = time.monotonic()
-    batch: list[dict[str, Any]] = []
     try:
-        for number in range(each):
-            for ambassador in range(ambassadors):
-                batch.append(appointment(ambassador, number, now, rng))
-                if len(batch) == 5_000:
-                    await collection.insert_many(batch, ordered=False)
-                    batch = []
-        if batch:
-            await collection.insert_many(batch, ordered=False)
+        await insert_in_batches(
+            collection,
+            (
+                appointment(ambassador, number, now, rng)
+                for number in range(each)
+                for ambassador in range(ambassadors)
+            ),
+        )
     finally:
         await client.close()
     return time.monotonic() - started

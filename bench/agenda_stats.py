@@ -34,7 +34,7 @@ from typing import Any
 import aiohttp
 
 from bench.figures import percentile, sequential_gets
-from bench.servers import agenda_alone, bench_settings, store_url
+from bench.servers import agenda_alone, bench_settings, insert_in_batches, store_url
 from shared.http import AccessTokenSigner, Principal, Territory
 from shared.keys import load_key_pair
 from shared.mongo import connect
@@ -158,14 +158,10 @@ async def fill(settings: Settings, appointments: int, ambassadors: int) -> float
                 },
             }
         )
-        batch: list[dict[str, Any]] = []
-        for number in range(appointments):
-            batch.append(appointment(number, ambassadors, now, rng))
-            if len(batch) == 5_000:
-                await db["appointments"].insert_many(batch, ordered=False)
-                batch = []
-        if batch:
-            await db["appointments"].insert_many(batch, ordered=False)
+        await insert_in_batches(
+            db["appointments"],
+            (appointment(number, ambassadors, now, rng) for number in range(appointments)),
+        )
     finally:
         await client.close()
     return time.monotonic() - started

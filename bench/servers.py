@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,21 @@ async def store_url(folder: Path, *, test_commands: bool = False) -> AsyncIterat
 
     async with EmbeddedStore(folder / "store", test_commands=test_commands) as store:
         yield store.url
+
+
+async def insert_in_batches(
+    collection: Any, rows: Iterable[dict[str, Any]], *, size: int = 5_000
+) -> None:
+    """Insert ``rows`` into ``collection`` ``size`` at a time, unordered (a data set of
+    a benchmark: far too many rows for one call)."""
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            await collection.insert_many(batch, ordered=False)
+            batch = []
+    if batch:
+        await collection.insert_many(batch, ordered=False)
 
 
 def bench_settings(mongo_url: str, folder: Path, **more: Any) -> Settings:

@@ -28,7 +28,7 @@ from typing import Any
 
 from bench.agenda_stats import ambassador, appointment
 from bench.figures import percentile, sequential_gets
-from bench.servers import served_site
+from bench.servers import insert_in_batches, served_site
 from bench.web_pages import SERVICES, api_token, signed_in_visitor
 from services.accounts.demo import DEMO_ACCOUNTS
 from services.web.domain.steering import CHARTS
@@ -36,6 +36,13 @@ from shared.mongo import connect
 from shared.settings import Settings
 
 AMBASSADORS = 2_000
+
+
+def in_the_nord(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` moved to an establishment of the Nord."""
+    row["establishment"]["department"] = "59"
+    row["establishment"]["postcode"] = "59000"
+    return row
 
 
 async def fill(settings: Settings, appointments: int) -> float:
@@ -48,17 +55,8 @@ async def fill(settings: Settings, appointments: int) -> float:
     started = time.monotonic()
     try:
         await db["ambassadors"].insert_many([ambassador(n, now) for n in range(AMBASSADORS)])
-        batch: list[dict[str, Any]] = []
-        for number in range(appointments):
-            row = appointment(number, AMBASSADORS, now, rng)
-            row["establishment"]["department"] = "59"
-            row["establishment"]["postcode"] = "59000"
-            batch.append(row)
-            if len(batch) == 5_000:
-                await db["appointments"].insert_many(batch, ordered=False)
-                batch = []
-        if batch:
-            await db["appointments"].insert_many(batch, ordered=False)
+        rows = (appointment(number, AMBASSADORS, now, rng) for number in range(appointments))
+        await insert_in_batches(db["appointments"], (in_the_nord(row) for row in rows))
     finally:
         await client.close()
     return time.monotonic() - started
