@@ -107,11 +107,17 @@ class Api:
         """``GET`` and the JSON body."""
         return (await self.call("GET", path, params=params)).body
 
-    async def shown(self, path: str, *, hidden: Collection[int] = (400, 404)) -> Any:
+    async def shown(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        hidden: Collection[int] = (400, 404),
+    ) -> Any:
         """``GET`` what the page's address names; the 404 page when the API answers
         one of ``hidden`` (a malformed id, nothing there, or not this person's)."""
         try:
-            return await self.get(path)
+            return await self.get(path, params=params)
         except ApiRefusedError as refused:
             if refused.status in hidden:
                 raise web.HTTPNotFound() from refused

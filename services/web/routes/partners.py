@@ -105,16 +105,13 @@ async def attestation(request: web.Request) -> web.Response:
     if organisation_id is None:
         raise web.HTTPNotFound()
     year = _year(request)
-    try:
-        answer = await api_of(request).call(
-            "GET", f"/agenda/organizations/{organisation_id}/attestation.pdf", params={"year": year}
-        )
-    except ApiRefusedError as refused:
-        if refused.status == 404:
-            raise web.HTTPNotFound() from refused
-        raise
+    pdf = await api_of(request).shown(
+        f"/agenda/organizations/{organisation_id}/attestation.pdf",
+        params={"year": year},
+        hidden=(404,),
+    )
     return web.Response(
-        body=answer.body if isinstance(answer.body, bytes) else b"",
+        body=pdf if isinstance(pdf, bytes) else b"",
         content_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="attestation-prochorientation-{year}.pdf"'

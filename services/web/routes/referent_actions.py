@@ -84,16 +84,12 @@ async def record_page(request: web.Request) -> web.Response:
 @requires(*STEERS)
 async def record_document(request: web.Request) -> web.Response:
     """The extract, to be shown in the page's frame (never cached)."""
-    try:
-        answer = await api_of(request).call(
-            "GET", f"/accounts/ambassadors/{request.match_info['id']}/criminal-record/document"
-        )
-    except ApiRefusedError as refused:
-        if refused.status in (400, 403, 404, 409):
-            raise web.HTTPNotFound() from refused
-        raise
+    pdf = await api_of(request).shown(
+        f"/accounts/ambassadors/{request.match_info['id']}/criminal-record/document",
+        hidden=(400, 403, 404, 409),
+    )
     return web.Response(
-        body=answer.body if isinstance(answer.body, bytes) else b"",
+        body=pdf if isinstance(pdf, bytes) else b"",
         content_type="application/pdf",
         headers={
             "Content-Disposition": 'inline; filename="extrait-casier-judiciaire.pdf"',
