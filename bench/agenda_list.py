@@ -28,15 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-from bench.servers import store_url
-from embedded.ports import free_port
-from services.agenda.app import create_app
+from bench.figures import percentile
+from bench.servers import agenda_alone, bench_settings, insert_in_batches, store_url
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import load_key_pair
 from shared.mongo import connect
-from shared.runtime import Platform, gateway_app
 from shared.settings import Settings
 
 KINDS = ["class_presentation", "event", "company_visit", "discovery_internship"]
@@ -112,25 +109,18 @@ async def fill(settings: Settings, ambassadors: int, each: int) -> float:
     now = datetime.now(UTC)
     collection = client[settings.database_name("agenda")]["appointments"]
     started = time.monotonic()
-    batch: list[dict[str, Any]] = []
     try:
-        for number in range(each):
-            for ambassador in range(ambassadors):
-                batch.append(appointment(ambassador, number, now, rng))
-                if len(batch) == 5_000:
-                    await collection.insert_many(batch, ordered=False)
-                    batch = []
-        if batch:
-            await collection.insert_many(batch, ordered=False)
+        await insert_in_batches(
+            collection,
+            (
+                appointment(ambassador, number, now, rng)
+                for number in range(each)
+                for ambassador in range(ambassadors)
+            ),
+        )
     finally:
         await client.close()
     return time.monotonic() - started
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The value below which ``fraction`` of ``values`` fall (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * len(ordered)) - 1)]
 
 
 async def measure(
@@ -169,69 +159,52 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="agenda-bench-") as folder:
         async with store_url(Path(folder)) as url:
-            settings = Settings(
-                mongo_url=url,
-                data_dir=Path(folder),
-                database_prefix=f"bench{uuid.uuid4().hex[:6]}_",
-                log_json=False,
-                log_level="WARNING",
-            )
+            settings = bench_settings(url, Path(folder))
             keys = load_key_pair(settings, create=True)
             total = args.ambassadors * args.each
             print(f"inserting {total:,} appointments…", flush=True)
             seconds = await fill(settings, args.ambassadors, args.each)
             print(f"  inserted in {seconds:.0f} s ({total / seconds:,.0f}/s)", flush=True)
-            async with Platform.open(settings, process="bench-agenda") as platform:
-                runner = web.AppRunner(gateway_app(platform, {"agenda": create_app}))
-                started = time.monotonic()
-                await runner.setup()  # builds the indexes
-                print(f"  indexes built in {time.monotonic() - started:.0f} s", flush=True)
-                port = free_port()
-                await web.TCPSite(runner, "127.0.0.1", port).start()
+            async with agenda_alone(settings) as api:
                 signer = AccessTokenSigner(keys.private_pem, 3600)
                 ambassador = f"amb-{args.ambassadors // 2:06d}"
                 token = signer.issue(
                     Principal(user_id=ambassador, role="ambassador", session_id="bench")
                 )
-                base = f"http://127.0.0.1:{port}/api/agenda/appointments"
-                try:
-                    async with aiohttp.ClientSession() as http:
-                        # Warm up connections, caches and the token check.
-                        await measure(
-                            http, f"{base}?when=upcoming", token, requests=50, concurrency=4
-                        )
-                        print(
-                            f"\nGET /appointments for one ambassador with {args.each} appointments "
-                            f"among {total:,} ({args.requests} requests each):"
-                        )
-                        headers = {"Authorization": f"Bearer {token}"}
-                        async with http.get(f"{base}?when=upcoming", headers=headers) as first:
-                            cursor = (await first.json())["next_cursor"]
-                        lists = {
-                            "upcoming": f"{base}?when=upcoming",
-                            "upcoming, page 2": f"{base}?when=upcoming&cursor={cursor}",
-                            "past": f"{base}?when=past",
-                        }
-                        for name, url in lists.items():
-                            for concurrency in (1, 8):
-                                latencies, wall, items = await measure(
-                                    http,
-                                    url,
-                                    token,
-                                    requests=args.requests,
-                                    concurrency=concurrency,
-                                )
-                                print(
-                                    f"  {name:<16} {concurrency} client(s): "
-                                    f"p50 {statistics.median(latencies):6.1f} ms  "
-                                    f"p95 {percentile(latencies, 0.95):6.1f} ms  "
-                                    f"p99 {percentile(latencies, 0.99):6.1f} ms  "
-                                    f"max {max(latencies):6.1f} ms  "
-                                    f"{len(latencies) / wall:6.0f} req/s  ({items} items/page)",
-                                    flush=True,
-                                )
-                finally:
-                    await runner.cleanup()
+                base = f"{api}/appointments"
+                async with aiohttp.ClientSession() as http:
+                    # Warm up connections, caches and the token check.
+                    await measure(http, f"{base}?when=upcoming", token, requests=50, concurrency=4)
+                    print(
+                        f"\nGET /appointments for one ambassador with {args.each} appointments "
+                        f"among {total:,} ({args.requests} requests each):"
+                    )
+                    headers = {"Authorization": f"Bearer {token}"}
+                    async with http.get(f"{base}?when=upcoming", headers=headers) as first:
+                        cursor = (await first.json())["next_cursor"]
+                    lists = {
+                        "upcoming": f"{base}?when=upcoming",
+                        "upcoming, page 2": f"{base}?when=upcoming&cursor={cursor}",
+                        "past": f"{base}?when=past",
+                    }
+                    for name, url in lists.items():
+                        for concurrency in (1, 8):
+                            latencies, wall, items = await measure(
+                                http,
+                                url,
+                                token,
+                                requests=args.requests,
+                                concurrency=concurrency,
+                            )
+                            print(
+                                f"  {name:<16} {concurrency} client(s): "
+                                f"p50 {statistics.median(latencies):6.1f} ms  "
+                                f"p95 {percentile(latencies, 0.95):6.1f} ms  "
+                                f"p99 {percentile(latencies, 0.99):6.1f} ms  "
+                                f"max {max(latencies):6.1f} ms  "
+                                f"{len(latencies) / wall:6.0f} req/s  ({items} items/page)",
+                                flush=True,
+                            )
 
 
 if __name__ == "__main__":

@@ -29,11 +29,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
 
+from bench.figures import percentile
 from bench.servers import store_url
 from bench.smtp_sink import SmtpSink
 from embedded.ports import free_port
@@ -46,6 +46,7 @@ from shared.contracts.accounts import (
     UserRegistered,
 )
 from shared.events import Envelope, Event
+from shared.french import PARIS
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import load_key_pair
 from shared.runtime import Platform, gateway_app
@@ -53,7 +54,6 @@ from shared.settings import Settings
 
 # The SMTP sink, run by another interpreter: "<CLOCK_MONOTONIC> <recipient>" per
 # accepted message (Linux shares the monotonic clock between processes).
-PARIS = ZoneInfo("Europe/Paris")
 UAI = "0590001A"
 
 
@@ -144,12 +144,6 @@ def body(ambassador_id: str, starts: datetime) -> dict[str, Any]:
         "team_member_present": True,
         "message": "Bonjour, nos élèves de 3e seraient ravis de vous rencontrer.",
     }
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The value below which ``fraction`` of ``values`` fall (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered)) - 1))]
 
 
 def line(name: str, values: list[float]) -> str:

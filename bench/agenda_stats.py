@@ -32,16 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-from bench.agenda_list import percentile
-from bench.servers import store_url
-from embedded.ports import free_port
-from services.agenda.app import create_app
+from bench.figures import percentile, sequential_gets
+from bench.servers import agenda_alone, bench_settings, insert_in_batches, store_url
 from shared.http import AccessTokenSigner, Principal, Territory
 from shared.keys import load_key_pair
 from shared.mongo import connect
-from shared.runtime import Platform, gateway_app
 from shared.settings import Settings
 
 KINDS = ["class_presentation", "event", "company_visit", "discovery_internship"]
@@ -51,6 +47,11 @@ DEPARTMENTS = ["59", "59", "59", "62", "60", "80", "02"]
 BASSINS = ["lille-est", "douaisis", "valenciennois", "roubaix-tourcoing", None]
 LEVELS = ["4e", "3e", "2nde", "1re", "BTS"]
 ORGANIZATION = "org-0001"
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The headers of a request with ``token``."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 def appointment(number: int, ambassadors: int, now: datetime, rng: random.Random) -> dict[str, Any]:
@@ -157,34 +158,13 @@ async def fill(settings: Settings, appointments: int, ambassadors: int) -> float
                 },
             }
         )
-        batch: list[dict[str, Any]] = []
-        for number in range(appointments):
-            batch.append(appointment(number, ambassadors, now, rng))
-            if len(batch) == 5_000:
-                await db["appointments"].insert_many(batch, ordered=False)
-                batch = []
-        if batch:
-            await db["appointments"].insert_many(batch, ordered=False)
+        await insert_in_batches(
+            db["appointments"],
+            (appointment(number, ambassadors, now, rng) for number in range(appointments)),
+        )
     finally:
         await client.close()
     return time.monotonic() - started
-
-
-async def measure(
-    http: aiohttp.ClientSession, url: str, token: str, requests: int
-) -> tuple[list[float], int]:
-    """Latencies (ms) of ``requests`` GETs one after the other; size of the last answer."""
-    latencies: list[float] = []
-    size = 0
-    headers = {"Authorization": f"Bearer {token}"}
-    for _ in range(requests):
-        sent = time.perf_counter()
-        async with http.get(url, headers=headers) as response:
-            body = await response.read()
-            assert response.status == 200, body[:300]
-        latencies.append((time.perf_counter() - sent) * 1000)
-        size = len(body)
-    return latencies, size
 
 
 async def after_changes(
@@ -204,7 +184,7 @@ async def after_changes(
             )
             assert one is not None
             await appointments.update_one({"_id": one["_id"]}, {"$set": {"updated_at": now}})
-            latencies += (await measure(http, url, token, 1))[0]
+            latencies += (await sequential_gets(http, url, 1, bearer(token)))[0]
     finally:
         await client.close()
     return latencies
@@ -221,13 +201,7 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="agenda-bench-") as folder:
         async with store_url(Path(folder)) as url:
-            settings = Settings(
-                mongo_url=url,
-                data_dir=Path(folder),
-                database_prefix=f"bench{uuid.uuid4().hex[:6]}_",
-                log_json=False,
-                log_level="WARNING",
-            )
+            settings = bench_settings(url, Path(folder))
             keys = load_key_pair(settings, create=True)
             print(
                 f"inserting {args.appointments:,} appointments and "
@@ -236,13 +210,7 @@ async def main() -> None:
             )
             seconds = await fill(settings, args.appointments, args.ambassadors)
             print(f"  inserted in {seconds:.0f} s", flush=True)
-            async with Platform.open(settings, process="bench-agenda") as platform:
-                runner = web.AppRunner(gateway_app(platform, {"agenda": create_app}))
-                started = time.monotonic()
-                await runner.setup()  # builds the indexes
-                print(f"  indexes built in {time.monotonic() - started:.0f} s", flush=True)
-                port = free_port()
-                await web.TCPSite(runner, "127.0.0.1", port).start()
+            async with agenda_alone(settings) as api:
                 signer = AccessTokenSigner(keys.private_pem, 3600)
                 admin = signer.issue(Principal(user_id="admin", role="admin", session_id="b"))
                 nord = signer.issue(
@@ -266,7 +234,7 @@ async def main() -> None:
                         user_id="p", role="partner", session_id="b", organization_id=ORGANIZATION
                     )
                 )
-                base = f"http://127.0.0.1:{port}/api/agenda"
+                base = f"{api}"
                 year = datetime.now(UTC).year
                 reads = [
                     ("stats, region (admin)", "/stats", admin),
@@ -286,37 +254,34 @@ async def main() -> None:
                         partner,
                     ),
                 ]
-                try:
-                    async with aiohttp.ClientSession() as http:
-                        print(
-                            f"\nsteering reads over {args.appointments:,} appointments "
-                            f"({args.requests} requests each, one client):"
+                async with aiohttp.ClientSession() as http:
+                    print(
+                        f"\nsteering reads over {args.appointments:,} appointments "
+                        f"({args.requests} requests each, one client):"
+                    )
+                    for name, path, token in reads:
+                        first, _ = await sequential_gets(http, f"{base}{path}", 1, bearer(token))
+                        latencies, size = await sequential_gets(
+                            http, f"{base}{path}", args.requests, bearer(token)
                         )
-                        for name, path, token in reads:
-                            first, _ = await measure(http, f"{base}{path}", token, 1)
-                            latencies, size = await measure(
-                                http, f"{base}{path}", token, args.requests
-                            )
-                            print(
-                                f"  {name:<30} first {first[0]:7.0f} ms  "
-                                f"p50 {statistics.median(latencies):7.0f} ms  "
-                                f"p95 {percentile(latencies, 0.95):7.0f} ms  "
-                                f"max {max(latencies):7.0f} ms  ({size:,} bytes)",
-                                flush=True,
-                            )
-                        print("\nstatistics right after one appointment changed:")
-                        for name, path, token in reads[:3]:
-                            latencies = await after_changes(
-                                settings, http, f"{base}{path}", token, args.requests
-                            )
-                            print(
-                                f"  {name:<30} p50 {statistics.median(latencies):7.0f} ms  "
-                                f"p95 {percentile(latencies, 0.95):7.0f} ms  "
-                                f"max {max(latencies):7.0f} ms",
-                                flush=True,
-                            )
-                finally:
-                    await runner.cleanup()
+                        print(
+                            f"  {name:<30} first {first[0]:7.0f} ms  "
+                            f"p50 {statistics.median(latencies):7.0f} ms  "
+                            f"p95 {percentile(latencies, 0.95):7.0f} ms  "
+                            f"max {max(latencies):7.0f} ms  ({size:,} bytes)",
+                            flush=True,
+                        )
+                    print("\nstatistics right after one appointment changed:")
+                    for name, path, token in reads[:3]:
+                        latencies = await after_changes(
+                            settings, http, f"{base}{path}", token, args.requests
+                        )
+                        print(
+                            f"  {name:<30} p50 {statistics.median(latencies):7.0f} ms  "
+                            f"p95 {percentile(latencies, 0.95):7.0f} ms  "
+                            f"max {max(latencies):7.0f} ms",
+                            flush=True,
+                        )
 
 
 if __name__ == "__main__":

@@ -8,13 +8,16 @@ import contextlib
 import os
 import shutil
 import tempfile
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from embedded.ports import free_port
+from services.agenda.app import create_app as create_agenda
 from services.web.app import create_app as create_site
 from shared.http import mount_at_root
 from shared.runtime import Platform, gateway_app
@@ -35,6 +38,51 @@ async def store_url(folder: Path, *, test_commands: bool = False) -> AsyncIterat
 
     async with EmbeddedStore(folder / "store", test_commands=test_commands) as store:
         yield store.url
+
+
+async def insert_in_batches(
+    collection: Any, rows: Iterable[dict[str, Any]], *, size: int = 5_000
+) -> None:
+    """Insert ``rows`` into ``collection`` ``size`` at a time, unordered (a data set of
+    a benchmark: far too many rows for one call)."""
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            await collection.insert_many(batch, ordered=False)
+            batch = []
+    if batch:
+        await collection.insert_many(batch, ordered=False)
+
+
+def bench_settings(mongo_url: str, folder: Path, **more: Any) -> Settings:
+    """Settings of a benchmark's platform: its own databases in ``mongo_url``, its files
+    in ``folder``, quiet logs."""
+    return Settings(
+        mongo_url=mongo_url,
+        data_dir=folder,
+        database_prefix=f"bench{uuid.uuid4().hex[:6]}_",
+        log_json=False,
+        log_level="WARNING",
+        **more,
+    )
+
+
+@contextlib.asynccontextmanager
+async def agenda_alone(settings: Settings) -> AsyncIterator[str]:
+    """Agenda alone behind the gateway on a free port, its indexes built (the time it
+    took is printed); the base URL of its API."""
+    async with Platform.open(settings, process="bench-agenda") as platform:
+        runner = web.AppRunner(gateway_app(platform, {"agenda": create_agenda}))
+        started = time.monotonic()
+        await runner.setup()  # builds the indexes
+        print(f"  indexes built in {time.monotonic() - started:.0f} s", flush=True)
+        try:
+            port = free_port()
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            yield f"http://127.0.0.1:{port}/api/agenda"
+        finally:
+            await runner.cleanup()
 
 
 @contextlib.asynccontextmanager
@@ -75,18 +123,15 @@ async def served_site(
     with tempfile.TemporaryDirectory(prefix=f"{process}-") as folder:
         async with store_url(Path(folder)) as url:
             port = free_port()
-            settings = Settings(
-                mongo_url=url,
-                data_dir=Path(folder),
-                database_prefix=f"bench{uuid.uuid4().hex[:6]}_",
+            settings = bench_settings(
+                url,
+                Path(folder),
                 http_port=port,
                 public_url=f"http://127.0.0.1:{port}",
                 smtp_host="127.0.0.1",
                 smtp_port=free_port(),  # nobody listens: emails wait, pages do not
                 relay_smtp_port=free_port(),
                 demo_data=True,
-                log_json=False,
-                log_level="WARNING",
             )
             if prepare is not None:
                 await prepare(settings)

@@ -31,20 +31,19 @@ import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
 import aiohttp
 from aiohttp import web
 
+from bench.figures import percentile
 from bench.servers import served_site
-from bench.web_pages import api_token, percentile, signed_in_visitor
+from bench.web_pages import api_token, signed_in_visitor, solicitation
 from services.accounts.app import create_app as accounts_app
 from services.accounts.demo import DEMO_ACCOUNTS
 from services.agenda.app import create_app as agenda_app
 from services.messaging.app import create_app as messaging_app
 from services.messaging.settings import MessagingSettings
 from services.notifier.app import create_app as notifier_app
-from shared.french import PARIS
 from shared.runtime import Platform
 
 SERVICES: dict[str, Callable[[Platform], web.Application]] = {
@@ -67,18 +66,7 @@ async def a_conversation(base: str, messages: int) -> str:
     async with aiohttp.ClientSession() as http:
         tokens = [await api_token(http, base, *STAFF), await api_token(http, base, *AMBASSADOR)]
         headers = [{"Authorization": f"Bearer {token}"} for token in tokens]
-        day = datetime.now(PARIS) + timedelta(days=10)
-        body = {
-            "ambassador_id": "demo-ambassador-electricienne",
-            "kind": "class_presentation",
-            "format": "in_person",
-            "starts_at": day.replace(hour=10, minute=0, second=0, microsecond=0).isoformat(),
-            "duration_minutes": 45,
-            "audience": {"level": "3e", "group_size": 28},
-            "topic": "Découvrir votre métier",
-            "team_member_present": True,
-            "message": "Bonjour, nos élèves de 3e seraient ravis de vous rencontrer.",
-        }
+        body = solicitation("demo-ambassador-electricienne", in_days=10)
         async with http.post(
             f"{base}/api/agenda/solicitations", json=body, headers=headers[0]
         ) as answer:

@@ -26,10 +26,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
+from bench.figures import percentile
 from bench.servers import served_site
 from services.accounts.app import create_app as accounts_app
 from services.accounts.demo import DEMO_ACCOUNTS
@@ -49,12 +51,6 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _ASSETS = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """The value below which ``fraction`` of ``values`` fall (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * len(ordered)) - 1)]
-
-
 async def api_token(http: aiohttp.ClientSession, base: str, email: str, password: str) -> str:
     """An access token of the public API."""
     async with http.post(
@@ -64,6 +60,22 @@ async def api_token(http: aiohttp.ClientSession, base: str, email: str, password
         return str((await answer.json())["access_token"])
 
 
+def solicitation(ambassador_id: str, *, in_days: int) -> dict[str, Any]:
+    """A class presentation asked of ``ambassador_id`` at 10:00 in ``in_days`` days."""
+    day = datetime.now(PARIS) + timedelta(days=in_days)
+    return {
+        "ambassador_id": ambassador_id,
+        "kind": "class_presentation",
+        "format": "in_person",
+        "starts_at": day.replace(hour=10, minute=0, second=0, microsecond=0).isoformat(),
+        "duration_minutes": 45,
+        "audience": {"level": "3e", "group_size": 28},
+        "topic": "Découvrir votre métier",
+        "team_member_present": True,
+        "message": "Bonjour, nos élèves de 3e seraient ravis de vous rencontrer.",
+    }
+
+
 async def solicit(base: str, ambassador_id: str, count: int) -> list[str]:
     """``count`` requests of the demo staff member to one ambassador, a day apart; ids."""
     staff = next((email, password) for role, email, password in DEMO_ACCOUNTS if role == "staff")
@@ -71,18 +83,7 @@ async def solicit(base: str, ambassador_id: str, count: int) -> list[str]:
     async with aiohttp.ClientSession() as http:
         headers = {"Authorization": f"Bearer {await api_token(http, base, *staff)}"}
         for number in range(count):
-            day = datetime.now(PARIS) + timedelta(days=10 + number)
-            body = {
-                "ambassador_id": ambassador_id,
-                "kind": "class_presentation",
-                "format": "in_person",
-                "starts_at": day.replace(hour=10, minute=0, second=0, microsecond=0).isoformat(),
-                "duration_minutes": 45,
-                "audience": {"level": "3e", "group_size": 28},
-                "topic": "Découvrir votre métier",
-                "team_member_present": True,
-                "message": "Bonjour, nos élèves de 3e seraient ravis de vous rencontrer.",
-            }
+            body = solicitation(ambassador_id, in_days=10 + number)
             async with http.post(
                 f"{base}/api/agenda/solicitations", json=body, headers=headers
             ) as answer:

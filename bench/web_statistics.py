@@ -26,17 +26,23 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import aiohttp
-
 from bench.agenda_stats import ambassador, appointment
-from bench.servers import served_site
-from bench.web_pages import SERVICES, api_token, percentile, signed_in_visitor
+from bench.figures import percentile, sequential_gets
+from bench.servers import insert_in_batches, served_site
+from bench.web_pages import SERVICES, api_token, signed_in_visitor
 from services.accounts.demo import DEMO_ACCOUNTS
 from services.web.domain.steering import CHARTS
 from shared.mongo import connect
 from shared.settings import Settings
 
 AMBASSADORS = 2_000
+
+
+def in_the_nord(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` moved to an establishment of the Nord."""
+    row["establishment"]["department"] = "59"
+    row["establishment"]["postcode"] = "59000"
+    return row
 
 
 async def fill(settings: Settings, appointments: int) -> float:
@@ -49,36 +55,11 @@ async def fill(settings: Settings, appointments: int) -> float:
     started = time.monotonic()
     try:
         await db["ambassadors"].insert_many([ambassador(n, now) for n in range(AMBASSADORS)])
-        batch: list[dict[str, Any]] = []
-        for number in range(appointments):
-            row = appointment(number, AMBASSADORS, now, rng)
-            row["establishment"]["department"] = "59"
-            row["establishment"]["postcode"] = "59000"
-            batch.append(row)
-            if len(batch) == 5_000:
-                await db["appointments"].insert_many(batch, ordered=False)
-                batch = []
-        if batch:
-            await db["appointments"].insert_many(batch, ordered=False)
+        rows = (appointment(number, AMBASSADORS, now, rng) for number in range(appointments))
+        await insert_in_batches(db["appointments"], (in_the_nord(row) for row in rows))
     finally:
         await client.close()
     return time.monotonic() - started
-
-
-async def timed(
-    http: aiohttp.ClientSession, url: str, requests: int, headers: dict[str, str] | None = None
-) -> tuple[list[float], int]:
-    """Milliseconds of ``requests`` GETs one after the other; bytes of the last answer."""
-    latencies: list[float] = []
-    size = 0
-    for _ in range(requests):
-        sent = time.perf_counter()
-        async with http.get(url, headers=headers, allow_redirects=False) as answer:
-            body = await answer.read()
-            assert answer.status == 200, f"{url}: {answer.status} {body[:200]!r}"
-        latencies.append((time.perf_counter() - sent) * 1000)
-        size = len(body)
-    return latencies, size
 
 
 def line(name: str, values: list[float], size: int) -> str:
@@ -115,12 +96,12 @@ async def run(base: str, requests: int) -> None:
         api_url, api_headers = targets["API /api/agenda/stats (seule)"]
         await timed(http, api_url, 1, api_headers)
         for url, headers in targets.values():  # warm-up: templates, connections, caches
-            await timed(http, url, 1, headers)
+            await sequential_gets(http, url, 1, headers)
         print(f"\n{requests} requests each, one after the other (milliseconds, kB):")
         print(f"  {'what':<34} {'p50':>8} {'p95':>8} {'max':>8} {'kB':>8}")
         whole: list[float] = []
         for name, (url, headers) in targets.items():
-            values, size = await timed(http, url, requests, headers)
+            values, size = await sequential_gets(http, url, requests, headers)
             print(line(name, values, size), flush=True)
             if not name.startswith(("API", "CSV")):
                 whole.append(sum(values) / len(values))

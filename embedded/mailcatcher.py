@@ -23,12 +23,12 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
+from embedded.lifecycle import StartStop
 from embedded.mail_message import (
     MailContent,
     header_text,
@@ -66,7 +66,7 @@ class CaughtMail:
         return wanted in (recipient.lower() for recipient in self.recipients)
 
 
-class MailCatcher:
+class MailCatcher(StartStop):
     """An SMTP server on ``host:port`` keeping every mail it gets in ``folder``.
 
     Use it as an async context manager. ``port=0`` picks a free port; :attr:`port`
@@ -89,18 +89,6 @@ class MailCatcher:
         if self._port is None:
             raise RuntimeError("the mail catcher is not started")
         return self._port
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         """Load the mails already in the folder and start listening."""

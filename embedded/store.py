@@ -15,13 +15,12 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
 from embedded import leftover
+from embedded.lifecycle import StartStop
 from embedded.ports import free_port
 
 log = logging.getLogger(__name__)
@@ -76,7 +75,7 @@ def find_server_executable() -> Path:
     return Path(found).absolute()
 
 
-class EmbeddedStore:
+class EmbeddedStore(StartStop):
     """A SecantusDB server on a free local port, keeping its data in ``path``.
 
     Use it as an async context manager; inside, :attr:`url` is a MongoDB URL for
@@ -130,18 +129,6 @@ class EmbeddedStore:
         if self._process is None or self._process.returncode is not None:
             return None
         return self._process.pid
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         """Start the server and return once it answers a ``ping``."""

@@ -155,8 +155,6 @@ def add_parking_routes(router: Router, context: ServiceContext) -> None:
     @router.get(
         "/parked",
         summary="Messages mis de côté après leur dernier essai, les plus anciens d'abord",
-        query=PageQuery,
-        response=Page[ParkedView],
         auth=ADMIN,
     )
     async def list_parked(call: Call[None, PageQuery]) -> Page[ParkedView]:
@@ -176,7 +174,6 @@ def add_parking_routes(router: Router, context: ServiceContext) -> None:
     @router.get(
         "/parked/{message_id}",
         summary="Un message mis de côté, avec son enveloppe (liens et jetons masqués)",
-        response=ParkedDetail,
         auth=ADMIN,
         errors=[PARKED_NOT_FOUND],
     )
@@ -224,7 +221,6 @@ def add_parking_routes(router: Router, context: ServiceContext) -> None:
     @router.post(
         "/parked/{message_id}/replay",
         summary="Remettre un message mis de côté dans sa file, pour une nouvelle série d'essais",
-        response=ParkingAction,
         auth=ADMIN,
         errors=[PARKED_NOT_FOUND],
     )
@@ -234,7 +230,6 @@ def add_parking_routes(router: Router, context: ServiceContext) -> None:
     @router.post(
         "/parked/{message_id}/discard",
         summary="Écarter définitivement un message mis de côté",
-        response=ParkingAction,
         auth=ADMIN,
         errors=[PARKED_NOT_FOUND],
     )
@@ -244,8 +239,6 @@ def add_parking_routes(router: Router, context: ServiceContext) -> None:
     @router.get(
         "/parking-actions",
         summary="Qui a rejoué ou écarté quel message mis de côté, les plus récents d'abord",
-        query=PageQuery,
-        response=Page[ParkingAction],
         auth=ADMIN,
     )
     async def list_parking_actions(call: Call[None, PageQuery]) -> Page[ParkingAction]:

@@ -17,6 +17,7 @@ events in ``shared.contracts.<service>``):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -80,3 +81,22 @@ async def report_reads(
         await context.outbox.add(read, session)
 
     await context.transaction(work)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadReporter:
+    """A service's :func:`report_reads`, bound to its own ``personal_data.read`` event."""
+
+    event: type[PersonalDataRead]
+
+    async def __call__(
+        self,
+        context: ServiceContext,
+        reader: Principal,
+        action: str,
+        user_ids: Iterable[str | None],
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        """Tell accounts that ``reader`` was shown these people's data."""
+        await report_reads(context, self.event, reader, action, user_ids, at=at)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
@@ -66,3 +66,33 @@ class SecretFilesSource(PydanticBaseSettingsSource):
                 )
             values[name] = read_secret_file(variable, path)
         return values
+
+
+class SettingsWithSecretFiles(BaseSettings):
+    """Settings whose ``SECRET_FIELDS`` also read ``NAME_FILE``, with the settings'
+    ``env_prefix`` (``WEB_SECRET_KEY_FILE``).
+
+    Sources, first wins: arguments, the environment, then the files.
+    """
+
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the ``NAME_FILE`` variants."""
+        return (
+            init_settings,
+            env_settings,
+            SecretFilesSource(
+                settings_cls, cls.SECRET_FIELDS, prefix=cls.model_config.get("env_prefix", "")
+            ),
+            dotenv_settings,
+            file_secret_settings,
+        )

@@ -12,16 +12,14 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
-    BaseSettings,
     NoDecode,
-    PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
-from shared.secret_files import SecretFilesSource
+from shared.secret_files import SettingsWithSecretFiles
 
 
-class Settings(BaseSettings):
+class Settings(SettingsWithSecretFiles):
     """Platform settings; each field maps to the upper-case environment variable."""
 
     # An empty variable (as compose files often pass) means "unset".
@@ -101,24 +99,6 @@ class Settings(BaseSettings):
         "mongo_url",
         "amqp_url",
     )
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Arguments, then the environment, then the ``NAME_FILE`` variants."""
-        return (
-            init_settings,
-            env_settings,
-            SecretFilesSource(settings_cls, cls.SECRET_FIELDS),
-            dotenv_settings,
-            file_secret_settings,
-        )
 
     @field_validator("bus_retry_delays", mode="before")
     @classmethod

@@ -11,7 +11,7 @@ export. Entries carry their own end of retention (``ACCOUNTS_AUDIT_RETENTION_DAY
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -37,30 +37,21 @@ ERASURE_RECORDS_LISTED = "erasure_records_listed"
 STAFF_TO_VERIFY_LISTED = "staff_to_verify_listed"
 
 
-def _entries(
-    accounts: Accounts,
-    *,
-    at: datetime,
-    actor_id: str,
-    actor_role: str,
-    action: str,
-    service: str,
-    user_ids: Iterable[str],
-    ids: Iterable[str],
-) -> list[Document]:
-    expires_at = at + timedelta(days=accounts.options.audit_retention_days)
+def _entries(accounts: Accounts, read: PersonalDataRead) -> list[Document]:
+    """One entry per person ``read`` names."""
+    expires_at = read.read_at + timedelta(days=accounts.options.audit_retention_days)
     return [
         {
-            "_id": entry_id,
-            "at": at,
-            "actor_id": actor_id,
-            "actor_role": actor_role,
-            "action": action,
-            "service": service,
+            "_id": accounts.new_id(),
+            "at": read.read_at,
+            "actor_id": read.actor_id,
+            "actor_role": read.actor_role,
+            "action": read.action,
+            "service": read.service,
             "user_id": user_id,
             "expires_at": expires_at,
         }
-        for user_id, entry_id in zip(user_ids, ids, strict=True)
+        for user_id in read.user_ids
     ]
 
 
@@ -68,21 +59,15 @@ async def record_reads(
     accounts: Accounts, principal: Principal, action: str, user_ids: Iterable[str | None]
 ) -> None:
     """Write that ``principal`` was shown these people's data (only referents and admins)."""
-    people = people_to_audit(principal.role, principal.user_id, user_ids)
-    if not people:
-        return
-    await accounts.store.audit.add(
-        _entries(
-            accounts,
-            at=accounts.now(),
-            actor_id=principal.user_id,
-            actor_role=principal.role,
-            action=action,
-            service=SERVICE,
-            user_ids=people,
-            ids=[accounts.new_id() for _ in people],
-        )
+    read = PersonalDataRead(
+        actor_id=principal.user_id,
+        actor_role=principal.role,
+        action=action,
+        user_ids=[uid for uid in user_ids if uid],
+        service=SERVICE,
+        read_at=accounts.now(),
     )
+    await _write(accounts, read, session=None)
 
 
 async def record_read(accounts: Accounts, principal: Principal, action: str, user_id: str) -> None:
@@ -95,22 +80,17 @@ async def record_reported(
 ) -> None:
     """Write the reads another service reported, within the handler's transaction (the
     handler runs once per event: a redelivered event writes nothing twice)."""
+    await _write(accounts, read, session=session)
+
+
+async def _write(
+    accounts: Accounts, read: PersonalDataRead, *, session: AsyncClientSession | None
+) -> None:
+    # Accounts' own reads and the reported ones follow the same rule of who is logged.
     people = people_to_audit(read.actor_role, read.actor_id, read.user_ids)
-    if not people:
-        return
-    await accounts.store.audit.add(
-        _entries(
-            accounts,
-            at=read.read_at,
-            actor_id=read.actor_id,
-            actor_role=read.actor_role,
-            action=read.action,
-            service=read.service,
-            user_ids=people,
-            ids=[accounts.new_id() for _ in people],
-        ),
-        session,
-    )
+    if people:
+        logged = read.model_copy(update={"user_ids": people})
+        await accounts.store.audit.add(_entries(accounts, logged), session)
 
 
 def _entry(row: Document) -> AuditEntry:

@@ -101,11 +101,7 @@ def make_router() -> Router:
         )
 
     @router.get(
-        "/conversations",
-        summary="Mes conversations (les plus récentes d'abord)",
-        query=ConversationsQuery,
-        response=Page[ConversationOut],
-        auth=signed_in,
+        "/conversations", summary="Mes conversations (les plus récentes d'abord)", auth=signed_in
     )
     async def list_conversations(call: Call[None, ConversationsQuery]) -> Page[ConversationOut]:
         service = _service(call)
@@ -134,7 +130,6 @@ def make_router() -> Router:
     @router.get(
         "/conversations/{conversation_id}",
         summary="Une conversation",
-        response=ConversationOut,
         auth=signed_in,
         errors=not_found,
     )
@@ -156,8 +151,6 @@ def make_router() -> Router:
         "ouverte : « after » (le seq du dernier message affiché) et « wait » (secondes) ; "
         "la réponse arrive dès qu'un nouveau message est écrit, ou vide au bout de "
         "« wait » secondes.",
-        query=MessagesQuery,
-        response=Page[MessageOut],
         auth=signed_in,
         errors=not_found,
     )
@@ -191,8 +184,6 @@ def make_router() -> Router:
         description="Le message parvient aussi par e-mail aux autres participants, depuis "
         "une adresse masquée. Tant que vous n'avez pas partagé vos coordonnées, les "
         "adresses e-mail et numéros de téléphone écrits sont masqués pour eux.",
-        body=NewMessage,
-        response=PostedMessageOut,
         status=201,
         auth=signed_in,
         errors=[CONVERSATION_NOT_FOUND, READ_ONLY, CONVERSATION_CLOSED, TOO_MANY_MESSAGES],
@@ -225,7 +216,6 @@ def make_router() -> Router:
         summary="Ce que verraient les autres participants si je partageais mes coordonnées",
         description="Pour confirmer en connaissance de cause : les coordonnées telles "
         "qu'elles seraient partagées, et le message qui les porte.",
-        response=ContactToShareOut,
         auth=signed_in,
         errors=[CONVERSATION_NOT_FOUND, READ_ONLY, CONTACT_UNKNOWN],
     )
@@ -246,7 +236,6 @@ def make_router() -> Router:
         summary="Partager mes coordonnées dans cette conversation",
         description="Vos nom, adresse e-mail et téléphone deviennent visibles des autres "
         "participants de cette conversation seulement, et leur sont envoyés.",
-        response=ConversationOut,
         auth=signed_in,
         errors=[CONVERSATION_NOT_FOUND, READ_ONLY, CONVERSATION_CLOSED, CONTACT_UNKNOWN],
     )
@@ -264,7 +253,6 @@ def make_router() -> Router:
         "/conversations/{conversation_id}/close",
         summary="Clore la conversation",
         description="Plus aucun message n'y est accepté, ni dans la plateforme ni par e-mail.",
-        response=ConversationOut,
         auth=signed_in,
         errors=[CONVERSATION_NOT_FOUND, READ_ONLY],
     )

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from aiohttp import web
 
 from services.messaging.api import CONVERSATIONS, make_router
 from services.messaging.conversations import Conversations
 from services.messaging.inbound.handler import RelayInbox
 from services.messaging.inbound.held import HeldReplies
-from services.messaging.inbound.server import InboundSmtpServer
 from services.messaging.retention import purge_forever
 from services.messaging.settings import MessagingSettings
 from services.messaging.store import INDEXES, MessagingStore
@@ -18,8 +15,9 @@ from services.messaging.subscriptions import SERVICE, subscriptions
 from shared.contracts.messaging import PUBLISHED
 from shared.periodic import every
 from shared.runtime import SERVICE_CONTEXT, Platform, ServiceContext, service_app
+from shared.smtp_listener import SmtpListener
 
-INBOUND_SMTP = web.AppKey("inbound_smtp", InboundSmtpServer)
+INBOUND_SMTP = web.AppKey("inbound_smtp", SmtpListener)
 
 
 def create_app(platform: Platform, config: MessagingSettings | None = None) -> web.Application:
@@ -68,22 +66,21 @@ def create_app(platform: Platform, config: MessagingSettings | None = None) -> w
         held=HeldReplies(app[SERVICE_CONTEXT], store, conversations.conversation_url),
         trusted_authserv_id=config.trusted_authserv_id,
     )
-    server = InboundSmtpServer(
+    server = SmtpListener(
         inbox,
+        name="relay",
+        ident="Proch'Orientation relay",
         host=config.smtp_host or settings.http_host,
         port=settings.relay_smtp_port,
         hostname=settings.relay_domain,
         max_bytes=config.inbound_max_bytes,
         timeout=config.smtp_timeout_seconds,
-        shutdown_grace=config.smtp_shutdown_grace_seconds,
+        # Replies being processed finish before the connections are closed.
+        before_hang_up=lambda: inbox.drain(config.smtp_shutdown_grace_seconds),
     )
     app[INBOUND_SMTP] = server
 
-    async def inbound_smtp(app: web.Application) -> AsyncIterator[None]:
-        # After the service's own start-up (indexes, outbox relay, subscriptions).
-        await server.start()
-        yield
-        await server.stop()
-
-    app.cleanup_ctx.append(inbound_smtp)
+    # After the service's own start-up (indexes, outbox relay, subscriptions); a port
+    # taken stops the service: replies by email would be lost.
+    app.cleanup_ctx.append(server.while_app_runs)
     return app

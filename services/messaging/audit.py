@@ -16,20 +16,15 @@ from services.messaging.domain.access import Access, access_to
 from services.messaging.domain.model import Conversation
 from shared.contracts.messaging import MessagingPersonalDataRead
 from shared.http import Principal
-from shared.personal_data import report_reads
-from shared.runtime import ServiceContext
+from shared.personal_data import ReadReporter
 
 # What was read (stable codes, shown to admins and in the person's export).
 CONVERSATION_READ = "conversation_read"
 CONVERSATION_MESSAGES_READ = "conversation_messages_read"
 CONVERSATIONS_LISTED = "conversations_listed"
 
-
-async def record_reads(
-    context: ServiceContext, principal: Principal, action: str, user_ids: Iterable[str | None]
-) -> None:
-    """Report that ``principal`` was shown these people's conversations (referents)."""
-    await report_reads(context, MessagingPersonalDataRead, principal, action, user_ids)
+# Reports that a referent was shown these people's conversations.
+record_reads = ReadReporter(MessagingPersonalDataRead)
 
 
 def in_conversations(

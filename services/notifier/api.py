@@ -171,7 +171,6 @@ def build_router(
     @router.get(
         "/me/emails",
         summary="Mes notifications : les e-mails que je peux refuser, et l'état de mon adresse",
-        response=MyEmails,
         auth=Authenticated(),
     )
     async def get_my_emails(call: Call[None, None]) -> MyEmails:
@@ -180,8 +179,6 @@ def build_router(
     @router.put(
         "/me/emails",
         summary="Choisir les e-mails que je reçois",
-        body=EmailChoices,
-        response=MyEmails,
         auth=Authenticated(),
         errors=[UNKNOWN_EMAIL_KIND],
     )
@@ -196,7 +193,6 @@ def build_router(
     @router.get(
         "/unsubscriptions/{token}",
         summary="Le type d'e-mail qu'un lien de désabonnement refuse (ne change rien)",
-        response=UnsubscribeView,
         errors=[UNSUBSCRIBE_LINK_INVALID],
     )
     async def read_unsubscription(call: Call[None, None]) -> UnsubscribeView:
@@ -212,8 +208,6 @@ def build_router(
             "Le jeton signé désigne la personne et le type d'e-mail : il suffit comme preuve. "
             "Répéter l'appel ne change rien de plus."
         ),
-        body=UnsubscribeBody,
-        response=UnsubscribeView,
         errors=[UNSUBSCRIBE_LINK_INVALID],
     )
     async def unsubscribe(call: Call[UnsubscribeBody, None]) -> UnsubscribeView:
@@ -228,7 +222,6 @@ def build_router(
         "/undeliverable",
         summary="Adresses qui refusent les e-mails (non-remise définitive), les plus récentes "
         "d'abord",
-        response=list[UndeliverableView],
         auth=ADMIN,
     )
     async def list_undeliverable(call: Call[None, None]) -> list[UndeliverableView]:
@@ -244,8 +237,6 @@ def build_router(
     @router.get(
         "/deliveries",
         summary="Journal des e-mails envoyés ou à envoyer, du plus récent au plus ancien",
-        query=DeliveryQuery,
-        response=Page[DeliveryView],
         auth=ADMIN,
     )
     async def list_deliveries(call: Call[None, DeliveryQuery]) -> Page[DeliveryView]:
@@ -266,12 +257,7 @@ def build_router(
         )
         return page
 
-    @router.get(
-        "/deliveries/totals",
-        summary="Nombre d'envois du journal par état",
-        response=DeliveryTotals,
-        auth=ADMIN,
-    )
+    @router.get("/deliveries/totals", summary="Nombre d'envois du journal par état", auth=ADMIN)
     async def delivery_totals(call: Call[None, None]) -> DeliveryTotals:
         totals = {status.value: count for status, count in (await store.totals()).items()}
         return DeliveryTotals(**totals, total=sum(totals.values()))
@@ -279,7 +265,6 @@ def build_router(
     @router.post(
         "/deliveries/{delivery_id}/retry",
         summary="Renvoyer un e-mail en échec (failed ou dead)",
-        response=DeliveryView,
         status=202,
         auth=ADMIN,
         errors=[DELIVERY_NOT_FOUND, DELIVERY_ALREADY_SENT, DELIVERY_IN_PROGRESS, DELIVERY_ERASED],

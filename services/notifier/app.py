@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.utils import parseaddr
 
 from aiohttp import web
 
 from services.notifier.api import build_router
-from services.notifier.bounces import BounceInbox, BounceSmtpServer
+from services.notifier.bounces import BounceInbox
 from services.notifier.dkim import load_signer
 from services.notifier.metrics import backlog_hook
 from services.notifier.render import Renderer
@@ -23,10 +22,11 @@ from services.notifier.unsubscribe import UnsubscribeLinks
 from services.notifier.worker import DeliveryWorker, purge_forever
 from shared.contracts.notifier import PUBLISHED
 from shared.runtime import Platform, ServiceContext, service_app
+from shared.smtp_listener import SmtpListener
 
 log = logging.getLogger("services.notifier")
 
-BOUNCE_SMTP = web.AppKey("bounce_smtp", BounceSmtpServer)
+BOUNCE_SMTP = web.AppKey("bounce_smtp", SmtpListener)
 
 
 def create_app(platform: Platform, config: NotifierSettings | None = None) -> web.Application:
@@ -92,19 +92,15 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
         metrics_hooks=[backlog_hook(store)],
     )
     if config.bounce_smtp_port is not None:
-        server = BounceSmtpServer(
+        server = SmtpListener(
             BounceInbox(store, bounce_address=bounce_address),
+            name="bounce",
+            ident="Proch'Orientation bounces",
             host=config.bounce_smtp_host,
             port=config.bounce_smtp_port,
             hostname=bounce_address.rpartition("@")[2],
             max_bytes=config.bounce_max_bytes,
         )
         app[BOUNCE_SMTP] = server
-
-        async def bounce_smtp(app: web.Application) -> AsyncIterator[None]:
-            await server.start()
-            yield
-            await server.stop()
-
-        app.cleanup_ctx.append(bounce_smtp)
+        app.cleanup_ctx.append(server.while_app_runs)
     return app

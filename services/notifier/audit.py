@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING
 
 from services.notifier.store import ERASED_ADDRESS
 from shared.contracts.notifier import NotifierPersonalDataRead
-from shared.http import Principal
-from shared.personal_data import report_reads
-from shared.runtime import ServiceContext
+from shared.personal_data import ReadReporter
 
 if TYPE_CHECKING:
     from services.notifier.api import DeliveryView
@@ -26,12 +24,8 @@ DELIVERIES_LISTED = "deliveries_listed"
 DELIVERY_RETRIED = "delivery_retried"
 UNDELIVERABLE_LISTED = "undeliverable_listed"
 
-
-async def record_reads(
-    context: ServiceContext, principal: Principal, action: str, user_ids: Iterable[str | None]
-) -> None:
-    """Report that ``principal`` was shown these people's email log (admins)."""
-    await report_reads(context, NotifierPersonalDataRead, principal, action, user_ids)
+# Reports that an admin was shown these people's email log.
+record_reads = ReadReporter(NotifierPersonalDataRead)
 
 
 def in_deliveries(views: Iterable[DeliveryView]) -> list[str | None]:

@@ -2,7 +2,7 @@
 
 Every email leaves with the bounce address as its envelope sender (``Return-Path``),
 so the recipient's mail server reports a failure to it. The notifier listens for
-those reports itself (aiosmtpd on the service's own loop, as messaging's relay does)
+those reports itself (``shared.smtp_listener``, as messaging's relay does)
 because what they change is its own: which addresses it stops writing to.
 
 - RCPT: only the bounce address (550 otherwise, before any data).
@@ -15,13 +15,10 @@ because what they change is its own: which addresses it stops writing to.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 from datetime import UTC, datetime
 from typing import Any
 
-from aiosmtpd.smtp import SMTP
 from pymongo.errors import PyMongoError
 
 from services.notifier.domain.bounces import read_dsn
@@ -29,7 +26,6 @@ from services.notifier.store import NotifierStore
 
 log = logging.getLogger("services.notifier.bounces")
 
-IDENT = "Proch'Orientation bounces"
 # Every answer, named (SMTP replies are 7-bit: French without accents).
 RECIPIENT_OK = "250 2.1.5 Destinataire accepte"
 NOT_THE_BOUNCE_ADDRESS = "550 5.1.1 Cette adresse ne recoit que les avis de non-remise"
@@ -99,55 +95,3 @@ class BounceInbox:
             )
             marked += 1
         return marked
-
-
-class BounceSmtpServer:
-    """Listens for bounces on ``host:port``; ``start`` then ``stop``."""
-
-    def __init__(
-        self, inbox: BounceInbox, *, host: str, port: int, hostname: str, max_bytes: int
-    ) -> None:
-        self._inbox = inbox
-        self._host = host
-        self._port = port
-        self._hostname = hostname
-        self._max_bytes = max_bytes
-        self._server: asyncio.Server | None = None
-        self._connections: weakref.WeakSet[SMTP] = weakref.WeakSet()
-
-    @property
-    def port(self) -> int:
-        """The port listened on."""
-        assert self._server is not None, "not started"
-        return int(self._server.sockets[0].getsockname()[1])
-
-    async def start(self) -> None:
-        """Listen; raises ``OSError`` when the port is taken."""
-        loop = asyncio.get_running_loop()
-
-        def protocol() -> SMTP:
-            smtp = SMTP(
-                self._inbox,
-                hostname=self._hostname,
-                ident=IDENT,
-                data_size_limit=self._max_bytes,
-                enable_SMTPUTF8=True,
-                loop=loop,
-            )
-            self._connections.add(smtp)
-            return smtp
-
-        self._server = await loop.create_server(protocol, self._host, self._port)
-        log.info("bounce SMTP listening", extra={"host": self._host, "port": self.port})
-
-    async def stop(self) -> None:
-        """Stop listening and hang up."""
-        if self._server is None:
-            return
-        self._server.close()
-        for smtp in list(self._connections):
-            transport = smtp.transport
-            if transport is not None and not transport.is_closing():
-                transport.close()
-        await self._server.wait_closed()
-        self._server = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -106,6 +106,22 @@ class Api:
     async def get(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
         """``GET`` and the JSON body."""
         return (await self.call("GET", path, params=params)).body
+
+    async def shown(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        hidden: Collection[int] = (400, 404),
+    ) -> Any:
+        """``GET`` what the page's address names; the 404 page when the API answers
+        one of ``hidden`` (a malformed id, nothing there, or not this person's)."""
+        try:
+            return await self.get(path, params=params)
+        except ApiRefusedError as refused:
+            if refused.status in hidden:
+                raise web.HTTPNotFound() from refused
+            raise
 
     async def post(self, path: str, json: Any = None) -> Any:
         """``POST`` a JSON body and the JSON answer."""

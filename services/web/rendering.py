@@ -19,6 +19,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from services.web.domain.forms import Form
 from services.web.domain.labels import NOT_SOLICITABLE
 from services.web.domain.menu import ROLE_NAMES, menu_for
 from services.web.sessions import Visit
@@ -129,6 +130,19 @@ async def render(
     )
     response = aiohttp_jinja2.render_template(template, request, values, status=status)
     return response
+
+
+async def render_form(
+    request: web.Request, template: str, context: Mapping[str, Any], form: Form | None
+) -> web.Response:
+    """A page with a form: blank, or again with what was typed and the errors (422)."""
+    failed = form is not None and bool(form.errors)
+    return await render(
+        request,
+        template,
+        {**context, "values": form.values if form else {}, "errors": form.errors if form else {}},
+        status=422 if failed else 200,
+    )
 
 
 class _LazyToken:

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from services.web.settings import WebSettings
 from services.web.store import SessionStore
+from shared.hashed_secrets import stored_form
 from shared.mongo import Document
 
 # Refresh the access token when less than this is left of it.
@@ -33,10 +34,6 @@ FlashKind = Literal["success", "info", "warning", "error"]
 def now_utc() -> datetime:
     """The current time (UTC)."""
     return datetime.now(UTC)
-
-
-def _key(cookie_id: str) -> str:
-    return hashlib.sha256(cookie_id.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ class Visit:
     @property
     def key(self) -> str | None:
         """The row's key for this browser's cookie."""
-        return _key(self.cookie_id) if self.cookie_id else None
+        return stored_form(self.cookie_id) if self.cookie_id else None
 
     # --- who ------------------------------------------------------------------------
 
@@ -184,7 +181,7 @@ class Visit:
             self.cookie_id = secrets.token_urlsafe(32)
             self.send_cookie = True
         now = now_utc()
-        key = _key(self.cookie_id)
+        key = stored_form(self.cookie_id)
         self.row = {
             "_id": key,
             "user": None,

@@ -6,20 +6,22 @@ The site shares the platform's ``Settings`` (``PUBLIC_URL``, ``MONGO_URL``, ``HT
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from shared.secret_files import SecretFilesSource
+from shared.secret_files import SettingsWithSecretFiles
 
 
-class WebSettings(BaseSettings):
+class WebSettings(SettingsWithSecretFiles):
     """Where the APIs are, how long browser sessions last, the key that signs forms."""
 
     model_config = SettingsConfigDict(
         env_prefix="WEB_", case_sensitive=False, extra="ignore", env_ignore_empty=True
     )
+    # ``WEB_SECRET_KEY_FILE``: the key in a file.
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("secret_key",)
 
     # Base URL of the gateway serving /api/<service>/ (http://gateway:8080 in a
     # deployment), or a template where {service} is replaced by the service called
@@ -39,21 +41,3 @@ class WebSettings(BaseSettings):
     draft_hours: float = Field(24, gt=0)
     # How long the site waits for an API answer before showing « indisponible ».
     api_timeout_seconds: float = Field(15, gt=0)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Arguments, the environment, then ``WEB_SECRET_KEY_FILE`` (a file's content)."""
-        return (
-            init_settings,
-            env_settings,
-            SecretFilesSource(settings_cls, ["secret_key"], prefix="WEB_"),
-            dotenv_settings,
-            file_secret_settings,
-        )

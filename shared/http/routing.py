@@ -4,20 +4,33 @@
 
     router = Router("agenda", title="Agenda", version="1")
 
-    @router.post("/solicitations", summary="Solliciter un ambassadeur",
-                 body=NewSolicitation, response=Created, status=201,
+    @router.post("/solicitations", summary="Solliciter un ambassadeur", status=201,
                  auth=Roles("staff", "referent"), errors=[AMBASSADOR_NOT_FOUND])
     async def create_solicitation(call: Call[NewSolicitation, None]) -> Created:
         ...
 
     router.install(app, prefix="/api/agenda")  # routes + GET /openapi.json
+
+The body, query and response models are read from the handler's annotations
+(``Call[Body, Query]`` and its return type) unless ``body=``, ``query=`` or
+``response=`` says otherwise: each type is written once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Required, TypedDict, TypeVar, Unpack
+from typing import (
+    Any,
+    Generic,
+    Required,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 import pydantic_core
 from aiohttp import web
@@ -78,6 +91,37 @@ class Operation:
     auth: AuthRule | None = None
     errors: tuple[ErrorKind, ...] = ()
     max_body_bytes: int | None = None
+
+
+def _model(annotation: Any) -> type[BaseModel] | None:
+    return (
+        annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    )
+
+
+def _declared(handler: CallHandler) -> dict[str, Any]:
+    """The body, query and response models the handler's annotations name.
+
+    A response is a model or a list of models (a ``web.Response`` or ``None`` is not).
+    Annotations that cannot be resolved where the handler is defined declare nothing:
+    the route then says its models itself.
+    """
+    try:
+        hints = get_type_hints(handler)
+    except NameError:
+        return {}
+    declared: dict[str, Any] = {}
+    parameters = [name for name in hints if name != "return"]
+    call = hints[parameters[0]] if parameters else None
+    if get_origin(call) is Call:
+        body, query = get_args(call)
+        declared["body"], declared["query"] = _model(body), _model(query)
+    returned = hints.get("return")
+    if _model(returned) is not None or (
+        get_origin(returned) is list and _model(get_args(returned)[0]) is not None
+    ):
+        declared["response"] = returned
+    return declared
 
 
 class RouteOptions(TypedDict, total=False):
@@ -152,6 +196,12 @@ class Router:
         """Register the decorated handler for ``method path``."""
 
         def register(handler: HandlerT) -> HandlerT:
+            declared = _declared(handler)
+
+            def option(name: str) -> Any:
+                return options[name] if name in options else declared.get(name)  # type: ignore[literal-required]
+
+            response = option("response")
             operation = Operation(
                 method=method.upper(),
                 path=path,
@@ -159,11 +209,11 @@ class Router:
                 summary=options["summary"],
                 operation_id=options.get("operation_id") or handler.__name__,
                 description=options.get("description"),
-                body=options.get("body"),
-                query=options.get("query"),
-                response=options.get("response"),
+                body=option("body"),
+                query=option("query"),
+                response=response,
                 # Without a response model the handler answers 204 No Content.
-                status=options.get("status", 200 if options.get("response") else 204),
+                status=options.get("status", 200 if response else 204),
                 auth=options.get("auth"),
                 errors=tuple(options.get("errors", ())),
                 max_body_bytes=options.get("max_body_bytes"),

@@ -53,29 +53,32 @@ def _number(ctx: Mapping[str, Any], key: str) -> str:
 
 _Phrase = str | Callable[[Mapping[str, Any]], str]
 
+
+def _at_least(one: str, many: str) -> _Phrase:
+    """« ne doit pas être vide », or « doit contenir au moins N <unit> »."""
+    return lambda ctx: (
+        "ne doit pas être vide"
+        if ctx.get("min_length") == 1
+        else f"doit contenir au moins {_count(ctx.get('min_length'), one, many)}"
+    )
+
+
+def _at_most(one: str, many: str) -> _Phrase:
+    """« doit contenir au plus N <unit> »."""
+    return lambda ctx: f"doit contenir au plus {_count(ctx.get('max_length'), one, many)}"
+
+
 # What follows « Le champ « x » … »: a predicate, so it also reads after « Ce champ ».
 _PHRASES: dict[str, _Phrase] = {
     "missing": "est obligatoire",
     "extra_forbidden": "n'est pas attendu",
     "string_type": "doit être une chaîne de caractères",
     "string_unicode": "doit être une chaîne de caractères",
-    "string_too_short": lambda ctx: (
-        "ne doit pas être vide"
-        if ctx.get("min_length") == 1
-        else f"doit contenir au moins {_count(ctx.get('min_length'), 'caractère', 'caractères')}"
-    ),
-    "string_too_long": lambda ctx: (
-        f"doit contenir au plus {_count(ctx.get('max_length'), 'caractère', 'caractères')}"
-    ),
+    "string_too_short": _at_least("caractère", "caractères"),
+    "string_too_long": _at_most("caractère", "caractères"),
     "string_pattern_mismatch": "n'a pas le format attendu",
-    "too_short": lambda ctx: (
-        "ne doit pas être vide"
-        if ctx.get("min_length") == 1
-        else f"doit contenir au moins {_count(ctx.get('min_length'), 'élément', 'éléments')}"
-    ),
-    "too_long": lambda ctx: (
-        f"doit contenir au plus {_count(ctx.get('max_length'), 'élément', 'éléments')}"
-    ),
+    "too_short": _at_least("élément", "éléments"),
+    "too_long": _at_most("élément", "éléments"),
     "greater_than": lambda ctx: f"doit être supérieur à {_number(ctx, 'gt')}",
     "greater_than_equal": lambda ctx: f"doit être supérieur ou égal à {_number(ctx, 'ge')}",
     "less_than": lambda ctx: f"doit être inférieur à {_number(ctx, 'lt')}",

@@ -22,7 +22,7 @@ from services.accounts.app import create_app
 from services.accounts.settings import AccountsSettings
 from shared.mongo import Document
 from shared.settings import Settings
-from tests.fixtures.http import Answer, answer_of
+from tests.fixtures.http import Answer, send
 from tests.fixtures.platform import RunningPlatform, running
 from tests.fixtures.smtp import SmtpServer
 
@@ -54,18 +54,17 @@ class Client:
         params: dict[str, str] | None = None,
     ) -> Answer:
         """Send a request to ``/api/accounts{path}``."""
-        sent = dict(headers or {})
-        if token:
-            sent["Authorization"] = f"Bearer {token}"
-        async with self.running.http.request(
+        url = self.running.url(f"/api/accounts{path}")
+        return await send(
+            self.running.http,
             method,
-            self.running.url(f"/api/accounts{path}"),
+            url,
+            token=token,
             json=json,
             data=data,
-            headers=sent,
             params=params,
-        ) as response:
-            return await answer_of(response)
+            headers=headers,
+        )
 
     @property
     def db(self) -> Any:

@@ -40,13 +40,14 @@ from shared.contracts.accounts import (
     UserDeleted,
 )
 from shared.events import Envelope, Event
+from shared.french import PARIS
 from shared.http import AccessTokenSigner, Principal, Role
 from shared.http import Territory as TokenTerritory
 from shared.keys import load_key_pair
 from shared.mongo import Document
 from shared.runtime import Platform
 from shared.settings import Settings
-from tests.fixtures.http import Answer, answer_of
+from tests.fixtures.http import Answer, send
 from tests.fixtures.platform import RunningPlatform, running
 from tests.fixtures.rabbit import wait_until
 
@@ -124,10 +125,9 @@ class Recorded:
 
 def in_days(days: float, *, hour: int = 10, clock: MovableClock | None = None) -> datetime:
     """A start ``days`` from now at ``hour``:00 Paris time (+01:00/+02:00 handled by zoneinfo)."""
-    from zoneinfo import ZoneInfo
 
     now = (clock or MovableClock())()
-    day = (now + timedelta(days=days)).astimezone(ZoneInfo("Europe/Paris"))
+    day = (now + timedelta(days=days)).astimezone(PARIS)
     return day.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
@@ -199,19 +199,12 @@ class World:
         data: bytes | None = None,
     ) -> Answer:
         """Send a request to ``/api/agenda{path}`` as ``who`` (a person or their name)."""
-        headers: dict[str, str] = {}
         person = self.people[who] if isinstance(who, str) else who
-        if person is not None:
-            headers["Authorization"] = f"Bearer {person.token}"
-        async with self.running.http.request(
-            method,
-            self.running.url(f"/api/agenda{path}"),
-            json=json,
-            params=params,
-            data=data,
-            headers=headers,
-        ) as response:
-            return await answer_of(response)
+        url = self.running.url(f"/api/agenda{path}")
+        token = person.token if person is not None else None
+        return await send(
+            self.running.http, method, url, token=token, json=json, params=params, data=data
+        )
 
     async def solicit(
         self, who: str, ambassador: str, starts_at: datetime, **overrides: Any

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone
 
 from shared.contracts.agenda import AppointmentAccepted
+from shared.french import PARIS
 from tests.agenda.conftest import World, in_days
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def next_clock_change(after: datetime) -> datetime:

@@ -17,17 +17,16 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
 
 from shared.contracts.accounts import Sponsorship
 from shared.contracts.agenda import AgendaPersonalDataRead
+from shared.french import PARIS
 from tests.agenda.conftest import World, WorldFactory, in_days
 from tests.fixtures.rabbit import wait_until
 
-PARIS = ZoneInfo("Europe/Paris")
 ACME = "org-acme"
 OTHER = "org-other"
 CONVENTION = Sponsorship(

@@ -27,11 +27,11 @@ import io
 from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from shared.contracts.accounts import Territory
+from shared.french import PARIS
 from tests.agenda.conftest import (
     ARRAS_UAI,
     ASCQ_COLLEGE,
@@ -42,7 +42,6 @@ from tests.agenda.conftest import (
 )
 from tests.fixtures.rabbit import wait_until
 
-PARIS = ZoneInfo("Europe/Paris")
 BOTH = Territory(departments=["59", "62"])
 
 

@@ -43,7 +43,7 @@ from shared.events import Envelope, Event
 from shared.http import AccessTokenSigner, Principal, Territory
 from shared.keys import load_key_pair
 from shared.settings import Settings
-from tests.fixtures.http import Answer, answer_of
+from tests.fixtures.http import Answer, send
 from tests.fixtures.platform import RunningPlatform, running
 from tests.fixtures.rabbit import wait_until
 from tests.fixtures.smtp import ReceivedMail, SmtpServer, free_port
@@ -267,11 +267,10 @@ class Relay:
 
     async def call(self, method: str, path: str, who: Person | None, json: Any = None) -> Answer:
         """``method /api/messaging{path}`` as ``who``."""
-        headers = {"Authorization": f"Bearer {who.token}"} if who else {}
-        async with self.run.http.request(
-            method, self.run.url(f"/api/messaging{path}"), json=json, headers=headers
-        ) as response:
-            return await answer_of(response)
+        token = who.token if who else None
+        return await send(
+            self.run.http, method, self.run.url(f"/api/messaging{path}"), token=token, json=json
+        )
 
     async def get(self, path: str, who: Person | None) -> Answer:
         return await self.call("GET", path, who)

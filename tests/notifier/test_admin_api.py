@@ -20,6 +20,7 @@ from shared.events import Event
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import load_key_pair
 from shared.settings import Settings
+from tests.fixtures.http import send
 from tests.fixtures.platform import RunningPlatform, running, settled
 from tests.fixtures.rabbit import wait_until
 from tests.fixtures.smtp import SmtpServer
@@ -56,8 +57,8 @@ def settings(make_settings: MakeSettings, smtp_server: SmtpServer) -> Settings:
 async def call(
     run: RunningPlatform, method: str, path: str, headers: dict[str, str] | None = None
 ) -> tuple[int, Any]:
-    async with run.http.request(method, run.url(f"/api/notifier{path}"), headers=headers) as answer:
-        return answer.status, await answer.json()
+    answer = await send(run.http, method, run.url(f"/api/notifier{path}"), headers=headers)
+    return answer.status, answer.body
 
 
 async def listen(run: RunningPlatform, *events: type[Event]) -> list[Event]:

@@ -20,6 +20,7 @@ from pymongo import AsyncMongoClient
 from shared.mongo import Document
 from shared.parking import MASKED
 from shared.settings import Settings
+from tests.fixtures.http import send
 from tests.fixtures.mongo import failing_commands
 from tests.fixtures.platform import RunningPlatform, running
 from tests.fixtures.rabbit import wait_until
@@ -43,8 +44,8 @@ BROKEN = {
 async def call(
     run: RunningPlatform, method: str, path: str, headers: dict[str, str] | None = None
 ) -> tuple[int, Any]:
-    async with run.http.request(method, run.url(f"/api/notifier{path}"), headers=headers) as answer:
-        return answer.status, await answer.json()
+    answer = await send(run.http, method, run.url(f"/api/notifier{path}"), headers=headers)
+    return answer.status, answer.body
 
 
 async def publish_raw(settings: Settings, routing_key: str, body: bytes) -> None:

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 
 from tests.accounts.conftest import LINK, PASSWORD
-from tests.fixtures.http import Answer, answer_of
+from tests.fixtures.http import Answer, send
 from tests.fixtures.processes import service_processes, wait_healthy
 from tests.fixtures.rabbit import wait_until
 from tests.fixtures.smtp import ReceivedMail, SmtpServer
@@ -60,16 +60,8 @@ class Platform:
     ) -> Answer:
         """``path`` is ``/api/<service>/…``: sent to that service's process."""
         service = path.split("/")[2]
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        async with self.http.request(
-            method,
-            f"{self.urls[service]}{path}",
-            json=json,
-            data=data,
-            params=params,
-            headers=headers,
-        ) as response:
-            return await answer_of(response)
+        url = f"{self.urls[service]}{path}"
+        return await send(self.http, method, url, token=token, json=json, data=data, params=params)
 
     async def ok(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
         """The body of an answer that must succeed."""

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
+from shared.french import PARIS
 from tests.accounts.conftest import PASSWORD, ambassador, staff
 from tests.agenda.conftest import brief, in_days
 from tests.system.conftest import (
@@ -163,7 +163,7 @@ async def test_a_solicitation_from_sign_up_to_erasure_across_four_processes(
     assert stats["solicitations"]["total"] == 2  # the refused one and the taken slot
     statuses = {row["key"]: row["count"] for row in stats["solicitations"]["by_status"]}
     assert (statuses.get("completed"), statuses.get("refused")) == (1, 1)
-    year = str(slot_start.astimezone(ZoneInfo("Europe/Paris")).year)
+    year = str(slot_start.astimezone(PARIS).year)
     report_path = f"/api/agenda/organizations/{organization_id}/report"
     report = await p.ok("GET", report_path, partner, params={"year": year})
     assert report["interventions"] == 1

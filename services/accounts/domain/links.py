@@ -6,12 +6,13 @@ no usable link. Expiry is checked here, in code: a TTL index only cleans up.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlencode
+
+from shared.hashed_secrets import stored_form
 
 LinkPurpose = Literal["confirmation", "password_reset", "email_change"]
 
@@ -25,7 +26,7 @@ _PAGES: dict[LinkPurpose, str] = {
 
 def hash_token(token: str) -> str:
     """The stored form of a link token."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return stored_form(token)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from services.notifier.domain.calendar import CalendarInvite, Method
 from services.notifier.domain.french import event_type_fr, format_fr, kind_fr, mask_address
@@ -126,6 +126,26 @@ def plan(event: Event, occurrence: Occurrence) -> list[OutgoingEmail]:
     return planner(event, occurrence) if planner else []
 
 
+class _AccountHolderEvent(Protocol):
+    """An accounts event naming the person it is about, with their first name."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def first_name(self) -> str | None: ...
+
+
+def _to_account_holder(
+    template: str, context: Mapping[str, Any], event: _AccountHolderEvent, address: str
+) -> OutgoingEmail:
+    # Accounts events carry the address to write to: the notifier's copy of the
+    # contact may lag behind, or the address is the one being changed.
+    return OutgoingEmail(
+        template, context, user_id=event.user_id, address=address, first_name=event.first_name
+    )
+
+
 def _valid_for(expires_at: datetime | None, occurrence: Occurrence, fallback: int) -> str:
     # The link's life is counted from when the event happened, not from when the
     # notifier handles it: a redelivery must not promise more time than is left.
@@ -161,13 +181,7 @@ def _confirmation(
         "login_url": occurrence.link("/connexion"),
         "renewed": renewed,
     }
-    return OutgoingEmail(
-        "account_confirmation",
-        context,
-        user_id=event.user_id,
-        address=event.email,
-        first_name=event.first_name,
-    )
+    return _to_account_holder("account_confirmation", context, event, event.email)
 
 
 @_plans(PasswordResetRequested)
@@ -177,34 +191,24 @@ def _reset(event: PasswordResetRequested, occurrence: Occurrence) -> list[Outgoi
         "valid_for": _valid_for(event.expires_at, occurrence, occurrence.reset_ttl_seconds),
         "login_url": occurrence.link("/connexion"),
     }
-    return [
-        OutgoingEmail(
-            "password_reset",
-            context,
-            user_id=event.user_id,
-            address=event.email,
-            first_name=event.first_name,
-        )
-    ]
+    return [_to_account_holder("password_reset", context, event, event.email)]
 
 
 @_plans(EmailChangeRequested)
 def _email_change(event: EmailChangeRequested, occurrence: Occurrence) -> list[OutgoingEmail]:
     valid_for = _valid_for(event.expires_at, occurrence, occurrence.confirmation_ttl_seconds)
     return [
-        OutgoingEmail(
+        _to_account_holder(
             "email_change_confirmation",
             {"confirmation_url": event.confirmation_url, "valid_for": valid_for},
-            user_id=event.user_id,
-            address=event.new_email,
-            first_name=event.first_name,
+            event,
+            event.new_email,
         ),
-        OutgoingEmail(
+        _to_account_holder(
             "email_change_notice",
             {"masked_new_email": mask_address(event.new_email), "valid_for": valid_for},
-            user_id=event.user_id,
-            address=event.old_email,
-            first_name=event.first_name,
+            event,
+            event.old_email,
         ),
     ]
 
@@ -212,29 +216,13 @@ def _email_change(event: EmailChangeRequested, occurrence: Occurrence) -> list[O
 @_plans(EmailChanged)
 def _email_changed(event: EmailChanged, occurrence: Occurrence) -> list[OutgoingEmail]:
     context = {"masked_old_email": mask_address(event.old_email)}
-    return [
-        OutgoingEmail(
-            "email_changed",
-            context,
-            user_id=event.user_id,
-            address=event.new_email,
-            first_name=event.first_name,
-        )
-    ]
+    return [_to_account_holder("email_changed", context, event, event.new_email)]
 
 
 @_plans(PasswordChanged)
 def _password_changed(event: PasswordChanged, occurrence: Occurrence) -> list[OutgoingEmail]:
     context = {"login_url": occurrence.link("/connexion")}
-    return [
-        OutgoingEmail(
-            "password_changed",
-            context,
-            user_id=event.user_id,
-            address=event.email,
-            first_name=event.first_name,
-        )
-    ]
+    return [_to_account_holder("password_changed", context, event, event.email)]
 
 
 @_plans(SignInAttacked)
@@ -244,29 +232,13 @@ def _sign_in_attacked(event: SignInAttacked, occurrence: Occurrence) -> list[Out
         "window": duration_fr(event.window_minutes * 60),
         "reset_url": occurrence.link("/mot-de-passe"),
     }
-    return [
-        OutgoingEmail(
-            "sign_in_attacked",
-            context,
-            user_id=event.user_id,
-            address=event.email,
-            first_name=event.first_name,
-        )
-    ]
+    return [_to_account_holder("sign_in_attacked", context, event, event.email)]
 
 
 @_plans(UserActivated)
 def _activated(event: UserActivated, occurrence: Occurrence) -> list[OutgoingEmail]:
     context = {"role": event.role, "login_url": occurrence.link("/connexion")}
-    return [
-        OutgoingEmail(
-            "account_activated",
-            context,
-            user_id=event.user_id,
-            address=event.email,
-            first_name=event.first_name,
-        )
-    ]
+    return [_to_account_holder("account_activated", context, event, event.email)]
 
 
 @_plans(UserDeleted)
@@ -348,15 +320,7 @@ def _record_expired(event: CriminalRecordExpired, occurrence: Occurrence) -> lis
 @_plans(InactivityWarned)
 def _inactive(event: InactivityWarned, occurrence: Occurrence) -> list[OutgoingEmail]:
     context = {"deletion_on": day_fr(event.deletion_at), "login_url": occurrence.link("/connexion")}
-    return [
-        OutgoingEmail(
-            "account_inactivity_warning",
-            context,
-            user_id=event.user_id,
-            address=event.email,
-            first_name=event.first_name,
-        )
-    ]
+    return [_to_account_holder("account_inactivity_warning", context, event, event.email)]
 
 
 # agenda --------------------------------------------------------------------------

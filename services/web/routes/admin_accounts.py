@@ -19,7 +19,7 @@ from services.web.context import api_of
 from services.web.domain.forms import Form
 from services.web.domain.labels import ACCOUNT_STATES
 from services.web.domain.menu import ROLE_NAMES
-from services.web.rendering import VISIT, render, see_other
+from services.web.rendering import VISIT, render, render_form, see_other
 
 ACCOUNTS = "/admin/comptes"
 SHOWN = 20
@@ -101,14 +101,9 @@ async def accounts_page(request: web.Request) -> web.Response:
 
 
 async def _account(request: web.Request) -> dict[str, Any]:
-    try:
-        found: dict[str, Any] = await api_of(request).get(
-            f"/accounts/users/{request.match_info['id']}"
-        )
-    except ApiRefusedError as refused:
-        if refused.status in (400, 404):
-            raise web.HTTPNotFound() from refused
-        raise
+    found: dict[str, Any] = await api_of(request).shown(
+        f"/accounts/users/{request.match_info['id']}"
+    )
     return found
 
 
@@ -177,16 +172,8 @@ async def change_territory(request: web.Request) -> web.StreamResponse:
 
 async def _referent_page(request: web.Request, form: Form | None = None) -> web.Response:
     departments, bassins = await _places(api_of(request))
-    return await render(
-        request,
-        "admin/referent_form.html",
-        {
-            "departments": departments,
-            "bassins": bassins,
-            "values": form.values if form else {},
-            "errors": form.errors if form else {},
-        },
-        status=422 if form and form.errors else 200,
+    return await render_form(
+        request, "admin/referent_form.html", {"departments": departments, "bassins": bassins}, form
     )
 
 

@@ -84,14 +84,9 @@ async def _conversation(request: web.Request) -> dict[str, Any]:
     """The conversation of the address, or the 404 page when it is not the person's."""
     if not _CONVERSATION_ID.fullmatch(request.match_info["id"]):
         raise web.HTTPNotFound()
-    try:
-        found: dict[str, Any] = await api_of(request).get(
-            f"/messaging/conversations/{request.match_info['id']}"
-        )
-    except ApiRefusedError as refused:
-        if refused.status in (400, 403, 404):
-            raise web.HTTPNotFound() from refused
-        raise
+    found: dict[str, Any] = await api_of(request).shown(
+        f"/messaging/conversations/{request.match_info['id']}", hidden=(400, 403, 404)
+    )
     return found
 
 

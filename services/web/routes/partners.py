@@ -95,15 +95,7 @@ async def hours_chart(request: web.Request) -> web.Response:
         y_title="Heures",
         integers=False,
     )
-    return web.Response(
-        body=svg,
-        content_type=charts.SVG_CONTENT_TYPE,
-        charset="utf-8",
-        headers={
-            "Content-Security-Policy": charts.IMAGE_POLICY,
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return charts.response(svg)
 
 
 @requires("partner")
@@ -113,16 +105,13 @@ async def attestation(request: web.Request) -> web.Response:
     if organisation_id is None:
         raise web.HTTPNotFound()
     year = _year(request)
-    try:
-        answer = await api_of(request).call(
-            "GET", f"/agenda/organizations/{organisation_id}/attestation.pdf", params={"year": year}
-        )
-    except ApiRefusedError as refused:
-        if refused.status == 404:
-            raise web.HTTPNotFound() from refused
-        raise
+    pdf = await api_of(request).shown(
+        f"/agenda/organizations/{organisation_id}/attestation.pdf",
+        params={"year": year},
+        hidden=(404,),
+    )
     return web.Response(
-        body=answer.body if isinstance(answer.body, bytes) else b"",
+        body=pdf if isinstance(pdf, bytes) else b"",
         content_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="attestation-prochorientation-{year}.pdf"'

@@ -19,7 +19,7 @@ from services.web.client import ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.forms import Form
 from services.web.domain.labels import EVENT_TYPES, FORMATS, RECORD_STATES
-from services.web.rendering import VISIT, render, see_other
+from services.web.rendering import VISIT, render, render_form, see_other
 from shared.french import PARIS, day_fr
 
 STEERS = ("referent", "admin")
@@ -55,14 +55,9 @@ def add_referent_action_routes(router: web.UrlDispatcher) -> None:
 
 
 async def _ambassador(request: web.Request) -> dict[str, Any]:
-    try:
-        found: dict[str, Any] = await api_of(request).get(
-            f"/accounts/ambassadors/{request.match_info['id']}"
-        )
-    except ApiRefusedError as refused:
-        if refused.status in (400, 403, 404):
-            raise web.HTTPNotFound() from refused
-        raise
+    found: dict[str, Any] = await api_of(request).shown(
+        f"/accounts/ambassadors/{request.match_info['id']}", hidden=(400, 403, 404)
+    )
     return found
 
 
@@ -72,16 +67,11 @@ async def _ambassador(request: web.Request) -> dict[str, Any]:
 async def _show_record(
     request: web.Request, ambassador: dict[str, Any], form: Form | None = None
 ) -> web.Response:
-    return await render(
+    return await render_form(
         request,
         "referents/record.html",
-        {
-            "ambassador": ambassador,
-            "record_states": RECORD_STATES,
-            "values": form.values if form else {},
-            "errors": form.errors if form else {},
-        },
-        status=422 if form and form.errors else 200,
+        {"ambassador": ambassador, "record_states": RECORD_STATES},
+        form,
     )
 
 
@@ -94,16 +84,12 @@ async def record_page(request: web.Request) -> web.Response:
 @requires(*STEERS)
 async def record_document(request: web.Request) -> web.Response:
     """The extract, to be shown in the page's frame (never cached)."""
-    try:
-        answer = await api_of(request).call(
-            "GET", f"/accounts/ambassadors/{request.match_info['id']}/criminal-record/document"
-        )
-    except ApiRefusedError as refused:
-        if refused.status in (400, 403, 404, 409):
-            raise web.HTTPNotFound() from refused
-        raise
+    pdf = await api_of(request).shown(
+        f"/accounts/ambassadors/{request.match_info['id']}/criminal-record/document",
+        hidden=(400, 403, 404, 409),
+    )
     return web.Response(
-        body=answer.body if isinstance(answer.body, bytes) else b"",
+        body=pdf if isinstance(pdf, bytes) else b"",
         content_type="application/pdf",
         headers={
             "Content-Disposition": 'inline; filename="extrait-casier-judiciaire.pdf"',

@@ -247,7 +247,7 @@ async def statistics_chart(request: web.Request) -> web.Response:
         if refused.status in (400, 403, 422):
             raise web.HTTPBadRequest() from refused
         raise
-    return chart_response(_draw(name, stats))
+    return charts.response(_draw(name, stats))
 
 
 def _draw(name: str, stats: dict[str, Any]) -> bytes:
@@ -280,18 +280,4 @@ def _draw(name: str, stats: dict[str, Any]) -> bytes:
         colours=[colours for _, _, colours in rows],
         description="Offre et demande par département et secteur : la taille du disque dit "
         "le nombre de sollicitations, sa couleur la tension (chiffres dans le tableau).",
-    )
-
-
-def chart_response(svg: bytes) -> web.Response:
-    """An SVG chart with the policy of an image: its own style, no script."""
-    return web.Response(
-        body=svg,
-        content_type=charts.SVG_CONTENT_TYPE,
-        charset="utf-8",
-        headers={
-            "Content-Security-Policy": charts.IMAGE_POLICY,
-            "X-Frame-Options": "SAMEORIGIN",
-            "Cache-Control": "private, no-store",
-        },
     )

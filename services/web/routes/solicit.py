@@ -41,14 +41,9 @@ def add_solicit_routes(router: web.UrlDispatcher) -> None:
 
 async def _ambassador(request: web.Request) -> dict[str, Any]:
     """The ambassador of the address (their public fields), or the 404 page."""
-    try:
-        found: dict[str, Any] = await api_of(request).get(
-            f"/accounts/ambassadors/{request.match_info['id']}"
-        )
-    except ApiRefusedError as refused:
-        if refused.status in (400, 404):
-            raise web.HTTPNotFound() from refused
-        raise
+    found: dict[str, Any] = await api_of(request).shown(
+        f"/accounts/ambassadors/{request.match_info['id']}"
+    )
     return found
 
 
