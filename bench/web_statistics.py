@@ -94,7 +94,7 @@ async def run(base: str, requests: int) -> None:
         # The API first: the first read of a period waits for agenda's start-up warm-up
         # (seconds for 100,000 appointments), longer than the site waits for an answer.
         api_url, api_headers = targets["API /api/agenda/stats (seule)"]
-        await timed(http, api_url, 1, api_headers)
+        await sequential_gets(http, api_url, 1, api_headers)
         for url, headers in targets.values():  # warm-up: templates, connections, caches
             await sequential_gets(http, url, 1, headers)
         print(f"\n{requests} requests each, one after the other (milliseconds, kB):")
