@@ -36,6 +36,7 @@ from shared.events import Envelope, Event
 from shared.heartbeat import Heartbeat, beat_seconds
 from shared.mongo import Document, IndexSpec
 from shared.periodic import stopping
+from shared.tracing import current_carrier
 from shared.transient import is_transient, retry_transient
 
 log = logging.getLogger("shared.outbox")
@@ -184,7 +185,10 @@ class Outbox:
     async def _publish(self, bus: Bus, entries: list[Document]) -> int:
         if not entries:
             return 0
-        envelopes = [Envelope.model_validate(entry["envelope"]) for entry in entries]
+        envelopes = [
+            Envelope.model_validate({**entry["envelope"], "trace_context": entry.get("trace", {})})
+            for entry in entries
+        ]
         self._in_hand = entries
         try:
             results = await bus.publish_many(envelopes)
@@ -214,6 +218,8 @@ class Outbox:
             "_id": str(envelope.id),
             "type": envelope.type,
             "envelope": envelope.model_dump(mode="json"),
+            # The context of the request (or handler) writing it: its trace goes on.
+            "trace": current_carrier(),
             "created_at": now,
             # Claimed by this process from the start: no sweep takes it meanwhile.
             "available_at": now + self._lease,
