@@ -77,19 +77,21 @@ def configure_tracing(
     *,
     environ: Mapping[str, str] = os.environ,
     exporter: SpanExporter | None = None,
+    batched: bool = False,
 ) -> bool:
     """Set how this process's spans are recorded; returns whether they are exported.
 
     With an OTLP endpoint in ``environ`` (see module docstring), spans of ``service``
     (unless ``OTEL_SERVICE_NAME`` names it otherwise) go to it in batches from a
-    background thread. ``exporter`` (tests) receives every span as it ends instead.
+    background thread. ``exporter`` (tests, benchmarks) receives every span instead,
+    as it ends or, ``batched``, in batches as the OTLP exporter would.
     Without either, spans have ids but are neither recorded nor exported. Calling it
     again replaces the previous set-up, flushing what it held.
     """
     global _provider, _tracer
     processor: SpanProcessor | None = None
     if exporter is not None:
-        processor = SimpleSpanProcessor(exporter)
+        processor = BatchSpanProcessor(exporter) if batched else SimpleSpanProcessor(exporter)
     elif exporting_endpoint(environ) is not None:
         # Imported only when used: a process with tracing off loads no exporter.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
