@@ -28,6 +28,7 @@ from shared.http import mount_at_root
 from shared.logging import configure_logging
 from shared.runtime import Platform, gateway_app, serve
 from shared.settings import Settings
+from shared.tracing import configure_tracing, shutdown_tracing
 
 log = logging.getLogger("embedded")
 # Paths the site leaves to the services and to the developers' pages.
@@ -58,6 +59,7 @@ async def main() -> None:
     demo = decide(settings, asked=settings.demo_data if "DEMO_DATA" in os.environ else None)
     settings = settings.model_copy(update={"demo_data": demo.seed})
     configure_logging(settings)
+    configure_tracing("prochorientation")
     log.info(demo.reason)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     async with (
@@ -95,5 +97,8 @@ def banner(settings: Settings, catcher: MailCatcher | None, demo: DemoDecision) 
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main())
+    finally:
+        shutdown_tracing()

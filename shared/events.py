@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 
 class Event(BaseModel):
@@ -53,6 +54,11 @@ class Envelope(BaseModel):
     producer: str
     correlation_id: str | None = None
     data: dict[str, Any]
+    # The W3C trace context (``traceparent``…) of the change that made the event: kept
+    # beside it in the outbox and carried in the message's headers, never in its body.
+    trace_context: SkipJsonSchema[dict[str, str]] = Field(
+        default_factory=dict, exclude=True, repr=False
+    )
 
     @classmethod
     def wrap(cls, event: Event, *, producer: str, correlation_id: str | None = None) -> Envelope:

@@ -25,6 +25,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.batches import Batches
 from shared.mongo import Document, in_transaction
+from shared.tracing import in_caller_context
 
 T = TypeVar("T")
 Unit = Callable[[AsyncClientSession], Awaitable[Any]]
@@ -45,7 +46,8 @@ class GroupCommit:
 
         ``work`` must not itself wait for another transaction of this process.
         """
-        return cast(T, await self._groups.submit(work))
+        # Written by whichever task leads the group: traced as the caller's own work.
+        return cast(T, await self._groups.submit(in_caller_context(work)))
 
     async def _write(self, units: list[Unit]) -> list[Any]:
         async def body(session: AsyncClientSession) -> list[Any]:

@@ -2,9 +2,11 @@
 
 Every line carries the id of the HTTP request being served (``request_id_var``, set by
 ``shared.http.middlewares.request_id_middleware``) so one request can be followed
-across a service's lines. Values that could open an account (passwords, tokens in
-links, ``Authorization`` headers, cookies) never reach the output: the redaction
-filter rewrites them whatever logger emitted them.
+across a service's lines, and every line written inside a span its ``trace_id`` and
+``span_id`` (``shared.tracing``), so one solicitation can be followed across services.
+Values that could open an account (passwords, tokens in links, ``Authorization``
+headers, cookies) never reach the output: the redaction filter rewrites them whatever
+logger emitted them.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
+from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from opentelemetry.trace import Span
 
 from shared.broker_logs import install_broker_filter
+from shared.tracing import log_ids
 
 if TYPE_CHECKING:
     from aiohttp.web import BaseRequest, StreamResponse
@@ -30,6 +35,9 @@ if TYPE_CHECKING:
 REDACTED = "[redacted]"
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# A request's server span (``shared.http.middlewares.tracing_middleware``): the access
+# line, written once the span has ended, names its trace.
+SERVER_SPAN: web.RequestKey[Span] = web.RequestKey("server_span", Span)
 
 # A key is secret when its name contains one of these (case-insensitive):
 # "access_token", "X-Auth-Token", "smtp_password", "Set-Cookie"…
@@ -53,7 +61,7 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 _RECORD_ATTRIBUTES = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
-    | {"message", "asctime", "request_id", "taskName"}
+    | {"message", "asctime", "request_id", "trace_id", "span_id", "taskName"}
 )
 
 
@@ -88,7 +96,8 @@ class RedactionFilter(logging.Filter):
     """Rewrites a record's message and ``extra`` fields so no secret is emitted.
 
     Attached to the handler (not a logger) so it sees the records of every logger,
-    aiohttp's and libraries' included. It also stamps the current request id.
+    aiohttp's and libraries' included. It also stamps the current request id and,
+    inside a span, the trace and span ids.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -107,6 +116,10 @@ class RedactionFilter(logging.Filter):
             record.__dict__[key] = REDACTED if is_secret_key(key) else redact(value)
         if getattr(record, "request_id", None) is None:
             record.request_id = request_id_var.get()
+        if getattr(record, "trace_id", None) is None:
+            ids = log_ids()
+            if ids is not None:
+                record.trace_id, record.span_id = ids
         record._redacted = True
         return True
 
@@ -125,7 +138,8 @@ def _timestamp(record: logging.LogRecord) -> str:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id, extras."""
+    """One JSON object per line: time, level, logger, message, request_id, the trace and
+    span ids (inside a span), extras."""
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as a single-line JSON document."""
@@ -136,6 +150,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
         }
+        trace_id = getattr(record, "trace_id", None)
+        if trace_id is not None:
+            line["trace_id"] = trace_id
+            line["span_id"] = getattr(record, "span_id", None)
         for key, value in _extra_fields(record).items():
             line.setdefault(key, value)
         if record.exc_info:
@@ -192,6 +210,12 @@ def configure_logging(settings: Settings, *, stream: IO[str] | None = None) -> l
     return handler
 
 
+def _trace_fields(request: BaseRequest) -> dict[str, str]:
+    span = request.get(SERVER_SPAN)
+    ids = log_ids(span) if span is not None else None
+    return {"trace_id": ids[0], "span_id": ids[1]} if ids else {}
+
+
 class AccessLogger(AbstractAccessLogger):
     """aiohttp access log: method, path without query string, status, duration, request id.
 
@@ -212,6 +236,7 @@ class AccessLogger(AbstractAccessLogger):
                 "status": response.status,
                 "duration_ms": round(time * 1000, 2),
                 "request_id": response.headers.get("X-Request-Id"),
+                **_trace_fields(request),
             },
         )
 

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +36,7 @@ from shared.events import Envelope, Event
 from shared.heartbeat import Heartbeat, beat_seconds
 from shared.mongo import Document, IndexSpec
 from shared.periodic import stopping
+from shared.tracing import current_carrier
 from shared.transient import is_transient, retry_transient
 
 log = logging.getLogger("shared.outbox")
@@ -101,14 +102,18 @@ class Outbox:
         await self._collection.insert_one(self._entry(envelope), session=session)
         return envelope
 
-    def insert_ops(self, events: Sequence[Event]) -> list[InsertOne[Document]]:
+    def insert_ops(
+        self, events: Sequence[Event], *, trace: Mapping[str, str] | None = None
+    ) -> list[InsertOne[Document]]:
         """The writes recording ``events``, for a client bulk write in the caller's
         transaction (one request with the state change); call :meth:`wake` after the
-        commit."""
+        commit. ``trace``: the trace context they continue, when not the current one
+        (a request's events written by a batch of several)."""
         namespace = self._collection.full_name
         return [
             InsertOne(
-                self._entry(Envelope.wrap(event, producer=self.producer)), namespace=namespace
+                self._entry(Envelope.wrap(event, producer=self.producer), trace),
+                namespace=namespace,
             )
             for event in events
         ]
@@ -207,7 +212,10 @@ class Outbox:
     async def _publish(self, bus: Bus, entries: list[Document]) -> int:
         if not entries:
             return 0
-        envelopes = [Envelope.model_validate(entry["envelope"]) for entry in entries]
+        envelopes = [
+            Envelope.model_validate({**entry["envelope"], "trace_context": entry.get("trace", {})})
+            for entry in entries
+        ]
         self._in_hand = entries
         try:
             results = await bus.publish_many(envelopes)
@@ -230,13 +238,15 @@ class Outbox:
                 await self._postpone(entry, error, now)
         return len(entries)
 
-    def _entry(self, envelope: Envelope) -> dict[str, Any]:
+    def _entry(self, envelope: Envelope, trace: Mapping[str, str] | None = None) -> dict[str, Any]:
         now = _now()
         self._written[str(envelope.id)] = time.monotonic()
         return {
             "_id": str(envelope.id),
             "type": envelope.type,
             "envelope": envelope.model_dump(mode="json"),
+            # The context of the request (or handler) writing it: its trace goes on.
+            "trace": dict(trace) if trace is not None else current_carrier(),
             "created_at": now,
             # Claimed by this process from the start: no sweep takes it meanwhile.
             "available_at": now + self._lease,

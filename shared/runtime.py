@@ -405,9 +405,11 @@ async def serve(
 def run_service(name: str, factory: Callable[[Platform], web.Application]) -> None:
     """Entry point of ``python -m services.<name>``: one service in its own process."""
     from shared.logging import configure_logging
+    from shared.tracing import configure_tracing, shutdown_tracing
 
     settings = Settings()
     configure_logging(settings)
+    configure_tracing(name)
 
     async def main() -> None:
         # Accounts signs access tokens: it may create the key pair; the others only verify.
@@ -423,4 +425,7 @@ def run_service(name: str, factory: Callable[[Platform], web.Application]) -> No
                 ),
             )
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        shutdown_tracing()  # the spans still waiting go out before the process ends

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.smtp",
     "tests.fixtures.platform",
     "tests.fixtures.hangs",
+    "tests.fixtures.tracing",
 ]

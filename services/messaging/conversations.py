@@ -11,10 +11,11 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo import InsertOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.messaging.arrivals import Arrivals
@@ -43,6 +44,7 @@ from shared.contracts.messaging import MessageRelayed, MessagingUserErased
 from shared.http import Page, PageQuery, Principal
 from shared.mongo import Document
 from shared.runtime import ServiceContext
+from shared.tracing import current_carrier
 
 SERVICE_NAME = "messaging"
 
@@ -98,6 +100,9 @@ class _Post:
     compose: Composer
     now: datetime
     inbound_key: str | None = None
+    # The trace of the request (or event) that asked for it: posts are written in
+    # batches, each post's events go on in its own.
+    trace: dict[str, str] = field(default_factory=current_carrier, compare=False)
 
 
 class Conversations:
@@ -322,7 +327,7 @@ class Conversations:
         )
         results: list[Posted | None] = []
         written: list[tuple[Message, Document]] = []
-        events: list[MessageRelayed] = []
+        outbox_writes: list[InsertOne[Document]] = []
         for post in posts:
             before = conversations.get(post.conversation_id)
             author = before.writer(post.author_id, post.now) if before is not None else None
@@ -347,10 +352,10 @@ class Conversations:
             relays = self._relays(before, author, message)
             conversations[post.conversation_id] = before.with_message(message)
             written.append((message, self._extra_fields(post)))
-            events.extend(relays)
+            outbox_writes.extend(self._context.outbox.insert_ops(relays, trace=post.trace))
             results.append(Posted(message=message, conversation=before, relayed_to=len(relays)))
         if written:
-            await self.store.append(written, self._context.outbox.insert_ops(events), session)
+            await self.store.append(written, outbox_writes, session)
         return results
 
     def _extra_fields(self, post: _Post) -> Document:

@@ -125,8 +125,10 @@ def new_delivery(
     mime: bytes,
     erases_user: bool,
     now: datetime,
+    trace: dict[str, str] | None = None,
 ) -> Document:
-    """A queued delivery record, due at once."""
+    """A queued delivery record, due at once; ``trace`` is the trace context of the
+    event's handling, which its sending continues."""
     return {
         "_id": uuid.uuid4().hex,
         "event_id": event_id,
@@ -147,6 +149,7 @@ def new_delivery(
         "queued_at": now,
         "next_attempt_at": now,
         "sent_at": None,
+        "trace": trace or {},
     }
 
 

@@ -55,6 +55,7 @@ from shared.events import Envelope, Event
 from shared.handlers import typed
 from shared.mongo import Document, in_transaction
 from shared.runtime import ServiceContext
+from shared.tracing import current_carrier
 
 __all__ = ["HANDLER", "SERVICE", "NotifierExportPrepared", "NotifierUserErased", "subscriptions"]
 
@@ -83,6 +84,8 @@ class _Job:
     event: Event
     occurrence: Occurrence
     emails: list[OutgoingEmail]
+    # The handler's span, kept on the delivery records: their sending goes on its trace.
+    trace: dict[str, str] = field(default_factory=current_carrier)
     # Emails queued, or None when the event had been handled before.
     outcome: asyncio.Future[int | None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
@@ -329,6 +332,7 @@ class EmailHandler:
                     mime=rendered.mime,
                     erases_user=email.erases_user,
                     now=now,
+                    trace=job.trace,
                 )
             )
         return records

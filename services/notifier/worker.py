@@ -26,6 +26,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from opentelemetry.trace import SpanKind
+
 from services.notifier.message_id import new_message_id, with_message_id
 from services.notifier.metrics import delivery_attempted
 from services.notifier.sender import SendResult, SmtpSender
@@ -35,6 +37,7 @@ from services.notifier.store import NotifierStore, Status
 from shared.heartbeat import Heartbeat, beat_seconds
 from shared.mongo import Document
 from shared.periodic import every
+from shared.tracing import continued
 from shared.transient import retry_transient
 
 log = logging.getLogger("services.notifier.worker")
@@ -274,19 +277,28 @@ class DeliveryWorker:
                 for delivery in batch:
                     if self._stopping or self._lease_left(claim) < margin:
                         break
-                    mime = await self._mime(delivery, claim)
-                    started = time.perf_counter()
-                    result = await connection.send(
-                        delivery["envelope_from"], delivery["recipient"], mime
-                    )
-                    delivery_attempted(result.outcome, time.perf_counter() - started)
-                    tried += 1
-                    self._health.observe(result)
-                    if result.accepted:
-                        await self._sent(delivery, claim)
-                        sent += 1
-                    else:
-                        await self._failed(delivery, result, claim)
+                    # In the trace of the event that queued it (a solicitation's, say).
+                    with continued(
+                        delivery.get("trace"),
+                        "smtp send",
+                        kind=SpanKind.CLIENT,
+                        attributes=_span_facts(delivery),
+                    ) as span:
+                        mime = await self._mime(delivery, claim)
+                        span.set_attribute("email.message_id", str(delivery["message_id"]))
+                        started = time.perf_counter()
+                        result = await connection.send(
+                            delivery["envelope_from"], delivery["recipient"], mime
+                        )
+                        delivery_attempted(result.outcome, time.perf_counter() - started)
+                        tried += 1
+                        self._health.observe(result)
+                        span.set_attribute("smtp.outcome", result.outcome.value)
+                        if result.accepted:
+                            await self._sent(delivery, claim)
+                            sent += 1
+                        else:
+                            await self._failed(delivery, result, claim)
         finally:
             self._let_go(claim, [delivery["_id"] for delivery in batch])
             untried = [delivery["_id"] for delivery in batch[tried:]]
@@ -407,6 +419,15 @@ class DeliveryWorker:
             ),
             what="rescheduling an email",
         )
+
+
+def _span_facts(delivery: Document) -> dict[str, str | int]:
+    # Never the address nor the content: the record's id, the template, the attempt.
+    return {
+        "email.delivery_id": str(delivery["_id"]),
+        "email.template": str(delivery["template"]),
+        "email.attempt": int(delivery.get("attempts", 1)),
+    }
 
 
 async def purge_forever(store: NotifierStore, poll_seconds: float) -> None:

@@ -11,6 +11,7 @@ from shared.logging import configure_logging
 from shared.mongo import connect
 from shared.runtime import serve
 from shared.settings import Settings
+from shared.tracing import configure_tracing, shutdown_tracing
 
 log = logging.getLogger("services.web")
 
@@ -20,6 +21,7 @@ def main() -> None:
     settings = Settings()
     options = WebSettings()
     configure_logging(settings)
+    configure_tracing("web")
     if not settings.mongo_url:
         raise SystemExit("MONGO_URL is not set: the site keeps its sessions in a database.")
     if not options.api_url:
@@ -38,7 +40,10 @@ def main() -> None:
         finally:
             await mongo.close()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    finally:
+        shutdown_tracing()
 
 
 if __name__ == "__main__":

@@ -34,7 +34,12 @@ from services.web.security import (
 from services.web.sessions import CookiePolicy, Visit
 from services.web.settings import WebSettings
 from services.web.store import INDEXES, SessionStore
-from shared.http import STAFF_NOT_VERIFIED, body_limit_middleware, request_id_middleware
+from shared.http import (
+    STAFF_NOT_VERIFIED,
+    body_limit_middleware,
+    request_id_middleware,
+    tracing_middleware,
+)
 from shared.metrics import add_metrics_route, http_metrics_middleware
 from shared.mongo import Document, ensure_indexes, ping
 from shared.settings import Settings
@@ -70,6 +75,7 @@ def create_app(
     app = web.Application(
         client_max_size=MAX_FORM_BYTES,
         middlewares=[
+            tracing_middleware,
             http_metrics_middleware("web"),
             request_id_middleware,
             _visit_middleware,

@@ -23,6 +23,7 @@ from aiohttp import web
 from services.web.sessions import REFRESH_MARGIN, SignedInUser, Visit, now_utc
 from shared.http import REQUEST_ID_HEADER
 from shared.logging import request_id_var
+from shared.tracing import inject
 
 log = logging.getLogger("services.web.client")
 
@@ -169,6 +170,7 @@ class Api:
         request_id = request_id_var.get()
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
+        inject(headers)  # the page's trace goes on in the service
         if token:
             headers["Authorization"] = f"Bearer {token}"
         clean_params = (

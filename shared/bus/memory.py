@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +40,7 @@ from shared.bus.dispatch import (
 from shared.events import Envelope
 from shared.metrics import event_consumed, event_parked, event_published, event_retried
 from shared.settings import Settings
+from shared.tracing import carrier_of, consuming, publishing
 
 log = logging.getLogger("shared.bus")
 
@@ -96,10 +97,13 @@ class MemoryBus(Bus):
 
     async def publish(self, envelope: Envelope) -> None:
         """Queue the event for every subscription of its type, or raise if there is none."""
-        await self.publish_bytes(envelope.type, envelope.to_bytes())
+        with publishing(envelope, system="memory") as headers:
+            await self.publish_bytes(envelope.type, envelope.to_bytes(), headers=headers)
         event_published(envelope.producer, envelope.type)
 
-    async def publish_bytes(self, routing_key: str, body: bytes) -> None:
+    async def publish_bytes(
+        self, routing_key: str, body: bytes, *, headers: Mapping[str, str] | None = None
+    ) -> None:
         """Deliver raw bytes under ``routing_key`` as a foreign producer would.
 
         The services publish envelopes; this exists for tools and tests that must
@@ -111,7 +115,7 @@ class MemoryBus(Bus):
         if not queues:
             raise UnroutableEventError(f"no queue bound for {routing_key}")
         for queue in queues:
-            queue.items.put_nowait(_Message(body))
+            queue.items.put_nowait(_Message(body, headers=dict(headers or {})))
 
     async def subscribe(self, subscription: Subscription) -> None:
         """Create the subscription's queue (or join it, as a competing consumer)."""
@@ -149,7 +153,8 @@ class MemoryBus(Bus):
             event_parked(subscription.service, subscription.event_type, unreadable=True)
             return
         try:
-            await subscription.handler(outcome)
+            with consuming(outcome.envelope, message.headers, queue=queue.name, system="memory"):
+                await subscription.handler(outcome)
             event_consumed(subscription.service, subscription.event_type)
         except Exception as exc:
             described = outcome.envelope.describe()
@@ -176,7 +181,11 @@ class MemoryBus(Bus):
             retry = _Message(
                 message.body,
                 attempt=message.attempt + 1,
-                headers={ATTEMPT_HEADER: message.attempt + 1, LAST_ERROR_HEADER: failure_text(exc)},
+                headers={
+                    **carrier_of(message.headers),
+                    ATTEMPT_HEADER: message.attempt + 1,
+                    LAST_ERROR_HEADER: failure_text(exc),
+                },
             )
             self._later(delay, queue, retry)
             event_retried(subscription.service, subscription.event_type)
@@ -222,7 +231,9 @@ class MemoryBus(Bus):
                 del parked[index]
                 queue = self._queues.get(name)
                 if replay and queue is not None:
-                    queue.items.put_nowait(_Message(message.body))
+                    queue.items.put_nowait(
+                        _Message(message.body, headers=carrier_of(message.headers))
+                    )
                 return message
         return None
 

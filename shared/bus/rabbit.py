@@ -37,6 +37,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
     AbstractRobustQueue,
     ConsumerTag,
+    HeadersType,
 )
 from aio_pika.exceptions import AMQPError, PublishError, QueueEmpty
 from yarl import URL
@@ -64,6 +65,7 @@ from shared.bus.dispatch import (
 from shared.events import Envelope
 from shared.metrics import event_consumed, event_parked, event_published, event_retried
 from shared.settings import Settings
+from shared.tracing import carrier_of, consuming, publishing
 
 log = logging.getLogger("shared.bus")
 
@@ -301,41 +303,44 @@ class RabbitBus(Bus):
         # The caller bounds this with the deadline (a robust channel waits for the
         # connection to come back); here, only the retries.
         assert self._events is not None
-        message = aio_pika.Message(
-            envelope.to_bytes(),
-            delivery_mode=_PERSISTENT,
-            message_id=str(envelope.id),
-            type=envelope.type,
-            content_type=_JSON,
-            correlation_id=envelope.correlation_id,
-        )
-        loop = asyncio.get_running_loop()
-        backoff = 0.05
-        while True:
-            try:
-                await self._events.publish(message, envelope.type, mandatory=True)
-                event_published(envelope.producer, envelope.type)
-                return
-            except PublishError:
-                raise UnroutableEventError(f"no queue bound for {envelope.type}") from None
-            except asyncio.CancelledError as exc:
-                # A channel closing under a publish cancels its confirmation future;
-                # only a cancellation of this task itself (the deadline) propagates.
-                task = asyncio.current_task()
-                if task is None or task.cancelling():
-                    raise
-                error: BaseException = exc
-            except _TRANSIENT as exc:
-                # Includes DeliveryError (a nack): the broker refused it for now.
-                error = exc
-            if loop.time() + backoff >= deadline:
-                raise self._unavailable() from error
-            log.info(
-                "publish failed, retrying",
-                extra={**envelope.describe(), "error": type(error).__name__},
+        with publishing(envelope, system="rabbitmq") as trace_context:
+            headers: HeadersType = dict(trace_context)
+            message = aio_pika.Message(
+                envelope.to_bytes(),
+                headers=headers,
+                delivery_mode=_PERSISTENT,
+                message_id=str(envelope.id),
+                type=envelope.type,
+                content_type=_JSON,
+                correlation_id=envelope.correlation_id,
             )
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 1.0)
+            loop = asyncio.get_running_loop()
+            backoff = 0.05
+            while True:
+                try:
+                    await self._events.publish(message, envelope.type, mandatory=True)
+                    event_published(envelope.producer, envelope.type)
+                    return
+                except PublishError:
+                    raise UnroutableEventError(f"no queue bound for {envelope.type}") from None
+                except asyncio.CancelledError as exc:
+                    # A channel closing under a publish cancels its confirmation future;
+                    # only a cancellation of this task itself (the deadline) propagates.
+                    task = asyncio.current_task()
+                    if task is None or task.cancelling():
+                        raise
+                    error: BaseException = exc
+                except _TRANSIENT as exc:
+                    # Includes DeliveryError (a nack): the broker refused it for now.
+                    error = exc
+                if loop.time() + backoff >= deadline:
+                    raise self._unavailable() from error
+                log.info(
+                    "publish failed, retrying",
+                    extra={**envelope.describe(), "error": type(error).__name__},
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 1.0)
 
     # -- consuming -----------------------------------------------------------------
 
@@ -405,7 +410,8 @@ class RabbitBus(Bus):
             event_parked(subscription.service, subscription.event_type, unreadable=True)
             return
         try:
-            await subscription.handler(outcome)
+            with consuming(outcome.envelope, message.headers, queue=queue, system="rabbitmq"):
+                await subscription.handler(outcome)
         except Exception as exc:
             described = outcome.envelope.describe()
             delay = next_delay(attempt, self._delays)
@@ -461,7 +467,8 @@ class RabbitBus(Bus):
         """Publish the retry or parked copy, then ack; without a confirm, requeue."""
         copy = aio_pika.Message(
             message.body,
-            headers=headers,
+            # The retried or parked copy stays in the trace of the original.
+            headers={**carrier_of(message.headers), **headers},
             delivery_mode=_PERSISTENT,
             message_id=message.message_id,
             type=message.type,
@@ -556,8 +563,10 @@ class RabbitBus(Bus):
                 if parked.key != key:
                     continue
                 if replay:
+                    trace_context: HeadersType = dict(carrier_of(message.headers))
                     copy = aio_pika.Message(
                         message.body,
+                        headers=trace_context,
                         delivery_mode=_PERSISTENT,
                         message_id=message.message_id,
                         type=message.type,

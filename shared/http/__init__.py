@@ -40,6 +40,7 @@ from shared.http.middlewares import (
     REQUEST_ID_HEADER,
     body_limit_middleware,
     request_id_middleware,
+    tracing_middleware,
 )
 from shared.http.pagination import (
     INVALID_CURSOR,
@@ -104,4 +105,5 @@ __all__ = [
     "root_web_app",
     "service_web_app",
     "too_many_requests",
+    "tracing_middleware",
 ]

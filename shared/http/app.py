@@ -13,7 +13,11 @@ from aiohttp.web_urldispatcher import AbstractRuleMatching, MatchedSubAppResourc
 from shared.http.auth import TOKEN_VERIFIER, AccessTokenVerifier
 from shared.http.errors import error_middleware
 from shared.http.headers import api_headers_on_prepare, root_headers_on_prepare
-from shared.http.middlewares import body_limit_middleware, request_id_middleware
+from shared.http.middlewares import (
+    body_limit_middleware,
+    request_id_middleware,
+    tracing_middleware,
+)
 from shared.http.routing import Router
 from shared.metrics import http_metrics_middleware
 
@@ -28,9 +32,9 @@ def service_web_app(
     max_body_bytes: int,
     middlewares: Sequence[Middleware] = (),
 ) -> web.Application:
-    """A service's application: its routes, ``/openapi.json``, request ids, JSON errors,
-    the API headers (``no-store``, ``nosniff``) on every answer, and its HTTP metrics
-    (labelled with the last part of ``prefix``, the service's name).
+    """A service's application: its routes, ``/openapi.json``, server spans, request ids,
+    JSON errors, the API headers (``no-store``, ``nosniff``) on every answer, and its
+    HTTP metrics (labelled with the last part of ``prefix``, the service's name).
 
     Without a router it is a bare root to mount services on (see :func:`root_web_app`).
 
@@ -41,6 +45,7 @@ def service_web_app(
     app = web.Application(
         client_max_size=max_body_bytes,
         middlewares=[
+            tracing_middleware,
             http_metrics_middleware(prefix.rsplit("/", 1)[-1]),
             request_id_middleware,
             error_middleware,
@@ -70,7 +75,7 @@ def root_web_app(
     """
     root = web.Application(
         client_max_size=max_body_bytes,
-        middlewares=[request_id_middleware, error_middleware],
+        middlewares=[tracing_middleware, request_id_middleware, error_middleware],
     )
     root.on_response_prepare.append(root_headers_on_prepare)
     if verifier is not None:

@@ -1,4 +1,5 @@
-"""Middlewares every service application runs: request ids and the body size limit."""
+"""Middlewares every service application runs: the request's server span, request ids
+and the body size limit."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import uuid
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from shared.logging import request_id_var
+from shared.logging import SERVER_SPAN, request_id_var
+from shared.tracing import answered, serving
 
 REQUEST_ID_HEADER = "X-Request-Id"
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
@@ -22,6 +24,33 @@ def _request_id(request: web.Request) -> str:
         return request[REQUEST_ID]  # an outer application (the gateway) already chose it
     offered = request.headers.get(REQUEST_ID_HEADER, "")
     return offered if _ACCEPTABLE_ID.match(offered) else uuid.uuid4().hex
+
+
+@web.middleware
+async def tracing_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Serve the request inside its server span, continuing the caller's ``traceparent``.
+
+    Outermost, so the error middleware's lines belong to the span; once per request
+    when applications are nested (the gateway's root and a mounted service).
+    """
+    if SERVER_SPAN in request:
+        return await handler(request)
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else ""
+    refused: web.HTTPException | None = None
+    with serving(request.headers, request.method, route, request.rel_url.path) as span:
+        request[SERVER_SPAN] = span
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            # Redirects and raised answers are answers, not failures of the span.
+            answered(span, exc.status)
+            refused = exc
+        else:
+            answered(span, response.status)
+    if refused is not None:
+        raise refused
+    return response
 
 
 @web.middleware
