@@ -32,6 +32,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from pymongo import AsyncMongoClient
 
 from bench.figures import percentile
 from bench.servers import store_url
@@ -39,6 +40,7 @@ from bench.smtp_sink import SmtpSink
 from embedded.ports import free_port
 from services.agenda.app import create_app as agenda_app
 from services.notifier.app import create_app as notifier_app
+from shared.bus import Bus
 from shared.contracts.accounts import (
     AmbassadorProfileChanged,
     StaffProfileChanged,
@@ -49,6 +51,7 @@ from shared.events import Envelope, Event
 from shared.french import PARIS
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import load_key_pair
+from shared.mongo import Document
 from shared.runtime import Platform, gateway_app
 from shared.settings import Settings
 
@@ -111,15 +114,15 @@ def people(count: int) -> tuple[list[Event], list[str]]:
 
 
 async def introduce(
-    platform: Platform, settings: Settings, events: list[Event], count: int
+    bus: Bus, mongo: AsyncMongoClient[Document], settings: Settings, events: list[Event], count: int
 ) -> None:
     """Publish accounts' events and wait until agenda and the notifier know everyone."""
     envelopes = [Envelope.wrap(event, producer="accounts") for event in events]
     for start in range(0, len(envelopes), 500):
-        errors = await platform.bus.publish_many(envelopes[start : start + 500])
+        errors = await bus.publish_many(envelopes[start : start + 500])
         assert not any(errors), errors
-    agenda = platform.mongo[settings.database_name("agenda")]
-    notifier = platform.mongo[settings.database_name("notifier")]
+    agenda = mongo[settings.database_name("agenda")]
+    notifier = mongo[settings.database_name("notifier")]
     deadline = time.monotonic() + 600
     while True:
         copies = await agenda["ambassadors"].count_documents({})
@@ -196,7 +199,7 @@ async def run(args: argparse.Namespace, sink: SmtpSink, url: str, folder: Path) 
         await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
             started = time.monotonic()
-            await introduce(platform, settings, events, args.count)
+            await introduce(platform.bus, platform.mongo, settings, events, args.count)
             print(
                 f"{args.count} ambassadors made known in {time.monotonic() - started:.0f} s",
                 flush=True,

@@ -79,16 +79,18 @@ class Replica:
 
 
 @contextlib.contextmanager
-def replicas(env: dict[str, str], folder: Path) -> Iterator[list[Replica]]:
-    """``REPLICAS`` notifier processes, each with its port and its log file."""
+def replicas(
+    env: dict[str, str], folder: Path, *, service: str = "notifier", count: int = REPLICAS
+) -> Iterator[list[Replica]]:
+    """``count`` processes of ``service``, each with its port and its log file."""
     started: list[subprocess.Popen[bytes]] = []
     running: list[Replica] = []
     try:
-        for number in range(REPLICAS):
+        for number in range(count):
             port = free_port()
-            log = (folder / f"notifier-{number}.log").open("wb")
+            log = (folder / f"{service}-{number}.log").open("wb")
             process = subprocess.Popen(
-                [sys.executable, "-m", "services.notifier"],
+                [sys.executable, "-m", f"services.{service}"],
                 cwd=REPO,
                 env={**env, "HTTP_PORT": str(port), "DATA_DIR": str(folder)},
                 stderr=log,
@@ -107,19 +109,19 @@ def replicas(env: dict[str, str], folder: Path) -> Iterator[list[Replica]]:
                 process.kill()
 
 
-async def wait_healthy(ports: list[int]) -> None:
-    """Until every replica answers 200 on its health route."""
+async def wait_healthy(ports: list[int], service: str = "notifier", within: float = 120.0) -> None:
+    """Until every replica of ``service`` answers 200 on its health route."""
     async with aiohttp.ClientSession() as http:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + within
         for port in ports:
             while True:
                 with contextlib.suppress(aiohttp.ClientError):
-                    url = f"http://127.0.0.1:{port}/api/notifier/health"
+                    url = f"http://127.0.0.1:{port}/api/{service}/health"
                     async with http.get(url) as answer:
                         if answer.status == 200:
                             break
                 if time.monotonic() > deadline:
-                    raise TimeoutError("the notifier replicas did not start")
+                    raise TimeoutError(f"the {service} replicas did not start")
                 await asyncio.sleep(0.2)
 
 

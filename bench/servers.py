@@ -11,10 +11,13 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 from aiohttp import web
+from yarl import URL
 
 from embedded.ports import free_port
 from services.agenda.app import create_app as create_agenda
@@ -26,17 +29,33 @@ from shared.settings import Settings
 LOCAL_BROKER = "amqp://guest:guest@127.0.0.1:5672/"
 
 
+@dataclass(frozen=True)
+class Store:
+    """The database a benchmark runs against."""
+
+    url: str
+    # The embedded store's process (its CPU time can be read), None for ``MONGO_URL``.
+    pid: int | None
+
+
 @contextlib.asynccontextmanager
-async def store_url(folder: Path, *, test_commands: bool = False) -> AsyncIterator[str]:
+async def store_server(folder: Path, *, test_commands: bool = False) -> AsyncIterator[Store]:
     """``MONGO_URL``, or a SecantusDB started for the benchmark in ``folder`` (with
     ``test_commands``, taking failpoints, for fault injection)."""
     given = os.environ.get("MONGO_URL")
     if given:
-        yield given
+        yield Store(given, None)
         return
     from embedded.store import EmbeddedStore
 
     async with EmbeddedStore(folder / "store", test_commands=test_commands) as store:
+        yield Store(store.url, store.pid)
+
+
+@contextlib.asynccontextmanager
+async def store_url(folder: Path, *, test_commands: bool = False) -> AsyncIterator[str]:
+    """The URL of :func:`store_server`."""
+    async with store_server(folder, test_commands=test_commands) as store:
         yield store.url
 
 
@@ -101,13 +120,34 @@ async def broker_url() -> AsyncIterator[str]:
         await _rabbitmqctl("delete_vhost", vhost)
 
 
-async def _rabbitmqctl(*args: str) -> None:
+async def _rabbitmqctl(*args: str) -> str:
     process = await asyncio.create_subprocess_exec(
-        "rabbitmqctl", "--quiet", *args, stdout=asyncio.subprocess.DEVNULL
+        "rabbitmqctl", "--quiet", *args, stdout=asyncio.subprocess.PIPE
     )
     async with asyncio.timeout(120):
-        if await process.wait() != 0:
-            raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed")
+        output, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed")
+    return output.decode()
+
+
+async def drop_queues(amqp_url: str, prefix: str) -> None:
+    """Delete the queues named ``<prefix>.…`` of the URL's vhost, messages included:
+    each quorum queue holds a few of the broker's file descriptors until deleted, and
+    a benchmark that leaves its runs' queues behind starves a shared broker."""
+    if shutil.which("rabbitmqctl") is None:
+        return
+    vhost = URL(amqp_url).path[1:] or "/"
+    names = [
+        name
+        for name in (await _rabbitmqctl("list_queues", "-p", vhost, "name")).split()
+        if name.startswith(f"{prefix}.")
+    ]
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for name in names:
+            await channel.queue_delete(name)
 
 
 @contextlib.asynccontextmanager

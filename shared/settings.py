@@ -28,6 +28,7 @@ class Settings(SettingsWithSecretFiles):
     )
 
     public_url: str = "http://127.0.0.1:8080"
+    # One node's URL, or a cluster's nodes comma-separated (``shared.bus.failover``).
     amqp_url: str | None = None
     mongo_url: str | None = None
     smtp_host: str | None = None

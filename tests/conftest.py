@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.fixtures.rabbit",
+    "tests.fixtures.cluster",
     "tests.fixtures.mongo",
     "tests.fixtures.smtp",
     "tests.fixtures.platform",

@@ -40,7 +40,6 @@ from aio_pika.abc import (
     HeadersType,
 )
 from aio_pika.exceptions import AMQPError, PublishError, QueueEmpty
-from yarl import URL
 
 from shared.bus.base import (
     Bus,
@@ -62,6 +61,7 @@ from shared.bus.dispatch import (
     park_reason,
     read_delivery,
 )
+from shared.bus.failover import FailoverConnection, connect_failover, node_urls, where
 from shared.events import Envelope
 from shared.metrics import event_consumed, event_parked, event_published, event_retried
 from shared.settings import Settings
@@ -107,7 +107,8 @@ class RabbitBus(Bus):
     ) -> None:
         if not settings.amqp_url:
             raise ValueError("RabbitBus needs settings.amqp_url")
-        self._url = settings.amqp_url
+        # One URL per node of the cluster: each connection attempt goes to the next.
+        self._urls = node_urls(settings.amqp_url)
         self._service = service
         self._prefix = settings.bus_prefix
         self._delays = list(settings.bus_retry_delays)
@@ -116,7 +117,7 @@ class RabbitBus(Bus):
         self._reconnect_interval = reconnect_interval
         self._close_timeout = close_timeout
         self._settle_timeout = settle_timeout
-        self._connection: AbstractRobustConnection | None = None
+        self._connection: FailoverConnection | None = None
         self._channel: AbstractRobustChannel | None = None
         self._events: AbstractExchange | None = None
         self._wait: AbstractExchange | None = None
@@ -184,31 +185,38 @@ class RabbitBus(Bus):
             )
             await queue.bind(self._wait, f"{ms}.#")
 
-    async def _connect(self) -> AbstractRobustConnection:
+    async def _connect(self) -> FailoverConnection:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._publish_deadline
         backoff = 0.1
+        attempt = 0
         while True:
             remaining = deadline - loop.time()
+            # Each attempt at start-up tries the next node; a whole round of the
+            # list fails before the pause grows.
+            node = self._urls[attempt % len(self._urls)]
             try:
-                return await aio_pika.connect_robust(
-                    self._url,
-                    timeout=max(min(remaining, 10.0), 0.1),
+                return await connect_failover(
+                    self._urls,
+                    first=attempt,
+                    connect_timeout=max(min(remaining, 10.0), 0.1),
                     reconnect_interval=self._reconnect_interval,
                     client_properties={"connection_name": f"{self._service}@{self._prefix}"},
                 )
             except (AMQPError, OSError) as exc:
                 # TimeoutError is an OSError: an unanswered connect counts as a failure.
+                attempt += 1
                 if loop.time() + backoff >= deadline:
                     raise BusUnavailableError(
-                        f"RabbitMQ at {self._where()} unreachable: {type(exc).__name__}"
+                        f"RabbitMQ at {self._every_node()} unreachable: {type(exc).__name__}"
                     ) from exc
                 log.warning(
                     "broker unreachable, retrying",
-                    extra={"broker": self._where(), "error": type(exc).__name__},
+                    extra={"broker": where(node), "error": type(exc).__name__},
                 )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
+                if attempt % len(self._urls) == 0:
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 2.0)
 
     async def close(self) -> None:
         """Cancel the consumers, let in-flight handlers finish (bounded), disconnect."""
@@ -600,10 +608,12 @@ class RabbitBus(Bus):
         }
 
     def _where(self) -> str:
-        url = URL(self._url)
-        address = f"{url.host}:{url.port or 5672}"
-        vhost = url.path[1:]
-        return f"{address}/{vhost}" if vhost else address
+        """The node connected to (or tried last), never the credentials."""
+        connection = self._connection
+        return where(connection.url if connection is not None else self._urls[0])
+
+    def _every_node(self) -> str:
+        return ", ".join(where(url) for url in self._urls)
 
 
 def _parked_message(queue: str, message: AbstractIncomingMessage) -> ParkedMessage:
