@@ -40,12 +40,14 @@ import aiohttp
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from bench.agenda_solicitations import PARIS, UAI, body, introduce, people, percentile
+from bench.agenda_solicitations import UAI, body, introduce, people
 from bench.faults import Replica, replicas, wait_healthy
+from bench.figures import percentile
 from bench.servers import Store, broker_url, drop_queues, store_server
 from bench.smtp_sink import SmtpSink
 from embedded.ports import free_port
 from shared.bus.rabbit import RabbitBus
+from shared.french import PARIS
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import generate_key_pair
 from shared.mongo import Document, connect
