@@ -24,6 +24,10 @@ Document = dict[str, Any]
 T = TypeVar("T")
 
 
+# Well under the embedded store's own limit of 300 s on an idle client connection.
+MAX_IDLE_SECONDS = 60
+
+
 def connect(url: str, *, app_name: str = "prochorientation") -> AsyncMongoClient[Document]:
     """A client with majority read and write concerns and timezone-aware datetimes.
 
@@ -39,6 +43,10 @@ def connect(url: str, *, app_name: str = "prochorientation") -> AsyncMongoClient
         readConcernLevel="majority",
         serverSelectionTimeoutMS=5_000,
         connectTimeoutMS=5_000,
+        # The embedded store closes a connection idle for 5 minutes (so do many
+        # firewalls and load balancers in front of a MongoDB): a pooled connection
+        # kept longer would fail its next command, and not every command is retried.
+        maxIdleTimeMS=MAX_IDLE_SECONDS * 1000,
     )
 
 

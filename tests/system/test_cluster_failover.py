@@ -235,11 +235,17 @@ async def test_stopping_the_leading_node_mid_burst_loses_no_email_and_sends_none
             await bursting
 
             addresses = {f"amb-{number:03d}@example.org" for number in range(AMBASSADORS)}
-            await wait_until(
-                lambda: {to for mail in smtp_server.inbox for to in mail.rcpt_tos} >= addresses,
-                within=180,
-                what="an email to every ambassador",
-            )
+            try:
+                await wait_until(
+                    lambda: {to for mail in smtp_server.inbox for to in mail.rcpt_tos} >= addresses,
+                    within=180,
+                    what="an email to every ambassador",
+                )
+            except AssertionError as timed_out:
+                # Slow or lost: say which, with what each process logged.
+                raise AssertionError(
+                    await _what_is_missing(http, deployment, smtp_server, addresses, tmp_path)
+                ) from timed_out
             await _every_delivery_settled(http, deployment)
 
             received = Counter(to for mail in smtp_server.inbox for to in mail.rcpt_tos)
@@ -264,19 +270,43 @@ async def test_stopping_the_leading_node_mid_burst_loses_no_email_and_sends_none
             assert await cluster.running_nodes(survivor) == {n.name for n in cluster.nodes}
 
 
-async def _every_delivery_settled(http: aiohttp.ClientSession, deployment: Deployment) -> None:
-    """Wait until the notifier has nothing queued or being sent: a copy sent twice
-    would have been sent by then."""
+async def _what_is_missing(
+    http: aiohttp.ClientSession,
+    deployment: Deployment,
+    smtp_server: SmtpServer,
+    addresses: set[str],
+    folder: Path,
+) -> str:
+    received = {to for mail in smtp_server.inbox for to in mail.rcpt_tos}
+    lines = [
+        f"{len(addresses - received)} of {len(addresses)} ambassadors got no email: "
+        f"{sorted(addresses - received)}",
+        f"deliveries: {await _delivery_totals(http, deployment)}",
+        f"processes exited: {deployment.exited()}",
+    ]
+    for name in deployment.processes:
+        log = (folder / f"{name}.log").read_text(errors="replace").splitlines()
+        lines += [f"--- last lines of {name}'s log:", *log[-15:]]
+    return "\n".join(lines)
+
+
+async def _delivery_totals(http: aiohttp.ClientSession, deployment: Deployment) -> Any:
     token = AccessTokenSigner(deployment.keys.private_pem, 3600).issue(
         Principal(user_id="admin", role="admin", session_id="cluster-test")
     )
+    async with http.get(
+        f"{deployment.urls['notifier']}/api/notifier/deliveries/totals",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:
+        return await response.json()
+
+
+async def _every_delivery_settled(http: aiohttp.ClientSession, deployment: Deployment) -> None:
+    """Wait until the notifier has nothing queued or being sent: a copy sent twice
+    would have been sent by then."""
 
     async def settled() -> bool:
-        async with http.get(
-            f"{deployment.urls['notifier']}/api/notifier/deliveries/totals",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as response:
-            totals = await response.json()
+        totals = await _delivery_totals(http, deployment)
         return bool(totals["queued"] == totals["sending"] == 0 and totals["sent"] >= AMBASSADORS)
 
     await wait_until(settled, within=60, what="every delivery settled")
