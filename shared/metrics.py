@@ -94,6 +94,42 @@ OUTBOX_OLDEST_AGE = Gauge(
     ["service"],
 )
 
+# -- a service's own metrics ----------------------------------------------------------
+
+
+class ServiceMetrics:
+    """Declares the metrics one service adds to the shared ones.
+
+    Each is named ``po_<service>_<name>`` and carries the ``service`` label first:
+    without that label, :func:`exposition` would show it on every service's page.
+    """
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    def _name(self, name: str) -> str:
+        return f"po_{self.service}_{name}"
+
+    def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
+        """A counter ``po_<service>_<name>``, labelled by service, then by ``labels``."""
+        return Counter(self._name(name), documentation, ["service", *labels])
+
+    def gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
+        """A gauge ``po_<service>_<name>``, labelled by service, then by ``labels``."""
+        return Gauge(self._name(name), documentation, ["service", *labels])
+
+    def histogram(
+        self,
+        name: str,
+        documentation: str,
+        labels: Sequence[str] = (),
+        *,
+        buckets: Sequence[float],
+    ) -> Histogram:
+        """A histogram ``po_<service>_<name>`` with ``buckets``, labelled like a counter."""
+        return Histogram(self._name(name), documentation, ["service", *labels], buckets=buckets)
+
+
 ScrapeHook = Callable[[], Awaitable[None]]
 """What a service reads from its database when scraped, to set its gauges."""
 

@@ -11,8 +11,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
@@ -22,6 +24,7 @@ from shared.transient import COMMIT_RESULT_UNKNOWN, is_transient, retry_transien
 
 Document = dict[str, Any]
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 # Well under the embedded store's own limit of 300 s on an idle client connection.
@@ -83,6 +86,17 @@ async def ensure_indexes(db: AsyncDatabase[Document], specs: Sequence[IndexSpec]
         by_collection.setdefault(spec.collection, []).append(spec.model())
     for collection, models in by_collection.items():
         await db[collection].create_indexes(models)
+
+
+async def find_one_as(
+    model: type[M],
+    collection: AsyncCollection[Document],
+    query: Mapping[str, Any],
+    session: AsyncClientSession | None = None,
+) -> M | None:
+    """The first document matching ``query``, read as ``model``; None when none matches."""
+    document = await collection.find_one(query, session=session)
+    return model.model_validate(document) if document else None
 
 
 async def in_transaction(

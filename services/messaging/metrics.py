@@ -5,23 +5,20 @@ Served with the shared ones at ``/api/messaging/metrics`` (``shared.metrics``).
 
 from __future__ import annotations
 
-from prometheus_client import Counter
-
 from services.messaging.domain.model import Source
 from services.messaging.inbound import status
+from shared.metrics import ServiceMetrics
 
-SERVICE = "messaging"
+OWN = ServiceMetrics("messaging")
 
-RELAYED = Counter(
-    "po_messaging_relayed",
+RELAYED = OWN.counter(
+    "relayed",
     "Emails a posted message makes, one per other participant (each becomes a "
     "messaging.message.relayed event), by where the message came from.",
-    ["service", "source"],
+    ["source"],
 )
-INBOUND = Counter(
-    "po_messaging_inbound",
-    "Mails received by the relay's SMTP endpoint, by what became of them.",
-    ["service", "outcome"],
+INBOUND = OWN.counter(
+    "inbound", "Mails received by the relay's SMTP endpoint, by what became of them.", ["outcome"]
 )
 
 # The relay's answer to a mail's DATA, named for the dashboard.
@@ -36,9 +33,9 @@ _INBOUND_OUTCOMES = {
 
 def message_relayed(source: Source, recipients: int) -> None:
     """Count the emails one committed message makes."""
-    RELAYED.labels(SERVICE, source).inc(recipients)
+    RELAYED.labels(OWN.service, source).inc(recipients)
 
 
 def inbound_answered(answer: str) -> None:
     """Count one mail received, by the relay's answer to it."""
-    INBOUND.labels(SERVICE, _INBOUND_OUTCOMES.get(answer, "other")).inc()
+    INBOUND.labels(OWN.service, _INBOUND_OUTCOMES.get(answer, "other")).inc()

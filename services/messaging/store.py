@@ -24,7 +24,7 @@ from pymongo.errors import ClientBulkWriteException, DuplicateKeyError
 
 from services.messaging.domain.model import THREAD_DEPTH, Conversation, Message
 from shared.http import Page, PageQuery, paginate
-from shared.mongo import Document, IndexSpec
+from shared.mongo import Document, IndexSpec, find_one_as
 
 CONVERSATIONS = "conversations"
 MESSAGES = "messages"
@@ -85,17 +85,17 @@ class MessagingStore:
         self, conversation_id: str, session: AsyncClientSession | None = None
     ) -> Conversation | None:
         """One conversation by id."""
-        doc = await self.conversations.find_one({"_id": conversation_id}, session=session)
-        return Conversation.model_validate(doc) if doc else None
+        return await find_one_as(
+            Conversation, self.conversations, {"_id": conversation_id}, session
+        )
 
     async def conversation_for_appointment(
         self, appointment_id: str, session: AsyncClientSession | None = None
     ) -> Conversation | None:
         """The conversation an appointment belongs to (opened with it or moved to it)."""
-        doc = await self.conversations.find_one(
-            {"appointment_ids": appointment_id}, session=session
+        return await find_one_as(
+            Conversation, self.conversations, {"appointment_ids": appointment_id}, session
         )
-        return Conversation.model_validate(doc) if doc else None
 
     async def insert_conversation(
         self, conversation: Conversation, aliases: Sequence[Document], session: AsyncClientSession

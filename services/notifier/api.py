@@ -134,14 +134,8 @@ class UndeliverableView(BaseModel):
 
     @classmethod
     def of(cls, found: UndeliverableAddress) -> UndeliverableView:
-        """The view of a stored address."""
-        return cls(
-            address=found.address,
-            user_id=found.user_id,
-            status=found.status,
-            diagnostic=found.diagnostic,
-            bounced_at=found.bounced_at,
-        )
+        """The view of a stored address (the same fields)."""
+        return cls.model_validate(found, from_attributes=True)
 
 
 async def my_emails(store: NotifierStore, user_id: str) -> MyEmails:

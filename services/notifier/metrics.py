@@ -5,38 +5,35 @@ Served with the shared ones at ``/api/notifier/metrics`` (``shared.metrics``).
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
-
 from services.notifier.sender import SmtpOutcome
 from services.notifier.store import PENDING, NotifierStore
-from shared.metrics import ScrapeHook
+from shared.metrics import ScrapeHook, ServiceMetrics
 
-SERVICE = "notifier"
+OWN = ServiceMetrics("notifier")
 
-DELIVERIES = Counter(
-    "po_notifier_deliveries",
+DELIVERIES = OWN.counter(
+    "deliveries",
     "Attempts to hand an email to the SMTP server, by outcome (smtp_accepted, "
     "smtp_temporary_rejection, smtp_recipient_refused…).",
-    ["service", "outcome"],
+    ["outcome"],
 )
-SMTP_SECONDS = Histogram(
-    "po_notifier_smtp_seconds",
+SMTP_SECONDS = OWN.histogram(
+    "smtp_seconds",
     "Time the SMTP server took to take (or refuse) one email, connecting included.",
-    ["service"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
-BACKLOG = Gauge(
-    "po_notifier_backlog",
+BACKLOG = OWN.gauge(
+    "backlog",
     "Emails not yet sent, by status (queued: waiting for an attempt; sending: claimed "
     "by a worker), read at scrape time.",
-    ["service", "status"],
+    ["status"],
 )
 
 
 def delivery_attempted(outcome: SmtpOutcome, seconds: float) -> None:
     """Count one attempt and how long the server took."""
-    DELIVERIES.labels(SERVICE, outcome.value).inc()
-    SMTP_SECONDS.labels(SERVICE).observe(seconds)
+    DELIVERIES.labels(OWN.service, outcome.value).inc()
+    SMTP_SECONDS.labels(OWN.service).observe(seconds)
 
 
 def backlog_hook(store: NotifierStore) -> ScrapeHook:
@@ -45,6 +42,6 @@ def backlog_hook(store: NotifierStore) -> ScrapeHook:
     async def read_backlog() -> None:
         counts = await store.pending_counts()
         for status in PENDING:
-            BACKLOG.labels(SERVICE, status.value).set(counts.get(status, 0))
+            BACKLOG.labels(OWN.service, status.value).set(counts.get(status, 0))
 
     return read_backlog

@@ -25,7 +25,7 @@ from typing import Any
 import jinja2
 
 from services.notifier.dkim import DkimSigner
-from services.notifier.domain import OutgoingEmail, invitation_ics
+from services.notifier.domain import OutgoingEmail, RenderedEmail, invitation_ics
 from services.notifier.domain.calendar import Method
 from services.notifier.domain.choices import declinable_kind, why_always_sent
 from services.notifier.unsubscribe import UnsubscribeLinks
@@ -52,18 +52,6 @@ class Recipient:
 
     address: str
     first_name: str | None = None
-
-
-@dataclass(frozen=True)
-class RenderedEmail:
-    """A message ready to send, and what the delivery log shows about it."""
-
-    template: str
-    recipient: str
-    envelope_from: str
-    subject: str
-    message_id: str
-    mime: bytes
 
 
 def environment() -> jinja2.Environment:

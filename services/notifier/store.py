@@ -22,6 +22,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from services.notifier.domain import RenderedEmail
 from shared.mongo import Document, IndexSpec
 
 DELIVERIES = "deliveries"
@@ -113,33 +114,28 @@ def _contact_document(contact: Contact) -> Document:
 
 
 def new_delivery(
+    email: RenderedEmail,
     *,
     event_id: str,
     event_type: str,
-    template: str,
     user_id: str | None,
-    recipient: str,
-    subject: str,
-    envelope_from: str,
-    message_id: str,
-    mime: bytes,
     erases_user: bool,
     now: datetime,
     trace: dict[str, str] | None = None,
 ) -> Document:
-    """A queued delivery record, due at once; ``trace`` is the trace context of the
-    event's handling, which its sending continues."""
+    """The queued delivery record of a rendered email, due at once; ``trace`` is the
+    trace context of the event's handling, which its sending continues."""
     return {
         "_id": uuid.uuid4().hex,
         "event_id": event_id,
         "event_type": event_type,
-        "template": template,
-        "subject": subject,
+        "template": email.template,
+        "subject": email.subject,
         "user_id": user_id,
-        "recipient": recipient,
-        "envelope_from": envelope_from,
-        "message_id": message_id,
-        "message": Binary(mime),
+        "recipient": email.recipient,
+        "envelope_from": email.envelope_from,
+        "message_id": email.message_id,
+        "message": Binary(email.mime),
         "erases_user": erases_user,
         "status": Status.QUEUED.value,
         "attempts": 0,

@@ -321,15 +321,10 @@ class EmailHandler:
             rendered = self._renderer.render(email, recipient, now=now)
             records.append(
                 new_delivery(
+                    rendered,
                     event_id=job.occurrence.event_id,
                     event_type=job.envelope.type,
-                    template=rendered.template,
-                    subject=rendered.subject,
                     user_id=email.user_id,
-                    recipient=rendered.recipient,
-                    envelope_from=rendered.envelope_from,
-                    message_id=rendered.message_id,
-                    mime=rendered.mime,
                     erases_user=email.erases_user,
                     now=now,
                     trace=job.trace,

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from services.notifier.domain import RenderedEmail
 from services.notifier.store import new_delivery
 from shared.bus import Delivery, Subscription
 from shared.contracts.accounts import UserDeleted
@@ -196,15 +197,17 @@ async def test_reading_the_log_is_reported_naming_the_people_whose_records_were_
         # A record that belongs to no account.
         await notifier_db.store.deliveries.insert_one(
             new_delivery(
+                RenderedEmail(
+                    template="email_change_confirmation",
+                    recipient="ailleurs@exemple.fr",
+                    envelope_from="ne-pas-repondre@exemple.fr",
+                    subject="Confirmez votre nouvelle adresse",
+                    message_id="<e-0@exemple.fr>",
+                    mime=b"",
+                ),
                 event_id="e-0",
                 event_type="accounts.email_change.requested",
-                template="email_change_confirmation",
                 user_id=None,
-                recipient="ailleurs@exemple.fr",
-                subject="Confirmez votre nouvelle adresse",
-                envelope_from="ne-pas-repondre@exemple.fr",
-                message_id="<e-0@exemple.fr>",
-                mime=b"",
                 erases_user=False,
                 now=datetime.now(UTC),
             )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo import AsyncMongoClient
 
+from services.notifier.domain import RenderedEmail
 from services.notifier.sender import SmtpSender
 from services.notifier.store import ERASED_ADDRESS, INDEXES, new_delivery
 from services.notifier.subscriptions import (
@@ -59,16 +60,19 @@ def sign_ups(who: list[tuple[str, str]]) -> list[UserRegistered]:
 def delivery_for(address: str, now: datetime) -> Document:
     """A queued delivery record of a plain message to ``address``."""
     mime = f"From: ne-pas-repondre@exemple.fr\r\nTo: {address}\r\nSubject: Test\r\n\r\nBonjour\r\n"
-    return new_delivery(
-        event_id=uuid.uuid4().hex,
-        event_type="accounts.user.registered",
+    email = RenderedEmail(
         template="account_confirmation",
-        user_id=None,
         recipient=address,
-        subject="Test",
         envelope_from="ne-pas-repondre@exemple.fr",
+        subject="Test",
         message_id=f"<{uuid.uuid4().hex}@exemple.fr>",
         mime=mime.encode(),
+    )
+    return new_delivery(
+        email,
+        event_id=uuid.uuid4().hex,
+        event_type="accounts.user.registered",
+        user_id=None,
         erases_user=False,
         now=now,
     )

@@ -90,6 +90,18 @@ class OutgoingEmail:
 
 
 @dataclass(frozen=True)
+class RenderedEmail:
+    """A message ready to send, and what the delivery log shows about it."""
+
+    template: str
+    recipient: str
+    envelope_from: str
+    subject: str
+    message_id: str
+    mime: bytes
+
+
+@dataclass(frozen=True)
 class Occurrence:
     """What the planner needs from the envelope and the platform's settings."""
 
