@@ -253,21 +253,17 @@ async def statistics_chart(request: web.Request) -> web.Response:
 def _draw(name: str, stats: dict[str, Any]) -> bytes:
     scope = stats["scope"]["label"]
     if name == "mois":
-        months = steering.per_month(stats)
-        return charts.bars(
+        return _solicitation_bars(
             "Sollicitations par mois de l'intervention",
-            [row.label for row in months],
-            [charts.Series("Sollicitations", [row.value for row in months])],
+            steering.per_month(stats),
             description=f"Sollicitations par mois, {scope} (les chiffres sont dans le tableau "
             "qui suit le graphique).",
             y_title="Sollicitations",
         )
     if name == "issues":
-        outcomes = steering.outcomes(stats)
-        return charts.bars(
+        return _solicitation_bars(
             "Ce que sont devenues les sollicitations",
-            [row.label for row in outcomes],
-            [charts.Series("Sollicitations", [row.value for row in outcomes])],
+            steering.outcomes(stats),
             description=f"Sollicitations par issue, {scope} (chiffres dans le tableau).",
             horizontal=True,
         )
@@ -280,4 +276,23 @@ def _draw(name: str, stats: dict[str, Any]) -> bytes:
         colours=[colours for _, _, colours in rows],
         description="Offre et demande par département et secteur : la taille du disque dit "
         "le nombre de sollicitations, sa couleur la tension (chiffres dans le tableau).",
+    )
+
+
+def _solicitation_bars(
+    title: str,
+    rows: list[steering.Row],
+    *,
+    description: str,
+    y_title: str | None = None,
+    horizontal: bool = False,
+) -> bytes:
+    """One bar a row, counting solicitations."""
+    return charts.bars(
+        title,
+        [row.label for row in rows],
+        [charts.Series("Sollicitations", [row.value for row in rows])],
+        description=description,
+        y_title=y_title,
+        horizontal=horizontal,
     )
