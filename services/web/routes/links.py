@@ -175,6 +175,29 @@ _PASSWORD_PATHS: dict[PasswordPurpose, str] = {
 }
 
 
+# The page where each kind of link has its password chosen.
+_PASSWORD_PAGES: dict[PasswordPurpose, str] = {
+    "confirmation": "links/activate.html",
+    "password_reset": "links/new_password.html",
+}
+
+
+async def _password_form(
+    request: web.Request, purpose: PasswordPurpose, link: Link, form: Form, *, status: int = 200
+) -> web.Response:
+    return await render(
+        request,
+        _PASSWORD_PAGES[purpose],
+        {
+            "link": link,
+            "form": form,
+            "errors": form.errors,
+            "valid_for": _valid_for(request, purpose),
+        },
+        status=status,
+    )
+
+
 async def _password_from_link(
     request: web.Request, form: Form, password: str, purpose: PasswordPurpose, *, empty: str
 ) -> Answer | web.StreamResponse:
@@ -198,9 +221,7 @@ async def _password_from_link(
     link = await _link(request, token)
     if not link.usable_for(purpose):
         return await _problem(request, link, purpose)
-    if purpose == "confirmation":
-        return await _activation_form(request, link, form, status=422)
-    return await _new_password_form(request, link, form, status=422)
+    return await _password_form(request, purpose, link, form, status=422)
 
 
 # --- /activer ----------------------------------------------------------------------------
@@ -211,18 +232,7 @@ async def activation_page(request: web.Request) -> web.Response:
     link = await _link(request, request.query.get("token", ""))
     if not link.usable_for("confirmation"):
         return await _problem(request, link, "confirmation")
-    return await _activation_form(request, link, Form())
-
-
-async def _activation_form(
-    request: web.Request, link: Link, form: Form, *, status: int = 200
-) -> web.Response:
-    return await render(
-        request,
-        "links/activate.html",
-        {"link": link, "form": form, "errors": form.errors},
-        status=status,
-    )
+    return await _password_form(request, "confirmation", link, Form())
 
 
 async def activate(request: web.Request) -> web.StreamResponse:
@@ -258,7 +268,7 @@ async def password_page(request: web.Request) -> web.Response:
     link = await _link(request, request.query["token"])
     if not link.usable_for("password_reset"):
         return await _problem(request, link, "password_reset")
-    return await _new_password_form(request, link, Form())
+    return await _password_form(request, "password_reset", link, Form())
 
 
 async def _ask_reset_form(
@@ -275,22 +285,6 @@ async def _ask_reset_form(
             "form": form,
             "errors": form.errors,
             "throttled": throttled,
-            "valid_for": _valid_for(request, "password_reset"),
-        },
-        status=status,
-    )
-
-
-async def _new_password_form(
-    request: web.Request, link: Link, form: Form, *, status: int = 200
-) -> web.Response:
-    return await render(
-        request,
-        "links/new_password.html",
-        {
-            "link": link,
-            "form": form,
-            "errors": form.errors,
             "valid_for": _valid_for(request, "password_reset"),
         },
         status=status,
