@@ -43,6 +43,11 @@ AMBASSADOR_FILTERS: dict[str, tuple[str | None, str]] = {
 }
 
 
+def _filtered(key: str) -> str:
+    """The address of the ambassadors' list with the filter ``key`` ("": all of them)."""
+    return f"/referents/ambassadeurs?etat={key}" if key else "/referents/ambassadeurs"
+
+
 def add_referent_routes(router: web.UrlDispatcher) -> None:
     """The referents' pages."""
     router.add_get("/referents", referents_home)
@@ -132,7 +137,8 @@ async def ambassadors_page(request: web.Request) -> web.Response:
             "listed": found["items"],
             "next_cursor": found.get("next_cursor"),
             "state": state if state in AMBASSADOR_FILTERS else "",
-            "filters": [(key, label) for key, (_, label) in AMBASSADOR_FILTERS.items()],
+            "filters": [(_filtered(key), label) for key, (_, label) in AMBASSADOR_FILTERS.items()],
+            "current_filter": _filtered(state if state in AMBASSADOR_FILTERS else ""),
             "profiles": PROFILES,
             "record_states": RECORD_STATES,
             "reasons": NOT_SOLICITABLE,
