@@ -274,36 +274,44 @@ async def send(
     port: int, token: str, ids: list[str], rate: float
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Send one solicitation per ambassador at ``rate``; when each was sent and answered."""
-    sent: dict[str, float] = {}
-    answered: dict[str, float] = {}
     url = f"http://127.0.0.1:{port}/api/agenda/solicitations"
-    headers = {"Authorization": f"Bearer {token}"}
-    starts = (
-        (datetime.now(UTC) + timedelta(days=14))
-        .astimezone(PARIS)
-        .replace(hour=10, minute=0, second=0, microsecond=0)
-    )
+    timings = Timings(token)
     connector = aiohttp.TCPConnector(limit=200)
     async with aiohttp.ClientSession(connector=connector) as http:
-
-        async def one(ambassador_id: str) -> None:
-            sent[ambassador_id] = time.monotonic()
-            async with http.post(
-                url, json=body(ambassador_id, starts), headers=headers
-            ) as response:
-                answer = await response.json()
-                assert response.status == 201, answer
-            answered[ambassador_id] = time.monotonic()
-
         begin = time.monotonic()
         tasks = []
         for number, ambassador_id in enumerate(ids):
             delay = begin + number / rate - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(ambassador_id)))
+            tasks.append(asyncio.create_task(timings.solicit(http, url, ambassador_id)))
         await asyncio.gather(*tasks)
-    return sent, answered
+    return timings.sent, timings.answered
+
+
+class Timings:
+    """Solicitations sent for one ambassador each, at 10:00 two weeks ahead (a slot every
+    ambassador has free), with when each was sent and answered."""
+
+    def __init__(self, token: str) -> None:
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.starts = (
+            (datetime.now(UTC) + timedelta(days=14))
+            .astimezone(PARIS)
+            .replace(hour=10, minute=0, second=0, microsecond=0)
+        )
+        self.sent: dict[str, float] = {}
+        self.answered: dict[str, float] = {}
+
+    async def solicit(self, http: aiohttp.ClientSession, url: str, ambassador_id: str) -> None:
+        """Send one solicitation to ``url``; it must be created."""
+        self.sent[ambassador_id] = time.monotonic()
+        async with http.post(
+            url, json=body(ambassador_id, self.starts), headers=self.headers
+        ) as response:
+            answer = await response.json()
+            assert response.status == 201, answer
+        self.answered[ambassador_id] = time.monotonic()
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ from bench.servers import broker_url, store_url
 from bench.smtp_sink import SmtpSink
 from embedded.ports import free_port
 from shared.bus.rabbit import RabbitBus
-from shared.keys import generate_key_pair
+from shared.keys import KeyPair, generate_key_pair
 from shared.mongo import connect
 from shared.settings import Settings
 
@@ -76,6 +76,36 @@ class Replica:
 
     process: subprocess.Popen[bytes]
     port: int
+
+
+def replica_setup(
+    run: str, amqp_url: str, mongo_url: str, sink: SmtpSink, folder: Path, **more: str
+) -> tuple[Settings, KeyPair, dict[str, str]]:
+    """A run's own databases and queues (named after ``run``), its token keys, and the
+    environment its replicas start with (``more`` adds to it)."""
+    settings = Settings(
+        amqp_url=amqp_url,
+        mongo_url=mongo_url,
+        database_prefix=f"{run}_",
+        bus_prefix=run,
+        data_dir=folder,
+        log_json=False,
+    )
+    keys = generate_key_pair()
+    env = {
+        **os.environ,
+        "AMQP_URL": amqp_url,
+        "MONGO_URL": mongo_url,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(sink.port),
+        "DATABASE_PREFIX": settings.database_prefix,
+        "BUS_PREFIX": settings.bus_prefix,
+        "ACCESS_TOKEN_PUBLIC_KEY": keys.public_pem,
+        "RELAY_SMTP_PORT": str(free_port()),
+        "LOG_LEVEL": "WARNING",
+        **more,
+    }
+    return settings, keys, env
 
 
 @contextlib.contextmanager
@@ -176,28 +206,9 @@ async def one_fault(
 ) -> Figures | None:
     """Run a burst, inject ``fault`` a third of the way, measure."""
     tag = uuid.uuid4().hex[:8]
-    settings = Settings(
-        amqp_url=amqp_url,
-        mongo_url=mongo_url,
-        database_prefix=f"faults{tag}_",
-        bus_prefix=f"faults{tag}",
-        data_dir=folder,
-        log_json=False,
+    settings, _, env = replica_setup(
+        f"faults{tag}", amqp_url, mongo_url, sink, folder, LOG_JSON="true"
     )
-    keys = generate_key_pair()
-    env = {
-        **os.environ,
-        "AMQP_URL": amqp_url,
-        "MONGO_URL": mongo_url,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(sink.port),
-        "DATABASE_PREFIX": settings.database_prefix,
-        "BUS_PREFIX": settings.bus_prefix,
-        "ACCESS_TOKEN_PUBLIC_KEY": keys.public_pem,
-        "RELAY_SMTP_PORT": str(free_port()),
-        "LOG_LEVEL": "WARNING",
-        "LOG_JSON": "true",
-    }
     run_folder = folder / f"{fault}-{tag}"
     run_folder.mkdir()
     envelopes = sign_ups(emails, tag)

@@ -33,25 +33,20 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from bench.agenda_solicitations import UAI, body, introduce, people
-from bench.faults import Replica, replicas, wait_healthy
+from bench.agenda_solicitations import UAI, Timings, introduce, people
+from bench.faults import Replica, replica_setup, replicas, wait_healthy
 from bench.figures import percentile
 from bench.servers import Store, broker_url, drop_queues, store_server
 from bench.smtp_sink import SmtpSink
-from embedded.ports import free_port
 from shared.bus.rabbit import RabbitBus
-from shared.french import PARIS
 from shared.http import AccessTokenSigner, Principal
-from shared.keys import generate_key_pair
 from shared.mongo import Document, connect
-from shared.settings import Settings
 
 SERVICES = ("agenda", "notifier")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -159,31 +154,17 @@ async def send(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """One solicitation per ambassador, ``clients`` at a time, the replicas taken in
     turn; when each was sent and answered."""
-    sent: dict[str, float] = {}
-    answered: dict[str, float] = {}
     pending = iter(ids)
     turn = itertools.cycle(agendas)
-    headers = {"Authorization": f"Bearer {token}"}
-    starts = (
-        (datetime.now(UTC) + timedelta(days=14))
-        .astimezone(PARIS)
-        .replace(hour=10, minute=0, second=0, microsecond=0)
-    )
+    timings = Timings(token)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
 
         async def client() -> None:
             for ambassador_id in pending:
-                url = f"{next(turn)}/api/agenda/solicitations"
-                sent[ambassador_id] = time.monotonic()
-                async with http.post(
-                    url, json=body(ambassador_id, starts), headers=headers
-                ) as response:
-                    answer = await response.json()
-                    assert response.status == 201, answer
-                answered[ambassador_id] = time.monotonic()
+                await timings.solicit(http, f"{next(turn)}/api/agenda/solicitations", ambassador_id)
 
         await asyncio.gather(*(client() for _ in range(clients)))
-    return sent, answered
+    return timings.sent, timings.answered
 
 
 async def one_configuration(
@@ -196,27 +177,7 @@ async def one_configuration(
 ) -> Figures:
     """Start ``count_each`` replicas of agenda and of the notifier, send, measure."""
     tag = uuid.uuid4().hex[:8]
-    settings = Settings(
-        amqp_url=amqp_url,
-        mongo_url=store.url,
-        database_prefix=f"replicas{tag}_",
-        bus_prefix=f"replicas{tag}",
-        data_dir=folder,
-        log_json=False,
-    )
-    keys = generate_key_pair()
-    env = {
-        **os.environ,
-        "AMQP_URL": amqp_url,
-        "MONGO_URL": store.url,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(sink.port),
-        "DATABASE_PREFIX": settings.database_prefix,
-        "BUS_PREFIX": settings.bus_prefix,
-        "ACCESS_TOKEN_PUBLIC_KEY": keys.public_pem,
-        "RELAY_SMTP_PORT": str(free_port()),
-        "LOG_LEVEL": "WARNING",
-    }
+    settings, keys, env = replica_setup(f"replicas{tag}", amqp_url, store.url, sink, folder)
     run_folder = folder / f"{count_each}-{tag}"
     run_folder.mkdir()
     events, ids = people(args.count)

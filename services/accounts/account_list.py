@@ -13,7 +13,7 @@ from services.accounts.context import Accounts
 from services.accounts.shapes.account_list import AccountQuery, AccountSummary
 from services.accounts.shapes.joining import TerritoryIn
 from services.accounts.shapes.profile import Suspension
-from shared.http import Page, PageQuery
+from shared.http import Page
 from shared.mongo import Document
 
 
@@ -66,7 +66,7 @@ async def find(accounts: Accounts, query: AccountQuery) -> Page[AccountSummary]:
     return await accounts.store.users.page(
         _conditions(query),
         sort=[("created_at", -1)],
-        page=PageQuery(limit=query.limit, cursor=query.cursor),
+        page=query.paging(),
         load=summary,
     )
 

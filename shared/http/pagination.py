@@ -44,6 +44,10 @@ class PageQuery(BaseModel):
         # Clients building "?cursor=" + next_cursor send an empty one for the first page.
         return value or None
 
+    def paging(self) -> PageQuery:
+        """The page asked for alone, without the filters a subclass adds."""
+        return PageQuery(limit=self.limit, cursor=self.cursor)
+
 
 class Page(BaseModel, Generic[T]):
     """One page of a list; ``next_cursor`` is null on the last page."""

@@ -7,7 +7,7 @@ from aiohttp import web
 from services.accounts import audit, credentials, moderation
 from services.accounts import directory as listing
 from services.accounts.api.directory_models import AmbassadorView, DirectoryQuery, PublicProfile
-from services.accounts.api.resources import accounts_of
+from services.accounts.api.resources import accounts_for_open_session, accounts_of
 from services.accounts.domain import search
 from services.accounts.domain.access import DIRECTORY_ROLES
 from services.accounts.domain.ambassadors import solicitability
@@ -54,8 +54,7 @@ def public_profile(row: Document) -> PublicProfile:
 
 async def find_ambassadors(call: Call[None, DirectoryQuery]) -> Page[PublicProfile]:
     """Free text over job, sector, training and background; filters combine."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     query = call.query
     page = await listing.find(
         accounts,

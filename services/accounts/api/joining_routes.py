@@ -16,7 +16,7 @@ from services.accounts.api.joining_models import (
     Registered,
     Sector,
 )
-from services.accounts.api.resources import accounts_of
+from services.accounts.api.resources import accounts_for_open_session, accounts_of
 from services.accounts.api.session_models import Activated
 from services.accounts.domain.catalog import current_charter, region, sectors
 from services.accounts.errors import (
@@ -105,15 +105,13 @@ async def renew_link(call: Call[LinkOnly, None]) -> web.Response:
 
 async def create_referent(call: Call[ReferentIn, None]) -> Registered:
     """An admin creates a referent, who chooses a password from the emailed link."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     return Registered(id=await joining.create_referent(accounts, call.body))
 
 
 async def change_territory(call: Call[TerritoryIn, None]) -> ReferentPart:
     """The referent's next access token carries the new territory."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     user = await joining.change_territory(accounts, call.path("id"), call.body)
     if user is None:
         raise USER_NOT_FOUND.error()

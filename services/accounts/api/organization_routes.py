@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from services.accounts import credentials, partners
+from services.accounts import partners
 from services.accounts.api.partnership_models import OrganizationQuery
-from services.accounts.api.resources import accounts_of
+from services.accounts.api.resources import accounts_for_open_session
 from services.accounts.errors import ORGANIZATION_NOT_FOUND, SESSION_ENDED, SIRET_TAKEN
 from services.accounts.shapes.partners import Organization, OrganizationIn, OrganizationSummary
-from shared.http import Call, Page, PageQuery, Roles, Router
+from shared.http import Call, Page, Roles, Router
 
 
 async def create_organization(call: Call[OrganizationIn, None]) -> Organization:
     """Partnership charter and sponsorship convention fields."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     return await partners.create(accounts, call.body, call.user.user_id)
 
 
@@ -21,16 +20,14 @@ async def find_organizations(
     call: Call[None, OrganizationQuery],
 ) -> Page[OrganizationSummary]:
     """By name prefix, accents and case ignored."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
-    page = PageQuery(limit=call.query.limit, cursor=call.query.cursor)
+    accounts = await accounts_for_open_session(call)
+    page = call.query.paging()
     return await partners.find(accounts, call.query.q, page)
 
 
 async def get_organization(call: Call[None, None]) -> Organization:
     """With its sponsorship convention."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     return await partners.get(accounts, call.path("id"))
 
 

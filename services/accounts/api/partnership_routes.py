@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from services.accounts import credentials, partner_requests
+from services.accounts import partner_requests
 from services.accounts.api.partnership_models import PartnerRequestQuery, PartnerRequestReceived
-from services.accounts.api.resources import accounts_of
+from services.accounts.api.resources import accounts_for_open_session, accounts_of
 from services.accounts.errors import SESSION_ENDED, TOO_MANY_PARTNER_REQUESTS
 from services.accounts.shapes.partners import PartnerRequest, PartnerRequestIn
 from services.accounts.throttling import address_of, limit_requests
-from shared.http import Call, Page, PageQuery, Roles, Router
+from shared.http import Call, Page, Roles, Router
 
 
 async def request_partnership(
@@ -34,9 +34,8 @@ async def list_partner_requests(
     call: Call[None, PartnerRequestQuery],
 ) -> Page[PartnerRequest]:
     """For the programme's admins, who answer each request by email."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
-    page = PageQuery(limit=call.query.limit, cursor=call.query.cursor)
+    accounts = await accounts_for_open_session(call)
+    page = call.query.paging()
     return await partner_requests.listed(accounts, page)
 
 

@@ -6,7 +6,8 @@ reference data held in memory, never the database.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from services.accounts.api.reference_models import (
     EstablishmentQuery,
@@ -19,6 +20,8 @@ from services.accounts.domain.establishments import Establishment, establishment
 from services.accounts.domain.jobs import JobTitle, job_titles
 from services.accounts.errors import ESTABLISHMENT_NOT_FOUND
 from shared.http import INVALID_CURSOR, Call, Page, Router, decode_cursor, encode_cursor
+
+FoundT = TypeVar("FoundT")
 
 
 def _shown(establishment: Establishment) -> ReferenceEstablishment:
@@ -33,6 +36,24 @@ def _cursor_values(cursor: str | None, types: tuple[type, ...]) -> list[Any] | N
     if not all(type(value) is wanted for value, wanted in zip(values, types, strict=True)):
         raise INVALID_CURSOR.error()
     return values
+
+
+def _one_page(
+    search: Callable[[int], list[FoundT]], limit: int, cursor_of: Callable[[FoundT], list[Any]]
+) -> tuple[list[FoundT], str | None]:
+    """A page of a search over a list held in memory, and the cursor of the next one.
+
+    ``search`` is asked for one more than the page holds, to know whether another follows;
+    it raises ``ValueError`` for a cursor that points at nothing (400).
+    """
+    try:
+        found = search(limit + 1)
+    except ValueError:
+        raise INVALID_CURSOR.error() from None
+    if len(found) <= limit:
+        return found, None
+    found = found[:limit]
+    return found, encode_cursor(cursor_of(found[-1]))
 
 
 def add_reference_routes(router: Router) -> None:
@@ -61,18 +82,13 @@ def add_reference_routes(router: Router) -> None:
         """Best matches first; the cursor holds the last one's tier and UAI."""
         query = call.query
         after = _cursor_values(query.cursor, (int, str))
-        try:
-            found = establishments().search(
-                query.q,
-                after=None if after is None else (after[0], after[1]),
-                limit=query.limit + 1,
-            )
-        except ValueError:
-            raise INVALID_CURSOR.error() from None
-        next_cursor = None
-        if len(found) > query.limit:
-            found = found[: query.limit]
-            next_cursor = encode_cursor([found[-1].tier, found[-1].establishment.uai])
+        found, next_cursor = _one_page(
+            lambda limit: establishments().search(
+                query.q, after=None if after is None else (after[0], after[1]), limit=limit
+            ),
+            query.limit,
+            lambda last: [last.tier, last.establishment.uai],
+        )
         return Page[ReferenceEstablishment](
             items=[_shown(item.establishment) for item in found], next_cursor=next_cursor
         )
@@ -110,22 +126,18 @@ def add_reference_routes(router: Router) -> None:
         """Titles matching by themselves first, then by their sector's name."""
         query = call.query
         after = _cursor_values(query.cursor, (int, str, str))
-        try:
-            found = job_titles().search(
+        found, next_cursor = _one_page(
+            lambda limit: job_titles().search(
                 query.q,
                 sector=query.sector,
                 after=None
                 if after is None
                 else (after[0], JobTitle(title=after[2], sector=after[1])),
-                limit=query.limit + 1,
-            )
-        except ValueError:
-            raise INVALID_CURSOR.error() from None
-        next_cursor = None
-        if len(found) > query.limit:
-            found = found[: query.limit]
-            last = found[-1]
-            next_cursor = encode_cursor([last.tier, last.job.sector, last.job.title])
+                limit=limit,
+            ),
+            query.limit,
+            lambda last: [last.tier, last.job.sector, last.job.title],
+        )
         names = sectors()
         return Page[JobSuggestion](
             items=[

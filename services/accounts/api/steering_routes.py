@@ -6,7 +6,6 @@ from __future__ import annotations
 from services.accounts import (
     account_list,
     audit,
-    credentials,
     erasure,
     moderation,
     partners,
@@ -16,7 +15,7 @@ from services.accounts import (
 from services.accounts.api.joining_models import Registered
 from services.accounts.api.moderation_models import ModerationQuery, RecordQueueQuery
 from services.accounts.api.privacy_models import ErasureQuery
-from services.accounts.api.resources import accounts_of
+from services.accounts.api.resources import accounts_for_open_session, accounts_of
 from services.accounts.errors import (
     EMAIL_TAKEN,
     ERASURE_NOT_FOUND,
@@ -48,7 +47,7 @@ async def waiting_records(call: Call[None, RecordQueueQuery]) -> Page[PendingRec
     """The referents' work queue of extracts."""
     accounts = accounts_of(call)
     query = call.query
-    page = PageQuery(limit=query.limit, cursor=query.cursor)
+    page = query.paging()
     waiting = await moderation.waiting_records(accounts, call.user, page)
     await audit.record_reads(
         accounts,
@@ -82,9 +81,7 @@ async def moderated_ambassadors(
     """The territory's ambassadors with what a referent acts on."""
     accounts = accounts_of(call)
     query = call.query
-    found = await territory_ambassadors.find(
-        accounts, call.user, query.state, PageQuery(limit=query.limit, cursor=query.cursor)
-    )
+    found = await territory_ambassadors.find(accounts, call.user, query.state, query.paging())
     await audit.record_reads(
         accounts, call.user, audit.DIRECTORY_LISTED, [item.id for item in found.items]
     )
@@ -93,15 +90,13 @@ async def moderated_ambassadors(
 
 async def update_organization(call: Call[OrganizationUpdate, None]) -> Organization:
     """Agenda's partner reports follow the change."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     return await partners.update(accounts, call.path("id"), call.body, call.user.user_id)
 
 
 async def add_partner_contact(call: Call[PartnerContactIn, None]) -> Registered:
     """The contact's access token carries the organization."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     return Registered(id=await partners.add_contact(accounts, call.path("id"), call.body))
 
 
@@ -109,8 +104,7 @@ async def list_accounts(
     call: Call[None, AccountQuery],
 ) -> Page[AccountSummary]:
     """The administrators' search of accounts."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     found = await account_list.find(accounts, call.query)
     await audit.record_reads(
         accounts, call.user, audit.ACCOUNTS_LISTED, [item.id for item in found.items]
@@ -120,8 +114,7 @@ async def list_accounts(
 
 async def get_account(call: Call[None, None]) -> AccountSummary:
     """One account, its role and state (the read is audited)."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     found = await account_list.one(accounts, call.path("id"))
     if found is None:
         raise USER_NOT_FOUND.error()
@@ -131,10 +124,9 @@ async def get_account(call: Call[None, None]) -> AccountSummary:
 
 async def list_erasures(call: Call[None, ErasureQuery]) -> Page[ErasureRecord]:
     """Newest first; ``state=pending`` lists those a service has not confirmed yet."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     query = call.query
-    page = PageQuery(limit=query.limit, cursor=query.cursor)
+    page = query.paging()
     records = await erasure.find(accounts, query.state, page)
     await audit.record_reads(
         accounts,
@@ -147,8 +139,7 @@ async def list_erasures(call: Call[None, ErasureQuery]) -> Page[ErasureRecord]:
 
 async def get_erasure(call: Call[None, None]) -> ErasureRecord:
     """Which services confirmed, and when the erasure was complete (read is audited)."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     user_id = call.path("user_id")
     record = await erasure.get(accounts, user_id)
     if record is None:
@@ -159,8 +150,7 @@ async def get_erasure(call: Call[None, None]) -> ErasureRecord:
 
 async def read_audit(call: Call[None, AuditQuery]) -> Page[AuditEntry]:
     """Filter by person, by reader and by period."""
-    accounts = accounts_of(call)
-    await credentials.current_user(accounts, call.user)
+    accounts = await accounts_for_open_session(call)
     return await audit.find(accounts, call.query)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -63,8 +63,12 @@ class Training(Strict):
     establishment: Annotated[Text, Field(min_length=2, max_length=160)]
 
 
-class Zone(Strict):
-    """Departments and Nord's bassins where the ambassador can go."""
+class Area(Strict):
+    """Departments and Nord's bassins, at least one of either, each kept once and in order
+    (an ambassador's zone, a referent's territory)."""
+
+    # What the person is told when neither is given.
+    empty_message: ClassVar[str]
 
     departments: list[DepartmentCode] = Field(default_factory=list, max_length=5)
     bassins: list[BassinSlug] = Field(default_factory=list, max_length=9)
@@ -72,10 +76,16 @@ class Zone(Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
         if not self.departments and not self.bassins:
-            raise ValueError("Indiquez au moins un département ou un bassin d'intervention.")
+            raise ValueError(self.empty_message)
         self.departments = sorted(set(self.departments))
         self.bassins = sorted(set(self.bassins))
         return self
+
+
+class Zone(Area):
+    """Departments and Nord's bassins where the ambassador can go."""
+
+    empty_message: ClassVar[str] = "Indiquez au moins un département ou un bassin d'intervention."
 
 
 class ConsentsIn(Strict):
@@ -143,19 +153,10 @@ class StaffSignUp(Strict):
     ]
 
 
-class TerritoryIn(Strict):
+class TerritoryIn(Area):
     """A referent's territory."""
 
-    departments: list[DepartmentCode] = Field(default_factory=list, max_length=5)
-    bassins: list[BassinSlug] = Field(default_factory=list, max_length=9)
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> Self:
-        if not self.departments and not self.bassins:
-            raise ValueError("Un territoire compte au moins un département ou un bassin.")
-        self.departments = sorted(set(self.departments))
-        self.bassins = sorted(set(self.bassins))
-        return self
+    empty_message: ClassVar[str] = "Un territoire compte au moins un département ou un bassin."
 
 
 class ReferentIn(PersonIn):

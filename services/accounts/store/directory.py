@@ -8,13 +8,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pymongo import UpdateOne
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.accounts.domain.search import SLICES, SearchPlan
+from services.accounts.store.collection import Session
 from shared.mongo import Document
 
-Session = AsyncClientSession | None
 _STATE_ID = "directory"
 
 

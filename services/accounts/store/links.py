@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
-
+from services.accounts.store.collection import Collection, Session
 from shared.mongo import Document
 
-Session = AsyncClientSession | None
 
-
-class Links:
+class Links(Collection):
     """Emailed links (confirmation, password reset, email change), single use."""
-
-    def __init__(self, rows: AsyncCollection[Document]) -> None:
-        self._rows = rows
 
     async def by_hash(self, token_hash: str, purpose: str | None = None) -> Document | None:
         """The link of this token hash (of this purpose), or None."""

@@ -5,24 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
 
+from services.accounts.store.collection import Collection, Session, T
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
 
-T = TypeVar("T")
-Session = AsyncClientSession | None
 
-
-class Organizations:
+class Organizations(Collection):
     """Partner organizations (a SIRET belongs to one at most: a unique index)."""
-
-    def __init__(self, rows: AsyncCollection[Document]) -> None:
-        self._rows = rows
 
     async def by_id(self, organization_id: str) -> Document | None:
         """One organization, or None."""
@@ -69,11 +62,8 @@ class Organizations:
         )
 
 
-class PartnerRequests:
+class PartnerRequests(Collection):
     """Organisations' requests to become partners."""
-
-    def __init__(self, rows: AsyncCollection[Document]) -> None:
-        self._rows = rows
 
     async def insert(self, row: Document) -> None:
         """Keep a new request."""

@@ -7,24 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pymongo import DESCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
+from services.accounts.store.collection import Collection, Session, T
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
 
-T = TypeVar("T")
-Session = AsyncClientSession | None
 
-
-class CharterAcceptances:
+class CharterAcceptances(Collection):
     """Who accepted which version of the charter, when."""
-
-    def __init__(self, rows: AsyncCollection[Document]) -> None:
-        self._rows = rows
 
     async def add(self, row: Document, session: Session) -> None:
         """Record an acceptance."""
@@ -39,11 +33,8 @@ class CharterAcceptances:
         await self._rows.delete_many({"user_id": user_id}, session=session)
 
 
-class AuditLog:
+class AuditLog(Collection):
     """Reads of people's data by referents and admins."""
-
-    def __init__(self, rows: AsyncCollection[Document]) -> None:
-        self._rows = rows
 
     async def add(self, entries: Iterable[Document], session: Session = None) -> None:
         """Record reads (at least one)."""
@@ -81,11 +72,8 @@ class AuditLog:
         return await self._rows.find({"user_id": user_id}).sort("at", DESCENDING).to_list()
 
 
-class Erasures:
+class Erasures(Collection):
     """The erasure of deleted accounts, service by service."""
-
-    def __init__(self, rows: AsyncCollection[Document]) -> None:
-        self._rows = rows
 
     async def open(self, row: Document, session: Session) -> None:
         """Start (or start again) the erasure of an account."""

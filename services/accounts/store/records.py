@@ -7,19 +7,13 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 
 from bson import Binary
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
 
+from services.accounts.store.collection import Collection, Session
 from shared.mongo import Document
 
-Session = AsyncClientSession | None
 
-
-class RecordDocuments:
+class RecordDocuments(Collection):
     """The extracts themselves, one per ambassador at most (keyed by their id)."""
-
-    def __init__(self, rows: AsyncCollection[Document]) -> None:
-        self._rows = rows
 
     async def put(
         self, ambassador_id: str, content: bytes, uploaded_at: datetime, session: Session

@@ -6,19 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
 
+from services.accounts.store.collection import Collection, Session
 from shared.mongo import Document
 
-Session = AsyncClientSession | None
 
-
-class Sessions:
+class Sessions(Collection):
     """Signed-in sessions and the rotation of their refresh tokens."""
-
-    def __init__(self, rows: AsyncCollection[Document]) -> None:
-        self._rows = rows
 
     async def open(self, row: Document) -> None:
         """A new session."""

@@ -8,17 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pymongo import ReturnDocument
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from shared.mongo import Document
+from services.accounts.store.collection import Collection
 
 
-class Throttles:
+class Throttles(Collection):
     """Counters of attempts per window (sign-ins, sign-ups, emailed links)."""
-
-    def __init__(self, rows: AsyncCollection[Document]) -> None:
-        self._rows = rows
 
     async def count(self, key: str, *, expires_at: datetime, increment: int = 1) -> int:
         """Add ``increment`` to a window's counter and return its new value (atomic)."""

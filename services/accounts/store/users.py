@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
 
+from services.accounts.store.collection import Collection, Session, T
 from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document
 
-T = TypeVar("T")
-Session = AsyncClientSession | None
 Fields = Mapping[str, Any] | None
 
 
-class Users:
+class Users(Collection):
     """People's accounts, found by id or address and changed by named steps."""
-
-    def __init__(self, rows: AsyncCollection[Document]) -> None:
-        self._rows = rows
 
     # --- reads -------------------------------------------------------------------
 

@@ -90,6 +90,17 @@ def _refused_to_page(refused: ApiRefusedError) -> web.HTTPException:
     return web.HTTPNotFound()
 
 
+async def _back_with_refusal(
+    request: web.Request, refused: ApiRefusedError, page: str
+) -> web.StreamResponse:
+    """An action the API refused: the site's page when it is not the visitor's or is gone,
+    else back to ``page``, whose banner gives the API's reason."""
+    if refused.status in (403, 404):
+        raise _refused_to_page(refused) from refused
+    await request[VISIT].flash(refused.message, "error")
+    return see_other(page)
+
+
 async def _fetch(request: web.Request, path: str) -> dict[str, Any]:
     """One resource of the agenda API; 403 and 404 become the site's pages."""
     try:
@@ -254,10 +265,7 @@ async def take_slot(request: web.Request) -> web.StreamResponse:
             f"/agenda/appointments/{appointment_id}/alternatives/{index}/take"
         )
     except ApiRefusedError as refused:
-        if refused.status in (403, 404):
-            raise _refused_to_page(refused) from refused
-        await request[VISIT].flash(refused.message, "error")
-        return see_other(f"/agenda/rendez-vous/{appointment_id}")
+        return await _back_with_refusal(request, refused, f"/agenda/rendez-vous/{appointment_id}")
     await request[VISIT].flash(
         sentence(
             "Créneau retenu : le rendez-vous est accepté. Un e-mail prévient "
@@ -313,10 +321,7 @@ async def take_place(request: web.Request) -> web.StreamResponse:
     try:
         taken = await api_of(request).post(f"/agenda/calls/{call_id}/accept")
     except ApiRefusedError as refused:
-        if refused.status in (403, 404):
-            raise _refused_to_page(refused) from refused
-        await request[VISIT].flash(refused.message, "error")
-        return see_other(f"/agenda/appels/{call_id}")
+        return await _back_with_refusal(request, refused, f"/agenda/appels/{call_id}")
     await request[VISIT].flash(
         f"Votre place est réservée pour « {taken['title']} ». "
         "Le rendez-vous apparaît dans vos « RDV à venir »."
@@ -332,10 +337,7 @@ async def close_call(request: web.Request) -> web.StreamResponse:
     try:
         closed = await api_of(request).post(f"/agenda/calls/{call_id}/close")
     except ApiRefusedError as refused:
-        if refused.status in (403, 404):
-            raise _refused_to_page(refused) from refused
-        await visit.flash(refused.message, "error")
-        return see_other(f"/agenda/appels/{call_id}")
+        return await _back_with_refusal(request, refused, f"/agenda/appels/{call_id}")
     coming = len(closed.get("attendees") or [])
     kept = {
         0: "Personne ne s'était inscrit.",

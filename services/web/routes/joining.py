@@ -107,12 +107,21 @@ async def start(request: web.Request) -> web.StreamResponse:
     return see_other(missing.path)
 
 
+async def _draft_up_to(request: web.Request, step: Step) -> Draft | web.StreamResponse:
+    """The draft, or the way back to the first earlier step still unanswered: no step is
+    skipped by typing its address."""
+    draft = await _draft(request)
+    earlier = draft.missing_before(step)
+    if earlier is not None:
+        return see_other(earlier.path)
+    return draft
+
+
 def _show_step(step: Step) -> Handler:
     async def show(request: web.Request) -> web.StreamResponse:
-        draft = await _draft(request)
-        earlier = draft.missing_before(step)
-        if earlier is not None:
-            return see_other(earlier.path)
+        draft = await _draft_up_to(request, step)
+        if not isinstance(draft, Draft):
+            return draft
         context = await _step_context(request, step, draft)
         return await render(request, f"joining/{step.slug.replace('-', '_')}.html", context)
 
@@ -122,10 +131,9 @@ def _show_step(step: Step) -> Handler:
 
 def _send_step(step: Step) -> Handler:
     async def send(request: web.Request) -> web.StreamResponse:
-        draft = await _draft(request)
-        earlier = draft.missing_before(step)
-        if earlier is not None:
-            return see_other(earlier.path)
+        draft = await _draft_up_to(request, step)
+        if not isinstance(draft, Draft):
+            return draft
         form = Form.of(await request.post())
         part = await _check(request, step, form, draft)
         draft.record(step, form, part)

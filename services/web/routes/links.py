@@ -16,7 +16,13 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from services.web.client import ApiRefusedError, SignedOutError, signed_in_user, tokens_of
+from services.web.client import (
+    Answer,
+    ApiRefusedError,
+    SignedOutError,
+    signed_in_user,
+    tokens_of,
+)
 from services.web.context import SITE, api_of
 from services.web.domain.forms import Form
 from services.web.domain.menu import start_page
@@ -158,6 +164,66 @@ def _refused_password(form: Form, refused: ApiRefusedError) -> bool:
     return False
 
 
+# --- a password chosen from a link: /activer and /mot-de-passe ---------------------------
+
+PasswordPurpose = Literal["confirmation", "password_reset"]
+
+# Where accounts takes the password each kind of link leads to.
+_PASSWORD_PATHS: dict[PasswordPurpose, str] = {
+    "confirmation": "/accounts/confirmations",
+    "password_reset": "/accounts/password-resets/confirm",
+}
+
+
+# The page where each kind of link has its password chosen.
+_PASSWORD_PAGES: dict[PasswordPurpose, str] = {
+    "confirmation": "links/activate.html",
+    "password_reset": "links/new_password.html",
+}
+
+
+async def _password_form(
+    request: web.Request, purpose: PasswordPurpose, link: Link, form: Form, *, status: int = 200
+) -> web.Response:
+    return await render(
+        request,
+        _PASSWORD_PAGES[purpose],
+        {
+            "link": link,
+            "form": form,
+            "errors": form.errors,
+            "valid_for": _valid_for(request, purpose),
+        },
+        status=status,
+    )
+
+
+async def _password_from_link(
+    request: web.Request, form: Form, password: str, purpose: PasswordPurpose, *, empty: str
+) -> Answer | web.StreamResponse:
+    """Send the password chosen from the link in ``form``: accounts' answer when it takes
+    it, else the page to show (the form again with what to correct, or what is wrong with
+    the link). ``empty`` says what to do when no password was typed."""
+    token = form.text("token")
+    if not password:
+        form.fail("password", empty)
+    else:
+        try:
+            return await api_of(request).call(
+                "POST",
+                _PASSWORD_PATHS[purpose],
+                json={"token": token, "password": password},
+                anonymous=True,
+            )
+        except ApiRefusedError as refused:
+            if not _refused_password(form, refused):
+                return await _problem(request, await _link(request, token), purpose)
+    link = await _link(request, token)
+    if not link.usable_for(purpose):
+        return await _problem(request, link, purpose)
+    return await _password_form(request, purpose, link, form, status=422)
+
+
 # --- /activer ----------------------------------------------------------------------------
 
 
@@ -166,52 +232,30 @@ async def activation_page(request: web.Request) -> web.Response:
     link = await _link(request, request.query.get("token", ""))
     if not link.usable_for("confirmation"):
         return await _problem(request, link, "confirmation")
-    return await _activation_form(request, link, Form())
-
-
-async def _activation_form(
-    request: web.Request, link: Link, form: Form, *, status: int = 200
-) -> web.Response:
-    return await render(
-        request,
-        "links/activate.html",
-        {"link": link, "form": form, "errors": form.errors},
-        status=status,
-    )
+    return await _password_form(request, "confirmation", link, Form())
 
 
 async def activate(request: web.Request) -> web.StreamResponse:
     """Activate the account with the chosen password; the person is then signed in."""
     data = await request.post()
     form = Form.of(data)
-    token = form.text("token")
-    password = _password_of(data)
-    if not password:
-        form.fail("password", "Choisissez un mot de passe d'au moins 12 caractères.")
-    else:
-        try:
-            answer = await api_of(request).call(
-                "POST",
-                "/accounts/confirmations",
-                json={"token": token, "password": password},
-                anonymous=True,
-            )
-        except ApiRefusedError as refused:
-            if not _refused_password(form, refused):
-                return await _problem(request, await _link(request, token), "confirmation")
-        else:
-            user = signed_in_user(answer.body)
-            visit = request[VISIT]
-            await visit.sign_in(user, tokens_of(answer.body), remember=False)
-            await visit.flash(
-                f"Votre compte est activé. Bienvenue, {user.first_name} ! Vous pouvez "
-                "maintenant utiliser la plateforme."
-            )
-            return see_other(start_page(user.role))
-    link = await _link(request, token)
-    if not link.usable_for("confirmation"):
-        return await _problem(request, link, "confirmation")
-    return await _activation_form(request, link, form, status=422)
+    answer = await _password_from_link(
+        request,
+        form,
+        _password_of(data),
+        "confirmation",
+        empty="Choisissez un mot de passe d'au moins 12 caractères.",
+    )
+    if isinstance(answer, web.StreamResponse):
+        return answer
+    user = signed_in_user(answer.body)
+    visit = request[VISIT]
+    await visit.sign_in(user, tokens_of(answer.body), remember=False)
+    await visit.flash(
+        f"Votre compte est activé. Bienvenue, {user.first_name} ! Vous pouvez "
+        "maintenant utiliser la plateforme."
+    )
+    return see_other(start_page(user.role))
 
 
 # --- /mot-de-passe -------------------------------------------------------------------------
@@ -224,7 +268,7 @@ async def password_page(request: web.Request) -> web.Response:
     link = await _link(request, request.query["token"])
     if not link.usable_for("password_reset"):
         return await _problem(request, link, "password_reset")
-    return await _new_password_form(request, link, Form())
+    return await _password_form(request, "password_reset", link, Form())
 
 
 async def _ask_reset_form(
@@ -241,22 +285,6 @@ async def _ask_reset_form(
             "form": form,
             "errors": form.errors,
             "throttled": throttled,
-            "valid_for": _valid_for(request, "password_reset"),
-        },
-        status=status,
-    )
-
-
-async def _new_password_form(
-    request: web.Request, link: Link, form: Form, *, status: int = 200
-) -> web.Response:
-    return await render(
-        request,
-        "links/new_password.html",
-        {
-            "link": link,
-            "form": form,
-            "errors": form.errors,
             "valid_for": _valid_for(request, "password_reset"),
         },
         status=status,
@@ -310,33 +338,23 @@ async def reset_link_sent(request: web.Request) -> web.Response:
 
 
 async def _set_new_password(request: web.Request, form: Form, password: str) -> web.StreamResponse:
-    token = form.text("token")
-    if not password:
-        form.fail("password", "Choisissez un nouveau mot de passe d'au moins 12 caractères.")
-    else:
-        try:
-            await api_of(request).call(
-                "POST",
-                "/accounts/password-resets/confirm",
-                json={"token": token, "password": password},
-                anonymous=True,
-            )
-        except ApiRefusedError as refused:
-            if not _refused_password(form, refused):
-                return await _problem(request, await _link(request, token), "password_reset")
-        else:
-            visit = request[VISIT]
-            # Every session of the account ended at accounts, this browser's included.
-            await visit.sign_out()
-            await visit.drop_draft(_RESET_DRAFT)
-            await visit.flash(
-                "Votre mot de passe a été changé, connectez-vous avec votre nouveau mot de passe."
-            )
-            return see_other(SIGN_IN_PAGE)
-    link = await _link(request, token)
-    if not link.usable_for("password_reset"):
-        return await _problem(request, link, "password_reset")
-    return await _new_password_form(request, link, form, status=422)
+    answer = await _password_from_link(
+        request,
+        form,
+        password,
+        "password_reset",
+        empty="Choisissez un nouveau mot de passe d'au moins 12 caractères.",
+    )
+    if isinstance(answer, web.StreamResponse):
+        return answer
+    visit = request[VISIT]
+    # Every session of the account ended at accounts, this browser's included.
+    await visit.sign_out()
+    await visit.drop_draft(_RESET_DRAFT)
+    await visit.flash(
+        "Votre mot de passe a été changé, connectez-vous avec votre nouveau mot de passe."
+    )
+    return see_other(SIGN_IN_PAGE)
 
 
 # --- /email ------------------------------------------------------------------------------

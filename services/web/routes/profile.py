@@ -135,23 +135,20 @@ async def change_email(request: web.Request) -> web.StreamResponse:
     """Ask accounts to send the confirmation link to the new address."""
     form = Form.of(await request.post())
     new_email = form.email("new_email", empty="Indiquez votre nouvelle adresse e-mail.")
-    password = form.text("current_password")
-    if not password:
-        form.fail("current_password", "Saisissez votre mot de passe actuel.")
-    if form.ok:
-        try:
-            await api_of(request).post(
-                "/accounts/me/email", {"new_email": new_email, "current_password": password}
-            )
-        except ApiRefusedError as refused:
-            _show_refusal(form, refused, default="new_email", current_field="current_password")
-        else:
-            current = user_of(request).email
-            await request[VISIT].flash(
-                f"Un lien de confirmation a été envoyé à {new_email}. Il est valable 12 heures. "
-                f"D'ici là, votre adresse reste {current}."
-            )
-            return see_other("/mon-profil")
+    password = _current_password(form)
+    if await _proven_change(
+        request,
+        form,
+        "/accounts/me/email",
+        {"new_email": new_email, "current_password": password},
+        default="new_email",
+    ):
+        current = user_of(request).email
+        await request[VISIT].flash(
+            f"Un lien de confirmation a été envoyé à {new_email}. Il est valable 12 heures. "
+            f"D'ici là, votre adresse reste {current}."
+        )
+        return see_other("/mon-profil")
     return await render(
         request, "profile/email.html", {"values": form.values, "errors": form.errors}, status=422
     )
@@ -167,25 +164,46 @@ async def password_page(request: web.Request) -> web.Response:
 async def change_password(request: web.Request) -> web.StreamResponse:
     """Accounts checks the current password and the rules for the new one."""
     form = Form.of(await request.post())
-    current = form.text("current_password")
+    current = _current_password(form)
     new = form.text("new_password")
-    if not current:
-        form.fail("current_password", "Saisissez votre mot de passe actuel.")
     if not new:
         form.fail("new_password", "Choisissez un nouveau mot de passe.")
-    if form.ok:
-        try:
-            await api_of(request).post(
-                "/accounts/me/password", {"current_password": current, "new_password": new}
-            )
-        except ApiRefusedError as refused:
-            _show_refusal(form, refused, default="new_password", current_field="current_password")
-        else:
-            await request[VISIT].flash(
-                "Votre mot de passe a été changé. Vos autres appareils sont déconnectés."
-            )
-            return see_other("/mon-profil")
+    if await _proven_change(
+        request,
+        form,
+        "/accounts/me/password",
+        {"current_password": current, "new_password": new},
+        default="new_password",
+    ):
+        await request[VISIT].flash(
+            "Votre mot de passe a été changé. Vos autres appareils sont déconnectés."
+        )
+        return see_other("/mon-profil")
     return await render(request, "profile/password.html", {"errors": form.errors}, status=422)
+
+
+def _current_password(form: Form) -> str:
+    """The current password, which proves every change of the address or the password."""
+    password = form.text("current_password")
+    if not password:
+        form.fail("current_password", "Saisissez votre mot de passe actuel.")
+    return password
+
+
+async def _proven_change(
+    request: web.Request, form: Form, path: str, body: dict[str, str], *, default: str
+) -> bool:
+    """Send a change the current password proves, if the form holds no error: whether
+    accounts made it (else its refusal is next to its field, ``default`` when it names
+    none)."""
+    if not form.ok:
+        return False
+    try:
+        await api_of(request).post(path, body)
+    except ApiRefusedError as refused:
+        _show_refusal(form, refused, default=default, current_field="current_password")
+        return False
+    return True
 
 
 # --- consents ------------------------------------------------------------------------------

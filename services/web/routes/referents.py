@@ -43,6 +43,11 @@ AMBASSADOR_FILTERS: dict[str, tuple[str | None, str]] = {
 }
 
 
+def _filtered(key: str) -> str:
+    """The address of the ambassadors' list with the filter ``key`` ("": all of them)."""
+    return f"/referents/ambassadeurs?etat={key}" if key else "/referents/ambassadeurs"
+
+
 def add_referent_routes(router: web.UrlDispatcher) -> None:
     """The referents' pages."""
     router.add_get("/referents", referents_home)
@@ -132,7 +137,8 @@ async def ambassadors_page(request: web.Request) -> web.Response:
             "listed": found["items"],
             "next_cursor": found.get("next_cursor"),
             "state": state if state in AMBASSADOR_FILTERS else "",
-            "filters": [(key, label) for key, (_, label) in AMBASSADOR_FILTERS.items()],
+            "filters": [(_filtered(key), label) for key, (_, label) in AMBASSADOR_FILTERS.items()],
+            "current_filter": _filtered(state if state in AMBASSADOR_FILTERS else ""),
             "profiles": PROFILES,
             "record_states": RECORD_STATES,
             "reasons": NOT_SOLICITABLE,
@@ -253,21 +259,17 @@ async def statistics_chart(request: web.Request) -> web.Response:
 def _draw(name: str, stats: dict[str, Any]) -> bytes:
     scope = stats["scope"]["label"]
     if name == "mois":
-        months = steering.per_month(stats)
-        return charts.bars(
+        return _solicitation_bars(
             "Sollicitations par mois de l'intervention",
-            [row.label for row in months],
-            [charts.Series("Sollicitations", [row.value for row in months])],
+            steering.per_month(stats),
             description=f"Sollicitations par mois, {scope} (les chiffres sont dans le tableau "
             "qui suit le graphique).",
             y_title="Sollicitations",
         )
     if name == "issues":
-        outcomes = steering.outcomes(stats)
-        return charts.bars(
+        return _solicitation_bars(
             "Ce que sont devenues les sollicitations",
-            [row.label for row in outcomes],
-            [charts.Series("Sollicitations", [row.value for row in outcomes])],
+            steering.outcomes(stats),
             description=f"Sollicitations par issue, {scope} (chiffres dans le tableau).",
             horizontal=True,
         )
@@ -280,4 +282,23 @@ def _draw(name: str, stats: dict[str, Any]) -> bytes:
         colours=[colours for _, _, colours in rows],
         description="Offre et demande par département et secteur : la taille du disque dit "
         "le nombre de sollicitations, sa couleur la tension (chiffres dans le tableau).",
+    )
+
+
+def _solicitation_bars(
+    title: str,
+    rows: list[steering.Row],
+    *,
+    description: str,
+    y_title: str | None = None,
+    horizontal: bool = False,
+) -> bytes:
+    """One bar a row, counting solicitations."""
+    return charts.bars(
+        title,
+        [row.label for row in rows],
+        [charts.Series("Sollicitations", [row.value for row in rows])],
+        description=description,
+        y_title=y_title,
+        horizontal=horizontal,
     )
