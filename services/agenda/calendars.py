@@ -12,11 +12,11 @@ import secrets
 from datetime import timedelta
 
 from services.agenda import errors
-from services.agenda.api.models import CalendarLink, CalendarLinkState
 from services.agenda.context import Agenda
 from services.agenda.domain.calendar import feed
 from services.agenda.domain.model import Appointment
 from services.agenda.domain.rules import status_conflict
+from services.agenda.shapes.calendars import CalendarLink, CalendarLinkState
 from shared.http import Principal
 
 # Past appointments stay in the feed a year, so a calendar keeps recent history.

@@ -17,7 +17,6 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.agenda import errors
 from services.agenda.announce import facts_establishment
-from services.agenda.api.call_models import CallQuery, CallView, NewCall
 from services.agenda.context import Agenda
 from services.agenda.domain.calendar import calendar_uid
 from services.agenda.domain.calls import (
@@ -34,6 +33,7 @@ from services.agenda.domain.model import Answer, Appointment, Audience
 from services.agenda.domain.rules import Slot, ambassador_refusal, slot_refusal
 from services.agenda.domain.schedule import next_due
 from services.agenda.paging import keyset_page
+from services.agenda.shapes.calls import CallQuery, CallView, NewCall
 from services.agenda.solicitations import requester_of, snapshot
 from services.agenda.store import LONGEST_INTERVENTION
 from shared.contracts.agenda import CalendarStamp, CallFacts, CallFilled, CallPublished

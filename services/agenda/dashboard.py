@@ -7,15 +7,11 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 
 from services.agenda import errors
-from services.agenda.api.models import (
-    AppointmentQuery,
-    AppointmentView,
-    NotificationQuery,
-    NotificationView,
-)
 from services.agenda.context import Agenda
 from services.agenda.domain.model import Appointment
 from services.agenda.paging import keyset_page
+from services.agenda.shapes.appointments import AppointmentQuery, AppointmentView
+from services.agenda.shapes.notifications import NotificationQuery, NotificationView
 from services.agenda.store import LONGEST_INTERVENTION
 from shared.http import Page, Principal
 from shared.mongo import Document

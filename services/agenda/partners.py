@@ -11,7 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from services.agenda import errors
-from services.agenda.api.partner_models import (
+from services.agenda.context import Agenda
+from services.agenda.domain.labels import KIND_LABELS
+from services.agenda.domain.model import Appointment, OrganizationCopy
+from services.agenda.domain.sponsorship import Convention, sponsorship_estimate
+from services.agenda.domain.statistics import calendar_year, hours, rate
+from services.agenda.erasure import GONE_NAMES
+from services.agenda.shapes.partners import (
     AgreedVersusDone,
     EmployeeRow,
     InterventionRow,
@@ -19,12 +25,6 @@ from services.agenda.api.partner_models import (
     PartnerReport,
     SponsorshipView,
 )
-from services.agenda.context import Agenda
-from services.agenda.domain.labels import KIND_LABELS
-from services.agenda.domain.model import Appointment, OrganizationCopy
-from services.agenda.domain.sponsorship import Convention, sponsorship_estimate
-from services.agenda.domain.statistics import calendar_year, hours, rate
-from services.agenda.erasure import GONE_NAMES
 from shared.french import PARIS
 from shared.http import Principal
 

@@ -14,20 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from services.agenda.api.stats_models import (
-    Answers,
-    CallsSummary,
-    Count,
-    Delivered,
-    DeliveredGroup,
-    LateCancellations,
-    SolicitationCounts,
-    Statistics,
-    StatsPeriod,
-    StatsQuery,
-    StatsScope,
-    SupplyDemandRow,
-)
 from services.agenda.context import Agenda
 from services.agenda.domain.labels import KIND_LABELS
 from services.agenda.domain.model import STATUS_LABELS
@@ -51,6 +37,20 @@ from services.agenda.domain.territory import (
     department_names,
 )
 from services.agenda.monthly_figures import Groups
+from services.agenda.shapes.statistics import (
+    Answers,
+    CallsSummary,
+    Count,
+    Delivered,
+    DeliveredGroup,
+    LateCancellations,
+    SolicitationCounts,
+    Statistics,
+    StatsPeriod,
+    StatsQuery,
+    StatsScope,
+    SupplyDemandRow,
+)
 from shared.french import PARIS
 from shared.http import Principal
 from shared.mongo import Document

@@ -13,18 +13,18 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from services.agenda.api.referent_models import (
-    QueuedSolicitation,
-    QueueSection,
-    WorkQueue,
-    WorkQueueNewcomer,
-)
 from services.agenda.context import Agenda
 from services.agenda.domain.access import territory_of
 from services.agenda.domain.model import AmbassadorCopy, Appointment
 from services.agenda.domain.statistics import without_redundant_bassins
 from services.agenda.domain.territory import Area, bassin_departments, bassins_of
 from services.agenda.paging import keyset_page
+from services.agenda.shapes.work_queue import (
+    QueuedSolicitation,
+    QueueSection,
+    WorkQueue,
+    WorkQueueNewcomer,
+)
 from services.agenda.store import EPOCH
 from shared.french import PARIS
 from shared.http import Page, PageQuery, Principal
