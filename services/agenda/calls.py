@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC
-from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -164,23 +163,6 @@ def view(call: OpenCall, principal: Principal) -> CallView:
     return CallView.of(call, principal, sees_attendees=sees_attendees(principal, call))
 
 
-def _scope(principal: Principal) -> list[dict[str, Any]]:
-    """The calls a caller may list (see ``domain.calls.can_see_call``), as branches."""
-    if principal.role == "ambassador":
-        return [{"invited": principal.user_id}]
-    branches: list[dict[str, Any]] = [{"organiser_id": principal.user_id}]
-    if principal.role == "staff":
-        if principal.establishment_uai is not None:  # not before the attachment is proved
-            branches.append({"establishment.uai": principal.establishment_uai})
-    elif principal.role == "referent" and principal.territory is not None:
-        territory = principal.territory
-        branches += [{"establishment.department": code} for code in territory.departments]
-        branches += [{"establishment.bassin": slug} for slug in territory.bassins]
-    elif principal.role == "admin":
-        return [{}]
-    return branches
-
-
 async def calls(agenda: Agenda, principal: Principal, query: CallQuery) -> Page[CallView]:
     """One page of the calls the caller sees: upcoming (soonest first) or past (latest first)."""
 
@@ -188,7 +170,7 @@ async def calls(agenda: Agenda, principal: Principal, query: CallQuery) -> Page[
         return view(call, principal)
 
     return await agenda.store.calls_page(
-        _scope(principal),
+        principal,
         upcoming=query.when == "upcoming",
         now=agenda.now(),
         page=query,

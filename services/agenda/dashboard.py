@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.agenda import errors
 from services.agenda.context import Agenda
 from services.agenda.shapes.appointments import AppointmentQuery, AppointmentView
 from services.agenda.shapes.notifications import NotificationQuery, NotificationView
 from shared.http import Page, Principal
 from shared.mongo import Document
-
-
-def scope(principal: Principal) -> list[dict[str, Any]]:
-    """The appointments a caller may list, as a union of index-friendly branches.
-
-    See ``domain.access.can_see``: the same rule, as queries.
-    """
-    if principal.role == "ambassador":
-        return [{"ambassador_id": principal.user_id}]
-    if principal.role == "staff":
-        if principal.establishment_uai is None:  # attachment not proved: nothing
-            return [{"_id": {"$exists": False}}]
-        return [{"establishment.uai": principal.establishment_uai}]
-    if principal.role == "referent":
-        territory = principal.territory
-        branches: list[dict[str, Any]] = [{"requester_id": principal.user_id}]
-        if territory is not None:
-            branches += [{"establishment.department": code} for code in territory.departments]
-            branches += [{"establishment.bassin": slug} for slug in territory.bassins]
-        return branches
-    return [{}]  # admin: the route lets no other role in
 
 
 async def appointments(
@@ -41,7 +18,7 @@ async def appointments(
     Upcoming means not yet over: an intervention under way is still upcoming.
     """
     return await agenda.store.appointments_page(
-        scope(principal),
+        principal,
         upcoming=query.when == "upcoming",
         statuses=query.status or [],
         now=agenda.now(),

@@ -46,8 +46,10 @@ from services.agenda.store.indexes import (
     STAFF,
 )
 from services.agenda.store.paging import keyset_page
+from services.agenda.store.scopes import appointment_scope, call_scope
+from services.agenda.store.statistics import StatisticsReads
 from services.agenda.store.work_queue import WorkQueueReads
-from shared.http import Page, PageQuery
+from shared.http import Page, PageQuery, Principal
 from shared.mongo import Document
 
 __all__ = ["EPOCH", "INDEXES", "LONGEST_INTERVENTION", "AgendaStore", "Party"]
@@ -72,6 +74,7 @@ class AgendaStore:
         self.feed = Feed(db[NOTIFICATIONS])
         self.calendar_links = CalendarLinks(db[CALENDAR_TOKENS])
         self.queue = WorkQueueReads(self.appointments, self.ambassadors)
+        self.statistics = StatisticsReads(self.appointments, self.calls, self.ambassadors)
 
     # appointments --------------------------------------------------------------
 
@@ -118,7 +121,7 @@ class AgendaStore:
 
     async def appointments_page(
         self,
-        branches: Sequence[Mapping[str, Any]],
+        principal: Principal,
         *,
         upcoming: bool,
         statuses: Sequence[str],
@@ -126,14 +129,14 @@ class AgendaStore:
         page: PageQuery,
         load: Callable[[Appointment], T],
     ) -> Page[T]:
-        """One page of the appointments of ``branches`` (a caller's scope), upcoming
-        (not over yet, soonest first) or past (latest first), of ``statuses`` if any."""
+        """One page of the appointments ``principal`` may list, upcoming (not over yet,
+        soonest first) or past (latest first), of ``statuses`` if any."""
         conditions: dict[str, Any] = _when(upcoming, now)
         if statuses:
             conditions["status"] = {"$in": list(dict.fromkeys(statuses))}
         return await keyset_page(
             self.appointments,
-            [{**branch, **conditions} for branch in branches],
+            [{**branch, **conditions} for branch in appointment_scope(principal)],
             field="starts_at",
             direction=ASCENDING if upcoming else DESCENDING,
             page=page,
@@ -424,12 +427,17 @@ class AgendaStore:
         return ReferentCopy.model_validate(document)
 
     async def replace_if_newer(
-        self,
-        collection: AsyncCollection[Document],
-        copy: StaffCopy | ReferentCopy | OrganizationCopy,
-        session: AsyncClientSession,
+        self, copy: StaffCopy | ReferentCopy | OrganizationCopy, session: AsyncClientSession
     ) -> bool:
-        """Keep the copy made from the most recent event (by its ``occurred_at``)."""
+        """Keep the copy made from the most recent event (by its ``occurred_at``), in the
+        collection of its kind."""
+        collection = (
+            self.staff
+            if isinstance(copy, StaffCopy)
+            else self.referents
+            if isinstance(copy, ReferentCopy)
+            else self.organizations
+        )
         current = await collection.find_one({"_id": copy.id}, {"as_of": 1}, session=session)
         if current is not None and current["as_of"] >= copy.as_of:
             return False
@@ -513,19 +521,19 @@ class AgendaStore:
 
     async def calls_page(
         self,
-        branches: Sequence[Mapping[str, Any]],
+        principal: Principal,
         *,
         upcoming: bool,
         now: datetime,
         page: PageQuery,
         load: Callable[[OpenCall], T],
     ) -> Page[T]:
-        """One page of the calls of ``branches`` (a caller's scope), upcoming (not over
-        yet, soonest first) or past (latest first)."""
+        """One page of the calls ``principal`` may list, upcoming (not over yet, soonest
+        first) or past (latest first)."""
         conditions = _when(upcoming, now)
         return await keyset_page(
             self.calls,
-            [{**branch, **conditions} for branch in branches],
+            [{**branch, **conditions} for branch in call_scope(principal)],
             field="starts_at",
             direction=ASCENDING if upcoming else DESCENDING,
             page=page,
