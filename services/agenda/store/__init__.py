@@ -1,5 +1,7 @@
 """Agenda's database, the one door to it: the queries and writes the use cases need,
-by name; the feed and the calendar links each behind a class of their own.
+by name. Appointments, open calls and the copies of accounts' people are reached
+through ``AgendaStore``'s own methods; the feed, the calendar links, the referents'
+work queue and the statistics each through a class of their own.
 
 Collections: ``appointments``, ``calls`` (open calls for events), the copies of
 accounts' people and partners (``ambassadors``, ``staff``, ``referents``,
@@ -59,22 +61,20 @@ Party = Literal["ambassador_id", "requester_id"]
 
 
 class AgendaStore:
-    """Agenda's collections."""
+    """Agenda's collections, reached only through named methods."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.db = db
-        self.appointments: AsyncCollection[Document] = db[APPOINTMENTS]
-        self.ambassadors: AsyncCollection[Document] = db[AMBASSADORS]
-        self.staff: AsyncCollection[Document] = db[STAFF]
-        self.referents: AsyncCollection[Document] = db[REFERENTS]
-        self.notifications: AsyncCollection[Document] = db[NOTIFICATIONS]
-        self.calendar_tokens: AsyncCollection[Document] = db[CALENDAR_TOKENS]
-        self.calls: AsyncCollection[Document] = db[CALLS]
-        self.organizations: AsyncCollection[Document] = db[ORGANIZATIONS]
+        self._appointments: AsyncCollection[Document] = db[APPOINTMENTS]
+        self._ambassadors: AsyncCollection[Document] = db[AMBASSADORS]
+        self._staff: AsyncCollection[Document] = db[STAFF]
+        self._referents: AsyncCollection[Document] = db[REFERENTS]
+        self._calls: AsyncCollection[Document] = db[CALLS]
+        self._organizations: AsyncCollection[Document] = db[ORGANIZATIONS]
         self.feed = Feed(db[NOTIFICATIONS])
         self.calendar_links = CalendarLinks(db[CALENDAR_TOKENS])
-        self.queue = WorkQueueReads(self.appointments, self.ambassadors)
-        self.statistics = StatisticsReads(self.appointments, self.calls, self.ambassadors)
+        self.queue = WorkQueueReads(self._appointments, self._ambassadors)
+        self.statistics = StatisticsReads(self._appointments, self._calls, self._ambassadors)
 
     # appointments --------------------------------------------------------------
 
@@ -82,12 +82,12 @@ class AgendaStore:
         self, appointment_id: str, session: AsyncClientSession | None = None
     ) -> Appointment | None:
         """One appointment."""
-        document = await self.appointments.find_one({"_id": appointment_id}, session=session)
+        document = await self._appointments.find_one({"_id": appointment_id}, session=session)
         return Appointment.model_validate(document) if document else None
 
     async def insert(self, appointment: Appointment, session: AsyncClientSession) -> None:
         """Store a new appointment."""
-        await self.appointments.insert_one(appointment.document(), session=session)
+        await self._appointments.insert_one(appointment.document(), session=session)
 
     async def save(
         self, appointment: Appointment, expected_status: str, session: AsyncClientSession
@@ -97,7 +97,7 @@ class AgendaStore:
         The transaction already read it; the condition also stops a writer that read
         before a concurrent change committed (the loser changes nothing).
         """
-        done = await self.appointments.replace_one(
+        done = await self._appointments.replace_one(
             {"_id": appointment.id, "status": expected_status},
             appointment.document(),
             session=session,
@@ -106,7 +106,7 @@ class AgendaStore:
 
     async def replace(self, appointment: Appointment, session: AsyncClientSession) -> None:
         """Replace the appointment whatever its status (the erasure of a party)."""
-        await self.appointments.replace_one(
+        await self._appointments.replace_one(
             {"_id": appointment.id}, appointment.document(), session=session
         )
 
@@ -114,7 +114,7 @@ class AgendaStore:
         self, party: Party, user_id: str, session: AsyncClientSession, *, by_start: bool = False
     ) -> list[Appointment]:
         """Every appointment where ``user_id`` is the ambassador or the requester."""
-        cursor = self.appointments.find({party: user_id}, session=session)
+        cursor = self._appointments.find({party: user_id}, session=session)
         if by_start:
             cursor = cursor.sort("starts_at", 1)
         return [Appointment.model_validate(document) async for document in cursor]
@@ -135,7 +135,7 @@ class AgendaStore:
         if statuses:
             conditions["status"] = {"$in": list(dict.fromkeys(statuses))}
         return await keyset_page(
-            self.appointments,
+            self._appointments,
             [{**branch, **conditions} for branch in appointment_scope(principal)],
             field="starts_at",
             direction=ASCENDING if upcoming else DESCENDING,
@@ -150,12 +150,12 @@ class AgendaStore:
         found through the work queue's index.
         """
         escalated = {"status": "pending", "escalated_at": {"$gte": EPOCH}}
-        cursor = self.appointments.find(escalated, {"suggestions": 1}, session=session)
+        cursor = self._appointments.find(escalated, {"suggestions": 1}, session=session)
         async for document in cursor:
             suggested = document.get("suggestions", [])
             kept = [s for s in suggested if s["ambassador_id"] != ambassador_id]
             if len(kept) != len(suggested):
-                await self.appointments.update_one(
+                await self._appointments.update_one(
                     {"_id": document["_id"]}, {"$set": {"suggestions": kept}}, session=session
                 )
 
@@ -167,7 +167,7 @@ class AgendaStore:
         session: AsyncClientSession | None = None,
     ) -> int:
         """Solicitations of an ambassador starting in [start, end) that still count."""
-        return await self.appointments.count_documents(
+        return await self._appointments.count_documents(
             {
                 "ambassador_id": ambassador_id,
                 "starts_at": {"$gte": start, "$lt": end},
@@ -197,14 +197,14 @@ class AgendaStore:
             query["_id"] = {"$ne": exclude}
         return [
             Appointment.model_validate(document)
-            async for document in self.appointments.find(query, session=session)
+            async for document in self._appointments.find(query, session=session)
         ]
 
     async def booked_among(
         self, ambassador_ids: Sequence[str], start: datetime, end: datetime, statuses: Sequence[str]
     ) -> set[str]:
         """Which of these ambassadors have an appointment sharing time with [start, end)."""
-        cursor = self.appointments.find(
+        cursor = self._appointments.find(
             {
                 "ambassador_id": {"$in": list(ambassador_ids)},
                 "starts_at": {"$gt": start - LONGEST_INTERVENTION, "$lt": end},
@@ -219,7 +219,7 @@ class AgendaStore:
         self, field: str, user_id: str, statuses: Sequence[str], *, starting_after: datetime
     ) -> list[Appointment]:
         """A party's appointments in ``statuses`` starting after a moment."""
-        cursor = self.appointments.find(
+        cursor = self._appointments.find(
             {
                 field: user_id,
                 "status": {"$in": list(statuses)},
@@ -230,7 +230,7 @@ class AgendaStore:
 
     async def for_feed(self, ambassador_id: str, *, since: datetime) -> list[Appointment]:
         """An ambassador's accepted and completed appointments starting after ``since``."""
-        cursor = self.appointments.find(
+        cursor = self._appointments.find(
             {
                 "ambassador_id": ambassador_id,
                 "starts_at": {"$gte": since},
@@ -251,12 +251,12 @@ class AgendaStore:
         """
         due = {"due_at": {"$gte": EPOCH, "$lte": now}}
         while True:
-            candidate = await self.appointments.find_one(
+            candidate = await self._appointments.find_one(
                 due, {"due_at": 1}, sort=[("due_at", ASCENDING)]
             )
             if candidate is None:
                 return None
-            taken = await self.appointments.update_one(
+            taken = await self._appointments.update_one(
                 {"_id": candidate["_id"], "due_at": candidate["due_at"]},
                 {"$set": {"due_at": now + lease, "claim": claim}},
             )
@@ -265,7 +265,7 @@ class AgendaStore:
 
     async def renew_claim(self, appointment_id: str, claim: str, until: datetime) -> None:
         """The heartbeat of a step in progress: keep it claimed, if still ours."""
-        await self.appointments.update_one(
+        await self._appointments.update_one(
             {"_id": appointment_id, "claim": claim}, {"$set": {"due_at": until}}
         )
 
@@ -273,7 +273,7 @@ class AgendaStore:
         self, appointment_id: str, claim: str, session: AsyncClientSession
     ) -> Appointment | None:
         """The appointment if the claim is still ours (read inside the step's transaction)."""
-        document = await self.appointments.find_one(
+        document = await self._appointments.find_one(
             {"_id": appointment_id, "claim": claim}, session=session
         )
         return Appointment.model_validate(document) if document else None
@@ -282,14 +282,14 @@ class AgendaStore:
         self, appointment: Appointment, claim: str, session: AsyncClientSession
     ) -> bool:
         """Write the stepped appointment and release the claim, if still ours."""
-        done = await self.appointments.replace_one(
+        done = await self._appointments.replace_one(
             {"_id": appointment.id, "claim": claim}, appointment.document(), session=session
         )
         return done.matched_count == 1
 
     async def next_due_at(self) -> datetime | None:
         """When the scheduler has something to do next."""
-        document = await self.appointments.find_one(
+        document = await self._appointments.find_one(
             {"due_at": {"$gte": EPOCH}}, {"due_at": 1}, sort=[("due_at", ASCENDING)]
         )
         return document["due_at"] if document else None
@@ -300,7 +300,7 @@ class AgendaStore:
         self, ambassador_id: str, session: AsyncClientSession | None = None
     ) -> AmbassadorCopy | None:
         """Agenda's copy of one ambassador, if known."""
-        document = await self.ambassadors.find_one({"_id": ambassador_id}, session=session)
+        document = await self._ambassadors.find_one({"_id": ambassador_id}, session=session)
         return AmbassadorCopy.model_validate(document) if document else None
 
     async def replace_ambassador_if_newer(
@@ -311,7 +311,7 @@ class AgendaStore:
         What agenda itself records about the ambassador (when it first saw them
         solicitable, when they were first solicited) survives the replacement.
         """
-        current = await self.ambassadors.find_one(
+        current = await self._ambassadors.find_one(
             {"_id": copy.id},
             {"revision": 1, "solicitable_since": 1, "first_solicited_at": 1},
             session=session,
@@ -326,7 +326,7 @@ class AgendaStore:
                 "first_solicited_at": known.get("first_solicited_at"),
             }
         )
-        await self.ambassadors.replace_one(
+        await self._ambassadors.replace_one(
             {"_id": copy.id}, kept.document(), upsert=True, session=session
         )
         return True
@@ -335,7 +335,7 @@ class AgendaStore:
         self, ambassador_id: str, at: datetime, session: AsyncClientSession
     ) -> None:
         """Remember the first solicitation of an ambassador (later ones change nothing)."""
-        await self.ambassadors.update_one(
+        await self._ambassadors.update_one(
             {"_id": ambassador_id, "first_solicited_at": None},
             {"$set": {"first_solicited_at": at}},
             session=session,
@@ -347,7 +347,7 @@ class AgendaStore:
         Two writes to one document conflict: of two concurrent accepts (or two
         solicitations against a monthly maximum) one is retried and then sees the other.
         """
-        await self.ambassadors.update_one(
+        await self._ambassadors.update_one(
             {"_id": ambassador_id}, {"$inc": {"bookings": 1}}, session=session
         )
 
@@ -373,14 +373,14 @@ class AgendaStore:
             common["sector"] = sector
         found: dict[str, AmbassadorCopy] = {}
         for zone in zones:
-            cursor = self.ambassadors.find({**zone, **common}).sort("_id", ASCENDING).limit(limit)
+            cursor = self._ambassadors.find({**zone, **common}).sort("_id", ASCENDING).limit(limit)
             async for document in cursor:
                 found.setdefault(document["_id"], AmbassadorCopy.model_validate(document))
         return [found[key] for key in sorted(found)][:limit]
 
     async def bury_ambassador(self, tombstone: AmbassadorCopy, session: AsyncClientSession) -> None:
         """Replace an ambassador's copy by its tombstone (their account is deleted)."""
-        await self.ambassadors.replace_one(
+        await self._ambassadors.replace_one(
             {"_id": tombstone.id}, tombstone.document(), upsert=True, session=session
         )
 
@@ -392,7 +392,7 @@ class AgendaStore:
         session: AsyncClientSession,
     ) -> None:
         """Replace a staff member's or referent's copy by a tombstone as of ``as_of``."""
-        rows = self.staff if role == "staff" else self.referents
+        rows = self._staff if role == "staff" else self._referents
         await rows.replace_one(
             {"_id": user_id},
             {"_id": user_id, "as_of": as_of, "deleted": True},
@@ -402,7 +402,7 @@ class AgendaStore:
 
     async def copy_of_person(self, user_id: str, session: AsyncClientSession) -> Document | None:
         """Agenda's live copy of a person (ambassador, staff member or referent), if any."""
-        for rows in (self.ambassadors, self.staff, self.referents):
+        for rows in (self._ambassadors, self._staff, self._referents):
             document = await rows.find_one({"_id": user_id}, session=session)
             if document is not None and not document.get("deleted"):
                 return document
@@ -412,7 +412,7 @@ class AgendaStore:
         self, user_id: str, session: AsyncClientSession | None = None
     ) -> StaffCopy | None:
         """Agenda's copy of an educational-team member."""
-        document = await self.staff.find_one({"_id": user_id}, session=session)
+        document = await self._staff.find_one({"_id": user_id}, session=session)
         if document is None or document.get("deleted"):
             return None
         return StaffCopy.model_validate(document)
@@ -421,7 +421,7 @@ class AgendaStore:
         self, user_id: str, session: AsyncClientSession | None = None
     ) -> ReferentCopy | None:
         """Agenda's copy of a referent."""
-        document = await self.referents.find_one({"_id": user_id}, session=session)
+        document = await self._referents.find_one({"_id": user_id}, session=session)
         if document is None or document.get("deleted"):
             return None
         return ReferentCopy.model_validate(document)
@@ -432,11 +432,11 @@ class AgendaStore:
         """Keep the copy made from the most recent event (by its ``occurred_at``), in the
         collection of its kind."""
         collection = (
-            self.staff
+            self._staff
             if isinstance(copy, StaffCopy)
-            else self.referents
+            else self._referents
             if isinstance(copy, ReferentCopy)
-            else self.organizations
+            else self._organizations
         )
         current = await collection.find_one({"_id": copy.id}, {"as_of": 1}, session=session)
         if current is not None and current["as_of"] >= copy.as_of:
@@ -452,7 +452,7 @@ class AgendaStore:
             {"departments": place.department},
             {"bassins": {"$exists": True, "$ne": []}},
         ]
-        cursor = self.referents.find({"active": True, "$or": alternatives})
+        cursor = self._referents.find({"active": True, "$or": alternatives})
         return [ReferentCopy.model_validate(document) async for document in cursor]
 
     async def invitable(self, *, place: Place, sectors: Sequence[str]) -> list[AmbassadorCopy]:
@@ -470,7 +470,7 @@ class AgendaStore:
             common["sector"] = {"$in": list(sectors)}
         found: dict[str, AmbassadorCopy] = {}
         for zone in zones:
-            async for document in self.ambassadors.find({**zone, **common}):
+            async for document in self._ambassadors.find({**zone, **common}):
                 found.setdefault(document["_id"], AmbassadorCopy.model_validate(document))
         return [found[key] for key in sorted(found)]
 
@@ -478,7 +478,7 @@ class AgendaStore:
 
     async def employees_of(self, organization_id: str) -> dict[str, Document]:
         """The names of the ambassadors linked to an organization, by id."""
-        cursor = self.ambassadors.find(
+        cursor = self._ambassadors.find(
             {"organization_id": organization_id, "deleted": False},
             {"first_name": 1, "last_initial": 1},
         )
@@ -488,7 +488,7 @@ class AgendaStore:
         self, organization_id: str, start: datetime, end: datetime
     ) -> list[Appointment]:
         """Interventions held in [start, end) by ambassadors of an organization, by start."""
-        cursor = self.appointments.find(
+        cursor = self._appointments.find(
             {
                 "ambassador.organization_id": organization_id,
                 "starts_at": {"$gte": start, "$lt": end},
@@ -499,7 +499,7 @@ class AgendaStore:
 
     async def organization(self, organization_id: str) -> OrganizationCopy | None:
         """Agenda's copy of a partner organization."""
-        document = await self.organizations.find_one({"_id": organization_id})
+        document = await self._organizations.find_one({"_id": organization_id})
         return OrganizationCopy.model_validate(document) if document else None
 
     # open calls ---------------------------------------------------------------------
@@ -508,16 +508,16 @@ class AgendaStore:
         self, call_id: str, session: AsyncClientSession | None = None
     ) -> OpenCall | None:
         """One open call."""
-        document = await self.calls.find_one({"_id": call_id}, session=session)
+        document = await self._calls.find_one({"_id": call_id}, session=session)
         return OpenCall.model_validate(document) if document else None
 
     async def insert_call(self, call: OpenCall, session: AsyncClientSession) -> None:
         """Store a new open call."""
-        await self.calls.insert_one(call.document(), session=session)
+        await self._calls.insert_one(call.document(), session=session)
 
     async def replace_call(self, call: OpenCall, session: AsyncClientSession) -> None:
         """Replace an open call whatever its state (the erasure of a person)."""
-        await self.calls.replace_one({"_id": call.id}, call.document(), session=session)
+        await self._calls.replace_one({"_id": call.id}, call.document(), session=session)
 
     async def calls_page(
         self,
@@ -532,7 +532,7 @@ class AgendaStore:
         first) or past (latest first)."""
         conditions = _when(upcoming, now)
         return await keyset_page(
-            self.calls,
+            self._calls,
             [{**branch, **conditions} for branch in call_scope(principal)],
             field="starts_at",
             direction=ASCENDING if upcoming else DESCENDING,
@@ -551,7 +551,7 @@ class AgendaStore:
             ("attendee", {"attendees.ambassador_id": user_id}),
             ("invited", {"invited": user_id}),
         ):
-            async for document in self.calls.find(query, session=session):
+            async for document in self._calls.find(query, session=session):
                 if document["_id"] not in found:
                     found[document["_id"]] = (relation, OpenCall.model_validate(document))
         return list(found.values())
@@ -561,19 +561,19 @@ class AgendaStore:
         # Two queries rather than an ``$or``: each is served by its index on the embedded store.
         touched: dict[str, Document] = {}
         for query in ({"attendees.ambassador_id": user_id}, {"organiser_id": user_id}):
-            async for document in self.calls.find(query, session=session):
+            async for document in self._calls.find(query, session=session):
                 touched[document["_id"]] = document
         return [OpenCall.model_validate(document) for document in touched.values()]
 
     async def uninvite(self, user_id: str, session: AsyncClientSession) -> None:
         """Take a person out of every call's invitees."""
-        await self.calls.update_many(
+        await self._calls.update_many(
             {"invited": user_id}, {"$pull": {"invited": user_id}}, session=session
         )
 
     async def mark_full(self, call_id: str, now: datetime, session: AsyncClientSession) -> None:
         """An open call's last place was taken: it is full."""
-        await self.calls.update_one(
+        await self._calls.update_one(
             {"_id": call_id, "status": "open"},
             {"$set": {"status": "full", "filled_at": now, "updated_at": now}},
             session=session,
@@ -581,7 +581,7 @@ class AgendaStore:
 
     async def close_call(self, call_id: str, now: datetime, session: AsyncClientSession) -> bool:
         """Close an open or full call; False if it was already closed or cancelled."""
-        done = await self.calls.update_one(
+        done = await self._calls.update_one(
             {"_id": call_id, "status": {"$in": ["open", "full"]}},
             {"$set": {"status": "closed", "closed_at": now, "updated_at": now}},
             session=session,
@@ -597,7 +597,7 @@ class AgendaStore:
         accepts can never overfill the call: of two racing for the last place, the
         write of one conflicts with the other's and, retried, no longer matches.
         """
-        done = await self.calls.update_one(
+        done = await self._calls.update_one(
             {
                 "_id": call.id,
                 "status": "open",
@@ -617,7 +617,7 @@ class AgendaStore:
         self, call_id: str, ambassador_id: str, at: datetime, session: AsyncClientSession
     ) -> None:
         """Give back an attendee's place (their appointment was cancelled): the call reopens."""
-        await self.calls.update_one(
+        await self._calls.update_one(
             {"_id": call_id, "attendees.ambassador_id": ambassador_id},
             {
                 "$inc": {"taken": -1},
@@ -626,7 +626,7 @@ class AgendaStore:
             },
             session=session,
         )
-        await self.calls.update_one(
+        await self._calls.update_one(
             {"_id": call_id, "status": "full"},
             {"$set": {"status": "open", "filled_at": None}},
             session=session,
