@@ -79,19 +79,15 @@ async def announce(
         }
         for user_id, kind in notify
     ]
-    if lines:
-        await agenda.store.notifications.insert_many(lines, session=session)
+    await agenda.store.feed.add(lines, session)
 
 
 async def rewrite_feed(
     agenda: Agenda, session: AsyncClientSession, appointment: Appointment
 ) -> None:
     """Write again the feed lines about ``appointment`` (after a party was anonymised)."""
-    lines = agenda.store.notifications.find({"appointment_id": appointment.id}, session=session)
-    async for line in lines:
+    for line in await agenda.store.feed.about_appointment(appointment.id, session):
         text = notification_text(
             line["kind"], appointment, suggestions=int(line.get("suggestions", 0))
         )
-        await agenda.store.notifications.update_one(
-            {"_id": line["_id"]}, {"$set": {"text": text}}, session=session
-        )
+        await agenda.store.feed.set_text(line["_id"], text, session)

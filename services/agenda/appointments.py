@@ -14,7 +14,6 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.agenda import errors
 from services.agenda.announce import announce, facts
-from services.agenda.api.models import SlotIn
 from services.agenda.context import Agenda
 from services.agenda.domain.access import can_see
 from services.agenda.domain.calendar import calendar_uid
@@ -38,6 +37,7 @@ from services.agenda.domain.rules import (
     status_conflict,
 )
 from services.agenda.domain.schedule import next_due
+from services.agenda.shapes.appointments import SlotIn
 from shared.contracts.agenda import (
     AppointmentAccepted,
     AppointmentCancelled,

@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
-from services.agenda.api.partner_models import PartnerReport
+from services.agenda.shapes.partners import PartnerReport
 from shared.french import PARIS
 
 ENCODING = "windows-1252"

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.agenda.api.call_models import CallView
-from services.agenda.api.models import AppointmentView
-from services.agenda.api.partner_models import PartnerReport
-from services.agenda.api.referent_models import QueuedSolicitation, WorkQueueNewcomer
 from services.agenda.context import Agenda
+from services.agenda.shapes.appointments import AppointmentView
+from services.agenda.shapes.calls import CallView
+from services.agenda.shapes.partners import PartnerReport
+from services.agenda.shapes.work_queue import QueuedSolicitation, WorkQueueNewcomer
 from shared.contracts.agenda import AgendaPersonalDataRead
 from shared.http import Principal
 from shared.personal_data import report_reads

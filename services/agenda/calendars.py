@@ -12,11 +12,11 @@ import secrets
 from datetime import timedelta
 
 from services.agenda import errors
-from services.agenda.api.models import CalendarLink, CalendarLinkState
 from services.agenda.context import Agenda
 from services.agenda.domain.calendar import feed
 from services.agenda.domain.model import Appointment
 from services.agenda.domain.rules import status_conflict
+from services.agenda.shapes.calendars import CalendarLink, CalendarLinkState
 from shared.http import Principal
 
 # Past appointments stay in the feed a year, so a calendar keeps recent history.
@@ -31,18 +31,14 @@ def _hash(token: str) -> str:
 async def issue_link(agenda: Agenda, principal: Principal) -> CalendarLink:
     """A new private feed address for the ambassador; the previous one stops working."""
     token = secrets.token_urlsafe(32)
-    await agenda.store.calendar_tokens.replace_one(
-        {"_id": principal.user_id},
-        {"_id": principal.user_id, "token_hash": _hash(token), "created_at": agenda.now()},
-        upsert=True,
-    )
+    await agenda.store.calendar_links.issue(principal.user_id, _hash(token), agenda.now())
     url = f"{agenda.settings.public_url.rstrip('/')}{FEED_PATH}?token={token}"
     return CalendarLink(url=url, token=token)
 
 
 async def link_state(agenda: Agenda, principal: Principal) -> CalendarLinkState:
     """Whether the ambassador's feed address works, and since when."""
-    found = await agenda.store.calendar_tokens.find_one({"_id": principal.user_id})
+    found = await agenda.store.calendar_links.of_user(principal.user_id)
     if found is None:
         return CalendarLinkState(active=False)
     return CalendarLinkState(active=True, created_at=found["created_at"])
@@ -50,18 +46,18 @@ async def link_state(agenda: Agenda, principal: Principal) -> CalendarLinkState:
 
 async def revoke_link(agenda: Agenda, principal: Principal) -> None:
     """The feed address stops working (no error if there was none)."""
-    await agenda.store.calendar_tokens.delete_one({"_id": principal.user_id})
+    await agenda.store.calendar_links.revoke(principal.user_id)
 
 
 async def calendar_of(agenda: Agenda, token: str) -> bytes:
     """The iCalendar feed the token opens; 404 for an unknown or revoked token."""
     if not token:
         raise errors.CALENDAR_NOT_FOUND.error()
-    owner = await agenda.store.calendar_tokens.find_one({"token_hash": _hash(token)})
+    owner = await agenda.store.calendar_links.owner_of(_hash(token))
     if owner is None:
         raise errors.CALENDAR_NOT_FOUND.error()
     now = agenda.now()
-    appointments = await agenda.store.for_feed(owner["_id"], since=now - FEED_HISTORY)
+    appointments = await agenda.store.for_feed(owner, since=now - FEED_HISTORY)
     return feed(appointments, public_url=agenda.settings.public_url, now=now)
 
 

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC
-from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.agenda import errors
 from services.agenda.announce import facts_establishment
-from services.agenda.api.call_models import CallQuery, CallView, NewCall
 from services.agenda.context import Agenda
 from services.agenda.domain.calendar import calendar_uid
 from services.agenda.domain.calls import (
@@ -33,12 +30,10 @@ from services.agenda.domain.labels import CallNotificationKind, call_notificatio
 from services.agenda.domain.model import Answer, Appointment, Audience
 from services.agenda.domain.rules import Slot, ambassador_refusal, slot_refusal
 from services.agenda.domain.schedule import next_due
-from services.agenda.paging import keyset_page
+from services.agenda.shapes.calls import CallQuery, CallView, NewCall
 from services.agenda.solicitations import requester_of, snapshot
-from services.agenda.store import LONGEST_INTERVENTION
 from shared.contracts.agenda import CalendarStamp, CallFacts, CallFilled, CallPublished
 from shared.http import Page, Principal
-from shared.mongo import Document
 
 
 def call_facts(call: OpenCall) -> CallFacts:
@@ -103,8 +98,7 @@ async def _tell(
         }
         for user_id in user_ids
     ]
-    if lines:
-        await agenda.store.notifications.insert_many(lines, session=session)
+    await agenda.store.feed.add(lines, session)
 
 
 async def publish(agenda: Agenda, principal: Principal, request: NewCall) -> OpenCall:
@@ -147,7 +141,7 @@ async def publish(agenda: Agenda, principal: Principal, request: NewCall) -> Ope
     ]
 
     async def work(session: AsyncClientSession) -> OpenCall:
-        await agenda.store.calls.insert_one(call.document(), session=session)
+        await agenda.store.insert_call(call, session)
         event = CallPublished(call=call_facts(call), recipient_ids=call.invited)
         await agenda.ctx.outbox.add(event, session, correlation_id=call.id)
         await _tell(agenda, session, call, "call_published", call.invited)
@@ -169,42 +163,16 @@ def view(call: OpenCall, principal: Principal) -> CallView:
     return CallView.of(call, principal, sees_attendees=sees_attendees(principal, call))
 
 
-def _scope(principal: Principal) -> list[dict[str, Any]]:
-    """The calls a caller may list (see ``domain.calls.can_see_call``), as branches."""
-    if principal.role == "ambassador":
-        return [{"invited": principal.user_id}]
-    branches: list[dict[str, Any]] = [{"organiser_id": principal.user_id}]
-    if principal.role == "staff":
-        if principal.establishment_uai is not None:  # not before the attachment is proved
-            branches.append({"establishment.uai": principal.establishment_uai})
-    elif principal.role == "referent" and principal.territory is not None:
-        territory = principal.territory
-        branches += [{"establishment.department": code} for code in territory.departments]
-        branches += [{"establishment.bassin": slug} for slug in territory.bassins]
-    elif principal.role == "admin":
-        return [{}]
-    return branches
-
-
 async def calls(agenda: Agenda, principal: Principal, query: CallQuery) -> Page[CallView]:
     """One page of the calls the caller sees: upcoming (soonest first) or past (latest first)."""
-    now = agenda.now()
-    conditions: dict[str, Any]
-    if query.when == "upcoming":
-        conditions = {"starts_at": {"$gt": now - LONGEST_INTERVENTION}, "ends_at": {"$gt": now}}
-        direction = ASCENDING
-    else:
-        conditions = {"ends_at": {"$lte": now}}
-        direction = DESCENDING
 
-    def load(document: Document) -> CallView:
-        return view(OpenCall.model_validate(document), principal)
+    def load(call: OpenCall) -> CallView:
+        return view(call, principal)
 
-    return await keyset_page(
-        agenda.store.calls,
-        [{**branch, **conditions} for branch in _scope(principal)],
-        field="starts_at",
-        direction=direction,
+    return await agenda.store.calls_page(
+        principal,
+        upcoming=query.when == "upcoming",
+        now=agenda.now(),
         page=query,
         load=load,
     )
@@ -288,11 +256,7 @@ async def accept(agenda: Agenda, principal: Principal, call_id: str) -> OpenCall
 async def _close_as_full(agenda: Agenda, session: AsyncClientSession, call: OpenCall) -> OpenCall:
     """The last place was just taken: the call closes, the other invitees are told."""
     now = agenda.now()
-    await agenda.store.calls.update_one(
-        {"_id": call.id, "status": "open"},
-        {"$set": {"status": "full", "filled_at": now, "updated_at": now}},
-        session=session,
-    )
+    await agenda.store.mark_full(call.id, now, session)
     call = call.model_copy(update={"status": "full", "filled_at": now, "updated_at": now})
     coming = {a.ambassador_id for a in call.attendees}
     others = [user_id for user_id in call.invited if user_id not in coming]
@@ -315,12 +279,7 @@ async def close(agenda: Agenda, principal: Principal, call_id: str) -> OpenCall:
         refused = closing_refusal(principal, call, now)
         if refused is not None:
             raise refused
-        done = await agenda.store.calls.update_one(
-            {"_id": call.id, "status": {"$in": ["open", "full"]}},
-            {"$set": {"status": "closed", "closed_at": now, "updated_at": now}},
-            session=session,
-        )
-        if done.modified_count != 1:
+        if not await agenda.store.close_call(call.id, now, session):
             raise errors.CALL_CLOSED.error()
         closed = call.model_copy(update={"status": "closed", "closed_at": now, "updated_at": now})
         if call.status == "open":

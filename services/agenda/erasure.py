@@ -20,11 +20,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.agenda.announce import rewrite_feed
 from services.agenda.appointments import cancel_in_session
 from services.agenda.context import Agenda
-from services.agenda.domain.calls import OpenCall
 from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment, Side
-from services.agenda.store import EPOCH
+from services.agenda.store import Party
 from shared.contracts.agenda import AgendaUserErased
-from shared.mongo import Document
 
 # A revision no profile event will ever reach: the tombstone always wins.
 TOMBSTONE_REVISION = 2**62
@@ -72,14 +70,12 @@ async def erase_user(agenda: Agenda, user_id: str, role: str, session: AsyncClie
     store = agenda.store
     now = agenda.now()
     pseudonym = f"gone-{agenda.new_id()}"
-    sides: tuple[tuple[str, Side], ...] = (
+    sides: tuple[tuple[Party, Side], ...] = (
         ("ambassador_id", "ambassador"),
         ("requester_id", "requester"),
     )
-    for field, side in sides:
-        documents = await store.appointments.find({field: user_id}, session=session).to_list()
-        for document in documents:
-            appointment = Appointment.model_validate(document)
+    for party, side in sides:
+        for appointment in await store.of_person(party, user_id, session):
             if appointment.status in LIVE and appointment.starts_at > now:
                 # Cancelled on their behalf: the other party is told why.
                 appointment = await cancel_in_session(
@@ -99,14 +95,12 @@ async def erase_user(agenda: Agenda, user_id: str, role: str, session: AsyncClie
                 appointment.due_at = None
             anonymise(appointment, side, pseudonym)
             appointment.updated_at = now
-            await store.appointments.replace_one(
-                {"_id": appointment.id}, appointment.document(), session=session
-            )
+            await store.replace(appointment, session)
             # The other party's feed named the person: it now reads as the page does.
-            await store.notifications.delete_many({"user_id": user_id}, session=session)
+            await store.feed.forget_user(user_id, session)
             await rewrite_feed(agenda, session, appointment)
-    await store.notifications.delete_many({"user_id": user_id}, session=session)
-    await store.calendar_tokens.delete_many({"_id": user_id}, session=session)
+    await store.feed.forget_user(user_id, session)
+    await store.calendar_links.revoke(user_id, session)
     if role == "ambassador":
         tombstone = AmbassadorCopy(
             id=user_id,
@@ -115,56 +109,26 @@ async def erase_user(agenda: Agenda, user_id: str, role: str, session: AsyncClie
             not_solicitable_reason="deleted",
             deleted=True,
         )
-        await store.ambassadors.replace_one(
-            {"_id": user_id}, tombstone.document(), upsert=True, session=session
-        )
-    copies = {"staff": store.staff, "referent": store.referents}
-    if role in copies:
-        await copies[role].replace_one(
-            {"_id": user_id},
-            {"_id": user_id, "as_of": TOMBSTONE_AS_OF, "deleted": True},
-            upsert=True,
-            session=session,
-        )
-    await _erase_from_suggestions(agenda, user_id, session)
+        await store.bury_ambassador(tombstone, session)
+    if role == "staff":
+        await store.bury_copy("staff", user_id, TOMBSTONE_AS_OF, session)
+    elif role == "referent":
+        await store.bury_copy("referent", user_id, TOMBSTONE_AS_OF, session)
+    await store.forget_suggested(user_id, session)
     await _erase_from_calls(agenda, user_id, pseudonym, session)
     await agenda.ctx.outbox.add(
         AgendaUserErased(user_id=user_id, service="agenda"), session, correlation_id=user_id
     )
 
 
-async def _erase_from_suggestions(
-    agenda: Agenda, user_id: str, session: AsyncClientSession
-) -> None:
-    """Take the person out of the suggestions of escalated solicitations.
-
-    Only pending ones keep suggestions (see ``Appointment.document``): few, and
-    found through the work queue's index.
-    """
-    appointments = agenda.store.appointments
-    escalated = {"status": "pending", "escalated_at": {"$gte": EPOCH}}
-    async for document in appointments.find(escalated, {"suggestions": 1}, session=session):
-        kept = [s for s in document.get("suggestions", []) if s["ambassador_id"] != user_id]
-        if len(kept) != len(document.get("suggestions", [])):
-            await appointments.update_one(
-                {"_id": document["_id"]}, {"$set": {"suggestions": kept}}, session=session
-            )
-
-
 async def _erase_from_calls(
     agenda: Agenda, user_id: str, pseudonym: str, session: AsyncClientSession
 ) -> None:
     """Take the person out of the open calls (their upcoming places were given back)."""
-    calls = agenda.store.calls
+    store = agenda.store
     now = agenda.now()
-    await calls.update_many({"invited": user_id}, {"$pull": {"invited": user_id}}, session=session)
-    # Two queries rather than an ``$or``: each is served by its index on the embedded store.
-    touched: dict[str, Document] = {}
-    for query in ({"attendees.ambassador_id": user_id}, {"organiser_id": user_id}):
-        async for document in calls.find(query, session=session):
-            touched[document["_id"]] = document
-    for document in touched.values():
-        call = OpenCall.model_validate(document)
+    await store.uninvite(user_id, session)
+    for call in await store.calls_with(user_id, session):
         for attendee in call.attendees:
             if attendee.ambassador_id == user_id:
                 await _unname_in_feed(agenda, call.organiser_id, user_id, attendee.name, session)
@@ -178,7 +142,7 @@ async def _erase_from_calls(
             if call.ends_at > now:
                 call.status = "cancelled"
         call.updated_at = now
-        await calls.replace_one({"_id": call.id}, call.document(), session=session)
+        await store.replace_call(call, session)
 
 
 async def _unname_in_feed(
@@ -188,15 +152,8 @@ async def _unname_in_feed(
 
     The organiser's feed is read through its index and filtered here.
     """
-    notifications = agenda.store.notifications
-    async for line in notifications.find({"user_id": organiser_id}, session=session):
+    for line in await agenda.store.feed.of_user(organiser_id, session):
         if line.get("about_user_id") != user_id:
             continue
-        await notifications.update_one(
-            {"_id": line["_id"]},
-            {
-                "$set": {"text": line["text"].replace(name, GONE_NAMES["ambassador"])},
-                "$unset": {"about_user_id": ""},
-            },
-            session=session,
-        )
+        text = line["text"].replace(name, GONE_NAMES["ambassador"])
+        await agenda.store.feed.unname(line["_id"], text, session)

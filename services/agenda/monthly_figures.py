@@ -19,19 +19,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pymongo import DESCENDING
-from pymongo.asynchronous.collection import AsyncCollection
-
 from services.agenda.domain.statistics import Period
+from services.agenda.store.statistics import Groups, StatisticsReads
 from shared.french import PARIS
-from shared.mongo import Document
 
 MARGIN = timedelta(seconds=10)
 # Bounds on what one process keeps (custom periods make slices and totals of their own).
 MAX_SLICES = 5_000
 MAX_TOTALS = 64
 Month = tuple[int, int]
-Groups = dict[str, list[Document]]
 
 
 def month_of(moment: datetime) -> Month:
@@ -58,28 +54,18 @@ class MonthlyFigures:
     # The groups of whole periods already added up, with the generation they hold for.
     totals: dict[Any, tuple[int, Any]] = field(default_factory=dict)
 
-    async def look(self, appointments: AsyncCollection[Document]) -> int:
+    async def look(self, reads: StatisticsReads) -> int:
         """Forget the months of the appointments written since the last look; returns
         the generation a slice computed from now on belongs to."""
         if self.seen_up_to is None:
-            latest = await appointments.find_one(
-                {"updated_at": {"$type": "date"}},
-                {"updated_at": 1},
-                sort=[("updated_at", DESCENDING)],
-            )
-            self.seen_up_to = latest["updated_at"] if latest else datetime(1970, 1, 1, tzinfo=UTC)
+            self.seen_up_to = await reads.latest_write() or datetime(1970, 1, 1, tzinfo=UTC)
             # Nothing is kept yet: the last writes are only remembered as seen.
-            cursor = appointments.find(
-                {"updated_at": {"$gte": self.seen_up_to - MARGIN}}, {"updated_at": 1}
-            )
-            self.recent = {document["_id"]: document["updated_at"] async for document in cursor}
+            written = await reads.written_since(self.seen_up_to - MARGIN)
+            self.recent = {document["_id"]: document["updated_at"] for document in written}
             return self.generation
         months: set[Month] = set()
         newest = self.seen_up_to
-        cursor = appointments.find(
-            {"updated_at": {"$gte": self.seen_up_to - MARGIN}}, {"starts_at": 1, "updated_at": 1}
-        )
-        async for document in cursor:
+        for document in await reads.written_since(self.seen_up_to - MARGIN):
             # The margin finds the last writes again: only a write not seen yet counts.
             if self.recent.get(document["_id"]) == document["updated_at"]:
                 continue

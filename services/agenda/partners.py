@@ -11,7 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from services.agenda import errors
-from services.agenda.api.partner_models import (
+from services.agenda.context import Agenda
+from services.agenda.domain.labels import KIND_LABELS
+from services.agenda.domain.model import OrganizationCopy
+from services.agenda.domain.sponsorship import Convention, sponsorship_estimate
+from services.agenda.domain.statistics import calendar_year, hours, rate
+from services.agenda.erasure import GONE_NAMES
+from services.agenda.shapes.partners import (
     AgreedVersusDone,
     EmployeeRow,
     InterventionRow,
@@ -19,12 +25,6 @@ from services.agenda.api.partner_models import (
     PartnerReport,
     SponsorshipView,
 )
-from services.agenda.context import Agenda
-from services.agenda.domain.labels import KIND_LABELS
-from services.agenda.domain.model import Appointment, OrganizationCopy
-from services.agenda.domain.sponsorship import Convention, sponsorship_estimate
-from services.agenda.domain.statistics import calendar_year, hours, rate
-from services.agenda.erasure import GONE_NAMES
 from shared.french import PARIS
 from shared.http import Principal
 
@@ -110,25 +110,13 @@ async def report(
     year = year or agenda.now().astimezone(PARIS).year
     period = calendar_year(year)
     store = agenda.store
-    linked = {
-        document["_id"]: document
-        async for document in store.ambassadors.find(
-            {"organization_id": organization_id, "deleted": False},
-            {"first_name": 1, "last_initial": 1},
-        )
-    }
-    cursor = store.appointments.find(
-        {
-            "ambassador.organization_id": organization_id,
-            "starts_at": {"$gte": period.start, "$lt": period.end},
-            "status": "completed",
-        }
-    ).sort([("starts_at", 1), ("_id", 1)])
+    linked = await store.employees_of(organization_id)
     held = [
         appointment
-        async for document in cursor
-        if (appointment := Appointment.model_validate(document)).ambassador_id in linked
-        or "ambassador" in appointment.anonymised
+        for appointment in await store.completed_for_organization(
+            organization_id, period.start, period.end
+        )
+        if appointment.ambassador_id in linked or "ambassador" in appointment.anonymised
     ]
     employees: dict[str | None, EmployeeRow] = {}
     minutes_by: dict[str | None, int] = {}

@@ -17,6 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.agenda.context import Agenda
 from services.agenda.domain.calls import OpenCall
 from services.agenda.domain.model import Appointment, Side
+from services.agenda.store import Party
 from shared.french import PARIS
 
 PROFILE_FIELDS = (
@@ -105,21 +106,16 @@ def _call(call: OpenCall, relation: str) -> dict[str, Any]:
 async def export_of(agenda: Agenda, user_id: str, session: AsyncClientSession) -> dict[str, Any]:
     """Everything agenda holds about ``user_id``, as one JSON-ready document."""
     store = agenda.store
-    profile: dict[str, Any] | None = None
-    for collection in (store.ambassadors, store.staff, store.referents):
-        document = await collection.find_one({"_id": user_id}, session=session)
-        if document is not None and not document.get("deleted"):
-            profile = {key: document[key] for key in PROFILE_FIELDS if key in document}
-            break
+    copy = await store.copy_of_person(user_id, session)
+    profile = None if copy is None else {k: copy[k] for k in PROFILE_FIELDS if k in copy}
     appointments: list[dict[str, Any]] = []
-    sides: tuple[tuple[str, Side], ...] = (
+    sides: tuple[tuple[Party, Side], ...] = (
         ("ambassador_id", "ambassador"),
         ("requester_id", "requester"),
     )
-    for field, side in sides:
-        cursor = store.appointments.find({field: user_id}, session=session).sort("starts_at", 1)
-        async for document in cursor:
-            appointments.append(_appointment(Appointment.model_validate(document), side))
+    for party, side in sides:
+        for appointment in await store.of_person(party, user_id, session, by_start=True):
+            appointments.append(_appointment(appointment, side))
     notifications = [
         {
             "kind": line["kind"],
@@ -127,22 +123,12 @@ async def export_of(agenda: Agenda, user_id: str, session: AsyncClientSession) -
             "created_at": line["created_at"],
             "read_at": line.get("read_at"),
         }
-        async for line in store.notifications.find({"user_id": user_id}, session=session).sort(
-            "created_at", 1
-        )
+        for line in await store.feed.of_user(user_id, session)
     ]
-    link = await store.calendar_tokens.find_one({"_id": user_id}, session=session)
-    calls: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for relation, query in (
-        ("organiser", {"organiser_id": user_id}),
-        ("attendee", {"attendees.ambassador_id": user_id}),
-        ("invited", {"invited": user_id}),
-    ):
-        async for document in store.calls.find(query, session=session):
-            if document["_id"] not in seen:
-                seen.add(document["_id"])
-                calls.append(_call(OpenCall.model_validate(document), relation))
+    link = await store.calendar_links.of_user(user_id, session)
+    calls = [
+        _call(call, relation) for relation, call in await store.calls_of_person(user_id, session)
+    ]
     document = {
         "profile": profile,
         "appointments": appointments,

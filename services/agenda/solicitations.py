@@ -9,7 +9,6 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.agenda import errors
 from services.agenda.announce import announce, facts
-from services.agenda.api.models import EstablishmentIn, NewSolicitation
 from services.agenda.appointments import cancel_in_session
 from services.agenda.context import Agenda
 from services.agenda.domain.access import can_see, in_territory
@@ -33,6 +32,7 @@ from services.agenda.domain.rules import (
 )
 from services.agenda.domain.schedule import next_due
 from services.agenda.domain.territory import Place, place_of
+from services.agenda.shapes.appointments import EstablishmentIn, NewSolicitation
 from shared.contracts.agenda import AppointmentAccepted, CalendarStamp, SolicitationCreated
 from shared.http import Principal
 

@@ -1,11 +1,11 @@
-"""Steering statistics for a referent's territory or the region: aggregation pipelines.
+"""Steering statistics for a referent's territory or the region.
 
 The appointments of the perimeter and period are read by one ``$facet`` pipeline per
 branch of the perimeter (a department or a bassin: each served by its index, and
-disjoint, so their figures add up); the ambassadors available by one pipeline on
-their copies. The rules (period, perimeter, median, shortages) are in
-``domain.statistics``. Only what the embedded store supports is used (``$group``,
-``$facet``, no ``$count`` in a ``$lookup``).
+disjoint, so their figures add up) and month, kept by ``monthly_figures``; the
+ambassadors available by one read of their copies. The pipelines are the store's
+(``store/statistics.py``); the rules (period, perimeter, median, shortages) are in
+``domain.statistics``; here the groups are added up into the figures.
 """
 
 from __future__ import annotations
@@ -14,20 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from services.agenda.api.stats_models import (
-    Answers,
-    CallsSummary,
-    Count,
-    Delivered,
-    DeliveredGroup,
-    LateCancellations,
-    SolicitationCounts,
-    Statistics,
-    StatsPeriod,
-    StatsQuery,
-    StatsScope,
-    SupplyDemandRow,
-)
 from services.agenda.context import Agenda
 from services.agenda.domain.labels import KIND_LABELS
 from services.agenda.domain.model import STATUS_LABELS
@@ -50,7 +36,21 @@ from services.agenda.domain.territory import (
     bassins_of,
     department_names,
 )
-from services.agenda.monthly_figures import Groups
+from services.agenda.shapes.statistics import (
+    Answers,
+    CallsSummary,
+    Count,
+    Delivered,
+    DeliveredGroup,
+    LateCancellations,
+    SolicitationCounts,
+    Statistics,
+    StatsPeriod,
+    StatsQuery,
+    StatsScope,
+    SupplyDemandRow,
+)
+from services.agenda.store.statistics import FACETS, Branch, Groups, place_branches
 from shared.french import PARIS
 from shared.http import Principal
 from shared.mongo import Document
@@ -62,99 +62,6 @@ CANCELLER_LABELS = {
     "referent": "le référent territorial",
     "system": "la plateforme",
 }
-COMPLETED = {"status": "completed"}
-# The sector a solicitation asks for: the one wished, or else the ambassador's.
-SECTOR = {"$ifNull": ["$wished_sector", "$ambassador.sector"]}
-CALL = {"$ifNull": ["$call_id", None]}
-# The month of the intervention in Paris (the period is one of interventions too).
-MONTH = {"$dateToString": {"format": "%Y-%m", "date": "$starts_at", "timezone": "Europe/Paris"}}
-ANSWERED = {"$ne": [{"$ifNull": ["$answer", None]}, None]}
-
-# Three passes over the appointments, each one ``$group`` (the embedded store pays
-# for every pass over the documents: one group per question would cost three times
-# as much, measured); the figures are then added up from the groups.
-FACETS: dict[str, list[dict[str, Any]]] = {
-    "counts": [
-        {
-            "$group": {
-                "_id": {
-                    "call": CALL,
-                    "status": "$status",
-                    "kind": "$kind",
-                    "department": "$establishment.department",
-                    "bassin": "$establishment.bassin",
-                    "sector": SECTOR,
-                    "month": MONTH,
-                    "late_by": {
-                        "$cond": [
-                            {"$eq": ["$cancellation.late", True]},
-                            "$cancellation.by",
-                            None,
-                        ]
-                    },
-                },
-                "n": {"$sum": 1},
-            }
-        }
-    ],
-    "answers": [
-        # A slot taken from a refusal or a place at a call was never asked: no answer time.
-        {"$match": {"call_id": None, "taken_from": None}},
-        {
-            "$group": {
-                "_id": None,
-                "asked": {"$sum": 1},
-                "n": {"$sum": {"$cond": [ANSWERED, 1, 0]}},
-                "accepted": {
-                    "$sum": {
-                        "$cond": [
-                            {"$and": [ANSWERED, {"$ne": ["$status", "refused"]}]},
-                            1,
-                            0,
-                        ]
-                    }
-                },
-                "delays": {
-                    "$push": {
-                        "$cond": [
-                            ANSWERED,
-                            {"$divide": [{"$subtract": ["$answer.at", "$created_at"]}, 1000]},
-                            None,
-                        ]
-                    }
-                },
-            }
-        },
-    ],
-    "delivered": [
-        {"$match": COMPLETED},
-        {
-            "$group": {
-                # An event counts its pupils once however many ambassadors came.
-                "_id": {
-                    "call": CALL,
-                    "uai": "$establishment.uai",
-                    "name": "$establishment.name",
-                    "city": "$establishment.city",
-                    "level": "$audience.level",
-                },
-                "n": {"$sum": 1},
-                "minutes": {"$sum": "$duration_minutes"},
-                "pupils": {"$sum": "$audience.group_size"},
-                "pupils_once": {"$max": "$audience.group_size"},
-            }
-        },
-    ],
-}
-
-
-def _place_branches(area: Area | None) -> list[dict[str, Any]]:
-    """Disjoint filters on the establishment covering ``area`` (None: the region)."""
-    if area is None:
-        return [{}]
-    return [{"establishment.department": code} for code in sorted(area.departments)] + [
-        {"establishment.bassin": slug} for slug in sorted(area.bassins)
-    ]
 
 
 def _key(value: Any) -> Any:
@@ -187,9 +94,9 @@ async def _appointment_facets(
     Every group is a sum, a list, or (``pupils_once``) the maximum within one call,
     which lies in one month and one branch: slices add up to the whole period.
     """
-    figures = agenda.figures
-    generation = await figures.look(agenda.store.appointments)
-    branches = _place_branches(area)
+    figures, reads = agenda.figures, agenda.store.statistics
+    generation = await figures.look(reads)
+    branches = place_branches(area)
     total_key = (tuple(_key(branch) for branch in branches), period.first_day, period.last_day)
     ready = figures.total(total_key, generation)
     if ready is not None:
@@ -198,13 +105,8 @@ async def _appointment_facets(
     for branch in branches:
         for part in month_slices(period):
 
-            async def compute(branch: dict[str, Any] = branch, part: Period = part) -> Groups:
-                during = {"starts_at": {"$gte": part.start, "$lt": part.end}}
-                cursor = await agenda.store.appointments.aggregate(
-                    [{"$match": {**branch, **during}}, {"$facet": FACETS}]
-                )
-                found: list[Groups] = await cursor.to_list()
-                return found[0] if found else {name: [] for name in FACETS}
+            async def compute(branch: Branch = branch, part: Period = part) -> Groups:
+                return await reads.facets(branch, part.start, part.end)
 
             results.append(await figures.slice(_key(branch), part, generation, compute))
     merged = {name: _merge(result[name] for result in results) for name in FACETS}
@@ -213,23 +115,10 @@ async def _appointment_facets(
 
 
 async def _calls(agenda: Agenda, area: Area | None, period: Period) -> CallsSummary:
-    during = {"starts_at": {"$gte": period.start, "$lt": period.end}}
-    parts = []
-    for branch in _place_branches(area):
-        cursor = await agenda.store.calls.aggregate(
-            [
-                {"$match": {**branch, **during, "status": {"$ne": "cancelled"}}},
-                {
-                    "$group": {
-                        "_id": None,
-                        "n": {"$sum": 1},
-                        "places": {"$sum": "$places"},
-                        "taken": {"$sum": "$taken"},
-                    }
-                },
-            ]
-        )
-        parts.append(await cursor.to_list())
+    reads = agenda.store.statistics
+    parts = [
+        await reads.call_totals(branch, period.start, period.end) for branch in place_branches(area)
+    ]
     total = _merge(parts).get(None, {})
     return CallsSummary(
         published=total.get("n", 0),
@@ -240,31 +129,18 @@ async def _calls(agenda: Agenda, area: Area | None, period: Period) -> CallsSumm
 
 async def _supply(agenda: Agenda, area: Area | None) -> Counter[tuple[str, str | None]]:
     """Solicitable ambassadors per (department, sector) their zone has a place in."""
-    match: dict[str, Any] = {"solicitable": True, "deleted": False}
     departments: set[str] | None = None
+    bassins: set[str] = set()
     if area is not None:
         owners = bassin_departments()
         departments = set(area.departments) | {owners[b] for b in area.bassins}
-        zones: list[dict[str, Any]] = [
-            {"zone_departments": {"$in": sorted(departments)}},
-            {
-                "zone_bassins": {
-                    "$in": sorted(
-                        {*area.bassins, *(b for d in area.departments for b in bassins_of(d))}
-                    )
-                }
-            },
-        ]
-        match["$or"] = zones
+        bassins = {*area.bassins, *(b for d in area.departments for b in bassins_of(d))}
     # A plain read and the counting here: the embedded store runs pipeline stages
     # (``$unwind``, ``$switch``) slower than it hands over three fields (2,000
     # ambassadors: about 250 ms against 150 ms, measured).
     owners = bassin_departments()
     supply: Counter[tuple[str, str | None]] = Counter()
-    cursor = agenda.store.ambassadors.find(
-        match, {"_id": 0, "sector": 1, "zone_departments": 1, "zone_bassins": 1}
-    )
-    async for copy in cursor:
+    for copy in await agenda.store.statistics.solicitable_zones(departments, bassins):
         covered = set(copy.get("zone_departments") or []) | {
             owners[slug] for slug in copy.get("zone_bassins") or [] if slug in owners
         }

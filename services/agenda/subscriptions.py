@@ -130,12 +130,12 @@ def subscriptions(agenda: Agenda) -> Sequence[Subscription]:
     async def copy_staff(
         event: StaffProfileChanged, envelope: Envelope, session: AsyncClientSession
     ) -> None:
-        await store.replace_if_newer(store.staff, staff_copy(event, envelope), session)
+        await store.replace_if_newer(staff_copy(event, envelope), session)
 
     async def copy_referent(
         event: ReferentChanged, envelope: Envelope, session: AsyncClientSession
     ) -> None:
-        await store.replace_if_newer(store.referents, referent_copy(event, envelope), session)
+        await store.replace_if_newer(referent_copy(event, envelope), session)
 
     async def erase(event: UserDeleted, envelope: Envelope, session: AsyncClientSession) -> None:
         await erase_user(agenda, event.user_id, event.role, session)
@@ -146,9 +146,7 @@ def subscriptions(agenda: Agenda) -> Sequence[Subscription]:
     async def copy_organization(
         event: OrganizationChanged, envelope: Envelope, session: AsyncClientSession
     ) -> None:
-        await store.replace_if_newer(
-            store.organizations, organization_copy(event, envelope), session
-        )
+        await store.replace_if_newer(organization_copy(event, envelope), session)
 
     async def export(
         event: ExportRequested, envelope: Envelope, session: AsyncClientSession

@@ -10,17 +10,6 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from services.messaging import audit
-from services.messaging.answers import (
-    ContactToShareOut,
-    ConversationOut,
-    ConversationsQuery,
-    MessageOut,
-    MessagesQuery,
-    NewMessage,
-    PostedMessageOut,
-    conversation_out,
-    message_out,
-)
 from services.messaging.conversations import (
     ContactUnknownError,
     ConversationClosedError,
@@ -39,6 +28,17 @@ from services.messaging.errors import (
     TOO_MANY_MESSAGES,
 )
 from services.messaging.post_rate import RateLimitedError
+from services.messaging.shapes import (
+    ContactToShareOut,
+    ConversationOut,
+    ConversationsQuery,
+    MessageOut,
+    MessagesQuery,
+    NewMessage,
+    PostedMessageOut,
+    conversation_out,
+    message_out,
+)
 from shared.http import ApiError, Authenticated, Call, Page, Router
 from shared.runtime import SERVICE_CONTEXT, ServiceContext
 

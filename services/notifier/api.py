@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
-from pymongo import DESCENDING
 
 from services.notifier import audit
 from services.notifier.domain.choices import KINDS
@@ -21,10 +20,17 @@ from services.notifier.errors import (
     UNKNOWN_EMAIL_KIND,
     UNSUBSCRIBE_LINK_INVALID,
 )
-from services.notifier.store import NotifierStore, Status, UndeliverableAddress
+from services.notifier.my_emails import my_emails
+from services.notifier.shapes import (
+    DeliveryTotals,
+    DeliveryView,
+    MyEmails,
+    UndeliverableView,
+    UnsubscribeView,
+)
+from services.notifier.store import NotifierStore, Status
 from services.notifier.unsubscribe import UnsubscribeLinks
-from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router, paginate
-from shared.mongo import Document
+from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router
 from shared.runtime import SERVICE_CONTEXT
 
 log = logging.getLogger("services.notifier.api")
@@ -38,72 +44,6 @@ class DeliveryQuery(PageQuery):
     status: Status | None = Field(None, description="Seulement les envois dans cet état.")
 
 
-class DeliveryView(BaseModel):
-    """One line of the delivery log (never the message itself)."""
-
-    id: str
-    recipient: str
-    user_id: str | None
-    template: str
-    event_id: str
-    event_type: str
-    status: Status
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-    updated_at: datetime
-    next_attempt_at: datetime | None
-    sent_at: datetime | None
-
-    @classmethod
-    def of(cls, document: Document) -> DeliveryView:
-        """The view of a stored record."""
-        return cls(
-            id=document["_id"],
-            recipient=document["recipient"],
-            user_id=document.get("user_id"),
-            template=document["template"],
-            event_id=document["event_id"],
-            event_type=document["event_type"],
-            status=Status(document["status"]),
-            attempts=document["attempts"],
-            last_error=document.get("last_error"),
-            created_at=document["created_at"],
-            updated_at=document["updated_at"],
-            next_attempt_at=document.get("next_attempt_at"),
-            sent_at=document.get("sent_at"),
-        )
-
-
-class DeliveryTotals(BaseModel):
-    """How many deliveries the log holds, by status."""
-
-    queued: int = Field(description="En attente d'un (nouvel) essai.")
-    sending: int = Field(description="En cours d'envoi.")
-    sent: int = Field(description="Acceptés par le serveur SMTP.")
-    failed: int = Field(description="Refusés définitivement.")
-    dead: int = Field(description="Abandonnés après des échecs temporaires répétés.")
-    total: int
-
-
-class EmailChoice(BaseModel):
-    """One kind of email a person may decline, and whether they receive it."""
-
-    kind: str
-    label: str
-    hint: str
-    wanted: bool
-
-
-class MyEmails(BaseModel):
-    """The signed-in person's emails: what they chose, and whether their address bounces."""
-
-    choices: list[EmailChoice]
-    address_undeliverable: bool = Field(
-        description="Leur adresse a refusé un e-mail définitivement : rien ne lui est plus envoyé."
-    )
-
-
 class EmailChoices(BaseModel):
     """The kinds to receive (true) or decline (false); kinds left out keep their choice."""
 
@@ -114,46 +54,6 @@ class UnsubscribeBody(BaseModel):
     """The token of a ``List-Unsubscribe`` link."""
 
     token: str = Field(min_length=1, max_length=500)
-
-
-class UnsubscribeView(BaseModel):
-    """The kind of email a link declines."""
-
-    kind: str
-    label: str
-
-
-class UndeliverableView(BaseModel):
-    """An address the platform no longer writes to, and the bounce that said so."""
-
-    address: str
-    user_id: str | None
-    status: str
-    diagnostic: str
-    bounced_at: datetime
-
-    @classmethod
-    def of(cls, found: UndeliverableAddress) -> UndeliverableView:
-        """The view of a stored address (the same fields)."""
-        return cls.model_validate(found, from_attributes=True)
-
-
-async def my_emails(store: NotifierStore, user_id: str) -> MyEmails:
-    """What « Mes notifications » shows to ``user_id``."""
-    declined = await store.declined_since(user_id)
-    contact = await store.contact(user_id)
-    bounced = (
-        bool(await store.undeliverable_among([contact.email]))
-        if contact is not None and contact.email
-        else False
-    )
-    return MyEmails(
-        choices=[
-            EmailChoice(kind=code, label=kind.label, hint=kind.hint, wanted=code not in declined)
-            for code, kind in KINDS.items()
-        ],
-        address_undeliverable=bounced,
-    )
 
 
 def build_router(
@@ -234,15 +134,7 @@ def build_router(
         auth=ADMIN,
     )
     async def list_deliveries(call: Call[None, DeliveryQuery]) -> Page[DeliveryView]:
-        query = {} if call.query.status is None else {"status": call.query.status.value}
-        page = await paginate(
-            store.deliveries,
-            query,
-            sort=[("created_at", DESCENDING)],
-            page=call.query,
-            load=DeliveryView.of,
-            projection={"message": 0},
-        )
+        page = await store.log_page(call.query.status, call.query, DeliveryView.of)
         await audit.record_reads(
             call.request.app[SERVICE_CONTEXT],
             call.user,

@@ -10,14 +10,11 @@ names nobody, nor a record already erased (the address is gone).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
+from services.notifier.shapes import DeliveryView
 from services.notifier.store import ERASED_ADDRESS
 from shared.contracts.notifier import NotifierPersonalDataRead
 from shared.personal_data import ReadReporter
-
-if TYPE_CHECKING:
-    from services.notifier.api import DeliveryView
 
 # What was read (stable codes, shown to admins and in the person's export).
 DELIVERIES_LISTED = "deliveries_listed"

@@ -9,21 +9,26 @@ normally sent by one worker and a record left by a dead worker is taken up again
 from __future__ import annotations
 
 import contextlib
+import secrets
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from bson import Binary
-from pymongo import ReplaceOne, ReturnDocument
+from pymongo import DESCENDING, ReplaceOne, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.notifier.domain import RenderedEmail
+from shared import idempotency
+from shared.http import Page, PageQuery, paginate
 from shared.mongo import Document, IndexSpec
+
+T = TypeVar("T")
 
 DELIVERIES = "deliveries"
 RECIPIENTS = "recipients"
@@ -212,6 +217,33 @@ class NotifierStore:
         self.preferences = db[PREFERENCES]
         self.undeliverable = db[UNDELIVERABLE]
         self.keys = db[KEYS]
+        # The intake's record of the events it handled (shared with ``shared.idempotency``).
+        self.handled_events = db[idempotency.COLLECTION]
+
+    # the intake's memory and the signing key -------------------------------------
+
+    async def handled_among(self, keys: Sequence[str], session: AsyncClientSession) -> set[str]:
+        """Which of these events' keys the intake already handled."""
+        cursor = self.handled_events.find({"_id": {"$in": list(keys)}}, {"_id": 1}, session=session)
+        return {doc["_id"] async for doc in cursor}
+
+    async def mark_handled(
+        self, keys: Sequence[str], *, now: datetime, session: AsyncClientSession
+    ) -> None:
+        """Remember that the intake handled these events (in its group's transaction)."""
+        marks = [{"_id": key, "handled_at": now} for key in keys]
+        await self.handled_events.insert_many(marks, session=session)
+
+    async def secret_key(self, key_id: str) -> bytes:
+        """The secret named ``key_id``, made on first use (the first replica's write wins)."""
+        await self.keys.update_one(
+            {"_id": key_id},
+            {"$setOnInsert": {"secret": secrets.token_bytes(32)}},
+            upsert=True,
+        )
+        doc = await self.keys.find_one({"_id": key_id})
+        assert doc is not None
+        return bytes(doc["secret"])
 
     # contacts ------------------------------------------------------------------
 
@@ -608,6 +640,20 @@ class NotifierStore:
             status: await self.deliveries.count_documents({"status": status.value})
             for status in Status
         }
+
+    async def log_page(
+        self, status: Status | None, page: PageQuery, load: Callable[[Document], T]
+    ) -> Page[T]:
+        """One page of the delivery log, newest first, never the message itself."""
+        query = {} if status is None else {"status": status.value}
+        return await paginate(
+            self.deliveries,
+            query,
+            sort=[("created_at", DESCENDING)],
+            page=page,
+            load=load,
+            projection={"message": 0},
+        )
 
     async def pending_counts(self) -> dict[Status, int]:
         """How many records wait to be sent, queued or being sent (indexed counts)."""

@@ -160,7 +160,6 @@ class EmailHandler:
         self._worker = worker
         self._links = links
         self._log_retention = log_retention
-        self._handled = store.deliveries.database[idempotency.COLLECTION]
         self._waiting: list[_Job] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -226,14 +225,11 @@ class EmailHandler:
         now = datetime.now(UTC)
         claimed = self._worker.claim_fields(now)
         keys = [job.key for job in group]
-        handled = {
-            doc["_id"]
-            async for doc in self._handled.find({"_id": {"$in": keys}}, {"_id": 1}, session=session)
-        }
+        handled = await self._store.handled_among(keys, session)
         contacts = _Contacts(await self._store.contacts(_user_ids(group), session))
         gate = await self._gate(group, contacts, now, session)
         outcomes: list[int | BaseException | None] = []
-        marks: list[Document] = []
+        marks: list[str] = []
         records: list[Document] = []
         for job in group:
             if job.key in handled:
@@ -245,12 +241,12 @@ class EmailHandler:
                 outcomes.append(error)
                 continue
             handled.add(job.key)
-            marks.append({"_id": job.key, "handled_at": now})
+            marks.append(job.key)
             records.extend(job_records)
             await self._apply_contact_change(job, contacts, now, session)
             outcomes.append(len(_to_send(job_records)))
         if marks:
-            await self._handled.insert_many(marks, session=session)
+            await self._store.mark_handled(marks, now=now, session=session)
         to_send = _to_send(records)
         for record in to_send:
             record.update(claimed)

@@ -14,7 +14,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 
 from services.notifier.domain.choices import KINDS
@@ -57,14 +56,7 @@ class UnsubscribeLinks:
         """Load the key, making it on the very first start (the first replica's wins)."""
         if self._key is not None or self._store is None:
             return
-        await self._store.keys.update_one(
-            {"_id": KEY_ID},
-            {"$setOnInsert": {"secret": secrets.token_bytes(32)}},
-            upsert=True,
-        )
-        doc = await self._store.keys.find_one({"_id": KEY_ID})
-        assert doc is not None
-        self._key = bytes(doc["secret"])
+        self._key = await self._store.secret_key(KEY_ID)
 
     def _signature(self, user_id: str, kind: str) -> str:
         assert self._key is not None, "call ready() first"

@@ -8,22 +8,12 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from services.agenda import appointments, audit, calendars, dashboard, errors, solicitations
-from services.agenda.api.models import (
-    Acceptance,
-    AppointmentQuery,
-    AppointmentView,
-    CalendarLink,
-    CalendarLinkState,
-    CancellationIn,
-    Created,
-    FeedbackIn,
-    NewSolicitation,
-    NotificationQuery,
-    NotificationView,
-    Refusal,
-)
+from services.agenda.api.models import Acceptance, CancellationIn, Created, FeedbackIn, Refusal
 from services.agenda.api.steering_routes import add_steering_routes
 from services.agenda.context import AGENDA, Agenda
+from services.agenda.shapes.appointments import AppointmentQuery, AppointmentView, NewSolicitation
+from services.agenda.shapes.calendars import CalendarLink, CalendarLinkState
+from services.agenda.shapes.notifications import NotificationQuery, NotificationView
 from shared.http import Authenticated, Call, ErrorKind, Page, Roles, Router, read_json
 
 BodyT = TypeVar("BodyT", bound=BaseModel)

@@ -16,7 +16,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from services.agenda.api.stats_models import Count, DeliveredGroup, Statistics
+from services.agenda.shapes.statistics import Count, DeliveredGroup, Statistics
 
 HEADER = ("Rubrique", "Élément", "Détail", "Indicateur", "Valeur")
 BOM = "\ufeff"

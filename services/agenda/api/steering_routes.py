@@ -17,19 +17,15 @@ from services.agenda import (
     statistics,
 )
 from services.agenda import work_queue as queue
-from services.agenda.api.call_models import CallQuery, CallView, NewCall
-from services.agenda.api.models import AppointmentView
-from services.agenda.api.partner_models import PartnerReport, ReportQuery
-from services.agenda.api.referent_models import (
-    QueuedSolicitation,
-    RedirectIn,
-    WorkQueue,
-    WorkQueueNewcomer,
-    WorkQueueQuery,
-)
+from services.agenda.api.partner_models import ReportQuery
+from services.agenda.api.referent_models import RedirectIn, WorkQueueQuery
 from services.agenda.api.stats_csv import to_csv
-from services.agenda.api.stats_models import Statistics, StatsQuery
 from services.agenda.context import AGENDA, Agenda
+from services.agenda.shapes.appointments import AppointmentView
+from services.agenda.shapes.calls import CallQuery, CallView, NewCall
+from services.agenda.shapes.partners import PartnerReport
+from services.agenda.shapes.statistics import Statistics, StatsQuery
+from services.agenda.shapes.work_queue import QueuedSolicitation, WorkQueue, WorkQueueNewcomer
 from shared.french import PARIS
 from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router
 

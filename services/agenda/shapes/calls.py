@@ -6,19 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, HttpUrl, StringConstraints, field_validator
 
-from services.agenda.api.models import (
-    MAX_DURATION_MINUTES,
+from services.agenda.domain.calls import EventType, OpenCall
+from services.agenda.domain.sectors import sector_names
+from services.agenda.shapes.appointments import (
     AudienceIn,
     AudienceView,
     EstablishmentIn,
     EstablishmentView,
-    ParisTime,
     RequesterView,
-    Strict,
-    Text,
 )
-from services.agenda.domain.calls import EventType, OpenCall
-from services.agenda.domain.sectors import sector_names
+from services.agenda.shapes.fields import MAX_DURATION_MINUTES, ParisTime, Strict, Text
 from shared.contracts.agenda import Format
 from shared.http import PageQuery, Principal
 

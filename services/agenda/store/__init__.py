@@ -1,16 +1,23 @@
-"""Agenda's MongoDB collections, their indexes, and the queries the use cases need.
+"""Agenda's database, the one door to it: the queries and writes the use cases need,
+by name. Appointments, open calls and the copies of accounts' people are reached
+through ``AgendaStore``'s own methods; the feed, the calendar links, the referents'
+work queue and the statistics each through a class of their own.
 
-Every write that goes with an event takes the transaction's session; reads outside a
-transaction read majority-committed data (see ``shared.mongo.connect``).
+Collections: ``appointments``, ``calls`` (open calls for events), the copies of
+accounts' people and partners (``ambassadors``, ``staff``, ``referents``,
+``organizations``), ``notifications`` (``feed.py``) and ``calendar_tokens``
+(``calendar_links.py``); their indexes are in ``indexes.py``. Every write that goes
+with an event takes the transaction's session; reads outside a transaction read
+majority-committed data (see ``shared.mongo.connect``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal, TypeVar
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,142 +32,49 @@ from services.agenda.domain.model import (
     StaffCopy,
 )
 from services.agenda.domain.territory import Place, bassins_of
-from shared.mongo import Document, IndexSpec
+from services.agenda.store.calendar_links import CalendarLinks
+from services.agenda.store.feed import Feed
+from services.agenda.store.indexes import (
+    AMBASSADORS,
+    APPOINTMENTS,
+    CALENDAR_TOKENS,
+    CALLS,
+    EPOCH,
+    INDEXES,
+    LONGEST_INTERVENTION,
+    NOTIFICATIONS,
+    ORGANIZATIONS,
+    REFERENTS,
+    STAFF,
+)
+from services.agenda.store.paging import keyset_page
+from services.agenda.store.scopes import appointment_scope, call_scope
+from services.agenda.store.statistics import StatisticsReads
+from services.agenda.store.work_queue import WorkQueueReads
+from shared.http import Page, PageQuery, Principal
+from shared.mongo import Document
 
-APPOINTMENTS = "appointments"
-AMBASSADORS = "ambassadors"
-STAFF = "staff"
-REFERENTS = "referents"
-NOTIFICATIONS = "notifications"
-CALENDAR_TOKENS = "calendar_tokens"
-CALLS = "calls"
-ORGANIZATIONS = "organizations"
+__all__ = ["EPOCH", "INDEXES", "LONGEST_INTERVENTION", "AgendaStore", "Party"]
 
-# Lower bound of every "due" query: a two-sided range keeps the embedded store on the
-# index (with only ``$lte`` it also walks the appointments with no due time).
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-# The longest intervention (a week-long discovery internship): it bounds the index
-# range of "what overlaps this slot" queries.
-LONGEST_INTERVENTION = timedelta(days=7)
-
-INDEXES = [
-    # Each role's list, sorted by start (keyset pagination adds _id).
-    IndexSpec(
-        APPOINTMENTS, [("ambassador_id", 1), ("starts_at", 1), ("_id", 1)], name="by_ambassador"
-    ),
-    IndexSpec(
-        APPOINTMENTS, [("requester_id", 1), ("starts_at", 1), ("_id", 1)], name="by_requester"
-    ),
-    IndexSpec(
-        APPOINTMENTS,
-        [("establishment.uai", 1), ("starts_at", 1), ("_id", 1)],
-        name="by_establishment",
-    ),
-    IndexSpec(
-        APPOINTMENTS,
-        [("establishment.department", 1), ("starts_at", 1), ("_id", 1)],
-        name="by_department",
-    ),
-    IndexSpec(
-        APPOINTMENTS,
-        [("establishment.bassin", 1), ("starts_at", 1), ("_id", 1)],
-        name="by_bassin",
-    ),
-    # The scheduler's claim: the earliest due appointment first.
-    IndexSpec(APPOINTMENTS, [("due_at", 1)], name="due"),
-    IndexSpec(AMBASSADORS, [("zone_departments", 1), ("solicitable", 1)], name="by_department"),
-    IndexSpec(AMBASSADORS, [("zone_bassins", 1), ("solicitable", 1)], name="by_bassin"),
-    IndexSpec(REFERENTS, [("departments", 1)], name="by_department"),
-    IndexSpec(REFERENTS, [("bassins", 1)], name="by_bassin"),
-    IndexSpec(NOTIFICATIONS, [("user_id", 1), ("created_at", -1), ("_id", -1)], name="feed"),
-    IndexSpec(CALENDAR_TOKENS, [("token_hash", 1)], name="token", unique=True),
-    # Referents' work queue: pending solicitations of a place, escalated or not, oldest
-    # first. ``escalated_at`` is in the keys: the embedded store's planner uses an
-    # index only when every field of the query is in it (it scanned 20,000
-    # appointments for the Nord's queue without it: 0.7 s; 35 ms with it, measured).
-    IndexSpec(
-        APPOINTMENTS,
-        [
-            ("status", 1),
-            ("establishment.department", 1),
-            ("escalated_at", 1),
-            ("created_at", 1),
-            ("_id", 1),
-        ],
-        name="queue_by_department",
-    ),
-    IndexSpec(
-        APPOINTMENTS,
-        [
-            ("status", 1),
-            ("establishment.bassin", 1),
-            ("escalated_at", 1),
-            ("created_at", 1),
-            ("_id", 1),
-        ],
-        name="queue_by_bassin",
-    ),
-    IndexSpec(
-        APPOINTMENTS,
-        [("status", 1), ("escalated_at", 1), ("created_at", 1), ("_id", 1)],
-        name="queue",
-    ),
-    # The region's statistics over a period (a territory's use by_department/by_bassin).
-    IndexSpec(APPOINTMENTS, [("starts_at", 1)], name="by_start"),
-    # What was written since the statistics last looked (``monthly_figures``).
-    IndexSpec(APPOINTMENTS, [("updated_at", 1)], name="by_update"),
-    # A partner's yearly report.
-    IndexSpec(
-        APPOINTMENTS, [("ambassador.organization_id", 1), ("starts_at", 1)], name="by_organization"
-    ),
-    # Newcomers nobody has solicited yet, longest waiting first.
-    IndexSpec(
-        AMBASSADORS,
-        [("zone_departments", 1), ("first_solicited_at", 1), ("solicitable_since", 1), ("_id", 1)],
-        name="newcomers_by_department",
-    ),
-    IndexSpec(
-        AMBASSADORS,
-        [("zone_bassins", 1), ("first_solicited_at", 1), ("solicitable_since", 1), ("_id", 1)],
-        name="newcomers_by_bassin",
-    ),
-    IndexSpec(
-        AMBASSADORS,
-        [("first_solicited_at", 1), ("solicitable_since", 1), ("_id", 1)],
-        name="newcomers",
-    ),
-    IndexSpec(AMBASSADORS, [("organization_id", 1)], name="by_organization"),
-    # Open calls: each role's list, sorted by start.
-    IndexSpec(CALLS, [("invited", 1), ("starts_at", 1), ("_id", 1)], name="by_invited"),
-    IndexSpec(CALLS, [("attendees.ambassador_id", 1)], name="by_attendee"),
-    IndexSpec(CALLS, [("organiser_id", 1), ("starts_at", 1), ("_id", 1)], name="by_organiser"),
-    IndexSpec(
-        CALLS, [("establishment.uai", 1), ("starts_at", 1), ("_id", 1)], name="by_establishment"
-    ),
-    IndexSpec(
-        CALLS,
-        [("establishment.department", 1), ("starts_at", 1), ("_id", 1)],
-        name="by_department",
-    ),
-    IndexSpec(CALLS, [("establishment.bassin", 1), ("starts_at", 1), ("_id", 1)], name="by_bassin"),
-    IndexSpec(CALLS, [("starts_at", 1), ("_id", 1)], name="by_start"),
-]
+T = TypeVar("T")
+Party = Literal["ambassador_id", "requester_id"]
 
 
 class AgendaStore:
-    """Agenda's collections."""
+    """Agenda's collections, reached only through named methods."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.db = db
-        self.appointments: AsyncCollection[Document] = db[APPOINTMENTS]
-        self.ambassadors: AsyncCollection[Document] = db[AMBASSADORS]
-        self.staff: AsyncCollection[Document] = db[STAFF]
-        self.referents: AsyncCollection[Document] = db[REFERENTS]
-        self.notifications: AsyncCollection[Document] = db[NOTIFICATIONS]
-        self.calendar_tokens: AsyncCollection[Document] = db[CALENDAR_TOKENS]
-        self.calls: AsyncCollection[Document] = db[CALLS]
-        self.organizations: AsyncCollection[Document] = db[ORGANIZATIONS]
+        self._appointments: AsyncCollection[Document] = db[APPOINTMENTS]
+        self._ambassadors: AsyncCollection[Document] = db[AMBASSADORS]
+        self._staff: AsyncCollection[Document] = db[STAFF]
+        self._referents: AsyncCollection[Document] = db[REFERENTS]
+        self._calls: AsyncCollection[Document] = db[CALLS]
+        self._organizations: AsyncCollection[Document] = db[ORGANIZATIONS]
+        self.feed = Feed(db[NOTIFICATIONS])
+        self.calendar_links = CalendarLinks(db[CALENDAR_TOKENS])
+        self.queue = WorkQueueReads(self._appointments, self._ambassadors)
+        self.statistics = StatisticsReads(self._appointments, self._calls, self._ambassadors)
 
     # appointments --------------------------------------------------------------
 
@@ -168,12 +82,12 @@ class AgendaStore:
         self, appointment_id: str, session: AsyncClientSession | None = None
     ) -> Appointment | None:
         """One appointment."""
-        document = await self.appointments.find_one({"_id": appointment_id}, session=session)
+        document = await self._appointments.find_one({"_id": appointment_id}, session=session)
         return Appointment.model_validate(document) if document else None
 
     async def insert(self, appointment: Appointment, session: AsyncClientSession) -> None:
         """Store a new appointment."""
-        await self.appointments.insert_one(appointment.document(), session=session)
+        await self._appointments.insert_one(appointment.document(), session=session)
 
     async def save(
         self, appointment: Appointment, expected_status: str, session: AsyncClientSession
@@ -183,12 +97,67 @@ class AgendaStore:
         The transaction already read it; the condition also stops a writer that read
         before a concurrent change committed (the loser changes nothing).
         """
-        done = await self.appointments.replace_one(
+        done = await self._appointments.replace_one(
             {"_id": appointment.id, "status": expected_status},
             appointment.document(),
             session=session,
         )
         return done.matched_count == 1
+
+    async def replace(self, appointment: Appointment, session: AsyncClientSession) -> None:
+        """Replace the appointment whatever its status (the erasure of a party)."""
+        await self._appointments.replace_one(
+            {"_id": appointment.id}, appointment.document(), session=session
+        )
+
+    async def of_person(
+        self, party: Party, user_id: str, session: AsyncClientSession, *, by_start: bool = False
+    ) -> list[Appointment]:
+        """Every appointment where ``user_id`` is the ambassador or the requester."""
+        cursor = self._appointments.find({party: user_id}, session=session)
+        if by_start:
+            cursor = cursor.sort("starts_at", 1)
+        return [Appointment.model_validate(document) async for document in cursor]
+
+    async def appointments_page(
+        self,
+        principal: Principal,
+        *,
+        upcoming: bool,
+        statuses: Sequence[str],
+        now: datetime,
+        page: PageQuery,
+        load: Callable[[Appointment], T],
+    ) -> Page[T]:
+        """One page of the appointments ``principal`` may list, upcoming (not over yet,
+        soonest first) or past (latest first), of ``statuses`` if any."""
+        conditions: dict[str, Any] = _when(upcoming, now)
+        if statuses:
+            conditions["status"] = {"$in": list(dict.fromkeys(statuses))}
+        return await keyset_page(
+            self._appointments,
+            [{**branch, **conditions} for branch in appointment_scope(principal)],
+            field="starts_at",
+            direction=ASCENDING if upcoming else DESCENDING,
+            page=page,
+            load=lambda document: load(Appointment.model_validate(document)),
+        )
+
+    async def forget_suggested(self, ambassador_id: str, session: AsyncClientSession) -> None:
+        """Take an ambassador out of the suggestions of escalated solicitations.
+
+        Only pending ones keep suggestions (see ``Appointment.document``): few, and
+        found through the work queue's index.
+        """
+        escalated = {"status": "pending", "escalated_at": {"$gte": EPOCH}}
+        cursor = self._appointments.find(escalated, {"suggestions": 1}, session=session)
+        async for document in cursor:
+            suggested = document.get("suggestions", [])
+            kept = [s for s in suggested if s["ambassador_id"] != ambassador_id]
+            if len(kept) != len(suggested):
+                await self._appointments.update_one(
+                    {"_id": document["_id"]}, {"$set": {"suggestions": kept}}, session=session
+                )
 
     async def held_between(
         self,
@@ -198,7 +167,7 @@ class AgendaStore:
         session: AsyncClientSession | None = None,
     ) -> int:
         """Solicitations of an ambassador starting in [start, end) that still count."""
-        return await self.appointments.count_documents(
+        return await self._appointments.count_documents(
             {
                 "ambassador_id": ambassador_id,
                 "starts_at": {"$gte": start, "$lt": end},
@@ -228,14 +197,14 @@ class AgendaStore:
             query["_id"] = {"$ne": exclude}
         return [
             Appointment.model_validate(document)
-            async for document in self.appointments.find(query, session=session)
+            async for document in self._appointments.find(query, session=session)
         ]
 
     async def booked_among(
         self, ambassador_ids: Sequence[str], start: datetime, end: datetime, statuses: Sequence[str]
     ) -> set[str]:
         """Which of these ambassadors have an appointment sharing time with [start, end)."""
-        cursor = self.appointments.find(
+        cursor = self._appointments.find(
             {
                 "ambassador_id": {"$in": list(ambassador_ids)},
                 "starts_at": {"$gt": start - LONGEST_INTERVENTION, "$lt": end},
@@ -250,7 +219,7 @@ class AgendaStore:
         self, field: str, user_id: str, statuses: Sequence[str], *, starting_after: datetime
     ) -> list[Appointment]:
         """A party's appointments in ``statuses`` starting after a moment."""
-        cursor = self.appointments.find(
+        cursor = self._appointments.find(
             {
                 field: user_id,
                 "status": {"$in": list(statuses)},
@@ -261,7 +230,7 @@ class AgendaStore:
 
     async def for_feed(self, ambassador_id: str, *, since: datetime) -> list[Appointment]:
         """An ambassador's accepted and completed appointments starting after ``since``."""
-        cursor = self.appointments.find(
+        cursor = self._appointments.find(
             {
                 "ambassador_id": ambassador_id,
                 "starts_at": {"$gte": since},
@@ -282,12 +251,12 @@ class AgendaStore:
         """
         due = {"due_at": {"$gte": EPOCH, "$lte": now}}
         while True:
-            candidate = await self.appointments.find_one(
+            candidate = await self._appointments.find_one(
                 due, {"due_at": 1}, sort=[("due_at", ASCENDING)]
             )
             if candidate is None:
                 return None
-            taken = await self.appointments.update_one(
+            taken = await self._appointments.update_one(
                 {"_id": candidate["_id"], "due_at": candidate["due_at"]},
                 {"$set": {"due_at": now + lease, "claim": claim}},
             )
@@ -296,7 +265,7 @@ class AgendaStore:
 
     async def renew_claim(self, appointment_id: str, claim: str, until: datetime) -> None:
         """The heartbeat of a step in progress: keep it claimed, if still ours."""
-        await self.appointments.update_one(
+        await self._appointments.update_one(
             {"_id": appointment_id, "claim": claim}, {"$set": {"due_at": until}}
         )
 
@@ -304,7 +273,7 @@ class AgendaStore:
         self, appointment_id: str, claim: str, session: AsyncClientSession
     ) -> Appointment | None:
         """The appointment if the claim is still ours (read inside the step's transaction)."""
-        document = await self.appointments.find_one(
+        document = await self._appointments.find_one(
             {"_id": appointment_id, "claim": claim}, session=session
         )
         return Appointment.model_validate(document) if document else None
@@ -313,14 +282,14 @@ class AgendaStore:
         self, appointment: Appointment, claim: str, session: AsyncClientSession
     ) -> bool:
         """Write the stepped appointment and release the claim, if still ours."""
-        done = await self.appointments.replace_one(
+        done = await self._appointments.replace_one(
             {"_id": appointment.id, "claim": claim}, appointment.document(), session=session
         )
         return done.matched_count == 1
 
     async def next_due_at(self) -> datetime | None:
         """When the scheduler has something to do next."""
-        document = await self.appointments.find_one(
+        document = await self._appointments.find_one(
             {"due_at": {"$gte": EPOCH}}, {"due_at": 1}, sort=[("due_at", ASCENDING)]
         )
         return document["due_at"] if document else None
@@ -331,7 +300,7 @@ class AgendaStore:
         self, ambassador_id: str, session: AsyncClientSession | None = None
     ) -> AmbassadorCopy | None:
         """Agenda's copy of one ambassador, if known."""
-        document = await self.ambassadors.find_one({"_id": ambassador_id}, session=session)
+        document = await self._ambassadors.find_one({"_id": ambassador_id}, session=session)
         return AmbassadorCopy.model_validate(document) if document else None
 
     async def replace_ambassador_if_newer(
@@ -342,7 +311,7 @@ class AgendaStore:
         What agenda itself records about the ambassador (when it first saw them
         solicitable, when they were first solicited) survives the replacement.
         """
-        current = await self.ambassadors.find_one(
+        current = await self._ambassadors.find_one(
             {"_id": copy.id},
             {"revision": 1, "solicitable_since": 1, "first_solicited_at": 1},
             session=session,
@@ -357,7 +326,7 @@ class AgendaStore:
                 "first_solicited_at": known.get("first_solicited_at"),
             }
         )
-        await self.ambassadors.replace_one(
+        await self._ambassadors.replace_one(
             {"_id": copy.id}, kept.document(), upsert=True, session=session
         )
         return True
@@ -366,7 +335,7 @@ class AgendaStore:
         self, ambassador_id: str, at: datetime, session: AsyncClientSession
     ) -> None:
         """Remember the first solicitation of an ambassador (later ones change nothing)."""
-        await self.ambassadors.update_one(
+        await self._ambassadors.update_one(
             {"_id": ambassador_id, "first_solicited_at": None},
             {"$set": {"first_solicited_at": at}},
             session=session,
@@ -378,7 +347,7 @@ class AgendaStore:
         Two writes to one document conflict: of two concurrent accepts (or two
         solicitations against a monthly maximum) one is retried and then sees the other.
         """
-        await self.ambassadors.update_one(
+        await self._ambassadors.update_one(
             {"_id": ambassador_id}, {"$inc": {"bookings": 1}}, session=session
         )
 
@@ -404,16 +373,46 @@ class AgendaStore:
             common["sector"] = sector
         found: dict[str, AmbassadorCopy] = {}
         for zone in zones:
-            cursor = self.ambassadors.find({**zone, **common}).sort("_id", ASCENDING).limit(limit)
+            cursor = self._ambassadors.find({**zone, **common}).sort("_id", ASCENDING).limit(limit)
             async for document in cursor:
                 found.setdefault(document["_id"], AmbassadorCopy.model_validate(document))
         return [found[key] for key in sorted(found)][:limit]
+
+    async def bury_ambassador(self, tombstone: AmbassadorCopy, session: AsyncClientSession) -> None:
+        """Replace an ambassador's copy by its tombstone (their account is deleted)."""
+        await self._ambassadors.replace_one(
+            {"_id": tombstone.id}, tombstone.document(), upsert=True, session=session
+        )
+
+    async def bury_copy(
+        self,
+        role: Literal["staff", "referent"],
+        user_id: str,
+        as_of: datetime,
+        session: AsyncClientSession,
+    ) -> None:
+        """Replace a staff member's or referent's copy by a tombstone as of ``as_of``."""
+        rows = self._staff if role == "staff" else self._referents
+        await rows.replace_one(
+            {"_id": user_id},
+            {"_id": user_id, "as_of": as_of, "deleted": True},
+            upsert=True,
+            session=session,
+        )
+
+    async def copy_of_person(self, user_id: str, session: AsyncClientSession) -> Document | None:
+        """Agenda's live copy of a person (ambassador, staff member or referent), if any."""
+        for rows in (self._ambassadors, self._staff, self._referents):
+            document = await rows.find_one({"_id": user_id}, session=session)
+            if document is not None and not document.get("deleted"):
+                return document
+        return None
 
     async def staff_member(
         self, user_id: str, session: AsyncClientSession | None = None
     ) -> StaffCopy | None:
         """Agenda's copy of an educational-team member."""
-        document = await self.staff.find_one({"_id": user_id}, session=session)
+        document = await self._staff.find_one({"_id": user_id}, session=session)
         if document is None or document.get("deleted"):
             return None
         return StaffCopy.model_validate(document)
@@ -422,18 +421,23 @@ class AgendaStore:
         self, user_id: str, session: AsyncClientSession | None = None
     ) -> ReferentCopy | None:
         """Agenda's copy of a referent."""
-        document = await self.referents.find_one({"_id": user_id}, session=session)
+        document = await self._referents.find_one({"_id": user_id}, session=session)
         if document is None or document.get("deleted"):
             return None
         return ReferentCopy.model_validate(document)
 
     async def replace_if_newer(
-        self,
-        collection: AsyncCollection[Document],
-        copy: StaffCopy | ReferentCopy | OrganizationCopy,
-        session: AsyncClientSession,
+        self, copy: StaffCopy | ReferentCopy | OrganizationCopy, session: AsyncClientSession
     ) -> bool:
-        """Keep the copy made from the most recent event (by its ``occurred_at``)."""
+        """Keep the copy made from the most recent event (by its ``occurred_at``), in the
+        collection of its kind."""
+        collection = (
+            self._staff
+            if isinstance(copy, StaffCopy)
+            else self._referents
+            if isinstance(copy, ReferentCopy)
+            else self._organizations
+        )
         current = await collection.find_one({"_id": copy.id}, {"as_of": 1}, session=session)
         if current is not None and current["as_of"] >= copy.as_of:
             return False
@@ -448,7 +452,7 @@ class AgendaStore:
             {"departments": place.department},
             {"bassins": {"$exists": True, "$ne": []}},
         ]
-        cursor = self.referents.find({"active": True, "$or": alternatives})
+        cursor = self._referents.find({"active": True, "$or": alternatives})
         return [ReferentCopy.model_validate(document) async for document in cursor]
 
     async def invitable(self, *, place: Place, sectors: Sequence[str]) -> list[AmbassadorCopy]:
@@ -466,15 +470,36 @@ class AgendaStore:
             common["sector"] = {"$in": list(sectors)}
         found: dict[str, AmbassadorCopy] = {}
         for zone in zones:
-            async for document in self.ambassadors.find({**zone, **common}):
+            async for document in self._ambassadors.find({**zone, **common}):
                 found.setdefault(document["_id"], AmbassadorCopy.model_validate(document))
         return [found[key] for key in sorted(found)]
 
     # organizations ----------------------------------------------------------------
 
+    async def employees_of(self, organization_id: str) -> dict[str, Document]:
+        """The names of the ambassadors linked to an organization, by id."""
+        cursor = self._ambassadors.find(
+            {"organization_id": organization_id, "deleted": False},
+            {"first_name": 1, "last_initial": 1},
+        )
+        return {document["_id"]: document async for document in cursor}
+
+    async def completed_for_organization(
+        self, organization_id: str, start: datetime, end: datetime
+    ) -> list[Appointment]:
+        """Interventions held in [start, end) by ambassadors of an organization, by start."""
+        cursor = self._appointments.find(
+            {
+                "ambassador.organization_id": organization_id,
+                "starts_at": {"$gte": start, "$lt": end},
+                "status": "completed",
+            }
+        ).sort([("starts_at", 1), ("_id", 1)])
+        return [Appointment.model_validate(document) async for document in cursor]
+
     async def organization(self, organization_id: str) -> OrganizationCopy | None:
         """Agenda's copy of a partner organization."""
-        document = await self.organizations.find_one({"_id": organization_id})
+        document = await self._organizations.find_one({"_id": organization_id})
         return OrganizationCopy.model_validate(document) if document else None
 
     # open calls ---------------------------------------------------------------------
@@ -483,8 +508,85 @@ class AgendaStore:
         self, call_id: str, session: AsyncClientSession | None = None
     ) -> OpenCall | None:
         """One open call."""
-        document = await self.calls.find_one({"_id": call_id}, session=session)
+        document = await self._calls.find_one({"_id": call_id}, session=session)
         return OpenCall.model_validate(document) if document else None
+
+    async def insert_call(self, call: OpenCall, session: AsyncClientSession) -> None:
+        """Store a new open call."""
+        await self._calls.insert_one(call.document(), session=session)
+
+    async def replace_call(self, call: OpenCall, session: AsyncClientSession) -> None:
+        """Replace an open call whatever its state (the erasure of a person)."""
+        await self._calls.replace_one({"_id": call.id}, call.document(), session=session)
+
+    async def calls_page(
+        self,
+        principal: Principal,
+        *,
+        upcoming: bool,
+        now: datetime,
+        page: PageQuery,
+        load: Callable[[OpenCall], T],
+    ) -> Page[T]:
+        """One page of the calls ``principal`` may list, upcoming (not over yet, soonest
+        first) or past (latest first)."""
+        conditions = _when(upcoming, now)
+        return await keyset_page(
+            self._calls,
+            [{**branch, **conditions} for branch in call_scope(principal)],
+            field="starts_at",
+            direction=ASCENDING if upcoming else DESCENDING,
+            page=page,
+            load=lambda document: load(OpenCall.model_validate(document)),
+        )
+
+    async def calls_of_person(
+        self, user_id: str, session: AsyncClientSession
+    ) -> list[tuple[str, OpenCall]]:
+        """The calls a person organised, came to or was invited to, each once, with how
+        the person is related to it (the first of those that holds)."""
+        found: dict[str, tuple[str, OpenCall]] = {}
+        for relation, query in (
+            ("organiser", {"organiser_id": user_id}),
+            ("attendee", {"attendees.ambassador_id": user_id}),
+            ("invited", {"invited": user_id}),
+        ):
+            async for document in self._calls.find(query, session=session):
+                if document["_id"] not in found:
+                    found[document["_id"]] = (relation, OpenCall.model_validate(document))
+        return list(found.values())
+
+    async def calls_with(self, user_id: str, session: AsyncClientSession) -> list[OpenCall]:
+        """The calls a person came to or organised (each once)."""
+        # Two queries rather than an ``$or``: each is served by its index on the embedded store.
+        touched: dict[str, Document] = {}
+        for query in ({"attendees.ambassador_id": user_id}, {"organiser_id": user_id}):
+            async for document in self._calls.find(query, session=session):
+                touched[document["_id"]] = document
+        return [OpenCall.model_validate(document) for document in touched.values()]
+
+    async def uninvite(self, user_id: str, session: AsyncClientSession) -> None:
+        """Take a person out of every call's invitees."""
+        await self._calls.update_many(
+            {"invited": user_id}, {"$pull": {"invited": user_id}}, session=session
+        )
+
+    async def mark_full(self, call_id: str, now: datetime, session: AsyncClientSession) -> None:
+        """An open call's last place was taken: it is full."""
+        await self._calls.update_one(
+            {"_id": call_id, "status": "open"},
+            {"$set": {"status": "full", "filled_at": now, "updated_at": now}},
+            session=session,
+        )
+
+    async def close_call(self, call_id: str, now: datetime, session: AsyncClientSession) -> bool:
+        """Close an open or full call; False if it was already closed or cancelled."""
+        done = await self._calls.update_one(
+            {"_id": call_id, "status": {"$in": ["open", "full"]}},
+            {"$set": {"status": "closed", "closed_at": now, "updated_at": now}},
+            session=session,
+        )
+        return done.modified_count == 1
 
     async def take_place(
         self, call: OpenCall, attendee: Attendee, session: AsyncClientSession
@@ -495,7 +597,7 @@ class AgendaStore:
         accepts can never overfill the call: of two racing for the last place, the
         write of one conflicts with the other's and, retried, no longer matches.
         """
-        done = await self.calls.update_one(
+        done = await self._calls.update_one(
             {
                 "_id": call.id,
                 "status": "open",
@@ -515,7 +617,7 @@ class AgendaStore:
         self, call_id: str, ambassador_id: str, at: datetime, session: AsyncClientSession
     ) -> None:
         """Give back an attendee's place (their appointment was cancelled): the call reopens."""
-        await self.calls.update_one(
+        await self._calls.update_one(
             {"_id": call_id, "attendees.ambassador_id": ambassador_id},
             {
                 "$inc": {"taken": -1},
@@ -524,8 +626,16 @@ class AgendaStore:
             },
             session=session,
         )
-        await self.calls.update_one(
+        await self._calls.update_one(
             {"_id": call_id, "status": "full"},
             {"$set": {"status": "open", "filled_at": None}},
             session=session,
         )
+
+
+def _when(upcoming: bool, now: datetime) -> dict[str, Any]:
+    """Upcoming means not over yet (an intervention under way still is); past, over."""
+    if upcoming:
+        # The start bound lets the index skip the past; the end says "not over".
+        return {"starts_at": {"$gt": now - LONGEST_INTERVENTION}, "ends_at": {"$gt": now}}
+    return {"ends_at": {"$lte": now}}

@@ -1,5 +1,6 @@
-"""What the API takes and gives: request and answer models, and how a viewer sees a
-conversation (names, shared details, unread count, masked bodies)."""
+"""The shapes messaging takes and gives, below its routes: request and answer models,
+and how a viewer sees a conversation (names, shared details, unread count, masked
+bodies). ``api.py`` declares them as its bodies; nothing but ``app.py`` imports it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,292 @@
+"""Appointments: the solicitation a requester sends, the slots an ambassador offers, the
+filters of the lists and the view of an appointment with what became of it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    field_validator,
+)
+
+from services.agenda.domain.model import Appointment, RequesterRole, Status
+from services.agenda.shapes.fields import (
+    MAX_DURATION_MINUTES,
+    ParisTime,
+    Strict,
+    Text,
+    postcode,
+)
+from shared.contracts.agenda import Format, Kind
+from shared.http import PageQuery
+
+# Requests ------------------------------------------------------------------------
+
+
+class EstablishmentIn(Strict):
+    """Where the intervention takes place."""
+
+    uai: Annotated[str, StringConstraints(pattern=r"^\d{7}[A-Z]$")] | None = Field(
+        None, description="Code UAI (7 chiffres et une lettre)."
+    )
+    name: Annotated[Text, StringConstraints(max_length=200)]
+    city: Annotated[Text, StringConstraints(max_length=100)]
+    postcode: Annotated[str, AfterValidator(postcode)]
+    bassin: str | None = Field(
+        None,
+        description=(
+            "Ignoré, accepté pour compatibilité : le bassin d'éducation (Nord) vient de la "
+            "table de référence des communes, d'après le code postal et la commune."
+        ),
+    )
+
+
+class AudienceIn(Strict):
+    """Who the ambassador will meet."""
+
+    level: Annotated[Text, StringConstraints(max_length=40)] = Field(
+        description="Niveau : 4e, 3e, seconde, BTS…"
+    )
+    group_size: int = Field(ge=1, le=1000, description="Nombre d'élèves.")
+
+
+class NewSolicitation(Strict):
+    """A solicitation: the visit brief sent to the ambassador."""
+
+    ambassador_id: Text
+    kind: Kind
+    format: Format = "in_person"
+    online_url: HttpUrl | None = Field(None, description="Lien de connexion (à distance).")
+    starts_at: AwareDatetime
+    duration_minutes: int = Field(ge=1, le=MAX_DURATION_MINUTES)
+    establishment: EstablishmentIn | None = Field(
+        None, description="Obligatoire pour un référent ; un membre d'équipe : le sien."
+    )
+    audience: AudienceIn
+    topic: Annotated[Text, StringConstraints(max_length=300)] = Field(
+        description="Thème et sujet de l'intervention."
+    )
+    expectations: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    equipment: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        None, description="Matériel disponible sur place."
+    )
+    team_member_present: bool = Field(
+        description="Engagement qu'un membre de l'équipe éducative reste avec les élèves."
+    )
+    sector: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        None, description="Secteur souhaité (pour proposer d'autres ambassadeurs)."
+    )
+    message: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class SlotIn(Strict):
+    """A slot the ambassador offers instead."""
+
+    starts_at: AwareDatetime
+    duration_minutes: int = Field(ge=1, le=MAX_DURATION_MINUTES)
+
+
+class AppointmentQuery(PageQuery):
+    """Filters of the appointment lists."""
+
+    when: Literal["upcoming", "past"] = Field(
+        "upcoming", description="À venir (pas encore terminés) ou passés."
+    )
+    status: list[Status] | None = Field(
+        None, description="Statuts à garder (séparés par des virgules, ou répétés)."
+    )
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [part for item in value for part in str(item).split(",") if part]
+        return value
+
+
+# Answers -------------------------------------------------------------------------
+
+
+class EstablishmentView(BaseModel):
+    """Where the intervention takes place."""
+
+    uai: str | None
+    name: str
+    city: str
+    postcode: str
+    department: str
+    bassin: str | None
+
+
+class AudienceView(BaseModel):
+    """Who the ambassador meets."""
+
+    level: str
+    group_size: int
+
+
+class AmbassadorView(BaseModel):
+    """The ambassador's public fields (never an email nor a phone)."""
+
+    id: str | None
+    name: str
+    profile: str | None
+    job_title: str | None
+    sector: str | None
+
+
+class RequesterView(BaseModel):
+    """Who asked (never an email nor a phone)."""
+
+    id: str | None
+    name: str
+    role: RequesterRole
+
+
+class SlotView(BaseModel):
+    """An alternative slot and whether it was taken."""
+
+    index: int
+    starts_at: ParisTime
+    ends_at: ParisTime
+    duration_minutes: int
+    taken: bool
+
+
+class AnswerView(BaseModel):
+    """The ambassador's answer."""
+
+    message: str | None
+    answered_at: ParisTime
+
+
+class CancellationView(BaseModel):
+    """Who cancelled, why, and whether it was late."""
+
+    by: str
+    reason: str | None
+    late: bool
+    cancelled_at: ParisTime
+
+
+class FeedbackView(BaseModel):
+    """One side's opinion."""
+
+    rating: int
+    comment: str | None
+    given_at: ParisTime
+
+
+class AppointmentView(BaseModel):
+    """A solicitation and what became of it."""
+
+    id: str
+    status: Status
+    kind: Kind
+    format: Format
+    online_url: str | None
+    starts_at: ParisTime
+    ends_at: ParisTime
+    duration_minutes: int
+    establishment: EstablishmentView
+    audience: AudienceView
+    topic: str
+    expectations: str | None
+    equipment: str | None
+    team_member_present: bool
+    message: str | None
+    ambassador: AmbassadorView
+    requester: RequesterView
+    answer: AnswerView | None
+    alternative_slots: list[SlotView]
+    taken_from: str | None = Field(description="Sollicitation refusée dont ce créneau vient.")
+    taken_as: str | None = Field(description="Rendez-vous créé avec un créneau proposé.")
+    redirected_from: str | None = Field(
+        None, description="Sollicitation signalée qu'un référent a adressée à cet ambassadeur."
+    )
+    redirected_to: str | None = Field(
+        None,
+        description="Sollicitation qui la remplace, adressée par un référent à un autre "
+        "ambassadeur.",
+    )
+    cancellation: CancellationView | None
+    feedback: dict[str, FeedbackView] = Field(
+        description="Avis de « ambassador » et de « requester »."
+    )
+    created_at: ParisTime
+    updated_at: ParisTime
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> AppointmentView:
+        """The view of a stored appointment."""
+        a = appointment
+        anonymous_ambassador = "ambassador" in a.anonymised
+        anonymous_requester = "requester" in a.anonymised
+        return cls(
+            id=a.id,
+            status=a.status,
+            kind=a.kind,
+            format=a.format,
+            online_url=a.online_url,
+            starts_at=a.starts_at,
+            ends_at=a.ends_at,
+            duration_minutes=a.duration_minutes,
+            establishment=EstablishmentView(**a.establishment.model_dump()),
+            audience=AudienceView(**a.audience.model_dump()),
+            topic=a.topic,
+            expectations=a.expectations,
+            equipment=a.equipment,
+            team_member_present=a.team_member_present,
+            message=a.message,
+            ambassador=AmbassadorView(
+                id=None if anonymous_ambassador else a.ambassador.id,
+                name=a.ambassador.name,
+                profile=a.ambassador.profile,
+                job_title=a.ambassador.job_title,
+                sector=a.ambassador.sector,
+            ),
+            requester=RequesterView(
+                id=None if anonymous_requester else a.requester.id,
+                name=a.requester.name,
+                role=a.requester.role,
+            ),
+            answer=AnswerView(message=a.answer.message, answered_at=a.answer.at)
+            if a.answer
+            else None,
+            alternative_slots=[
+                SlotView(
+                    index=index,
+                    starts_at=slot.starts_at,
+                    ends_at=slot.ends_at,
+                    duration_minutes=slot.duration_minutes,
+                    taken=a.taken_alternative == index,
+                )
+                for index, slot in enumerate(a.alternative_slots)
+            ],
+            taken_from=a.taken_from,
+            taken_as=a.taken_as,
+            redirected_from=a.redirected_from,
+            redirected_to=a.redirected_to,
+            cancellation=CancellationView(
+                by=a.cancellation.by,
+                reason=a.cancellation.reason,
+                late=a.cancellation.late,
+                cancelled_at=a.cancellation.at,
+            )
+            if a.cancellation
+            else None,
+            feedback={
+                side: FeedbackView(rating=f.rating, comment=f.comment, given_at=f.at)
+                for side, f in a.feedback.items()
+            },
+            created_at=a.created_at,
+            updated_at=a.updated_at,
+        )

@@ -1,0 +1,34 @@
+"""Field types and the strict body base every agenda shape builds on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
+
+from shared.french import PARIS
+
+# A week: the longest intervention (a discovery internship).
+MAX_DURATION_MINUTES = 7 * 24 * 60
+
+
+def _paris(moment: datetime) -> str:
+    return moment.astimezone(PARIS).isoformat()
+
+
+ParisTime = Annotated[datetime, PlainSerializer(_paris, return_type=str)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def postcode(value: str) -> str:
+    """A French postcode: five digits (raises ``ValueError`` otherwise)."""
+    if not (len(value) == 5 and value.isdigit()):
+        raise ValueError("Le code postal doit compter 5 chiffres.")
+    return value
+
+
+class Strict(BaseModel):
+    """A body: unknown fields are refused (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
