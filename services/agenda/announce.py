@@ -7,12 +7,13 @@ without having happened, nor happens without being known.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.agenda.context import Agenda
 from services.agenda.domain.labels import NotificationKind, notification_text
-from services.agenda.domain.model import Appointment, EstablishmentInfo
+from services.agenda.domain.model import Appointment, EstablishmentInfo, Intervention
 from shared.contracts.agenda import AppointmentFacts, Establishment
 from shared.events import Event
 
@@ -29,22 +30,32 @@ def facts_establishment(establishment: EstablishmentInfo) -> Establishment:
     )
 
 
+def intervention_facts(intervention: Intervention) -> dict[str, Any]:
+    """The fields of ``InterventionFacts``, as keyword arguments of its subclasses.
+
+    Shared by the facts of an appointment and those of an open call for an event.
+    """
+    return {
+        "format": intervention.format,
+        "online_url": intervention.online_url,
+        "starts_at": intervention.starts_at,
+        "duration_minutes": intervention.duration_minutes,
+        "establishment": facts_establishment(intervention.establishment),
+        "audience_level": intervention.audience.level,
+        "group_size": intervention.audience.group_size,
+    }
+
+
 def facts(appointment: Appointment) -> AppointmentFacts:
     """What every appointment email shows (names are public display names only)."""
     return AppointmentFacts(
+        **intervention_facts(appointment),
         appointment_id=appointment.id,
         ambassador_id=appointment.ambassador_id,
         ambassador_name=appointment.ambassador.name,
         requester_id=appointment.requester_id,
         requester_name=appointment.requester.name,
         kind=appointment.kind,
-        format=appointment.format,
-        online_url=appointment.online_url,
-        starts_at=appointment.starts_at,
-        duration_minutes=appointment.duration_minutes,
-        establishment=facts_establishment(appointment.establishment),
-        audience_level=appointment.audience.level,
-        group_size=appointment.audience.group_size,
         topic=appointment.topic,
         expectations=appointment.expectations,
         equipment=appointment.equipment,

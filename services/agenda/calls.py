@@ -14,7 +14,7 @@ from datetime import UTC
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.agenda import errors
-from services.agenda.announce import facts_establishment
+from services.agenda.announce import intervention_facts
 from services.agenda.context import Agenda
 from services.agenda.domain.calendar import calendar_uid
 from services.agenda.domain.calls import (
@@ -39,19 +39,13 @@ from shared.http import Page, Principal
 def call_facts(call: OpenCall) -> CallFacts:
     """What every email about the call shows."""
     return CallFacts(
+        **intervention_facts(call),
         call_id=call.id,
         title=call.title,
         event_type=call.event_type,
-        format=call.format,
-        online_url=call.online_url,
-        starts_at=call.starts_at,
-        duration_minutes=call.duration_minutes,
-        establishment=facts_establishment(call.establishment),
-        audience_level=call.audience.level,
-        group_size=call.audience.group_size,
         description=call.description,
         places=call.places,
-        places_left=max(0, call.places - call.taken),
+        places_left=call.places_left,
         wanted_sectors=call.wanted_sectors,
         organiser_id=call.organiser_id,
         organiser_name=call.organiser.name,
@@ -79,7 +73,7 @@ async def _tell(
         starts_at=call.starts_at,
         establishment=call.establishment.name,
         city=call.establishment.city,
-        places_left=max(0, call.places - call.taken),
+        places_left=call.places_left,
         places=call.places,
         attendee=attendee.name if attendee else None,
     )

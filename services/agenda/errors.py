@@ -85,6 +85,20 @@ OUTSIDE_ZONE = ErrorKind(
     "outside_zone",
     "Cet établissement est en dehors de la zone géographique où l'ambassadeur intervient.",
 )
+# Why the chosen ambassador cannot receive a solicitation: a new one and one a referent
+# redirects to another ambassador are refused alike.
+AMBASSADOR_REFUSALS: tuple[ErrorKind, ...] = (
+    AMBASSADOR_NOT_FOUND,
+    AMBASSADOR_DELETED,
+    AMBASSADOR_SUSPENDED,
+    AMBASSADOR_NOT_VERIFIED,
+    AMBASSADOR_NOT_ACTIVE,
+    AMBASSADOR_UNAVAILABLE,
+    AMBASSADOR_PAUSED,
+    MONTHLY_MAXIMUM_REACHED,
+    KIND_NOT_ACCEPTED,
+    OUTSIDE_ZONE,
+)
 CLASS_PRESENTATION_TOO_LONG = ErrorKind(
     422,
     "class_presentation_too_long",

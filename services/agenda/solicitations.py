@@ -217,14 +217,12 @@ async def solicit(agenda: Agenda, principal: Principal, request: NewSolicitation
     return appointment
 
 
-# What a redirected solicitation keeps of the first one: the brief and who asked.
-BRIEF_FIELDS = {
+# The visit brief and who asked: what an appointment made from another one keeps,
+# whether a referent redirects it or the requester takes an alternative slot.
+BRIEF_FIELDS: set[str] = {
     "kind",
     "format",
     "online_url",
-    "starts_at",
-    "duration_minutes",
-    "ends_at",
     "establishment",
     "audience",
     "topic",
@@ -235,6 +233,8 @@ BRIEF_FIELDS = {
     "requester",
     "requester_id",
 }
+# The slot: a redirected solicitation keeps it, a taken alternative brings its own.
+SLOT_FIELDS: set[str] = {"starts_at", "duration_minutes", "ends_at"}
 REDIRECT_REASON = (
     "Sollicitation restée sans réponse : le référent territorial l'a adressée à un autre "
     "ambassadeur."
@@ -276,7 +276,7 @@ async def redirect(
         )
         now = agenda.now()
         new = Appointment(
-            **original.model_dump(include=BRIEF_FIELDS),
+            **original.model_dump(include=BRIEF_FIELDS | SLOT_FIELDS),
             id=agenda.new_id(),
             status="pending",
             message=message or original.message,
@@ -341,24 +341,9 @@ async def take_alternative(
         new_id = agenda.new_id()
         taken = Appointment(
             **{
+                # Same brief, same ambassador, a new slot: the message goes along.
                 **refused.model_dump(
-                    include={
-                        "kind",
-                        "format",
-                        "online_url",
-                        "establishment",
-                        "audience",
-                        "topic",
-                        "expectations",
-                        "equipment",
-                        "team_member_present",
-                        "message",
-                        "wished_sector",
-                        "ambassador",
-                        "requester",
-                        "ambassador_id",
-                        "requester_id",
-                    }
+                    include=BRIEF_FIELDS | {"message", "ambassador", "ambassador_id"}
                 ),
                 "id": new_id,
                 "status": "accepted",

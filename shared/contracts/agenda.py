@@ -38,7 +38,22 @@ class Slot(BaseModel):
     duration_minutes: int
 
 
-class AppointmentFacts(BaseModel):
+class InterventionFacts(BaseModel):
+    """What every email about an intervention shows: how, when, where and before whom.
+
+    Only a base: events carry its subclasses, with these fields under the same names.
+    """
+
+    format: Format
+    online_url: str | None = None
+    starts_at: datetime
+    duration_minutes: int
+    establishment: Establishment
+    audience_level: str | None = None
+    group_size: int | None = None
+
+
+class AppointmentFacts(InterventionFacts):
     """What every appointment email shows."""
 
     appointment_id: str
@@ -47,13 +62,6 @@ class AppointmentFacts(BaseModel):
     requester_id: str
     requester_name: str
     kind: Kind
-    format: Format
-    online_url: str | None = None
-    starts_at: datetime
-    duration_minutes: int
-    establishment: Establishment
-    audience_level: str | None = None
-    group_size: int | None = None
     topic: str | None = None
     # The rest of the visit brief (optional: older events do not carry it).
     expectations: str | None = None
@@ -159,19 +167,12 @@ class AppointmentCompleted(Event):
     appointment: AppointmentFacts
 
 
-class CallFacts(BaseModel):
+class CallFacts(InterventionFacts):
     """What every email about an open call for an event shows."""
 
     call_id: str
     title: str
     event_type: Literal["forum", "salon", "portes_ouvertes"]
-    format: Format
-    online_url: str | None = None
-    starts_at: datetime
-    duration_minutes: int
-    establishment: Establishment
-    audience_level: str | None = None
-    group_size: int | None = None
     description: str | None = None
     places: int
     places_left: int

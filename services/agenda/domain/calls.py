@@ -21,14 +21,11 @@ from services.agenda import errors
 from services.agenda.domain.access import in_territory
 from services.agenda.domain.model import (
     AmbassadorCopy,
-    Audience,
-    EstablishmentInfo,
+    Intervention,
     RequesterSnapshot,
-    Stored,
 )
 from services.agenda.domain.rules import Slot, is_paused
 from services.agenda.domain.territory import Area, Place, covers
-from shared.contracts.agenda import Format
 from shared.http import Principal
 
 EventType = Literal["forum", "salon", "portes_ouvertes"]
@@ -50,19 +47,12 @@ class Attendee(BaseModel):
     accepted_at: datetime
 
 
-class OpenCall(Stored):
+class OpenCall(Intervention):
     """A call for ambassadors to come to an event."""
 
     status: CallStatus
     title: str
     event_type: EventType
-    format: Format
-    online_url: str | None = None
-    starts_at: datetime
-    duration_minutes: int
-    ends_at: datetime
-    establishment: EstablishmentInfo
-    audience: Audience
     description: str | None = None
     places: int
     wanted_sectors: list[str] = []
@@ -85,6 +75,11 @@ class OpenCall(Stored):
     def slot(self) -> Slot:
         """When the event is."""
         return Slot(self.starts_at, self.duration_minutes)
+
+    @property
+    def places_left(self) -> int:
+        """How many places are still free (never below zero, whatever the count says)."""
+        return max(0, self.places - self.taken)
 
     def attendee(self, ambassador_id: str) -> Attendee | None:
         """The ambassador's place, if they took one."""

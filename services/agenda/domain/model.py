@@ -136,11 +136,12 @@ class Feedback(BaseModel):
     at: datetime
 
 
-class Appointment(Stored):
-    """A solicitation and what became of it."""
+class Intervention(Stored):
+    """Where, when, how and before whom an ambassador intervenes.
 
-    status: Status
-    kind: Kind
+    What an appointment and an open call for an event both say of the intervention.
+    """
+
     format: Format
     online_url: str | None = None
     starts_at: datetime
@@ -148,6 +149,13 @@ class Appointment(Stored):
     ends_at: datetime
     establishment: EstablishmentInfo
     audience: Audience
+
+
+class Appointment(Intervention):
+    """A solicitation and what became of it."""
+
+    status: Status
+    kind: Kind
     topic: str
     expectations: str | None = None
     equipment: str | None = None

@@ -3,7 +3,7 @@ filters of the lists and the view of an appointment with what became of it."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -15,7 +15,7 @@ from pydantic import (
     field_validator,
 )
 
-from services.agenda.domain.model import Appointment, RequesterRole, Status
+from services.agenda.domain.model import Appointment, Intervention, RequesterRole, Status
 from services.agenda.shapes.fields import (
     MAX_DURATION_MINUTES,
     ParisTime,
@@ -185,12 +185,10 @@ class FeedbackView(BaseModel):
     given_at: ParisTime
 
 
-class AppointmentView(BaseModel):
-    """A solicitation and what became of it."""
+class InterventionView(BaseModel):
+    """How, when, where and before whom: what the views of an appointment and of an
+    open call for an event both show."""
 
-    id: str
-    status: Status
-    kind: Kind
     format: Format
     online_url: str | None
     starts_at: ParisTime
@@ -198,6 +196,27 @@ class AppointmentView(BaseModel):
     duration_minutes: int
     establishment: EstablishmentView
     audience: AudienceView
+
+    @staticmethod
+    def fields_of(intervention: Intervention) -> dict[str, Any]:
+        """This view's fields from a stored intervention, as keyword arguments."""
+        return {
+            "format": intervention.format,
+            "online_url": intervention.online_url,
+            "starts_at": intervention.starts_at,
+            "ends_at": intervention.ends_at,
+            "duration_minutes": intervention.duration_minutes,
+            "establishment": EstablishmentView(**intervention.establishment.model_dump()),
+            "audience": AudienceView(**intervention.audience.model_dump()),
+        }
+
+
+class AppointmentView(InterventionView):
+    """A solicitation and what became of it."""
+
+    id: str
+    status: Status
+    kind: Kind
     topic: str
     expectations: str | None
     equipment: str | None
@@ -231,16 +250,10 @@ class AppointmentView(BaseModel):
         anonymous_ambassador = "ambassador" in a.anonymised
         anonymous_requester = "requester" in a.anonymised
         return cls(
+            **cls.fields_of(a),
             id=a.id,
             status=a.status,
             kind=a.kind,
-            format=a.format,
-            online_url=a.online_url,
-            starts_at=a.starts_at,
-            ends_at=a.ends_at,
-            duration_minutes=a.duration_minutes,
-            establishment=EstablishmentView(**a.establishment.model_dump()),
-            audience=AudienceView(**a.audience.model_dump()),
             topic=a.topic,
             expectations=a.expectations,
             equipment=a.equipment,

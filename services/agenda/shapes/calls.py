@@ -10,9 +10,8 @@ from services.agenda.domain.calls import EventType, OpenCall
 from services.agenda.domain.sectors import sector_names
 from services.agenda.shapes.appointments import (
     AudienceIn,
-    AudienceView,
     EstablishmentIn,
-    EstablishmentView,
+    InterventionView,
     RequesterView,
 )
 from services.agenda.shapes.fields import MAX_DURATION_MINUTES, ParisTime, Strict, Text
@@ -71,7 +70,7 @@ class AttendeeView(BaseModel):
     accepted_at: ParisTime
 
 
-class CallView(BaseModel):
+class CallView(InterventionView):
     """An open call, as the caller may see it."""
 
     id: str
@@ -81,13 +80,6 @@ class CallView(BaseModel):
     )
     title: str
     event_type: EventType
-    format: Format
-    online_url: str | None
-    starts_at: ParisTime
-    ends_at: ParisTime
-    duration_minutes: int
-    establishment: EstablishmentView
-    audience: AudienceView
     description: str | None
     places: int
     places_left: int
@@ -109,20 +101,14 @@ class CallView(BaseModel):
         """The view of a stored call for ``principal``."""
         mine = call.attendee(principal.user_id)
         return cls(
+            **cls.fields_of(call),
             id=call.id,
             status=call.status,
             title=call.title,
             event_type=call.event_type,
-            format=call.format,
-            online_url=call.online_url,
-            starts_at=call.starts_at,
-            ends_at=call.ends_at,
-            duration_minutes=call.duration_minutes,
-            establishment=EstablishmentView(**call.establishment.model_dump()),
-            audience=AudienceView(**call.audience.model_dump()),
             description=call.description,
             places=call.places,
-            places_left=max(0, call.places - call.taken),
+            places_left=call.places_left,
             wanted_sectors=call.wanted_sectors,
             organiser=RequesterView(
                 id=call.organiser.id, name=call.organiser.name, role=call.organiser.role
