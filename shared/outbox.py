@@ -29,15 +29,14 @@ from typing import Any
 from pymongo import InsertOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import InvalidOperation
 
 from shared.bus import Bus, UnroutableEventError
 from shared.events import Envelope, Event
 from shared.heartbeat import Heartbeat, beat_seconds
 from shared.mongo import Document, IndexSpec
-from shared.periodic import stopping
+from shared.periodic import run_pass
 from shared.tracing import current_carrier
-from shared.transient import is_transient, retry_transient
+from shared.transient import retry_transient
 
 log = logging.getLogger("shared.outbox")
 
@@ -168,6 +167,18 @@ class Outbox:
 
     async def _relay(self, bus: Bus, sweep_seconds: float) -> None:
         swept_at = time.monotonic() - sweep_seconds
+
+        async def relay_pass() -> None:
+            nonlocal swept_at
+            while await self._publish(bus, await self._written_entries()):
+                pass
+            # Timed apart from the wake-ups: a busy service still sweeps.
+            if time.monotonic() - swept_at >= sweep_seconds:
+                swept_at = time.monotonic()
+                while await self._publish(bus, await self._claim_batch()):
+                    pass
+                await self._purge_published()
+
         while True:
             # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that
             # arrives as the event is set, and the relay then never stops.
@@ -175,31 +186,10 @@ class Outbox:
                 async with asyncio.timeout(max(0.0, swept_at + sweep_seconds - time.monotonic())):
                     await self._wake.wait()
             self._wake.clear()
-            try:
-                while await self._publish(bus, await self._written_entries()):
-                    pass
-                # Timed apart from the wake-ups: a busy service still sweeps.
-                if time.monotonic() - swept_at >= sweep_seconds:
-                    swept_at = time.monotonic()
-                    while await self._publish(bus, await self._claim_batch()):
-                        pass
-                    await self._purge_published()
-            except asyncio.CancelledError:
-                raise
-            except InvalidOperation:
-                log.info("outbox relay stops: the database client is closed")
+            if not await run_pass(
+                relay_pass, what="outbox relay", next_try="the next sweep", logger=log
+            ):
                 return
-            except Exception as error:
-                if stopping():
-                    raise asyncio.CancelledError from None
-                if is_transient(error):
-                    log.warning(
-                        "outbox relay pass interrupted by the database, retrying at the "
-                        "next sweep: %s",
-                        type(error).__name__,
-                    )
-                else:
-                    log.exception("outbox relay pass failed; retrying at the next sweep")
 
     async def relay_once(self, bus: Bus) -> int:
         """Publish what this process wrote, or else one batch of due entries; returns

@@ -20,28 +20,48 @@ async def every(seconds: float, step: Callable[[], Awaitable[object]], *, what: 
     for good. A transient database error is one warning; anything else an error.
     """
     while True:
-        try:
-            await step()
-        except asyncio.CancelledError:
-            raise
-        except InvalidOperation:
-            # The database client is closed: the process is stopping, and so is this.
-            log.info("%s stops: the database client is closed", what)
+        if not await run_pass(step, what=what):
             return
-        except Exception as error:
-            if stopping():
-                raise asyncio.CancelledError from None
-            if is_transient(error):
-                # The database away for a moment (a dropped connection, an election):
-                # the next pass will do; nothing for a person to do.
-                log.warning(
-                    "%s interrupted by the database, trying again at the next pass: %s",
-                    what,
-                    type(error).__name__,
-                )
-            else:
-                log.exception("%s failed; trying again at the next pass", what)
         await asyncio.sleep(seconds)
+
+
+async def run_pass(
+    step: Callable[[], Awaitable[object]],
+    *,
+    what: str,
+    next_try: str = "the next pass",
+    logger: logging.Logger = log,
+) -> bool:
+    """Run one pass of a background loop that must outlive its failures; whether the
+    loop goes on.
+
+    Stops it (``False``) once the database client is closed, and turns a failure while
+    the task is being cancelled into the cancellation. Any other failure is logged on
+    ``logger`` as ``what`` failing, to be tried again at ``next_try``.
+    """
+    try:
+        await step()
+    except asyncio.CancelledError:
+        raise
+    except InvalidOperation:
+        # The database client is closed: the process is stopping, and so is the loop.
+        logger.info("%s stops: the database client is closed", what)
+        return False
+    except Exception as error:
+        if stopping():
+            raise asyncio.CancelledError from None
+        if is_transient(error):
+            # The database away for a moment (a dropped connection, an election):
+            # the next pass will do; nothing for a person to do.
+            logger.warning(
+                "%s interrupted by the database, trying again at %s: %s",
+                what,
+                next_try,
+                type(error).__name__,
+            )
+        else:
+            logger.exception("%s failed; trying again at %s", what, next_try)
+    return True
 
 
 def stopping() -> bool:

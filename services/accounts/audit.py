@@ -10,9 +10,9 @@ export. Entries carry their own end of retention (``ACCOUNTS_AUDIT_RETENTION_DAY
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -24,6 +24,8 @@ from shared.mongo import Document
 from shared.personal_data import people_to_audit
 
 SERVICE = "accounts"
+
+ShownT = TypeVar("ShownT")
 
 # What was read (stable codes, shown to admins and in the person's export).
 ACCOUNT_READ = "account_read"
@@ -68,6 +70,19 @@ async def record_reads(
         read_at=accounts.now(),
     )
     await _write(accounts, read, session=None)
+
+
+async def record_page_read(
+    accounts: Accounts,
+    principal: Principal,
+    action: str,
+    page: Page[ShownT],
+    person: Callable[[ShownT], str | None],
+) -> Page[ShownT]:
+    """``page``, once it is written that ``principal`` was shown the people on it (each
+    item's ``person``): what a list route answers with."""
+    await record_reads(accounts, principal, action, [person(item) for item in page.items])
+    return page
 
 
 async def record_read(accounts: Accounts, principal: Principal, action: str, user_id: str) -> None:

@@ -25,7 +25,6 @@ from services.accounts.domain.staff import is_verified, stored_establishment
 from services.accounts.errors import (
     INVALID_CREDENTIALS,
     LINK_INVALID,
-    REFRESH_INVALID,
     SESSION_ENDED,
     WRONG_PASSWORD,
 )
@@ -33,7 +32,7 @@ from services.accounts.joining import activate, check_new_password, link_row, pa
 from services.accounts.shapes.sessions import PasswordChange, SessionTokens, UserSummary
 from services.accounts.throttling import LoginGuard, clear_login_failures, limit_requests
 from shared.contracts.accounts import PasswordChanged, PasswordResetRequested, TokensRevoked
-from shared.http import Principal, Territory
+from shared.http import SESSION_EXPIRED, Principal, Territory
 from shared.mongo import Document
 
 log = logging.getLogger("services.accounts.credentials")
@@ -163,12 +162,12 @@ async def refresh(accounts: Accounts, token: str) -> SessionTokens:
         ):
             log.warning("refresh token reused: session revoked", extra={"session_id": session_id})
             await end_session(accounts, known["user_id"], session_id, "refresh_reuse")
-        raise REFRESH_INVALID.error()
+        raise SESSION_EXPIRED.error()
     # Using the platform counts as being there: the retention period restarts.
     user = await accounts.store.users.seen_active(session["user_id"], now)
     if user is None:
         await accounts.store.sessions.revoke(session_id, now)
-        raise REFRESH_INVALID.error()
+        raise SESSION_EXPIRED.error()
     return _tokens(accounts, user, session_id, renewed)
 
 

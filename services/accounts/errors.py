@@ -42,7 +42,6 @@ TOO_MANY_ATTEMPTS = ErrorKind(
 TOO_MANY_REQUESTS = ErrorKind(
     429, "too_many_requests", "Trop de demandes : veuillez réessayer plus tard."
 )
-REFRESH_INVALID = ErrorKind(401, "unauthorized", "Session expirée, veuillez vous reconnecter.")
 SESSION_ENDED = ErrorKind(401, "unauthorized", "Session terminée, veuillez vous reconnecter.")
 CHARTER_OUTDATED = ErrorKind(
     422,

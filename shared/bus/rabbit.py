@@ -22,17 +22,20 @@ Topology, all names under ``Settings.bus_prefix`` (``p``):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import (
+    AbstractChannel,
     AbstractConnection,
     AbstractExchange,
     AbstractIncomingMessage,
+    AbstractQueue,
     AbstractRobustChannel,
     AbstractRobustConnection,
     AbstractRobustQueue,
@@ -518,15 +521,19 @@ class RabbitBus(Bus):
 
     # -- inspection ----------------------------------------------------------------
 
-    async def parked(self, subscription: Subscription) -> list[ParkedMessage]:
-        """Read the parking queue without removing anything (tests and operators).
+    @contextlib.asynccontextmanager
+    async def _on_parking_queue(
+        self, subscription: Subscription, *, publisher_confirms: bool
+    ) -> AsyncIterator[tuple[AbstractChannel, AbstractQueue]]:
+        """A channel of its own, and ``subscription``'s parking queue on it.
 
-        Every message is fetched unacked, then the channel is closed, which puts
-        them all back.
+        Declared as ``subscribe`` declares it, so that one not created yet is created
+        rather than failing the channel; not robust, since the channel lives only for
+        the call. Closing the channel puts back every message fetched and not acked.
         """
         if self._connection is None:
             raise BusUnavailableError("bus not started")
-        channel = await self._connection.channel(publisher_confirms=False)
+        channel = await self._connection.channel(publisher_confirms=publisher_confirms)
         try:
             queue = await channel.declare_queue(
                 self.parking_queue_name(subscription),
@@ -534,16 +541,26 @@ class RabbitBus(Bus):
                 arguments={"x-queue-type": "quorum"},
                 robust=False,
             )
+            yield channel, queue
+        finally:
+            await channel.close()
+
+    async def parked(self, subscription: Subscription) -> list[ParkedMessage]:
+        """Read the parking queue without removing anything (tests and operators).
+
+        Every message is fetched unacked, then the channel is closed, which puts
+        them all back.
+        """
+        name = subscription.queue_name(self._prefix)
+        async with self._on_parking_queue(subscription, publisher_confirms=False) as (_, queue):
             found: list[ParkedMessage] = []
             while True:
                 try:
                     message = await queue.get(no_ack=False, timeout=5)
                 except QueueEmpty:
                     break
-                found.append(_parked_message(subscription.queue_name(self._prefix), message))
+                found.append(_parked_message(name, message))
             return found
-        finally:
-            await channel.close()
 
     async def take_parked(
         self, subscription: Subscription, key: str, *, replay: bool
@@ -551,17 +568,11 @@ class RabbitBus(Bus):
         """Fetch the parking queue unacked until ``key`` shows up; ack that one (after
         publishing its replay to the subscription's queue, confirmed, through the
         default exchange) and close the channel, which puts the others back."""
-        if self._connection is None:
-            raise BusUnavailableError("bus not started")
         name = subscription.queue_name(self._prefix)
-        channel = await self._connection.channel(publisher_confirms=True)
-        try:
-            queue = await channel.declare_queue(
-                self.parking_queue_name(subscription),
-                durable=True,
-                arguments={"x-queue-type": "quorum"},
-                robust=False,
-            )
+        async with self._on_parking_queue(subscription, publisher_confirms=True) as (
+            channel,
+            queue,
+        ):
             while True:
                 try:
                     message = await queue.get(no_ack=False, timeout=5)
@@ -584,8 +595,6 @@ class RabbitBus(Bus):
                     await channel.default_exchange.publish(copy, name, mandatory=True)
                 await message.ack()
                 return parked
-        finally:
-            await channel.close()
 
     def state(self) -> dict[str, Any]:
         """Health details; never the credentials."""

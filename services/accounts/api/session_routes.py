@@ -12,7 +12,6 @@ from services.accounts.errors import (
     INVALID_CREDENTIALS,
     LINK_EXPIRED,
     LINK_INVALID,
-    REFRESH_INVALID,
     SESSION_ENDED,
     TOO_MANY_ATTEMPTS,
     TOO_MANY_REQUESTS,
@@ -21,7 +20,7 @@ from services.accounts.errors import (
 )
 from services.accounts.shapes.sessions import PasswordChange, SessionTokens
 from services.accounts.throttling import address_of
-from shared.http import Authenticated, Call, Router
+from shared.http import SESSION_EXPIRED, Authenticated, Call, Router
 
 
 async def request_reset(call: Call[ResetRequest, None]) -> web.Response:
@@ -91,7 +90,7 @@ def add_session_routes(router: Router) -> None:
         summary="Renouveler les jetons",
         body=RefreshRequest,
         response=SessionTokens,
-        errors=[REFRESH_INVALID],
+        errors=[SESSION_EXPIRED],
     )(refresh)
     router.delete("/sessions/current", summary="Se déconnecter", status=204, auth=Authenticated())(
         sign_out

@@ -46,26 +46,19 @@ ADMIN = Roles("admin")
 async def waiting_records(call: Call[None, RecordQueueQuery]) -> Page[PendingRecord]:
     """The referents' work queue of extracts."""
     accounts = accounts_of(call)
-    query = call.query
-    page = query.paging()
-    waiting = await moderation.waiting_records(accounts, call.user, page)
-    await audit.record_reads(
-        accounts,
-        call.user,
-        audit.CRIMINAL_RECORDS_LISTED,
-        [item.ambassador_id for item in waiting.items],
+    waiting = await moderation.waiting_records(accounts, call.user, call.query.paging())
+    return await audit.record_page_read(
+        accounts, call.user, audit.CRIMINAL_RECORDS_LISTED, waiting, lambda item: item.ambassador_id
     )
-    return waiting
 
 
 async def staff_to_verify(call: Call[None, PageQuery]) -> Page[StaffToVerify]:
     """The referents' work queue of staff to confirm."""
     accounts = accounts_of(call)
     waiting = await staff_verification.staff_to_verify(accounts, call.user, call.query)
-    await audit.record_reads(
-        accounts, call.user, audit.STAFF_TO_VERIFY_LISTED, [item.user_id for item in waiting.items]
+    return await audit.record_page_read(
+        accounts, call.user, audit.STAFF_TO_VERIFY_LISTED, waiting, lambda item: item.user_id
     )
-    return waiting
 
 
 async def decide_staff(
@@ -82,10 +75,9 @@ async def moderated_ambassadors(
     accounts = accounts_of(call)
     query = call.query
     found = await territory_ambassadors.find(accounts, call.user, query.state, query.paging())
-    await audit.record_reads(
-        accounts, call.user, audit.DIRECTORY_LISTED, [item.id for item in found.items]
+    return await audit.record_page_read(
+        accounts, call.user, audit.DIRECTORY_LISTED, found, lambda item: item.id
     )
-    return found
 
 
 async def update_organization(call: Call[OrganizationUpdate, None]) -> Organization:
@@ -106,10 +98,9 @@ async def list_accounts(
     """The administrators' search of accounts."""
     accounts = await accounts_for_open_session(call)
     found = await account_list.find(accounts, call.query)
-    await audit.record_reads(
-        accounts, call.user, audit.ACCOUNTS_LISTED, [item.id for item in found.items]
+    return await audit.record_page_read(
+        accounts, call.user, audit.ACCOUNTS_LISTED, found, lambda item: item.id
     )
-    return found
 
 
 async def get_account(call: Call[None, None]) -> AccountSummary:
@@ -126,15 +117,10 @@ async def list_erasures(call: Call[None, ErasureQuery]) -> Page[ErasureRecord]:
     """Newest first; ``state=pending`` lists those a service has not confirmed yet."""
     accounts = await accounts_for_open_session(call)
     query = call.query
-    page = query.paging()
-    records = await erasure.find(accounts, query.state, page)
-    await audit.record_reads(
-        accounts,
-        call.user,
-        audit.ERASURE_RECORDS_LISTED,
-        [record.user_id for record in records.items],
+    records = await erasure.find(accounts, query.state, query.paging())
+    return await audit.record_page_read(
+        accounts, call.user, audit.ERASURE_RECORDS_LISTED, records, lambda record: record.user_id
     )
-    return records
 
 
 async def get_erasure(call: Call[None, None]) -> ErasureRecord:
