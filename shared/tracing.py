@@ -48,6 +48,16 @@ Attributes = Mapping[str, str | int | float | bool]
 _PROPAGATOR = TraceContextTextMapPropagator()
 _CARRIER_KEYS = frozenset(_PROPAGATOR.fields)
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+# What a deployment may give every process to export and label its traces: the endpoint
+# (read here), the rest read by the OpenTelemetry SDK itself (README, "Configuration").
+DEPLOYMENT_VARIABLES = (
+    *ENDPOINT_VARIABLES,
+    "OTEL_SERVICE_NAME",
+    "OTEL_RESOURCE_ATTRIBUTES",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+    "OTEL_EXPORTER_OTLP_HEADERS",
+)
 INSTRUMENTATION = "prochorientation"
 
 

@@ -17,6 +17,7 @@ from services.agenda.settings import AgendaSettings
 from services.messaging.settings import MessagingSettings
 from services.notifier.settings import NotifierSettings
 from services.web.settings import WebSettings
+from shared import tracing
 from shared.keys import generate_key_pair
 from shared.settings import Settings
 from tests.deploy.nginx import gateway_routes
@@ -80,10 +81,21 @@ def test_every_setting_given_to_a_service_is_one_it_reads(compose: dict[str, Any
     shared = {name.upper() for name in Settings.model_fields}
     for name, own_settings in OWN_SETTINGS.items():
         prefix = str(own_settings.model_config.get("env_prefix", "")).upper()
-        known = shared | {prefix + field.upper() for field in own_settings.model_fields}
+        known = (
+            shared
+            | {prefix + field.upper() for field in own_settings.model_fields}
+            | set(tracing.DEPLOYMENT_VARIABLES)
+        )
         for variable in compose["services"][name]["environment"]:
             setting = variable.removesuffix("_FILE")  # read from a file by the entry point
             assert setting in known, f"{name}: {variable} is not a setting"
+
+
+def test_every_process_can_be_given_the_trace_collector(compose: dict[str, Any]) -> None:
+    # One variable to set for the whole deployment, unset (empty) by default.
+    for name in OWN_SETTINGS:
+        environment = compose["services"][name]["environment"]
+        assert environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == "${OTEL_EXPORTER_OTLP_ENDPOINT:-}"
 
 
 def test_only_accounts_holds_the_private_signing_key(compose: dict[str, Any]) -> None:

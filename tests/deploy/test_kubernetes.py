@@ -29,6 +29,7 @@ from services.notifier.subscriptions import SERVICE as NOTIFIER
 from services.notifier.subscriptions import consumed as notifier_consumed
 from services.web.client import api_url
 from services.web.settings import WebSettings
+from shared import tracing
 from shared.bus import Delivery, Subscription
 from shared.events import Event
 from shared.http.routing import OPENAPI_PATH
@@ -277,9 +278,11 @@ def test_probes_use_the_health_routes(base: list[Manifest], compose: dict[str, A
 def _known_settings(name: str) -> set[str]:
     own = OWN_SETTINGS[name]
     prefix = str(own.model_config.get("env_prefix", "")).upper()
-    return {field.upper() for field in Settings.model_fields} | {
-        prefix + field.upper() for field in own.model_fields
-    }
+    return (
+        {field.upper() for field in Settings.model_fields}
+        | {prefix + field.upper() for field in own.model_fields}
+        | set(tracing.DEPLOYMENT_VARIABLES)
+    )
 
 
 @pytest.mark.parametrize("overlay", [BASE, PRODUCTION], ids=["base", "production"])
@@ -299,6 +302,17 @@ def test_every_variable_given_to_a_container_is_a_setting_it_reads(overlay: Path
         for variable in environment:
             assert variable in known | composed, f"{name}: {variable} is not a setting"
         assert not composed & known, f"{name}: a setting used as a building block"
+
+
+def test_every_process_sends_its_traces_where_one_setting_says(
+    base: list[Manifest], production: list[Manifest]
+) -> None:
+    # Off by default; one key of the shared ConfigMap turns exporting on everywhere.
+    assert _config(base, "platform-settings")["OTEL_EXPORTER_OTLP_ENDPOINT"] == ""
+    for name in DEPLOYABLES:
+        assert "OTEL_EXPORTER_OTLP_ENDPOINT" in _environment(base, name), name
+        environment = _environment(production, name)
+        assert environment["OTEL_RESOURCE_ATTRIBUTES"] == "deployment.environment=production"
 
 
 def test_services_get_their_broker_database_and_keys(base: list[Manifest]) -> None:
