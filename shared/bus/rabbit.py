@@ -42,7 +42,7 @@ from aio_pika.abc import (
     ConsumerTag,
     HeadersType,
 )
-from aio_pika.exceptions import AMQPError, PublishError, QueueEmpty
+from aio_pika.exceptions import AMQPError, DeliveryError, PublishError, QueueEmpty
 
 from shared.bus.base import (
     Bus,
@@ -77,6 +77,10 @@ _JSON = "application/json"
 # Errors after which a publish is worth trying again once the connection is back.
 # RuntimeError covers aiormq's ChannelInvalidStateError (a channel closed under us).
 _TRANSIENT = (AMQPError, ConnectionError, RuntimeError)
+# Refusals in a row after which the publishing channel is opened again, and how long
+# at least between two such renewals.
+REFUSALS_BEFORE_RENEWAL = 8
+CHANNEL_RENEWAL_SECONDS = 5.0
 
 
 @dataclass
@@ -131,6 +135,10 @@ class RabbitBus(Bus):
         self._reconnects = 0
         # Whether the current loss of the connection was logged (once per loss).
         self._loss_logged = False
+        # Refusals (nacks) since the last confirmed publish, and when the publishing
+        # channel was last opened again because of them (see _after_refusal).
+        self._refusals = 0
+        self._channel_renewed_at = -CHANNEL_RENEWAL_SECONDS
 
     # -- names ---------------------------------------------------------------------
 
@@ -330,6 +338,7 @@ class RabbitBus(Bus):
             while True:
                 try:
                     await self._events.publish(message, envelope.type, mandatory=True)
+                    self._refusals = 0
                     event_published(envelope.producer, envelope.type)
                     return
                 except PublishError:
@@ -341,8 +350,11 @@ class RabbitBus(Bus):
                     if task is None or task.cancelling():
                         raise
                     error: BaseException = exc
+                except DeliveryError as exc:
+                    # A nack: the broker refused it for now.
+                    error = exc
+                    await self._after_refusal()
                 except _TRANSIENT as exc:
-                    # Includes DeliveryError (a nack): the broker refused it for now.
                     error = exc
                 if loop.time() + backoff >= deadline:
                     raise self._unavailable() from error
@@ -352,6 +364,35 @@ class RabbitBus(Bus):
                 )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 1.0)
+
+    async def _after_refusal(self) -> None:
+        """Open the publishing channel again once the broker keeps refusing on it.
+
+        After a cluster node is killed (not stopped), RabbitMQ 3.10 can go on refusing
+        every publish of a channel towards a quorum queue whose leader was on that
+        node, long after another member took over; a channel opened afterwards
+        publishes at once. So: after a run of refusals, a new channel (at most one
+        every few seconds, whatever the number of publishes waiting).
+        """
+        self._refusals += 1
+        now = asyncio.get_running_loop().time()
+        if (
+            self._refusals < REFUSALS_BEFORE_RENEWAL
+            or now - self._channel_renewed_at < CHANNEL_RENEWAL_SECONDS
+            or self._channel is None
+        ):
+            return
+        self._channel_renewed_at = now
+        self._refusals = 0
+        log.warning(
+            "the broker keeps refusing publishes on this channel: opening it again",
+            extra={"broker": self._where()},
+        )
+        channel = self._channel
+        with contextlib.suppress(*_TRANSIENT, asyncio.TimeoutError):
+            async with asyncio.timeout(self._close_timeout):
+                await channel.close()
+                await channel.reopen()
 
     # -- consuming -----------------------------------------------------------------
 

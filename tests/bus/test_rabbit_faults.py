@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
+import aio_pika
 import pytest
 
 from shared.bus import BusUnavailableError, ParkedMessage
 from shared.bus.rabbit import RabbitBus
 from shared.settings import Settings
-from tests.bus.probes import Recorder, pinged
+from tests.bus.probes import Pinged, Recorder, pinged
 from tests.fixtures.rabbit import (
     BrokerLink,
     BusHarness,
@@ -211,3 +213,39 @@ async def test_message_that_kills_its_consumer_every_time_is_parked_by_the_broke
     assert "delivery_limit" in parked[0].reason
     assert json.loads(parked[0].body)["data"]["seq"] == 66
     assert len(crashes.seen) == 4
+
+
+async def test_a_channel_the_broker_keeps_refusing_is_opened_again_and_events_go_on(
+    rabbit_harness: BusHarness, amqp_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As after a node of a cluster is killed (tests/system/test_cluster_failover.py):
+    # the broker refuses (nacks) every publish of the channel until it is replaced.
+    recorder = Recorder()
+    consumer = await rabbit_harness.bus("agenda")
+    await consumer.subscribe(recorder.subscription("agenda"))
+    producer = await rabbit_harness.bus("accounts")
+    prefix = rabbit_harness.settings.bus_prefix
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        # A queue that takes nothing, next to the consumer's: every probe is refused.
+        refusing = await channel.declare_queue(
+            f"{prefix}.refuses-all",
+            arguments={"x-max-length": 0, "x-overflow": "reject-publish"},
+        )
+        await refusing.bind(f"{prefix}.events", Pinged.type)
+        with caplog.at_level(logging.WARNING, logger="shared.bus"):
+            sending = asyncio.create_task(producer.publish_many([pinged(n) for n in range(10)]))
+            await wait_until(
+                lambda: "opening it again" in caplog.text, within=30, what="the channel renewed"
+            )
+            await refusing.delete(if_unused=False, if_empty=False)
+            outcomes = await sending
+    assert outcomes == [None] * 10
+    await producer.publish(pinged(10))
+    # Each probe arrives; a refused one may have reached the consumer's queue as well
+    # (at least once, as always: consumers are idempotent).
+    await wait_until(lambda: set(recorder.seqs()) == set(range(11)), what="every probe handled")
+    renewals = [r for r in caplog.records if "opening it again" in r.getMessage()]
+    assert len(renewals) == 1
+    assert all(r.levelno == logging.WARNING for r in renewals)

@@ -4,7 +4,8 @@ The test starts three RabbitMQ nodes of its own, clustered (``tests/fixtures/clu
 the platform's quorum queues are replicated on all three. Agenda and the notifier run
 as separate processes (``python -m services.<name>``) given the three nodes in
 ``AMQP_URL``; a real SMTP server receives the emails. In the middle of a burst of
-solicitations, the node that leads the notifier's queue is stopped: every ambassador
+solicitations, the node that leads the notifier's queue goes away, stopped by name
+(``rabbitmqctl stop``, as an upgrade does) or crashed (its VM killed): every ambassador
 still gets their email, once, from the same two processes, now connected to the
 remaining nodes; started again, the node is back in the cluster.
 """
@@ -41,7 +42,7 @@ from tests.fixtures.smtp import SmtpServer
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 
 AMBASSADORS = 60
-# Solicitations answered before the leader is stopped: the rest of the burst, and
+# Solicitations answered before the leader goes: the rest of the burst, and
 # the emails of all, go through the failover.
 BEFORE_STOP = 20
 UAI = "0590001A"
@@ -172,7 +173,9 @@ async def _leader_of_the_notifier_queue(cluster: LocalCluster, deployment: Deplo
     return cluster.node_named(str(queue["leader"]))
 
 
-async def test_stopping_the_leading_node_mid_burst_loses_no_email_and_sends_none_twice(
+@pytest.mark.parametrize("loss", ["stopped", "killed"])
+async def test_losing_the_leading_node_mid_burst_loses_no_email_and_sends_none_twice(
+    loss: str,
     cluster: LocalCluster,
     mongo_url: str,
     mongo_client: AsyncMongoClient[Document],
@@ -186,7 +189,7 @@ async def test_stopping_the_leading_node_mid_burst_loses_no_email_and_sends_none
         smtp=smtp_server,
         folder=tmp_path,
         services=("agenda", "notifier"),
-        common={"OUTBOX_SWEEP_SECONDS": "0.5"},
+        common={"OUTBOX_SWEEP_SECONDS": "0.5", "LOG_LEVEL": "INFO"},
         own=OWN_SETTINGS,
     ) as deployment:
         async with aiohttp.ClientSession() as http:
@@ -231,7 +234,10 @@ async def test_stopping_the_leading_node_mid_burst_loses_no_email_and_sends_none
 
             bursting = asyncio.create_task(burst())
             await wait_until(lambda: len(answered) >= BEFORE_STOP, within=60, what="the burst")
-            await cluster.stop_node(leader)
+            if loss == "killed":
+                await cluster.kill_node(leader)
+            else:
+                await cluster.stop_node(leader)
             await bursting
 
             addresses = {f"amb-{number:03d}@example.org" for number in range(AMBASSADORS)}
@@ -244,7 +250,9 @@ async def test_stopping_the_leading_node_mid_burst_loses_no_email_and_sends_none
             except AssertionError as timed_out:
                 # Slow or lost: say which, with what each process logged.
                 raise AssertionError(
-                    await _what_is_missing(http, deployment, smtp_server, addresses, tmp_path)
+                    await _what_is_missing(
+                        http, deployment, smtp_server, addresses, tmp_path, cluster, leader
+                    )
                 ) from timed_out
             await _every_delivery_settled(http, deployment)
 
@@ -276,6 +284,8 @@ async def _what_is_missing(
     smtp_server: SmtpServer,
     addresses: set[str],
     folder: Path,
+    cluster: LocalCluster,
+    lost: Node,
 ) -> str:
     received = {to for mail in smtp_server.inbox for to in mail.rcpt_tos}
     lines = [
@@ -283,7 +293,12 @@ async def _what_is_missing(
         f"{sorted(addresses - received)}",
         f"deliveries: {await _delivery_totals(http, deployment)}",
         f"processes exited: {deployment.exited()}",
+        f"node lost: {lost.name} (AMQP port {lost.amqp_port})",
     ]
+    for name in deployment.processes:
+        lines.append(f"{name}'s health: {await _health(http, deployment, name)}")
+    survivor = next(node for node in cluster.nodes if node is not lost)
+    lines.append(f"queues seen from {survivor.name}: {await cluster.queues(survivor)}")
     for name in deployment.processes:
         log = (folder / f"{name}.log").read_text(errors="replace").splitlines()
         lines += [f"--- last lines of {name}'s log:", *log[-15:]]
