@@ -366,13 +366,14 @@ class RabbitBus(Bus):
                 backoff = min(backoff * 2, 1.0)
 
     async def _after_refusal(self) -> None:
-        """Open the publishing channel again once the broker keeps refusing on it.
+        """Publish on a new channel once the broker keeps refusing on this one.
 
         After a cluster node is killed (not stopped), RabbitMQ 3.10 can go on refusing
         every publish of a channel towards a quorum queue whose leader was on that
         node, long after another member took over; a channel opened afterwards
         publishes at once. So: after a run of refusals, a new channel (at most one
-        every few seconds, whatever the number of publishes waiting).
+        every few seconds, whatever the number of publishes waiting), the old one
+        closed only once the new one is ready, so that publishing always has one.
         """
         self._refusals += 1
         now = asyncio.get_running_loop().time()
@@ -380,19 +381,27 @@ class RabbitBus(Bus):
             self._refusals < REFUSALS_BEFORE_RENEWAL
             or now - self._channel_renewed_at < CHANNEL_RENEWAL_SECONDS
             or self._channel is None
+            or self._connection is None
         ):
             return
         self._channel_renewed_at = now
         self._refusals = 0
         log.warning(
-            "the broker keeps refusing publishes on this channel: opening it again",
+            "the broker keeps refusing publishes on this channel: publishing on a new one",
             extra={"broker": self._where()},
         )
-        channel = self._channel
-        with contextlib.suppress(*_TRANSIENT, asyncio.TimeoutError):
+        refusing = self._channel
+        try:
             async with asyncio.timeout(self._close_timeout):
-                await channel.close()
-                await channel.reopen()
+                await self._declare_shared_topology(self._connection)
+        except (*_TRANSIENT, TimeoutError):
+            # The connection going, most likely: its restoration brings channels back.
+            log.info("publishing channel not renewed", exc_info=True)
+            return
+        # Publishes waiting for a confirm on it are cancelled, then sent again.
+        with contextlib.suppress(*_TRANSIENT, TimeoutError):
+            async with asyncio.timeout(self._close_timeout):
+                await refusing.close()
 
     # -- consuming -----------------------------------------------------------------
 

@@ -237,7 +237,9 @@ async def test_a_channel_the_broker_keeps_refusing_is_opened_again_and_events_go
         with caplog.at_level(logging.WARNING, logger="shared.bus"):
             sending = asyncio.create_task(producer.publish_many([pinged(n) for n in range(10)]))
             await wait_until(
-                lambda: "opening it again" in caplog.text, within=30, what="the channel renewed"
+                lambda: "publishing on a new one" in caplog.text,
+                within=30,
+                what="the channel renewed",
             )
             await refusing.delete(if_unused=False, if_empty=False)
             outcomes = await sending
@@ -246,6 +248,6 @@ async def test_a_channel_the_broker_keeps_refusing_is_opened_again_and_events_go
     # Each probe arrives; a refused one may have reached the consumer's queue as well
     # (at least once, as always: consumers are idempotent).
     await wait_until(lambda: set(recorder.seqs()) == set(range(11)), what="every probe handled")
-    renewals = [r for r in caplog.records if "opening it again" in r.getMessage()]
+    renewals = [r for r in caplog.records if "publishing on a new one" in r.getMessage()]
     assert len(renewals) == 1
     assert all(r.levelno == logging.WARNING for r in renewals)
