@@ -77,7 +77,7 @@ _JSON = "application/json"
 # Errors after which a publish is worth trying again once the connection is back.
 # RuntimeError covers aiormq's ChannelInvalidStateError (a channel closed under us).
 _TRANSIENT = (AMQPError, ConnectionError, RuntimeError)
-# Refusals in a row after which the publishing channel is opened again, and how long
+# Refusals in a row after which the publishing channel is replaced, and how long
 # at least between two such renewals.
 REFUSALS_BEFORE_RENEWAL = 8
 CHANNEL_RENEWAL_SECONDS = 5.0
@@ -136,7 +136,7 @@ class RabbitBus(Bus):
         # Whether the current loss of the connection was logged (once per loss).
         self._loss_logged = False
         # Refusals (nacks) since the last confirmed publish, and when the publishing
-        # channel was last opened again because of them (see _after_refusal).
+        # channel was last replaced because of them (see _after_refusal).
         self._refusals = 0
         self._channel_renewed_at = -CHANNEL_RENEWAL_SECONDS
 

@@ -215,7 +215,7 @@ async def test_message_that_kills_its_consumer_every_time_is_parked_by_the_broke
     assert len(crashes.seen) == 4
 
 
-async def test_a_channel_the_broker_keeps_refusing_is_opened_again_and_events_go_on(
+async def test_a_channel_the_broker_keeps_refusing_is_replaced_and_events_go_on(
     rabbit_harness: BusHarness, amqp_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # As after a node of a cluster is killed (tests/system/test_cluster_failover.py):
