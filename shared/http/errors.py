@@ -1,8 +1,10 @@
 """The JSON error shape of every answer that is not a success.
 
-A service declares its catalogue as module constants::
+A service declares its catalogue as module constants, their French wording in the
+package's ``data/errors.toml`` (see ``ErrorCatalogue``)::
 
-    APPOINTMENT_NOT_FOUND = ErrorKind(404, "appointment_not_found", "Rendez-vous introuvable.")
+    CATALOGUE = ErrorCatalogue.of_package("services.agenda")
+    APPOINTMENT_NOT_FOUND = CATALOGUE.kind(404, "appointment_not_found")
     raise APPOINTMENT_NOT_FOUND.error()
     raise SLOT_TAKEN.error(slot=2)  # details: {"slot": 2}
 
@@ -15,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from aiohttp import web
@@ -96,48 +100,70 @@ class ErrorKind:
         )
 
 
-INVALID_REQUEST = ErrorKind(400, "invalid_request", "La requête est invalide.")
-MALFORMED_JSON = ErrorKind(
-    400, "malformed_json", "Le corps de la requête n'est pas un document JSON valide."
-)
-UNAUTHORIZED = ErrorKind(401, "unauthorized", "Authentification requise.")
-SESSION_EXPIRED = ErrorKind(401, "unauthorized", "Session expirée, veuillez vous reconnecter.")
-FORBIDDEN = ErrorKind(403, "forbidden", "Vous n'avez pas le droit d'effectuer cette action.")
+class ErrorCatalogue:
+    """The French wording of a package's errors, kept in its ``data/errors.toml``.
+
+    Wording is data, reviewed in one file per service apart from code (as a gettext
+    catalogue is), while the errors module keeps one typed line per error. The file maps
+    each code to its message; a code answered with two wordings names each one
+    (``link_expired.email_change = "…"``, taken with ``variant="email_change"``). A code
+    without wording fails at import; ``unused()`` lists wording no error took.
+    """
+
+    def __init__(self, source: str, wording: Mapping[str, Any]) -> None:
+        self._source = source
+        self._wording: dict[str, str] = {}
+        for code, text in wording.items():
+            variants = text if isinstance(text, Mapping) else {"": text}
+            for variant, message in variants.items():
+                key = f"{code}.{variant}" if variant else code
+                if not isinstance(message, str) or not message.strip():
+                    raise ValueError(f"{source}: the wording of {key} must be a non-empty text")
+                self._wording[key] = message
+        self._taken: set[str] = set()
+
+    @classmethod
+    def of_package(cls, package: str) -> ErrorCatalogue:
+        """The catalogue in ``data/errors.toml`` of ``package`` (a dotted module name)."""
+        text = resources.files(package).joinpath("data", "errors.toml").read_text("utf-8")
+        return cls(f"{package}: data/errors.toml", tomllib.loads(text))
+
+    def kind(self, status: int, code: str, *, variant: str | None = None) -> ErrorKind:
+        """The error ``code`` answered with ``status`` and its wording (``variant``'s one)."""
+        key = f"{code}.{variant}" if variant else code
+        message = self._wording.get(key)
+        if message is None:
+            variants = sorted(k for k in self._wording if k.startswith(f"{code}."))
+            hint = f" (it has {', '.join(variants)}: name the variant)" if variants else ""
+            raise LookupError(f"{self._source} has no wording for {key}{hint}")
+        self._taken.add(key)
+        return ErrorKind(status, code, message)
+
+    def unused(self) -> list[str]:
+        """The keys of the wording that no error took, sorted (a test wants none)."""
+        return sorted(self._wording.keys() - self._taken)
+
+
+CATALOGUE = ErrorCatalogue.of_package("shared.http")
+
+INVALID_REQUEST = CATALOGUE.kind(400, "invalid_request")
+MALFORMED_JSON = CATALOGUE.kind(400, "malformed_json")
+UNAUTHORIZED = CATALOGUE.kind(401, "unauthorized", variant="general")
+SESSION_EXPIRED = CATALOGUE.kind(401, "unauthorized", variant="session_expired")
+FORBIDDEN = CATALOGUE.kind(403, "forbidden")
 # A member of an educational team whose attachment to the establishment is not proved.
-STAFF_NOT_VERIFIED = ErrorKind(
-    403,
-    "staff_not_verified",
-    "Votre rattachement à l'établissement doit d'abord être confirmé par le référent "
-    "territorial (ou par une adresse académique) : vous pourrez alors solliciter des "
-    "ambassadeurs et voir les rendez-vous de l'établissement.",
-)
-NOT_FOUND = ErrorKind(404, "not_found", "Ressource introuvable.")
-METHOD_NOT_ALLOWED = ErrorKind(
-    405, "method_not_allowed", "Cette méthode n'est pas autorisée sur cette adresse."
-)
-CONFLICT = ErrorKind(409, "conflict", "Cette action est en conflit avec l'état actuel.")
-PAYLOAD_TOO_LARGE = ErrorKind(413, "payload_too_large", "Le contenu envoyé est trop volumineux.")
-UNSUPPORTED_MEDIA_TYPE = ErrorKind(
-    415,
-    "unsupported_media_type",
-    "Le contenu doit être envoyé au format JSON (Content-Type: application/json).",
-)
-TOO_MANY_REQUESTS = ErrorKind(
-    429, "too_many_requests", "Trop de tentatives : veuillez réessayer plus tard."
-)
-INTERNAL_ERROR = ErrorKind(
-    500, "internal_error", "Une erreur interne est survenue. Veuillez réessayer plus tard."
-)
-SERVICE_UNAVAILABLE = ErrorKind(
-    503, "service_unavailable", "Service momentanément indisponible, veuillez réessayer."
-)
+STAFF_NOT_VERIFIED = CATALOGUE.kind(403, "staff_not_verified")
+NOT_FOUND = CATALOGUE.kind(404, "not_found")
+METHOD_NOT_ALLOWED = CATALOGUE.kind(405, "method_not_allowed")
+CONFLICT = CATALOGUE.kind(409, "conflict")
+PAYLOAD_TOO_LARGE = CATALOGUE.kind(413, "payload_too_large")
+UNSUPPORTED_MEDIA_TYPE = CATALOGUE.kind(415, "unsupported_media_type")
+TOO_MANY_REQUESTS = CATALOGUE.kind(429, "too_many_requests")
+INTERNAL_ERROR = CATALOGUE.kind(500, "internal_error")
+SERVICE_UNAVAILABLE = CATALOGUE.kind(503, "service_unavailable", variant="general")
 # The database kept failing in a way that passes (a conflict with another write, a
 # primary being elected) after the bounded retries: the request may simply be sent again.
-STORE_BUSY = ErrorKind(
-    503,
-    "service_unavailable",
-    "Le service est momentanément indisponible, réessayez dans un instant.",
-)
+STORE_BUSY = CATALOGUE.kind(503, "service_unavailable", variant="store_busy")
 STORE_BUSY_RETRY_AFTER_SECONDS = 1
 
 _BY_STATUS = {
