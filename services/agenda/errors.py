@@ -1,90 +1,34 @@
-"""Agenda's error catalogue: each answer a client may get, with its French message."""
+"""Agenda's error catalogue: each answer a client may get (its French wording: data/errors.toml)."""
 
 from __future__ import annotations
 
-from shared.http import ErrorKind
+from shared.http import ErrorCatalogue, ErrorKind
+
+CATALOGUE = ErrorCatalogue.of_package("services.agenda")
 
 # Who may act ---------------------------------------------------------------------
-APPOINTMENT_NOT_FOUND = ErrorKind(404, "appointment_not_found", "Rendez-vous introuvable.")
-NOTIFICATION_NOT_FOUND = ErrorKind(404, "notification_not_found", "Notification introuvable.")
-CALENDAR_NOT_FOUND = ErrorKind(
-    404,
-    "calendar_not_found",
-    "Ce calendrier n'existe pas ou son lien a été renouvelé : demandez un nouveau lien "
-    "depuis votre agenda.",
-)
-ALTERNATIVE_NOT_FOUND = ErrorKind(
-    404, "alternative_not_found", "Ce créneau n'a pas été proposé par l'ambassadeur."
-)
-NOT_THE_AMBASSADOR = ErrorKind(
-    403, "not_the_ambassador", "Seul l'ambassadeur sollicité peut répondre à cette sollicitation."
-)
-NOT_THE_REQUESTER = ErrorKind(
-    403,
-    "not_the_requester",
-    "Seule la personne qui a fait la sollicitation peut retenir un créneau proposé.",
-)
-NOT_A_PARTY = ErrorKind(
-    403,
-    "not_a_party",
-    "Seuls l'ambassadeur et la personne qui a fait la sollicitation peuvent faire cela.",
-)
-ESTABLISHMENT_NOT_YOURS = ErrorKind(
-    403,
-    "establishment_not_yours",
-    "Un membre d'équipe éducative sollicite pour son propre établissement uniquement.",
-)
-OUTSIDE_TERRITORY = ErrorKind(
-    403,
-    "outside_territory",
-    "Cet établissement n'est pas dans votre territoire (pour le Nord, précisez son bassin "
-    "d'éducation).",
-)
+APPOINTMENT_NOT_FOUND = CATALOGUE.kind(404, "appointment_not_found")
+NOTIFICATION_NOT_FOUND = CATALOGUE.kind(404, "notification_not_found")
+CALENDAR_NOT_FOUND = CATALOGUE.kind(404, "calendar_not_found")
+ALTERNATIVE_NOT_FOUND = CATALOGUE.kind(404, "alternative_not_found")
+NOT_THE_AMBASSADOR = CATALOGUE.kind(403, "not_the_ambassador")
+NOT_THE_REQUESTER = CATALOGUE.kind(403, "not_the_requester")
+NOT_A_PARTY = CATALOGUE.kind(403, "not_a_party")
+ESTABLISHMENT_NOT_YOURS = CATALOGUE.kind(403, "establishment_not_yours")
+OUTSIDE_TERRITORY = CATALOGUE.kind(403, "outside_territory")
 
 # Rules of a solicitation -----------------------------------------------------------
-ESTABLISHMENT_REQUIRED = ErrorKind(
-    422, "establishment_required", "Indiquez l'établissement où a lieu l'intervention."
-)
-AMBASSADOR_NOT_FOUND = ErrorKind(422, "ambassador_not_found", "Cet ambassadeur est introuvable.")
-AMBASSADOR_DELETED = ErrorKind(
-    422,
-    "ambassador_deleted",
-    "Cet ambassadeur a quitté le programme : il ne peut plus être sollicité.",
-)
-AMBASSADOR_SUSPENDED = ErrorKind(
-    422, "ambassador_suspended", "Cet ambassadeur est suspendu : il ne peut pas être sollicité."
-)
-AMBASSADOR_NOT_VERIFIED = ErrorKind(
-    422,
-    "ambassador_not_verified",
-    "Cet ambassadeur ne peut pas encore être sollicité : son extrait de casier judiciaire "
-    "n'a pas été vérifié.",
-)
-AMBASSADOR_NOT_ACTIVE = ErrorKind(
-    422, "ambassador_not_active", "Cet ambassadeur n'a pas encore activé son compte."
-)
-AMBASSADOR_UNAVAILABLE = ErrorKind(
-    422, "ambassador_unavailable", "Cet ambassadeur ne peut pas être sollicité pour le moment."
-)
-AMBASSADOR_PAUSED = ErrorKind(
-    422,
-    "ambassador_paused",
-    "Cet ambassadeur a mis son engagement en pause à cette période : choisissez une autre date "
-    "ou un autre ambassadeur.",
-)
-MONTHLY_MAXIMUM_REACHED = ErrorKind(
-    422,
-    "monthly_maximum_reached",
-    "Cet ambassadeur a atteint le nombre maximal de sollicitations qu'il accepte pour ce mois.",
-)
-KIND_NOT_ACCEPTED = ErrorKind(
-    422, "kind_not_accepted", "Cet ambassadeur n'accepte pas ce type d'intervention."
-)
-OUTSIDE_ZONE = ErrorKind(
-    422,
-    "outside_zone",
-    "Cet établissement est en dehors de la zone géographique où l'ambassadeur intervient.",
-)
+ESTABLISHMENT_REQUIRED = CATALOGUE.kind(422, "establishment_required")
+AMBASSADOR_NOT_FOUND = CATALOGUE.kind(422, "ambassador_not_found")
+AMBASSADOR_DELETED = CATALOGUE.kind(422, "ambassador_deleted")
+AMBASSADOR_SUSPENDED = CATALOGUE.kind(422, "ambassador_suspended")
+AMBASSADOR_NOT_VERIFIED = CATALOGUE.kind(422, "ambassador_not_verified")
+AMBASSADOR_NOT_ACTIVE = CATALOGUE.kind(422, "ambassador_not_active")
+AMBASSADOR_UNAVAILABLE = CATALOGUE.kind(422, "ambassador_unavailable")
+AMBASSADOR_PAUSED = CATALOGUE.kind(422, "ambassador_paused")
+MONTHLY_MAXIMUM_REACHED = CATALOGUE.kind(422, "monthly_maximum_reached")
+KIND_NOT_ACCEPTED = CATALOGUE.kind(422, "kind_not_accepted")
+OUTSIDE_ZONE = CATALOGUE.kind(422, "outside_zone")
 # Why the chosen ambassador cannot receive a solicitation: a new one and one a referent
 # redirects to another ambassador are refused alike.
 AMBASSADOR_REFUSALS: tuple[ErrorKind, ...] = (
@@ -99,80 +43,35 @@ AMBASSADOR_REFUSALS: tuple[ErrorKind, ...] = (
     KIND_NOT_ACCEPTED,
     OUTSIDE_ZONE,
 )
-CLASS_PRESENTATION_TOO_LONG = ErrorKind(
-    422,
-    "class_presentation_too_long",
-    "Une présentation en classe dure au plus 45 minutes.",
-)
-START_IN_PAST = ErrorKind(422, "start_in_past", "La date de début est déjà passée.")
-ONLINE_URL_REQUIRED = ErrorKind(
-    422, "online_url_required", "Une intervention à distance a besoin du lien de connexion."
-)
-TEAM_MEMBER_REQUIRED = ErrorKind(
-    422,
-    "team_member_required",
-    "Un membre de l'équipe éducative doit rester avec les élèves pendant l'intervention : "
-    "confirmez cet engagement.",
-)
+CLASS_PRESENTATION_TOO_LONG = CATALOGUE.kind(422, "class_presentation_too_long")
+START_IN_PAST = CATALOGUE.kind(422, "start_in_past")
+ONLINE_URL_REQUIRED = CATALOGUE.kind(422, "online_url_required")
+TEAM_MEMBER_REQUIRED = CATALOGUE.kind(422, "team_member_required")
 
 # Status machine --------------------------------------------------------------------
-NOT_PENDING = ErrorKind(409, "not_pending", "Cette sollicitation n'attend plus de réponse.")
-NOT_CANCELLABLE = ErrorKind(409, "not_cancellable", "Ce rendez-vous ne peut plus être annulé.")
-ALREADY_STARTED = ErrorKind(
-    409, "already_started", "Ce rendez-vous a déjà commencé : il ne peut plus être annulé."
-)
-NOT_REFUSED = ErrorKind(
-    409, "not_refused", "Les créneaux proposés ne valent que pour une sollicitation refusée."
-)
-ALTERNATIVE_ALREADY_TAKEN = ErrorKind(
-    409, "alternative_already_taken", "Un créneau proposé a déjà été retenu pour cette demande."
-)
-OVERLAPPING_APPOINTMENT = ErrorKind(
-    409,
-    "overlapping_appointment",
-    "L'ambassadeur a déjà un rendez-vous accepté sur ce créneau.",
-)
-NOT_FINISHED = ErrorKind(
-    409, "not_finished", "Vous pourrez donner votre avis une fois l'intervention terminée."
-)
-NOT_ACCEPTED = ErrorKind(
-    409, "not_accepted", "Seul un rendez-vous accepté peut être ajouté à un calendrier."
-)
-NOT_HELD = ErrorKind(409, "not_held", "Seule une intervention qui a eu lieu peut recevoir un avis.")
-FEEDBACK_ALREADY_GIVEN = ErrorKind(
-    409, "feedback_already_given", "Vous avez déjà donné votre avis sur cette intervention."
-)
-CHANGED_MEANWHILE = ErrorKind(
-    409,
-    "changed_meanwhile",
-    "Ce rendez-vous vient d'être modifié par ailleurs : rechargez-le puis réessayez.",
-)
+NOT_PENDING = CATALOGUE.kind(409, "not_pending")
+NOT_CANCELLABLE = CATALOGUE.kind(409, "not_cancellable")
+ALREADY_STARTED = CATALOGUE.kind(409, "already_started")
+NOT_REFUSED = CATALOGUE.kind(409, "not_refused")
+ALTERNATIVE_ALREADY_TAKEN = CATALOGUE.kind(409, "alternative_already_taken")
+OVERLAPPING_APPOINTMENT = CATALOGUE.kind(409, "overlapping_appointment")
+NOT_FINISHED = CATALOGUE.kind(409, "not_finished")
+NOT_ACCEPTED = CATALOGUE.kind(409, "not_accepted")
+NOT_HELD = CATALOGUE.kind(409, "not_held")
+FEEDBACK_ALREADY_GIVEN = CATALOGUE.kind(409, "feedback_already_given")
+CHANGED_MEANWHILE = CATALOGUE.kind(409, "changed_meanwhile")
 
 # Referents' tools -------------------------------------------------------------------
-SAME_AMBASSADOR = ErrorKind(
-    422,
-    "same_ambassador",
-    "Cette sollicitation est déjà adressée à cet ambassadeur : choisissez-en un autre.",
-)
-INVALID_PERIOD = ErrorKind(
-    422, "invalid_period", "La date de fin de la période précède sa date de début."
-)
-BASSIN_NOT_IN_DEPARTMENT = ErrorKind(
-    422, "bassin_not_in_department", "Ce bassin d'éducation n'est pas dans ce département."
-)
+SAME_AMBASSADOR = CATALOGUE.kind(422, "same_ambassador")
+INVALID_PERIOD = CATALOGUE.kind(422, "invalid_period")
+BASSIN_NOT_IN_DEPARTMENT = CATALOGUE.kind(422, "bassin_not_in_department")
 
 # Open calls for events ----------------------------------------------------------------
-CALL_NOT_FOUND = ErrorKind(404, "call_not_found", "Appel à participation introuvable.")
-CALL_FULL = ErrorKind(
-    409, "call_full", "Toutes les places de cet événement sont déjà prises : merci de votre élan !"
-)
-CALL_CLOSED = ErrorKind(409, "call_closed", "Cet appel à participation est clos.")
-CALL_STARTED = ErrorKind(409, "call_started", "Cet événement a déjà commencé.")
-ALREADY_ATTENDING = ErrorKind(
-    409, "already_attending", "Vous avez déjà une place pour cet événement."
-)
+CALL_NOT_FOUND = CATALOGUE.kind(404, "call_not_found")
+CALL_FULL = CATALOGUE.kind(409, "call_full")
+CALL_CLOSED = CATALOGUE.kind(409, "call_closed")
+CALL_STARTED = CATALOGUE.kind(409, "call_started")
+ALREADY_ATTENDING = CATALOGUE.kind(409, "already_attending")
 
 # Partners -----------------------------------------------------------------------------
-ORGANIZATION_NOT_FOUND = ErrorKind(
-    404, "organization_not_found", "Organisation partenaire introuvable."
-)
+ORGANIZATION_NOT_FOUND = CATALOGUE.kind(404, "organization_not_found")

@@ -1,32 +1,13 @@
-"""The notifier's error catalogue (messages in French, for the admin screens)."""
+"""The notifier's error catalogue (French wording, for the admin screens, in data/errors.toml)."""
 
-from shared.http import ErrorKind
+from shared.http import ErrorCatalogue
 
-DELIVERY_NOT_FOUND = ErrorKind(404, "delivery_not_found", "Envoi introuvable.")
-DELIVERY_ALREADY_SENT = ErrorKind(
-    409, "delivery_already_sent", "Cet e-mail a déjà été envoyé : il ne sera pas renvoyé."
-)
-DELIVERY_IN_PROGRESS = ErrorKind(
-    409, "delivery_in_progress", "Cet e-mail est en cours d'envoi : réessayez dans un instant."
-)
-DELIVERY_ERASED = ErrorKind(
-    409,
-    "delivery_erased",
-    "Le destinataire a supprimé son compte : cet e-mail ne peut plus être envoyé.",
-)
-UNKNOWN_EMAIL_KIND = ErrorKind(
-    422,
-    "unknown_email_kind",
-    "Ce type d'e-mail n'existe pas : choisissez parmi ceux de la page « Mes notifications ».",
-)
-UNSUBSCRIBE_LINK_INVALID = ErrorKind(
-    404,
-    "unsubscribe_link_invalid",
-    "Ce lien de désabonnement n'est pas valide : connectez-vous et choisissez vos e-mails "
-    "dans « Mes notifications ».",
-)
-ADDRESS_NOT_UNDELIVERABLE = ErrorKind(
-    404,
-    "address_not_undeliverable",
-    "Cette adresse n'est pas bloquée : la plateforme lui écrit déjà.",
-)
+CATALOGUE = ErrorCatalogue.of_package("services.notifier")
+
+DELIVERY_NOT_FOUND = CATALOGUE.kind(404, "delivery_not_found")
+DELIVERY_ALREADY_SENT = CATALOGUE.kind(409, "delivery_already_sent")
+DELIVERY_IN_PROGRESS = CATALOGUE.kind(409, "delivery_in_progress")
+DELIVERY_ERASED = CATALOGUE.kind(409, "delivery_erased")
+UNKNOWN_EMAIL_KIND = CATALOGUE.kind(422, "unknown_email_kind")
+UNSUBSCRIBE_LINK_INVALID = CATALOGUE.kind(404, "unsubscribe_link_invalid")
+ADDRESS_NOT_UNDELIVERABLE = CATALOGUE.kind(404, "address_not_undeliverable")
