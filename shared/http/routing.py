@@ -9,6 +9,10 @@
     async def create_solicitation(call: Call[NewSolicitation, None]) -> Created:
         ...
 
+    # Routes that share an auth rule and errors say them once:
+    referents = router.group(auth=Roles("referent", "admin"), errors=[SESSION_ENDED])
+    referents.get("/work-queue", summary="File de travail")(work_queue)
+
     router.install(app, prefix="/api/agenda")  # routes + GET /openapi.json
 
 The body, query and response models are read from the handler's annotations
