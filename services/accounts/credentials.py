@@ -28,7 +28,13 @@ from services.accounts.errors import (
     SESSION_ENDED,
     WRONG_PASSWORD,
 )
-from services.accounts.joining import activate, check_new_password, link_row, password_from_link
+from services.accounts.joining import (
+    activate,
+    check_new_password,
+    link_row,
+    password_from_link,
+    send_link,
+)
 from services.accounts.shapes.sessions import PasswordChange, SessionTokens, UserSummary
 from services.accounts.throttling import LoginGuard, clear_login_failures, limit_requests
 from shared.contracts.accounts import PasswordChanged, PasswordResetRequested, TokensRevoked
@@ -250,28 +256,19 @@ async def _reset_decoy(accounts: Accounts, email: str) -> None:
 
 async def send_reset_link(accounts: Accounts, user: Document) -> None:
     """Email ``user`` a 5-minute lost-password link (the earlier ones stop working)."""
-    now = accounts.now()
-    link = LinkToken.issue(
-        "password_reset", now=now, ttl_seconds=accounts.settings.reset_ttl_seconds
+    await send_link(
+        accounts,
+        user["_id"],
+        "password_reset",
+        accounts.settings.reset_ttl_seconds,
+        lambda url, expires_at: PasswordResetRequested(
+            user_id=user["_id"],
+            email=user["email"],
+            first_name=user["first_name"],
+            reset_url=url,
+            expires_at=expires_at,
+        ),
     )
-
-    async def work(session: AsyncClientSession) -> None:
-        # A newer link voids the older ones.
-        await accounts.store.links.replace(
-            user["_id"], "password_reset", link_row(link, user["_id"], now), session
-        )
-        await accounts.ctx.outbox.add(
-            PasswordResetRequested(
-                user_id=user["_id"],
-                email=user["email"],
-                first_name=user["first_name"],
-                reset_url=link.url(accounts.settings.public_url),
-                expires_at=link.expires_at,
-            ),
-            session,
-        )
-
-    await accounts.ctx.transaction(work)
 
 
 async def reset_password(accounts: Accounts, token: str, password: str) -> None:

@@ -22,7 +22,7 @@ from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
 from services.accounts.domain.catalog import current_charter, department_of_postcode
 from services.accounts.domain.identity import initial, normalise_email
-from services.accounts.domain.links import LinkToken, hash_token, is_expired
+from services.accounts.domain.links import LinkPurpose, LinkToken, hash_token, is_expired
 from services.accounts.domain.passwords import password_problem, personal_words
 from services.accounts.domain.staff import (
     reference_establishment,
@@ -55,6 +55,7 @@ from shared.contracts.accounts import (
     UserActivated,
     UserRegistered,
 )
+from shared.events import Event
 from shared.mongo import Document
 
 log = logging.getLogger("services.accounts.joining")
@@ -224,35 +225,32 @@ async def resend_confirmation(accounts: Accounts, user: Document) -> None:
 
     The earlier links stop working; nothing else of the sign-up is done again.
     """
-    settings = accounts.settings
-    now = accounts.now()
-    link = LinkToken.issue("confirmation", now=now, ttl_seconds=settings.confirmation_ttl_seconds)
 
-    async def work(session: AsyncClientSession) -> None:
-        still_pending = await accounts.store.users.by_id(
+    async def still_pending(session: AsyncClientSession) -> bool:
+        # Confirmed (or replaced) meanwhile: no link to send.
+        found = await accounts.store.users.by_id(
             user["_id"],
             where={"status": "pending_confirmation"},
             fields={"_id": 1},
             session=session,
         )
-        if still_pending is None:
-            return  # confirmed (or replaced) meanwhile: no link to send
-        await accounts.store.links.replace(
-            user["_id"], "confirmation", link_row(link, user["_id"], now), session
-        )
-        await accounts.ctx.outbox.add(
-            ConfirmationLinkRenewed(
-                user_id=user["_id"],
-                role=user["role"],
-                email=user["email"],
-                first_name=user["first_name"],
-                confirmation_url=link.url(settings.public_url),
-                expires_at=link.expires_at,
-            ),
-            session,
-        )
+        return found is not None
 
-    await accounts.ctx.transaction(work)
+    await send_link(
+        accounts,
+        user["_id"],
+        "confirmation",
+        accounts.settings.confirmation_ttl_seconds,
+        lambda url, expires_at: ConfirmationLinkRenewed(
+            user_id=user["_id"],
+            role=user["role"],
+            email=user["email"],
+            first_name=user["first_name"],
+            confirmation_url=url,
+            expires_at=expires_at,
+        ),
+        wanted=still_pending,
+    )
 
 
 async def _erase_pending(accounts: Accounts, user_id: str, session: AsyncClientSession) -> None:
@@ -272,6 +270,40 @@ def link_row(link: LinkToken, user_id: str, now: datetime, **extra: Any) -> Docu
         "created_at": now,
         **extra,
     }
+
+
+# The event whose email carries a new link, from the link's address and expiry.
+LinkEmail = Callable[[str, datetime], Event]
+
+
+async def send_link(
+    accounts: Accounts,
+    user_id: str,
+    purpose: LinkPurpose,
+    ttl_seconds: int,
+    email: LinkEmail,
+    *,
+    stored: Mapping[str, Any] | None = None,
+    wanted: Callable[[AsyncClientSession], Awaitable[bool]] | None = None,
+) -> None:
+    """Email ``user_id`` a new link of ``purpose``; the earlier ones stop working.
+
+    One transaction replaces the stored link (with the ``stored`` fields) and puts the
+    email's event in the outbox, unless ``wanted``, read in it, says the link is no
+    longer needed.
+    """
+    now = accounts.now()
+    link = LinkToken.issue(purpose, now=now, ttl_seconds=ttl_seconds)
+
+    async def work(session: AsyncClientSession) -> None:
+        if wanted is not None and not await wanted(session):
+            return
+        row = link_row(link, user_id, now, **(stored or {}))
+        await accounts.store.links.replace(user_id, purpose, row, session)
+        event = email(link.url(accounts.settings.public_url), link.expires_at)
+        await accounts.ctx.outbox.add(event, session)
+
+    await accounts.ctx.transaction(work)
 
 
 async def open_link(accounts: Accounts, token: str, purpose: str) -> Document:

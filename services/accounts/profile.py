@@ -13,7 +13,6 @@ from services.accounts.credentials import current_user, verify_current_password
 from services.accounts.directory import ambassador_changed
 from services.accounts.domain.ambassadors import solicitability
 from services.accounts.domain.catalog import department_of_postcode
-from services.accounts.domain.links import LinkToken
 from services.accounts.domain.staff import (
     BY_ACADEMIC_ADDRESS,
     is_academic_address,
@@ -33,9 +32,9 @@ from services.accounts.errors import (
 )
 from services.accounts.joining import (
     contact_event,
-    link_row,
     open_link,
     referent_event,
+    send_link,
     staff_event,
 )
 from services.accounts.shapes.joining import TerritoryIn, Zone
@@ -283,27 +282,21 @@ async def request_email_change(
 
 async def send_email_change_link(accounts: Accounts, user: Document, new_email: str) -> None:
     """Email a 12 h link to ``new_email`` and tell the current address (earlier links void)."""
-    now = accounts.now()
-    link = LinkToken.issue(
-        "email_change", now=now, ttl_seconds=accounts.settings.confirmation_ttl_seconds
+    await send_link(
+        accounts,
+        user["_id"],
+        "email_change",
+        accounts.settings.confirmation_ttl_seconds,
+        lambda url, expires_at: EmailChangeRequested(
+            user_id=user["_id"],
+            first_name=user["first_name"],
+            old_email=user["email"],
+            new_email=new_email,
+            confirmation_url=url,
+            expires_at=expires_at,
+        ),
+        stored={"new_email": new_email},
     )
-
-    async def work(session: AsyncClientSession) -> None:
-        row = link_row(link, user["_id"], now, new_email=new_email)
-        await accounts.store.links.replace(user["_id"], "email_change", row, session)
-        await accounts.ctx.outbox.add(
-            EmailChangeRequested(
-                user_id=user["_id"],
-                first_name=user["first_name"],
-                old_email=user["email"],
-                new_email=new_email,
-                confirmation_url=link.url(accounts.settings.public_url),
-                expires_at=link.expires_at,
-            ),
-            session,
-        )
-
-    await accounts.ctx.transaction(work)
 
 
 def _proved_by_new_address(

@@ -9,6 +9,10 @@
     async def create_solicitation(call: Call[NewSolicitation, None]) -> Created:
         ...
 
+    # Routes that share an auth rule and errors say them once:
+    referents = router.group(auth=Roles("referent", "admin"), errors=[SESSION_ENDED])
+    referents.get("/work-queue", summary="File de travail")(work_queue)
+
     router.install(app, prefix="/api/agenda")  # routes + GET /openapi.json
 
 The body, query and response models are read from the handler's annotations
@@ -18,6 +22,7 @@ The body, query and response models are read from the handler's annotations
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import (
@@ -172,7 +177,61 @@ def _endpoint(operation: Operation) -> Callable[[web.Request], Awaitable[web.Str
     return endpoint
 
 
-class Router:
+class _Verbs(ABC):
+    """``get``/``post``/``put``/``patch``/``delete`` as shorthands of ``route``."""
+
+    @abstractmethod
+    def route(
+        self, method: str, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[HandlerT], HandlerT]:
+        """Register the decorated handler for ``method path``."""
+
+    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
+        """Register a GET route (HEAD is answered too)."""
+        return self.route("GET", path, **options)
+
+    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
+        """Register a POST route."""
+        return self.route("POST", path, **options)
+
+    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
+        """Register a PUT route."""
+        return self.route("PUT", path, **options)
+
+    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
+        """Register a PATCH route."""
+        return self.route("PATCH", path, **options)
+
+    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
+        """Register a DELETE route."""
+        return self.route("DELETE", path, **options)
+
+
+class RouteGroup(_Verbs):
+    """Routes of one router that share an auth rule and some errors.
+
+    A route of the group keeps its own ``auth`` when it gives one; the group's errors
+    are listed after the route's own. Everything else is the route's.
+    """
+
+    def __init__(
+        self, router: Router, *, auth: AuthRule | None, errors: Sequence[ErrorKind]
+    ) -> None:
+        self.router = router
+        self.auth = auth
+        self.errors = tuple(errors)
+
+    def route(
+        self, method: str, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[HandlerT], HandlerT]:
+        """Register the decorated handler for ``method path`` with the group's defaults."""
+        merged: RouteOptions = {**options, "errors": [*options.get("errors", ()), *self.errors]}
+        if "auth" not in options:
+            merged["auth"] = self.auth
+        return self.router.route(method, path, **merged)
+
+
+class Router(_Verbs):
     """A service's routes, installed on its aiohttp application with their OpenAPI document."""
 
     def __init__(
@@ -189,6 +248,12 @@ class Router:
     def operations(self) -> tuple[Operation, ...]:
         """Every route registered so far, in order."""
         return tuple(self._operations)
+
+    def group(
+        self, *, auth: AuthRule | None = None, errors: Sequence[ErrorKind] = ()
+    ) -> RouteGroup:
+        """Routes to register with ``auth`` and ``errors`` as their defaults."""
+        return RouteGroup(self, auth=auth, errors=errors)
 
     def route(
         self, method: str, path: str, **options: Unpack[RouteOptions]
@@ -224,26 +289,6 @@ class Router:
             return handler
 
         return register
-
-    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
-        """Register a GET route (HEAD is answered too)."""
-        return self.route("GET", path, **options)
-
-    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
-        """Register a POST route."""
-        return self.route("POST", path, **options)
-
-    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
-        """Register a PUT route."""
-        return self.route("PUT", path, **options)
-
-    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
-        """Register a PATCH route."""
-        return self.route("PATCH", path, **options)
-
-    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[HandlerT], HandlerT]:
-        """Register a DELETE route."""
-        return self.route("DELETE", path, **options)
 
     def _check_new(self, operation: Operation) -> None:
         for existing in self._operations:

@@ -123,54 +123,44 @@ async def reinstate(call: Call[None, None]) -> None:
 
 def add_directory_routes(router: Router) -> None:
     """Declare the directory routes on ``router``."""
-    router.get(
+    directory = router.group(auth=Roles(*DIRECTORY_ROLES), errors=[SESSION_ENDED])
+    # A referent acts on the ambassadors of their zone only; an admin on all.
+    zone_steering = router.group(
+        auth=Roles("referent", "admin"), errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, SESSION_ENDED]
+    )
+    directory.get(
         "/ambassadors",
         summary="Chercher des ambassadeurs",
-        query=DirectoryQuery,
-        response=Page[PublicProfile],
-        auth=Roles(*DIRECTORY_ROLES),
-        errors=[SESSION_ENDED],
         description=(
             "Ambassadeurs actifs et sollicitables seulement ; jamais d'e-mail ni de téléphone."
         ),
     )(find_ambassadors)
-    router.get(
+    directory.get(
         "/ambassadors/{id}",
         summary="Profil public d'un ambassadeur",
-        response=AmbassadorView,
-        auth=Roles(*DIRECTORY_ROLES),
-        errors=[AMBASSADOR_NOT_FOUND, SESSION_ENDED],
+        errors=[AMBASSADOR_NOT_FOUND],
         description=(
             "Les référents et administrateurs voient aussi les ambassadeurs non sollicitables."
         ),
     )(get_ambassador)
-    router.get(
+    zone_steering.get(
         "/ambassadors/{id}/criminal-record/document",
         summary="Lire l'extrait de casier judiciaire en attente",
-        auth=Roles("referent", "admin"),
-        errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NO_RECORD_TO_DECIDE, SESSION_ENDED],
+        errors=[NO_RECORD_TO_DECIDE],
         description="Réponse application/pdf ; le document est supprimé dès la décision.",
     )(get_record_document)
-    router.post(
+    zone_steering.post(
         "/ambassadors/{id}/criminal-record/decision",
         summary="Décider de l'extrait de casier judiciaire",
-        body=RecordDecision,
-        response=RecordState,
-        auth=Roles("referent", "admin"),
-        errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NO_RECORD_TO_DECIDE, SESSION_ENDED],
+        errors=[NO_RECORD_TO_DECIDE],
     )(decide_record)
-    router.post(
+    zone_steering.post(
         "/ambassadors/{id}/suspension",
         summary="Suspendre un ambassadeur",
-        body=SuspensionIn,
-        response=Suspension,
-        auth=Roles("referent", "admin"),
-        errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, ALREADY_SUSPENDED, SESSION_ENDED],
+        errors=[ALREADY_SUSPENDED],
     )(suspend)
-    router.delete(
+    zone_steering.delete(
         "/ambassadors/{id}/suspension",
         summary="Lever la suspension d'un ambassadeur",
-        status=204,
-        auth=Roles("referent", "admin"),
-        errors=[AMBASSADOR_NOT_FOUND, NOT_YOUR_ZONE, NOT_SUSPENDED, SESSION_ENDED],
+        errors=[NOT_SUSPENDED],
     )(reinstate)

@@ -120,18 +120,12 @@ async def change_territory(call: Call[TerritoryIn, None]) -> ReferentPart:
 
 def add_joining_routes(router: Router) -> None:
     """Declare the joining routes on ``router``."""
-    router.get("/charter", summary="Charte de l'ambassadeur en vigueur", response=Charter)(
-        get_charter
-    )
-    router.get("/sectors", summary="Secteurs professionnels", response=list[Sector])(get_sectors)
-    router.get(
-        "/territory", summary="Départements et bassins des Hauts-de-France", response=Places
-    )(get_territory)
+    router.get("/charter", summary="Charte de l'ambassadeur en vigueur")(get_charter)
+    router.get("/sectors", summary="Secteurs professionnels")(get_sectors)
+    router.get("/territory", summary="Départements et bassins des Hauts-de-France")(get_territory)
     router.post(
         "/ambassadors",
         summary="Inscription d'un ambassadeur",
-        body=AmbassadorSignUp,
-        response=Registered,
         status=201,
         errors=[CHARTER_NOT_ACCEPTED, CHARTER_OUTDATED, TOO_MANY_REQUESTS],
         description="Même réponse si l'adresse est déjà inscrite : rien n'indique qui est inscrit.",
@@ -139,23 +133,17 @@ def add_joining_routes(router: Router) -> None:
     router.post(
         "/staff",
         summary="Inscription d'un membre d'équipe éducative",
-        body=StaffSignUp,
-        response=Registered,
         status=201,
         errors=[TOO_MANY_REQUESTS],
     )(sign_up_staff)
     router.post(
         "/confirmations",
         summary="Activer son compte et choisir son mot de passe",
-        body=LinkAndPassword,
-        response=Activated,
         errors=[LINK_EXPIRED, LINK_INVALID, WEAK_PASSWORD],
     )(confirm)
     router.post(
         "/links/status",
         summary="Où en est un lien reçu par e-mail",
-        body=LinkOnly,
-        response=LinkStatus,
         errors=[LINK_NOT_FOUND],
         description="Le jeton voyage dans le corps, jamais dans l'adresse. 404 pour un lien "
         "inconnu ou déjà utilisé ; un lien expiré reste connu un jour après son expiration.",
@@ -163,7 +151,6 @@ def add_joining_routes(router: Router) -> None:
     router.post(
         "/links/renewal",
         summary="Recevoir un nouveau lien à la place d'un lien expiré",
-        body=LinkOnly,
         status=202,
         errors=[TOO_MANY_REQUESTS],
         description="Envoie par e-mail un nouveau lien du même usage (les précédents ne "
@@ -172,8 +159,6 @@ def add_joining_routes(router: Router) -> None:
     router.post(
         "/referents",
         summary="Créer un référent territorial",
-        body=ReferentIn,
-        response=Registered,
         status=201,
         auth=Roles("admin"),
         errors=[EMAIL_TAKEN],
@@ -181,8 +166,6 @@ def add_joining_routes(router: Router) -> None:
     router.put(
         "/referents/{id}/territory",
         summary="Changer le territoire d'un référent",
-        body=TerritoryIn,
-        response=ReferentPart,
         auth=Roles("admin"),
         errors=[USER_NOT_FOUND],
     )(change_territory)

@@ -33,28 +33,22 @@ async def get_organization(call: Call[None, None]) -> Organization:
 
 def add_organization_routes(router: Router) -> None:
     """Declare the organization routes on ``router``."""
-    router.post(
+    # Kept by referents and admins; every signed-in role may search them.
+    organizations = router.group(auth=Roles("admin", "referent"), errors=[SESSION_ENDED])
+    organizations.post(
         "/organizations",
         summary="Enregistrer une organisation partenaire",
-        body=OrganizationIn,
-        response=Organization,
         status=201,
-        auth=Roles("admin", "referent"),
-        errors=[SIRET_TAKEN, SESSION_ENDED],
+        errors=[SIRET_TAKEN],
     )(create_organization)
-    router.get(
+    organizations.get(
         "/organizations",
         summary="Chercher une organisation par son nom",
-        query=OrganizationQuery,
-        response=Page[OrganizationSummary],
         auth=Roles("ambassador", "staff", "referent", "admin"),
-        errors=[SESSION_ENDED],
         description="Un ambassadeur y trouve son employeur pour s'y rattacher (PATCH /me).",
     )(find_organizations)
-    router.get(
+    organizations.get(
         "/organizations/{id}",
         summary="Une organisation partenaire",
-        response=Organization,
-        auth=Roles("admin", "referent"),
-        errors=[ORGANIZATION_NOT_FOUND, SESSION_ENDED],
+        errors=[ORGANIZATION_NOT_FOUND],
     )(get_organization)

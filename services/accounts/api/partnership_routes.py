@@ -44,8 +44,6 @@ def add_partnership_routes(router: Router) -> None:
     router.post(
         "/partner-requests",
         summary="Demander à devenir partenaire du programme",
-        body=PartnerRequestIn,
-        response=PartnerRequestReceived,
         status=201,
         errors=[TOO_MANY_PARTNER_REQUESTS],
         description=(
@@ -58,8 +56,6 @@ def add_partnership_routes(router: Router) -> None:
     router.get(
         "/partner-requests",
         summary="Demandes de partenariat reçues",
-        query=PartnerRequestQuery,
-        response=Page[PartnerRequest],
         auth=Roles("admin"),
         errors=[SESSION_ENDED],
         description="Les plus récentes d'abord ; chaque demande est gardée un an.",

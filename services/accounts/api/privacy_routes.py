@@ -33,12 +33,11 @@ async def lift_restriction(call: Call[None, None]) -> None:
 
 def add_privacy_routes(router: Router) -> None:
     """Declare the privacy routes on ``router``."""
-    router.get(
+    signed_in = router.group(auth=Authenticated(), errors=[SESSION_ENDED])
+    signed_in.get(
         "/me/export",
         summary="Exporter toutes mes données, de tous les services",
-        response=ExportDocument,
-        auth=Authenticated(),
-        errors=[EXPORT_INCOMPLETE, SESSION_ENDED],
+        errors=[EXPORT_INCOMPLETE],
         description=(
             "Un document JSON avec une partie par service (comptes, agenda, messagerie, "
             "e-mails). Si un service ne répond pas à temps : 504 export_incomplete nommant "
@@ -46,28 +45,19 @@ def add_privacy_routes(router: Router) -> None:
             "même demande."
         ),
     )(export_me)
-    router.get(
+    signed_in.get(
         "/me/restriction",
         summary="Ma demande de limitation du traitement",
-        response=RestrictionState,
-        auth=Authenticated(),
-        errors=[SESSION_ENDED],
     )(get_restriction)
-    router.post(
+    signed_in.post(
         "/me/restriction",
         summary="Limiter le traitement de mes données (RGPD, article 18)",
-        response=RestrictionState,
-        auth=Authenticated(),
-        errors=[SESSION_ENDED],
         description=(
             "Les données sont conservées mais plus utilisées : un ambassadeur n'apparaît plus "
             "dans l'annuaire et ne peut plus être sollicité jusqu'à la levée de la limitation."
         ),
     )(restrict)
-    router.delete(
+    signed_in.delete(
         "/me/restriction",
         summary="Lever la limitation du traitement de mes données",
-        status=204,
-        auth=Authenticated(),
-        errors=[SESSION_ENDED],
     )(lift_restriction)

@@ -65,8 +65,6 @@ def add_reference_routes(router: Router) -> None:
     @router.get(
         "/establishments",
         summary="Chercher un établissement scolaire des Hauts-de-France",
-        query=EstablishmentQuery,
-        response=Page[ReferenceEstablishment],
         description=(
             "Accessible sans compte : le formulaire d'inscription d'un membre d'équipe "
             "éducative l'utilise. Collèges, lycées, lycées professionnels, CIO, EREA… des "
@@ -96,7 +94,6 @@ def add_reference_routes(router: Router) -> None:
     @router.get(
         "/establishments/{uai}",
         summary="Un établissement scolaire, par son code UAI",
-        response=ReferenceEstablishment,
         errors=[ESTABLISHMENT_NOT_FOUND],
         description=(
             "Accessible sans compte. Le code UAI s'écrit en majuscules ou en minuscules "
@@ -113,8 +110,6 @@ def add_reference_routes(router: Router) -> None:
     @router.get(
         "/jobs",
         summary="Métiers courants, par secteur",
-        query=JobQuery,
-        response=Page[JobSuggestion],
         description=(
             "Accessible sans compte. Intitulés de métiers qu'un ambassadeur professionnel "
             "peut choisir à l'inscription, d'après les fiches métiers de l'Onisep : une "

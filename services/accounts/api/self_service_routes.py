@@ -78,60 +78,33 @@ async def submit_record(call: Call[None, None]) -> RecordSubmitted:
 
 def add_self_service_routes(router: Router) -> None:
     """Declare the self service routes on ``router``."""
-    router.get(
-        "/me", summary="Mon compte", response=Me, auth=Authenticated(), errors=[SESSION_ENDED]
-    )(get_me)
-    router.patch(
+    # One's own account: the session is checked open first.
+    signed_in = router.group(auth=Authenticated(), errors=[SESSION_ENDED])
+    signed_in.get("/me", summary="Mon compte")(get_me)
+    signed_in.patch(
         "/me",
         summary="Modifier mon compte",
-        body=MeUpdate,
-        response=Me,
-        auth=Authenticated(),
-        errors=[NOT_EDITABLE, UNKNOWN_ORGANIZATION, SESSION_ENDED],
+        errors=[NOT_EDITABLE, UNKNOWN_ORGANIZATION],
     )(patch_me)
-    router.post(
+    signed_in.post(
         "/me/email",
         summary="Changer d'adresse e-mail",
-        body=EmailChangeRequest,
         status=202,
-        auth=Authenticated(),
-        errors=[WRONG_PASSWORD, SAME_EMAIL, TOO_MANY_ATTEMPTS, SESSION_ENDED],
+        errors=[WRONG_PASSWORD, SAME_EMAIL, TOO_MANY_ATTEMPTS],
     )(request_email_change)
     router.post(
         "/email-changes/confirm",
         summary="Confirmer la nouvelle adresse",
-        body=LinkOnly,
-        response=EmailChanged,
         errors=[EMAIL_LINK_EXPIRED, LINK_INVALID, EMAIL_TAKEN],
     )(confirm_email_change)
-    router.put(
-        "/me/consents",
-        summary="Donner ou retirer mes consentements",
-        body=ConsentsUpdate,
-        response=Me,
-        auth=Authenticated(),
-        errors=[SESSION_ENDED],
-    )(put_consents)
-    router.delete(
-        "/me",
-        summary="Supprimer mon compte",
-        status=204,
-        auth=Authenticated(),
-        errors=[SESSION_ENDED],
-    )(delete_me)
-    router.post(
+    signed_in.put("/me/consents", summary="Donner ou retirer mes consentements")(put_consents)
+    signed_in.delete("/me", summary="Supprimer mon compte")(delete_me)
+    signed_in.post(
         "/me/criminal-record",
         summary="Envoyer mon extrait de casier judiciaire (PDF, 5 Mo au plus)",
-        response=RecordSubmitted,
         status=202,
         auth=Roles("ambassador"),
         max_body_bytes=RECORD_UPLOAD_LIMIT,
-        errors=[
-            NOT_A_PDF,
-            DOCUMENT_TOO_LARGE,
-            DOCUMENT_MISSING,
-            RECORD_ALREADY_VERIFIED,
-            SESSION_ENDED,
-        ],
+        errors=[NOT_A_PDF, DOCUMENT_TOO_LARGE, DOCUMENT_MISSING, RECORD_ALREADY_VERIFIED],
         description="Corps multipart/form-data avec le fichier dans le champ « document ».",
     )(submit_record)

@@ -66,7 +66,6 @@ def add_session_routes(router: Router) -> None:
     router.post(
         "/password-resets",
         summary="Mot de passe perdu : recevoir un lien",
-        body=ResetRequest,
         status=202,
         errors=[TOO_MANY_REQUESTS],
         description="Répond 202 que l'adresse soit inscrite ou non.",
@@ -74,32 +73,22 @@ def add_session_routes(router: Router) -> None:
     router.post(
         "/password-resets/confirm",
         summary="Choisir un nouveau mot de passe depuis le lien",
-        body=LinkAndPassword,
-        status=204,
         errors=[LINK_EXPIRED, LINK_INVALID, WEAK_PASSWORD],
     )(reset_password)
     router.post(
         "/sessions",
         summary="Se connecter",
-        body=Credentials,
-        response=SessionTokens,
         errors=[INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS],
     )(sign_in)
     router.post(
         "/sessions/refresh",
         summary="Renouveler les jetons",
-        body=RefreshRequest,
-        response=SessionTokens,
         errors=[SESSION_EXPIRED],
     )(refresh)
-    router.delete("/sessions/current", summary="Se déconnecter", status=204, auth=Authenticated())(
-        sign_out
-    )
+    router.delete("/sessions/current", summary="Se déconnecter", auth=Authenticated())(sign_out)
     router.post(
         "/me/password",
         summary="Changer son mot de passe",
-        body=PasswordChange,
-        status=204,
         auth=Authenticated(),
         errors=[WRONG_PASSWORD, WEAK_PASSWORD, TOO_MANY_ATTEMPTS, SESSION_ENDED],
     )(change_password)

@@ -39,9 +39,6 @@ from services.accounts.shapes.privacy import AuditEntry, AuditQuery, ErasureReco
 from services.accounts.shapes.profile import StaffVerification
 from shared.http import Call, Page, PageQuery, Roles, Router
 
-STEERING = Roles("referent", "admin")
-ADMIN = Roles("admin")
-
 
 async def waiting_records(call: Call[None, RecordQueueQuery]) -> Page[PendingRecord]:
     """The referents' work queue of extracts."""
@@ -142,26 +139,21 @@ async def read_audit(call: Call[None, AuditQuery]) -> Page[AuditEntry]:
 
 def add_steering_routes(router: Router) -> None:
     """Declare the steering routes on ``router``."""
-    router.get(
+    # Both read others' data or change the programme: the session is checked open first.
+    steering = router.group(auth=Roles("referent", "admin"), errors=[SESSION_ENDED])
+    admin = router.group(auth=Roles("admin"), errors=[SESSION_ENDED])
+    steering.get(
         "/criminal-records",
         summary="Extraits de casier judiciaire en attente de décision",
-        query=RecordQueueQuery,
-        response=Page[PendingRecord],
-        auth=STEERING,
-        errors=[SESSION_ENDED],
         description=(
             "Du plus ancien au plus récent : ceux des ambassadeurs de son territoire pour un "
             "référent, tous pour un administrateur. Chacun se lit et se décide par les adresses "
             "données (document_url, decision_url)."
         ),
     )(waiting_records)
-    router.get(
+    steering.get(
         "/staff-verifications",
         summary="Membres d'équipes éducatives dont le rattachement attend une confirmation",
-        query=PageQuery,
-        response=Page[StaffToVerify],
-        auth=STEERING,
-        errors=[SESSION_ENDED],
         description=(
             "Du plus ancien au plus récent : les personnes dont l'établissement est sur le "
             "territoire du référent (un référent de bassin ne voit un établissement du Nord que "
@@ -170,26 +162,19 @@ def add_steering_routes(router: Router) -> None:
             "par ici. Chaque lecture est inscrite au journal des consultations."
         ),
     )(staff_to_verify)
-    router.post(
+    steering.post(
         "/staff/{id}/verification",
         summary="Confirmer ou refuser le rattachement d'un membre d'équipe éducative",
-        body=StaffDecision,
-        response=StaffVerification,
-        auth=STEERING,
-        errors=[STAFF_NOT_FOUND, NOT_YOUR_ESTABLISHMENTS, STAFF_ALREADY_DECIDED, SESSION_ENDED],
+        errors=[STAFF_NOT_FOUND, NOT_YOUR_ESTABLISHMENTS, STAFF_ALREADY_DECIDED],
         description=(
             "verified : la personne peut aussitôt solliciter des ambassadeurs et voir les "
             "rendez-vous de son établissement ; refused : avec un motif, qu'elle reçoit par "
             "e-mail. Un changement d'établissement redemande une confirmation."
         ),
     )(decide_staff)
-    router.get(
+    steering.get(
         "/moderation/ambassadors",
         summary="Ambassadeurs du territoire et leur état (référent, administrateur)",
-        query=ModerationQuery,
-        response=Page[ModeratedAmbassador],
-        auth=STEERING,
-        errors=[SESSION_ENDED],
         description=(
             "Tous les ambassadeurs dont la zone touche le territoire du référent (toute la "
             "région pour un administrateur), sollicitables ou non, par ordre alphabétique "
@@ -199,37 +184,27 @@ def add_steering_routes(router: Router) -> None:
             "lecture est inscrite au journal des consultations."
         ),
     )(moderated_ambassadors)
-    router.patch(
+    steering.patch(
         "/organizations/{id}",
         summary="Modifier une organisation partenaire",
-        body=OrganizationUpdate,
-        response=Organization,
-        auth=STEERING,
-        errors=[ORGANIZATION_NOT_FOUND, SIRET_TAKEN, SESSION_ENDED],
+        errors=[ORGANIZATION_NOT_FOUND, SIRET_TAKEN],
         description=(
             "Seuls les champs donnés changent ; la convention de mécénat est remplacée entière."
         ),
     )(update_organization)
-    router.post(
+    steering.post(
         "/organizations/{id}/contacts",
         summary="Créer le compte du contact d'une organisation partenaire",
-        body=PartnerContactIn,
-        response=Registered,
         status=201,
-        auth=STEERING,
-        errors=[ORGANIZATION_NOT_FOUND, EMAIL_TAKEN, SESSION_ENDED],
+        errors=[ORGANIZATION_NOT_FOUND, EMAIL_TAKEN],
         description=(
             "Le contact reçoit un lien valable 12 heures pour choisir son mot de passe ; il ne "
             "peut lire que le bilan de son organisation."
         ),
     )(add_partner_contact)
-    router.get(
+    admin.get(
         "/users",
         summary="Comptes de la plateforme (administrateur)",
-        query=AccountQuery,
-        response=Page[AccountSummary],
-        auth=ADMIN,
-        errors=[SESSION_ENDED],
         description=(
             "Tous les comptes, les plus récents d'abord : nom, adresse e-mail, rôle, état, "
             "territoire d'un référent, suspension d'un ambassadeur. Recherche par le début du "
@@ -237,35 +212,23 @@ def add_steering_routes(router: Router) -> None:
             "lecture est inscrite au journal des consultations."
         ),
     )(list_accounts)
-    router.get(
+    admin.get(
         "/users/{id}",
         summary="Un compte de la plateforme (administrateur)",
-        response=AccountSummary,
-        auth=ADMIN,
-        errors=[USER_NOT_FOUND, SESSION_ENDED],
+        errors=[USER_NOT_FOUND],
     )(get_account)
-    router.get(
+    admin.get(
         "/erasures",
         summary="Suppressions de comptes et leur confirmation par chaque service",
-        query=ErasureQuery,
-        response=Page[ErasureRecord],
-        auth=ADMIN,
-        errors=[SESSION_ENDED],
     )(list_erasures)
-    router.get(
+    admin.get(
         "/erasures/{user_id}",
         summary="Où en est l'effacement d'un compte supprimé",
-        response=ErasureRecord,
-        auth=ADMIN,
-        errors=[ERASURE_NOT_FOUND, SESSION_ENDED],
+        errors=[ERASURE_NOT_FOUND],
     )(get_erasure)
-    router.get(
+    admin.get(
         "/audit",
         summary="Journal des consultations de données personnelles",
-        query=AuditQuery,
-        response=Page[AuditEntry],
-        auth=ADMIN,
-        errors=[SESSION_ENDED],
         description=(
             "Chaque lecture des données d'une personne par un référent ou un administrateur, "
             "dans tous les services (profil, annuaire, extraits de casier judiciaire, "

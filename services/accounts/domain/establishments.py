@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from services.accounts.domain.catalog import region
-from services.accounts.domain.word_index import Hit, IndexedEntry, WordIndex, words
+from services.accounts.domain.word_index import Hit, IndexedEntry, WordIndex, resumed_at, words
 from shared.reference.places import NORD, BassinMap, data_text, nord_bassins
 
 # The Annuaire's columns the shipped file keeps, in its own spelling and order.
@@ -204,10 +204,7 @@ class EstablishmentList:
         start: Hit | None = None
         if after is not None:
             tier, uai = after
-            position = self._by_uai.get(normalise_uai(uai))
-            if position is None:
-                raise ValueError("unknown UAI")
-            start = Hit(tier, position)
+            start = resumed_at(tier, self._by_uai.get(normalise_uai(uai)))
         return [
             Found(self._items[hit.position], hit.tier)
             for hit in self._index.search(text, after=start, limit=limit)

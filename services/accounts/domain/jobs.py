@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 
 from services.accounts.domain.catalog import sectors
-from services.accounts.domain.word_index import Hit, IndexedEntry, WordIndex, words
+from services.accounts.domain.word_index import Hit, IndexedEntry, WordIndex, resumed_at, words
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,7 @@ class JobCatalogue:
         start: Hit | None = None
         if after is not None:
             tier, job = after
-            position = listing.positions.get((job.sector, job.title))
-            if position is None:
-                raise ValueError("unknown job title")
-            start = Hit(tier, position)
+            start = resumed_at(tier, listing.positions.get((job.sector, job.title)))
         return [
             JobFound(listing.items[hit.position], hit.tier)
             for hit in listing.index.search(text, after=start, limit=limit)

@@ -76,6 +76,14 @@ class Hit:
     position: int
 
 
+def resumed_at(tier: int, position: int | None) -> Hit:
+    """The hit a page resumes after: the cursor's tier and its entry's position in the
+    list (None when the cursor names no entry of it: ``ValueError``)."""
+    if position is None:
+        raise ValueError("a cursor names an entry that is not in the list")
+    return Hit(tier, position)
+
+
 class _Postings:
     """Sorted words and, for each, the positions of the entries holding it."""
 

@@ -23,6 +23,14 @@ _CLEANUP_GRACE_SECONDS = 86_400
 # parts hold personal data that must not linger.
 _EXPORT_CLEANUP_SECONDS = 86_400
 
+
+def _cleanup(collection: str, *, field: str = "expires_at", after_seconds: int = 0) -> IndexSpec:
+    """The TTL index by which MongoDB deletes a row ``after_seconds`` past its ``field``."""
+    return IndexSpec(
+        collection, [(field, 1)], name="expired_cleanup", expire_after_seconds=after_seconds
+    )
+
+
 INDEXES: list[IndexSpec] = [
     IndexSpec("users", [("email", 1)], name="email_unique", unique=True),
     IndexSpec("users", [("role", 1), ("status", 1)], name="role_status"),
@@ -33,20 +41,10 @@ INDEXES: list[IndexSpec] = [
         partial={"role": "ambassador"},
     ),
     IndexSpec("link_tokens", [("user_id", 1), ("purpose", 1)], name="user_purpose"),
-    IndexSpec(
-        "link_tokens",
-        [("expires_at", 1)],
-        name="expired_cleanup",
-        expire_after_seconds=_CLEANUP_GRACE_SECONDS,
-    ),
+    _cleanup("link_tokens", after_seconds=_CLEANUP_GRACE_SECONDS),
     IndexSpec("sessions", [("user_id", 1)], name="user"),
-    IndexSpec(
-        "sessions",
-        [("expires_at", 1)],
-        name="expired_cleanup",
-        expire_after_seconds=_CLEANUP_GRACE_SECONDS,
-    ),
-    IndexSpec("throttles", [("expires_at", 1)], name="expired_cleanup", expire_after_seconds=0),
+    _cleanup("sessions", after_seconds=_CLEANUP_GRACE_SECONDS),
+    _cleanup("throttles"),
     IndexSpec("charter_acceptances", [("user_id", 1), ("accepted_at", 1)], name="user"),
     IndexSpec(
         "organizations",
@@ -94,28 +92,16 @@ INDEXES: list[IndexSpec] = [
     IndexSpec("audit", [("actor_id", 1), ("at", -1), ("_id", -1)], name="by_actor"),
     IndexSpec("audit", [("at", -1), ("_id", -1)], name="by_time"),
     # Clean-up only: the retention is written on each entry as it is made.
-    IndexSpec("audit", [("expires_at", 1)], name="expired_cleanup", expire_after_seconds=0),
+    _cleanup("audit"),
     IndexSpec("erasures", [("requested_at", -1), ("_id", -1)], name="by_time"),
     IndexSpec(
         "erasures", [("completed_at", 1), ("requested_at", -1), ("_id", -1)], name="by_state"
     ),
     IndexSpec("export_requests", [("user_id", 1), ("created_at", -1)], name="by_user"),
-    IndexSpec(
-        "export_requests",
-        [("created_at", 1)],
-        name="expired_cleanup",
-        expire_after_seconds=_EXPORT_CLEANUP_SECONDS,
-    ),
+    _cleanup("export_requests", field="created_at", after_seconds=_EXPORT_CLEANUP_SECONDS),
     IndexSpec("export_parts", [("request_id", 1)], name="by_request"),
-    IndexSpec(
-        "export_parts",
-        [("received_at", 1)],
-        name="expired_cleanup",
-        expire_after_seconds=_EXPORT_CLEANUP_SECONDS,
-    ),
+    _cleanup("export_parts", field="received_at", after_seconds=_EXPORT_CLEANUP_SECONDS),
     # Partnership requests, newest first for the admins; clean-up after their retention.
     IndexSpec("partner_requests", [("created_at", -1), ("_id", -1)], name="by_time"),
-    IndexSpec(
-        "partner_requests", [("expires_at", 1)], name="expired_cleanup", expire_after_seconds=0
-    ),
+    _cleanup("partner_requests"),
 ]
