@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -98,6 +99,33 @@ def failure_text(exc: BaseException) -> str:
     """Short text of a handler's failure, for a header and the operator."""
     message = str(exc)
     return bounded(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+
+
+def retry_headers(next_attempt: int, exc: BaseException) -> dict[str, Any]:
+    """Headers of the copy of a failed delivery that is tried again: its attempt number
+    and the error of the one before."""
+    return {ATTEMPT_HEADER: next_attempt, LAST_ERROR_HEADER: failure_text(exc)}
+
+
+def parking_headers(attempt: int, reason: str, queue: str, parked_at: datetime) -> dict[str, Any]:
+    """Headers of a parked copy: its last attempt, why, when and from which queue."""
+    return {
+        ATTEMPT_HEADER: attempt,
+        PARKED_REASON_HEADER: reason,
+        PARKED_AT_HEADER: parked_at.isoformat(),
+        PARKED_FROM_HEADER: queue,
+    }
+
+
+def parking_details(headers: Mapping[str, Any]) -> tuple[str | None, datetime | None]:
+    """The reason and the time that :func:`parking_headers` wrote (``None`` where a copy
+    parked otherwise, by the broker itself, has none)."""
+    reason = headers.get(PARKED_REASON_HEADER)
+    parked_at = headers.get(PARKED_AT_HEADER)
+    return (
+        reason if isinstance(reason, str) else None,
+        datetime.fromisoformat(parked_at) if isinstance(parked_at, str) else None,
+    )
 
 
 # How the reason of a message parked after its handler's last attempt begins (any other

@@ -26,16 +26,12 @@ from shared.bus.base import (
     UnroutableEventError,
 )
 from shared.bus.dispatch import (
-    ATTEMPT_HEADER,
-    LAST_ERROR_HEADER,
-    PARKED_AT_HEADER,
-    PARKED_FROM_HEADER,
-    PARKED_REASON_HEADER,
     Unreadable,
-    failure_text,
     next_delay,
     park_reason,
+    parking_headers,
     read_delivery,
+    retry_headers,
 )
 from shared.events import Envelope
 from shared.metrics import event_consumed, event_parked, event_published, event_retried
@@ -181,11 +177,7 @@ class MemoryBus(Bus):
             retry = _Message(
                 message.body,
                 attempt=message.attempt + 1,
-                headers={
-                    **carrier_of(message.headers),
-                    ATTEMPT_HEADER: message.attempt + 1,
-                    LAST_ERROR_HEADER: failure_text(exc),
-                },
+                headers={**carrier_of(message.headers), **retry_headers(message.attempt + 1, exc)},
             )
             self._later(delay, queue, retry)
             event_retried(subscription.service, subscription.event_type)
@@ -203,13 +195,7 @@ class MemoryBus(Bus):
 
     def _park(self, queue: str, message: _Message, reason: str) -> None:
         now = datetime.now(UTC)
-        headers = {
-            **message.headers,
-            ATTEMPT_HEADER: message.attempt,
-            PARKED_REASON_HEADER: reason,
-            PARKED_AT_HEADER: now.isoformat(),
-            PARKED_FROM_HEADER: queue,
-        }
+        headers = {**message.headers, **parking_headers(message.attempt, reason, queue, now)}
         self._parked[queue].append(
             ParkedMessage(
                 queue=queue, body=message.body, reason=reason, parked_at=now, headers=headers

@@ -52,17 +52,14 @@ from shared.bus.base import (
     UnroutableEventError,
 )
 from shared.bus.dispatch import (
-    ATTEMPT_HEADER,
-    LAST_ERROR_HEADER,
-    PARKED_AT_HEADER,
-    PARKED_FROM_HEADER,
-    PARKED_REASON_HEADER,
     Unreadable,
     attempt_from_headers,
-    failure_text,
     next_delay,
     park_reason,
+    parking_details,
+    parking_headers,
     read_delivery,
+    retry_headers,
 )
 from shared.bus.failover import FailoverConnection, connect_failover, node_urls, where
 from shared.events import Envelope
@@ -490,7 +487,7 @@ class RabbitBus(Bus):
                     extra={**described, "queue": queue, "attempt": attempt, "delay": delay},
                     exc_info=exc,
                 )
-                await self._retry(message, queue, attempt + 1, delay, failure_text(exc))
+                await self._retry(message, queue, delay, retry_headers(attempt + 1, exc))
                 event_retried(subscription.service, subscription.event_type)
             return
         event_consumed(subscription.service, subscription.event_type)
@@ -500,22 +497,16 @@ class RabbitBus(Bus):
         self,
         message: AbstractIncomingMessage,
         queue: str,
-        next_attempt: int,
         delay: float,
-        error: str,
+        headers: dict[str, Any],
     ) -> None:
         assert self._wait is not None
-        headers = {ATTEMPT_HEADER: next_attempt, LAST_ERROR_HEADER: error}
         await self._settle(message, self._wait, f"{self._ms(delay)}.{queue}", headers)
 
     async def _park(self, message: AbstractIncomingMessage, queue: str, reason: str) -> None:
         assert self._parking is not None
-        headers = {
-            ATTEMPT_HEADER: attempt_from_headers(message.headers),
-            PARKED_REASON_HEADER: reason,
-            PARKED_AT_HEADER: datetime.now(UTC).isoformat(),
-            PARKED_FROM_HEADER: queue,
-        }
+        attempt = attempt_from_headers(message.headers)
+        headers = parking_headers(attempt, reason, queue, datetime.now(UTC))
         await self._settle(message, self._parking, queue, headers)
 
     async def _settle(
@@ -677,10 +668,8 @@ class RabbitBus(Bus):
 
 def _parked_message(queue: str, message: AbstractIncomingMessage) -> ParkedMessage:
     headers: dict[str, Any] = dict(message.headers or {})
-    reason = headers.get(PARKED_REASON_HEADER)
-    parked_at_text = headers.get(PARKED_AT_HEADER)
-    parked_at = datetime.fromisoformat(parked_at_text) if isinstance(parked_at_text, str) else None
-    if not isinstance(reason, str):
+    reason, parked_at = parking_details(headers)
+    if reason is None:
         # Dead-lettered by the broker itself (delivery limit reached).
         death = _first_death(headers)
         reason = f"broker dead-lettered it: {death.get('reason', 'unknown')}"
