@@ -569,22 +569,25 @@ def call_context(call: CallFacts, occurrence: Occurrence) -> dict[str, Any]:
     }
 
 
-@_plans(CallPublished)
-def _call_published(event: CallPublished, occurrence: Occurrence) -> list[OutgoingEmail]:
+def _to_invited(
+    template: str, event: CallPublished | CallFilled, occurrence: Occurrence
+) -> list[OutgoingEmail]:
+    """``template`` about the call, once to each ambassador it names."""
     context = call_context(event.call, occurrence)
     return [
-        OutgoingEmail("call_published", context, user_id=recipient)
+        OutgoingEmail(template, context, user_id=recipient)
         for recipient in dict.fromkeys(event.recipient_ids)
     ]
+
+
+@_plans(CallPublished)
+def _call_published(event: CallPublished, occurrence: Occurrence) -> list[OutgoingEmail]:
+    return _to_invited("call_published", event, occurrence)
 
 
 @_plans(CallFilled)
 def _call_filled(event: CallFilled, occurrence: Occurrence) -> list[OutgoingEmail]:
-    context = call_context(event.call, occurrence)
-    return [
-        OutgoingEmail("call_filled", context, user_id=recipient)
-        for recipient in dict.fromkeys(event.recipient_ids)
-    ]
+    return _to_invited("call_filled", event, occurrence)
 
 
 # messaging -----------------------------------------------------------------------
