@@ -2,12 +2,15 @@
 
 How a received body becomes a :class:`~shared.bus.base.Delivery` (or is declared
 unreadable), which attempt a delivery is, what follows a handler failure, and the
-text kept for the operator. Nothing here does I/O.
+text kept for the operator; :func:`deliver` applies them to one received body, with
+the same logs and metrics on both buses, and leaves the broker's part (parking,
+retrying, acknowledging) to the bus.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +19,10 @@ from pydantic import ValidationError
 
 from shared.bus.base import Delivery, Subscription
 from shared.events import Envelope, UnexpectedEventError
+from shared.metrics import event_consumed, event_parked, event_retried
+from shared.tracing import consuming
+
+log = logging.getLogger("shared.bus")
 
 # Header names carried by retried and parked copies (RabbitMQ) and kept on parked
 # messages in memory, so an operator reads the same thing from both buses.
@@ -141,3 +148,65 @@ def park_reason(attempts: int, exc: BaseException) -> str:
 def bounded(text: str) -> str:
     """``text`` cut to a size fit for a header or a log line."""
     return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+# The bus's part when a delivery is not done with: set it aside with a reason, or
+# bring it back after a delay (seconds) because of a handler's failure.
+Park = Callable[[str], Awaitable[None]]
+Retry = Callable[[float, BaseException], Awaitable[None]]
+
+
+async def deliver(
+    body: bytes,
+    headers: Mapping[str, Any] | None,
+    subscription: Subscription,
+    *,
+    attempt: int,
+    redelivered: bool,
+    delays: Sequence[float],
+    queue: str,
+    system: str,
+    park: Park,
+    retry: Retry,
+) -> bool:
+    """Run ``subscription``'s handler on a body received from ``queue``.
+
+    An unreadable body is parked at once; a handler that fails is retried after the
+    next of ``delays``, or parked after the last. Each outcome is logged and counted.
+    Returns whether the handler succeeded (the bus then acknowledges the message).
+    """
+    outcome = read_delivery(body, subscription, attempt=attempt, redelivered=redelivered)
+    if isinstance(outcome, Unreadable):
+        described = outcome.envelope.describe() if outcome.envelope else {}
+        log.warning(
+            "unreadable message parked",
+            extra={**described, "queue": queue, "reason": outcome.reason},
+        )
+        await park(outcome.reason)
+        event_parked(subscription.service, subscription.event_type, unreadable=True)
+        return False
+    try:
+        with consuming(outcome.envelope, headers, queue=queue, system=system):
+            await subscription.handler(outcome)
+    except Exception as exc:
+        described = outcome.envelope.describe()
+        delay = next_delay(attempt, delays)
+        if delay is None:
+            log.error(
+                "handler failed, message parked",
+                extra={**described, "queue": queue, "attempt": attempt},
+                exc_info=exc,
+            )
+            await park(park_reason(attempt, exc))
+            event_parked(subscription.service, subscription.event_type, unreadable=False)
+        else:
+            log.warning(
+                "handler failed, retry scheduled",
+                extra={**described, "queue": queue, "attempt": attempt, "delay": delay},
+                exc_info=exc,
+            )
+            await retry(delay, exc)
+            event_retried(subscription.service, subscription.event_type)
+        return False
+    event_consumed(subscription.service, subscription.event_type)
+    return True

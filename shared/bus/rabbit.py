@@ -52,20 +52,17 @@ from shared.bus.base import (
     UnroutableEventError,
 )
 from shared.bus.dispatch import (
-    Unreadable,
     attempt_from_headers,
-    next_delay,
-    park_reason,
+    deliver,
     parking_details,
     parking_headers,
-    read_delivery,
     retry_headers,
 )
 from shared.bus.failover import FailoverConnection, connect_failover, node_urls, where
 from shared.events import Envelope
-from shared.metrics import event_consumed, event_parked, event_published, event_retried
+from shared.metrics import event_published
 from shared.settings import Settings
-from shared.tracing import carrier_of, consuming, publishing
+from shared.tracing import carrier_of, publishing
 
 log = logging.getLogger("shared.bus")
 
@@ -454,44 +451,27 @@ class RabbitBus(Bus):
         self, subscription: Subscription, queue: str, message: AbstractIncomingMessage
     ) -> None:
         attempt = attempt_from_headers(message.headers)
-        redelivered = bool(message.redelivered)
-        outcome = read_delivery(
-            message.body, subscription, attempt=attempt, redelivered=redelivered
+
+        async def park(reason: str) -> None:
+            await self._park(message, queue, reason)
+
+        async def retry(delay: float, exc: BaseException) -> None:
+            await self._retry(message, queue, delay, retry_headers(attempt + 1, exc))
+
+        handled = await deliver(
+            message.body,
+            message.headers,
+            subscription,
+            attempt=attempt,
+            redelivered=bool(message.redelivered),
+            delays=self._delays,
+            queue=queue,
+            system="rabbitmq",
+            park=park,
+            retry=retry,
         )
-        if isinstance(outcome, Unreadable):
-            described = outcome.envelope.describe() if outcome.envelope else {}
-            log.warning(
-                "unreadable message parked",
-                extra={**described, "queue": queue, "reason": outcome.reason},
-            )
-            await self._park(message, queue, outcome.reason)
-            event_parked(subscription.service, subscription.event_type, unreadable=True)
-            return
-        try:
-            with consuming(outcome.envelope, message.headers, queue=queue, system="rabbitmq"):
-                await subscription.handler(outcome)
-        except Exception as exc:
-            described = outcome.envelope.describe()
-            delay = next_delay(attempt, self._delays)
-            if delay is None:
-                log.error(
-                    "handler failed, message parked",
-                    extra={**described, "queue": queue, "attempt": attempt},
-                    exc_info=exc,
-                )
-                await self._park(message, queue, park_reason(attempt, exc))
-                event_parked(subscription.service, subscription.event_type, unreadable=False)
-            else:
-                log.warning(
-                    "handler failed, retry scheduled",
-                    extra={**described, "queue": queue, "attempt": attempt, "delay": delay},
-                    exc_info=exc,
-                )
-                await self._retry(message, queue, delay, retry_headers(attempt + 1, exc))
-                event_retried(subscription.service, subscription.event_type)
-            return
-        event_consumed(subscription.service, subscription.event_type)
-        await self._ack(message)
+        if handled:
+            await self._ack(message)
 
     async def _retry(
         self,
