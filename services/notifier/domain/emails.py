@@ -41,6 +41,7 @@ from shared.contracts.agenda import (
     AppointmentRefused,
     CallFacts,
     CallFilled,
+    CallNotice,
     CallPublished,
     SolicitationCreated,
     SolicitationEscalated,
@@ -569,9 +570,7 @@ def call_context(call: CallFacts, occurrence: Occurrence) -> dict[str, Any]:
     }
 
 
-def _to_invited(
-    template: str, event: CallPublished | CallFilled, occurrence: Occurrence
-) -> list[OutgoingEmail]:
+def _to_invited(template: str, event: CallNotice, occurrence: Occurrence) -> list[OutgoingEmail]:
     """``template`` about the call, once to each ambassador it names."""
     context = call_context(event.call, occurrence)
     return [
