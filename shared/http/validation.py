@@ -73,6 +73,10 @@ def _one_of(ctx: Mapping[str, Any]) -> str:
     return f"doit valoir {_choices(str(ctx.get('expected', '')))}"
 
 
+_DATE = "doit être une date au format AAAA-MM-JJ"
+_DATETIME = "doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)"
+_JSON_OBJECT = "doit être un objet JSON"
+
 # Phrases that several error types share: pydantic's strict and lax checks of one type
 # (``int_type``, ``int_parsing``…), or types a client sees as one (a JSON list).
 _SHARED_PHRASES: dict[str, tuple[str, ...]] = {
@@ -81,26 +85,13 @@ _SHARED_PHRASES: dict[str, tuple[str, ...]] = {
     "doit être un nombre": ("float_type", "float_parsing"),
     "doit être un nombre décimal": ("decimal_type", "decimal_parsing"),
     "doit valoir true ou false": ("bool_type", "bool_parsing"),
-    "doit être une date au format AAAA-MM-JJ": (
-        "date_type",
-        "date_parsing",
-        "date_from_datetime_parsing",
-    ),
-    "doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)": (
-        "datetime_type",
-        "datetime_parsing",
-        "datetime_from_date_parsing",
-    ),
+    _DATE: ("date_type", "date_parsing", "date_from_datetime_parsing"),
+    _DATETIME: ("datetime_type", "datetime_parsing", "datetime_from_date_parsing"),
     "doit être une heure au format HH:MM": ("time_type", "time_parsing"),
     "doit être une durée": ("time_delta_type", "time_delta_parsing"),
     "doit être un identifiant UUID": ("uuid_type", "uuid_parsing"),
     "n'est pas une adresse web (URL) valide": ("url_parsing", "url_syntax_violation"),
-    "doit être un objet JSON": (
-        "dict_type",
-        "model_type",
-        "model_attributes_type",
-        "dataclass_type",
-    ),
+    _JSON_OBJECT: ("dict_type", "model_type", "model_attributes_type", "dataclass_type"),
     "doit être une liste": ("list_type", "tuple_type", "set_type", "frozen_set_type"),
 }
 
