@@ -150,12 +150,22 @@ class _AccountHolderEvent(Protocol):
 
 
 def _to_account_holder(
-    template: str, context: Mapping[str, Any], event: _AccountHolderEvent, address: str
+    template: str,
+    context: Mapping[str, Any],
+    event: _AccountHolderEvent,
+    address: str,
+    *,
+    erases_user: bool = False,
 ) -> OutgoingEmail:
     # Accounts events carry the address to write to: the notifier's copy of the
     # contact may lag behind, or the address is the one being changed.
     return OutgoingEmail(
-        template, context, user_id=event.user_id, address=address, first_name=event.first_name
+        template,
+        context,
+        user_id=event.user_id,
+        address=address,
+        first_name=event.first_name,
+        erases_user=erases_user,
     )
 
 
@@ -260,16 +270,8 @@ def _deleted(event: UserDeleted, occurrence: Occurrence) -> list[OutgoingEmail]:
         # Never activated: the address was never proven to be its owner's, and they
         # asked for nothing. Its erasure goes on all the same.
         return []
-    return [
-        OutgoingEmail(
-            "account_deleted",
-            {"signup_url": occurrence.link("/"), "inactivity": event.reason == "inactivity"},
-            user_id=event.user_id,
-            address=event.email,
-            first_name=event.first_name,
-            erases_user=True,
-        )
-    ]
+    context = {"signup_url": occurrence.link("/"), "inactivity": event.reason == "inactivity"}
+    return [_to_account_holder("account_deleted", context, event, event.email, erases_user=True)]
 
 
 @_plans(CriminalRecordDecided)
