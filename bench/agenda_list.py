@@ -19,21 +19,17 @@ import argparse
 import asyncio
 import logging
 import random
-import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from bench.figures import percentile
-from bench.servers import agenda_alone, bench_settings, insert_in_batches, store_url
+from bench.figures import latency_figures
+from bench.servers import agenda_alone, bench_folder, insert_in_batches, service_db
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import load_key_pair
-from shared.mongo import connect
 from shared.settings import Settings
 
 KINDS = ["class_presentation", "event", "company_visit", "discovery_internship"]
@@ -103,23 +99,18 @@ def appointment(ambassador: int, number: int, now: datetime, rng: random.Random)
 
 async def fill(settings: Settings, ambassadors: int, each: int) -> float:
     """Bulk-insert the appointments; returns the seconds it took."""
-    assert settings.mongo_url is not None
-    client = connect(settings.mongo_url, app_name="bench-fill")
     rng = random.Random(42)
     now = datetime.now(UTC)
-    collection = client[settings.database_name("agenda")]["appointments"]
     started = time.monotonic()
-    try:
+    async with service_db(settings, "agenda", app_name="bench-fill") as db:
         await insert_in_batches(
-            collection,
+            db["appointments"],
             (
                 appointment(ambassador, number, now, rng)
                 for number in range(each)
                 for ambassador in range(ambassadors)
             ),
         )
-    finally:
-        await client.close()
     return time.monotonic() - started
 
 
@@ -157,54 +148,49 @@ async def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    with tempfile.TemporaryDirectory(prefix="agenda-bench-") as folder:
-        async with store_url(Path(folder)) as url:
-            settings = bench_settings(url, Path(folder))
-            keys = load_key_pair(settings, create=True)
-            total = args.ambassadors * args.each
-            print(f"inserting {total:,} appointments…", flush=True)
-            seconds = await fill(settings, args.ambassadors, args.each)
-            print(f"  inserted in {seconds:.0f} s ({total / seconds:,.0f}/s)", flush=True)
-            async with agenda_alone(settings) as api:
-                signer = AccessTokenSigner(keys.private_pem, 3600)
-                ambassador = f"amb-{args.ambassadors // 2:06d}"
-                token = signer.issue(
-                    Principal(user_id=ambassador, role="ambassador", session_id="bench")
+    async with bench_folder("agenda-bench-") as settings:
+        keys = load_key_pair(settings, create=True)
+        total = args.ambassadors * args.each
+        print(f"inserting {total:,} appointments…", flush=True)
+        seconds = await fill(settings, args.ambassadors, args.each)
+        print(f"  inserted in {seconds:.0f} s ({total / seconds:,.0f}/s)", flush=True)
+        async with agenda_alone(settings) as api:
+            signer = AccessTokenSigner(keys.private_pem, 3600)
+            ambassador = f"amb-{args.ambassadors // 2:06d}"
+            token = signer.issue(
+                Principal(user_id=ambassador, role="ambassador", session_id="bench")
+            )
+            base = f"{api}/appointments"
+            async with aiohttp.ClientSession() as http:
+                # Warm up connections, caches and the token check.
+                await measure(http, f"{base}?when=upcoming", token, requests=50, concurrency=4)
+                print(
+                    f"\nGET /appointments for one ambassador with {args.each} appointments "
+                    f"among {total:,} ({args.requests} requests each):"
                 )
-                base = f"{api}/appointments"
-                async with aiohttp.ClientSession() as http:
-                    # Warm up connections, caches and the token check.
-                    await measure(http, f"{base}?when=upcoming", token, requests=50, concurrency=4)
-                    print(
-                        f"\nGET /appointments for one ambassador with {args.each} appointments "
-                        f"among {total:,} ({args.requests} requests each):"
-                    )
-                    headers = {"Authorization": f"Bearer {token}"}
-                    async with http.get(f"{base}?when=upcoming", headers=headers) as first:
-                        cursor = (await first.json())["next_cursor"]
-                    lists = {
-                        "upcoming": f"{base}?when=upcoming",
-                        "upcoming, page 2": f"{base}?when=upcoming&cursor={cursor}",
-                        "past": f"{base}?when=past",
-                    }
-                    for name, url in lists.items():
-                        for concurrency in (1, 8):
-                            latencies, wall, items = await measure(
-                                http,
-                                url,
-                                token,
-                                requests=args.requests,
-                                concurrency=concurrency,
-                            )
-                            print(
-                                f"  {name:<16} {concurrency} client(s): "
-                                f"p50 {statistics.median(latencies):6.1f} ms  "
-                                f"p95 {percentile(latencies, 0.95):6.1f} ms  "
-                                f"p99 {percentile(latencies, 0.99):6.1f} ms  "
-                                f"max {max(latencies):6.1f} ms  "
-                                f"{len(latencies) / wall:6.0f} req/s  ({items} items/page)",
-                                flush=True,
-                            )
+                headers = {"Authorization": f"Bearer {token}"}
+                async with http.get(f"{base}?when=upcoming", headers=headers) as first:
+                    cursor = (await first.json())["next_cursor"]
+                lists = {
+                    "upcoming": f"{base}?when=upcoming",
+                    "upcoming, page 2": f"{base}?when=upcoming&cursor={cursor}",
+                    "past": f"{base}?when=past",
+                }
+                for name, url in lists.items():
+                    for concurrency in (1, 8):
+                        latencies, wall, items = await measure(
+                            http,
+                            url,
+                            token,
+                            requests=args.requests,
+                            concurrency=concurrency,
+                        )
+                        figures = latency_figures(latencies, "6.1f", quantiles=(0.95, 0.99))
+                        print(
+                            f"  {name:<16} {concurrency} client(s): {figures}  "
+                            f"{len(latencies) / wall:6.0f} req/s  ({items} items/page)",
+                            flush=True,
+                        )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import logging
 import os
-import statistics
 import tempfile
 import time
 import uuid
@@ -34,7 +33,7 @@ import aiohttp
 from aiohttp import web
 from pymongo import AsyncMongoClient
 
-from bench.figures import percentile
+from bench.figures import latency_figures
 from bench.servers import store_url
 from bench.smtp_sink import SmtpSink
 from embedded.ports import free_port
@@ -151,11 +150,7 @@ def body(ambassador_id: str, starts: datetime) -> dict[str, Any]:
 
 def line(name: str, values: list[float]) -> str:
     """p50/p95/p99/max of latencies in milliseconds."""
-    return (
-        f"  {name:<24} p50 {statistics.median(values):7.0f} ms  "
-        f"p95 {percentile(values, 0.95):7.0f} ms  p99 {percentile(values, 0.99):7.0f} ms  "
-        f"max {max(values):7.0f} ms"
-    )
+    return f"  {name:<24} {latency_figures(values, '7.0f', quantiles=(0.95, 0.99))}"
 
 
 async def main() -> None:

@@ -23,21 +23,17 @@ import argparse
 import asyncio
 import logging
 import random
-import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from bench.figures import percentile, sequential_gets
-from bench.servers import agenda_alone, bench_settings, insert_in_batches, store_url
+from bench.figures import latency_figures, sequential_gets
+from bench.servers import agenda_alone, bench_folder, insert_in_batches, service_db
 from shared.http import AccessTokenSigner, Principal, Territory
 from shared.keys import load_key_pair
-from shared.mongo import connect
 from shared.settings import Settings
 
 KINDS = ["class_presentation", "event", "company_visit", "discovery_internship"]
@@ -137,13 +133,10 @@ def ambassador(number: int, now: datetime) -> dict[str, Any]:
 
 async def fill(settings: Settings, appointments: int, ambassadors: int) -> float:
     """Bulk-insert the data set; returns the seconds it took."""
-    assert settings.mongo_url is not None
-    client = connect(settings.mongo_url, app_name="bench-fill")
     rng = random.Random(7)
     now = datetime.now(UTC)
-    db = client[settings.database_name("agenda")]
     started = time.monotonic()
-    try:
+    async with service_db(settings, "agenda", app_name="bench-fill") as db:
         await db["ambassadors"].insert_many([ambassador(n, now) for n in range(ambassadors)])
         await db["organizations"].insert_one(
             {
@@ -162,8 +155,6 @@ async def fill(settings: Settings, appointments: int, ambassadors: int) -> float
             db["appointments"],
             (appointment(number, ambassadors, now, rng) for number in range(appointments)),
         )
-    finally:
-        await client.close()
     return time.monotonic() - started
 
 
@@ -172,11 +163,9 @@ async def after_changes(
 ) -> list[float]:
     """Latencies (ms) of reads each made right after one appointment of the last month
     was written, as an answer or a cancellation would write it."""
-    assert settings.mongo_url is not None
-    client = connect(settings.mongo_url, app_name="bench-change")
-    appointments = client[settings.database_name("agenda")]["appointments"]
     latencies: list[float] = []
-    try:
+    async with service_db(settings, "agenda", app_name="bench-change") as db:
+        appointments = db["appointments"]
         for _ in range(requests):
             now = datetime.now(UTC)
             one = await appointments.find_one(
@@ -185,8 +174,6 @@ async def after_changes(
             assert one is not None
             await appointments.update_one({"_id": one["_id"]}, {"$set": {"updated_at": now}})
             latencies += (await sequential_gets(http, url, 1, bearer(token)))[0]
-    finally:
-        await client.close()
     return latencies
 
 
@@ -199,89 +186,69 @@ async def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    with tempfile.TemporaryDirectory(prefix="agenda-bench-") as folder:
-        async with store_url(Path(folder)) as url:
-            settings = bench_settings(url, Path(folder))
-            keys = load_key_pair(settings, create=True)
-            print(
-                f"inserting {args.appointments:,} appointments and "
-                f"{args.ambassadors:,} ambassadors…",
-                flush=True,
+    async with bench_folder("agenda-bench-") as settings:
+        keys = load_key_pair(settings, create=True)
+        print(
+            f"inserting {args.appointments:,} appointments and {args.ambassadors:,} ambassadors…",
+            flush=True,
+        )
+        seconds = await fill(settings, args.appointments, args.ambassadors)
+        print(f"  inserted in {seconds:.0f} s", flush=True)
+        async with agenda_alone(settings) as api:
+            signer = AccessTokenSigner(keys.private_pem, 3600)
+
+            def issued(**principal: Any) -> str:
+                return signer.issue(Principal(session_id="b", **principal))
+
+            admin = issued(user_id="admin", role="admin")
+            nord = issued(
+                user_id="ref-59", role="referent", territory=Territory(departments=("59",))
             )
-            seconds = await fill(settings, args.appointments, args.ambassadors)
-            print(f"  inserted in {seconds:.0f} s", flush=True)
-            async with agenda_alone(settings) as api:
-                signer = AccessTokenSigner(keys.private_pem, 3600)
-                admin = signer.issue(Principal(user_id="admin", role="admin", session_id="b"))
-                nord = signer.issue(
-                    Principal(
-                        user_id="ref-59",
-                        role="referent",
-                        session_id="b",
-                        territory=Territory(departments=("59",)),
-                    )
+            bassin = issued(
+                user_id="ref-le", role="referent", territory=Territory(bassins=("lille-est",))
+            )
+            partner = issued(user_id="p", role="partner", organization_id=ORGANIZATION)
+            base = f"{api}"
+            year = datetime.now(UTC).year
+            reads = [
+                ("stats, region (admin)", "/stats", admin),
+                ("stats, Nord (referent)", "/stats", nord),
+                ("stats, one bassin (referent)", "/stats", bassin),
+                ("stats.csv, region (admin)", "/stats.csv", admin),
+                ("work queue, Nord (referent)", "/work-queue", nord),
+                ("work queue, region (admin)", "/work-queue", admin),
+                (
+                    "partner report",
+                    f"/organizations/{ORGANIZATION}/report?year={year}",
+                    partner,
+                ),
+                (
+                    "partner attestation PDF",
+                    f"/organizations/{ORGANIZATION}/attestation.pdf?year={year}",
+                    partner,
+                ),
+            ]
+            async with aiohttp.ClientSession() as http:
+                print(
+                    f"\nsteering reads over {args.appointments:,} appointments "
+                    f"({args.requests} requests each, one client):"
                 )
-                bassin = signer.issue(
-                    Principal(
-                        user_id="ref-le",
-                        role="referent",
-                        session_id="b",
-                        territory=Territory(bassins=("lille-est",)),
+                for name, path, token in reads:
+                    first, _ = await sequential_gets(http, f"{base}{path}", 1, bearer(token))
+                    latencies, size = await sequential_gets(
+                        http, f"{base}{path}", args.requests, bearer(token)
                     )
-                )
-                partner = signer.issue(
-                    Principal(
-                        user_id="p", role="partner", session_id="b", organization_id=ORGANIZATION
-                    )
-                )
-                base = f"{api}"
-                year = datetime.now(UTC).year
-                reads = [
-                    ("stats, region (admin)", "/stats", admin),
-                    ("stats, Nord (referent)", "/stats", nord),
-                    ("stats, one bassin (referent)", "/stats", bassin),
-                    ("stats.csv, region (admin)", "/stats.csv", admin),
-                    ("work queue, Nord (referent)", "/work-queue", nord),
-                    ("work queue, region (admin)", "/work-queue", admin),
-                    (
-                        "partner report",
-                        f"/organizations/{ORGANIZATION}/report?year={year}",
-                        partner,
-                    ),
-                    (
-                        "partner attestation PDF",
-                        f"/organizations/{ORGANIZATION}/attestation.pdf?year={year}",
-                        partner,
-                    ),
-                ]
-                async with aiohttp.ClientSession() as http:
                     print(
-                        f"\nsteering reads over {args.appointments:,} appointments "
-                        f"({args.requests} requests each, one client):"
+                        f"  {name:<30} first {first[0]:7.0f} ms  "
+                        f"{latency_figures(latencies, '7.0f')}  ({size:,} bytes)",
+                        flush=True,
                     )
-                    for name, path, token in reads:
-                        first, _ = await sequential_gets(http, f"{base}{path}", 1, bearer(token))
-                        latencies, size = await sequential_gets(
-                            http, f"{base}{path}", args.requests, bearer(token)
-                        )
-                        print(
-                            f"  {name:<30} first {first[0]:7.0f} ms  "
-                            f"p50 {statistics.median(latencies):7.0f} ms  "
-                            f"p95 {percentile(latencies, 0.95):7.0f} ms  "
-                            f"max {max(latencies):7.0f} ms  ({size:,} bytes)",
-                            flush=True,
-                        )
-                    print("\nstatistics right after one appointment changed:")
-                    for name, path, token in reads[:3]:
-                        latencies = await after_changes(
-                            settings, http, f"{base}{path}", token, args.requests
-                        )
-                        print(
-                            f"  {name:<30} p50 {statistics.median(latencies):7.0f} ms  "
-                            f"p95 {percentile(latencies, 0.95):7.0f} ms  "
-                            f"max {max(latencies):7.0f} ms",
-                            flush=True,
-                        )
+                print("\nstatistics right after one appointment changed:")
+                for name, path, token in reads[:3]:
+                    latencies = await after_changes(
+                        settings, http, f"{base}{path}", token, args.requests
+                    )
+                    print(f"  {name:<30} {latency_figures(latencies, '7.0f')}", flush=True)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ from pymongo.errors import OperationFailure
 from yarl import URL
 
 from bench.notifier_throughput import drop_topology, sign_ups
-from bench.servers import broker_url, store_url
+from bench.servers import broker_url, service_db, store_url
 from bench.smtp_sink import SmtpSink
 from embedded.ports import free_port
 from shared.bus.rabbit import RabbitBus
@@ -192,13 +192,8 @@ async def cut_broker(amqp_url: str) -> bool:
 
 async def pending(settings: Settings) -> int:
     """Delivery records still queued or being sent."""
-    assert settings.mongo_url is not None
-    client = connect(settings.mongo_url, app_name="bench-faults")
-    try:
-        deliveries = client[settings.database_name("notifier")]["deliveries"]
-        return await deliveries.count_documents({"status": {"$in": ["queued", "sending"]}})
-    finally:
-        await client.close()
+    async with service_db(settings, "notifier", app_name="bench-faults") as db:
+        return await db["deliveries"].count_documents({"status": {"$in": ["queued", "sending"]}})
 
 
 async def one_fault(

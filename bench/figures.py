@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import statistics
 import time
+from collections.abc import Sequence
 
 import aiohttp
 
@@ -11,6 +13,17 @@ def percentile(values: list[float], fraction: float) -> float:
     """The value below which ``fraction`` of ``values`` fall (nearest rank)."""
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered)) - 1))]
+
+
+def latency_figures(values: list[float], spec: str, *, quantiles: Sequence[float] = (0.95,)) -> str:
+    """« p50 … ms  p95 … ms  max … ms » of latencies in milliseconds, each number written
+    with the format ``spec`` (``"7.0f"``), with a percentile for each of ``quantiles``."""
+    figures = [
+        ("p50", statistics.median(values)),
+        *((f"p{round(quantile * 100)}", percentile(values, quantile)) for quantile in quantiles),
+        ("max", max(values)),
+    ]
+    return "  ".join(f"{name} {value:{spec}} ms" for name, value in figures)
 
 
 async def sequential_gets(

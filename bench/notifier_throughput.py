@@ -39,7 +39,7 @@ from pathlib import Path
 import aio_pika
 from aiohttp import web
 
-from bench.servers import store_url
+from bench.servers import service_db, store_url
 from bench.smtp_sink import SmtpSink
 from services.notifier.app import create_app
 from services.notifier.domain import Occurrence, plan
@@ -51,7 +51,6 @@ from shared.bus.rabbit import RabbitBus
 from shared.contracts.accounts import UserRegistered
 from shared.events import Envelope
 from shared.keys import load_key_pair
-from shared.mongo import connect
 from shared.runtime import Platform, gateway_app
 from shared.settings import Settings
 
@@ -140,18 +139,14 @@ async def drop_topology(settings: Settings) -> None:
 
 async def _all_queued(settings: Settings, emails: int) -> float:
     # Read once the emails are in: the records were all written by then.
-    assert settings.mongo_url is not None
-    client = connect(settings.mongo_url, app_name="bench")
-    try:
-        deliveries = client[settings.database_name("notifier")]["deliveries"]
+    async with service_db(settings, "notifier", app_name="bench") as db:
+        deliveries = db["deliveries"]
         newest = await deliveries.find_one({}, sort=[("created_at", -1)])
         count = await deliveries.count_documents({})
         assert count == emails, f"{count} delivery records for {emails} events"
         assert newest is not None
         wall_to_monotonic = time.monotonic() - time.time()
         return float(newest["created_at"].timestamp() + wall_to_monotonic)
-    finally:
-        await client.close()
 
 
 async def sender_alone(sink: SmtpSink, base: Settings, *, emails: int, per_email: bool) -> float:

@@ -17,12 +17,14 @@ from typing import Any
 
 import aio_pika
 from aiohttp import web
+from pymongo.asynchronous.database import AsyncDatabase
 from yarl import URL
 
 from embedded.ports import free_port
 from services.agenda.app import create_app as create_agenda
 from services.web.app import create_app as create_site
 from shared.http import mount_at_root
+from shared.mongo import Document, connect
 from shared.runtime import Platform, gateway_app
 from shared.settings import Settings
 
@@ -59,6 +61,20 @@ async def store_url(folder: Path, *, test_commands: bool = False) -> AsyncIterat
         yield store.url
 
 
+@contextlib.asynccontextmanager
+async def service_db(
+    settings: Settings, service: str, *, app_name: str
+) -> AsyncIterator[AsyncDatabase[Document]]:
+    """``service``'s database in the benchmark's store, through a client of its own
+    (named ``app_name`` in the store's logs), closed on leaving."""
+    assert settings.mongo_url is not None
+    client = connect(settings.mongo_url, app_name=app_name)
+    try:
+        yield client[settings.database_name(service)]
+    finally:
+        await client.close()
+
+
 async def insert_in_batches(
     collection: Any, rows: Iterable[dict[str, Any]], *, size: int = 5_000
 ) -> None:
@@ -85,6 +101,15 @@ def bench_settings(mongo_url: str, folder: Path, **more: Any) -> Settings:
         log_level="WARNING",
         **more,
     )
+
+
+@contextlib.asynccontextmanager
+async def bench_folder(prefix: str) -> AsyncIterator[Settings]:
+    """:func:`bench_settings` in a temporary folder named ``prefix…``, on the store of
+    :func:`store_url` (its own, kept in that folder, unless ``MONGO_URL`` is given)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        async with store_url(Path(folder)) as url:
+            yield bench_settings(url, Path(folder))
 
 
 @contextlib.asynccontextmanager

@@ -28,11 +28,10 @@ from typing import Any
 
 from bench.agenda_stats import ambassador, appointment
 from bench.figures import percentile, sequential_gets
-from bench.servers import insert_in_batches, served_site
+from bench.servers import insert_in_batches, served_site, service_db
 from bench.web_pages import SERVICES, api_token, signed_in_visitor
 from services.accounts.demo import DEMO_ACCOUNTS
 from services.web.domain.steering import CHARTS
-from shared.mongo import connect
 from shared.settings import Settings
 
 AMBASSADORS = 2_000
@@ -47,18 +46,13 @@ def in_the_nord(row: dict[str, Any]) -> dict[str, Any]:
 
 async def fill(settings: Settings, appointments: int) -> float:
     """All the appointments in the Nord; returns the seconds the insertion took."""
-    assert settings.mongo_url is not None
-    client = connect(settings.mongo_url, app_name="bench-fill")
     rng = random.Random(11)
     now = datetime.now(UTC)
-    db = client[settings.database_name("agenda")]
     started = time.monotonic()
-    try:
+    async with service_db(settings, "agenda", app_name="bench-fill") as db:
         await db["ambassadors"].insert_many([ambassador(n, now) for n in range(AMBASSADORS)])
         rows = (appointment(number, AMBASSADORS, now, rng) for number in range(appointments))
         await insert_in_batches(db["appointments"], (in_the_nord(row) for row in rows))
-    finally:
-        await client.close()
     return time.monotonic() - started
 
 

@@ -17,6 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.bus.base import Delivery, Subscription
 from shared.events import Envelope, Event
+from shared.idempotency import TransactionEffect
 
 log = logging.getLogger("shared.handlers")
 
@@ -35,12 +36,7 @@ class HandlesOnce(Protocol):
         """The service's name."""
         ...
 
-    async def once(
-        self,
-        handler: str,
-        event_id: object,
-        effect: Callable[[AsyncClientSession], Awaitable[None]],
-    ) -> bool:
+    async def once(self, handler: str, event_id: object, effect: TransactionEffect) -> bool:
         """Run ``effect`` in a transaction unless ``handler`` already handled ``event_id``."""
         ...
 

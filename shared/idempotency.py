@@ -18,6 +18,9 @@ from pymongo.errors import DuplicateKeyError
 from shared.mongo import Document, IndexSpec, in_transaction
 
 COLLECTION = "handled_events"
+# What handling an event writes, through the session of the transaction that also
+# records the event as handled.
+TransactionEffect = Callable[[AsyncClientSession], Awaitable[None]]
 # Redeliveries happen within minutes; a month of memory is ample.
 RETENTION_SECONDS = 30 * 86_400
 
@@ -40,12 +43,7 @@ class HandledEvents:
         self._client = client
         self._collection = db[COLLECTION]
 
-    async def once(
-        self,
-        handler: str,
-        event_id: object,
-        effect: Callable[[AsyncClientSession], Awaitable[None]],
-    ) -> bool:
+    async def once(self, handler: str, event_id: object, effect: TransactionEffect) -> bool:
         """Run ``effect`` unless ``handler`` already handled ``event_id``.
 
         Returns whether the effect ran now. ``effect`` gets the transaction's session

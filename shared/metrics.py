@@ -25,6 +25,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 import prometheus_client
 from aiohttp import web
@@ -97,11 +98,28 @@ OUTBOX_OLDEST_AGE = Gauge(
 # -- a service's own metrics ----------------------------------------------------------
 
 
+M = TypeVar("M", Counter, Gauge, Histogram)
+
+
+class ServiceMetric(Generic[M]):
+    """One of a service's own metrics, its ``service`` label already set."""
+
+    def __init__(self, metric: M, service: str) -> None:
+        self._metric: M = metric
+        self._service = service
+
+    def labels(self, *values: str) -> M:
+        """The series for ``values``, the labels that follow ``service``."""
+        return self._metric.labels(self._service, *values)
+
+
 class ServiceMetrics:
-    """Declares the metrics one service adds to the shared ones.
+    """Declares the metrics one service adds to the shared ones, served with them at
+    ``/api/<service>/metrics``.
 
     Each is named ``po_<service>_<name>`` and carries the ``service`` label first:
-    without that label, :func:`exposition` would show it on every service's page.
+    without that label, :func:`exposition` would show it on every service's page. The
+    label is set here, once: the service gives only its own labels' values.
     """
 
     def __init__(self, service: str) -> None:
@@ -110,13 +128,20 @@ class ServiceMetrics:
     def _name(self, name: str) -> str:
         return f"po_{self.service}_{name}"
 
-    def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
-        """A counter ``po_<service>_<name>``, labelled by service, then by ``labels``."""
-        return Counter(self._name(name), documentation, ["service", *labels])
+    def _bound(self, metric: M) -> ServiceMetric[M]:
+        return ServiceMetric(metric, self.service)
 
-    def gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
+    def counter(
+        self, name: str, documentation: str, labels: Sequence[str] = ()
+    ) -> ServiceMetric[Counter]:
+        """A counter ``po_<service>_<name>``, labelled by service, then by ``labels``."""
+        return self._bound(Counter(self._name(name), documentation, ["service", *labels]))
+
+    def gauge(
+        self, name: str, documentation: str, labels: Sequence[str] = ()
+    ) -> ServiceMetric[Gauge]:
         """A gauge ``po_<service>_<name>``, labelled by service, then by ``labels``."""
-        return Gauge(self._name(name), documentation, ["service", *labels])
+        return self._bound(Gauge(self._name(name), documentation, ["service", *labels]))
 
     def histogram(
         self,
@@ -125,9 +150,11 @@ class ServiceMetrics:
         labels: Sequence[str] = (),
         *,
         buckets: Sequence[float],
-    ) -> Histogram:
+    ) -> ServiceMetric[Histogram]:
         """A histogram ``po_<service>_<name>`` with ``buckets``, labelled like a counter."""
-        return Histogram(self._name(name), documentation, ["service", *labels], buckets=buckets)
+        return self._bound(
+            Histogram(self._name(name), documentation, ["service", *labels], buckets=buckets)
+        )
 
 
 ScrapeHook = Callable[[], Awaitable[None]]

@@ -123,17 +123,8 @@ class ParkingAction(BaseModel):
 
     @classmethod
     def of(cls, document: Document) -> ParkingAction:
-        """The view of a stored action."""
-        return cls(
-            id=document["_id"],
-            action=document["action"],
-            message_id=document["message_id"],
-            queue=document["queue"],
-            event_type=document.get("event_type"),
-            event_id=document.get("event_id"),
-            admin_id=document["admin_id"],
-            at=document["at"],
-        )
+        """The view of a stored action (see ``settle``: every field, the id as ``_id``)."""
+        return cls.model_validate({**document, "id": document["_id"]})
 
 
 def add_parking_routes(router: Router, context: ServiceContext) -> None:

@@ -31,7 +31,7 @@ from shared.bus.memory import MemoryBus
 from shared.bus.rabbit import RabbitBus
 from shared.events import Event
 from shared.group_commit import GroupCommit
-from shared.handlers import After, Effect, on
+from shared.handlers import on as idempotent_subscription
 from shared.http import (
     AccessTokenVerifier,
     Call,
@@ -40,7 +40,7 @@ from shared.http import (
     root_web_app,
     service_web_app,
 )
-from shared.idempotency import HANDLED_EVENTS_INDEXES, HandledEvents
+from shared.idempotency import HANDLED_EVENTS_INDEXES, HandledEvents, TransactionEffect
 from shared.keys import load_verifier_key
 from shared.metrics import ScrapeHook, add_metrics_route, set_outbox_backlog
 from shared.mongo import Document, IndexSpec, connect, ensure_indexes, ping
@@ -59,7 +59,6 @@ REVOCATION_MARGIN_SECONDS = 60
 # How long stopping a service waits for its background tasks to end.
 STOP_SECONDS = 10.0
 T = TypeVar("T")
-E = TypeVar("E", bound=Event)
 
 
 @dataclass
@@ -143,29 +142,15 @@ class ServiceContext:
         self.outbox.wake()
         return result
 
-    async def once(
-        self,
-        handler: str,
-        event_id: object,
-        effect: Callable[[AsyncClientSession], Awaitable[None]],
-    ) -> bool:
+    async def once(self, handler: str, event_id: object, effect: TransactionEffect) -> bool:
         """Idempotent handling: ``effect`` runs in a transaction unless already done."""
         done = await self.handled.once(handler, event_id, effect)
         if done:
             self.outbox.wake()
         return done
 
-    def on(
-        self,
-        model: type[E],
-        name: str,
-        effect: Effect[E],
-        *,
-        event_type: str = "",
-        after: After[E] | None = None,
-    ) -> Subscription:
-        """This service's typed, idempotent subscription (see ``shared.handlers``)."""
-        return on(self, model, name, effect, event_type=event_type, after=after)
+    # ``context.on(model, name, effect)``: this service's typed, idempotent subscription.
+    on = idempotent_subscription
 
 
 SERVICE_CONTEXT = web.AppKey("service_context", ServiceContext)

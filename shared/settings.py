@@ -10,13 +10,24 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field
 from pydantic_settings import (
     NoDecode,
     SettingsConfigDict,
 )
 
 from shared.secret_files import SettingsWithSecretFiles
+
+
+def _split_seconds(value: object) -> object:
+    # Accept "1,5,30" from the environment as well as a list.
+    if isinstance(value, str):
+        return [float(part) for part in value.split(",") if part.strip()]
+    return value
+
+
+# Delays in seconds, given comma-separated in the environment ("1,5,30").
+Delays = Annotated[list[float], NoDecode, BeforeValidator(_split_seconds)]
 
 
 class Settings(SettingsWithSecretFiles):
@@ -68,9 +79,7 @@ class Settings(SettingsWithSecretFiles):
     bus_prefix: str = "po"
     # Delays (seconds) between attempts of a failing event handler; after the last
     # one the message is parked. Tests shorten them.
-    bus_retry_delays: Annotated[list[float], NoDecode] = Field(
-        default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0]
-    )
+    bus_retry_delays: Delays = Field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0])
     bus_prefetch: int = Field(64, gt=0)
     # How often the outbox relay looks for entries nobody published (crash recovery).
     outbox_sweep_seconds: float = Field(2.0, gt=0)
@@ -100,14 +109,6 @@ class Settings(SettingsWithSecretFiles):
         "mongo_url",
         "amqp_url",
     )
-
-    @field_validator("bus_retry_delays", mode="before")
-    @classmethod
-    def _split_delays(cls, value: object) -> object:
-        # Accept "1,5,30" from the environment as well as a list.
-        if isinstance(value, str):
-            return [float(part) for part in value.split(",") if part.strip()]
-        return value
 
     @cached_property
     def keys_dir(self) -> Path:

@@ -44,12 +44,16 @@ class SmtpListener:
     ) -> None:
         self._handler = handler
         self._name = name
-        self._ident = ident
         self._host = host
         self._port = port
-        self._hostname = hostname
-        self._max_bytes = max_bytes
-        self._timeout = timeout
+        # What each connection's aiosmtpd session is given.
+        self._session_options: dict[str, Any] = {
+            "hostname": hostname,
+            "ident": ident,
+            "data_size_limit": max_bytes,
+            "enable_SMTPUTF8": True,
+            **({} if timeout is None else {"timeout": timeout}),
+        }
         self._before_hang_up = before_hang_up
         self._server: asyncio.Server | None = None
         self._connections: weakref.WeakSet[SMTP] = weakref.WeakSet()
@@ -64,18 +68,9 @@ class SmtpListener:
         """Listen; raises ``OSError`` when the port is taken (the service must not run
         half-way: what is sent to it would be lost)."""
         loop = asyncio.get_running_loop()
-        options: dict[str, Any] = {} if self._timeout is None else {"timeout": self._timeout}
 
         def protocol() -> SMTP:
-            smtp = SMTP(
-                self._handler,
-                hostname=self._hostname,
-                ident=self._ident,
-                data_size_limit=self._max_bytes,
-                enable_SMTPUTF8=True,
-                loop=loop,
-                **options,
-            )
+            smtp = SMTP(self._handler, loop=loop, **self._session_options)
             self._connections.add(smtp)
             return smtp
 

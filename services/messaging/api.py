@@ -224,11 +224,7 @@ def make_router() -> Router:
             _service(call).contact_to_share(call.path("conversation_id"), call.user)
         )
         return ContactToShareOut(
-            name=shared.name,
-            email=shared.email,
-            phone=shared.phone,
-            message=message,
-            already_shared=already,
+            **shared.model_dump(exclude={"shared_at"}), message=message, already_shared=already
         )
 
     @router.post(

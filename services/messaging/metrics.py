@@ -1,7 +1,4 @@
-"""Messaging's own Prometheus metrics: messages relayed by email, replies received.
-
-Served with the shared ones at ``/api/messaging/metrics`` (``shared.metrics``).
-"""
+"""Messaging's own Prometheus metrics: messages relayed by email, replies received."""
 
 from __future__ import annotations
 
@@ -33,9 +30,9 @@ _INBOUND_OUTCOMES = {
 
 def message_relayed(source: Source, recipients: int) -> None:
     """Count the emails one committed message makes."""
-    RELAYED.labels(OWN.service, source).inc(recipients)
+    RELAYED.labels(source).inc(recipients)
 
 
 def inbound_answered(answer: str) -> None:
     """Count one mail received, by the relay's answer to it."""
-    INBOUND.labels(OWN.service, _INBOUND_OUTCOMES.get(answer, "other")).inc()
+    INBOUND.labels(_INBOUND_OUTCOMES.get(answer, "other")).inc()

@@ -221,6 +221,10 @@ def conversation_out(
     )
 
 
+# What every viewer reads of a message as it is stored (not its body nor its author).
+_SHOWN_AS_STORED = {"id", "seq", "kind", "source", "created_at"}
+
+
 def message_out(message: Message, conversation: Conversation, viewer_id: str) -> MessageOut:
     """``message`` as ``viewer_id`` reads it (the author reads their own words)."""
     author = conversation.participant(message.author_id)
@@ -232,10 +236,7 @@ def message_out(message: Message, conversation: Conversation, viewer_id: str) ->
         # along learns that they were shared, never what they are.
         body, masked = body_for_onlooker(message, author_name)
     return MessageOut(
-        id=message.id,
-        seq=message.seq,
-        kind=message.kind,
-        source=message.source,
+        **message.model_dump(include=_SHOWN_AS_STORED),
         author=AuthorOut(
             user_id=message.author_id,
             display_name=author_name,
@@ -243,7 +244,6 @@ def message_out(message: Message, conversation: Conversation, viewer_id: str) ->
         ),
         body=body,
         masked=masked,
-        created_at=message.created_at,
     )
 
 

@@ -74,6 +74,8 @@ class MessagingStore:
     """Reads and writes of messaging's own database."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
+        # A posted message and its conversation are written by one client-level bulk write.
+        self._client = db.client
         self.conversations = db[CONVERSATIONS]
         self.messages = db[MESSAGES]
         self.aliases = db[ALIASES]
@@ -148,7 +150,7 @@ class MessagingStore:
         # Never the first statement of its transaction: the embedded store refuses a
         # bulkWrite that carries the transaction's read concern.
         try:
-            await self.conversations.database.client.bulk_write(writes, session=session)
+            await self._client.bulk_write(writes, session=session)
         except ClientBulkWriteException as error:
             failures: list[Document] = error.details.get("writeErrors") or []
             duplicate = next((f for f in failures if f.get("code") == DUPLICATE_KEY), None)

@@ -17,7 +17,12 @@ from services.notifier.sender import SmtpSender
 from services.notifier.settings import NotifierSettings
 from services.notifier.smtp_health import SmtpHealth, probe_forever
 from services.notifier.store import INDEXES, NotifierStore
-from services.notifier.subscriptions import SERVICE, complete_erasures, subscriptions
+from services.notifier.subscriptions import (
+    SERVICE,
+    EmailHandler,
+    complete_erasures,
+    subscriptions,
+)
 from services.notifier.unsubscribe import UnsubscribeLinks
 from services.notifier.worker import DeliveryWorker, purge_forever
 from shared.contracts.notifier import PUBLISHED
@@ -82,10 +87,14 @@ def create_app(platform: Platform, config: NotifierSettings | None = None) -> we
         subscriptions=lambda context: subscriptions(
             context,
             store,
-            renderer,
-            worker,
-            links=links,
-            log_retention=timedelta(days=config.log_retention_days),
+            EmailHandler(
+                context,
+                store,
+                renderer,
+                worker,
+                links=links,
+                log_retention=timedelta(days=config.log_retention_days),
+            ),
         ),
         workers=[*[deliver_emails] * config.senders, purge_delivery_log, probe_smtp],
         health_checks={"smtp": smtp_health.report},

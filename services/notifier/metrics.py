@@ -1,7 +1,4 @@
-"""The notifier's own Prometheus metrics: deliveries by outcome, backlog, SMTP latency.
-
-Served with the shared ones at ``/api/notifier/metrics`` (``shared.metrics``).
-"""
+"""The notifier's own Prometheus metrics: deliveries by outcome, backlog, SMTP latency."""
 
 from __future__ import annotations
 
@@ -32,8 +29,8 @@ BACKLOG = OWN.gauge(
 
 def delivery_attempted(outcome: SmtpOutcome, seconds: float) -> None:
     """Count one attempt and how long the server took."""
-    DELIVERIES.labels(OWN.service, outcome.value).inc()
-    SMTP_SECONDS.labels(OWN.service).observe(seconds)
+    DELIVERIES.labels(outcome.value).inc()
+    SMTP_SECONDS.labels().observe(seconds)
 
 
 def backlog_hook(store: NotifierStore) -> ScrapeHook:
@@ -42,6 +39,6 @@ def backlog_hook(store: NotifierStore) -> ScrapeHook:
     async def read_backlog() -> None:
         counts = await store.pending_counts()
         for status in PENDING:
-            BACKLOG.labels(OWN.service, status.value).set(counts.get(status, 0))
+            BACKLOG.labels(status.value).set(counts.get(status, 0))
 
     return read_backlog

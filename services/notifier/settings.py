@@ -6,10 +6,10 @@ They tune delivery, not the platform's contract, so they stay out of the shared
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from shared.settings import Delays
 
 
 class NotifierSettings(BaseSettings):
@@ -19,7 +19,7 @@ class NotifierSettings(BaseSettings):
 
     # Delay (seconds) before attempt n+1 after a temporary failure of attempt n; the
     # last delay repeats until ``max_attempts`` or ``max_age_seconds`` is reached.
-    retry_delays: Annotated[list[float], NoDecode] = Field(
+    retry_delays: Delays = Field(
         default_factory=lambda: [30.0, 60.0, 300.0, 900.0, 1_800.0, 3_600.0]
     )
     max_attempts: int = Field(12, gt=0)
@@ -58,14 +58,6 @@ class NotifierSettings(BaseSettings):
     bounce_smtp_port: int | None = Field(None, ge=0)
     bounce_smtp_host: str = "127.0.0.1"
     bounce_max_bytes: int = Field(1_048_576, gt=0)
-
-    @field_validator("retry_delays", mode="before")
-    @classmethod
-    def _split_delays(cls, value: object) -> object:
-        # Accept "30,60,300" from the environment as well as a list.
-        if isinstance(value, str):
-            return [float(part) for part in value.split(",") if part.strip()]
-        return value
 
     @model_validator(mode="after")
     def _delays_given(self) -> NotifierSettings:

@@ -10,6 +10,9 @@ from pydantic import BaseModel, Field
 from services.notifier.store import Status, UndeliverableAddress
 from shared.mongo import Document
 
+# Fields of a delivery record that may be absent (see ``DeliveryView.of``).
+_WRITTEN_LATER = ("user_id", "last_error", "next_attempt_at", "sent_at")
+
 
 class DeliveryView(BaseModel):
     """One line of the delivery log (never the message itself)."""
@@ -30,21 +33,10 @@ class DeliveryView(BaseModel):
 
     @classmethod
     def of(cls, document: Document) -> DeliveryView:
-        """The view of a stored record."""
-        return cls(
-            id=document["_id"],
-            recipient=document["recipient"],
-            user_id=document.get("user_id"),
-            template=document["template"],
-            event_id=document["event_id"],
-            event_type=document["event_type"],
-            status=Status(document["status"]),
-            attempts=document["attempts"],
-            last_error=document.get("last_error"),
-            created_at=document["created_at"],
-            updated_at=document["updated_at"],
-            next_attempt_at=document.get("next_attempt_at"),
-            sent_at=document.get("sent_at"),
+        """The view of a stored record (its id is ``_id``; a field written only once it
+        applies reads as null until then)."""
+        return cls.model_validate(
+            {**dict.fromkeys(_WRITTEN_LATER), **document, "id": document["_id"]}
         )
 
 

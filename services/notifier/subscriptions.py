@@ -418,19 +418,12 @@ def consumed() -> list[tuple[type[Event], str]]:
 
 
 def subscriptions(
-    context: ServiceContext,
-    store: NotifierStore,
-    renderer: Renderer,
-    worker: DeliveryWorker,
-    *,
-    links: UnsubscribeLinks,
-    log_retention: timedelta,
+    context: ServiceContext, store: NotifierStore, intake: EmailHandler
 ) -> list[Subscription]:
-    """One subscription (its own durable queue) per event type the notifier consumes."""
+    """One subscription (its own durable queue) per event type the notifier consumes:
+    ``intake`` for every one but the export requests."""
     handlers: dict[str, Handler] = {
-        HANDLER: EmailHandler(
-            context, store, renderer, worker, links=links, log_retention=log_retention
-        ),
+        HANDLER: intake,
         "export": _export_handler(context, store),
     }
     return [

@@ -378,34 +378,29 @@ class DeliveryWorker:
             "smtp_code": result.code,
             "attempts": attempts,
         }
-        if not result.outcome.temporary:
-            log.warning("email refused for good", extra=facts)
+
+        async def finish(status: Status, what: str) -> None:
+            # No more attempts: the record keeps its last error until it is purged.
             await self._record(
                 lambda: self._store.finish(
                     delivery["_id"],
                     claim=claim,
-                    status=Status.FAILED,
+                    status=status,
                     error=error,
                     now=now,
                     purge_at=self._purge_at(now),
                 ),
-                what="recording a refused email",
+                what=what,
             )
+
+        if not result.outcome.temporary:
+            log.warning("email refused for good", extra=facts)
+            await finish(Status.FAILED, "recording a refused email")
             return
         age = now - delivery["queued_at"]
         if attempts >= config.max_attempts or age.total_seconds() >= config.max_age_seconds:
             log.error("email given up after repeated temporary failures", extra=facts)
-            await self._record(
-                lambda: self._store.finish(
-                    delivery["_id"],
-                    claim=claim,
-                    status=Status.DEAD,
-                    error=error,
-                    now=now,
-                    purge_at=self._purge_at(now),
-                ),
-                what="recording an email given up",
-            )
+            await finish(Status.DEAD, "recording an email given up")
             return
         delay = config.retry_delay(attempts)
         log.info("email will be retried", extra={**facts, "retry_in_seconds": delay})

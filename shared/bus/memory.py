@@ -11,7 +11,6 @@ Nothing survives the process: durability is the outbox's job.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,24 +24,11 @@ from shared.bus.base import (
     Subscription,
     UnroutableEventError,
 )
-from shared.bus.dispatch import (
-    ATTEMPT_HEADER,
-    LAST_ERROR_HEADER,
-    PARKED_AT_HEADER,
-    PARKED_FROM_HEADER,
-    PARKED_REASON_HEADER,
-    Unreadable,
-    failure_text,
-    next_delay,
-    park_reason,
-    read_delivery,
-)
+from shared.bus.dispatch import deliver, parking_headers, retry_headers
 from shared.events import Envelope
-from shared.metrics import event_consumed, event_parked, event_published, event_retried
+from shared.metrics import event_published
 from shared.settings import Settings
-from shared.tracing import carrier_of, consuming, publishing
-
-log = logging.getLogger("shared.bus")
+from shared.tracing import carrier_of, publishing
 
 
 @dataclass(frozen=True)
@@ -140,55 +126,26 @@ class MemoryBus(Bus):
             task.add_done_callback(_releaser(queue))
 
     async def _handle(self, queue: _Queue, subscription: Subscription, message: _Message) -> None:
-        outcome = read_delivery(
-            message.body, subscription, attempt=message.attempt, redelivered=False
+        async def park(reason: str) -> None:
+            self._park(queue.name, message, reason)
+
+        async def retry(delay: float, exc: BaseException) -> None:
+            attempt = message.attempt + 1
+            headers = {**carrier_of(message.headers), **retry_headers(attempt, exc)}
+            self._later(delay, queue, _Message(message.body, attempt=attempt, headers=headers))
+
+        await deliver(
+            message.body,
+            message.headers,
+            subscription,
+            attempt=message.attempt,
+            redelivered=False,
+            delays=self._delays,
+            queue=queue.name,
+            system="memory",
+            park=park,
+            retry=retry,
         )
-        if isinstance(outcome, Unreadable):
-            described = outcome.envelope.describe() if outcome.envelope else {}
-            log.warning(
-                "unreadable message parked",
-                extra={**described, "queue": queue.name, "reason": outcome.reason},
-            )
-            self._park(queue.name, message, outcome.reason)
-            event_parked(subscription.service, subscription.event_type, unreadable=True)
-            return
-        try:
-            with consuming(outcome.envelope, message.headers, queue=queue.name, system="memory"):
-                await subscription.handler(outcome)
-            event_consumed(subscription.service, subscription.event_type)
-        except Exception as exc:
-            described = outcome.envelope.describe()
-            delay = next_delay(message.attempt, self._delays)
-            if delay is None:
-                log.error(
-                    "handler failed, message parked",
-                    extra={**described, "queue": queue.name, "attempt": message.attempt},
-                    exc_info=exc,
-                )
-                self._park(queue.name, message, park_reason(message.attempt, exc))
-                event_parked(subscription.service, subscription.event_type, unreadable=False)
-                return
-            log.warning(
-                "handler failed, retry scheduled",
-                extra={
-                    **described,
-                    "queue": queue.name,
-                    "attempt": message.attempt,
-                    "delay": delay,
-                },
-                exc_info=exc,
-            )
-            retry = _Message(
-                message.body,
-                attempt=message.attempt + 1,
-                headers={
-                    **carrier_of(message.headers),
-                    ATTEMPT_HEADER: message.attempt + 1,
-                    LAST_ERROR_HEADER: failure_text(exc),
-                },
-            )
-            self._later(delay, queue, retry)
-            event_retried(subscription.service, subscription.event_type)
 
     def _later(self, delay: float, queue: _Queue, message: _Message) -> None:
         loop = asyncio.get_running_loop()
@@ -203,13 +160,7 @@ class MemoryBus(Bus):
 
     def _park(self, queue: str, message: _Message, reason: str) -> None:
         now = datetime.now(UTC)
-        headers = {
-            **message.headers,
-            ATTEMPT_HEADER: message.attempt,
-            PARKED_REASON_HEADER: reason,
-            PARKED_AT_HEADER: now.isoformat(),
-            PARKED_FROM_HEADER: queue,
-        }
+        headers = {**message.headers, **parking_headers(message.attempt, reason, queue, now)}
         self._parked[queue].append(
             ParkedMessage(
                 queue=queue, body=message.body, reason=reason, parked_at=now, headers=headers

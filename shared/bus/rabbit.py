@@ -52,23 +52,17 @@ from shared.bus.base import (
     UnroutableEventError,
 )
 from shared.bus.dispatch import (
-    ATTEMPT_HEADER,
-    LAST_ERROR_HEADER,
-    PARKED_AT_HEADER,
-    PARKED_FROM_HEADER,
-    PARKED_REASON_HEADER,
-    Unreadable,
     attempt_from_headers,
-    failure_text,
-    next_delay,
-    park_reason,
-    read_delivery,
+    deliver,
+    parking_details,
+    parking_headers,
+    retry_headers,
 )
 from shared.bus.failover import FailoverConnection, connect_failover, node_urls, where
 from shared.events import Envelope
-from shared.metrics import event_consumed, event_parked, event_published, event_retried
+from shared.metrics import event_published
 from shared.settings import Settings
-from shared.tracing import carrier_of, consuming, publishing
+from shared.tracing import carrier_of, publishing
 
 log = logging.getLogger("shared.bus")
 
@@ -457,65 +451,42 @@ class RabbitBus(Bus):
         self, subscription: Subscription, queue: str, message: AbstractIncomingMessage
     ) -> None:
         attempt = attempt_from_headers(message.headers)
-        redelivered = bool(message.redelivered)
-        outcome = read_delivery(
-            message.body, subscription, attempt=attempt, redelivered=redelivered
+
+        async def park(reason: str) -> None:
+            await self._park(message, queue, reason)
+
+        async def retry(delay: float, exc: BaseException) -> None:
+            await self._retry(message, queue, delay, retry_headers(attempt + 1, exc))
+
+        handled = await deliver(
+            message.body,
+            message.headers,
+            subscription,
+            attempt=attempt,
+            redelivered=bool(message.redelivered),
+            delays=self._delays,
+            queue=queue,
+            system="rabbitmq",
+            park=park,
+            retry=retry,
         )
-        if isinstance(outcome, Unreadable):
-            described = outcome.envelope.describe() if outcome.envelope else {}
-            log.warning(
-                "unreadable message parked",
-                extra={**described, "queue": queue, "reason": outcome.reason},
-            )
-            await self._park(message, queue, outcome.reason)
-            event_parked(subscription.service, subscription.event_type, unreadable=True)
-            return
-        try:
-            with consuming(outcome.envelope, message.headers, queue=queue, system="rabbitmq"):
-                await subscription.handler(outcome)
-        except Exception as exc:
-            described = outcome.envelope.describe()
-            delay = next_delay(attempt, self._delays)
-            if delay is None:
-                log.error(
-                    "handler failed, message parked",
-                    extra={**described, "queue": queue, "attempt": attempt},
-                    exc_info=exc,
-                )
-                await self._park(message, queue, park_reason(attempt, exc))
-                event_parked(subscription.service, subscription.event_type, unreadable=False)
-            else:
-                log.warning(
-                    "handler failed, retry scheduled",
-                    extra={**described, "queue": queue, "attempt": attempt, "delay": delay},
-                    exc_info=exc,
-                )
-                await self._retry(message, queue, attempt + 1, delay, failure_text(exc))
-                event_retried(subscription.service, subscription.event_type)
-            return
-        event_consumed(subscription.service, subscription.event_type)
-        await self._ack(message)
+        if handled:
+            await self._ack(message)
 
     async def _retry(
         self,
         message: AbstractIncomingMessage,
         queue: str,
-        next_attempt: int,
         delay: float,
-        error: str,
+        headers: dict[str, Any],
     ) -> None:
         assert self._wait is not None
-        headers = {ATTEMPT_HEADER: next_attempt, LAST_ERROR_HEADER: error}
         await self._settle(message, self._wait, f"{self._ms(delay)}.{queue}", headers)
 
     async def _park(self, message: AbstractIncomingMessage, queue: str, reason: str) -> None:
         assert self._parking is not None
-        headers = {
-            ATTEMPT_HEADER: attempt_from_headers(message.headers),
-            PARKED_REASON_HEADER: reason,
-            PARKED_AT_HEADER: datetime.now(UTC).isoformat(),
-            PARKED_FROM_HEADER: queue,
-        }
+        attempt = attempt_from_headers(message.headers)
+        headers = parking_headers(attempt, reason, queue, datetime.now(UTC))
         await self._settle(message, self._parking, queue, headers)
 
     async def _settle(
@@ -677,10 +648,8 @@ class RabbitBus(Bus):
 
 def _parked_message(queue: str, message: AbstractIncomingMessage) -> ParkedMessage:
     headers: dict[str, Any] = dict(message.headers or {})
-    reason = headers.get(PARKED_REASON_HEADER)
-    parked_at_text = headers.get(PARKED_AT_HEADER)
-    parked_at = datetime.fromisoformat(parked_at_text) if isinstance(parked_at_text, str) else None
-    if not isinstance(reason, str):
+    reason, parked_at = parking_details(headers)
+    if reason is None:
         # Dead-lettered by the broker itself (delivery limit reached).
         death = _first_death(headers)
         reason = f"broker dead-lettered it: {death.get('reason', 'unknown')}"

@@ -18,22 +18,36 @@ ProfileType = Literal["student", "professional", "trainer"]
 InterventionKind = Literal["class_presentation", "event", "company_visit", "discovery_internship"]
 
 
-class UserRegistered(Event):
-    """Someone joined (or an admin created them); the link activates the account."""
+class _ToAccountHolder(Event):
+    """Base of the events the notifier mails to the person they are about, at the
+    address they carry (its own copy of the contact may lag behind)."""
 
-    type: ClassVar[str] = "accounts.user.registered"
-    secret_fields: ClassVar[frozenset[str]] = frozenset({"confirmation_url"})
+    user_id: str
+    email: str
+    first_name: str
+
+
+class _ToAccountHolderInRole(Event):
+    """Base of the events mailed to the person they are about, worded for their role."""
 
     user_id: str
     role: Role
     email: str
     first_name: str
+
+
+class UserRegistered(_ToAccountHolderInRole):
+    """Someone joined (or an admin created them); the link activates the account."""
+
+    type: ClassVar[str] = "accounts.user.registered"
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"confirmation_url"})
+
     last_name: str
     confirmation_url: str | None = None
     expires_at: datetime | None = None
 
 
-class ConfirmationLinkRenewed(Event):
+class ConfirmationLinkRenewed(_ToAccountHolderInRole):
     """A person still to confirm asked for a new link in place of an expired one.
 
     Not a second ``accounts.user.registered``: nobody joined again, only the link
@@ -43,84 +57,65 @@ class ConfirmationLinkRenewed(Event):
     type: ClassVar[str] = "accounts.confirmation_link.renewed"
     secret_fields: ClassVar[frozenset[str]] = frozenset({"confirmation_url"})
 
-    user_id: str
-    role: Role
-    email: str
-    first_name: str
     confirmation_url: str
     expires_at: datetime
 
 
-class UserActivated(Event):
+class UserActivated(_ToAccountHolderInRole):
     """The confirmation link was followed and a password chosen."""
 
     type: ClassVar[str] = "accounts.user.activated"
 
-    user_id: str
-    role: Role
-    email: str
-    first_name: str
 
-
-class PasswordResetRequested(Event):
+class PasswordResetRequested(_ToAccountHolder):
     """A lost-password link was issued (only for a known email; the API never says)."""
 
     type: ClassVar[str] = "accounts.password_reset.requested"
     secret_fields: ClassVar[frozenset[str]] = frozenset({"reset_url"})
 
-    user_id: str
-    email: str
-    first_name: str
     reset_url: str
     expires_at: datetime
 
 
-class PasswordChanged(Event):
+class PasswordChanged(_ToAccountHolder):
     """The password changed (reset or change); the person is told."""
 
     type: ClassVar[str] = "accounts.password.changed"
 
-    user_id: str
-    email: str
-    first_name: str
 
-
-class SignInAttacked(Event):
+class SignInAttacked(_ToAccountHolder):
     """Wrong passwords for the account came from several places: its owner is told
     once per window, with what still lets them in."""
 
     type: ClassVar[str] = "accounts.sign_in.attacked"
 
-    user_id: str
-    email: str
-    first_name: str
     failures: int
     window_minutes: int
 
 
-class EmailChangeRequested(Event):
+class _EmailChange(Event):
+    """Base of the two steps of a change of address: the account's old and new one."""
+
+    user_id: str
+    first_name: str
+    old_email: str
+    new_email: str
+
+
+class EmailChangeRequested(_EmailChange):
     """A new address must be confirmed; the old one is told."""
 
     type: ClassVar[str] = "accounts.email_change.requested"
     secret_fields: ClassVar[frozenset[str]] = frozenset({"confirmation_url"})
 
-    user_id: str
-    first_name: str
-    old_email: str
-    new_email: str
     confirmation_url: str
     expires_at: datetime
 
 
-class EmailChanged(Event):
+class EmailChanged(_EmailChange):
     """The new address was confirmed and is now the account's."""
 
     type: ClassVar[str] = "accounts.email.changed"
-
-    user_id: str
-    first_name: str
-    old_email: str
-    new_email: str
 
 
 class Territory(BaseModel):
@@ -252,7 +247,7 @@ class TokensRevoked(Event):
 DeletionReason = Literal["request", "inactivity", "unconfirmed"]
 
 
-class UserDeleted(Event):
+class UserDeleted(_ToAccountHolderInRole):
     """The account is gone: every service erases or anonymises what it holds.
 
     ``reason`` says why: the person asked (``request``), nobody signed in for the
@@ -264,21 +259,14 @@ class UserDeleted(Event):
 
     type: ClassVar[str] = "accounts.user.deleted"
 
-    user_id: str
-    role: Role
-    email: str
-    first_name: str
     reason: DeletionReason = "request"
 
 
-class InactivityWarned(Event):
+class InactivityWarned(_ToAccountHolder):
     """Nobody signed in for the retention period: the account goes unless someone does."""
 
     type: ClassVar[str] = "accounts.user.inactivity_warned"
 
-    user_id: str
-    email: str
-    first_name: str
     deletion_at: datetime
 
 

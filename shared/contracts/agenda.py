@@ -181,22 +181,24 @@ class CallFacts(InterventionFacts):
     organiser_name: str
 
 
-class CallPublished(Event):
+class CallNotice(Event):
+    """Base of the events about an open call that the notifier mails to each of
+    ``recipient_ids``."""
+
+    call: CallFacts
+    recipient_ids: list[str]
+
+
+class CallPublished(CallNotice):
     """An event looks for ambassadors: the matching ones of the zone are invited."""
 
     type: ClassVar[str] = "agenda.call.published"
 
-    call: CallFacts
-    recipient_ids: list[str]
 
-
-class CallFilled(Event):
+class CallFilled(CallNotice):
     """Every place of an open call is taken: those invited who did not take one are told."""
 
     type: ClassVar[str] = "agenda.call.filled"
-
-    call: CallFacts
-    recipient_ids: list[str]
 
 
 class AgendaExportPrepared(ExportPrepared):

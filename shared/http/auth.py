@@ -45,6 +45,16 @@ class Territory(BaseModel):
     bassins: tuple[str, ...] = ()
 
 
+# Principal fields that a token carries as claims of the same name, when they are set.
+_SCOPE_CLAIMS = (
+    "establishment_uai",
+    "establishment_department",
+    "establishment_bassin",
+    "territory",
+    "organization_id",
+)
+
+
 class Principal(BaseModel):
     """The authenticated caller, as the access token describes them."""
 
@@ -198,11 +208,7 @@ class AccessTokenVerifier:
                 user_id=claims["sub"],
                 role=claims.get("role"),
                 session_id=claims.get("sid"),
-                establishment_uai=claims.get("establishment_uai"),
-                establishment_department=claims.get("establishment_department"),
-                establishment_bassin=claims.get("establishment_bassin"),
-                territory=claims.get("territory"),
-                organization_id=claims.get("organization_id"),
+                **{name: claims.get(name) for name in _SCOPE_CLAIMS},
             )
             return principal, float(claims["exp"]), float(claims["iat"])
         except (ValidationError, TypeError, ValueError):

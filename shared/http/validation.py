@@ -68,12 +68,38 @@ def _at_most(one: str, many: str) -> _Phrase:
     return lambda ctx: f"doit contenir au plus {_count(ctx.get('max_length'), one, many)}"
 
 
+def _one_of(ctx: Mapping[str, Any]) -> str:
+    """« doit valoir « a », « b » ou « c » »."""
+    return f"doit valoir {_choices(str(ctx.get('expected', '')))}"
+
+
+_DATE = "doit être une date au format AAAA-MM-JJ"
+_DATETIME = "doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)"
+_JSON_OBJECT = "doit être un objet JSON"
+
+# Phrases that several error types share: pydantic's strict and lax checks of one type
+# (``int_type``, ``int_parsing``…), or types a client sees as one (a JSON list).
+_SHARED_PHRASES: dict[str, tuple[str, ...]] = {
+    "doit être une chaîne de caractères": ("string_type", "string_unicode", "bytes_type"),
+    "doit être un nombre entier": ("int_type", "int_parsing", "int_from_float"),
+    "doit être un nombre": ("float_type", "float_parsing"),
+    "doit être un nombre décimal": ("decimal_type", "decimal_parsing"),
+    "doit valoir true ou false": ("bool_type", "bool_parsing"),
+    _DATE: ("date_type", "date_parsing", "date_from_datetime_parsing"),
+    _DATETIME: ("datetime_type", "datetime_parsing", "datetime_from_date_parsing"),
+    "doit être une heure au format HH:MM": ("time_type", "time_parsing"),
+    "doit être une durée": ("time_delta_type", "time_delta_parsing"),
+    "doit être un identifiant UUID": ("uuid_type", "uuid_parsing"),
+    "n'est pas une adresse web (URL) valide": ("url_parsing", "url_syntax_violation"),
+    _JSON_OBJECT: ("dict_type", "model_type", "model_attributes_type", "dataclass_type"),
+    "doit être une liste": ("list_type", "tuple_type", "set_type", "frozen_set_type"),
+}
+
 # What follows « Le champ « x » … »: a predicate, so it also reads after « Ce champ ».
 _PHRASES: dict[str, _Phrase] = {
+    **{kind: phrase for phrase, kinds in _SHARED_PHRASES.items() for kind in kinds},
     "missing": "est obligatoire",
     "extra_forbidden": "n'est pas attendu",
-    "string_type": "doit être une chaîne de caractères",
-    "string_unicode": "doit être une chaîne de caractères",
     "string_too_short": _at_least("caractère", "caractères"),
     "string_too_long": _at_most("caractère", "caractères"),
     "string_pattern_mismatch": "n'a pas le format attendu",
@@ -85,66 +111,32 @@ _PHRASES: dict[str, _Phrase] = {
     "less_than_equal": lambda ctx: f"doit être inférieur ou égal à {_number(ctx, 'le')}",
     "multiple_of": lambda ctx: f"doit être un multiple de {_number(ctx, 'multiple_of')}",
     "finite_number": "doit être un nombre fini",
-    "int_type": "doit être un nombre entier",
-    "int_parsing": "doit être un nombre entier",
     "int_parsing_size": "est un nombre trop grand",
-    "int_from_float": "doit être un nombre entier",
-    "float_type": "doit être un nombre",
-    "float_parsing": "doit être un nombre",
-    "decimal_type": "doit être un nombre décimal",
-    "decimal_parsing": "doit être un nombre décimal",
     "decimal_max_digits": lambda ctx: (
         f"doit compter au plus {_count(ctx.get('max_digits'), 'chiffre', 'chiffres')}"
     ),
     "decimal_max_places": lambda ctx: (
         f"doit compter au plus {_count(ctx.get('decimal_places'), 'décimale', 'décimales')}"
     ),
-    "bool_type": "doit valoir true ou false",
-    "bool_parsing": "doit valoir true ou false",
-    "literal_error": lambda ctx: f"doit valoir {_choices(str(ctx.get('expected', '')))}",
-    "enum": lambda ctx: f"doit valoir {_choices(str(ctx.get('expected', '')))}",
-    "date_type": "doit être une date au format AAAA-MM-JJ",
-    "date_parsing": "doit être une date au format AAAA-MM-JJ",
-    "date_from_datetime_parsing": "doit être une date au format AAAA-MM-JJ",
+    "literal_error": _one_of,
+    "enum": _one_of,
     "date_from_datetime_inexact": "doit être une date sans heure",
     "date_past": "doit être une date passée",
     "date_future": "doit être une date à venir",
-    "datetime_type": "doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)",
-    "datetime_parsing": "doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)",
-    "datetime_from_date_parsing": (
-        "doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)"
-    ),
     "datetime_object_invalid": "n'est pas une date et heure valide",
     "datetime_past": "doit être dans le passé",
     "datetime_future": "doit être dans le futur",
     "timezone_aware": "doit préciser le décalage horaire (par exemple +02:00)",
     "timezone_naive": "ne doit pas préciser de décalage horaire",
     "timezone_offset": "n'a pas le décalage horaire attendu",
-    "time_type": "doit être une heure au format HH:MM",
-    "time_parsing": "doit être une heure au format HH:MM",
-    "time_delta_type": "doit être une durée",
-    "time_delta_parsing": "doit être une durée",
-    "uuid_type": "doit être un identifiant UUID",
-    "uuid_parsing": "doit être un identifiant UUID",
     "uuid_version": "n'est pas un identifiant UUID de la bonne version",
     "url_type": "doit être une adresse web (URL)",
-    "url_parsing": "n'est pas une adresse web (URL) valide",
-    "url_syntax_violation": "n'est pas une adresse web (URL) valide",
     "url_too_long": "est une adresse web (URL) trop longue",
     "url_scheme": "doit être une adresse web commençant par http:// ou https://",
-    "dict_type": "doit être un objet JSON",
-    "model_type": "doit être un objet JSON",
-    "model_attributes_type": "doit être un objet JSON",
-    "dataclass_type": "doit être un objet JSON",
-    "list_type": "doit être une liste",
-    "tuple_type": "doit être une liste",
-    "set_type": "doit être une liste",
-    "frozen_set_type": "doit être une liste",
     "set_item_not_hashable": "contient une valeur impossible à comparer",
     "none_required": "doit être vide (null)",
     "json_invalid": "n'est pas un document JSON valide",
     "json_type": "doit être un texte JSON",
-    "bytes_type": "doit être une chaîne de caractères",
     "bytes_too_short": lambda ctx: (
         f"doit contenir au moins {_count(ctx.get('min_length'), 'octet', 'octets')}"
     ),

@@ -41,6 +41,7 @@ from shared.contracts.agenda import (
     AppointmentRefused,
     CallFacts,
     CallFilled,
+    CallNotice,
     CallPublished,
     SolicitationCreated,
     SolicitationEscalated,
@@ -149,12 +150,22 @@ class _AccountHolderEvent(Protocol):
 
 
 def _to_account_holder(
-    template: str, context: Mapping[str, Any], event: _AccountHolderEvent, address: str
+    template: str,
+    context: Mapping[str, Any],
+    event: _AccountHolderEvent,
+    address: str,
+    *,
+    erases_user: bool = False,
 ) -> OutgoingEmail:
     # Accounts events carry the address to write to: the notifier's copy of the
     # contact may lag behind, or the address is the one being changed.
     return OutgoingEmail(
-        template, context, user_id=event.user_id, address=address, first_name=event.first_name
+        template,
+        context,
+        user_id=event.user_id,
+        address=address,
+        first_name=event.first_name,
+        erases_user=erases_user,
     )
 
 
@@ -259,16 +270,8 @@ def _deleted(event: UserDeleted, occurrence: Occurrence) -> list[OutgoingEmail]:
         # Never activated: the address was never proven to be its owner's, and they
         # asked for nothing. Its erasure goes on all the same.
         return []
-    return [
-        OutgoingEmail(
-            "account_deleted",
-            {"signup_url": occurrence.link("/"), "inactivity": event.reason == "inactivity"},
-            user_id=event.user_id,
-            address=event.email,
-            first_name=event.first_name,
-            erases_user=True,
-        )
-    ]
+    context = {"signup_url": occurrence.link("/"), "inactivity": event.reason == "inactivity"}
+    return [_to_account_holder("account_deleted", context, event, event.email, erases_user=True)]
 
 
 @_plans(CriminalRecordDecided)
@@ -569,22 +572,23 @@ def call_context(call: CallFacts, occurrence: Occurrence) -> dict[str, Any]:
     }
 
 
-@_plans(CallPublished)
-def _call_published(event: CallPublished, occurrence: Occurrence) -> list[OutgoingEmail]:
+def _to_invited(template: str, event: CallNotice, occurrence: Occurrence) -> list[OutgoingEmail]:
+    """``template`` about the call, once to each ambassador it names."""
     context = call_context(event.call, occurrence)
     return [
-        OutgoingEmail("call_published", context, user_id=recipient)
+        OutgoingEmail(template, context, user_id=recipient)
         for recipient in dict.fromkeys(event.recipient_ids)
     ]
+
+
+@_plans(CallPublished)
+def _call_published(event: CallPublished, occurrence: Occurrence) -> list[OutgoingEmail]:
+    return _to_invited("call_published", event, occurrence)
 
 
 @_plans(CallFilled)
 def _call_filled(event: CallFilled, occurrence: Occurrence) -> list[OutgoingEmail]:
-    context = call_context(event.call, occurrence)
-    return [
-        OutgoingEmail("call_filled", context, user_id=recipient)
-        for recipient in dict.fromkeys(event.recipient_ids)
-    ]
+    return _to_invited("call_filled", event, occurrence)
 
 
 # messaging -----------------------------------------------------------------------
