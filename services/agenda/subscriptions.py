@@ -18,7 +18,6 @@ from services.agenda.domain.model import (
     EstablishmentInfo,
     OrganizationCopy,
     ReferentCopy,
-    SponsorshipTerms,
     StaffCopy,
 )
 from services.agenda.domain.territory import bassin_departments
@@ -103,7 +102,6 @@ def referent_copy(event: ReferentChanged, envelope: Envelope) -> ReferentCopy:
 
 def organization_copy(event: OrganizationChanged, envelope: Envelope) -> OrganizationCopy:
     """Agenda's copy of a partner organization and its conventions."""
-    terms = event.sponsorship
     return OrganizationCopy(
         id=event.organization_id,
         as_of=envelope.occurred_at,
@@ -111,7 +109,7 @@ def organization_copy(event: OrganizationChanged, envelope: Envelope) -> Organiz
         siret=event.siret,
         kind=event.kind,
         partnership_charter_signed_at=event.partnership_charter_signed_at,
-        sponsorship=SponsorshipTerms(**terms.model_dump()) if terms is not None else None,
+        sponsorship=event.sponsorship,
     )
 
 

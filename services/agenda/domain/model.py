@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.agenda import CalendarStamp, Format, Kind
+from shared.contracts.accounts import Sponsorship
+from shared.contracts.agenda import CalendarStamp, Establishment, Format, Kind
 
 Status = Literal["pending", "accepted", "refused", "cancelled", "expired", "completed"]
 RequesterRole = Literal["staff", "referent"]
@@ -53,15 +54,12 @@ class Stored(BaseModel):
         return self.model_dump(by_alias=True)
 
 
-class EstablishmentInfo(BaseModel):
-    """Where the intervention takes place."""
+class EstablishmentInfo(Establishment):
+    """Where the intervention takes place, as events carry it; agenda always knows
+    the postcode and the department, which route solicitations and statistics."""
 
-    uai: str | None = None
-    name: str
-    city: str
     postcode: str
     department: str
-    bassin: str | None = None
 
 
 class Audience(BaseModel):
@@ -278,15 +276,6 @@ class ReferentCopy(Stored):
         return display_name(self.first_name, self.last_initial)
 
 
-class SponsorshipTerms(BaseModel):
-    """A partner's skills-sponsorship convention (mécénat de compétences)."""
-
-    signed_at: datetime | None = None
-    agreed_interventions: int | None = None
-    annual_revenue_eur: float | None = None
-    hourly_loaded_cost_eur: float | None = None
-
-
 class OrganizationCopy(Stored):
     """Agenda's copy of a partner organization and its conventions (from accounts)."""
 
@@ -295,7 +284,8 @@ class OrganizationCopy(Stored):
     siret: str | None = None
     kind: str | None = None
     partnership_charter_signed_at: datetime | None = None
-    sponsorship: SponsorshipTerms | None = None
+    # The convention's figures as accounts publishes them.
+    sponsorship: Sponsorship | None = None
 
 
 def display_name(first_name: str, last_initial: str) -> str:
