@@ -216,10 +216,23 @@ def ends_at(starts_at: datetime, duration_minutes: int) -> datetime:
     return starts_at + timedelta(minutes=duration_minutes)
 
 
-class AmbassadorCopy(Stored):
+class PersonCopy(Stored):
+    """Agenda's copy of a person, named in agenda by their public display name only."""
+
+    first_name: str
+    last_initial: str
+
+    @property
+    def display_name(self) -> str:
+        """« Prénom N. »."""
+        return display_name(self.first_name, self.last_initial)
+
+
+class AmbassadorCopy(PersonCopy):
     """Agenda's copy of an ambassador's public fields (from accounts' events)."""
 
     revision: int
+    # Empty once the ambassador is deleted: the copy keeps no name.
     first_name: str = ""
     last_initial: str = ""
     profile: str | None = None
@@ -240,40 +253,21 @@ class AmbassadorCopy(Stored):
     solicitable_since: datetime | None = None
     first_solicited_at: datetime | None = None
 
-    @property
-    def display_name(self) -> str:
-        """« Prénom N. »."""
-        return display_name(self.first_name, self.last_initial)
 
-
-class StaffCopy(Stored):
+class StaffCopy(PersonCopy):
     """Agenda's copy of an educational-team member and their establishment."""
 
     as_of: datetime
-    first_name: str
-    last_initial: str
     establishment: EstablishmentInfo
 
-    @property
-    def display_name(self) -> str:
-        """« Prénom N. »."""
-        return display_name(self.first_name, self.last_initial)
 
-
-class ReferentCopy(Stored):
+class ReferentCopy(PersonCopy):
     """Agenda's copy of a referent and their territory."""
 
     as_of: datetime
-    first_name: str
-    last_initial: str
     departments: list[str] = []
     bassins: list[str] = []
     active: bool = True
-
-    @property
-    def display_name(self) -> str:
-        """« Prénom N. »."""
-        return display_name(self.first_name, self.last_initial)
 
 
 class OrganizationCopy(Stored):
