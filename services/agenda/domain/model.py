@@ -148,6 +148,11 @@ class Intervention(Stored):
     establishment: EstablishmentInfo
     audience: Audience
 
+    def intervention_fields(self) -> dict[str, Any]:
+        """These fields (not the id), as keyword arguments of another appointment or
+        call for the same intervention."""
+        return {name: getattr(self, name) for name in Intervention.model_fields if name != "id"}
+
 
 class Appointment(Intervention):
     """A solicitation and what became of it."""
