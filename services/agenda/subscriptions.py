@@ -101,15 +101,11 @@ def referent_copy(event: ReferentChanged, envelope: Envelope) -> ReferentCopy:
 
 
 def organization_copy(event: OrganizationChanged, envelope: Envelope) -> OrganizationCopy:
-    """Agenda's copy of a partner organization and its conventions."""
+    """Agenda's copy of a partner organization and its conventions: the event's fields."""
     return OrganizationCopy(
         id=event.organization_id,
         as_of=envelope.occurred_at,
-        name=event.name,
-        siret=event.siret,
-        kind=event.kind,
-        partnership_charter_signed_at=event.partnership_charter_signed_at,
-        sponsorship=event.sponsorship,
+        **event.model_dump(exclude={"organization_id"}),
     )
 
 
