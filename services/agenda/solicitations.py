@@ -121,14 +121,10 @@ def new_intervention(
 
 
 def snapshot(ambassador: AmbassadorCopy) -> AmbassadorSnapshot:
-    """The ambassador's public fields an appointment keeps."""
+    """The ambassador's public fields an appointment keeps: the copy's, by name."""
     return AmbassadorSnapshot(
-        id=ambassador.id,
+        **ambassador.model_dump(include=set(AmbassadorSnapshot.model_fields)),
         name=ambassador.display_name,
-        profile=ambassador.profile,
-        job_title=ambassador.job_title,
-        sector=ambassador.sector,
-        organization_id=ambassador.organization_id,
     )
 
 
