@@ -14,6 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.agenda.context import Agenda
 from services.agenda.domain.labels import NotificationKind, notification_text
 from services.agenda.domain.model import Appointment, Intervention
+from services.agenda.store.feed import new_line
 from shared.contracts.agenda import AppointmentFacts, Establishment
 from shared.events import Event
 
@@ -67,16 +68,15 @@ async def announce(
         await agenda.ctx.outbox.add(event, session, correlation_id=appointment.id)
     now = agenda.now()
     lines = [
-        {
-            "_id": agenda.new_id(),
-            "user_id": user_id,
-            "kind": kind,
-            "appointment_id": appointment.id,
-            "text": notification_text(kind, appointment, suggestions=suggestions),
-            "suggestions": suggestions,
-            "created_at": now,
-            "read_at": None,
-        }
+        new_line(
+            agenda.new_id(),
+            user_id,
+            kind,
+            notification_text(kind, appointment, suggestions=suggestions),
+            now,
+            suggestions=suggestions,
+            appointment_id=appointment.id,
+        )
         for user_id, kind in notify
     ]
     await agenda.store.feed.add(lines, session)

@@ -32,6 +32,7 @@ from services.agenda.domain.rules import Slot, ambassador_refusal, slot_refusal
 from services.agenda.domain.schedule import next_due
 from services.agenda.shapes.calls import CallQuery, CallView, NewCall
 from services.agenda.solicitations import new_intervention, requester_of, snapshot
+from services.agenda.store.feed import new_line
 from shared.contracts.agenda import CalendarStamp, CallFacts, CallFilled, CallPublished
 from shared.http import Page, Principal
 
@@ -73,18 +74,16 @@ async def _tell(
         attendee=attendee.name if attendee else None,
     )
     lines = [
-        {
-            "_id": agenda.new_id(),
-            "user_id": user_id,
-            "kind": kind,
-            "appointment_id": None,
-            "call_id": call.id,
-            "about_user_id": attendee.ambassador_id if attendee else None,
-            "text": text,
-            "suggestions": 0,
-            "created_at": now,
-            "read_at": None,
-        }
+        new_line(
+            agenda.new_id(),
+            user_id,
+            kind,
+            text,
+            now,
+            appointment_id=None,
+            call_id=call.id,
+            about_user_id=attendee.ambassador_id if attendee else None,
+        )
         for user_id in user_ids
     ]
     await agenda.store.feed.add(lines, session)
