@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.accounts import Sponsorship
-from shared.contracts.agenda import CalendarStamp, Establishment, Format, Kind
+from shared.contracts.agenda import CalendarStamp, Establishment, Format, Kind, Suggestion
 
 Status = Literal["pending", "accepted", "refused", "cancelled", "expired", "completed"]
 RequesterRole = Literal["staff", "referent"]
@@ -117,15 +117,6 @@ class Cancellation(BaseModel):
     at: datetime
 
 
-class SuggestedAmbassador(BaseModel):
-    """Another ambassador who matched an escalated solicitation when it was escalated."""
-
-    ambassador_id: str
-    name: str
-    job_title: str | None = None
-    sector: str | None = None
-
-
 class Feedback(BaseModel):
     """One side's opinion of an intervention that took place."""
 
@@ -188,7 +179,7 @@ class Appointment(Intervention):
     due_at: datetime | None = None
     anonymised: list[Side] = []
     # Who the zone's referents were offered instead, when it was escalated.
-    suggestions: list[SuggestedAmbassador] = []
+    suggestions: list[Suggestion] = []
     # A referent sent the same brief to another ambassador: the two ends of that link.
     redirected_from: str | None = None
     redirected_to: str | None = None
