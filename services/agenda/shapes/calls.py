@@ -105,9 +105,7 @@ class CallView(InterventionView):
             **call.announcement(),
             id=call.id,
             status=call.status,
-            organiser=RequesterView(
-                id=call.organiser.id, name=call.organiser.name, role=call.organiser.role
-            ),
+            organiser=RequesterView.of(call.organiser),
             attendees=[
                 AttendeeView(ambassador_id=a.ambassador_id, name=a.name, accepted_at=a.accepted_at)
                 for a in call.attendees
