@@ -13,21 +13,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.agenda.context import Agenda
 from services.agenda.domain.labels import NotificationKind, notification_text
-from services.agenda.domain.model import Appointment, EstablishmentInfo, Intervention
+from services.agenda.domain.model import Appointment, Intervention
+from services.agenda.store.feed import new_line
 from shared.contracts.agenda import AppointmentFacts, Establishment
 from shared.events import Event
-
-
-def facts_establishment(establishment: EstablishmentInfo) -> Establishment:
-    """The establishment as events carry it."""
-    return Establishment(
-        uai=establishment.uai,
-        name=establishment.name,
-        city=establishment.city,
-        postcode=establishment.postcode,
-        department=establishment.department,
-        bassin=establishment.bassin,
-    )
 
 
 def intervention_facts(intervention: Intervention) -> dict[str, Any]:
@@ -40,7 +29,8 @@ def intervention_facts(intervention: Intervention) -> dict[str, Any]:
         "online_url": intervention.online_url,
         "starts_at": intervention.starts_at,
         "duration_minutes": intervention.duration_minutes,
-        "establishment": facts_establishment(intervention.establishment),
+        # Events carry the contract's class, not agenda's stricter subclass of it.
+        "establishment": Establishment(**intervention.establishment.model_dump()),
         "audience_level": intervention.audience.level,
         "group_size": intervention.audience.group_size,
     }
@@ -78,16 +68,15 @@ async def announce(
         await agenda.ctx.outbox.add(event, session, correlation_id=appointment.id)
     now = agenda.now()
     lines = [
-        {
-            "_id": agenda.new_id(),
-            "user_id": user_id,
-            "kind": kind,
-            "appointment_id": appointment.id,
-            "text": notification_text(kind, appointment, suggestions=suggestions),
-            "suggestions": suggestions,
-            "created_at": now,
-            "read_at": None,
-        }
+        new_line(
+            agenda.new_id(),
+            user_id,
+            kind,
+            notification_text(kind, appointment, suggestions=suggestions),
+            now,
+            suggestions=suggestions,
+            appointment_id=appointment.id,
+        )
         for user_id, kind in notify
     ]
     await agenda.store.feed.add(lines, session)

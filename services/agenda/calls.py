@@ -27,11 +27,12 @@ from services.agenda.domain.calls import (
     sees_attendees,
 )
 from services.agenda.domain.labels import CallNotificationKind, call_notification_text
-from services.agenda.domain.model import Answer, Appointment, Audience
+from services.agenda.domain.model import Answer, Appointment
 from services.agenda.domain.rules import Slot, ambassador_refusal, slot_refusal
 from services.agenda.domain.schedule import next_due
 from services.agenda.shapes.calls import CallQuery, CallView, NewCall
-from services.agenda.solicitations import requester_of, snapshot
+from services.agenda.solicitations import new_intervention, requester_of, snapshot
+from services.agenda.store.feed import new_line
 from shared.contracts.agenda import CalendarStamp, CallFacts, CallFilled, CallPublished
 from shared.http import Page, Principal
 
@@ -40,13 +41,8 @@ def call_facts(call: OpenCall) -> CallFacts:
     """What every email about the call shows."""
     return CallFacts(
         **intervention_facts(call),
+        **call.announcement(),
         call_id=call.id,
-        title=call.title,
-        event_type=call.event_type,
-        description=call.description,
-        places=call.places,
-        places_left=call.places_left,
-        wanted_sectors=call.wanted_sectors,
         organiser_id=call.organiser_id,
         organiser_name=call.organiser.name,
     )
@@ -78,18 +74,16 @@ async def _tell(
         attendee=attendee.name if attendee else None,
     )
     lines = [
-        {
-            "_id": agenda.new_id(),
-            "user_id": user_id,
-            "kind": kind,
-            "appointment_id": None,
-            "call_id": call.id,
-            "about_user_id": attendee.ambassador_id if attendee else None,
-            "text": text,
-            "suggestions": 0,
-            "created_at": now,
-            "read_at": None,
-        }
+        new_line(
+            agenda.new_id(),
+            user_id,
+            kind,
+            text,
+            now,
+            appointment_id=None,
+            call_id=call.id,
+            about_user_id=attendee.ambassador_id if attendee else None,
+        )
         for user_id in user_ids
     ]
     await agenda.store.feed.add(lines, session)
@@ -110,13 +104,7 @@ async def publish(agenda: Agenda, principal: Principal, request: NewCall) -> Ope
         status="open",
         title=request.title,
         event_type=request.event_type,
-        format=request.format,
-        online_url=str(request.online_url) if request.format == "online" else None,
-        starts_at=slot.starts_at,
-        duration_minutes=slot.duration_minutes,
-        ends_at=slot.ends_at,
-        establishment=establishment,
-        audience=Audience(level=request.audience.level, group_size=request.audience.group_size),
+        **new_intervention(request, slot, establishment),
         description=request.description or None,
         places=request.places,
         wanted_sectors=request.wanted_sectors,
@@ -211,13 +199,7 @@ async def accept(agenda: Agenda, principal: Principal, call_id: str) -> OpenCall
             id=appointment_id,
             status="accepted",
             kind="event",
-            format=call.format,
-            online_url=call.online_url,
-            starts_at=call.starts_at,
-            duration_minutes=call.duration_minutes,
-            ends_at=call.ends_at,
-            establishment=call.establishment,
-            audience=call.audience,
+            **call.intervention_fields(),
             topic=call.title,
             expectations=call.description,
             team_member_present=True,

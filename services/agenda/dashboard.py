@@ -32,16 +32,10 @@ async def notifications(
 ) -> Page[NotificationView]:
     """One page of the caller's feed, newest first."""
 
-    def load(document: Document) -> NotificationView:
-        return NotificationView(
-            id=document["_id"],
-            kind=document["kind"],
-            appointment_id=document.get("appointment_id"),
-            call_id=document.get("call_id"),
-            text=document["text"],
-            created_at=document["created_at"],
-            read=document["read_at"] is not None,
-            read_at=document["read_at"],
+    def load(line: Document) -> NotificationView:
+        # The stored line under the view's names; its other fields are left out.
+        return NotificationView.model_validate(
+            {**line, "id": line["_id"], "read": line["read_at"] is not None}
         )
 
     return await agenda.store.feed.page(

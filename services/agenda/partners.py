@@ -8,6 +8,7 @@ anonymously: the hours were given, and the attestation must not shrink.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 
 from services.agenda import errors
@@ -54,36 +55,17 @@ def convention_of(organization: OrganizationCopy) -> Convention | None:
 def _sponsorship(minutes: int, convention: Convention | None) -> SponsorshipView:
     estimate = sponsorship_estimate(minutes, convention)
     if estimate is None:
-        return SponsorshipView(
-            convention=False,
-            hours=None,
-            hourly_loaded_cost_eur=None,
-            base_eur=None,
-            rate=None,
-            deduction_before_cap_eur=None,
-            floor_cap_eur=None,
-            revenue_cap_eur=None,
-            cap_eur=None,
-            capped=None,
-            deduction_eur=0.0,
-            note=NO_CONVENTION,
+        # Nothing was estimated: every figure of the view is null.
+        figures: dict[str, float | bool | None] = dict.fromkeys(SponsorshipView.model_fields)
+        return SponsorshipView.model_validate(
+            figures | {"convention": False, "deduction_eur": 0.0, "note": NO_CONVENTION}
         )
-    return SponsorshipView(
-        convention=True,
-        hours=float(estimate.hours),
-        hourly_loaded_cost_eur=float(estimate.hourly_loaded_cost_eur),
-        base_eur=float(estimate.base_eur),
-        rate=float(estimate.rate),
-        deduction_before_cap_eur=float(estimate.deduction_before_cap_eur),
-        floor_cap_eur=float(estimate.floor_cap_eur),
-        revenue_cap_eur=None
-        if estimate.revenue_cap_eur is None
-        else float(estimate.revenue_cap_eur),
-        cap_eur=float(estimate.cap_eur),
-        capped=estimate.capped,
-        deduction_eur=float(estimate.deduction_eur),
-        note=ESTIMATE_NOTE,
-    )
+    # The view names each figure as the estimate does; amounts become JSON numbers.
+    figures = {
+        name: float(value) if isinstance(value, Decimal) else value
+        for name, value in asdict(estimate).items()
+    }
+    return SponsorshipView.model_validate(figures | {"convention": True, "note": ESTIMATE_NOTE})
 
 
 async def readable_organization(

@@ -33,7 +33,7 @@ from services.agenda.announce import announce, facts
 from services.agenda.appointments import complete_in_session
 from services.agenda.context import Agenda
 from services.agenda.domain.labels import NotificationKind
-from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment, SuggestedAmbassador
+from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment
 from services.agenda.domain.rules import Slot, is_paused, month_of
 from services.agenda.domain.schedule import Step, due_step, next_due
 from services.agenda.domain.territory import Area, Place, covers, touches
@@ -175,9 +175,7 @@ class Scheduler:
                 extra={"appointment_id": appointment.id, "department": place.department},
             )
         # Kept with the solicitation: the referents' work queue shows them.
-        appointment.suggestions = [
-            SuggestedAmbassador(**suggestion.model_dump()) for suggestion in suggestions
-        ]
+        appointment.suggestions = list(suggestions)
         event = SolicitationEscalated(
             appointment=facts(appointment), referent_ids=referents, suggestions=suggestions
         )

@@ -4,6 +4,7 @@ redirects to another ambassador, and a slot taken from a refusal."""
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -33,6 +34,7 @@ from services.agenda.domain.rules import (
 from services.agenda.domain.schedule import next_due
 from services.agenda.domain.territory import Place, place_of
 from services.agenda.shapes.appointments import EstablishmentIn, NewSolicitation
+from services.agenda.shapes.calls import NewCall
 from shared.contracts.agenda import AppointmentAccepted, CalendarStamp, SolicitationCreated
 from shared.http import Principal
 
@@ -102,15 +104,27 @@ async def requester_of(
     return RequesterSnapshot(id=principal.user_id, name=name, role="referent"), establishment
 
 
+def new_intervention(
+    request: NewSolicitation | NewCall, slot: Slot, establishment: EstablishmentInfo
+) -> dict[str, Any]:
+    """The fields of ``Intervention`` a new solicitation or open call takes from its
+    request, as keyword arguments of either."""
+    return {
+        "format": request.format,
+        "online_url": str(request.online_url) if request.format == "online" else None,
+        "starts_at": slot.starts_at,
+        "duration_minutes": slot.duration_minutes,
+        "ends_at": slot.ends_at,
+        "establishment": establishment,
+        "audience": Audience(level=request.audience.level, group_size=request.audience.group_size),
+    }
+
+
 def snapshot(ambassador: AmbassadorCopy) -> AmbassadorSnapshot:
-    """The ambassador's public fields an appointment keeps."""
+    """The ambassador's public fields an appointment keeps: the copy's, by name."""
     return AmbassadorSnapshot(
-        id=ambassador.id,
+        **ambassador.model_dump(include=set(AmbassadorSnapshot.model_fields)),
         name=ambassador.display_name,
-        profile=ambassador.profile,
-        job_title=ambassador.job_title,
-        sector=ambassador.sector,
-        organization_id=ambassador.organization_id,
     )
 
 
@@ -189,13 +203,7 @@ async def solicit(agenda: Agenda, principal: Principal, request: NewSolicitation
             id=agenda.new_id(),
             status="pending",
             kind=request.kind,
-            format=request.format,
-            online_url=str(request.online_url) if request.format == "online" else None,
-            starts_at=slot.starts_at,
-            duration_minutes=slot.duration_minutes,
-            ends_at=slot.ends_at,
-            establishment=establishment,
-            audience=Audience(level=request.audience.level, group_size=request.audience.group_size),
+            **new_intervention(request, slot, establishment),
             topic=request.topic,
             expectations=request.expectations or None,
             equipment=request.equipment or None,

@@ -8,7 +8,8 @@ carry none, so the time they occurred decides.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -18,7 +19,6 @@ from services.agenda.domain.model import (
     EstablishmentInfo,
     OrganizationCopy,
     ReferentCopy,
-    SponsorshipTerms,
     StaffCopy,
 )
 from services.agenda.domain.territory import bassin_departments
@@ -35,9 +35,12 @@ from shared.contracts.accounts import (
 )
 from shared.contracts.agenda import AgendaExportPrepared
 from shared.events import Envelope
+from shared.handlers import E, Effect
 from shared.runtime import ServiceContext
 
 SERVICE = "agenda"
+# The copies that carry no revision: the time their event occurred orders them.
+NewerWins = StaffCopy | ReferentCopy | OrganizationCopy
 
 
 def ambassador_copy(event: AmbassadorProfileChanged) -> AmbassadorCopy:
@@ -65,6 +68,17 @@ def ambassador_copy(event: AmbassadorProfileChanged) -> AmbassadorCopy:
     )
 
 
+def _person(event: StaffProfileChanged | ReferentChanged, envelope: Envelope) -> dict[str, Any]:
+    """Who a staff member's or referent's copy is, and as of when (their events carry
+    no revision: the time they occurred orders them)."""
+    return {
+        "id": event.user_id,
+        "as_of": envelope.occurred_at,
+        "first_name": event.first_name,
+        "last_initial": event.last_initial,
+    }
+
+
 def staff_copy(event: StaffProfileChanged, envelope: Envelope) -> StaffCopy:
     """Agenda's copy of an educational-team member and their establishment."""
     # accounts placed the establishment from the reference data; a bassin of another
@@ -73,10 +87,7 @@ def staff_copy(event: StaffProfileChanged, envelope: Envelope) -> StaffCopy:
         event.bassin if bassin_departments().get(event.bassin or "") == event.department else None
     )
     return StaffCopy(
-        id=event.user_id,
-        as_of=envelope.occurred_at,
-        first_name=event.first_name,
-        last_initial=event.last_initial,
+        **_person(event, envelope),
         establishment=EstablishmentInfo(
             uai=event.establishment_uai,
             name=event.establishment_name,
@@ -91,10 +102,7 @@ def staff_copy(event: StaffProfileChanged, envelope: Envelope) -> StaffCopy:
 def referent_copy(event: ReferentChanged, envelope: Envelope) -> ReferentCopy:
     """Agenda's copy of a referent and their territory."""
     return ReferentCopy(
-        id=event.user_id,
-        as_of=envelope.occurred_at,
-        first_name=event.first_name,
-        last_initial=event.last_initial,
+        **_person(event, envelope),
         departments=list(event.territory.departments),
         bassins=list(event.territory.bassins),
         active=event.active,
@@ -102,16 +110,11 @@ def referent_copy(event: ReferentChanged, envelope: Envelope) -> ReferentCopy:
 
 
 def organization_copy(event: OrganizationChanged, envelope: Envelope) -> OrganizationCopy:
-    """Agenda's copy of a partner organization and its conventions."""
-    terms = event.sponsorship
+    """Agenda's copy of a partner organization and its conventions: the event's fields."""
     return OrganizationCopy(
         id=event.organization_id,
         as_of=envelope.occurred_at,
-        name=event.name,
-        siret=event.siret,
-        kind=event.kind,
-        partnership_charter_signed_at=event.partnership_charter_signed_at,
-        sponsorship=SponsorshipTerms(**terms.model_dump()) if terms is not None else None,
+        **event.model_dump(exclude={"organization_id"}),
     )
 
 
@@ -127,26 +130,19 @@ def subscriptions(agenda: Agenda) -> Sequence[Subscription]:
             ambassador_copy(event), session, seen_at=agenda.now()
         )
 
-    async def copy_staff(
-        event: StaffProfileChanged, envelope: Envelope, session: AsyncClientSession
-    ) -> None:
-        await store.replace_if_newer(staff_copy(event, envelope), session)
+    def keep_newer(copy: Callable[[E, Envelope], NewerWins]) -> Effect[E]:
+        """The effect that stores ``copy`` of the event unless a newer one is stored."""
 
-    async def copy_referent(
-        event: ReferentChanged, envelope: Envelope, session: AsyncClientSession
-    ) -> None:
-        await store.replace_if_newer(referent_copy(event, envelope), session)
+        async def effect(event: E, envelope: Envelope, session: AsyncClientSession) -> None:
+            await store.replace_if_newer(copy(event, envelope), session)
+
+        return effect
 
     async def erase(event: UserDeleted, envelope: Envelope, session: AsyncClientSession) -> None:
         await erase_user(agenda, event.user_id, event.role, session)
 
     async def reschedule(event: UserDeleted, envelope: Envelope) -> None:
         agenda.schedule_changed.set()
-
-    async def copy_organization(
-        event: OrganizationChanged, envelope: Envelope, session: AsyncClientSession
-    ) -> None:
-        await store.replace_if_newer(organization_copy(event, envelope), session)
 
     async def export(
         event: ExportRequested, envelope: Envelope, session: AsyncClientSession
@@ -161,9 +157,9 @@ def subscriptions(agenda: Agenda) -> Sequence[Subscription]:
 
     return [
         ctx.on(AmbassadorProfileChanged, "copy_ambassador", copy_ambassador),
-        ctx.on(StaffProfileChanged, "copy_staff", copy_staff),
-        ctx.on(ReferentChanged, "copy_referent", copy_referent),
+        ctx.on(StaffProfileChanged, "copy_staff", keep_newer(staff_copy)),
+        ctx.on(ReferentChanged, "copy_referent", keep_newer(referent_copy)),
         ctx.on(UserDeleted, "erase_user", erase, after=reschedule),
-        ctx.on(OrganizationChanged, "copy_organization", copy_organization),
+        ctx.on(OrganizationChanged, "copy_organization", keep_newer(organization_copy)),
         ctx.on(ExportRequested, "export_user", export),
     ]

@@ -217,8 +217,6 @@ def build_router() -> Router:
     router.post(
         "/solicitations",
         summary="Solliciter un ambassadeur",
-        body=NewSolicitation,
-        response=Created,
         status=201,
         auth=REQUESTERS,
         errors=SOLICITATION_ERRORS,
@@ -226,14 +224,11 @@ def build_router() -> Router:
     router.get(
         "/appointments",
         summary="Mes rendez-vous (à venir ou passés)",
-        query=AppointmentQuery,
-        response=Page[AppointmentView],
         auth=READERS,
     )(list_appointments)
     router.get(
         "/appointments/{id}",
         summary="Un rendez-vous",
-        response=AppointmentView,
         auth=READERS,
         errors=[errors.APPOINTMENT_NOT_FOUND],
     )(get_appointment)
@@ -254,7 +249,6 @@ def build_router() -> Router:
         "/appointments/{id}/accept",
         summary="Accepter une sollicitation",
         description='Corps facultatif : `Acceptance` (`{"message": …}`).',
-        response=AppointmentView,
         auth=AMBASSADOR,
         errors=[
             *answer_errors,
@@ -270,14 +264,12 @@ def build_router() -> Router:
             "Corps facultatif : `Refusal` (`message`, `alternative_slots` : au plus 3 "
             "`{starts_at, duration_minutes}`)."
         ),
-        response=AppointmentView,
         auth=AMBASSADOR,
         errors=[*answer_errors, errors.START_IN_PAST, errors.CLASS_PRESENTATION_TOO_LONG],
     )(refuse)
     router.post(
         "/appointments/{id}/alternatives/{n}/take",
         summary="Retenir un créneau proposé (le rendez-vous est aussitôt accepté)",
-        response=AppointmentView,
         status=201,
         auth=REQUESTERS,
         errors=[
@@ -293,8 +285,6 @@ def build_router() -> Router:
     router.post(
         "/appointments/{id}/cancel",
         summary="Annuler un rendez-vous (tardif à moins de 48 h)",
-        body=CancellationIn,
-        response=AppointmentView,
         auth=CANCELLERS,
         errors=[
             errors.APPOINTMENT_NOT_FOUND,
@@ -307,8 +297,6 @@ def build_router() -> Router:
     router.post(
         "/appointments/{id}/feedback",
         summary="Donner son avis après l'intervention",
-        body=FeedbackIn,
-        response=AppointmentView,
         auth=PARTIES,
         errors=[
             errors.APPOINTMENT_NOT_FOUND,
@@ -321,8 +309,6 @@ def build_router() -> Router:
     router.get(
         "/notifications",
         summary="Mes notifications",
-        query=NotificationQuery,
-        response=Page[NotificationView],
         auth=Authenticated(),
     )(list_notifications)
     router.post(
@@ -340,13 +326,11 @@ def build_router() -> Router:
         "/calendar-token",
         summary="Savoir si le lien de mon calendrier personnel existe",
         description="Le lien lui-même n'est montré qu'à sa création : il est gardé haché.",
-        response=CalendarLinkState,
         auth=AMBASSADOR,
     )(calendar_link_state)
     router.post(
         "/calendar-token",
         summary="Créer (ou renouveler) le lien de mon calendrier personnel",
-        response=CalendarLink,
         status=201,
         auth=AMBASSADOR,
     )(create_calendar_link)
@@ -358,7 +342,6 @@ def build_router() -> Router:
     router.get(
         "/calendar.ics",
         summary="Calendrier personnel (iCalendar) des rendez-vous acceptés",
-        query=CalendarQuery,
         status=200,
         errors=[errors.CALENDAR_NOT_FOUND],
     )(calendar_feed)

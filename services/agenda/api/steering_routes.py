@@ -187,29 +187,21 @@ def add_steering_routes(router: Router) -> None:
         "/work-queue",
         summary="File de travail du référent (sollicitations en attente, signalées, "
         "nouveaux ambassadeurs)",
-        query=WorkQueueQuery,
-        response=WorkQueue,
         auth=STEERS,
     )(get_work_queue)
     router.get(
         "/work-queue/pending",
         summary="Sollicitations en attente de réponse, les plus anciennes d'abord",
-        query=PageQuery,
-        response=Page[QueuedSolicitation],
         auth=STEERS,
     )(list_queue_pending)
     router.get(
         "/work-queue/escalated",
         summary="Sollicitations signalées au référent, avec les ambassadeurs proposés",
-        query=PageQuery,
-        response=Page[QueuedSolicitation],
         auth=STEERS,
     )(list_queue_escalated)
     router.get(
         "/work-queue/new-ambassadors",
         summary="Nouveaux ambassadeurs de la zone jamais sollicités",
-        query=PageQuery,
-        response=Page[WorkQueueNewcomer],
         auth=STEERS,
     )(list_queue_newcomers)
     router.post(
@@ -219,8 +211,6 @@ def add_steering_routes(router: Router) -> None:
             "La sollicitation d'origine est annulée (son ambassadeur est prévenu) ; une "
             "nouvelle, du même demandeur, part vers l'ambassadeur choisi."
         ),
-        body=RedirectIn,
-        response=AppointmentView,
         status=201,
         auth=STEERS,
         errors=[
@@ -239,15 +229,12 @@ def add_steering_routes(router: Router) -> None:
     router.get(
         "/stats",
         summary="Statistiques du territoire (de la région pour un administrateur)",
-        query=StatsQuery,
-        response=Statistics,
         auth=STEERS,
         errors=stats_errors,
     )(get_statistics)
     router.get(
         "/stats.csv",
         summary="Statistiques au format CSV (séparateur « ; », virgule décimale, UTF-8)",
-        query=StatsQuery,
         status=200,
         auth=STEERS,
         errors=stats_errors,
@@ -255,8 +242,6 @@ def add_steering_routes(router: Router) -> None:
     router.post(
         "/calls",
         summary="Publier un appel à participation pour un événement",
-        body=NewCall,
-        response=CallView,
         status=201,
         auth=ORGANISERS,
         errors=[
@@ -270,21 +255,17 @@ def add_steering_routes(router: Router) -> None:
     router.get(
         "/calls",
         summary="Appels à participation (organisés, du territoire, ou reçus)",
-        query=CallQuery,
-        response=Page[CallView],
         auth=Authenticated(),
     )(list_calls)
     router.get(
         "/calls/{id}",
         summary="Un appel à participation",
-        response=CallView,
         auth=Authenticated(),
         errors=[errors.CALL_NOT_FOUND],
     )(get_call)
     router.post(
         "/calls/{id}/accept",
         summary="Prendre une place à un événement (les premiers arrivés)",
-        response=CallView,
         auth=AMBASSADOR,
         errors=[
             errors.CALL_NOT_FOUND,
@@ -305,22 +286,18 @@ def add_steering_routes(router: Router) -> None:
             "administrateurs. Plus personne ne prend de place ; ceux qui en ont une la "
             "gardent. Les invités encore sans place le lisent dans leurs notifications."
         ),
-        response=CallView,
         auth=CALL_KEEPERS,
         errors=[errors.CALL_NOT_FOUND, errors.CALL_CLOSED, errors.CALL_STARTED],
     )(close_call)
     router.get(
         "/organizations/{id}/report",
         summary="Bilan annuel d'un partenaire : interventions, heures, mécénat",
-        query=ReportQuery,
-        response=PartnerReport,
         auth=PARTNER_READERS,
         errors=[errors.ORGANIZATION_NOT_FOUND],
     )(get_partner_report)
     router.get(
         "/organizations/{id}/attestation.pdf",
         summary="Attestation annuelle (PDF) des interventions d'un partenaire",
-        query=ReportQuery,
         status=200,
         auth=PARTNER_READERS,
         errors=[errors.ORGANIZATION_NOT_FOUND],

@@ -13,7 +13,7 @@ Pure rules here; the atomic taking of a place is in ``services.agenda.calls``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -80,6 +80,18 @@ class OpenCall(Intervention):
     def places_left(self) -> int:
         """How many places are still free (never below zero, whatever the count says)."""
         return max(0, self.places - self.taken)
+
+    def announcement(self) -> dict[str, Any]:
+        """What the call says of its event and places, under the names its view and the
+        facts of its emails both use, as keyword arguments of either."""
+        return {
+            "title": self.title,
+            "event_type": self.event_type,
+            "description": self.description,
+            "places": self.places,
+            "places_left": self.places_left,
+            "wanted_sectors": self.wanted_sectors,
+        }
 
     def attendee(self, ambassador_id: str) -> Attendee | None:
         """The ambassador's place, if they took one."""

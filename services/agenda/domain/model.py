@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.agenda import CalendarStamp, Format, Kind
+from shared.contracts.accounts import Sponsorship
+from shared.contracts.agenda import CalendarStamp, Establishment, Format, Kind, Suggestion
 
 Status = Literal["pending", "accepted", "refused", "cancelled", "expired", "completed"]
 RequesterRole = Literal["staff", "referent"]
@@ -53,15 +54,12 @@ class Stored(BaseModel):
         return self.model_dump(by_alias=True)
 
 
-class EstablishmentInfo(BaseModel):
-    """Where the intervention takes place."""
+class EstablishmentInfo(Establishment):
+    """Where the intervention takes place, as events carry it; agenda always knows
+    the postcode and the department, which route solicitations and statistics."""
 
-    uai: str | None = None
-    name: str
-    city: str
     postcode: str
     department: str
-    bassin: str | None = None
 
 
 class Audience(BaseModel):
@@ -119,15 +117,6 @@ class Cancellation(BaseModel):
     at: datetime
 
 
-class SuggestedAmbassador(BaseModel):
-    """Another ambassador who matched an escalated solicitation when it was escalated."""
-
-    ambassador_id: str
-    name: str
-    job_title: str | None = None
-    sector: str | None = None
-
-
 class Feedback(BaseModel):
     """One side's opinion of an intervention that took place."""
 
@@ -149,6 +138,11 @@ class Intervention(Stored):
     ends_at: datetime
     establishment: EstablishmentInfo
     audience: Audience
+
+    def intervention_fields(self) -> dict[str, Any]:
+        """These fields (not the id), as keyword arguments of another appointment or
+        call for the same intervention."""
+        return {name: getattr(self, name) for name in Intervention.model_fields if name != "id"}
 
 
 class Appointment(Intervention):
@@ -185,7 +179,7 @@ class Appointment(Intervention):
     due_at: datetime | None = None
     anonymised: list[Side] = []
     # Who the zone's referents were offered instead, when it was escalated.
-    suggestions: list[SuggestedAmbassador] = []
+    suggestions: list[Suggestion] = []
     # A referent sent the same brief to another ambassador: the two ends of that link.
     redirected_from: str | None = None
     redirected_to: str | None = None
@@ -218,10 +212,23 @@ def ends_at(starts_at: datetime, duration_minutes: int) -> datetime:
     return starts_at + timedelta(minutes=duration_minutes)
 
 
-class AmbassadorCopy(Stored):
+class PersonCopy(Stored):
+    """Agenda's copy of a person, named in agenda by their public display name only."""
+
+    first_name: str
+    last_initial: str
+
+    @property
+    def display_name(self) -> str:
+        """« Prénom N. »."""
+        return display_name(self.first_name, self.last_initial)
+
+
+class AmbassadorCopy(PersonCopy):
     """Agenda's copy of an ambassador's public fields (from accounts' events)."""
 
     revision: int
+    # Empty once the ambassador is deleted: the copy keeps no name.
     first_name: str = ""
     last_initial: str = ""
     profile: str | None = None
@@ -242,49 +249,21 @@ class AmbassadorCopy(Stored):
     solicitable_since: datetime | None = None
     first_solicited_at: datetime | None = None
 
-    @property
-    def display_name(self) -> str:
-        """« Prénom N. »."""
-        return display_name(self.first_name, self.last_initial)
 
-
-class StaffCopy(Stored):
+class StaffCopy(PersonCopy):
     """Agenda's copy of an educational-team member and their establishment."""
 
     as_of: datetime
-    first_name: str
-    last_initial: str
     establishment: EstablishmentInfo
 
-    @property
-    def display_name(self) -> str:
-        """« Prénom N. »."""
-        return display_name(self.first_name, self.last_initial)
 
-
-class ReferentCopy(Stored):
+class ReferentCopy(PersonCopy):
     """Agenda's copy of a referent and their territory."""
 
     as_of: datetime
-    first_name: str
-    last_initial: str
     departments: list[str] = []
     bassins: list[str] = []
     active: bool = True
-
-    @property
-    def display_name(self) -> str:
-        """« Prénom N. »."""
-        return display_name(self.first_name, self.last_initial)
-
-
-class SponsorshipTerms(BaseModel):
-    """A partner's skills-sponsorship convention (mécénat de compétences)."""
-
-    signed_at: datetime | None = None
-    agreed_interventions: int | None = None
-    annual_revenue_eur: float | None = None
-    hourly_loaded_cost_eur: float | None = None
 
 
 class OrganizationCopy(Stored):
@@ -295,7 +274,8 @@ class OrganizationCopy(Stored):
     siret: str | None = None
     kind: str | None = None
     partnership_charter_signed_at: datetime | None = None
-    sponsorship: SponsorshipTerms | None = None
+    # The convention's figures as accounts publishes them.
+    sponsorship: Sponsorship | None = None
 
 
 def display_name(first_name: str, last_initial: str) -> str:

@@ -15,7 +15,14 @@ from pydantic import (
     field_validator,
 )
 
-from services.agenda.domain.model import Appointment, Intervention, RequesterRole, Status
+from services.agenda.domain.model import (
+    AmbassadorSnapshot,
+    Appointment,
+    Intervention,
+    RequesterRole,
+    RequesterSnapshot,
+    Status,
+)
 from services.agenda.shapes.fields import (
     MAX_DURATION_MINUTES,
     ParisTime,
@@ -142,6 +149,17 @@ class AmbassadorView(BaseModel):
     job_title: str | None
     sector: str | None
 
+    @classmethod
+    def of(cls, ambassador: AmbassadorSnapshot, *, anonymous: bool = False) -> AmbassadorView:
+        """The view of an appointment's ambassador; no id once they are anonymised."""
+        return cls(
+            id=None if anonymous else ambassador.id,
+            name=ambassador.name,
+            profile=ambassador.profile,
+            job_title=ambassador.job_title,
+            sector=ambassador.sector,
+        )
+
 
 class RequesterView(BaseModel):
     """Who asked (never an email nor a phone)."""
@@ -149,6 +167,11 @@ class RequesterView(BaseModel):
     id: str | None
     name: str
     role: RequesterRole
+
+    @classmethod
+    def of(cls, requester: RequesterSnapshot, *, anonymous: bool = False) -> RequesterView:
+        """The view of who asked (or organised); no id once they are anonymised."""
+        return cls(id=None if anonymous else requester.id, name=requester.name, role=requester.role)
 
 
 class SlotView(BaseModel):
@@ -247,8 +270,6 @@ class AppointmentView(InterventionView):
     def of(cls, appointment: Appointment) -> AppointmentView:
         """The view of a stored appointment."""
         a = appointment
-        anonymous_ambassador = "ambassador" in a.anonymised
-        anonymous_requester = "requester" in a.anonymised
         return cls(
             **cls.fields_of(a),
             id=a.id,
@@ -259,18 +280,8 @@ class AppointmentView(InterventionView):
             equipment=a.equipment,
             team_member_present=a.team_member_present,
             message=a.message,
-            ambassador=AmbassadorView(
-                id=None if anonymous_ambassador else a.ambassador.id,
-                name=a.ambassador.name,
-                profile=a.ambassador.profile,
-                job_title=a.ambassador.job_title,
-                sector=a.ambassador.sector,
-            ),
-            requester=RequesterView(
-                id=None if anonymous_requester else a.requester.id,
-                name=a.requester.name,
-                role=a.requester.role,
-            ),
+            ambassador=AmbassadorView.of(a.ambassador, anonymous="ambassador" in a.anonymised),
+            requester=RequesterView.of(a.requester, anonymous="requester" in a.anonymised),
             answer=AnswerView(message=a.answer.message, answered_at=a.answer.at)
             if a.answer
             else None,

@@ -102,17 +102,10 @@ class CallView(InterventionView):
         mine = call.attendee(principal.user_id)
         return cls(
             **cls.fields_of(call),
+            **call.announcement(),
             id=call.id,
             status=call.status,
-            title=call.title,
-            event_type=call.event_type,
-            description=call.description,
-            places=call.places,
-            places_left=call.places_left,
-            wanted_sectors=call.wanted_sectors,
-            organiser=RequesterView(
-                id=call.organiser.id, name=call.organiser.name, role=call.organiser.role
-            ),
+            organiser=RequesterView.of(call.organiser),
             attendees=[
                 AttendeeView(ambassador_id=a.ambassador_id, name=a.name, accepted_at=a.accepted_at)
                 for a in call.attendees

@@ -66,16 +66,8 @@ class QueuedSolicitation(BaseModel):
             kind=a.kind,
             starts_at=a.starts_at,
             establishment=EstablishmentView(**a.establishment.model_dump()),
-            ambassador=AmbassadorView(
-                id=a.ambassador.id,
-                name=a.ambassador.name,
-                profile=a.ambassador.profile,
-                job_title=a.ambassador.job_title,
-                sector=a.ambassador.sector,
-            ),
-            requester=RequesterView(
-                id=a.requester.id, name=a.requester.name, role=a.requester.role
-            ),
+            ambassador=AmbassadorView.of(a.ambassador),
+            requester=RequesterView.of(a.requester),
             created_at=a.created_at,
             age_days=age // 86_400,
             age_hours=age // 3_600,

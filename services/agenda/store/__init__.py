@@ -52,12 +52,14 @@ from services.agenda.store.scopes import appointment_scope, call_scope
 from services.agenda.store.statistics import StatisticsReads
 from services.agenda.store.work_queue import WorkQueueReads
 from shared.http import Page, PageQuery, Principal
-from shared.mongo import Document
+from shared.mongo import Document, find_one_as
 
 __all__ = ["EPOCH", "INDEXES", "LONGEST_INTERVENTION", "AgendaStore", "Party"]
 
 T = TypeVar("T")
 Party = Literal["ambassador_id", "requester_id"]
+# A copy of a person not replaced by its tombstone (``bury_copy``, ``bury_ambassador``).
+NOT_BURIED: Mapping[str, Any] = {"deleted": {"$ne": True}}
 
 
 class AgendaStore:
@@ -82,8 +84,7 @@ class AgendaStore:
         self, appointment_id: str, session: AsyncClientSession | None = None
     ) -> Appointment | None:
         """One appointment."""
-        document = await self._appointments.find_one({"_id": appointment_id}, session=session)
-        return Appointment.model_validate(document) if document else None
+        return await find_one_as(Appointment, self._appointments, {"_id": appointment_id}, session)
 
     async def insert(self, appointment: Appointment, session: AsyncClientSession) -> None:
         """Store a new appointment."""
@@ -273,10 +274,8 @@ class AgendaStore:
         self, appointment_id: str, claim: str, session: AsyncClientSession
     ) -> Appointment | None:
         """The appointment if the claim is still ours (read inside the step's transaction)."""
-        document = await self._appointments.find_one(
-            {"_id": appointment_id, "claim": claim}, session=session
-        )
-        return Appointment.model_validate(document) if document else None
+        query = {"_id": appointment_id, "claim": claim}
+        return await find_one_as(Appointment, self._appointments, query, session)
 
     async def store_step(
         self, appointment: Appointment, claim: str, session: AsyncClientSession
@@ -300,8 +299,7 @@ class AgendaStore:
         self, ambassador_id: str, session: AsyncClientSession | None = None
     ) -> AmbassadorCopy | None:
         """Agenda's copy of one ambassador, if known."""
-        document = await self._ambassadors.find_one({"_id": ambassador_id}, session=session)
-        return AmbassadorCopy.model_validate(document) if document else None
+        return await find_one_as(AmbassadorCopy, self._ambassadors, {"_id": ambassador_id}, session)
 
     async def replace_ambassador_if_newer(
         self, copy: AmbassadorCopy, session: AsyncClientSession, *, seen_at: datetime
@@ -403,8 +401,8 @@ class AgendaStore:
     async def copy_of_person(self, user_id: str, session: AsyncClientSession) -> Document | None:
         """Agenda's live copy of a person (ambassador, staff member or referent), if any."""
         for rows in (self._ambassadors, self._staff, self._referents):
-            document = await rows.find_one({"_id": user_id}, session=session)
-            if document is not None and not document.get("deleted"):
+            document = await rows.find_one({"_id": user_id, **NOT_BURIED}, session=session)
+            if document is not None:
                 return document
         return None
 
@@ -412,19 +410,14 @@ class AgendaStore:
         self, user_id: str, session: AsyncClientSession | None = None
     ) -> StaffCopy | None:
         """Agenda's copy of an educational-team member."""
-        document = await self._staff.find_one({"_id": user_id}, session=session)
-        if document is None or document.get("deleted"):
-            return None
-        return StaffCopy.model_validate(document)
+        return await find_one_as(StaffCopy, self._staff, {"_id": user_id, **NOT_BURIED}, session)
 
     async def referent(
         self, user_id: str, session: AsyncClientSession | None = None
     ) -> ReferentCopy | None:
         """Agenda's copy of a referent."""
-        document = await self._referents.find_one({"_id": user_id}, session=session)
-        if document is None or document.get("deleted"):
-            return None
-        return ReferentCopy.model_validate(document)
+        query = {"_id": user_id, **NOT_BURIED}
+        return await find_one_as(ReferentCopy, self._referents, query, session)
 
     async def replace_if_newer(
         self, copy: StaffCopy | ReferentCopy | OrganizationCopy, session: AsyncClientSession
@@ -499,8 +492,7 @@ class AgendaStore:
 
     async def organization(self, organization_id: str) -> OrganizationCopy | None:
         """Agenda's copy of a partner organization."""
-        document = await self._organizations.find_one({"_id": organization_id})
-        return OrganizationCopy.model_validate(document) if document else None
+        return await find_one_as(OrganizationCopy, self._organizations, {"_id": organization_id})
 
     # open calls ---------------------------------------------------------------------
 
@@ -508,8 +500,7 @@ class AgendaStore:
         self, call_id: str, session: AsyncClientSession | None = None
     ) -> OpenCall | None:
         """One open call."""
-        document = await self._calls.find_one({"_id": call_id}, session=session)
-        return OpenCall.model_validate(document) if document else None
+        return await find_one_as(OpenCall, self._calls, {"_id": call_id}, session)
 
     async def insert_call(self, call: OpenCall, session: AsyncClientSession) -> None:
         """Store a new open call."""

@@ -19,6 +19,30 @@ T = TypeVar("T")
 Session = AsyncClientSession | None
 
 
+def new_line(
+    line_id: str,
+    user_id: str,
+    kind: str,
+    text: str,
+    now: datetime,
+    *,
+    suggestions: int = 0,
+    **about: str | None,
+) -> Document:
+    """A new, unread line of ``user_id``'s feed; ``about`` names what it tells of
+    (``appointment_id``, ``call_id``, ``about_user_id``)."""
+    return {
+        "_id": line_id,
+        "user_id": user_id,
+        "kind": kind,
+        **about,
+        "text": text,
+        "suggestions": suggestions,
+        "created_at": now,
+        "read_at": None,
+    }
+
+
 class Feed:
     """Feed lines: written with the change they tell of, read newest first, marked read."""
 
