@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from services.web.access import add_form_page
 from services.web.client import Api, ApiRefusedError
 from services.web.context import SITE, api_of
 from services.web.domain import joining
@@ -50,15 +51,11 @@ def add_joining_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/nous-rejoindre", choose)
     router.add_get(joining.BASE_PATH, start)
     for step in STEPS:
-        router.add_get(step.path, _show_step(step))
-        router.add_post(step.path, _send_step(step))
-    router.add_get(CHECK_PATH, check_answers)
-    router.add_post(CHECK_PATH, send_sign_up)
+        add_form_page(router, step.path, _show_step(step), _send_step(step))
+    add_form_page(router, CHECK_PATH, check_answers, send_sign_up)
     router.add_get(SENT_PATH, sent)
-    router.add_get(STAFF_PATH, staff_find)
-    router.add_post(STAFF_PATH, staff_choose)
-    router.add_get(STAFF_DETAILS_PATH, staff_details)
-    router.add_post(STAFF_DETAILS_PATH, staff_send)
+    add_form_page(router, STAFF_PATH, staff_find, staff_choose)
+    add_form_page(router, STAFF_DETAILS_PATH, staff_details, staff_send)
     add_partnership_routes(router)
 
 
