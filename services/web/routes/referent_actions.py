@@ -25,20 +25,6 @@ from shared.french import PARIS, day_fr
 STEERS = ("referent", "admin")
 QUEUE = "/referents/file-de-travail"
 AMBASSADORS = "/referents/ambassadeurs"
-CALL_FIELDS = (
-    "titre",
-    "type",
-    "format",
-    "lien",
-    "jour",
-    "heure",
-    "duree",
-    "uai",
-    "niveau",
-    "eleves",
-    "places",
-    "description",
-)
 
 
 def add_referent_action_routes(router: web.UrlDispatcher) -> None:
@@ -331,10 +317,9 @@ async def publish_call(request: web.Request) -> web.StreamResponse:
                 "apparaissent ici."
             )
             return see_other(f"/agenda/appels/{published['id']}")
-    values = {name: form.values[name] for name in CALL_FIELDS if name in form.values}
     return await render(
         request,
         "referents/call_form.html",
-        {**_call_page_values(values), "errors": form.errors},
+        {**_call_page_values(form.values), "errors": form.errors},
         status=422,
     )
