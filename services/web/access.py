@@ -1,4 +1,8 @@
-"""Who may open a page: signed-in people of some roles; the others are sent to sign in."""
+"""Who may open a page: signed-in people of some roles; the others are sent to sign in.
+
+A page's form posts to the page's own address (:func:`add_form_page`), so that a form
+sent while signed out leads back to its page once signed in.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,14 @@ def sign_in_path(request: web.Request, *, reason: str | None = None) -> str:
     back = request.path_qs if request.method == "GET" else request.path
     path = f"/connexion?suite={quote(back, safe='')}"
     return f"{path}&raison={reason}" if reason else path
+
+
+def add_form_page(
+    router: web.UrlDispatcher, path: str, page: PageHandler, send: PageHandler
+) -> None:
+    """A page (GET) and the form on it, which posts to the same address."""
+    router.add_get(path, page)
+    router.add_post(path, send)
 
 
 def requires(*roles: str) -> Callable[[PageHandler], PageHandler]:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from services.web.access import requires
+from services.web.access import add_form_page, requires
 from services.web.client import Api, ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.forms import Form
@@ -31,8 +31,7 @@ def add_admin_account_routes(router: web.UrlDispatcher) -> None:
     router.add_get(ACCOUNTS, accounts_page)
     router.add_get(f"{ACCOUNTS}/{{id}}", account_page)
     router.add_post(f"{ACCOUNTS}/{{id}}/territoire", change_territory)
-    router.add_get("/admin/referents/nouveau", referent_form)
-    router.add_post("/admin/referents/nouveau", create_referent)
+    add_form_page(router, "/admin/referents/nouveau", referent_form, create_referent)
     router.add_get("/admin/catalogue", catalogue_page)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from services.web.access import requires, user_of
+from services.web.access import add_form_page, requires, user_of
 from services.web.client import ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.agenda import (
@@ -72,8 +72,7 @@ def add_agenda_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/agenda/rendez-vous/{id}/accepter", accept)
     router.add_post("/agenda/rendez-vous/{id}/refuser", refuse)
     router.add_post("/agenda/rendez-vous/{id}/creneaux/{n}", take_slot)
-    router.add_get("/agenda/rendez-vous/{id}/annuler", cancel_page)
-    router.add_post("/agenda/rendez-vous/{id}/annuler", cancel)
+    add_form_page(router, "/agenda/rendez-vous/{id}/annuler", cancel_page, cancel)
     router.add_post("/agenda/rendez-vous/{id}/avis", give_feedback)
     router.add_get("/agenda/rendez-vous/{id}/rendez-vous.ics", calendar_file)
     router.add_get("/agenda/rendez-vous/{id}/conversation", conversation_of)

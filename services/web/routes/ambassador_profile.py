@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from services.web.access import requires
+from services.web.access import add_form_page, requires
 from services.web.client import ApiRefusedError
 from services.web.context import api_of
 from services.web.domain import joining
@@ -39,8 +39,7 @@ _SAVED = {
 def add_ambassador_profile_routes(router: web.UrlDispatcher) -> None:
     """``/mon-profil/metier``, ``/mon-profil/interventions``, ``/mon-profil/zone``."""
     for slug, step in PAGES.items():
-        router.add_get(f"/mon-profil/{slug}", _page(step, slug))
-        router.add_post(f"/mon-profil/{slug}", _save(step, slug))
+        add_form_page(router, f"/mon-profil/{slug}", _page(step, slug), _save(step, slug))
 
 
 def _page(step: joining.Step, slug: str) -> Handler:

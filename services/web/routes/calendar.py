@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.web.access import requires
+from services.web.access import add_form_page, requires
 from services.web.context import api_of
 from services.web.rendering import VISIT, render, see_other
 
@@ -20,8 +20,7 @@ _NEW_LINK = "calendar_link"
 
 def add_calendar_routes(router: web.UrlDispatcher) -> None:
     """The personal calendar's page."""
-    router.add_get(CALENDAR_PAGE, calendar_page)
-    router.add_post(CALENDAR_PAGE, new_link)
+    add_form_page(router, CALENDAR_PAGE, calendar_page, new_link)
     router.add_post(f"{CALENDAR_PAGE}/revoquer", revoke)
 
 

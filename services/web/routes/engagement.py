@@ -7,7 +7,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from services.web.access import requires
+from services.web.access import add_form_page, requires
 from services.web.client import ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.availability import pause_days, pause_moments
@@ -22,10 +22,8 @@ RECORD_MAX_BYTES = 5 * 1024 * 1024
 
 def add_engagement_routes(router: web.UrlDispatcher) -> None:
     """Availability and the criminal-record extract."""
-    router.add_get("/mon-profil/disponibilites", availability_page)
-    router.add_post("/mon-profil/disponibilites", change_availability)
-    router.add_get("/mon-profil/casier", record_page)
-    router.add_post("/mon-profil/casier", send_record)
+    add_form_page(router, "/mon-profil/disponibilites", availability_page, change_availability)
+    add_form_page(router, "/mon-profil/casier", record_page, send_record)
 
 
 # --- availability --------------------------------------------------------------------

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from services.web.access import add_form_page
 from services.web.client import Api, ApiRefusedError
 from services.web.context import SITE, api_of
 from services.web.domain import joining
@@ -33,6 +34,7 @@ from services.web.rendering import VISIT, render, see_other
 from services.web.routes.partnership import add_partnership_routes, place_refusal
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+StepHandler = Callable[[web.Request, Step, Draft], Awaitable[web.StreamResponse]]
 
 STAFF_PATH = "/nous-rejoindre/equipe-educative"
 STAFF_DETAILS_PATH = f"{STAFF_PATH}/informations"
@@ -50,15 +52,11 @@ def add_joining_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/nous-rejoindre", choose)
     router.add_get(joining.BASE_PATH, start)
     for step in STEPS:
-        router.add_get(step.path, _show_step(step))
-        router.add_post(step.path, _send_step(step))
-    router.add_get(CHECK_PATH, check_answers)
-    router.add_post(CHECK_PATH, send_sign_up)
+        add_form_page(router, step.path, _at_step(step, _show_step), _at_step(step, _send_step))
+    add_form_page(router, CHECK_PATH, check_answers, send_sign_up)
     router.add_get(SENT_PATH, sent)
-    router.add_get(STAFF_PATH, staff_find)
-    router.add_post(STAFF_PATH, staff_choose)
-    router.add_get(STAFF_DETAILS_PATH, staff_details)
-    router.add_post(STAFF_DETAILS_PATH, staff_send)
+    add_form_page(router, STAFF_PATH, staff_find, staff_choose)
+    add_form_page(router, STAFF_DETAILS_PATH, staff_details, staff_send)
     add_partnership_routes(router)
 
 
@@ -107,41 +105,35 @@ async def start(request: web.Request) -> web.StreamResponse:
     return see_other(missing.path)
 
 
-async def _draft_up_to(request: web.Request, step: Step) -> Draft | web.StreamResponse:
-    """The draft, or the way back to the first earlier step still unanswered: no step is
-    skipped by typing its address."""
-    draft = await _draft(request)
-    earlier = draft.missing_before(step)
-    if earlier is not None:
-        return see_other(earlier.path)
-    return draft
+def _at_step(step: Step, handle: StepHandler) -> Handler:
+    """A handler of ``step``'s address, given the draft once every earlier step is
+    answered: else the way back to the first one still unanswered (no step is skipped
+    by typing its address)."""
+
+    async def at_step(request: web.Request) -> web.StreamResponse:
+        draft = await _draft(request)
+        earlier = draft.missing_before(step)
+        if earlier is not None:
+            return see_other(earlier.path)
+        return await handle(request, step, draft)
+
+    at_step.__doc__ = f"« {step.title} »: {handle.__doc__}"
+    return at_step
 
 
-def _show_step(step: Step) -> Handler:
-    async def show(request: web.Request) -> web.StreamResponse:
-        draft = await _draft_up_to(request, step)
-        if not isinstance(draft, Draft):
-            return draft
-        context = await _step_context(request, step, draft)
-        return await render(request, f"joining/{step.slug.replace('-', '_')}.html", context)
-
-    show.__doc__ = f"« {step.title} »: the step's page, with what was typed."
-    return show
+async def _show_step(request: web.Request, step: Step, draft: Draft) -> web.StreamResponse:
+    """The step's page, with what was typed."""
+    context = await _step_context(request, step, draft)
+    return await render(request, f"joining/{step.slug.replace('-', '_')}.html", context)
 
 
-def _send_step(step: Step) -> Handler:
-    async def send(request: web.Request) -> web.StreamResponse:
-        draft = await _draft_up_to(request, step)
-        if not isinstance(draft, Draft):
-            return draft
-        form = Form.of(await request.post())
-        part = await _check(request, step, form, draft)
-        draft.record(step, form, part)
-        await _keep(request, draft)
-        return see_other(step.path if not form.ok else draft.next_path())
-
-    send.__doc__ = f"« {step.title} »: check the answers, keep them, go on."
-    return send
+async def _send_step(request: web.Request, step: Step, draft: Draft) -> web.StreamResponse:
+    """Check the answers, keep them, go on."""
+    form = Form.of(await request.post())
+    part = await _check(request, step, form, draft)
+    draft.record(step, form, part)
+    await _keep(request, draft)
+    return see_other(step.path if not form.ok else draft.next_path())
 
 
 async def _check(request: web.Request, step: Step, form: Form, draft: Draft) -> dict[str, Any]:

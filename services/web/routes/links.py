@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from services.web.access import add_form_page
 from services.web.client import (
     Answer,
     ApiRefusedError,
@@ -44,13 +45,10 @@ _RESET_DRAFT = "password_reset"
 
 def add_link_routes(router: web.UrlDispatcher) -> None:
     """The pages of the links in emails, and the new link asked from an expired one."""
-    router.add_get("/activer", activation_page)
-    router.add_post("/activer", activate)
-    router.add_get("/mot-de-passe", password_page)
-    router.add_post("/mot-de-passe", password_form)
+    add_form_page(router, "/activer", activation_page, activate)
+    add_form_page(router, "/mot-de-passe", password_page, password_form)
     router.add_get("/mot-de-passe/lien-envoye", reset_link_sent)
-    router.add_get("/email", email_page)
-    router.add_post("/email", confirm_email)
+    add_form_page(router, "/email", email_page, confirm_email)
     router.add_get("/email/confirmee", email_confirmed)
     router.add_post("/nouveau-lien", renew_link)
     router.add_get("/nouveau-lien/envoye", renewed_link_sent)

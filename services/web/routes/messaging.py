@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from services.web.access import requires, user_of
+from services.web.access import add_form_page, requires, user_of
 from services.web.client import Api, ApiRefusedError, ApiUnavailableError, SignedOutError
 from services.web.context import api_of
 from services.web.domain.forms import Form
@@ -43,11 +43,9 @@ _CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 def add_messaging_routes(router: web.UrlDispatcher) -> None:
     """The messaging pages."""
     router.add_get("/messagerie", conversations_page)
-    router.add_get("/messagerie/{id}", conversation_page)
+    add_form_page(router, "/messagerie/{id}", conversation_page, reply)
     router.add_get("/messagerie/{id}/nouveaux", new_messages)
-    router.add_post("/messagerie/{id}", reply)
-    router.add_get("/messagerie/{id}/partager", share_page)
-    router.add_post("/messagerie/{id}/partager", share)
+    add_form_page(router, "/messagerie/{id}/partager", share_page, share)
 
 
 @requires()

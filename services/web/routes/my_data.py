@@ -7,7 +7,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from services.web.access import requires
+from services.web.access import add_form_page, requires
 from services.web.client import ApiUnavailableError
 from services.web.context import api_of
 from services.web.domain.forms import Form
@@ -21,8 +21,7 @@ def add_my_data_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/mon-profil/donnees", data_page)
     router.add_get("/mon-profil/donnees/export", export)
     router.add_post("/mon-profil/donnees/limitation", restrict)
-    router.add_get("/mon-profil/supprimer", deletion_page)
-    router.add_post("/mon-profil/supprimer", delete)
+    add_form_page(router, "/mon-profil/supprimer", deletion_page, delete)
 
 
 @requires()

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from services.web.access import requires
+from services.web.access import add_form_page, requires
 from services.web.client import ApiRefusedError, ApiUnavailableError
 from services.web.context import api_of
 from services.web.domain.forms import Form
@@ -31,10 +31,8 @@ BOUNCING_ADDRESS = (
 
 def add_notification_routes(router: web.UrlDispatcher) -> None:
     """« Mes notifications » and the unsubscribe link of the emails."""
-    router.add_get(SETTINGS_PAGE, settings_page)
-    router.add_post(SETTINGS_PAGE, change_settings)
-    router.add_get(UNSUBSCRIBE_PAGE, unsubscribe_page)
-    router.add_post(UNSUBSCRIBE_PAGE, unsubscribe)
+    add_form_page(router, SETTINGS_PAGE, settings_page, change_settings)
+    add_form_page(router, UNSUBSCRIBE_PAGE, unsubscribe_page, unsubscribe)
 
 
 async def my_emails(request: web.Request) -> dict[str, Any]:

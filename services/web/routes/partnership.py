@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.web.access import add_form_page
 from services.web.client import ApiRefusedError
 from services.web.context import api_of
 from services.web.domain import joining
@@ -19,8 +20,7 @@ _SENT = "partner_request_sent"
 
 def add_partnership_routes(router: web.UrlDispatcher) -> None:
     """The partnership page, its request form and the confirmation."""
-    router.add_get(PARTNERSHIP_PATH, partnership)
-    router.add_post(PARTNERSHIP_PATH, request_partnership)
+    add_form_page(router, PARTNERSHIP_PATH, partnership, request_partnership)
     router.add_get(PARTNERSHIP_SENT_PATH, partnership_sent)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from services.web.access import requires, user_of
+from services.web.access import add_form_page, requires, user_of
 from services.web.client import ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.availability import pause_days
@@ -20,14 +20,10 @@ def add_profile_routes(router: web.UrlDispatcher) -> None:
     """The profile and the forms that change it."""
     router.add_get("/mon-profil", show)
     router.add_get("/mon-compte", moved)  # the address of emails sent before the site
-    router.add_get("/mon-profil/modifier", edit_page)
-    router.add_post("/mon-profil/modifier", edit)
-    router.add_get("/mon-profil/email", email_page)
-    router.add_post("/mon-profil/email", change_email)
-    router.add_get("/mon-profil/mot-de-passe", password_page)
-    router.add_post("/mon-profil/mot-de-passe", change_password)
-    router.add_get("/mon-profil/consentements", consents_page)
-    router.add_post("/mon-profil/consentements", change_consents)
+    add_form_page(router, "/mon-profil/modifier", edit_page, edit)
+    add_form_page(router, "/mon-profil/email", email_page, change_email)
+    add_form_page(router, "/mon-profil/mot-de-passe", password_page, change_password)
+    add_form_page(router, "/mon-profil/consentements", consents_page, change_consents)
 
 
 async def moved(request: web.Request) -> web.StreamResponse:

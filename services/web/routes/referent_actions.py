@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from services.web.access import requires
+from services.web.access import add_form_page, requires
 from services.web.client import ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.forms import Form
@@ -25,33 +25,16 @@ from shared.french import PARIS, day_fr
 STEERS = ("referent", "admin")
 QUEUE = "/referents/file-de-travail"
 AMBASSADORS = "/referents/ambassadeurs"
-CALL_FIELDS = (
-    "titre",
-    "type",
-    "format",
-    "lien",
-    "jour",
-    "heure",
-    "duree",
-    "uai",
-    "niveau",
-    "eleves",
-    "places",
-    "description",
-)
 
 
 def add_referent_action_routes(router: web.UrlDispatcher) -> None:
     """The referents' actions."""
-    router.add_get("/referents/extraits/{id}", record_page)
+    add_form_page(router, "/referents/extraits/{id}", record_page, decide_record)
     router.add_get("/referents/extraits/{id}/extrait.pdf", record_document)
-    router.add_post("/referents/extraits/{id}", decide_record)
-    router.add_get("/referents/ambassadeurs/{id}/suspendre", suspension_page)
-    router.add_post("/referents/ambassadeurs/{id}/suspendre", suspend)
+    add_form_page(router, "/referents/ambassadeurs/{id}/suspendre", suspension_page, suspend)
     router.add_post("/referents/ambassadeurs/{id}/retablir", reinstate)
     router.add_post("/referents/sollicitations/{id}/rediriger", redirect)
-    router.add_get("/referents/appels/nouveau", call_form)
-    router.add_post("/referents/appels/nouveau", publish_call)
+    add_form_page(router, "/referents/appels/nouveau", call_form, publish_call)
 
 
 async def _ambassador(request: web.Request) -> dict[str, Any]:
@@ -334,10 +317,9 @@ async def publish_call(request: web.Request) -> web.StreamResponse:
                 "apparaissent ici."
             )
             return see_other(f"/agenda/appels/{published['id']}")
-    values = {name: form.values[name] for name in CALL_FIELDS if name in form.values}
     return await render(
         request,
         "referents/call_form.html",
-        {**_call_page_values(values), "errors": form.errors},
+        {**_call_page_values(form.values), "errors": form.errors},
         status=422,
     )

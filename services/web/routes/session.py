@@ -6,6 +6,7 @@ import contextlib
 
 from aiohttp import web
 
+from services.web.access import add_form_page
 from services.web.client import ApiRefusedError, SignedOutError, signed_in_user, tokens_of
 from services.web.context import api_of
 from services.web.domain.forms import Form
@@ -28,10 +29,8 @@ WRONG_CREDENTIALS = (
 
 def add_session_routes(router: web.UrlDispatcher) -> None:
     """The sign-in form and the sign-out action."""
-    router.add_get("/connexion", sign_in_page)
-    router.add_post("/connexion", sign_in)
-    router.add_post("/deconnexion", sign_out)
-    router.add_get("/deconnexion", signed_out_page)
+    add_form_page(router, "/connexion", sign_in_page, sign_in)
+    add_form_page(router, "/deconnexion", signed_out_page, sign_out)
 
 
 async def sign_in_page(request: web.Request) -> web.StreamResponse:

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from services.web.access import requires, user_of
+from services.web.access import add_form_page, requires, user_of
 from services.web.client import Api, ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.forms import Form
@@ -34,8 +34,7 @@ CHECK, CHANGE, SEND = "verifier", "modifier", "envoyer"
 
 def add_solicit_routes(router: web.UrlDispatcher) -> None:
     """The pages of a request to an ambassador."""
-    router.add_get("/ambassadeurs/{id}/solliciter", form_page)
-    router.add_post("/ambassadeurs/{id}/solliciter", submit)
+    add_form_page(router, "/ambassadeurs/{id}/solliciter", form_page, submit)
     router.add_get("/agenda/rendez-vous/{id}/envoyee", sent_page)
 
 
