@@ -20,6 +20,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
 from services.accounts.demo import has_published_password, is_loopback
+from services.accounts.domain.identity import account_holder
 from services.accounts.domain.links import LinkToken
 from services.accounts.domain.staff import is_verified, stored_establishment
 from services.accounts.errors import (
@@ -262,11 +263,7 @@ async def send_reset_link(accounts: Accounts, user: Document) -> None:
         "password_reset",
         accounts.settings.reset_ttl_seconds,
         lambda url, expires_at: PasswordResetRequested(
-            user_id=user["_id"],
-            email=user["email"],
-            first_name=user["first_name"],
-            reset_url=url,
-            expires_at=expires_at,
+            **account_holder(user), reset_url=url, expires_at=expires_at
         ),
     )
 
@@ -346,7 +343,4 @@ async def _password_changed(
     await accounts.ctx.outbox.add(
         TokensRevoked(user_id=user["_id"], not_before=now, reason="password_changed"), session
     )
-    await accounts.ctx.outbox.add(
-        PasswordChanged(user_id=user["_id"], email=user["email"], first_name=user["first_name"]),
-        session,
-    )
+    await accounts.ctx.outbox.add(PasswordChanged(**account_holder(user)), session)

@@ -16,6 +16,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
+from services.accounts.domain.identity import account_holder_in_role
 from services.accounts.joining import referent_event
 from services.accounts.shapes.privacy import ErasureRecord
 from shared.contracts.accounts import DeletionReason, TokensRevoked, UserDeleted
@@ -55,14 +56,7 @@ async def erase_account(
     revoked = TokensRevoked(user_id=user_id, not_before=accounts.now(), reason="deleted")
     await accounts.ctx.outbox.add(revoked, session)
     await accounts.ctx.outbox.add(
-        UserDeleted(
-            user_id=user_id,
-            role=user["role"],
-            email=user["email"],
-            first_name=user["first_name"],
-            reason=reason,
-        ),
-        session,
+        UserDeleted(**account_holder_in_role(user), reason=reason), session
     )
     return changes
 

@@ -21,7 +21,11 @@ from pymongo.errors import DuplicateKeyError
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
 from services.accounts.domain.catalog import current_charter, department_of_postcode
-from services.accounts.domain.identity import initial, normalise_email
+from services.accounts.domain.identity import (
+    account_holder_in_role,
+    initial,
+    normalise_email,
+)
 from services.accounts.domain.links import LinkPurpose, LinkToken, hash_token, is_expired
 from services.accounts.domain.passwords import password_problem, personal_words
 from services.accounts.domain.staff import (
@@ -198,10 +202,7 @@ async def _register(
         await store.links.add(link_row(link, user["_id"], user["created_at"]), session)
         await accounts.ctx.outbox.add(
             UserRegistered(
-                user_id=user["_id"],
-                role=user["role"],
-                email=user["email"],
-                first_name=user["first_name"],
+                **account_holder_in_role(user),
                 last_name=user["last_name"],
                 confirmation_url=link.url(settings.public_url),
                 expires_at=link.expires_at,
@@ -242,12 +243,7 @@ async def resend_confirmation(accounts: Accounts, user: Document) -> None:
         "confirmation",
         accounts.settings.confirmation_ttl_seconds,
         lambda url, expires_at: ConfirmationLinkRenewed(
-            user_id=user["_id"],
-            role=user["role"],
-            email=user["email"],
-            first_name=user["first_name"],
-            confirmation_url=url,
-            expires_at=expires_at,
+            **account_holder_in_role(user), confirmation_url=url, expires_at=expires_at
         ),
         wanted=still_pending,
     )
@@ -384,15 +380,7 @@ async def activate(
     if user is None:
         return None
     await accounts.store.links.void(user_id, "confirmation", session)
-    await accounts.ctx.outbox.add(
-        UserActivated(
-            user_id=user["_id"],
-            role=user["role"],
-            email=user["email"],
-            first_name=user["first_name"],
-        ),
-        session,
-    )
+    await accounts.ctx.outbox.add(UserActivated(**account_holder_in_role(user)), session)
     await accounts.ctx.outbox.add(contact_event(user), session)
     changes: dict[str, int] = {}
     if user["role"] == "ambassador":
@@ -515,12 +503,7 @@ async def ensure_admin(
 
     async def work(session: AsyncClientSession) -> None:
         await accounts.store.users.insert(user, session)
-        await accounts.ctx.outbox.add(
-            UserActivated(
-                user_id=user["_id"], role="admin", email=address, first_name=user["first_name"]
-            ),
-            session,
-        )
+        await accounts.ctx.outbox.add(UserActivated(**account_holder_in_role(user)), session)
         await accounts.ctx.outbox.add(contact_event(user), session)
 
     try:

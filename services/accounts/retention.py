@@ -26,6 +26,7 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
+from services.accounts.domain.identity import account_holder
 from services.accounts.due_users import change_each
 from services.accounts.erasure import erase_account
 from shared.contracts.accounts import DeletionReason, InactivityWarned
@@ -66,12 +67,7 @@ async def _warn(accounts: Accounts, now: datetime) -> int:
 
     async def warn(user: Document, session: AsyncClientSession) -> dict[str, int]:
         await accounts.store.users.set(user["_id"], {"inactivity_warned_at": now}, session=session)
-        warning = InactivityWarned(
-            user_id=user["_id"],
-            email=user["email"],
-            first_name=user["first_name"],
-            deletion_at=deletion_at,
-        )
+        warning = InactivityWarned(**account_holder(user), deletion_at=deletion_at)
         await accounts.ctx.outbox.add(warning, session)
         return {}
 

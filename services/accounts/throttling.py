@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from services.accounts.context import Accounts
+from services.accounts.domain.identity import account_holder
 from services.accounts.domain.throttle import Threshold, client_address, retry_after, window_start
 from services.accounts.errors import TOO_MANY_ATTEMPTS, TOO_MANY_REQUESTS
 from shared.contracts.accounts import SignInAttacked
@@ -145,9 +146,7 @@ class LoginGuard:
             "sign-in attack on an account", extra={"user_id": user["_id"], "failures": failures}
         )
         told = SignInAttacked(
-            user_id=user["_id"],
-            email=user["email"],
-            first_name=user["first_name"],
+            **account_holder(user),
             failures=failures,
             window_minutes=max(1, self._seconds // 60),
         )
