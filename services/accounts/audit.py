@@ -109,15 +109,8 @@ async def _write(
 
 
 def _entry(row: Document) -> AuditEntry:
-    return AuditEntry(
-        id=row["_id"],
-        at=row["at"],
-        actor_id=row["actor_id"],
-        actor_role=row["actor_role"],
-        action=row["action"],
-        service=row.get("service", SERVICE),
-        user_id=row["user_id"],
-    )
+    # An entry without a service is one of accounts' own reads.
+    return AuditEntry.model_validate({"service": SERVICE, **row, "id": row["_id"]})
 
 
 async def find(accounts: Accounts, query: AuditQuery) -> Page[AuditEntry]:

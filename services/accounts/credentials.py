@@ -78,13 +78,7 @@ def principal_of(user: Document, session_id: str, academic_domains: list[str]) -
 
 
 def _summary(user: Document) -> UserSummary:
-    return UserSummary(
-        id=user["_id"],
-        role=user["role"],
-        first_name=user["first_name"],
-        last_name=user["last_name"],
-        email=user["email"],
-    )
+    return UserSummary.model_validate({**user, "id": user["_id"]})
 
 
 def _tokens(

@@ -17,17 +17,8 @@ from shared.mongo import Document
 
 
 def _shown(row: Document) -> PartnerRequest:
-    return PartnerRequest(
-        id=row["_id"],
-        organization_name=row["organization_name"],
-        siret=row.get("siret"),
-        contact_name=row["contact_name"],
-        email=row["email"],
-        phone=row.get("phone"),
-        sponsorship=bool(row.get("sponsorship")),
-        message=row.get("message", ""),
-        created_at=row["created_at"],
-    )
+    # A stored request holds every field of the one received (see ``receive``).
+    return PartnerRequest.model_validate({**row, "id": row["_id"]})
 
 
 async def receive(accounts: Accounts, body: PartnerRequestIn) -> str:

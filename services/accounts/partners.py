@@ -29,16 +29,8 @@ from shared.mongo import Document
 
 
 def organization(row: Document) -> Organization:
-    """The API view of a stored organization."""
-    return Organization(
-        id=row["_id"],
-        name=row["name"],
-        siret=row.get("siret"),
-        kind=row["kind"],
-        partnership_charter_signed_at=row.get("partnership_charter_signed_at"),
-        sponsorship=row.get("sponsorship"),
-        created_at=row["created_at"],
-    )
+    """The API view of a stored organization (read by field name, the id from ``_id``)."""
+    return Organization.model_validate({**row, "id": row["_id"]})
 
 
 def changed_event(row: Document) -> OrganizationChanged:

@@ -93,22 +93,16 @@ def me(accounts: Accounts, user: Document) -> Me:
     if user["role"] == "ambassador":
         part = user["ambassador"]
         state = solicitability(user, require_record_check=require_record_check)
-        ambassador = AmbassadorPart(
-            profile=part["profile"],
-            postcode=part["postcode"],
-            city=part["city"],
-            job=part.get("job"),
-            training=part.get("training"),
-            background=part.get("background", ""),
-            interventions=part.get("interventions", []),
-            online=part.get("online", False),
-            zone=Zone.model_construct(**part["zone"]),
-            organization_id=part.get("organization_id"),
-            availability=Availability.model_construct(**(part.get("availability") or {})),
-            record=RecordState.model_validate(part.get("record") or {"status": "missing"}),
-            suspension=part.get("suspension"),
-            solicitable=state.solicitable,
-            not_solicitable_reason=state.reason,
+        ambassador = AmbassadorPart.model_validate(
+            {
+                **part,
+                "interventions": part.get("interventions", []),
+                "zone": Zone.model_construct(**part["zone"]),
+                "availability": Availability.model_construct(**(part.get("availability") or {})),
+                "record": RecordState.model_validate(part.get("record") or {"status": "missing"}),
+                "solicitable": state.solicitable,
+                "not_solicitable_reason": state.reason,
+            }
         )
     staff = None
     if user["role"] == "staff":
@@ -132,31 +126,26 @@ def me(accounts: Accounts, user: Document) -> Me:
     if user["role"] == "partner":
         partner = PartnerPart(organization_id=user["partner"]["organization_id"])
     restriction = user.get("restriction")
-    return Me(
-        id=user["_id"],
-        role=user["role"],
-        status=user["status"],
-        email=user["email"],
-        first_name=user["first_name"],
-        last_name=user["last_name"],
-        phone=user.get("phone"),
-        created_at=user["created_at"],
-        activated_at=user.get("activated_at"),
-        consents=Consents(
-            image_rights=ConsentState.model_validate(
-                consents.get("image_rights") or {"given": False}
+    # The account's own fields by name; its consents, role's part and restriction as read here.
+    return Me.model_validate(
+        {
+            **user,
+            "id": user["_id"],
+            "consents": Consents(
+                image_rights=ConsentState.model_validate(
+                    consents.get("image_rights") or {"given": False}
+                ),
+                surveys=ConsentState.model_validate(consents.get("surveys") or {"given": False}),
+                history=[
+                    ConsentEvent.model_validate(entry) for entry in user.get("consent_history", [])
+                ],
             ),
-            surveys=ConsentState.model_validate(consents.get("surveys") or {"given": False}),
-            history=[
-                ConsentEvent.model_validate(entry) for entry in user.get("consent_history", [])
-            ],
-        ),
-        charter_version=user.get("charter_version"),
-        ambassador=ambassador,
-        staff=staff,
-        referent=referent,
-        partner=partner,
-        restriction=Restriction.model_validate(restriction) if restriction else None,
+            "ambassador": ambassador,
+            "staff": staff,
+            "referent": referent,
+            "partner": partner,
+            "restriction": Restriction.model_validate(restriction) if restriction else None,
+        }
     )
 
 

@@ -28,27 +28,17 @@ from shared.mongo import Document
 
 
 def public_profile(row: Document) -> PublicProfile:
-    """A directory document as the API shows it."""
+    """A directory document as the API shows it: its fields by name, the id from ``_id``."""
     sector = row.get("sector")
-    return PublicProfile(
-        id=row["_id"],
-        first_name=row["first_name"],
-        last_initial=row["last_initial"],
-        profile=row["profile"],
-        job_title=row.get("job_title"),
-        sector=sector,
-        sector_name=sectors().get(sector) if sector else None,
-        employer=row.get("employer"),
-        organization_id=row.get("organization_id"),
-        training=row.get("training"),
-        background=row.get("background") or "",
-        interventions=row.get("interventions", []),
-        online=row.get("online", False),
-        zone=Zone.model_construct(**row["zone"]),
-        department=row["department"],
-        city=row["city"],
-        pause_from=row.get("pause_from"),
-        pause_to=row.get("pause_to"),
+    return PublicProfile.model_validate(
+        {
+            **row,
+            "id": row["_id"],
+            "sector_name": sectors().get(sector) if sector else None,
+            "background": row.get("background") or "",
+            "interventions": row.get("interventions", []),
+            "zone": Zone.model_construct(**row["zone"]),
+        }
     )
 
 
