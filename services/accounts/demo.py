@@ -17,8 +17,9 @@ from services.accounts.context import Accounts
 from services.accounts.domain.catalog import current_charter, department_of_postcode
 from services.accounts.domain.staff import reference_establishment
 from services.accounts.hashing import Passwords
-from services.accounts.joining import activate
+from services.accounts.joining import activate, new_account
 from services.accounts.settings import AccountsSettings
+from services.accounts.shapes.joining import ConsentsIn
 from services.accounts.store import AccountsStore
 from shared.http import AccessTokenSigner
 from shared.keys import load_key_pair
@@ -139,24 +140,16 @@ _PEOPLE: dict[str, dict[str, Any]] = {
 
 def _user(role: str, email: str, now: datetime, verifier_id: str | None) -> Document:
     person = _PEOPLE[email]
-    user: Document = {
-        "_id": f"demo-{role}-{email.split('@')[0].replace('.', '-')}",
-        "role": role,
-        "status": "pending_confirmation",
-        "email": email,
-        "password_hash": None,
-        "first_name": person["first_name"],
-        "last_name": person["last_name"],
-        "phone": None,
-        "created_at": now,
-        "updated_at": now,
-        "activated_at": None,
-        "consents": {
-            "image_rights": {"given": True, "at": now},
-            "surveys": {"given": True, "at": now},
-        },
-        "consent_history": [],
-    }
+    user = new_account(
+        f"demo-{role}-{email.split('@')[0].replace('.', '-')}",
+        role,
+        now,
+        email=email,
+        first_name=person["first_name"],
+        last_name=person["last_name"],
+        consents=ConsentsIn(image_rights=True, surveys=True),
+        noted=False,
+    )
     if role == "ambassador":
         part = dict(person["ambassador"])
         part.update(

@@ -66,37 +66,56 @@ log = logging.getLogger("services.accounts.joining")
 T = TypeVar("T")
 
 
-def _consents(body: ConsentsIn, now: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def new_account(
+    user_id: str,
+    role: str,
+    now: datetime,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    phone: str | None = None,
+    consents: ConsentsIn,
+    noted: bool,
+) -> Document:
+    """The document of a new account, to be confirmed (no password yet), with its
+    consents; ``noted`` starts their history with them (a sign-up's choice)."""
     state = {
-        "image_rights": {"given": body.image_rights, "at": now},
-        "surveys": {"given": body.surveys, "at": now},
+        "image_rights": {"given": consents.image_rights, "at": now},
+        "surveys": {"given": consents.surveys, "at": now},
     }
-    history = [
-        {"consent": "image_rights", "given": body.image_rights, "at": now},
-        {"consent": "surveys", "given": body.surveys, "at": now},
-    ]
-    return state, history
-
-
-def _base_user(accounts: Accounts, role: str, body: Any, user_id: str) -> Document:
-    now = accounts.now()
-    consents, history = _consents(getattr(body, "consents", None) or ConsentsIn(), now)
     return {
         "_id": user_id,
         "role": role,
         "status": "pending_confirmation",
-        "email": body.email,
+        "email": email,
         "password_hash": None,
-        "first_name": body.first_name,
-        "last_name": body.last_name,
-        "phone": body.phone,
+        "first_name": first_name,
+        "last_name": last_name,
+        "phone": phone,
         "created_at": now,
         "updated_at": now,
         "activated_at": None,
         "last_seen_at": now,
-        "consents": consents,
-        "consent_history": history,
+        "consents": state,
+        "consent_history": (
+            [{"consent": name, **given} for name, given in state.items()] if noted else []
+        ),
     }
+
+
+def _base_user(accounts: Accounts, role: str, body: Any, user_id: str) -> Document:
+    return new_account(
+        user_id,
+        role,
+        accounts.now(),
+        email=body.email,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        phone=body.phone,
+        consents=getattr(body, "consents", None) or ConsentsIn(),
+        noted=True,
+    )
 
 
 async def sign_up_ambassador(accounts: Accounts, body: AmbassadorSignUp) -> str:
@@ -480,26 +499,20 @@ async def ensure_admin(
         log.warning("ADMIN_PASSWORD does not meet the password policy: %s", problem)
     password_hash = await accounts.passwords.hash(password)
     now = accounts.now()
-    user: Document = {
-        "_id": accounts.new_id(),
-        "role": "admin",
-        "status": "active",
-        "email": address,
-        "password_hash": password_hash,
-        "first_name": first_name,
-        "last_name": last_name,
-        "phone": None,
-        "created_at": now,
-        "updated_at": now,
-        "activated_at": now,
-        "password_changed_at": now,
-        "last_seen_at": now,
-        "consents": {
-            "image_rights": {"given": False, "at": now},
-            "surveys": {"given": False, "at": now},
-        },
-        "consent_history": [],
-    }
+    user = new_account(
+        accounts.new_id(),
+        "admin",
+        now,
+        email=address,
+        first_name=first_name,
+        last_name=last_name,
+        consents=ConsentsIn(),
+        noted=False,
+    )
+    # Active at once, with the password of the settings.
+    user.update(
+        status="active", password_hash=password_hash, activated_at=now, password_changed_at=now
+    )
 
     async def work(session: AsyncClientSession) -> None:
         await accounts.store.users.insert(user, session)
