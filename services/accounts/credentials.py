@@ -211,16 +211,7 @@ async def current_user(accounts: Accounts, principal: Principal) -> Document:
 async def request_reset(accounts: Accounts, email: str, address: str) -> None:
     """Email a lost-password link if the address has an account; say nothing either way."""
     email = email.strip().lower()
-    options = accounts.options
-    await limit_requests(
-        accounts,
-        action="reset",
-        keys={
-            f"address:{address}": options.reset_requests_per_address,
-            f"email:{email}": options.reset_requests_per_email,
-        },
-        window_seconds=options.reset_window_seconds,
-    )
+    await limit_requests(accounts, "reset", address=address, email=email)
     user = await accounts.store.users.by_email(email)
     if user is None or user["status"] not in ("active", "pending_confirmation"):
         # The same work as for a member, so the answer's timing tells nothing either.

@@ -52,16 +52,7 @@ async def renew_link(accounts: Accounts, token: str, address: str) -> None:
     limits answer alike for every token.
     """
     token_hash = hash_token(token)
-    options = accounts.options
-    await limit_requests(
-        accounts,
-        action="link_renewal",
-        keys={
-            f"link:{token_hash}": options.link_renewals_per_link,
-            f"address:{address}": options.link_renewals_per_address,
-        },
-        window_seconds=options.reset_window_seconds,
-    )
+    await limit_requests(accounts, "link_renewal", link=token_hash, address=address)
     row = await accounts.store.links.by_hash(token_hash)
     if row is None:
         log.info("link renewal for an unknown or used link: nothing sent")

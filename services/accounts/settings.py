@@ -9,10 +9,13 @@ few attempts and shorten the periods (days are decimal: 0.0001 day is 8.64 s).
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# The requests counted per client address and per key they name (see ``request_limits``).
+LimitedAction = Literal["signup", "reset", "link_renewal", "partner_request"]
 
 
 class AccountsSettings(BaseSettings):
@@ -88,6 +91,33 @@ class AccountsSettings(BaseSettings):
     export_reuse_seconds: float = Field(600.0, ge=0)
     # Reads of people's data by referents and admins stay in the audit log this long.
     audit_retention_days: float = Field(365, gt=0)
+
+    def request_limits(self, action: LimitedAction) -> tuple[int, dict[str, int]]:
+        """The counting window of ``action``, in seconds, and how many of its requests
+        each kind of key (a client address, an email, a link) may make in one."""
+        # Sign-ups and partnership requests are counted per hour.
+        limits: dict[LimitedAction, tuple[int, dict[str, int]]] = {
+            "signup": (3_600, {"address": self.signup_requests_per_address}),
+            "reset": (
+                self.reset_window_seconds,
+                {
+                    "address": self.reset_requests_per_address,
+                    "email": self.reset_requests_per_email,
+                },
+            ),
+            "link_renewal": (
+                self.reset_window_seconds,
+                {"link": self.link_renewals_per_link, "address": self.link_renewals_per_address},
+            ),
+            "partner_request": (
+                3_600,
+                {
+                    "address": self.partner_requests_per_address,
+                    "email": self.partner_requests_per_email,
+                },
+            ),
+        }
+        return limits[action]
 
     @field_validator("staff_academic_domains", mode="before")
     @classmethod

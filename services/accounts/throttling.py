@@ -13,6 +13,7 @@ from services.accounts.context import Accounts
 from services.accounts.domain.identity import account_holder
 from services.accounts.domain.throttle import Threshold, client_address, retry_after, window_start
 from services.accounts.errors import TOO_MANY_ATTEMPTS, TOO_MANY_REQUESTS
+from services.accounts.settings import LimitedAction
 from shared.contracts.accounts import SignInAttacked
 from shared.http import ApiError, ErrorKind
 from shared.mongo import Document
@@ -172,22 +173,23 @@ def _aware(moment: datetime) -> datetime:
 
 async def limit_requests(
     accounts: Accounts,
+    action: LimitedAction,
     *,
-    action: str,
-    keys: dict[str, int],
-    window_seconds: int,
     refusal: ErrorKind = TOO_MANY_REQUESTS,
+    **keys: str,
 ) -> None:
     """Count one request of ``action`` under each key; 429 when one is over its limit.
 
-    ``keys`` maps a key (an address, an email) to the number allowed per window.
+    ``keys`` name each key by its kind (``address=``, ``email=``, ``link=``), whose
+    limit per window the settings give (:meth:`AccountsSettings.request_limits`).
     Counting every request, known email or not, keeps the answer free of any hint.
     ``refusal`` is the 429 answered (its message may say what to do instead).
     """
+    window_seconds, allowed = accounts.options.request_limits(action)
     start, expires_at, now = _window(window_seconds)
-    for key, allowed in keys.items():
+    for kind, value in keys.items():
         count = await accounts.store.throttles.count(
-            f"{action}:{_digest(key)}:{start}", expires_at=expires_at
+            f"{action}:{_digest(f'{kind}:{value}')}:{start}", expires_at=expires_at
         )
-        if count > allowed:
+        if count > allowed[kind]:
             raise _refusal(refusal.error(), retry_after(now, window_seconds))

@@ -62,13 +62,7 @@ async def get_territory(call: Call[None, None]) -> Places:
 
 async def _signup_allowed(call: Call[Any, Any]) -> None:
     accounts = accounts_of(call)
-    allowed = accounts.options.signup_requests_per_address
-    await limit_requests(
-        accounts,
-        action="signup",
-        keys={f"address:{address_of(accounts, call.request)}": allowed},
-        window_seconds=3_600,
-    )
+    await limit_requests(accounts, "signup", address=address_of(accounts, call.request))
 
 
 async def sign_up_ambassador(call: Call[AmbassadorSignUp, None]) -> Registered:

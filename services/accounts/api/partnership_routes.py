@@ -16,15 +16,11 @@ async def request_partnership(
 ) -> PartnerRequestReceived:
     """Kept for the admins; a few requests per hour per address and per email."""
     accounts = accounts_of(call)
-    options = accounts.options
     await limit_requests(
         accounts,
-        action="partner_request",
-        keys={
-            f"address:{address_of(accounts, call.request)}": options.partner_requests_per_address,
-            f"email:{call.body.email}": options.partner_requests_per_email,
-        },
-        window_seconds=3_600,
+        "partner_request",
+        address=address_of(accounts, call.request),
+        email=call.body.email,
         refusal=TOO_MANY_PARTNER_REQUESTS,
     )
     return PartnerRequestReceived(id=await partner_requests.receive(accounts, call.body))
