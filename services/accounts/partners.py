@@ -34,15 +34,9 @@ def organization(row: Document) -> Organization:
 
 
 def changed_event(row: Document) -> OrganizationChanged:
-    """The full public state of an organization, for the services that copy it."""
-    return OrganizationChanged(
-        organization_id=row["_id"],
-        name=row["name"],
-        siret=row.get("siret"),
-        kind=row.get("kind"),
-        partnership_charter_signed_at=row.get("partnership_charter_signed_at"),
-        sponsorship=row.get("sponsorship"),
-    )
+    """The full public state of an organization, for the services that copy it (read by
+    field name, as the API view)."""
+    return OrganizationChanged.model_validate({**row, "organization_id": row["_id"]})
 
 
 async def create(accounts: Accounts, body: OrganizationIn, author: str) -> Organization:
