@@ -10,7 +10,6 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     Field,
-    HttpUrl,
     StringConstraints,
     field_validator,
 )
@@ -24,7 +23,8 @@ from services.agenda.domain.model import (
     Status,
 )
 from services.agenda.shapes.fields import (
-    MAX_DURATION_MINUTES,
+    Minutes,
+    OnlineUrl,
     ParisTime,
     Strict,
     Text,
@@ -54,6 +54,13 @@ class EstablishmentIn(Strict):
     )
 
 
+# Where a new solicitation or open call takes place.
+EstablishmentOrOwn = Annotated[
+    EstablishmentIn | None,
+    Field(description="Obligatoire pour un référent ; un membre d'équipe : le sien."),
+]
+
+
 class AudienceIn(Strict):
     """Who the ambassador will meet."""
 
@@ -69,12 +76,10 @@ class NewSolicitation(Strict):
     ambassador_id: Text
     kind: Kind
     format: Format = "in_person"
-    online_url: HttpUrl | None = Field(None, description="Lien de connexion (à distance).")
+    online_url: OnlineUrl = None
     starts_at: AwareDatetime
-    duration_minutes: int = Field(ge=1, le=MAX_DURATION_MINUTES)
-    establishment: EstablishmentIn | None = Field(
-        None, description="Obligatoire pour un référent ; un membre d'équipe : le sien."
-    )
+    duration_minutes: Minutes
+    establishment: EstablishmentOrOwn = None
     audience: AudienceIn
     topic: Annotated[Text, StringConstraints(max_length=300)] = Field(
         description="Thème et sujet de l'intervention."
@@ -96,7 +101,7 @@ class SlotIn(Strict):
     """A slot the ambassador offers instead."""
 
     starts_at: AwareDatetime
-    duration_minutes: int = Field(ge=1, le=MAX_DURATION_MINUTES)
+    duration_minutes: Minutes
 
 
 class AppointmentQuery(PageQuery):
