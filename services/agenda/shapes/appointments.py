@@ -239,6 +239,25 @@ class InterventionView(BaseModel):
         }
 
 
+# The fields of an appointment its view shows as they are stored, under the same names.
+_SHOWN_AS_STORED = {
+    "id",
+    "status",
+    "kind",
+    "topic",
+    "expectations",
+    "equipment",
+    "team_member_present",
+    "message",
+    "taken_from",
+    "taken_as",
+    "redirected_from",
+    "redirected_to",
+    "created_at",
+    "updated_at",
+}
+
+
 class AppointmentView(InterventionView):
     """A solicitation and what became of it."""
 
@@ -277,14 +296,7 @@ class AppointmentView(InterventionView):
         a = appointment
         return cls(
             **cls.fields_of(a),
-            id=a.id,
-            status=a.status,
-            kind=a.kind,
-            topic=a.topic,
-            expectations=a.expectations,
-            equipment=a.equipment,
-            team_member_present=a.team_member_present,
-            message=a.message,
+            **a.model_dump(include=_SHOWN_AS_STORED),
             ambassador=AmbassadorView.of(a.ambassador, anonymous="ambassador" in a.anonymised),
             requester=RequesterView.of(a.requester, anonymous="requester" in a.anonymised),
             answer=AnswerView(message=a.answer.message, answered_at=a.answer.at)
@@ -300,10 +312,6 @@ class AppointmentView(InterventionView):
                 )
                 for index, slot in enumerate(a.alternative_slots)
             ],
-            taken_from=a.taken_from,
-            taken_as=a.taken_as,
-            redirected_from=a.redirected_from,
-            redirected_to=a.redirected_to,
             cancellation=CancellationView(
                 by=a.cancellation.by,
                 reason=a.cancellation.reason,
@@ -316,6 +324,4 @@ class AppointmentView(InterventionView):
                 side: FeedbackView(rating=f.rating, comment=f.comment, given_at=f.at)
                 for side, f in a.feedback.items()
             },
-            created_at=a.created_at,
-            updated_at=a.updated_at,
         )
