@@ -161,14 +161,10 @@ async def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    sink = SmtpSink()
-    await sink.start()
-    try:
+    async with SmtpSink() as sink:
         with tempfile.TemporaryDirectory(prefix="agenda-bench-") as folder:
             async with store_url(Path(folder)) as url:
                 await run(args, sink, url, Path(folder))
-    finally:
-        await sink.stop()
 
 
 async def run(args: argparse.Namespace, sink: SmtpSink, url: str, folder: Path) -> None:

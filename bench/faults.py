@@ -268,9 +268,7 @@ async def main() -> None:
     parser.add_argument("--emails", type=int, default=300, help="emails per burst")
     parser.add_argument("--faults", default="kill,store,broker", help="which faults, in order")
     args = parser.parse_args()
-    sink = SmtpSink()
-    await sink.start()
-    try:
+    async with SmtpSink() as sink:
         with tempfile.TemporaryDirectory(prefix="faults-bench-") as name:
             folder = Path(name)
             async with (
@@ -296,8 +294,6 @@ async def main() -> None:
                         )
                         for message, count in figures.errors.most_common():
                             print(f"          {count} × {message}", flush=True)
-    finally:
-        await sink.stop()
 
 
 if __name__ == "__main__":

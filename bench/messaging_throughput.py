@@ -279,8 +279,6 @@ async def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("services").setLevel(logging.WARNING)
 
-    sink = SmtpSink()
-    await sink.start()
     relayed: list[float] = []
     posts: list[float] = []
     published: list[float] = []
@@ -288,7 +286,7 @@ async def main() -> None:
     stored: list[float] = []
     inbound_relayed: list[float] = []
     with tempfile.TemporaryDirectory(prefix="messaging-bench-") as folder:
-        async with store_url(Path(folder)) as url, broker_url() as amqp_url:
+        async with SmtpSink() as sink, store_url(Path(folder)) as url, broker_url() as amqp_url:
             tag = uuid.uuid4().hex[:8]
             settings = Settings(
                 amqp_url=amqp_url,
@@ -350,7 +348,6 @@ async def main() -> None:
                         )
                 finally:
                     await runner.cleanup()
-    await sink.stop()
     latencies.sort()
     print(f"\nMedian of {args.rounds} rounds ({args.conversations} conversations):")
     print(

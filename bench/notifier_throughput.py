@@ -178,10 +178,8 @@ async def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    sink = SmtpSink()
-    await sink.start()
     with tempfile.TemporaryDirectory(prefix="notifier-bench-") as folder:
-        async with store_url(Path(folder)) as url:
+        async with SmtpSink() as sink, store_url(Path(folder)) as url:
             base = Settings(
                 amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
                 mongo_url=url,
@@ -214,7 +212,6 @@ async def main() -> None:
                 )
                 for mode in results
             }
-    await sink.stop()
     print(f"\n{args.emails} emails per round, batches of {args.batch}, median of {args.rounds}:")
     for mode, rounds in results.items():
         median = statistics.median(r.emails_per_s for r in rounds)

@@ -286,9 +286,7 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="runs of each configuration")
     parser.add_argument("--probe-seconds", type=float, default=5.0, help="store alone")
     args = parser.parse_args()
-    sink = SmtpSink()
-    await sink.start()
-    try:
+    async with SmtpSink() as sink:
         with tempfile.TemporaryDirectory(prefix="replicas-bench-") as name:
             folder = Path(name)
             async with store_server(folder) as store, broker_url() as amqp_url:
@@ -314,8 +312,6 @@ async def main() -> None:
                             count_each, args, store, amqp_url, sink, folder
                         )
                         report(figures, alone)
-    finally:
-        await sink.stop()
 
 
 if __name__ == "__main__":

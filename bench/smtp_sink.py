@@ -109,3 +109,10 @@ class SmtpSink:
             if self._process.stdin is not None:
                 self._process.stdin.close()
             await self._process.wait()
+
+    async def __aenter__(self) -> SmtpSink:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()

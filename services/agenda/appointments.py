@@ -24,11 +24,10 @@ from services.agenda.domain.model import (
     Cancellation,
     CancelledBy,
     Feedback,
-    SlotOffer,
+    Slot,
     Status,
 )
 from services.agenda.domain.rules import (
-    Slot,
     ambassador_refusal,
     cancellation_refusal,
     feedback_refusal,
@@ -143,13 +142,11 @@ async def refuse(
         appointment = await _awaiting_answer(agenda, principal, appointment_id, session)
         now = agenda.now()
         offers = [
-            SlotOffer(starts_at=s.starts_at.astimezone(UTC), duration_minutes=s.duration_minutes)
+            Slot(starts_at=s.starts_at.astimezone(UTC), duration_minutes=s.duration_minutes)
             for s in slots
         ]
         for index, offer in enumerate(offers):
-            refusal = slot_refusal(
-                appointment.kind, Slot(offer.starts_at, offer.duration_minutes), now
-            )
+            refusal = slot_refusal(appointment.kind, offer, now)
             if refusal is not None:
                 raise refusal.error(f"Créneau {index + 1} : {refusal.message}", slot=index)
         appointment.status = "refused"

@@ -27,8 +27,8 @@ from services.agenda.domain.calls import (
     sees_attendees,
 )
 from services.agenda.domain.labels import CallNotificationKind, call_notification_text
-from services.agenda.domain.model import Answer, Appointment
-from services.agenda.domain.rules import Slot, ambassador_refusal, slot_refusal
+from services.agenda.domain.model import Answer, Appointment, Slot
+from services.agenda.domain.rules import ambassador_refusal, slot_refusal
 from services.agenda.domain.schedule import next_due
 from services.agenda.shapes.calls import CallQuery, CallView, NewCall
 from services.agenda.solicitations import new_intervention, requester_of, snapshot
@@ -94,7 +94,9 @@ async def publish(agenda: Agenda, principal: Principal, request: NewCall) -> Ope
     organiser, establishment = await requester_of(agenda, principal, request.establishment)
     if request.format == "online" and request.online_url is None:
         raise errors.ONLINE_URL_REQUIRED.error()
-    slot = Slot(request.starts_at.astimezone(UTC), request.duration_minutes)
+    slot = Slot(
+        starts_at=request.starts_at.astimezone(UTC), duration_minutes=request.duration_minutes
+    )
     now = agenda.now()
     refusal = slot_refusal("event", slot, now)
     if refusal is not None:

@@ -33,8 +33,8 @@ from services.agenda.announce import announce, facts
 from services.agenda.appointments import complete_in_session
 from services.agenda.context import Agenda
 from services.agenda.domain.labels import NotificationKind
-from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment
-from services.agenda.domain.rules import Slot, is_paused, month_of
+from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment, Slot
+from services.agenda.domain.rules import is_paused, month_of
 from services.agenda.domain.schedule import Step, due_step, next_due
 from services.agenda.domain.territory import Area, Place, covers, touches
 from shared.contracts.agenda import (
@@ -214,7 +214,7 @@ class Scheduler:
         agenda = self._agenda
         store = agenda.store
         now = agenda.now()
-        slot = Slot(appointment.starts_at, appointment.duration_minutes)
+        slot = appointment.slot
         candidates = await store.candidates(
             kind=appointment.kind,
             place=place,

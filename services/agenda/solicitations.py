@@ -22,10 +22,9 @@ from services.agenda.domain.model import (
     Audience,
     EstablishmentInfo,
     RequesterSnapshot,
-    ends_at,
+    Slot,
 )
 from services.agenda.domain.rules import (
-    Slot,
     ambassador_refusal,
     month_of,
     solicitation_refusal,
@@ -191,7 +190,9 @@ async def solicit(agenda: Agenda, principal: Principal, request: NewSolicitation
         raise errors.ONLINE_URL_REQUIRED.error()
     if not request.team_member_present:
         raise errors.TEAM_MEMBER_REQUIRED.error()
-    slot = Slot(request.starts_at.astimezone(UTC), request.duration_minutes)
+    slot = Slot(
+        starts_at=request.starts_at.astimezone(UTC), duration_minutes=request.duration_minutes
+    )
     place = Place(establishment.department, establishment.bassin)
 
     async def work(session: AsyncClientSession) -> Appointment:
@@ -279,7 +280,7 @@ async def redirect(
             session,
             ambassador_id,
             kind=original.kind,
-            slot=Slot(original.starts_at, original.duration_minutes),
+            slot=original.slot,
             place=Place(original.establishment.department, original.establishment.bassin),
         )
         now = agenda.now()
@@ -341,9 +342,8 @@ async def take_alternative(
         if refusal is not None:
             raise refusal.error()
         await store.lock_ambassador(refused.ambassador_id, session)
-        end = ends_at(offer.starts_at, offer.duration_minutes)
         if await store.overlapping(
-            refused.ambassador_id, offer.starts_at, end, ["accepted"], session=session
+            refused.ambassador_id, offer.starts_at, offer.ends_at, ["accepted"], session=session
         ):
             raise errors.OVERLAPPING_APPOINTMENT.error()
         new_id = agenda.new_id()
@@ -357,7 +357,7 @@ async def take_alternative(
                 "status": "accepted",
                 "starts_at": offer.starts_at,
                 "duration_minutes": offer.duration_minutes,
-                "ends_at": end,
+                "ends_at": offer.ends_at,
                 "created_at": now,
                 "updated_at": now,
                 "answer": Answer(message=None, at=now),

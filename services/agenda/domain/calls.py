@@ -23,8 +23,9 @@ from services.agenda.domain.model import (
     AmbassadorCopy,
     Intervention,
     RequesterSnapshot,
+    Slot,
 )
-from services.agenda.domain.rules import Slot, is_paused
+from services.agenda.domain.rules import is_paused
 from services.agenda.domain.territory import Area, Place, covers
 from shared.http import Principal
 
@@ -70,11 +71,6 @@ class OpenCall(Intervention):
     def place(self) -> Place:
         """Where the event is."""
         return Place(self.establishment.department, self.establishment.bassin)
-
-    @property
-    def slot(self) -> Slot:
-        """When the event is."""
-        return Slot(self.starts_at, self.duration_minutes)
 
     @property
     def places_left(self) -> int:

@@ -88,8 +88,10 @@ class RequesterSnapshot(BaseModel):
     role: RequesterRole
 
 
-class SlotOffer(BaseModel):
-    """An alternative slot offered with a refusal."""
+class Slot(BaseModel):
+    """A day, time and duration: asked for, or offered with a refusal."""
+
+    model_config = ConfigDict(frozen=True)
 
     starts_at: datetime
     duration_minutes: int
@@ -139,6 +141,11 @@ class Intervention(Stored):
     establishment: EstablishmentInfo
     audience: Audience
 
+    @property
+    def slot(self) -> Slot:
+        """When it is."""
+        return Slot(starts_at=self.starts_at, duration_minutes=self.duration_minutes)
+
     def intervention_fields(self) -> dict[str, Any]:
         """These fields (not the id), as keyword arguments of another appointment or
         call for the same intervention."""
@@ -164,7 +171,7 @@ class Appointment(Intervention):
     created_at: datetime
     updated_at: datetime
     answer: Answer | None = None
-    alternative_slots: list[SlotOffer] = []
+    alternative_slots: list[Slot] = []
     taken_alternative: int | None = None
     taken_as: str | None = None
     taken_from: str | None = None
@@ -205,11 +212,6 @@ class Appointment(Intervention):
         if user_id == self.requester_id:
             return "requester"
         return None
-
-
-def ends_at(starts_at: datetime, duration_minutes: int) -> datetime:
-    """When an intervention ends."""
-    return starts_at + timedelta(minutes=duration_minutes)
 
 
 class PersonCopy(Stored):

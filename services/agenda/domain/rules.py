@@ -6,7 +6,6 @@ so the HTTP layer turns a broken rule into a clear 422 or 409 and nothing change
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.agenda import errors
@@ -15,6 +14,7 @@ from services.agenda.domain.model import (
     AmbassadorCopy,
     Appointment,
     Side,
+    Slot,
     Status,
 )
 from services.agenda.domain.territory import Area, Place, covers
@@ -45,19 +45,6 @@ _NOT_SOLICITABLE: dict[str, ErrorKind] = {
     "deleted": errors.AMBASSADOR_DELETED,
     "restriction": errors.AMBASSADOR_UNAVAILABLE,
 }
-
-
-@dataclass(frozen=True)
-class Slot:
-    """A day, time and duration asked for."""
-
-    starts_at: datetime
-    duration_minutes: int
-
-    @property
-    def ends_at(self) -> datetime:
-        """When it ends."""
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
 
 
 def can_become(current: Status, new: Status) -> bool:

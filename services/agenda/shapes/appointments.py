@@ -10,7 +10,6 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     Field,
-    HttpUrl,
     StringConstraints,
     field_validator,
 )
@@ -24,7 +23,8 @@ from services.agenda.domain.model import (
     Status,
 )
 from services.agenda.shapes.fields import (
-    MAX_DURATION_MINUTES,
+    Minutes,
+    OnlineUrl,
     ParisTime,
     Strict,
     Text,
@@ -54,6 +54,13 @@ class EstablishmentIn(Strict):
     )
 
 
+# Where a new solicitation or open call takes place.
+EstablishmentOrOwn = Annotated[
+    EstablishmentIn | None,
+    Field(description="Obligatoire pour un référent ; un membre d'équipe : le sien."),
+]
+
+
 class AudienceIn(Strict):
     """Who the ambassador will meet."""
 
@@ -69,12 +76,10 @@ class NewSolicitation(Strict):
     ambassador_id: Text
     kind: Kind
     format: Format = "in_person"
-    online_url: HttpUrl | None = Field(None, description="Lien de connexion (à distance).")
+    online_url: OnlineUrl = None
     starts_at: AwareDatetime
-    duration_minutes: int = Field(ge=1, le=MAX_DURATION_MINUTES)
-    establishment: EstablishmentIn | None = Field(
-        None, description="Obligatoire pour un référent ; un membre d'équipe : le sien."
-    )
+    duration_minutes: Minutes
+    establishment: EstablishmentOrOwn = None
     audience: AudienceIn
     topic: Annotated[Text, StringConstraints(max_length=300)] = Field(
         description="Thème et sujet de l'intervention."
@@ -96,7 +101,7 @@ class SlotIn(Strict):
     """A slot the ambassador offers instead."""
 
     starts_at: AwareDatetime
-    duration_minutes: int = Field(ge=1, le=MAX_DURATION_MINUTES)
+    duration_minutes: Minutes
 
 
 class AppointmentQuery(PageQuery):
@@ -234,6 +239,25 @@ class InterventionView(BaseModel):
         }
 
 
+# The fields of an appointment its view shows as they are stored, under the same names.
+_SHOWN_AS_STORED = {
+    "id",
+    "status",
+    "kind",
+    "topic",
+    "expectations",
+    "equipment",
+    "team_member_present",
+    "message",
+    "taken_from",
+    "taken_as",
+    "redirected_from",
+    "redirected_to",
+    "created_at",
+    "updated_at",
+}
+
+
 class AppointmentView(InterventionView):
     """A solicitation and what became of it."""
 
@@ -272,14 +296,7 @@ class AppointmentView(InterventionView):
         a = appointment
         return cls(
             **cls.fields_of(a),
-            id=a.id,
-            status=a.status,
-            kind=a.kind,
-            topic=a.topic,
-            expectations=a.expectations,
-            equipment=a.equipment,
-            team_member_present=a.team_member_present,
-            message=a.message,
+            **a.model_dump(include=_SHOWN_AS_STORED),
             ambassador=AmbassadorView.of(a.ambassador, anonymous="ambassador" in a.anonymised),
             requester=RequesterView.of(a.requester, anonymous="requester" in a.anonymised),
             answer=AnswerView(message=a.answer.message, answered_at=a.answer.at)
@@ -295,10 +312,6 @@ class AppointmentView(InterventionView):
                 )
                 for index, slot in enumerate(a.alternative_slots)
             ],
-            taken_from=a.taken_from,
-            taken_as=a.taken_as,
-            redirected_from=a.redirected_from,
-            redirected_to=a.redirected_to,
             cancellation=CancellationView(
                 by=a.cancellation.by,
                 reason=a.cancellation.reason,
@@ -311,6 +324,4 @@ class AppointmentView(InterventionView):
                 side: FeedbackView(rating=f.rating, comment=f.comment, given_at=f.at)
                 for side, f in a.feedback.items()
             },
-            created_at=a.created_at,
-            updated_at=a.updated_at,
         )

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, HttpUrl, StringConstraints, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_validator
 
 from services.agenda.domain.calls import EventType, OpenCall
 from services.agenda.domain.sectors import sector_names
 from services.agenda.shapes.appointments import (
     AudienceIn,
-    EstablishmentIn,
+    EstablishmentOrOwn,
     InterventionView,
     RequesterView,
 )
-from services.agenda.shapes.fields import MAX_DURATION_MINUTES, ParisTime, Strict, Text
+from services.agenda.shapes.fields import Minutes, OnlineUrl, ParisTime, Strict, Text
 from shared.contracts.agenda import Format
 from shared.http import PageQuery, Principal
 
@@ -30,12 +30,10 @@ class NewCall(Strict):
     )
     event_type: EventType = Field(description="forum, salon ou portes_ouvertes.")
     format: Format = "in_person"
-    online_url: HttpUrl | None = Field(None, description="Lien de connexion (à distance).")
+    online_url: OnlineUrl = None
     starts_at: AwareDatetime
-    duration_minutes: int = Field(ge=1, le=MAX_DURATION_MINUTES)
-    establishment: EstablishmentIn | None = Field(
-        None, description="Obligatoire pour un référent ; un membre d'équipe : le sien."
-    )
+    duration_minutes: Minutes
+    establishment: EstablishmentOrOwn = None
     audience: AudienceIn = Field(description="Public attendu : niveaux et nombre d'élèves.")
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     places: int = Field(ge=1, le=MAX_PLACES, description="Nombre d'ambassadeurs attendus.")

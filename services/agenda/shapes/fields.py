@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PlainSerializer, StringConstraints
 
 from shared.french import PARIS
 
@@ -19,6 +19,9 @@ def _paris(moment: datetime) -> str:
 
 ParisTime = Annotated[datetime, PlainSerializer(_paris, return_type=str)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# How long an intervention or an offered slot lasts.
+Minutes = Annotated[int, Field(ge=1, le=MAX_DURATION_MINUTES)]
+OnlineUrl = Annotated[HttpUrl | None, Field(description="Lien de connexion (à distance).")]
 
 
 def postcode(value: str) -> str:

@@ -113,10 +113,7 @@ class WorkQueueNewcomer(BaseModel):
         return cls(
             ambassador_id=ambassador.id,
             name=ambassador.display_name,
-            profile=ambassador.profile,
-            job_title=ambassador.job_title,
-            sector=ambassador.sector,
-            interventions=ambassador.interventions,
+            **ambassador.model_dump(include={"profile", "job_title", "sector", "interventions"}),
             zone=ZoneView(departments=ambassador.zone_departments, bassins=ambassador.zone_bassins),
             solicitable_since=since,
             waiting_days=max(0, (today - since.astimezone(PARIS).date()).days),

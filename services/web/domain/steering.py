@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from shared.french import PARIS
 
 # Outcomes of solicitations, in the order of the chart; cancellations are split in
@@ -54,16 +56,17 @@ class Row:
     value: float
 
 
-@dataclass(frozen=True)
-class HeatCell:
-    """Supply against demand for one department and one sector."""
+class HeatCell(BaseModel):
+    """Supply against demand for one department and one sector: a row of the API's
+    ``supply_demand`` under the page's names, with its heat."""
 
-    department: str
-    sector: str
+    model_config = ConfigDict(frozen=True)
+
+    department: str = Field(alias="department_name")
+    sector: str = Field(alias="sector_name")
     ambassadors: int
     solicitations: int
     satisfied: int
-    per_ambassador: float | None
     colour: str
     words: str
 
@@ -103,20 +106,12 @@ def heat(row: Mapping[str, Any]) -> tuple[str, str]:
 
 def supply_and_demand(stats: Mapping[str, Any]) -> list[HeatCell]:
     """Cells with solicitations (demand), shortages first as the API orders them."""
-    return [
-        HeatCell(
-            department=row["department_name"],
-            sector=row["sector_name"],
-            ambassadors=row["ambassadors"],
-            solicitations=row["solicitations"],
-            satisfied=row["satisfied"],
-            per_ambassador=row.get("solicitations_per_ambassador"),
-            colour=heat(row)[0],
-            words=heat(row)[1],
-        )
-        for row in stats["supply_demand"]
-        if row["solicitations"]
-    ]
+    return [_cell(row) for row in stats["supply_demand"] if row["solicitations"]]
+
+
+def _cell(row: Mapping[str, Any]) -> HeatCell:
+    colour, words = heat(row)
+    return HeatCell.model_validate({**row, "colour": colour, "words": words})
 
 
 def heat_matrix(
