@@ -20,7 +20,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
 from services.accounts.demo import has_published_password, is_loopback
-from services.accounts.domain.identity import account_holder
+from services.accounts.domain.account_holder import account_holder
 from services.accounts.domain.links import LinkToken
 from services.accounts.domain.staff import is_verified, stored_establishment
 from services.accounts.errors import (

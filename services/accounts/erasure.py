@@ -16,7 +16,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
-from services.accounts.domain.identity import account_holder_in_role
+from services.accounts.domain.account_holder import account_holder_in_role
 from services.accounts.joining import referent_event
 from services.accounts.shapes.privacy import ErasureRecord
 from shared.contracts.accounts import DeletionReason, TokensRevoked, UserDeleted

@@ -20,12 +20,9 @@ from pymongo.errors import DuplicateKeyError
 
 from services.accounts.context import Accounts
 from services.accounts.directory import ambassador_changed
+from services.accounts.domain.account_holder import account_holder_in_role
 from services.accounts.domain.catalog import current_charter, department_of_postcode
-from services.accounts.domain.identity import (
-    account_holder_in_role,
-    initial,
-    normalise_email,
-)
+from services.accounts.domain.identity import initial, normalise_email
 from services.accounts.domain.links import LinkPurpose, LinkToken, hash_token, is_expired
 from services.accounts.domain.passwords import password_problem, personal_words
 from services.accounts.domain.staff import (

@@ -26,7 +26,7 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.accounts.context import Accounts
-from services.accounts.domain.identity import account_holder
+from services.accounts.domain.account_holder import account_holder
 from services.accounts.due_users import change_each
 from services.accounts.erasure import erase_account
 from shared.contracts.accounts import DeletionReason, InactivityWarned

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from services.accounts.context import Accounts
-from services.accounts.domain.identity import account_holder
+from services.accounts.domain.account_holder import account_holder
 from services.accounts.domain.throttle import Threshold, client_address, retry_after, window_start
 from services.accounts.errors import TOO_MANY_ATTEMPTS, TOO_MANY_REQUESTS
 from services.accounts.settings import LimitedAction

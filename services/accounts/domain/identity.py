@@ -1,20 +1,15 @@
 """Forms of the personal information people type: email, phone, postcode, UAI, names.
 
 Each checker returns the normalised value or raises ``ValueError`` with a French
-message (the HTTP layer puts it in the 400 answer, naming the field). Last, who an
-email about one's own account is addressed to.
+message (the HTTP layer puts it in the 400 answer, naming the field).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, TypedDict
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-
-from shared.contracts.accounts import Role
 
 _POSTCODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8]|2[AB])\d{3}$")
 _UAI = re.compile(r"^\d{7}[A-Z]$")
@@ -75,27 +70,3 @@ def check_name(value: str) -> str:
 def initial(last_name: str) -> str:
     """The initial shown in public (« Dupont » → « D. »)."""
     return f"{last_name.strip()[:1].upper()}."
-
-
-class AccountHolder(TypedDict):
-    """The fields of the events mailed to the person they are about."""
-
-    user_id: str
-    email: str
-    first_name: str
-
-
-class AccountHolderInRole(AccountHolder):
-    """The same, for the events whose wording depends on the person's role."""
-
-    role: Role
-
-
-def account_holder(user: Mapping[str, Any]) -> AccountHolder:
-    """Who an email about the stored account ``user`` goes to, at its current address."""
-    return {"user_id": user["_id"], "email": user["email"], "first_name": user["first_name"]}
-
-
-def account_holder_in_role(user: Mapping[str, Any]) -> AccountHolderInRole:
-    """:func:`account_holder` with the account's role."""
-    return {**account_holder(user), "role": user["role"]}
