@@ -32,7 +32,6 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.agenda.announce import announce, facts
 from services.agenda.appointments import complete_in_session
 from services.agenda.context import Agenda
-from services.agenda.domain.labels import NotificationKind
 from services.agenda.domain.model import LIVE, AmbassadorCopy, Appointment, Slot
 from services.agenda.domain.rules import is_paused, month_of
 from services.agenda.domain.schedule import Step, due_step, next_due
@@ -43,7 +42,6 @@ from shared.contracts.agenda import (
     SolicitationReminded,
     Suggestion,
 )
-from shared.events import Event
 from shared.heartbeat import Heartbeat, beat_seconds
 
 log = logging.getLogger("services.agenda.scheduler")
@@ -142,25 +140,15 @@ class Scheduler:
             )
         return step
 
-    async def _tell(
-        self,
-        appointment: Appointment,
-        event: Event,
-        notify: list[tuple[str, NotificationKind]],
-        session: AsyncClientSession,
-        *,
-        suggestions: int = 0,
-    ) -> None:
-        await announce(self._agenda, session, appointment, event, notify, suggestions=suggestions)
-
     async def _remind(self, appointment: Appointment, session: AsyncClientSession) -> None:
         now = self._agenda.now()
         appointment.reminded_at = now
-        await self._tell(
+        await announce(
+            self._agenda,
+            session,
             appointment,
             SolicitationReminded(appointment=facts(appointment)),
             [(appointment.ambassador_id, "solicitation_reminder")],
-            session,
         )
 
     async def _escalate(self, appointment: Appointment, session: AsyncClientSession) -> None:
@@ -179,11 +167,12 @@ class Scheduler:
         event = SolicitationEscalated(
             appointment=facts(appointment), referent_ids=referents, suggestions=suggestions
         )
-        await self._tell(
+        await announce(
+            agenda,
+            session,
             appointment,
             event,
             [(referent, "solicitation_escalated") for referent in referents],
-            session,
             suggestions=len(suggestions),
         )
 
@@ -192,11 +181,12 @@ class Scheduler:
         appointment.status = "expired"
         appointment.finished_at = now
         appointment.updated_at = now
-        await self._tell(
+        await announce(
+            self._agenda,
+            session,
             appointment,
             AppointmentExpired(appointment=facts(appointment)),
             [(appointment.requester_id, "appointment_expired")],
-            session,
         )
 
     async def _referents(self, place: Place) -> list[str]:
