@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.agenda.domain.territory import bassin_names, department_names
+
+
+def known_department(code: str) -> str:
+    """A department of the region (raises ``ValueError`` otherwise)."""
+    if code not in department_names():
+        raise ValueError("Département inconnu : indiquez 02, 59, 60, 62 ou 80.")
+    return code
+
+
+def known_bassin(slug: str) -> str:
+    """A bassin d'éducation of the Nord (raises ``ValueError`` otherwise)."""
+    if slug not in bassin_names():
+        raise ValueError("Bassin d'éducation inconnu.")
+    return slug
+
+
+Department = Annotated[str, AfterValidator(known_department)]
+Bassin = Annotated[str, AfterValidator(known_bassin)]
 
 
 class StatsQuery(BaseModel):
@@ -14,26 +33,12 @@ class StatsQuery(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    department: str | None = Field(None, description="Code du département (« 59 »).")
-    bassin: str | None = Field(None, description="Bassin d'éducation du Nord (« lille-est »).")
+    department: Department | None = Field(None, description="Code du département (« 59 »).")
+    bassin: Bassin | None = Field(None, description="Bassin d'éducation du Nord (« lille-est »).")
     from_: date | None = Field(
         None, alias="from", description="Premier jour (AAAA-MM-JJ) ; défaut : année scolaire."
     )
     to: date | None = Field(None, description="Dernier jour, inclus (AAAA-MM-JJ).")
-
-    @field_validator("department")
-    @classmethod
-    def _known_department(cls, value: str | None) -> str | None:
-        if value is not None and value not in department_names():
-            raise ValueError("Département inconnu : indiquez 02, 59, 60, 62 ou 80.")
-        return value
-
-    @field_validator("bassin")
-    @classmethod
-    def _known_bassin(cls, value: str | None) -> str | None:
-        if value is not None and value not in bassin_names():
-            raise ValueError("Bassin d'éducation inconnu.")
-        return value
 
 
 class StatsPeriod(BaseModel):
