@@ -57,7 +57,7 @@ def create_app(platform: Platform, options: AccountsSettings | None = None) -> w
         router=build_router(),
         indexes=INDEXES,
         publishes=PUBLISHED,
-        subscriptions=lambda ctx: subscriptions(lambda: app[ACCOUNTS]),
+        subscriptions=lambda ctx: subscriptions(app[ACCOUNTS]),
         workers=[check_records, retain_accounts],
         on_start=[_migrate, _create_admin, _seed_demo, _reconcile_directory],
     )

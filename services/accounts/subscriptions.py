@@ -19,7 +19,8 @@ from services.accounts import audit, erasure, export
 from services.accounts.context import Accounts
 from shared.bus import Delivery, Subscription
 from shared.contracts.personal_data import ExportPrepared, PersonalDataRead, UserErased
-from shared.handlers import typed
+from shared.events import Envelope
+from shared.handlers import Effect, typed
 from shared.personal_data import ANSWERING_SERVICES
 
 log = logging.getLogger("services.accounts.subscriptions")
@@ -27,14 +28,15 @@ log = logging.getLogger("services.accounts.subscriptions")
 SERVICE = "accounts"
 
 
-def subscriptions(accounts: Callable[[], Accounts]) -> Sequence[Subscription]:
-    """Accounts' handlers (``accounts`` gives the service's resources once wired)."""
+def subscriptions(accounts: Accounts) -> Sequence[Subscription]:
+    """Accounts' handlers; erasures and reads each take effect once per event."""
+    ctx = accounts.ctx
 
     def keep_part(service: str) -> Callable[[Delivery], Awaitable[None]]:
         async def handle(delivery: Delivery) -> None:
             part = typed(delivery, ExportPrepared)
             # Storing by (request, service) is idempotent: no handled-event record needed.
-            if not await export.store_part(accounts(), part, service):
+            if not await export.store_part(accounts, part, service):
                 log.info(
                     "export part for a request nobody waits for",
                     extra={**delivery.envelope.describe(), "service": service},
@@ -42,33 +44,22 @@ def subscriptions(accounts: Callable[[], Accounts]) -> Sequence[Subscription]:
 
         return handle
 
-    def note_erasure(service: str) -> Callable[[Delivery], Awaitable[None]]:
-        async def handle(delivery: Delivery) -> None:
-            event = typed(delivery, UserErased)
-            resources = accounts()
+    def confirm_erasure(service: str) -> Effect[UserErased]:
+        async def effect(
+            event: UserErased, envelope: Envelope, session: AsyncClientSession
+        ) -> None:
+            await erasure.confirmed(accounts, event.user_id, service, envelope.occurred_at, session)
 
-            async def effect(session: AsyncClientSession) -> None:
-                await erasure.confirmed(
-                    resources, event.user_id, service, delivery.envelope.occurred_at, session
-                )
+        return effect
 
-            await resources.ctx.once(f"erased_{service}", delivery.envelope.id, effect)
-            if await erasure.complete_if_confirmed(resources, event.user_id):
-                log.info("erasure complete in every service", extra={"user_id": event.user_id})
+    async def complete_erasure(event: UserErased, envelope: Envelope) -> None:
+        if await erasure.complete_if_confirmed(accounts, event.user_id):
+            log.info("erasure complete in every service", extra={"user_id": event.user_id})
 
-        return handle
-
-    def log_reads(service: str) -> Callable[[Delivery], Awaitable[None]]:
-        async def handle(delivery: Delivery) -> None:
-            event = typed(delivery, PersonalDataRead)
-            resources = accounts()
-
-            async def effect(session: AsyncClientSession) -> None:
-                await audit.record_reported(resources, event, session)
-
-            await resources.ctx.once(f"reads_{service}", delivery.envelope.id, effect)
-
-        return handle
+    async def log_reads(
+        event: PersonalDataRead, envelope: Envelope, session: AsyncClientSession
+    ) -> None:
+        await audit.record_reported(accounts, event, session)
 
     # Every answering service sends the same answers under its own types: one
     # subscription (one queue) per type, read with the shared model.
@@ -83,18 +74,17 @@ def subscriptions(accounts: Callable[[], Accounts]) -> Sequence[Subscription]:
                 keep_part(service),
                 event_type=f"{service}.export.prepared",
             ),
-            Subscription(
-                SERVICE,
-                f"erasure_{service}",
+            ctx.on(
                 UserErased,
-                note_erasure(service),
+                f"erasure_{service}",
+                confirm_erasure(service),
                 event_type=f"{service}.user.erased",
+                after=complete_erasure,
             ),
-            Subscription(
-                SERVICE,
-                f"audit_{service}",
+            ctx.on(
                 PersonalDataRead,
-                log_reads(service),
+                f"audit_{service}",
+                log_reads,
                 event_type=f"{service}.personal_data.read",
             ),
         )
