@@ -8,6 +8,7 @@ nothing) or finds nothing done (and does everything).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
@@ -65,6 +66,24 @@ class HandledEvents:
             # Handled before, or a concurrent delivery of the same event committed first.
             return False
         return True
+
+    async def rename(self, old: str, new: str) -> int:
+        """Move the records of handler ``old`` to the name ``new``; how many moved.
+
+        For a handler whose name changes: the events it handled stay handled.
+        Idempotent (a record already moved is skipped), so a migration may run it again.
+        """
+        # Every id of ``old`` starts with "old:"; ";" is the character after ":".
+        of_old = {"_id": {"$gte": f"{old}:", "$lt": f"{old};"}}
+        moved = 0
+        async for record in self._collection.find(of_old):
+            event_id = record["_id"][len(old) + 1 :]
+            # Already there when an earlier run stopped before deleting the old record.
+            with suppress(DuplicateKeyError):
+                await self._collection.insert_one({**record, "_id": handled_key(new, event_id)})
+            await self._collection.delete_one({"_id": record["_id"]})
+            moved += 1
+        return moved
 
     async def seen(self, handler: str, event_id: object) -> bool:
         """Whether ``handler`` already handled ``event_id``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from services.accounts.context import Accounts
 from services.accounts.moderation import check_periods
 from shared.migrations import Migration
+from shared.personal_data import ANSWERING_SERVICES
 
 
 async def backfill_data_rule_fields(accounts: Accounts) -> None:
@@ -45,6 +46,19 @@ async def backfill_data_rule_fields(accounts: Accounts) -> None:
         )
 
 
+async def rename_handled_answers(accounts: Accounts) -> None:
+    """Keep the answers already handled as handled under their handlers' new names.
+
+    The handlers of erasure confirmations and reported reads were named ``erased_*`` and
+    ``reads_*``; they now bear their queues' names: without this, an answer redelivered
+    across the upgrade would write a second audit entry.
+    """
+    for service in ANSWERING_SERVICES:
+        await accounts.ctx.handled.rename(f"erased_{service}", f"erasure_{service}")
+        await accounts.ctx.handled.rename(f"reads_{service}", f"audit_{service}")
+
+
 MIGRATIONS: list[Migration[Accounts]] = [
     Migration(1, "data rule fields", backfill_data_rule_fields),
+    Migration(2, "handled answers under their handlers' names", rename_handled_answers),
 ]

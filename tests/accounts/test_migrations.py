@@ -137,10 +137,36 @@ async def test_accounts_start_gives_older_accounts_the_fields_the_data_rules_rea
 
     async with serve() as client:
         users = {user["_id"]: user async for user in client.db["users"].find()}
-        assert await applied_migrations(client.db) == [1]
+        assert await applied_migrations(client.db) == [1, 2]
     assert users["never-seen"]["last_seen_at"].replace(tzinfo=UTC) == created
     validity = timedelta(days=AccountsSettings().record_check_validity_days)
     valid_until = users["checked"]["ambassador"]["record"]["valid_until"]
     assert valid_until.replace(tzinfo=UTC) == decided + validity
     queued = users["waiting"]["ambassador"]["record_document"]["uploaded_at"]
     assert queued.replace(tzinfo=UTC) == uploaded
+
+
+async def test_answers_handled_under_the_handlers_old_names_stay_handled(
+    serve: Serve, mongo_client: AsyncMongoClient[Document], database_prefix: str
+) -> None:
+    handled = mongo_client[f"{database_prefix}accounts"]["handled_events"]
+    at = datetime.now(UTC).replace(microsecond=0)
+    await handled.insert_many(
+        [
+            {"_id": "reads_agenda:event-1", "handled_at": at},
+            {"_id": "erased_notifier:event-2", "handled_at": at},
+            # Moved by an earlier run that stopped before deleting the old record.
+            {"_id": "reads_messaging:event-3", "handled_at": at},
+            {"_id": "audit_messaging:event-3", "handled_at": at},
+            # Another handler whose name starts alike is not touched.
+            {"_id": "reads_agenda_archive:event-4", "handled_at": at},
+        ]
+    )
+    async with serve() as client:
+        ids = sorted([record["_id"] async for record in client.db["handled_events"].find()])
+    assert [id for id in ids if id.endswith(("event-1", "event-2", "event-3", "event-4"))] == [
+        "audit_agenda:event-1",
+        "audit_messaging:event-3",
+        "erasure_notifier:event-2",
+        "reads_agenda_archive:event-4",
+    ]
