@@ -45,7 +45,7 @@ from services.web.domain.labels import (
     INTERVENTIONS,
     REQUESTER_ROLES,
 )
-from services.web.rendering import VISIT, render, see_other
+from services.web.rendering import VISIT, render, render_form, see_other
 from shared.french import PARIS, sentence
 
 AGENDA_ROLES = ("ambassador", "staff", "referent")
@@ -358,25 +358,15 @@ async def cancel_page(request: web.Request) -> web.Response:
 
 
 async def _cancel_form(
-    request: web.Request,
-    appointment: dict[str, Any],
-    form: Form | None = None,
-    *,
-    status: int = 200,
+    request: web.Request, appointment: dict[str, Any], form: Form | None = None
 ) -> web.Response:
     if not cancellable(appointment, datetime.now(PARIS)):
         raise web.HTTPNotFound()
-    return await render(
+    return await render_form(
         request,
         "agenda/cancel.html",
-        {
-            **_LABELS,
-            "appointment": appointment,
-            "late": is_late(appointment, datetime.now(PARIS)),
-            "values": form.values if form else {},
-            "errors": form.errors if form else {},
-        },
-        status=status,
+        {**_LABELS, "appointment": appointment, "late": is_late(appointment, datetime.now(PARIS))},
+        form,
     )
 
 
@@ -404,7 +394,7 @@ async def cancel(request: web.Request) -> web.StreamResponse:
         else:
             await request[VISIT].flash(cancelled_message(appointment, user_of(request).id))
             return see_other(f"/agenda/rendez-vous/{appointment['id']}")
-    return await _cancel_form(request, appointment, form, status=422)
+    return await _cancel_form(request, appointment, form)
 
 
 @requires(*AGENDA_ROLES)

@@ -26,7 +26,7 @@ from services.web.client import Api, ApiRefusedError, ApiUnavailableError, Signe
 from services.web.context import api_of
 from services.web.domain.forms import Form
 from services.web.domain.labels import CONVERSATION_STATES
-from services.web.rendering import VISIT, render, see_other
+from services.web.rendering import VISIT, render, render_form, see_other
 
 PAGE_SIZE = 20
 # The messaging API's limit of a message, in characters.
@@ -89,11 +89,7 @@ async def _conversation(request: web.Request) -> dict[str, Any]:
 
 
 async def _show(
-    request: web.Request,
-    conversation: dict[str, Any],
-    *,
-    form: Form | None = None,
-    status: int = 200,
+    request: web.Request, conversation: dict[str, Any], form: Form | None = None
 ) -> web.Response:
     path = f"/messaging/conversations/{conversation['id']}/messages"
     params = {"limit": PAGE_SIZE, "cursor": request.query.get("avant")}
@@ -105,7 +101,7 @@ async def _show(
         messages = await api_of(request).get(path, params={"limit": PAGE_SIZE})
     others = [p for p in conversation["participants"] if not p["is_you"]]
     items = messages["items"]
-    return await render(
+    return await render_form(
         request,
         "messaging/conversation.html",
         {
@@ -122,11 +118,9 @@ async def _show(
             "others": others,
             "participant": any(p["is_you"] for p in conversation["participants"]),
             "states": CONVERSATION_STATES,
-            "values": form.values if form else {},
-            "errors": form.errors if form else {},
             "max_message": MAX_MESSAGE,
         },
-        status=status,
+        form,
     )
 
 
@@ -206,7 +200,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
             if posted.get("notice"):
                 await visit.flash(str(posted["notice"]), kind="info")
             return see_other(f"/messagerie/{conversation['id']}#dernier-message")
-    return await _show(request, conversation, form=form, status=422)
+    return await _show(request, conversation, form)
 
 
 @requires()
