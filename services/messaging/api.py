@@ -82,8 +82,8 @@ async def _answering(work: Awaitable[T]) -> T:
         raise answer from None
 
 
-def make_router() -> Router:
-    """A fresh router (one per application instance)."""
+def build_router() -> Router:
+    """The messaging routes on a new ``Router`` (one per application instance)."""
     router = Router(
         "messaging",
         "Proch'Orientation — messagerie",
@@ -91,6 +91,12 @@ def make_router() -> Router:
         description="Conversations entre demandeurs et ambassadeurs, sans partage des "
         "coordonnées tant que chacun ne l'a pas choisi ; réponses possibles par e-mail.",
     )
+    add_conversation_routes(router)
+    return router
+
+
+def add_conversation_routes(router: Router) -> None:
+    """A person's conversations: reading, writing, sharing one's contact, closing."""
     signed_in = Authenticated()
     not_found = [CONVERSATION_NOT_FOUND]
 
@@ -256,5 +262,3 @@ def make_router() -> Router:
         service = _service(call)
         conversation = await _answering(service.close(call.path("conversation_id"), call.user))
         return view(service, call.user.user_id)(conversation, Access.PARTICIPATE)
-
-    return router

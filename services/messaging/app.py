@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.messaging.api import CONVERSATIONS, make_router
+from services.messaging.api import CONVERSATIONS, build_router
 from services.messaging.conversations import Conversations
 from services.messaging.inbound.handler import RelayInbox
 from services.messaging.inbound.held import HeldReplies
@@ -45,7 +45,7 @@ def create_app(platform: Platform, config: MessagingSettings | None = None) -> w
     app = service_app(
         platform,
         name=SERVICE,
-        router=make_router(),
+        router=build_router(),
         indexes=INDEXES,
         publishes=PUBLISHED,
         subscriptions=lambda context: subscriptions(context, lambda: app[CONVERSATIONS]),

@@ -61,6 +61,13 @@ def build_router(
 ) -> Router:
     """The notifier's routes, served under ``/api/notifier``."""
     router = Router("notifier", title="Notifier", version="1")
+    add_my_email_routes(router, store, links)
+    add_delivery_log_routes(router, store, queued)
+    return router
+
+
+def add_my_email_routes(router: Router, store: NotifierStore, links: UnsubscribeLinks) -> None:
+    """The emails a person chooses to receive, by their settings or an unsubscribe link."""
 
     @router.get(
         "/me/emails",
@@ -111,6 +118,12 @@ def build_router(
         await store.set_preference(found.user_id, found.kind, wanted=False, now=datetime.now(UTC))
         log.info("unsubscribed by link", extra={"user_id": found.user_id, "kind": found.kind})
         return UnsubscribeView(kind=found.kind, label=KINDS[found.kind].label)
+
+
+def add_delivery_log_routes(
+    router: Router, store: NotifierStore, queued: Callable[[], None]
+) -> None:
+    """The administrators' view of the email log: failed deliveries, blocked addresses."""
 
     @router.get(
         "/undeliverable",
@@ -198,5 +211,3 @@ def build_router(
             "undeliverable address cleared by an admin",
             extra={"user_id": forgotten.user_id, "admin_id": call.user.user_id},
         )
-
-    return router

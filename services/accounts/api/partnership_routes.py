@@ -11,33 +11,10 @@ from services.accounts.throttling import address_of, limit_requests
 from shared.http import Call, Page, Roles, Router
 
 
-async def request_partnership(
-    call: Call[PartnerRequestIn, None],
-) -> PartnerRequestReceived:
-    """Kept for the admins; a few requests per hour per address and per email."""
-    accounts = accounts_of(call)
-    await limit_requests(
-        accounts,
-        "partner_request",
-        address=address_of(accounts, call.request),
-        email=call.body.email,
-        refusal=TOO_MANY_PARTNER_REQUESTS,
-    )
-    return PartnerRequestReceived(id=await partner_requests.receive(accounts, call.body))
-
-
-async def list_partner_requests(
-    call: Call[None, PartnerRequestQuery],
-) -> Page[PartnerRequest]:
-    """For the programme's admins, who answer each request by email."""
-    accounts = await accounts_for_open_session(call)
-    page = call.query.paging()
-    return await partner_requests.listed(accounts, page)
-
-
 def add_partnership_routes(router: Router) -> None:
     """Declare the partnership routes on ``router``."""
-    router.post(
+
+    @router.post(
         "/partner-requests",
         summary="Demander à devenir partenaire du programme",
         status=201,
@@ -48,11 +25,32 @@ def add_partnership_routes(router: Router) -> None:
             "convention de mécénat de compétences). L'équipe du programme lit les demandes "
             "(GET /partner-requests) et répond par e-mail."
         ),
-    )(request_partnership)
-    router.get(
+    )
+    async def request_partnership(
+        call: Call[PartnerRequestIn, None],
+    ) -> PartnerRequestReceived:
+        """Kept for the admins; a few requests per hour per address and per email."""
+        accounts = accounts_of(call)
+        await limit_requests(
+            accounts,
+            "partner_request",
+            address=address_of(accounts, call.request),
+            email=call.body.email,
+            refusal=TOO_MANY_PARTNER_REQUESTS,
+        )
+        return PartnerRequestReceived(id=await partner_requests.receive(accounts, call.body))
+
+    @router.get(
         "/partner-requests",
         summary="Demandes de partenariat reçues",
         auth=Roles("admin"),
         errors=[SESSION_ENDED],
         description="Les plus récentes d'abord ; chaque demande est gardée un an.",
-    )(list_partner_requests)
+    )
+    async def list_partner_requests(
+        call: Call[None, PartnerRequestQuery],
+    ) -> Page[PartnerRequest]:
+        """For the programme's admins, who answer each request by email."""
+        accounts = await accounts_for_open_session(call)
+        page = call.query.paging()
+        return await partner_requests.listed(accounts, page)

@@ -37,69 +37,59 @@ from shared.http import Authenticated, Call, Roles, Router
 RECORD_UPLOAD_LIMIT = 5 * 1024 * 1024 + MULTIPART_OVERHEAD
 
 
-async def get_me(call: Call[None, None]) -> Me:
-    """One's own account and profile."""
-    return await profile.show(accounts_of(call), call.user)
-
-
-async def patch_me(call: Call[MeUpdate, None]) -> Me:
-    """Only the fields given change; ambassadors' public fields reach the other services."""
-    return await profile.update(accounts_of(call), call.user, call.body)
-
-
-async def request_email_change(call: Call[EmailChangeRequest, None]) -> web.Response:
-    """A 12 h link goes to the new address; the old one is told."""
-    accounts = accounts_of(call)
-    await profile.request_email_change(
-        accounts, call.user, call.body, address_of(accounts, call.request)
-    )
-    return web.json_response({"status": "accepted"}, status=202)
-
-
-async def confirm_email_change(call: Call[LinkOnly, None]) -> EmailChanged:
-    """The new address becomes the account's."""
-    return await profile.confirm_email_change(accounts_of(call), call.body.token)
-
-
-async def put_consents(call: Call[ConsentsUpdate, None]) -> Me:
-    """Each change is dated; the history is kept."""
-    return await profile.set_consents(accounts_of(call), call.user, call.body)
-
-
-async def delete_me(call: Call[None, None]) -> None:
-    """Erases the account; every service erases what it holds (accounts.user.deleted)."""
-    await profile.delete(accounts_of(call), call.user)
-
-
-async def submit_record(call: Call[None, None]) -> RecordSubmitted:
-    """A referent of the ambassador's zone will check it."""
-    return await moderation.submit_record(accounts_of(call), call.user, call.request)
-
-
 def add_self_service_routes(router: Router) -> None:
     """Declare the self service routes on ``router``."""
     # One's own account: the session is checked open first.
     signed_in = router.group(auth=Authenticated(), errors=[SESSION_ENDED])
-    signed_in.get("/me", summary="Mon compte")(get_me)
-    signed_in.patch(
+
+    @signed_in.get("/me", summary="Mon compte")
+    async def get_me(call: Call[None, None]) -> Me:
+        """One's own account and profile."""
+        return await profile.show(accounts_of(call), call.user)
+
+    @signed_in.patch(
         "/me",
         summary="Modifier mon compte",
         errors=[NOT_EDITABLE, UNKNOWN_ORGANIZATION],
-    )(patch_me)
-    signed_in.post(
+    )
+    async def patch_me(call: Call[MeUpdate, None]) -> Me:
+        """Only the fields given change; ambassadors' public fields reach the other services."""
+        return await profile.update(accounts_of(call), call.user, call.body)
+
+    @signed_in.post(
         "/me/email",
         summary="Changer d'adresse e-mail",
         status=202,
         errors=[WRONG_PASSWORD, SAME_EMAIL, TOO_MANY_ATTEMPTS],
-    )(request_email_change)
-    router.post(
+    )
+    async def request_email_change(call: Call[EmailChangeRequest, None]) -> web.Response:
+        """A 12 h link goes to the new address; the old one is told."""
+        accounts = accounts_of(call)
+        await profile.request_email_change(
+            accounts, call.user, call.body, address_of(accounts, call.request)
+        )
+        return web.json_response({"status": "accepted"}, status=202)
+
+    @router.post(
         "/email-changes/confirm",
         summary="Confirmer la nouvelle adresse",
         errors=[EMAIL_LINK_EXPIRED, LINK_INVALID, EMAIL_TAKEN],
-    )(confirm_email_change)
-    signed_in.put("/me/consents", summary="Donner ou retirer mes consentements")(put_consents)
-    signed_in.delete("/me", summary="Supprimer mon compte")(delete_me)
-    signed_in.post(
+    )
+    async def confirm_email_change(call: Call[LinkOnly, None]) -> EmailChanged:
+        """The new address becomes the account's."""
+        return await profile.confirm_email_change(accounts_of(call), call.body.token)
+
+    @signed_in.put("/me/consents", summary="Donner ou retirer mes consentements")
+    async def put_consents(call: Call[ConsentsUpdate, None]) -> Me:
+        """Each change is dated; the history is kept."""
+        return await profile.set_consents(accounts_of(call), call.user, call.body)
+
+    @signed_in.delete("/me", summary="Supprimer mon compte")
+    async def delete_me(call: Call[None, None]) -> None:
+        """Erases the account; every service erases what it holds (accounts.user.deleted)."""
+        await profile.delete(accounts_of(call), call.user)
+
+    @signed_in.post(
         "/me/criminal-record",
         summary="Envoyer mon extrait de casier judiciaire (PDF, 5 Mo au plus)",
         status=202,
@@ -107,4 +97,7 @@ def add_self_service_routes(router: Router) -> None:
         max_body_bytes=RECORD_UPLOAD_LIMIT,
         errors=[NOT_A_PDF, DOCUMENT_TOO_LARGE, DOCUMENT_MISSING, RECORD_ALREADY_VERIFIED],
         description="Corps multipart/form-data avec le fichier dans le champ « document ».",
-    )(submit_record)
+    )
+    async def submit_record(call: Call[None, None]) -> RecordSubmitted:
+        """A referent of the ambassador's zone will check it."""
+        return await moderation.submit_record(accounts_of(call), call.user, call.request)

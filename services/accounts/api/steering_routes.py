@@ -40,109 +40,13 @@ from services.accounts.shapes.profile import StaffVerification
 from shared.http import Call, Page, PageQuery, Roles, Router
 
 
-async def waiting_records(call: Call[None, RecordQueueQuery]) -> Page[PendingRecord]:
-    """The referents' work queue of extracts."""
-    accounts = accounts_of(call)
-    waiting = await moderation.waiting_records(accounts, call.user, call.query.paging())
-    return await audit.record_page_read(
-        accounts, call.user, audit.CRIMINAL_RECORDS_LISTED, waiting, lambda item: item.ambassador_id
-    )
-
-
-async def staff_to_verify(call: Call[None, PageQuery]) -> Page[StaffToVerify]:
-    """The referents' work queue of staff to confirm."""
-    accounts = accounts_of(call)
-    waiting = await staff_verification.staff_to_verify(accounts, call.user, call.query)
-    return await audit.record_page_read(
-        accounts, call.user, audit.STAFF_TO_VERIFY_LISTED, waiting, lambda item: item.user_id
-    )
-
-
-async def decide_staff(
-    call: Call[StaffDecision, None],
-) -> StaffVerification:
-    """A referent of the establishment's zone, or an admin, decides."""
-    return await staff_verification.decide(accounts_of(call), call.user, call.path("id"), call.body)
-
-
-async def moderated_ambassadors(
-    call: Call[None, ModerationQuery],
-) -> Page[ModeratedAmbassador]:
-    """The territory's ambassadors with what a referent acts on."""
-    accounts = accounts_of(call)
-    query = call.query
-    found = await territory_ambassadors.find(accounts, call.user, query.state, query.paging())
-    return await audit.record_page_read(
-        accounts, call.user, audit.DIRECTORY_LISTED, found, lambda item: item.id
-    )
-
-
-async def update_organization(call: Call[OrganizationUpdate, None]) -> Organization:
-    """Agenda's partner reports follow the change."""
-    accounts = await accounts_for_open_session(call)
-    return await partners.update(accounts, call.path("id"), call.body, call.user.user_id)
-
-
-async def add_partner_contact(call: Call[PartnerContactIn, None]) -> Registered:
-    """The contact's access token carries the organization."""
-    accounts = await accounts_for_open_session(call)
-    return Registered(id=await partners.add_contact(accounts, call.path("id"), call.body))
-
-
-async def list_accounts(
-    call: Call[None, AccountQuery],
-) -> Page[AccountSummary]:
-    """The administrators' search of accounts."""
-    accounts = await accounts_for_open_session(call)
-    found = await account_list.find(accounts, call.query)
-    return await audit.record_page_read(
-        accounts, call.user, audit.ACCOUNTS_LISTED, found, lambda item: item.id
-    )
-
-
-async def get_account(call: Call[None, None]) -> AccountSummary:
-    """One account, its role and state (the read is audited)."""
-    accounts = await accounts_for_open_session(call)
-    found = await account_list.one(accounts, call.path("id"))
-    if found is None:
-        raise USER_NOT_FOUND.error()
-    await audit.record_read(accounts, call.user, audit.ACCOUNT_READ, found.id)
-    return found
-
-
-async def list_erasures(call: Call[None, ErasureQuery]) -> Page[ErasureRecord]:
-    """Newest first; ``state=pending`` lists those a service has not confirmed yet."""
-    accounts = await accounts_for_open_session(call)
-    query = call.query
-    records = await erasure.find(accounts, query.state, query.paging())
-    return await audit.record_page_read(
-        accounts, call.user, audit.ERASURE_RECORDS_LISTED, records, lambda record: record.user_id
-    )
-
-
-async def get_erasure(call: Call[None, None]) -> ErasureRecord:
-    """Which services confirmed, and when the erasure was complete (read is audited)."""
-    accounts = await accounts_for_open_session(call)
-    user_id = call.path("user_id")
-    record = await erasure.get(accounts, user_id)
-    if record is None:
-        raise ERASURE_NOT_FOUND.error()
-    await audit.record_read(accounts, call.user, audit.ERASURE_RECORD_READ, user_id)
-    return record
-
-
-async def read_audit(call: Call[None, AuditQuery]) -> Page[AuditEntry]:
-    """Filter by person, by reader and by period."""
-    accounts = await accounts_for_open_session(call)
-    return await audit.find(accounts, call.query)
-
-
 def add_steering_routes(router: Router) -> None:
     """Declare the steering routes on ``router``."""
     # Both read others' data or change the programme: the session is checked open first.
     steering = router.group(auth=Roles("referent", "admin"), errors=[SESSION_ENDED])
     admin = router.group(auth=Roles("admin"), errors=[SESSION_ENDED])
-    steering.get(
+
+    @steering.get(
         "/criminal-records",
         summary="Extraits de casier judiciaire en attente de décision",
         description=(
@@ -150,8 +54,20 @@ def add_steering_routes(router: Router) -> None:
             "référent, tous pour un administrateur. Chacun se lit et se décide par les adresses "
             "données (document_url, decision_url)."
         ),
-    )(waiting_records)
-    steering.get(
+    )
+    async def waiting_records(call: Call[None, RecordQueueQuery]) -> Page[PendingRecord]:
+        """The referents' work queue of extracts."""
+        accounts = accounts_of(call)
+        waiting = await moderation.waiting_records(accounts, call.user, call.query.paging())
+        return await audit.record_page_read(
+            accounts,
+            call.user,
+            audit.CRIMINAL_RECORDS_LISTED,
+            waiting,
+            lambda item: item.ambassador_id,
+        )
+
+    @steering.get(
         "/staff-verifications",
         summary="Membres d'équipes éducatives dont le rattachement attend une confirmation",
         description=(
@@ -161,8 +77,16 @@ def add_steering_routes(router: Router) -> None:
             "académique (ACCOUNTS_STAFF_ACADEMIC_DOMAINS) prouve le rattachement sans passer "
             "par ici. Chaque lecture est inscrite au journal des consultations."
         ),
-    )(staff_to_verify)
-    steering.post(
+    )
+    async def staff_to_verify(call: Call[None, PageQuery]) -> Page[StaffToVerify]:
+        """The referents' work queue of staff to confirm."""
+        accounts = accounts_of(call)
+        waiting = await staff_verification.staff_to_verify(accounts, call.user, call.query)
+        return await audit.record_page_read(
+            accounts, call.user, audit.STAFF_TO_VERIFY_LISTED, waiting, lambda item: item.user_id
+        )
+
+    @steering.post(
         "/staff/{id}/verification",
         summary="Confirmer ou refuser le rattachement d'un membre d'équipe éducative",
         errors=[STAFF_NOT_FOUND, NOT_YOUR_ESTABLISHMENTS, STAFF_ALREADY_DECIDED],
@@ -171,8 +95,16 @@ def add_steering_routes(router: Router) -> None:
             "rendez-vous de son établissement ; refused : avec un motif, qu'elle reçoit par "
             "e-mail. Un changement d'établissement redemande une confirmation."
         ),
-    )(decide_staff)
-    steering.get(
+    )
+    async def decide_staff(
+        call: Call[StaffDecision, None],
+    ) -> StaffVerification:
+        """A referent of the establishment's zone, or an admin, decides."""
+        return await staff_verification.decide(
+            accounts_of(call), call.user, call.path("id"), call.body
+        )
+
+    @steering.get(
         "/moderation/ambassadors",
         summary="Ambassadeurs du territoire et leur état (référent, administrateur)",
         description=(
@@ -183,16 +115,32 @@ def add_steering_routes(router: Router) -> None:
             "l'extrait de casier judiciaire et la suspension. Ni e-mail ni téléphone. Chaque "
             "lecture est inscrite au journal des consultations."
         ),
-    )(moderated_ambassadors)
-    steering.patch(
+    )
+    async def moderated_ambassadors(
+        call: Call[None, ModerationQuery],
+    ) -> Page[ModeratedAmbassador]:
+        """The territory's ambassadors with what a referent acts on."""
+        accounts = accounts_of(call)
+        query = call.query
+        found = await territory_ambassadors.find(accounts, call.user, query.state, query.paging())
+        return await audit.record_page_read(
+            accounts, call.user, audit.DIRECTORY_LISTED, found, lambda item: item.id
+        )
+
+    @steering.patch(
         "/organizations/{id}",
         summary="Modifier une organisation partenaire",
         errors=[ORGANIZATION_NOT_FOUND, SIRET_TAKEN],
         description=(
             "Seuls les champs donnés changent ; la convention de mécénat est remplacée entière."
         ),
-    )(update_organization)
-    steering.post(
+    )
+    async def update_organization(call: Call[OrganizationUpdate, None]) -> Organization:
+        """Agenda's partner reports follow the change."""
+        accounts = await accounts_for_open_session(call)
+        return await partners.update(accounts, call.path("id"), call.body, call.user.user_id)
+
+    @steering.post(
         "/organizations/{id}/contacts",
         summary="Créer le compte du contact d'une organisation partenaire",
         status=201,
@@ -201,8 +149,13 @@ def add_steering_routes(router: Router) -> None:
             "Le contact reçoit un lien valable 12 heures pour choisir son mot de passe ; il ne "
             "peut lire que le bilan de son organisation."
         ),
-    )(add_partner_contact)
-    admin.get(
+    )
+    async def add_partner_contact(call: Call[PartnerContactIn, None]) -> Registered:
+        """The contact's access token carries the organization."""
+        accounts = await accounts_for_open_session(call)
+        return Registered(id=await partners.add_contact(accounts, call.path("id"), call.body))
+
+    @admin.get(
         "/users",
         summary="Comptes de la plateforme (administrateur)",
         description=(
@@ -211,22 +164,64 @@ def add_steering_routes(router: Router) -> None:
             "prénom, du nom ou de l'adresse, ou par l'identifiant ; filtre par rôle. Chaque "
             "lecture est inscrite au journal des consultations."
         ),
-    )(list_accounts)
-    admin.get(
+    )
+    async def list_accounts(
+        call: Call[None, AccountQuery],
+    ) -> Page[AccountSummary]:
+        """The administrators' search of accounts."""
+        accounts = await accounts_for_open_session(call)
+        found = await account_list.find(accounts, call.query)
+        return await audit.record_page_read(
+            accounts, call.user, audit.ACCOUNTS_LISTED, found, lambda item: item.id
+        )
+
+    @admin.get(
         "/users/{id}",
         summary="Un compte de la plateforme (administrateur)",
         errors=[USER_NOT_FOUND],
-    )(get_account)
-    admin.get(
+    )
+    async def get_account(call: Call[None, None]) -> AccountSummary:
+        """One account, its role and state (the read is audited)."""
+        accounts = await accounts_for_open_session(call)
+        found = await account_list.one(accounts, call.path("id"))
+        if found is None:
+            raise USER_NOT_FOUND.error()
+        await audit.record_read(accounts, call.user, audit.ACCOUNT_READ, found.id)
+        return found
+
+    @admin.get(
         "/erasures",
         summary="Suppressions de comptes et leur confirmation par chaque service",
-    )(list_erasures)
-    admin.get(
+    )
+    async def list_erasures(call: Call[None, ErasureQuery]) -> Page[ErasureRecord]:
+        """Newest first; ``state=pending`` lists those a service has not confirmed yet."""
+        accounts = await accounts_for_open_session(call)
+        query = call.query
+        records = await erasure.find(accounts, query.state, query.paging())
+        return await audit.record_page_read(
+            accounts,
+            call.user,
+            audit.ERASURE_RECORDS_LISTED,
+            records,
+            lambda record: record.user_id,
+        )
+
+    @admin.get(
         "/erasures/{user_id}",
         summary="Où en est l'effacement d'un compte supprimé",
         errors=[ERASURE_NOT_FOUND],
-    )(get_erasure)
-    admin.get(
+    )
+    async def get_erasure(call: Call[None, None]) -> ErasureRecord:
+        """Which services confirmed, and when the erasure was complete (read is audited)."""
+        accounts = await accounts_for_open_session(call)
+        user_id = call.path("user_id")
+        record = await erasure.get(accounts, user_id)
+        if record is None:
+            raise ERASURE_NOT_FOUND.error()
+        await audit.record_read(accounts, call.user, audit.ERASURE_RECORD_READ, user_id)
+        return record
+
+    @admin.get(
         "/audit",
         summary="Journal des consultations de données personnelles",
         description=(
@@ -236,4 +231,8 @@ def add_steering_routes(router: Router) -> None:
             "d'un partenaire), une entrée par personne, de la plus récente à la plus "
             "ancienne ; filtres combinables."
         ),
-    )(read_audit)
+    )
+    async def read_audit(call: Call[None, AuditQuery]) -> Page[AuditEntry]:
+        """Filter by person, by reader and by period."""
+        accounts = await accounts_for_open_session(call)
+        return await audit.find(accounts, call.query)

@@ -58,93 +58,7 @@ def _location(call: Call[Any, Any], appointment_id: str) -> None:
 # solicitations ---------------------------------------------------------------------
 
 
-async def create_solicitation(call: Call[NewSolicitation, None]) -> Created:
-    """Staff (for their establishment) or a referent (in their territory) solicits."""
-    appointment = await solicitations.solicit(agenda_of(call), call.user, call.body)
-    _location(call, appointment.id)
-    return Created(id=appointment.id, status=appointment.status)
-
-
-async def list_appointments(call: Call[None, AppointmentQuery]) -> Page[AppointmentView]:
-    """The caller's appointments: upcoming (not over yet) or past."""
-    agenda = agenda_of(call)
-    page = await dashboard.appointments(agenda, call.user, call.query)
-    people = audit.in_appointments(call.user, page.items)
-    await audit.record_reads(agenda, call.user, audit.APPOINTMENTS_LISTED, people)
-    return page
-
-
-async def get_appointment(call: Call[None, None]) -> AppointmentView:
-    """One appointment the caller may see."""
-    agenda = agenda_of(call)
-    view = AppointmentView.of(await appointments.visible(agenda, call.user, call.path("id")))
-    people = audit.in_appointments(call.user, [view])
-    await audit.record_reads(agenda, call.user, audit.APPOINTMENT_READ, people)
-    return view
-
-
-async def accept(call: Call[None, None]) -> AppointmentView:
-    """The solicited ambassador accepts (body optional: ``{"message": …}``)."""
-    body = await optional_body(call, Acceptance)
-    appointment = await appointments.accept(
-        agenda_of(call), call.user, call.path("id"), body.message
-    )
-    return AppointmentView.of(appointment)
-
-
-async def refuse(call: Call[None, None]) -> AppointmentView:
-    """The solicited ambassador declines (body optional: message and other slots)."""
-    body = await optional_body(call, Refusal)
-    appointment = await appointments.refuse(
-        agenda_of(call), call.user, call.path("id"), body.message, body.alternative_slots
-    )
-    return AppointmentView.of(appointment)
-
-
-async def take_alternative(call: Call[None, None]) -> AppointmentView:
-    """The requester takes an offered slot: a new appointment, already accepted."""
-    raw = call.path("n")
-    if not raw.isdigit():
-        raise errors.ALTERNATIVE_NOT_FOUND.error()
-    appointment = await solicitations.take_alternative(
-        agenda_of(call), call.user, call.path("id"), int(raw)
-    )
-    _location(call, appointment.id)
-    return AppointmentView.of(appointment)
-
-
-async def cancel(call: Call[CancellationIn, None]) -> AppointmentView:
-    """Either party, or the zone's referent, cancels."""
-    appointment = await appointments.cancel(
-        agenda_of(call), call.user, call.path("id"), call.body.reason
-    )
-    return AppointmentView.of(appointment)
-
-
-async def give_feedback(call: Call[FeedbackIn, None]) -> AppointmentView:
-    """A party rates the intervention once it is over."""
-    appointment = await appointments.give_feedback(
-        agenda_of(call), call.user, call.path("id"), call.body.rating, call.body.comment
-    )
-    return AppointmentView.of(appointment)
-
-
 # notifications ----------------------------------------------------------------------
-
-
-async def list_notifications(call: Call[None, NotificationQuery]) -> Page[NotificationView]:
-    """The caller's informational feed, newest first."""
-    return await dashboard.notifications(agenda_of(call), call.user, call.query)
-
-
-async def read_notification(call: Call[None, None]) -> None:
-    """Mark one notification as read."""
-    await dashboard.mark_read(agenda_of(call), call.user, call.path("id"))
-
-
-async def read_all_notifications(call: Call[None, None]) -> None:
-    """Mark the whole feed as read."""
-    await dashboard.mark_all_read(agenda_of(call), call.user)
 
 
 # calendar ----------------------------------------------------------------------------
@@ -154,52 +68,6 @@ class CalendarQuery(BaseModel):
     """The feed's private key."""
 
     token: str = Field("", max_length=200, description="Jeton reçu de POST /calendar-token.")
-
-
-async def create_calendar_link(call: Call[None, None]) -> CalendarLink:
-    """A new private address of the ambassador's calendar (the old one stops working)."""
-    return await calendars.issue_link(agenda_of(call), call.user)
-
-
-async def calendar_link_state(call: Call[None, None]) -> CalendarLinkState:
-    """Whether the ambassador has a calendar address, and since when."""
-    return await calendars.link_state(agenda_of(call), call.user)
-
-
-async def revoke_calendar_link(call: Call[None, None]) -> None:
-    """The calendar address stops working."""
-    await calendars.revoke_link(agenda_of(call), call.user)
-
-
-async def calendar_feed(call: Call[None, CalendarQuery]) -> web.Response:
-    """The ambassador's accepted appointments as an iCalendar feed."""
-    body = await calendars.calendar_of(agenda_of(call), call.query.token)
-    return web.Response(
-        body=body,
-        content_type="text/calendar",
-        charset="utf-8",
-        headers={
-            "Content-Disposition": 'inline; filename="prochorientation.ics"',
-            "Cache-Control": "private, max-age=300",
-            # The URL is a key: do not leak it to linked sites.
-            "Referrer-Policy": "no-referrer",
-        },
-    )
-
-
-async def appointment_calendar(call: Call[None, None]) -> web.Response:
-    """One accepted appointment as an ``.ics`` file, for a party's own calendar."""
-    agenda = agenda_of(call)
-    appointment = await appointments.visible(agenda, call.user, call.path("id"))
-    return web.Response(
-        body=calendars.appointment_file(agenda, appointment),
-        content_type="text/calendar",
-        charset="utf-8",
-        headers={
-            "Content-Disposition": 'attachment; filename="rendez-vous.ics"',
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 def build_router() -> Router:
@@ -214,38 +82,83 @@ def build_router() -> Router:
             "appels à participation pour des événements, bilans des partenaires."
         ),
     )
-    router.post(
+    add_appointment_routes(router)
+    add_steering_routes(router)
+    return router
+
+
+def add_appointment_routes(router: Router) -> None:
+    """Solicitations, appointments, notifications and calendars, for their parties."""
+
+    @router.post(
         "/solicitations",
         summary="Solliciter un ambassadeur",
         status=201,
         auth=REQUESTERS,
         errors=SOLICITATION_ERRORS,
-    )(create_solicitation)
-    router.get(
+    )
+    async def create_solicitation(call: Call[NewSolicitation, None]) -> Created:
+        """Staff (for their establishment) or a referent (in their territory) solicits."""
+        appointment = await solicitations.solicit(agenda_of(call), call.user, call.body)
+        _location(call, appointment.id)
+        return Created(id=appointment.id, status=appointment.status)
+
+    @router.get(
         "/appointments",
         summary="Mes rendez-vous (à venir ou passés)",
         auth=READERS,
-    )(list_appointments)
-    router.get(
+    )
+    async def list_appointments(call: Call[None, AppointmentQuery]) -> Page[AppointmentView]:
+        """The caller's appointments: upcoming (not over yet) or past."""
+        agenda = agenda_of(call)
+        page = await dashboard.appointments(agenda, call.user, call.query)
+        people = audit.in_appointments(call.user, page.items)
+        await audit.record_reads(agenda, call.user, audit.APPOINTMENTS_LISTED, people)
+        return page
+
+    @router.get(
         "/appointments/{id}",
         summary="Un rendez-vous",
         auth=READERS,
         errors=[errors.APPOINTMENT_NOT_FOUND],
-    )(get_appointment)
-    router.get(
+    )
+    async def get_appointment(call: Call[None, None]) -> AppointmentView:
+        """One appointment the caller may see."""
+        agenda = agenda_of(call)
+        view = AppointmentView.of(await appointments.visible(agenda, call.user, call.path("id")))
+        people = audit.in_appointments(call.user, [view])
+        await audit.record_reads(agenda, call.user, audit.APPOINTMENT_READ, people)
+        return view
+
+    @router.get(
         "/appointments/{id}/calendar.ics",
         summary="Un rendez-vous accepté, à ajouter à son calendrier (iCalendar)",
         status=200,
         auth=READERS,
         errors=[errors.APPOINTMENT_NOT_FOUND, errors.NOT_ACCEPTED],
-    )(appointment_calendar)
+    )
+    async def appointment_calendar(call: Call[None, None]) -> web.Response:
+        """One accepted appointment as an ``.ics`` file, for a party's own calendar."""
+        agenda = agenda_of(call)
+        appointment = await appointments.visible(agenda, call.user, call.path("id"))
+        return web.Response(
+            body=calendars.appointment_file(agenda, appointment),
+            content_type="text/calendar",
+            charset="utf-8",
+            headers={
+                "Content-Disposition": 'attachment; filename="rendez-vous.ics"',
+                "Cache-Control": "private, no-store",
+            },
+        )
+
     answer_errors: list[ErrorKind] = [
         errors.APPOINTMENT_NOT_FOUND,
         errors.NOT_THE_AMBASSADOR,
         errors.NOT_PENDING,
         errors.CHANGED_MEANWHILE,
     ]
-    router.post(
+
+    @router.post(
         "/appointments/{id}/accept",
         summary="Accepter une sollicitation",
         description='Corps facultatif : `Acceptance` (`{"message": …}`).',
@@ -256,8 +169,16 @@ def build_router() -> Router:
             errors.AMBASSADOR_SUSPENDED,
             errors.AMBASSADOR_UNAVAILABLE,
         ],
-    )(accept)
-    router.post(
+    )
+    async def accept(call: Call[None, None]) -> AppointmentView:
+        """The solicited ambassador accepts (body optional: ``{"message": …}``)."""
+        body = await optional_body(call, Acceptance)
+        appointment = await appointments.accept(
+            agenda_of(call), call.user, call.path("id"), body.message
+        )
+        return AppointmentView.of(appointment)
+
+    @router.post(
         "/appointments/{id}/refuse",
         summary="Refuser une sollicitation (message personnel, autres créneaux)",
         description=(
@@ -266,8 +187,16 @@ def build_router() -> Router:
         ),
         auth=AMBASSADOR,
         errors=[*answer_errors, errors.START_IN_PAST, errors.CLASS_PRESENTATION_TOO_LONG],
-    )(refuse)
-    router.post(
+    )
+    async def refuse(call: Call[None, None]) -> AppointmentView:
+        """The solicited ambassador declines (body optional: message and other slots)."""
+        body = await optional_body(call, Refusal)
+        appointment = await appointments.refuse(
+            agenda_of(call), call.user, call.path("id"), body.message, body.alternative_slots
+        )
+        return AppointmentView.of(appointment)
+
+    @router.post(
         "/appointments/{id}/alternatives/{n}/take",
         summary="Retenir un créneau proposé (le rendez-vous est aussitôt accepté)",
         status=201,
@@ -281,8 +210,19 @@ def build_router() -> Router:
             errors.OVERLAPPING_APPOINTMENT,
             errors.START_IN_PAST,
         ],
-    )(take_alternative)
-    router.post(
+    )
+    async def take_alternative(call: Call[None, None]) -> AppointmentView:
+        """The requester takes an offered slot: a new appointment, already accepted."""
+        raw = call.path("n")
+        if not raw.isdigit():
+            raise errors.ALTERNATIVE_NOT_FOUND.error()
+        appointment = await solicitations.take_alternative(
+            agenda_of(call), call.user, call.path("id"), int(raw)
+        )
+        _location(call, appointment.id)
+        return AppointmentView.of(appointment)
+
+    @router.post(
         "/appointments/{id}/cancel",
         summary="Annuler un rendez-vous (tardif à moins de 48 h)",
         auth=CANCELLERS,
@@ -293,8 +233,15 @@ def build_router() -> Router:
             errors.ALREADY_STARTED,
             errors.CHANGED_MEANWHILE,
         ],
-    )(cancel)
-    router.post(
+    )
+    async def cancel(call: Call[CancellationIn, None]) -> AppointmentView:
+        """Either party, or the zone's referent, cancels."""
+        appointment = await appointments.cancel(
+            agenda_of(call), call.user, call.path("id"), call.body.reason
+        )
+        return AppointmentView.of(appointment)
+
+    @router.post(
         "/appointments/{id}/feedback",
         summary="Donner son avis après l'intervention",
         auth=PARTIES,
@@ -305,45 +252,88 @@ def build_router() -> Router:
             errors.NOT_FINISHED,
             errors.FEEDBACK_ALREADY_GIVEN,
         ],
-    )(give_feedback)
-    router.get(
+    )
+    async def give_feedback(call: Call[FeedbackIn, None]) -> AppointmentView:
+        """A party rates the intervention once it is over."""
+        appointment = await appointments.give_feedback(
+            agenda_of(call), call.user, call.path("id"), call.body.rating, call.body.comment
+        )
+        return AppointmentView.of(appointment)
+
+    @router.get(
         "/notifications",
         summary="Mes notifications",
         auth=Authenticated(),
-    )(list_notifications)
-    router.post(
+    )
+    async def list_notifications(call: Call[None, NotificationQuery]) -> Page[NotificationView]:
+        """The caller's informational feed, newest first."""
+        return await dashboard.notifications(agenda_of(call), call.user, call.query)
+
+    @router.post(
         "/notifications/read-all",
         summary="Marquer toutes mes notifications comme lues",
         auth=Authenticated(),
-    )(read_all_notifications)
-    router.post(
+    )
+    async def read_all_notifications(call: Call[None, None]) -> None:
+        """Mark the whole feed as read."""
+        await dashboard.mark_all_read(agenda_of(call), call.user)
+
+    @router.post(
         "/notifications/{id}/read",
         summary="Marquer une notification comme lue",
         auth=Authenticated(),
         errors=[errors.NOTIFICATION_NOT_FOUND],
-    )(read_notification)
-    router.get(
+    )
+    async def read_notification(call: Call[None, None]) -> None:
+        """Mark one notification as read."""
+        await dashboard.mark_read(agenda_of(call), call.user, call.path("id"))
+
+    @router.get(
         "/calendar-token",
         summary="Savoir si le lien de mon calendrier personnel existe",
         description="Le lien lui-même n'est montré qu'à sa création : il est gardé haché.",
         auth=AMBASSADOR,
-    )(calendar_link_state)
-    router.post(
+    )
+    async def calendar_link_state(call: Call[None, None]) -> CalendarLinkState:
+        """Whether the ambassador has a calendar address, and since when."""
+        return await calendars.link_state(agenda_of(call), call.user)
+
+    @router.post(
         "/calendar-token",
         summary="Créer (ou renouveler) le lien de mon calendrier personnel",
         status=201,
         auth=AMBASSADOR,
-    )(create_calendar_link)
-    router.delete(
+    )
+    async def create_calendar_link(call: Call[None, None]) -> CalendarLink:
+        """A new private address of the ambassador's calendar (the old one stops working)."""
+        return await calendars.issue_link(agenda_of(call), call.user)
+
+    @router.delete(
         "/calendar-token",
         summary="Révoquer le lien de mon calendrier personnel",
         auth=AMBASSADOR,
-    )(revoke_calendar_link)
-    router.get(
+    )
+    async def revoke_calendar_link(call: Call[None, None]) -> None:
+        """The calendar address stops working."""
+        await calendars.revoke_link(agenda_of(call), call.user)
+
+    @router.get(
         "/calendar.ics",
         summary="Calendrier personnel (iCalendar) des rendez-vous acceptés",
         status=200,
         errors=[errors.CALENDAR_NOT_FOUND],
-    )(calendar_feed)
-    add_steering_routes(router)
-    return router
+    )
+    async def calendar_feed(call: Call[None, CalendarQuery]) -> web.Response:
+        """The ambassador's accepted appointments as an iCalendar feed."""
+        body = await calendars.calendar_of(agenda_of(call), call.query.token)
+        return web.Response(
+            body=body,
+            content_type="text/calendar",
+            charset="utf-8",
+            headers={
+                "Content-Disposition": 'inline; filename="prochorientation.ics"',
+                "Cache-Control": "private, max-age=300",
+                # The URL is a key: do not leak it to linked sites.
+                "Referrer-Policy": "no-referrer",
+            },
+        )
