@@ -55,12 +55,6 @@ def _location(call: Call[Any, Any], appointment_id: str) -> None:
     call.response_headers["Location"] = f"/api/agenda/appointments/{appointment_id}"
 
 
-# solicitations ---------------------------------------------------------------------
-
-
-# notifications ----------------------------------------------------------------------
-
-
 # calendar ----------------------------------------------------------------------------
 
 
@@ -89,6 +83,8 @@ def build_router() -> Router:
 
 def add_appointment_routes(router: Router) -> None:
     """Solicitations, appointments, notifications and calendars, for their parties."""
+
+    # solicitations and appointments -----------------------------------------------------
 
     @router.post(
         "/solicitations",
@@ -260,6 +256,8 @@ def add_appointment_routes(router: Router) -> None:
         )
         return AppointmentView.of(appointment)
 
+    # notifications ----------------------------------------------------------------------
+
     @router.get(
         "/notifications",
         summary="Mes notifications",
@@ -287,6 +285,8 @@ def add_appointment_routes(router: Router) -> None:
     async def read_notification(call: Call[None, None]) -> None:
         """Mark one notification as read."""
         await dashboard.mark_read(agenda_of(call), call.user, call.path("id"))
+
+    # calendar ---------------------------------------------------------------------------
 
     @router.get(
         "/calendar-token",

@@ -47,12 +47,6 @@ async def _queue_read(call: Call[Any, Any], people: list[str | None]) -> None:
     await audit.record_reads(_agenda(call), call.user, audit.WORK_QUEUE_LISTED, people)
 
 
-# statistics ----------------------------------------------------------------------------
-
-
-# open calls ----------------------------------------------------------------------------
-
-
 # partners ------------------------------------------------------------------------------
 
 
@@ -65,6 +59,8 @@ async def _partner_report(call: Call[None, ReportQuery]) -> PartnerReport:
 
 def add_steering_routes(router: Router) -> None:
     """Register the steering routes on agenda's router."""
+
+    # work queue -------------------------------------------------------------------------
 
     @router.get(
         "/work-queue",
@@ -140,6 +136,8 @@ def add_steering_routes(router: Router) -> None:
         call.response_headers["Location"] = f"/api/agenda/appointments/{appointment.id}"
         return AppointmentView.of(appointment)
 
+    # statistics -------------------------------------------------------------------------
+
     stats_errors = [
         errors.OUTSIDE_TERRITORY,
         errors.INVALID_PERIOD,
@@ -175,6 +173,8 @@ def add_steering_routes(router: Router) -> None:
             charset="utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+
+    # open calls -------------------------------------------------------------------------
 
     @router.post(
         "/calls",
@@ -259,6 +259,8 @@ def add_steering_routes(router: Router) -> None:
         """The organiser's side or a referent of the territory closes the call."""
         closed = await calls.close(_agenda(call), call.user, call.path("id"))
         return calls.view(closed, call.user)
+
+    # partners ---------------------------------------------------------------------------
 
     @router.get(
         "/organizations/{id}/report",
