@@ -28,6 +28,7 @@ import aiohttp
 
 from bench.figures import latency_figures
 from bench.servers import agenda_alone, bench_folder, insert_in_batches, service_db
+from bench.stored import in_person_slot
 from shared.http import AccessTokenSigner, Principal
 from shared.keys import load_key_pair
 from shared.settings import Settings
@@ -48,11 +49,7 @@ def appointment(ambassador: int, number: int, now: datetime, rng: random.Random)
         "_id": uuid.uuid4().hex,
         "status": status,
         "kind": KINDS[number % 2],
-        "format": "in_person",
-        "online_url": None,
-        "starts_at": starts,
-        "duration_minutes": duration,
-        "ends_at": starts + timedelta(minutes=duration),
+        **in_person_slot(starts, duration),
         "establishment": {
             "uai": uai,
             "name": f"Collège numéro {number % 1000}",
@@ -171,9 +168,11 @@ async def main() -> None:
                 headers = {"Authorization": f"Bearer {token}"}
                 async with http.get(f"{base}?when=upcoming", headers=headers) as first:
                     cursor = (await first.json())["next_cursor"]
+                # A small data set (a quick run) may hold one page only.
+                second_page = {"upcoming, page 2": f"{base}?when=upcoming&cursor={cursor}"}
                 lists = {
                     "upcoming": f"{base}?when=upcoming",
-                    "upcoming, page 2": f"{base}?when=upcoming&cursor={cursor}",
+                    **(second_page if cursor else {}),
                     "past": f"{base}?when=past",
                 }
                 for name, url in lists.items():

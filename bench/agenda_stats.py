@@ -32,6 +32,7 @@ import aiohttp
 
 from bench.figures import latency_figures, sequential_gets
 from bench.servers import agenda_alone, bench_folder, insert_in_batches, service_db
+from bench.stored import in_person_slot
 from shared.http import AccessTokenSigner, Principal, Territory
 from shared.keys import load_key_pair
 from shared.settings import Settings
@@ -68,11 +69,7 @@ def appointment(number: int, ambassadors: int, now: datetime, rng: random.Random
         "_id": uuid.uuid4().hex,
         "status": status,
         "kind": rng.choice(KINDS),
-        "format": "in_person",
-        "online_url": None,
-        "starts_at": starts,
-        "duration_minutes": duration,
-        "ends_at": starts + timedelta(minutes=duration),
+        **in_person_slot(starts, duration),
         "establishment": {
             "uai": f"0{department}{number % 700:04d}A",
             "name": f"Collège numéro {number % 700}",
