@@ -38,13 +38,22 @@ class _Pending(Generic[Item, Result]):
 
 class Batches(Generic[Item, Result]):
     """Hands the items given to :meth:`submit` to ``write`` in batches of at most
-    ``limit``, in the order they came; ``write`` returns one result per item."""
+    ``limit``, in the order they came; ``write`` returns one result per item.
+
+    ``linger_seconds`` delays the first batch after an idle spell, for items known to
+    arrive a few milliseconds apart (messages a broker sends as acks free their slots).
+    """
 
     def __init__(
-        self, write: Callable[[list[Item]], Awaitable[list[Result]]], *, limit: int
+        self,
+        write: Callable[[list[Item]], Awaitable[list[Result]]],
+        *,
+        limit: int,
+        linger_seconds: float = 0.0,
     ) -> None:
         self._write = write
         self._limit = limit
+        self._linger_seconds = linger_seconds
         self._waiting: list[_Pending[Item, Result]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -60,6 +69,8 @@ class Batches(Generic[Item, Result]):
     async def _write_batches(self) -> None:
         batch: list[_Pending[Item, Result]] = []
         try:
+            if self._linger_seconds:
+                await asyncio.sleep(self._linger_seconds)
             while self._waiting:
                 batch = self._waiting[: self._limit]
                 del self._waiting[: self._limit]

@@ -6,18 +6,18 @@ the record that the event was handled: an event delivered twice queues its email
 once. Contact events also update the notifier's own copy of users' contacts
 (event-carried state transfer from accounts).
 
-Group commit: events delivered while a transaction is being written wait for it and
-then go together in the next one, so a burst costs a few transactions instead of one
-per event (the embedded store does a few hundred transactions per second). The
-handled-event records are those of ``shared.idempotency`` (same collection, same
-keys); should another replica have handled one of a group's events meanwhile, the
-group's transaction fails on that record and its events are handled one by one with
-``ServiceContext.once``.
+Group commit (``shared.batches``): events delivered while a transaction is being
+written wait for it and then go together in the next one, so a burst costs a few
+transactions instead of one per event (the embedded store does a few hundred
+transactions per second). The handled-event records are those of
+``shared.idempotency`` (same collection, same keys); should another replica have
+handled one of a group's events meanwhile, the group's transaction fails on that
+record and its events are written again one by one, where the one already handled is
+acknowledged without emails.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -41,6 +41,7 @@ from services.notifier.store import (
 from services.notifier.unsubscribe import UnsubscribeLinks
 from services.notifier.worker import DeliveryWorker
 from shared import idempotency
+from shared.batches import Batches
 from shared.bus import Delivery, Subscription
 from shared.bus.base import Handler
 from shared.contracts.accounts import (
@@ -86,23 +87,16 @@ class _Job:
     emails: list[OutgoingEmail]
     # The handler's span, kept on the delivery records: their sending goes on its trace.
     trace: dict[str, str] = field(default_factory=current_carrier)
-    # Emails queued, or None when the event had been handled before.
-    outcome: asyncio.Future[int | None] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
 
     @property
     def key(self) -> str:
-        # The key of shared.idempotency.HandledEvents, so both paths see each other.
+        # The key of shared.idempotency.HandledEvents: other replicas' records are seen.
         return idempotency.handled_key(HANDLER, self.envelope.id)
 
-    def settle(self, result: int | BaseException | None) -> None:
-        if self.outcome.done():  # the bus gave up waiting (shutdown): nothing to tell
-            return
-        if isinstance(result, BaseException):
-            self.outcome.set_exception(result)
-        else:
-            self.outcome.set_result(result)
+
+# What writing one job gives: the emails queued, None when the event had been handled
+# before, or the error that makes this event wait for its retry (the others go on).
+_Outcome = int | BaseException | None
 
 
 class _Contacts:
@@ -160,8 +154,9 @@ class EmailHandler:
         self._worker = worker
         self._links = links
         self._log_retention = log_retention
-        self._waiting: list[_Job] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._intake: Batches[_Job, _Outcome] = Batches(
+            self._write_group, limit=GROUP_LIMIT, linger_seconds=GROUP_LINGER_SECONDS
+        )
 
     async def __call__(self, delivery: Delivery) -> None:
         """Handle one delivery of an event (at least once, maybe more)."""
@@ -175,52 +170,36 @@ class EmailHandler:
             confirmation_ttl_seconds=settings.confirmation_ttl_seconds,
             reset_ttl_seconds=settings.reset_ttl_seconds,
         )
-        job = _Job(envelope, event, occurrence, plan(event, occurrence))
-        self._waiting.append(job)
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_groups(), name="notifier-intake")
-        queued = await asyncio.shield(job.outcome)
+        queued = await self._intake.submit(
+            _Job(envelope, event, occurrence, plan(event, occurrence))
+        )
+        if isinstance(queued, BaseException):
+            raise queued
         log.info(
             "event handled" if queued is not None else "event already handled",
             extra={**envelope.describe(), "emails_queued": queued or 0},
         )
 
-    async def _write_groups(self) -> None:
-        try:
-            await asyncio.sleep(GROUP_LINGER_SECONDS)
-            while self._waiting:
-                group = self._waiting[:GROUP_LIMIT]
-                del self._waiting[:GROUP_LIMIT]
-                await self._write_group(group)
-        finally:
-            self._writer = None
-
-    async def _write_group(self, group: list[_Job]) -> None:
+    async def _write_group(self, group: list[_Job]) -> list[_Outcome]:
         written: list[Document] = []
 
-        async def effect(session: AsyncClientSession) -> list[int | BaseException | None]:
+        async def effect(session: AsyncClientSession) -> list[_Outcome]:
             written.clear()  # a retried transaction starts over
             return await self._group_effect(group, session, written)
 
         try:
             outcomes = await in_transaction(self._context.platform.mongo, effect)
         except DuplicateKeyError:
-            # Another replica handled one of these events in the meantime.
-            for job in group:
-                job.settle(await self._alone(job))
-            return
-        except Exception as error:
-            for job in group:
-                job.settle(error)
-            return
+            if len(group) > 1:
+                raise  # written again one by one (shared.batches)
+            return [None]  # another replica handled this event meanwhile
         # Committed, and claimed by this process: the worker sends them straight away.
         self._worker.hand_over(written)
-        for job, outcome in zip(group, outcomes, strict=True):
-            job.settle(outcome)
+        return outcomes
 
     async def _group_effect(
         self, group: list[_Job], session: AsyncClientSession, written: list[Document]
-    ) -> list[int | BaseException | None]:
+    ) -> list[_Outcome]:
         # May run more than once (a transaction retried): it only writes via ``session``.
         now = datetime.now(UTC)
         claimed = self._worker.claim_fields(now)
@@ -228,7 +207,7 @@ class EmailHandler:
         handled = await self._store.handled_among(keys, session)
         contacts = _Contacts(await self._store.contacts(_user_ids(group), session))
         gate = await self._gate(group, contacts, now, session)
-        outcomes: list[int | BaseException | None] = []
+        outcomes: list[_Outcome] = []
         marks: list[str] = []
         records: list[Document] = []
         for job in group:
@@ -254,28 +233,6 @@ class EmailHandler:
         written.extend(to_send)
         await self._store.save_contacts(contacts.changed.values(), session)
         return outcomes
-
-    async def _alone(self, job: _Job) -> int | BaseException | None:
-        queued = 0
-
-        async def effect(session: AsyncClientSession) -> None:
-            nonlocal queued
-            now = datetime.now(UTC)
-            contacts = _Contacts(await self._store.contacts(_user_ids([job]), session))
-            gate = await self._gate([job], contacts, now, session)
-            records = self._render(job, contacts, gate, now)
-            await self._apply_contact_change(job, contacts, now, session)
-            await self._store.queue(records, session)
-            await self._store.save_contacts(contacts.changed.values(), session)
-            queued = len(_to_send(records))
-
-        try:
-            done = await self._context.once(HANDLER, job.envelope.id, effect)
-        except Exception as error:
-            return error
-        if done and queued:
-            self._worker.wake()
-        return queued if done else None
 
     async def _gate(
         self, group: list[_Job], contacts: _Contacts, now: datetime, session: AsyncClientSession
