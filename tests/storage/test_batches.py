@@ -35,7 +35,7 @@ async def test_items_arriving_a_little_apart_wait_for_one_batch_with_a_linger() 
         batches.submit("a"), _submit_later(batches, "b", 0.01), _submit_later(batches, "c", 0.02)
     )
 
-    assert results == ["A", "B", "C"]
+    assert list(results) == ["A", "B", "C"]
     assert recorder.batches == [["a", "b", "c"]]
 
 
@@ -45,7 +45,7 @@ async def test_without_a_linger_the_first_item_goes_at_once() -> None:
 
     results = await asyncio.gather(batches.submit("a"), _submit_later(batches, "b", 0.05))
 
-    assert results == ["A", "B"]
+    assert list(results) == ["A", "B"]
     assert recorder.batches == [["a"], ["b"]]
 
 
