@@ -16,12 +16,15 @@ events in ``shared.contracts.<service>``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from shared.contracts.personal_data import PersonalDataRead
+from shared.bus import Delivery, Subscription
+from shared.contracts.accounts import ExportRequested
+from shared.contracts.personal_data import ExportPrepared, PersonalDataRead
+from shared.handlers import typed
 
 if TYPE_CHECKING:
     # Only for annotations.
@@ -100,3 +103,35 @@ class ReadReporter:
     ) -> None:
         """Tell accounts that ``reader`` was shown these people's data."""
         await report_reads(context, self.event, reader, action, user_ids, at=at)
+
+
+def export_answers(
+    context: ServiceContext,
+    name: str,
+    prepared: type[ExportPrepared],
+    read: Callable[[str], Awaitable[dict[str, Any]]],
+) -> Subscription:
+    """The subscription by which a service answers accounts' export requests.
+
+    ``read`` gathers what the service holds about the person, outside any transaction
+    (an export may be large, and the embedded store runs transactions one after
+    another); the service's ``prepared`` part then goes through its outbox once per
+    request. ``name`` names the queue and the handled-event records.
+    """
+
+    async def answer(delivery: Delivery) -> None:
+        request = typed(delivery, ExportRequested)
+        data = await read(request.user_id)
+
+        async def publish(session: AsyncClientSession) -> None:
+            part = prepared(
+                request_id=request.request_id,
+                user_id=request.user_id,
+                service=context.name,
+                data=data,
+            )
+            await context.outbox.add(part, session, correlation_id=delivery.envelope.correlation_id)
+
+        await context.once(name, delivery.envelope.id, publish)
+
+    return Subscription(context.name, name, ExportRequested, answer)

@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from services.agenda.context import Agenda
 from services.agenda.domain.calls import OpenCall
 from services.agenda.domain.model import Appointment, Side
@@ -103,10 +101,10 @@ def _call(call: OpenCall, relation: str) -> dict[str, Any]:
     }
 
 
-async def export_of(agenda: Agenda, user_id: str, session: AsyncClientSession) -> dict[str, Any]:
+async def export_of(agenda: Agenda, user_id: str) -> dict[str, Any]:
     """Everything agenda holds about ``user_id``, as one JSON-ready document."""
     store = agenda.store
-    copy = await store.copy_of_person(user_id, session)
+    copy = await store.copy_of_person(user_id)
     profile = None if copy is None else {k: copy[k] for k in PROFILE_FIELDS if k in copy}
     appointments: list[dict[str, Any]] = []
     sides: tuple[tuple[Party, Side], ...] = (
@@ -114,7 +112,7 @@ async def export_of(agenda: Agenda, user_id: str, session: AsyncClientSession) -
         ("requester_id", "requester"),
     )
     for party, side in sides:
-        for appointment in await store.of_person(party, user_id, session, by_start=True):
+        for appointment in await store.of_person(party, user_id, by_start=True):
             appointments.append(_appointment(appointment, side))
     notifications = [
         {
@@ -123,12 +121,10 @@ async def export_of(agenda: Agenda, user_id: str, session: AsyncClientSession) -
             "created_at": line["created_at"],
             "read_at": line.get("read_at"),
         }
-        for line in await store.feed.of_user(user_id, session)
+        for line in await store.feed.of_user(user_id)
     ]
-    link = await store.calendar_links.of_user(user_id, session)
-    calls = [
-        _call(call, relation) for relation, call in await store.calls_of_person(user_id, session)
-    ]
+    link = await store.calendar_links.of_user(user_id)
+    calls = [_call(call, relation) for relation, call in await store.calls_of_person(user_id)]
     document = {
         "profile": profile,
         "appointments": appointments,

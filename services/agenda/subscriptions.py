@@ -27,7 +27,6 @@ from services.agenda.personal_data import export_of
 from shared.bus import Subscription
 from shared.contracts.accounts import (
     AmbassadorProfileChanged,
-    ExportRequested,
     OrganizationChanged,
     ReferentChanged,
     StaffProfileChanged,
@@ -36,6 +35,7 @@ from shared.contracts.accounts import (
 from shared.contracts.agenda import AgendaExportPrepared
 from shared.events import Envelope
 from shared.handlers import E, Effect
+from shared.personal_data import export_answers
 from shared.runtime import ServiceContext
 
 SERVICE = "agenda"
@@ -144,16 +144,8 @@ def subscriptions(agenda: Agenda) -> Sequence[Subscription]:
     async def reschedule(event: UserDeleted, envelope: Envelope) -> None:
         agenda.schedule_changed.set()
 
-    async def export(
-        event: ExportRequested, envelope: Envelope, session: AsyncClientSession
-    ) -> None:
-        part = AgendaExportPrepared(
-            request_id=event.request_id,
-            user_id=event.user_id,
-            service=SERVICE,
-            data=await export_of(agenda, event.user_id, session),
-        )
-        await ctx.outbox.add(part, session, correlation_id=event.request_id)
+    async def export(user_id: str) -> dict[str, Any]:
+        return await export_of(agenda, user_id)
 
     return [
         ctx.on(AmbassadorProfileChanged, "copy_ambassador", copy_ambassador),
@@ -161,5 +153,5 @@ def subscriptions(agenda: Agenda) -> Sequence[Subscription]:
         ctx.on(ReferentChanged, "copy_referent", keep_newer(referent_copy)),
         ctx.on(UserDeleted, "erase_user", erase, after=reschedule),
         ctx.on(OrganizationChanged, "copy_organization", keep_newer(organization_copy)),
-        ctx.on(ExportRequested, "export_user", export),
+        export_answers(ctx, "export_user", AgendaExportPrepared, export),
     ]

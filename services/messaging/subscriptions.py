@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.messaging.conversations import Conversations
-from shared.bus import Delivery, Subscription
-from shared.contracts.accounts import ContactChanged, ExportRequested, UserDeleted
+from shared.bus import Subscription
+from shared.contracts.accounts import ContactChanged, UserDeleted
 from shared.contracts.agenda import (
     AppointmentAccepted,
     AppointmentCancelled,
@@ -30,7 +31,7 @@ from shared.contracts.agenda import (
 )
 from shared.contracts.messaging import MessagingExportPrepared
 from shared.events import Envelope
-from shared.handlers import typed
+from shared.personal_data import export_answers
 from shared.runtime import ServiceContext
 
 log = logging.getLogger("services.messaging.subscriptions")
@@ -75,18 +76,8 @@ def subscriptions(
     ) -> None:
         await conversations().forget_user(event.user_id, envelope.occurred_at, session)
 
-    async def export(delivery: Delivery) -> None:
-        # Read outside the transaction (it may be large), answer once per request.
-        event = typed(delivery, ExportRequested)
-        data = await conversations().personal_data(event.user_id)
-
-        async def answer(session: AsyncClientSession) -> None:
-            part = MessagingExportPrepared(
-                request_id=event.request_id, user_id=event.user_id, service=SERVICE, data=data
-            )
-            await context.outbox.add(part, session, correlation_id=delivery.envelope.correlation_id)
-
-        await context.once("export", delivery.envelope.id, answer)
+    async def export(user_id: str) -> dict[str, Any]:
+        return await conversations().personal_data(user_id)
 
     return [
         context.on(SolicitationCreated, "open_conversation", open_conversation),
@@ -97,5 +88,5 @@ def subscriptions(
         context.on(AppointmentExpired, "close_conversation", appointment_over),
         context.on(ContactChanged, "remember_contact", remember_contact),
         context.on(UserDeleted, "forget_user", forget_user),
-        Subscription(SERVICE, "export", ExportRequested, export),
+        export_answers(context, "export", MessagingExportPrepared, export),
     ]

@@ -19,7 +19,7 @@ acknowledged without emails.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -43,7 +43,6 @@ from services.notifier.worker import DeliveryWorker
 from shared import idempotency
 from shared.batches import Batches
 from shared.bus import Delivery, Subscription
-from shared.bus.base import Handler
 from shared.contracts.accounts import (
     EmailChanged,
     ExportRequested,
@@ -53,8 +52,8 @@ from shared.contracts.accounts import (
 )
 from shared.contracts.notifier import NotifierExportPrepared, NotifierUserErased
 from shared.events import Envelope, Event
-from shared.handlers import typed
 from shared.mongo import Document, in_transaction
+from shared.personal_data import export_answers
 from shared.runtime import ServiceContext
 from shared.tracing import current_carrier
 
@@ -351,24 +350,6 @@ async def complete_erasures(context: ServiceContext, store: NotifierStore) -> in
     return erased
 
 
-def _export_handler(
-    context: ServiceContext, store: NotifierStore
-) -> Callable[[Delivery], Awaitable[None]]:
-    async def export(delivery: Delivery) -> None:
-        event = typed(delivery, ExportRequested)
-        data = await store.personal_data(event.user_id)
-
-        async def answer(session: AsyncClientSession) -> None:
-            part = NotifierExportPrepared(
-                request_id=event.request_id, user_id=event.user_id, service=SERVICE, data=data
-            )
-            await context.outbox.add(part, session, correlation_id=delivery.envelope.correlation_id)
-
-        await context.once("export", delivery.envelope.id, answer)
-
-    return export
-
-
 def consumed() -> list[tuple[type[Event], str]]:
     """Each event type the notifier consumes, with its subscription's name."""
     return [*((event, HANDLER) for event in PLANNERS), (ExportRequested, "export")]
@@ -379,17 +360,7 @@ def subscriptions(
 ) -> list[Subscription]:
     """One subscription (its own durable queue) per event type the notifier consumes:
     ``intake`` for every one but the export requests."""
-    handlers: dict[str, Handler] = {
-        HANDLER: intake,
-        "export": _export_handler(context, store),
-    }
     return [
-        Subscription(
-            service=SERVICE,
-            name=name,
-            model=event,
-            handler=handlers[name],
-            prefetch=IN_FLIGHT if name == HANDLER else None,
-        )
-        for event, name in consumed()
+        *(Subscription(SERVICE, HANDLER, event, intake, prefetch=IN_FLIGHT) for event in PLANNERS),
+        export_answers(context, "export", NotifierExportPrepared, store.personal_data),
     ]

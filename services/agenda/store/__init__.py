@@ -112,7 +112,12 @@ class AgendaStore:
         )
 
     async def of_person(
-        self, party: Party, user_id: str, session: AsyncClientSession, *, by_start: bool = False
+        self,
+        party: Party,
+        user_id: str,
+        session: AsyncClientSession | None = None,
+        *,
+        by_start: bool = False,
     ) -> list[Appointment]:
         """Every appointment where ``user_id`` is the ambassador or the requester."""
         cursor = self._appointments.find({party: user_id}, session=session)
@@ -398,7 +403,9 @@ class AgendaStore:
             session=session,
         )
 
-    async def copy_of_person(self, user_id: str, session: AsyncClientSession) -> Document | None:
+    async def copy_of_person(
+        self, user_id: str, session: AsyncClientSession | None = None
+    ) -> Document | None:
         """Agenda's live copy of a person (ambassador, staff member or referent), if any."""
         for rows in (self._ambassadors, self._staff, self._referents):
             document = await rows.find_one({"_id": user_id, **NOT_BURIED}, session=session)
@@ -532,7 +539,7 @@ class AgendaStore:
         )
 
     async def calls_of_person(
-        self, user_id: str, session: AsyncClientSession
+        self, user_id: str, session: AsyncClientSession | None = None
     ) -> list[tuple[str, OpenCall]]:
         """The calls a person organised, came to or was invited to, each once, with how
         the person is related to it (the first of those that holds)."""

@@ -61,7 +61,9 @@ class Feed:
         cursor = self._lines.find({"appointment_id": appointment_id}, session=session)
         return [line async for line in cursor]
 
-    async def of_user(self, user_id: str, session: AsyncClientSession) -> list[Document]:
+    async def of_user(
+        self, user_id: str, session: AsyncClientSession | None = None
+    ) -> list[Document]:
         """A person's whole feed, oldest first."""
         cursor = self._lines.find({"user_id": user_id}, session=session).sort("created_at", 1)
         return [line async for line in cursor]
