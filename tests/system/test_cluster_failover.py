@@ -17,7 +17,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -31,6 +30,7 @@ from shared.contracts.accounts import (
     UserRegistered,
 )
 from shared.events import Envelope, Event
+from shared.french import PARIS
 from shared.http import AccessTokenSigner, Principal
 from shared.mongo import Document
 from shared.settings import Settings
@@ -46,7 +46,6 @@ AMBASSADORS = 60
 # the emails of all, go through the failover.
 BEFORE_STOP = 20
 UAI = "0590001A"
-PARIS = ZoneInfo("Europe/Paris")
 
 OWN_SETTINGS = {
     "agenda": {"AGENDA_SCHEDULER_POLL_SECONDS": "0.5"},
