@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from services.accounts.shapes.fields import SectorSlug
 from shared.http import PageQuery
+
+# The words typed in a look-up's search box.
+SearchWords = Annotated[str, StringConstraints(max_length=100)]
 
 EstablishmentKind = Literal[
     "collège",
@@ -25,19 +28,13 @@ EstablishmentKind = Literal[
 class EstablishmentQuery(PageQuery):
     """Find an establishment by the words of its name or town, or by its UAI code."""
 
-    q: (
-        Annotated[
-            str,
-            Field(
-                max_length=100,
-                description=(
-                    "Mots du nom, de la commune ou du type (début de mot suffisant, accents "
-                    "et majuscules ignorés), code postal ou code UAI. Vide : tous, par nom."
-                ),
-            ),
-        ]
-        | None
-    ) = None
+    q: SearchWords | None = Field(
+        None,
+        description=(
+            "Mots du nom, de la commune ou du type (début de mot suffisant, accents "
+            "et majuscules ignorés), code postal ou code UAI. Vide : tous, par nom."
+        ),
+    )
 
 
 class ReferenceEstablishment(BaseModel):
@@ -58,19 +55,13 @@ class ReferenceEstablishment(BaseModel):
 class JobQuery(PageQuery):
     """Find common job titles, by words and/or sector."""
 
-    q: (
-        Annotated[
-            str,
-            Field(
-                max_length=100,
-                description=(
-                    "Mots de l'intitulé ou du secteur (début de mot suffisant, accents et "
-                    "majuscules ignorés). Vide : tous, par ordre alphabétique."
-                ),
-            ),
-        ]
-        | None
-    ) = None
+    q: SearchWords | None = Field(
+        None,
+        description=(
+            "Mots de l'intitulé ou du secteur (début de mot suffisant, accents et "
+            "majuscules ignorés). Vide : tous, par ordre alphabétique."
+        ),
+    )
     sector: SectorSlug | None = Field(None, description="Secteur (voir GET /sectors).")
 
 
