@@ -25,6 +25,7 @@ from shared.settings import Settings
 from tests.fixtures.http import Answer, send
 from tests.fixtures.platform import RunningPlatform, running
 from tests.fixtures.smtp import SmtpServer
+from tests.fixtures.windows import clear_of_window_turn
 
 PASSWORD = "Une phrase de passe bien longue"
 CHARTER_VERSION = "2026-09"
@@ -280,6 +281,13 @@ def pdf_form(content: bytes = MINIMAL_PDF, filename: str = "casier.pdf") -> Any:
 Serve = Callable[..., contextlib.AbstractAsyncContextManager[Client]]
 
 ADMIN = {"admin_email": "admin@example.org", "admin_password": "Administrer la plateforme 2026"}
+
+
+@pytest.fixture
+async def steady_window() -> None:
+    """Start clear of the turn of accounts' rate-limit windows (a test's requests all
+    fall in one window: tests here take a few seconds)."""
+    await clear_of_window_turn(margin_seconds=20)
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.accounts.conftest import (
     LINK,
     PASSWORD,
@@ -19,6 +21,9 @@ from tests.accounts.conftest import (
     token_of,
 )
 from tests.fixtures.smtp import SmtpServer
+
+# These tests count requests in accounts' fixed windows: each starts clear of a turn.
+pytestmark = pytest.mark.usefixtures("steady_window")
 
 EMAIL = "elodie.martin@example.org"
 

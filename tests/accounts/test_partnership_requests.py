@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.accounts.conftest import Serve, fast_options
+
+# These tests count requests in accounts' fixed windows: each starts clear of a turn.
+pytestmark = pytest.mark.usefixtures("steady_window")
 
 
 def partner_request(**overrides: Any) -> dict[str, Any]:

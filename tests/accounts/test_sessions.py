@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.accounts.conftest import PASSWORD, Serve, fast_options, wait_until_expired
+
+# These tests count requests in accounts' fixed windows: each starts clear of a turn.
+pytestmark = pytest.mark.usefixtures("steady_window")
 
 OTHER = "Une autre phrase de passe encore"
 

@@ -7,9 +7,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.accounts.demo import DEMO_ACCOUNTS
 from tests.accounts.conftest import PASSWORD, Client, Serve, fast_options
 from tests.fixtures.http import Answer
+
+# These tests count requests in accounts' fixed windows: each starts clear of a turn.
+pytestmark = pytest.mark.usefixtures("steady_window")
 
 NEW_PASSWORD = "Une toute nouvelle phrase secrète"
 ATTACKER = "198.51.100.7"

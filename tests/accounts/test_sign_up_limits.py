@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.accounts.conftest import Serve, fast_options
+
+# These tests count requests in accounts' fixed windows: each starts clear of a turn.
+pytestmark = pytest.mark.usefixtures("steady_window")
 
 
 async def test_sign_ups_past_the_hourly_limit_of_an_address_are_refused(serve: Serve) -> None:

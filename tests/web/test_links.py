@@ -8,13 +8,12 @@ accounts' database (the clock moving on), since waiting 12 hours is not a test.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.fixtures.windows import clear_of_window_turn
 from tests.web.browser import Looker
 from tests.web.conftest import new_context
 from tests.web.people import (
@@ -207,23 +206,13 @@ async def test_expired_reset_link_is_renewed_in_one_step(
     assert await can_sign_in(site, email, NEW_PASSWORD)
 
 
-async def _clear_of_the_hour_boundary(margin_seconds: int = 90) -> None:
-    """Sleep past the next full hour when it is less than ``margin_seconds`` away.
-
-    Accounts counts requests in fixed windows of an hour, aligned on the clock: four
-    requests on either side of the hour would fall in two windows.
-    """
-    left = 3_600 - time.time() % 3_600
-    if left < margin_seconds:
-        await asyncio.sleep(left + 1)
-
-
 @pytest.mark.timeout(300)
 async def test_too_many_reset_requests_say_how_long_to_wait(
     page: Page, site: RunningSite, looker: Looker
 ) -> None:
     email = "elodie.martin@example.org"
-    await _clear_of_the_hour_boundary()
+    # Lost-password links are counted per hour, in windows aligned on the clock.
+    await clear_of_window_turn(margin_seconds=90, window_seconds=3_600)
     for _ in range(3):  # accounts allows three links per address and per hour
         await page.goto("/mot-de-passe")
         await page.get_by_label("Adresse e-mail").fill(email)
