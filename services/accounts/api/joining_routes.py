@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import web
-
 from services.accounts import credentials, emailed_links, joining
 from services.accounts.api.joining_models import (
     Charter,
@@ -17,7 +15,7 @@ from services.accounts.api.joining_models import (
     Sector,
 )
 from services.accounts.api.resources import accounts_for_open_session, accounts_of
-from services.accounts.api.session_models import Activated
+from services.accounts.api.session_models import Accepted, Activated
 from services.accounts.domain.catalog import current_charter, region, sectors
 from services.accounts.errors import (
     CHARTER_NOT_ACCEPTED,
@@ -122,13 +120,13 @@ def add_joining_routes(router: Router) -> None:
         description="Envoie par e-mail un nouveau lien du même usage (les précédents ne "
         "fonctionnent plus). Répond 202 quel que soit le lien : rien n'indique s'il existe.",
     )
-    async def renew_link(call: Call[LinkOnly, None]) -> web.Response:
+    async def renew_link(call: Call[LinkOnly, None]) -> Accepted:
         """A fresh link of the same purpose goes to the same address."""
         accounts = accounts_of(call)
         await emailed_links.renew_link(
             accounts, call.body.token, address_of(accounts, call.request)
         )
-        return web.json_response({"status": "accepted"}, status=202)
+        return Accepted()
 
     @router.post(
         "/referents",

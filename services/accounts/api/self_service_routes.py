@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from services.accounts import moderation, profile
 from services.accounts.api.joining_models import LinkOnly
 from services.accounts.api.resources import accounts_of
+from services.accounts.api.session_models import Accepted
 from services.accounts.errors import (
     DOCUMENT_MISSING,
     DOCUMENT_TOO_LARGE,
@@ -62,13 +61,13 @@ def add_self_service_routes(router: Router) -> None:
         status=202,
         errors=[WRONG_PASSWORD, SAME_EMAIL, TOO_MANY_ATTEMPTS],
     )
-    async def request_email_change(call: Call[EmailChangeRequest, None]) -> web.Response:
+    async def request_email_change(call: Call[EmailChangeRequest, None]) -> Accepted:
         """A 12 h link goes to the new address; the old one is told."""
         accounts = accounts_of(call)
         await profile.request_email_change(
             accounts, call.user, call.body, address_of(accounts, call.request)
         )
-        return web.json_response({"status": "accepted"}, status=202)
+        return Accepted()
 
     @router.post(
         "/email-changes/confirm",

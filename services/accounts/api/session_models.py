@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from services.accounts.api.joining_models import TypedEmail, TypedPassword
 from services.accounts.shapes.fields import Strict
@@ -34,3 +34,10 @@ class Activated(SessionTokens):
     id: str
     role: str
     status: Literal["active"] = "active"
+
+
+class Accepted(BaseModel):
+    """The request is taken: an email follows (or, to keep who has an account private,
+    nothing happens, with the same answer)."""
+
+    status: Literal["accepted"] = "accepted"

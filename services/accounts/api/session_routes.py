@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from services.accounts import credentials
 from services.accounts.api.joining_models import LinkAndPassword, ResetRequest
 from services.accounts.api.resources import accounts_of
-from services.accounts.api.session_models import Credentials, RefreshRequest
+from services.accounts.api.session_models import Accepted, Credentials, RefreshRequest
 from services.accounts.errors import (
     INVALID_CREDENTIALS,
     LINK_EXPIRED,
@@ -33,13 +31,13 @@ def add_session_routes(router: Router) -> None:
         errors=[TOO_MANY_REQUESTS],
         description="Répond 202 que l'adresse soit inscrite ou non.",
     )
-    async def request_reset(call: Call[ResetRequest, None]) -> web.Response:
+    async def request_reset(call: Call[ResetRequest, None]) -> Accepted:
         """A 5-minute link is emailed if the address has an account."""
         accounts = accounts_of(call)
         await credentials.request_reset(
             accounts, call.body.email, address_of(accounts, call.request)
         )
-        return web.json_response({"status": "accepted"}, status=202)
+        return Accepted()
 
     @router.post(
         "/password-resets/confirm",
