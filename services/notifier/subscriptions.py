@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
 
 from services.notifier.domain import Occurrence, OutgoingEmail, plan
 from services.notifier.domain.choices import declinable_kind
@@ -186,12 +185,10 @@ class EmailHandler:
             written.clear()  # a retried transaction starts over
             return await self._group_effect(group, session, written)
 
-        try:
-            outcomes = await in_transaction(self._context.platform.mongo, effect)
-        except DuplicateKeyError:
-            if len(group) > 1:
-                raise  # written again one by one (shared.batches)
-            return [None]  # another replica handled this event meanwhile
+        # Should the transaction fail (another replica marked one of these events
+        # meanwhile: a duplicate key), shared.batches writes the events again one by
+        # one, and the one found handled then is acknowledged without emails.
+        outcomes = await in_transaction(self._context.platform.mongo, effect)
         # Committed, and claimed by this process: the worker sends them straight away.
         self._worker.hand_over(written)
         return outcomes
