@@ -62,6 +62,8 @@ log = logging.getLogger("services.notifier.subscriptions")
 
 SERVICE = "notifier"
 HANDLER = "email"
+# The subscription answering accounts' export requests (its queue and its records).
+EXPORT_HANDLER = "export"
 # Events written by one transaction at most.
 GROUP_LIMIT = 100
 # Messages in hand per subscription: a group being written while the next one gathers.
@@ -349,7 +351,7 @@ async def complete_erasures(context: ServiceContext, store: NotifierStore) -> in
 
 def consumed() -> list[tuple[type[Event], str]]:
     """Each event type the notifier consumes, with its subscription's name."""
-    return [*((event, HANDLER) for event in PLANNERS), (ExportRequested, "export")]
+    return [*((event, HANDLER) for event in PLANNERS), (ExportRequested, EXPORT_HANDLER)]
 
 
 def subscriptions(
@@ -359,5 +361,5 @@ def subscriptions(
     ``intake`` for every one but the export requests."""
     return [
         *(Subscription(SERVICE, HANDLER, event, intake, prefetch=IN_FLIGHT) for event in PLANNERS),
-        export_answers(context, "export", NotifierExportPrepared, store.personal_data),
+        export_answers(context, EXPORT_HANDLER, NotifierExportPrepared, store.personal_data),
     ]
