@@ -36,6 +36,11 @@ class _Pending(Generic[Item, Result]):
             self.outcome.set_result(result)
 
 
+def _read_outcome(outcome: asyncio.Future[Any]) -> None:
+    if not outcome.cancelled():
+        outcome.exception()
+
+
 class Batches(Generic[Item, Result]):
     """Hands the items given to :meth:`submit` to ``write`` in batches of at most
     ``limit``, in the order they came; ``write`` returns one result per item.
@@ -64,7 +69,13 @@ class Batches(Generic[Item, Result]):
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_batches(), name="batches")
         # The caller going away (a client hanging up) does not cancel the others' write.
-        return await asyncio.shield(pending.outcome)
+        try:
+            return await asyncio.shield(pending.outcome)
+        except asyncio.CancelledError:
+            # Its item is still written; nobody is left to read how that went, so its
+            # outcome is read here rather than logged as an error nobody retrieved.
+            pending.outcome.add_done_callback(_read_outcome)
+            raise
 
     async def _write_batches(self) -> None:
         batch: list[_Pending[Item, Result]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
@@ -82,3 +83,26 @@ async def test_a_caller_going_away_does_not_cancel_the_others_write(linger: floa
 
     assert await staying == "B"
     assert ["a", "b"] in recorder.batches
+
+
+async def test_a_caller_gone_before_its_item_fails_leaves_no_error_unretrieved() -> None:
+    """Stopping a service cancels its callers while their batch is still written: a
+    failure then must not be logged as an error nobody retrieved."""
+    reported: list[str] = []
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: reported.append(str(context.get("message"))))
+    try:
+        recorder = Recorder()
+        batches = Batches(recorder.write, limit=10, linger_seconds=0.05)
+        leaving = asyncio.create_task(batches.submit("bad"))
+        await asyncio.sleep(0)
+        leaving.cancel()
+        await asyncio.sleep(0.1)
+
+        assert recorder.batches == [["bad"]]
+        del leaving, batches
+        gc.collect()
+    finally:
+        loop.set_exception_handler(handler)
+    assert reported == []
