@@ -62,6 +62,20 @@ class Round:
     emails_per_s: float  # first publish to last accepted
     handled_per_s: float  # first publish to every event turned into a queued record
     seconds: float
+    # Records sent only at a later attempt, by their last error: a round they slow down
+    # waited for the first retry delay (30 s) rather than for the machine.
+    retried: dict[str, int]
+
+    def describe(self) -> str:
+        """The round's figures on one line."""
+        line = (
+            f"{self.emails_per_s:7.0f} emails/s ({self.seconds:.2f} s; "
+            f"events queued as records at {self.handled_per_s:.0f}/s)"
+        )
+        if self.retried:
+            causes = ", ".join(f"{count} × {error}" for error, count in self.retried.items())
+            line += f"; sent after a retry: {causes}"
+        return line
 
 
 def sign_ups(count: int, tag: str) -> list[Envelope]:
@@ -105,7 +119,7 @@ async def one_round(
                 errors = await publisher.publish_many(envelopes[start : start + 500])
                 assert not any(errors), errors
             last = await sink.wait_for(emails, within=max(120.0, emails / 5))
-            handled_at = await _all_queued(settings, emails)
+            handled_at, retried = await _records(settings, emails)
         finally:
             await publisher.close()
             await runner.cleanup()
@@ -115,6 +129,7 @@ async def one_round(
         emails_per_s=emails / seconds,
         handled_per_s=emails / (handled_at - started),
         seconds=seconds,
+        retried=retried,
     )
 
 
@@ -137,7 +152,8 @@ async def drop_topology(settings: Settings) -> None:
             await channel.exchange_delete(f"{prefix}.{exchange}")
 
 
-async def _all_queued(settings: Settings, emails: int) -> float:
+async def _records(settings: Settings, emails: int) -> tuple[float, dict[str, int]]:
+    """When the last record was queued (monotonic clock), and the retried ones' errors."""
     # Read once the emails are in: the records were all written by then.
     async with service_db(settings, "notifier", app_name="bench") as db:
         deliveries = db["deliveries"]
@@ -145,8 +161,12 @@ async def _all_queued(settings: Settings, emails: int) -> float:
         count = await deliveries.count_documents({})
         assert count == emails, f"{count} delivery records for {emails} events"
         assert newest is not None
+        retried: dict[str, int] = {}
+        async for record in deliveries.find({"attempts": {"$gt": 1}}, {"last_error": 1}):
+            error = str(record.get("last_error") or "none recorded")
+            retried[error] = retried.get(error, 0) + 1
         wall_to_monotonic = time.monotonic() - time.time()
-        return float(newest["created_at"].timestamp() + wall_to_monotonic)
+        return float(newest["created_at"].timestamp() + wall_to_monotonic), retried
 
 
 async def sender_alone(sink: SmtpSink, base: Settings, *, emails: int, per_email: bool) -> float:
@@ -200,12 +220,7 @@ async def main() -> None:
                         batch=args.batch,
                     )
                     results[mode].append(figures)
-                    print(
-                        f"round {number + 1} {mode:<9}: {figures.emails_per_s:7.0f} emails/s "
-                        f"({figures.seconds:.2f} s; events queued as records at "
-                        f"{figures.handled_per_s:.0f}/s)",
-                        flush=True,
-                    )
+                    print(f"round {number + 1} {mode:<9}: {figures.describe()}", flush=True)
             alone = {
                 mode: await sender_alone(
                     sink, base, emails=args.emails, per_email=mode == "per-email"
