@@ -26,8 +26,6 @@ import pytest
 
 from services.messaging.app import create_app as messaging_app
 from services.messaging.settings import MessagingSettings
-from services.notifier.app import create_app as notifier_app
-from services.notifier.settings import NotifierSettings
 from services.notifier.store import PENDING
 from services.notifier.subscriptions import NotifierUserErased
 from shared.bus import Delivery, Subscription
@@ -47,6 +45,7 @@ from tests.fixtures.http import Answer, send
 from tests.fixtures.platform import RunningPlatform, running
 from tests.fixtures.rabbit import wait_until
 from tests.fixtures.smtp import ReceivedMail, SmtpServer, free_port
+from tests.notifier.conftest import notifier
 
 CORPUS = Path(__file__).parent / "corpus"
 # The alias written in the corpus files; tests put the real one in its place.
@@ -72,19 +71,6 @@ class Person:
     def short_name(self) -> str:
         """ "Prénom N.", as the other party sees them before sharing."""
         return f"{self.first_name} {self.last_name[0]}."
-
-
-def fast_delivery() -> NotifierSettings:
-    """The notifier delivering within tenths of a second."""
-    return NotifierSettings(
-        retry_delays=[0.05, 0.1, 0.2],
-        max_attempts=100,
-        batch_size=50,
-        batch_linger_seconds=0.01,
-        poll_seconds=0.1,
-        lease_seconds=10,
-        smtp_timeout_seconds=5,
-    )
 
 
 def corpus_mail(name: str, alias: str) -> bytes:
@@ -416,7 +402,7 @@ def open_relay(
         )
         services = {
             "messaging": lambda platform: messaging_app(platform, messaging_config),
-            "notifier": lambda platform: notifier_app(platform, fast_delivery()),
+            "notifier": notifier(),
         }
         async with running(settings, services) as run:
             relay = Relay(run, smtp_server, signer, run.platform.bus.publish)

@@ -27,6 +27,7 @@ def fast_delivery(**changes: Any) -> NotifierSettings:
         "max_attempts": 100,
         "max_age_seconds": 600,
         "batch_size": 10,
+        "batch_linger_seconds": 0.01,
         "poll_seconds": 0.1,
         "lease_seconds": 10,
         "smtp_timeout_seconds": 5,

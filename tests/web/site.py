@@ -21,33 +21,18 @@ from embedded.ports import free_port
 from services.accounts.app import create_app as accounts_app
 from services.agenda.app import create_app as agenda_app
 from services.messaging.app import create_app as messaging_app
-from services.notifier.app import create_app as notifier_app
-from services.notifier.settings import NotifierSettings
 from services.web.app import create_app as create_site
 from shared.http import mount_at_root
 from shared.runtime import Platform, gateway_app
 from shared.settings import Settings
 from tests.fixtures.platform import settled
-
-
-def fast_delivery() -> NotifierSettings:
-    """The notifier delivering within tenths of a second."""
-    return NotifierSettings(
-        retry_delays=[0.05, 0.1, 0.2],
-        max_attempts=100,
-        batch_size=50,
-        batch_linger_seconds=0.01,
-        poll_seconds=0.1,
-        lease_seconds=10,
-        smtp_timeout_seconds=5,
-    )
-
+from tests.notifier.conftest import notifier
 
 SERVICES: dict[str, Callable[[Platform], web.Application]] = {
     "accounts": accounts_app,
     "agenda": agenda_app,
     "messaging": messaging_app,
-    "notifier": lambda platform: notifier_app(platform, fast_delivery()),
+    "notifier": notifier(),
 }
 
 
