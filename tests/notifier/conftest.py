@@ -1,4 +1,7 @@
-"""What the notifier's tests share: fast delivery settings and a look into its database."""
+"""What the notifier's tests share: fast delivery settings and a look into its database.
+
+The other harnesses run the notifier beside their service with :func:`notifier`.
+"""
 
 from __future__ import annotations
 
