@@ -112,11 +112,17 @@ async def test_admin_retries_a_failed_email_and_reads_the_referents_read_in_the_
 
 async def test_admin_index_links_to_the_region_wide_tools(page: Page, looker: Looker) -> None:
     await sign_in_as(page, "admin")
+    await page.goto("/referents/file-de-travail")
+    newcomers = page.get_by_role("region", name=re.compile("Nouveaux ambassadeurs"))
+    # Solicitable since the demo accounts were created, a few seconds ago.
+    await expect(newcomers.get_by_role("row").filter(has_text="Hugo I.")).to_contain_text(
+        "aujourd'hui"
+    )
     for link in (
         "File de travail de la région",
         "Ambassadeurs de la région",
         "Statistiques de la région",
-        "Publier un appel à participation",
+        "Appels à participation de la région",
     ):
         await page.goto("/admin")
         await page.get_by_role("link", name=link).click()

@@ -210,6 +210,65 @@ async def test_invited_ambassador_takes_a_place_at_an_event(
     await looker.look(page, "appel-organisateur")
 
 
+async def test_staff_publishes_a_call_for_their_establishment_and_the_admin_closes_it(
+    page: Page, browser: Browser, site: RunningSite, looker: Looker
+) -> None:
+    await sign_in_as(page, "staff")
+    await page.goto("/agenda/appels")
+    await page.get_by_role("link", name="Publier un appel à participation").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Publier un appel à participation"
+    )
+    # A member of an educational team publishes for their own establishment only.
+    hosting = page.get_by_text("Établissement qui accueille : Lycée du Faubourg")
+    await expect(hosting).to_be_visible()
+    await expect(page.get_by_label(re.compile("Code UAI"))).to_have_count(0)
+    await page.get_by_role("button", name="Publier l'appel").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Indiquez le nom de l'événement")
+    await looker.look(page, "appel-erreur")
+    starts_at = in_days(25, hour=14)
+    await page.get_by_label("Nom de l'événement").fill("Portes ouvertes du lycée")
+    await page.get_by_label("Portes ouvertes").check()
+    await page.get_by_label("Jour").fill(starts_at.date().isoformat())
+    await page.get_by_label("Heure de début").fill("14:00")
+    await page.get_by_label("Niveau des élèves").fill("3e")
+    await page.get_by_label("Nombre d'élèves attendus").fill("60")
+    await page.get_by_label("Nombre d'ambassadeurs attendus").fill("4")
+    await page.get_by_role("button", name="Publier l'appel").click()
+    # The one demo ambassador whose zone covers Lille takes no events: the banner says so.
+    await expect(page.get_by_role("status")).to_contain_text(
+        "L'appel « Portes ouvertes du lycée » est publié. Aucun ambassadeur de la zone"
+    )
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Portes ouvertes du lycée")
+    await expect(page.get_by_text(datetime_fr(starts_at))).to_be_visible()
+    await expect(page.get_by_text(re.compile("^Lycée du Faubourg, "))).to_be_visible()
+    await expect(page.get_by_text(re.compile(r"^Paul E\. \(équipe éducative\)"))).to_be_visible()
+    await looker.look(page, "appel-publie")
+    call_path = page.url.removeprefix(site.base_url)
+
+    # The administrator sees every call of the region and may close one, not publish.
+    admin = await (await new_context(browser, site)).new_page()
+    await sign_in_as(admin, "admin")
+    await admin.goto("/admin")
+    await admin.get_by_role("link", name="Appels à participation de la région").click()
+    tools = admin.get_by_role("navigation", name="Outils du référent")
+    await expect(tools.get_by_role("link", name="Appels à participation")).to_have_attribute(
+        "aria-current", "page"
+    )
+    await expect(admin.get_by_role("link", name=re.compile("Publier un appel"))).to_have_count(0)
+    await looker.look(admin, "appels-de-la-region")
+    await admin.get_by_role("link", name="Portes ouvertes du lycée").click()
+    await admin.get_by_role("button", name="Clore l'appel").click()
+    await expect(admin.get_by_role("status")).to_contain_text("est clos : plus personne")
+    answer = await admin.goto("/agenda/appels/nouveau")
+    assert answer is not None
+    assert answer.status == 403
+    await admin.context.close()
+
+    await page.goto(call_path)
+    await expect(page.get_by_text("Statut : Clos")).to_be_visible()
+
+
 async def test_staff_finds_an_ambassador_and_reads_the_public_page(
     page: Page, looker: Looker
 ) -> None:

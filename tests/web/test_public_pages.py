@@ -6,6 +6,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.browser import Looker
+from tests.web.people import sign_in_as
 from tests.web.site import RunningSite
 
 PUBLIC_PAGES = [
@@ -42,3 +43,26 @@ async def test_preparing_the_visit_prints_without_the_site_around_it(page: Page)
     await expect(printing).to_be_hidden()
     await expect(page.get_by_role("navigation", name="Menu principal")).to_be_hidden()
     await expect(page.get_by_role("heading", name="Les questions à préparer")).to_be_visible()
+
+
+async def test_home_page_leads_signed_in_people_to_their_own_pages(
+    page: Page, looker: Looker
+) -> None:
+    """Signed in, nobody is asked to sign up or sign in again."""
+    await sign_in_as(page, "ambassador")
+    await page.goto("/")
+    for offer in ("Devenir ambassadeur", "Connectez-vous", "Solliciter un ambassadeur"):
+        await expect(page.get_by_role("link", name=offer)).to_have_count(0)
+    await looker.look(page, "accueil-ambassadeur")
+    await page.get_by_role("link", name="Voir mon agenda").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Agenda")
+    await page.goto("/nous-rejoindre")
+    await expect(page.get_by_text("Vous êtes connecté avec l'adresse")).to_be_visible()
+    await expect(page.get_by_role("link", name="Connectez-vous")).to_have_count(0)
+
+    await page.context.clear_cookies()
+    await sign_in_as(page, "staff")
+    await page.goto("/")
+    await expect(page.get_by_role("link", name="Devenir ambassadeur")).to_have_count(0)
+    await page.get_by_role("link", name="Solliciter un ambassadeur").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Trouver un ambassadeur")

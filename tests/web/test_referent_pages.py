@@ -152,7 +152,9 @@ async def test_referent_sees_the_work_queue_the_ambassadors_and_the_figures(
     await page.goto("/referents/file-de-travail")
     await expect(page.get_by_role("heading", level=1)).to_have_text("File de travail")
     pending = page.get_by_role("region", name=re.compile("Sollicitations sans réponse"))
-    await expect(pending.get_by_role("row").filter(has_text="Lycée du Faubourg")).to_have_count(1)
+    asked = pending.get_by_role("row").filter(has_text="Lycée du Faubourg")
+    await expect(asked).to_have_count(1)
+    await expect(asked).to_contain_text("moins d'une heure")
     records = page.get_by_role("region", name=re.compile("Extraits de casier judiciaire"))
     await expect(records.get_by_role("row").filter(has_text="Élodie M.")).to_contain_text(
         "Premier contrôle"
@@ -189,7 +191,8 @@ async def test_referent_sees_the_work_queue_the_ambassadors_and_the_figures(
         "/referents/statistiques",
         "/referents/statistiques/graphiques/mois.svg",
         f"/referents/extraits/{ELISE}",
-        "/referents/appels/nouveau",
+        "/referents/appels/nouveau",  # the former address, which leads to the next one
+        "/agenda/appels/nouveau",
         "/admin",
         "/partenaires",
     ):
@@ -308,7 +311,7 @@ async def test_referent_publishes_an_open_call_that_an_ambassador_takes(
     await page.get_by_label("Nombre d'ambassadeurs attendus").fill("2")
     await page.get_by_role("button", name="Publier l'appel").click()
     await expect(page.get_by_text(re.compile("L'appel « Forum des métiers"))).to_contain_text(
-        "invités par e-mail"
+        re.compile("ambassadeurs? de la zone (est|sont) invités? par e-mail")
     )
     await looker.look(page, "appel-publie")
     call_path = page.url.removeprefix(site.base_url)

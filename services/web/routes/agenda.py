@@ -46,6 +46,7 @@ from services.web.domain.labels import (
     REQUESTER_ROLES,
 )
 from services.web.rendering import VISIT, render, render_form, see_other
+from services.web.routes.call_publishing import ORGANISERS, PUBLISH, add_call_publishing_routes
 from shared.french import PARIS, sentence
 
 AGENDA_ROLES = ("ambassador", "staff", "referent")
@@ -76,6 +77,8 @@ def add_agenda_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/agenda/rendez-vous/{id}/avis", give_feedback)
     router.add_get("/agenda/rendez-vous/{id}/rendez-vous.ics", calendar_file)
     router.add_get("/agenda/rendez-vous/{id}/conversation", conversation_of)
+    # Before « /agenda/appels/{id} », which would take « nouveau » for a call's id.
+    add_call_publishing_routes(router)
     router.add_get("/agenda/appels", calls_page)
     router.add_get("/agenda/appels/{id}", call_page)
     router.add_post("/agenda/appels/{id}/participer", take_place)
@@ -277,9 +280,11 @@ async def take_slot(request: web.Request) -> web.StreamResponse:
 # --- open calls for events --------------------------------------------------------------
 
 
-@requires(*AGENDA_ROLES)
+@requires(*AGENDA_ROLES, "admin")
 async def calls_page(request: web.Request) -> web.StreamResponse:
-    """The open calls one organised, sees in one's territory, or was invited to."""
+    """The open calls one organised, sees in one's territory, or was invited to (all of
+    them for an administrator); organisers find « Publier un appel » here."""
+    role = user_of(request).role
     when = when_of(request.query.get("vue"))
     cursor = request.query.get("curseur") or None
     try:
@@ -299,7 +304,8 @@ async def calls_page(request: web.Request) -> web.StreamResponse:
             "next_cursor": calls["next_cursor"],
             "when": when,
             "past_view": PAST_VIEW,
-            "role": user_of(request).role,
+            "role": role,
+            "publish": PUBLISH if role in ORGANISERS else None,
         },
     )
 

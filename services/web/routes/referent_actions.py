@@ -1,7 +1,7 @@
 """What a referent does from the work queue and the territory's list: check an
 extract (read in the page, « Valider » or « Refuser » with a reason), suspend an
 ambassador with a reason and lift it, send an escalated request to a suggested
-ambassador in one step, and publish an open call for an event.
+ambassador in one step.
 
 Every action is a form (POST, then a redirect to a page with a banner saying what
 happened); the APIs judge the programme's rules and their French messages are shown.
@@ -9,7 +9,7 @@ happened); the APIs judge the programme's rules and their French messages are sh
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -18,9 +18,9 @@ from services.web.access import add_form_page, requires
 from services.web.client import ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.forms import Form
-from services.web.domain.labels import EVENT_TYPES, FORMATS, RECORD_STATES
+from services.web.domain.labels import RECORD_STATES
 from services.web.rendering import VISIT, render, render_form, see_other
-from shared.french import PARIS, day_fr
+from shared.french import day_fr
 
 STEERS = ("referent", "admin")
 QUEUE = "/referents/file-de-travail"
@@ -34,7 +34,6 @@ def add_referent_action_routes(router: web.UrlDispatcher) -> None:
     add_form_page(router, "/referents/ambassadeurs/{id}/suspendre", suspension_page, suspend)
     router.add_post("/referents/ambassadeurs/{id}/retablir", reinstate)
     router.add_post("/referents/sollicitations/{id}/rediriger", redirect)
-    add_form_page(router, "/referents/appels/nouveau", call_form, publish_call)
 
 
 async def _ambassador(request: web.Request) -> dict[str, Any]:
@@ -211,115 +210,3 @@ async def redirect(request: web.Request) -> web.StreamResponse:
         "e-mail ; l'ambassadeur précédent est prévenu de l'annulation."
     )
     return see_other(f"/agenda/rendez-vous/{created['id']}")
-
-
-# --- open calls -------------------------------------------------------------------------
-
-
-def _call_page_values(values: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "values": values or {"format": "in_person", "type": "forum", "duree": "120"},
-        "event_types": [(key, label, None) for key, label in EVENT_TYPES.items()],
-        "formats": [(key, label, None) for key, label in FORMATS.items()],
-        "today": datetime.now(PARIS).date().isoformat(),
-    }
-
-
-@requires(*STEERS)
-async def call_form(request: web.Request) -> web.Response:
-    """« Publier un appel à participation »: the event and the places."""
-    return await render(request, "referents/call_form.html", _call_page_values())
-
-
-def _read_call(form: Form) -> dict[str, Any] | None:
-    title = form.required("titre", "Indiquez le nom de l'événement.", max_length=200)
-    event_type = form.choice("type", EVENT_TYPES, "Choisissez le type d'événement.")
-    where = form.choice("format", FORMATS, "Choisissez en présentiel ou à distance.")
-    link = form.optional("lien", max_length=500)
-    if where == "online" and not link:
-        form.fail("lien", "Indiquez le lien de connexion de l'événement à distance.")
-    day = form.day("jour", "Indiquez le jour de l'événement.")
-    hour = form.text("heure")
-    starts = None
-    try:
-        starts = time.fromisoformat(hour) if hour else None
-    except ValueError:
-        starts = None
-    if starts is None:
-        form.fail("heure", "Indiquez l'heure de début, par exemple 09:30.")
-    if day is not None and starts is not None:
-        moment = datetime.combine(day, starts, tzinfo=PARIS)
-        if moment <= datetime.now(PARIS):
-            form.fail("jour", "Indiquez une date après aujourd'hui.")
-    minutes = form.number("duree", "Indiquez la durée en minutes.", low=15, high=480)
-    uai = form.required("uai", "Indiquez le code UAI de l'établissement qui accueille.").upper()
-    level = form.required("niveau", "Indiquez le niveau des élèves, par exemple 3e.", max_length=40)
-    pupils = form.number("eleves", "Indiquez le nombre d'élèves attendus.", low=1, high=1000)
-    places = form.number("places", "Indiquez le nombre d'ambassadeurs attendus.", low=1, high=500)
-    description = form.optional("description", max_length=2000)
-    if not form.ok or day is None or starts is None:
-        return None
-    body: dict[str, Any] = {
-        "title": title,
-        "event_type": event_type,
-        "format": where,
-        "starts_at": datetime.combine(day, starts, tzinfo=PARIS).isoformat(),
-        "duration_minutes": minutes,
-        "audience": {"level": level, "group_size": pupils},
-        "places": places,
-        "uai": uai,
-    }
-    if link:
-        body["online_url"] = link
-    if description:
-        body["description"] = description
-    return body
-
-
-@requires(*STEERS)
-async def publish_call(request: web.Request) -> web.StreamResponse:
-    """Publish the call: the matching ambassadors of the zone are invited by email."""
-    form = Form.of(await request.post())
-    body = _read_call(form)
-    api = api_of(request)
-    if body is not None:
-        uai = body.pop("uai")
-        try:
-            found = await api.get(f"/accounts/establishments/{uai}")
-        except ApiRefusedError as refused:
-            if refused.status not in (400, 404):
-                raise
-            form.fail("uai", "Ce code UAI ne correspond à aucun établissement des Hauts-de-France.")
-        else:
-            body["establishment"] = {
-                key: found[key] for key in ("uai", "name", "city", "postcode") if found.get(key)
-            }
-            if found.get("bassin"):
-                body["establishment"]["bassin"] = found["bassin"]
-    if body is not None and form.ok:
-        try:
-            published = await api.post("/agenda/calls", body)
-        except ApiRefusedError as refused:
-            if refused.status not in (400, 403, 409, 422):
-                raise
-            fields = {"starts_at": "jour", "online_url": "lien", "establishment": "uai"}
-            placed = False
-            for name, message in refused.field_messages().items():
-                field = next((f for key, f in fields.items() if name.startswith(key)), "titre")
-                form.fail(field, message or refused.message)
-                placed = True
-            if not placed:
-                form.fail("uai" if "establishment" in refused.code else "titre", refused.message)
-        else:
-            await request[VISIT].flash(
-                f"L'appel « {published['title']} » est publié : {published['invited'] or 0} "
-                "ambassadeur(s) de la zone sont invités par e-mail. Ceux qui prennent une place "
-                "apparaissent ici."
-            )
-            return see_other(f"/agenda/appels/{published['id']}")
-    return await render(
-        request,
-        "referents/call_form.html",
-        {**_call_page_values(form.values), "errors": form.errors},
-        status=422,
-    )

@@ -3,8 +3,9 @@
 
 Tables of what the agenda and accounts APIs return, and charts of the same numbers
 drawn on the server (``services.web.charts``), each beside its table; the APIs keep
-each referent to their territory. The actions (extracts, suspensions, redirections,
-open calls) are in ``referent_actions``.
+each referent to their territory. The actions (extracts, suspensions, redirections)
+are in ``referent_actions``; publishing an open call, which educational teams do too,
+in ``call_publishing``.
 """
 
 from __future__ import annotations

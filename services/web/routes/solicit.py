@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from services.web.access import add_form_page, requires, user_of
-from services.web.client import Api, ApiRefusedError
+from services.web.client import ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.forms import Form
 from services.web.domain.labels import FORMATS, INTERVENTIONS
@@ -26,6 +26,7 @@ from services.web.domain.solicitation import (
     read_brief,
 )
 from services.web.rendering import render, see_other
+from services.web.routes.establishments import establishment_of
 from shared.french import PARIS
 
 REQUESTER_ROLES = ("staff", "referent")
@@ -91,30 +92,6 @@ async def form_page(request: web.Request) -> web.Response:
     return await _show_form(request, await _ambassador(request))
 
 
-async def _establishment(api: Api, role: str, form: Form) -> dict[str, Any] | None:
-    """Where the visit takes place: the staff member's own establishment, or the one
-    whose UAI a referent typed (with its bassin, for the ambassador's zone)."""
-    if role == "staff":
-        me = await api.get("/accounts/me")
-        own: dict[str, Any] = me["staff"]["establishment"]
-        uai = str(own["uai"])
-    else:
-        own, uai = {}, form.text("uai").upper()
-    try:
-        found: dict[str, Any] = await api.get(f"/accounts/establishments/{uai}")
-    except ApiRefusedError as refused:
-        if refused.status != 404:
-            raise
-        if own:
-            return {key: own[key] for key in ("uai", "name", "city", "postcode")}
-        form.fail("uai", "Ce code UAI ne correspond à aucun établissement des Hauts-de-France.")
-        return None
-    establishment = {key: found[key] for key in ("uai", "name", "city", "postcode")}
-    if found.get("bassin"):
-        establishment["bassin"] = found["bassin"]
-    return establishment
-
-
 @requires(*REQUESTER_ROLES)
 async def submit(request: web.Request) -> web.StreamResponse:
     """« Continuer » (check the brief), « Modifier » (back to it), « Envoyer la demande »."""
@@ -135,7 +112,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
     if brief.request is None:
         return await _show_form(request, ambassador, form, status=422)
     api = api_of(request)
-    establishment = await _establishment(api, role, form)
+    establishment = await establishment_of(api, role, form)
     if establishment is None:
         return await _show_form(request, ambassador, form, status=422)
     body = {**brief.request, "establishment": establishment}
