@@ -137,6 +137,9 @@ class ConversationOut(BaseModel):
     subject: str
     status: Literal["open", "closed"]
     closes_at: datetime | None
+    closed_at: datetime | None = Field(
+        None, description="Quand un participant l'a close (null si personne ne l'a fait)."
+    )
     participants: list[ParticipantOut]
     unread: int | None = Field(
         description="Messages non lus (null pour un lecteur non participant)."
@@ -197,6 +200,7 @@ def conversation_out(
         subject=conversation.subject,
         status="open" if is_open else "closed",
         closes_at=conversation.closes_at,
+        closed_at=conversation.closed_at,
         participants=[
             ParticipantOut(
                 user_id=p.user_id,

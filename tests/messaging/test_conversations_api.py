@@ -220,10 +220,15 @@ async def test_closed_conversation_takes_no_more_messages(open_relay: OpenRelay)
         closed = await relay.post(f"{path}/close", karim)
         refused = await relay.post(f"{path}/messages", lea, {"body": "Encore une question"})
         still_readable = await relay.messages(conversation, lea)
+        seen_by_lea = await relay.get(path, lea)
 
     assert closed.status == 200
     assert closed.body["status"] == "closed"
     assert closed.body["can_post"] is False
+    assert closed.body["closed_at"] is not None
+    # The other party sees when it was closed, as the site's banner says.
+    assert seen_by_lea.body["closed_at"] == closed.body["closed_at"]
+    assert conversation["closed_at"] is None
     assert refused.status == 409
     assert refused.error_code == "conversation_closed"
     assert len(still_readable) == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,9 @@ class Looker:
 
     async def look(self, page: Page, name: str) -> None:
         """Check the page at both widths with axe-core and photograph it."""
+        if self.count == 0 and self.folder.exists():
+            # An earlier run's pictures would mix with this one's under other numbers.
+            shutil.rmtree(self.folder)
         self.count += 1
         self.folder.mkdir(parents=True, exist_ok=True)
         original = page.viewport_size or {"width": WIDTHS[0], "height": 900}

@@ -9,9 +9,11 @@ and without it (the same exchange with plain forms and links).
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from playwright.async_api import Browser, Locator, Page, expect
 
+from shared.french import datetime_fr
 from tests.web.api_people import Api, ApiPerson, in_days
 from tests.web.browser import Looker
 from tests.web.conftest import new_context
@@ -242,16 +244,38 @@ async def test_a_referent_reads_along_and_a_closed_conversation_says_it_is_close
     await expect(referent.get_by_text("nos élèves de 3e")).to_be_visible()
     await expect(referent.get_by_label("Votre message")).to_have_count(0)
     await expect(referent.get_by_role("link", name="Partager mes coordonnées")).to_have_count(0)
+    await expect(referent.get_by_role("link", name="Clore la conversation")).to_have_count(0)
     await looker.look(referent, "conversation-referent")
 
-    await staff.call("POST", f"/messaging/conversations/{conversation_id}/close")
+    # The teacher closes it, after reading what that changes.
+    teacher = await person_page(browser, site, "staff", javascript=True)
+    await open_conversation(teacher, conversation_id, "Élise V.")
+    await teacher.get_by_role("link", name="Clore la conversation").click()
+    await expect(teacher.get_by_role("heading", level=1)).to_have_text("Clore la conversation")
+    await expect(teacher.get_by_text("ne pourrez plus y écrire")).to_be_visible()
+    await looker.look(teacher, "clore-la-conversation")
+    await teacher.get_by_role("button", name="Clore la conversation").click()
+    await expect(teacher.get_by_role("status")).to_contain_text("La conversation est close")
+    await expect(teacher.get_by_label("Votre message")).to_have_count(0)
+    answer = await teacher.goto(f"/messagerie/{conversation_id}/clore")
+    assert answer is not None
+    assert answer.status == 404
+    await teacher.context.close()
+
     elise = await person_page(browser, site, "ambassador", javascript=True)
     await elise.goto("/messagerie")
     item = elise.locator(".conversation-item").filter(has_text="Paul E.")
     await expect(item.locator(".tag").filter(has_text="Close")).to_be_visible()
     await looker.look(elise, "messagerie-conversation-close")
     await open_conversation(elise, conversation_id, "Paul E.")
-    await expect(elise.get_by_text(re.compile("Cette conversation est close"))).to_be_visible()
+    # Since the moment the teacher closed it, not the closing planned after the visit.
+    closed_at = (await staff.call("GET", f"/messaging/conversations/{conversation_id}"))[
+        "closed_at"
+    ]
+    since = datetime_fr(datetime.fromisoformat(closed_at))
+    await expect(
+        elise.get_by_text(f"Cette conversation est close depuis le {since}")
+    ).to_be_visible()
     await expect(elise.get_by_text("nos élèves de 3e")).to_be_visible()
     await expect(elise.get_by_role("heading", name="Répondre")).to_have_count(0)
     await expect(elise.get_by_label("Votre message")).to_have_count(0)

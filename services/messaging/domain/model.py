@@ -60,6 +60,7 @@ class Conversation(BaseModel):
     participants: tuple[Participant, ...]
     status: Literal["open", "closed"] = "open"
     closes_at: datetime | None = None
+    closed_at: datetime | None = None
     seq: int = 0
     thread: tuple[str, ...] = ()
     created_at: datetime

@@ -46,6 +46,7 @@ def add_messaging_routes(router: web.UrlDispatcher) -> None:
     add_form_page(router, "/messagerie/{id}", conversation_page, reply)
     router.add_get("/messagerie/{id}/nouveaux", new_messages)
     add_form_page(router, "/messagerie/{id}/partager", share_page, share)
+    add_form_page(router, "/messagerie/{id}/clore", close_page, close)
 
 
 @requires()
@@ -244,5 +245,35 @@ async def share(request: web.Request) -> web.StreamResponse:
         await request[VISIT].flash(
             "Vos coordonnées sont partagées dans cette conversation : votre interlocuteur "
             "les voit et les a reçues par e-mail."
+        )
+    return see_other(f"/messagerie/{conversation['id']}")
+
+
+@requires()
+async def close_page(request: web.Request) -> web.Response:
+    """What closing changes, before the participant confirms."""
+    conversation = await _conversation(request)
+    if not conversation["can_post"]:
+        raise web.HTTPNotFound()
+    others = [p for p in conversation["participants"] if not p["is_you"]]
+    return await render(
+        request, "messaging/close.html", {"conversation": conversation, "others": others}
+    )
+
+
+@requires()
+async def close(request: web.Request) -> web.StreamResponse:
+    """Close the conversation for everyone in it: its messages stay readable."""
+    conversation = await _conversation(request)
+    try:
+        await api_of(request).post(f"/messaging/conversations/{conversation['id']}/close")
+    except ApiRefusedError as refused:
+        if refused.status in (403, 404):
+            raise web.HTTPNotFound() from refused
+        await request[VISIT].flash(refused.message, kind="error")
+    else:
+        await request[VISIT].flash(
+            "La conversation est close : plus personne ne peut y écrire. "
+            "Ses messages restent lisibles ici."
         )
     return see_other(f"/messagerie/{conversation['id']}")
