@@ -25,7 +25,7 @@ from tests.notifier.conftest import wrap
 from tests.web.api_people import ELISE, Api, in_days
 from tests.web.browser import Looker
 from tests.web.conftest import new_context
-from tests.web.people import DEMO, link_from_mail, sign_in_as
+from tests.web.people import DEMO, link_from_mail, new_ambassador, sign_in_as
 from tests.web.site import RunningSite
 
 ELISE_EMAIL = DEMO["ambassador"][0]
@@ -295,3 +295,38 @@ async def test_admin_discards_an_unreadable_message_and_replays_one_whose_handle
         answer = await page.goto(f"/admin/messages-mis-de-cote/{service}/{'0' * 24}")
         assert answer is not None
         assert answer.status == 404
+
+
+async def test_admin_follows_the_erasure_of_a_deleted_account_service_by_service(
+    page: Page, site: RunningSite, api: Api, looker: Looker
+) -> None:
+    email = "lucas.efface@example.org"
+    await new_ambassador(site, email)
+    lucas = await api.person(email)
+    lucas_id = (await lucas.call("GET", "/accounts/me"))["id"]
+    await lucas.call("DELETE", "/accounts/me", status=204)
+
+    await sign_in_as(page, "admin")
+    await page.goto("/admin")
+    tools = page.get_by_role("navigation", name="Outils de l'administrateur")
+    await tools.get_by_role("link", name="Suppressions de comptes").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Suppressions de comptes")
+    row = page.get_by_role("row").filter(has_text=lucas_id)
+    await expect(row).to_contain_text("À la demande de la personne")
+    # Each service erases what it held and says so by an event: the row fills in.
+    async with asyncio.timeout(20):
+        while "Terminé" not in await row.inner_text():
+            await asyncio.sleep(0.2)
+            await page.reload()
+    # Accounts erases its own data as it deletes the account; the others confirm.
+    for service in ("Agenda", "Messagerie", "E-mails"):
+        await expect(row).to_contain_text(f"{service}, le ")
+    await looker.look(page, "suppressions")
+
+    filters = page.get_by_role("navigation", name="Filtrer les suppressions")
+    await filters.get_by_role("link", name="En attente d'un service").click()
+    await expect(page.get_by_role("row").filter(has_text=lucas_id)).to_have_count(0)
+    await expect(page.get_by_text("Aucun effacement en attente")).to_be_visible()
+    await filters.get_by_role("link", name="Terminés").click()
+    await expect(page.get_by_role("row").filter(has_text=lucas_id)).to_contain_text("Terminé")
+    await looker.look(page, "suppressions-terminees")

@@ -91,6 +91,13 @@ AUDIT_ACTIONS = {
     "delivery_retried": "E-mail renvoyé",
 }
 
+# Why an account was deleted (accounts' ``DeletionReason``).
+DELETION_REASONS = {
+    "request": "À la demande de la personne",
+    "inactivity": "Aucune connexion pendant la durée de conservation",
+    "unconfirmed": "Jamais activé",
+}
+
 SERVICES = {
     "accounts": "Comptes",
     "agenda": "Agenda",

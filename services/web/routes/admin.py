@@ -17,6 +17,7 @@ from services.web.domain.forms import Form, paris_midnight
 from services.web.domain.labels import AUDIT_ACTIONS, DELIVERY_STATES, SERVICES
 from services.web.rendering import VISIT, render, see_other
 from services.web.routes.admin_accounts import add_admin_account_routes
+from services.web.routes.admin_erasures import add_admin_erasure_routes
 from services.web.routes.admin_parked import add_admin_parked_routes
 
 SHOWN = 20
@@ -30,6 +31,7 @@ def add_admin_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/admin/adresses/{address}/debloquer", unblock)
     add_admin_account_routes(router)
     add_admin_parked_routes(router)
+    add_admin_erasure_routes(router)
 
 
 @requires("admin")
