@@ -136,7 +136,7 @@ async def test_admin_finds_accounts_creates_a_referent_and_changes_their_territo
     await sign_in_as(page, "admin")
     await page.goto("/admin")
     tools = page.get_by_role("navigation", name="Outils de l'administrateur")
-    await tools.get_by_role("link", name="Comptes").click()
+    await tools.get_by_role("link", name="Comptes", exact=True).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Comptes")
     await page.get_by_label("Nom, prénom ou adresse e-mail").fill("élise")
     await page.get_by_role("button", name="Rechercher").click()
