@@ -13,7 +13,7 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator, Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import aiohttp
@@ -299,16 +299,14 @@ async def test_referent_publishes_an_open_call_that_an_ambassador_takes(
     await expect(page.get_by_role("alert")).to_contain_text("Indiquez le nom de l'événement")
     await looker.look(page, "appel-erreur")
     day = in_days(20)
-    await page.get_by_label("Nom de l'événement").fill("Forum des métiers de Villeneuve")
-    await page.get_by_label("Forum").check()
-    await page.get_by_label("En présentiel").check()
-    await page.get_by_label("Jour").fill(day.date().isoformat())
-    await page.get_by_label("Heure de début").fill("09:30")
-    await page.get_by_label("Durée (minutes)").fill("120")
-    await page.get_by_label("Code UAI de l'établissement qui accueille").fill("0599101X")
-    await page.get_by_label("Niveau des élèves").fill("3e")
-    await page.get_by_label("Nombre d'élèves attendus").fill("120")
-    await page.get_by_label("Nombre d'ambassadeurs attendus").fill("2")
+    # An establishment of Arras, outside the Nord referent's territory: said at its field.
+    await _fill_call(page, day, "0629101F")
+    await page.get_by_role("button", name="Publier l'appel").click()
+    uai_error = page.locator("#uai-error")
+    await expect(uai_error).to_be_visible()
+    await expect(page.locator("#titre-error")).to_have_count(0)
+    await looker.look(page, "appel-hors-territoire")
+    await _fill_call(page, day, "0599101X")
     await page.get_by_role("button", name="Publier l'appel").click()
     await expect(page.get_by_text(re.compile("L'appel « Forum des métiers"))).to_contain_text(
         re.compile("ambassadeurs? de la zone (est|sont) invités? par e-mail")
@@ -344,6 +342,20 @@ async def test_referent_publishes_an_open_call_that_an_ambassador_takes(
     await expect(item).to_contain_text("Clos")
     await expect(item).to_contain_text("1 inscrit")
     await looker.look(page, "appels-du-territoire")
+
+
+async def _fill_call(page: Page, day: datetime, uai: str) -> None:
+    """The call form as a referent fills it, for the establishment ``uai``."""
+    await page.get_by_label("Nom de l'événement").fill("Forum des métiers de Villeneuve")
+    await page.get_by_label("Forum").check()
+    await page.get_by_label("En présentiel").check()
+    await page.get_by_label("Jour").fill(day.date().isoformat())
+    await page.get_by_label("Heure de début").fill("09:30")
+    await page.get_by_label("Durée (minutes)").fill("120")
+    await page.get_by_label("Code UAI de l'établissement qui accueille").fill(uai)
+    await page.get_by_label("Niveau des élèves").fill("3e")
+    await page.get_by_label("Nombre d'élèves attendus").fill("120")
+    await page.get_by_label("Nombre d'ambassadeurs attendus").fill("2")
 
 
 def _csv_rows(text: str) -> list[list[str]]:

@@ -59,8 +59,9 @@ async def test_a_teacher_waits_for_the_referent_who_confirms_one_and_refuses_ano
         teacher.get_by_text(re.compile("attend la confirmation du référent"))
     ).to_contain_text("Lycée Faidherbe")
     await looker.look(teacher, "personnel-en-attente")
-    await teacher.goto("/ambassadeurs")
-    await expect(teacher.get_by_role("heading", level=1)).to_have_text(PENDING)
+    for closed in ("/ambassadeurs", "/agenda/appels/nouveau"):
+        await teacher.goto(closed)
+        await expect(teacher.get_by_role("heading", level=1)).to_have_text(PENDING)
     await teacher.goto("/mon-profil")
     await expect(
         teacher.get_by_text(re.compile("attend la confirmation du référent"))

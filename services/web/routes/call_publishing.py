@@ -30,6 +30,14 @@ PUBLISH = "/agenda/appels/nouveau"
 FORMER_PUBLISH = "/referents/appels/nouveau"
 # The API's field names, and the form's field that shows their problem.
 _FIELD_OF = {"starts_at": "jour", "online_url": "lien", "establishment": "uai"}
+# The API's refusals of the whole call, and the form's field they are about.
+_FIELD_OF_CODE = {
+    "outside_territory": "uai",
+    "establishment_not_yours": "uai",
+    "establishment_required": "uai",
+    "online_url_required": "lien",
+    "start_in_past": "jour",
+}
 
 
 def add_call_publishing_routes(router: web.UrlDispatcher) -> None:
@@ -51,6 +59,8 @@ async def _page(
     own = None
     if role == "staff":
         me = await api_of(request).get("/accounts/me")
+        if me["staff"]["verification"]["status"] != "verified":
+            raise web.HTTPForbidden()  # the page says their attachment awaits a referent
         own = me["staff"]["establishment"]
     return await render(
         request,
@@ -126,7 +136,7 @@ def _place_refusal(form: Form, refused: ApiRefusedError) -> None:
         form.fail(field, message or refused.message)
         placed = True
     if not placed:
-        form.fail("uai" if "establishment" in refused.code else "titre", refused.message)
+        form.fail(_FIELD_OF_CODE.get(refused.code, "titre"), refused.message)
 
 
 def _published_message(published: dict[str, Any]) -> str:
@@ -158,6 +168,10 @@ async def publish_call(request: web.Request) -> web.StreamResponse:
         try:
             published = await api.post("/agenda/calls", body)
         except ApiRefusedError as refused:
+            if refused.status == 403 and refused.code not in _FIELD_OF_CODE:
+                # Not about this call: a member of a team not yet confirmed, say; the
+                # forbidden page tells them why.
+                raise web.HTTPForbidden() from refused
             if refused.status not in (400, 403, 409, 422):
                 raise
             _place_refusal(form, refused)
