@@ -234,19 +234,12 @@ async def share_page(request: web.Request) -> web.Response:
 @requires()
 async def share(request: web.Request) -> web.StreamResponse:
     """Share one's name, email and phone in this conversation only."""
-    conversation = await _conversation(request)
-    try:
-        await api_of(request).post(f"/messaging/conversations/{conversation['id']}/contact-sharing")
-    except ApiRefusedError as refused:
-        if refused.status in (403, 404):
-            raise web.HTTPNotFound() from refused
-        await request[VISIT].flash(refused.message, kind="error")
-    else:
-        await request[VISIT].flash(
-            "Vos coordonnées sont partagées dans cette conversation : votre interlocuteur "
-            "les voit et les a reçues par e-mail."
-        )
-    return see_other(f"/messagerie/{conversation['id']}")
+    return await _act(
+        request,
+        "contact-sharing",
+        "Vos coordonnées sont partagées dans cette conversation : votre interlocuteur "
+        "les voit et les a reçues par e-mail.",
+    )
 
 
 @requires()
@@ -264,16 +257,24 @@ async def close_page(request: web.Request) -> web.Response:
 @requires()
 async def close(request: web.Request) -> web.StreamResponse:
     """Close the conversation for everyone in it: its messages stay readable."""
+    return await _act(
+        request,
+        "close",
+        "La conversation est close : plus personne ne peut y écrire. "
+        "Ses messages restent lisibles ici.",
+    )
+
+
+async def _act(request: web.Request, action: str, done: str) -> web.StreamResponse:
+    """A participant's ``action`` on the conversation (the messaging API's), then back to
+    it with a banner saying it is ``done``, or why it was not."""
     conversation = await _conversation(request)
     try:
-        await api_of(request).post(f"/messaging/conversations/{conversation['id']}/close")
+        await api_of(request).post(f"/messaging/conversations/{conversation['id']}/{action}")
     except ApiRefusedError as refused:
         if refused.status in (403, 404):
             raise web.HTTPNotFound() from refused
         await request[VISIT].flash(refused.message, kind="error")
     else:
-        await request[VISIT].flash(
-            "La conversation est close : plus personne ne peut y écrire. "
-            "Ses messages restent lisibles ici."
-        )
+        await request[VISIT].flash(done)
     return see_other(f"/messagerie/{conversation['id']}")
