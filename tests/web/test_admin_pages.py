@@ -81,6 +81,8 @@ async def test_admin_retries_a_failed_email_and_reads_the_referents_read_in_the_
     row = failures.get_by_role("row").filter(has_text=ELISE_EMAIL)
     await expect(row).to_contain_text("Refusé par le serveur de messagerie")
     await expect(row).to_contain_text("Boîte aux lettres inconnue")
+    refused = failures.locator(".totals div").filter(has_text="Refusé par le serveur")
+    await expect(refused.locator("dd")).to_have_text("1")
     await looker.look(page, "administration")
     await row.get_by_role("button", name=f"Renvoyer l'e-mail à {ELISE_EMAIL}").click()
     await expect(page.get_by_text(f"L'e-mail à {ELISE_EMAIL} va être renvoyé")).to_be_visible()
@@ -89,6 +91,7 @@ async def test_admin_retries_a_failed_email_and_reads_the_referents_read_in_the_
     await expect(
         page.get_by_role("region", name="E-mails en échec").get_by_text(ELISE_EMAIL)
     ).to_have_count(0)
+    await expect(refused.locator("dd")).to_have_text("0")
 
     journal = page.get_by_role("region", name=re.compile("Journal des consultations"))
     await journal.get_by_label("Lecteur (identifiant)").fill(referent_id)

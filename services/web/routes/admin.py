@@ -44,6 +44,7 @@ async def index(request: web.Request) -> web.Response:
         deliveries.extend(found["items"])
     deliveries.sort(key=lambda row: str(row["updated_at"]), reverse=True)
     undeliverable = await api.get("/notifier/undeliverable")
+    totals = await api.get("/notifier/deliveries/totals")
     form, params = _audit_query(request)
     audit: dict[str, Any] = {"items": [], "next_cursor": None}
     if form.ok:
@@ -58,6 +59,10 @@ async def index(request: web.Request) -> web.Response:
         "admin/index.html",
         {
             "deliveries": deliveries[:SHOWN],
+            "totals": [
+                (DELIVERY_STATES[status][0], totals[status])
+                for status in ("sent", "queued", "sending", "failed", "dead")
+            ],
             "undeliverable": undeliverable,
             "audit": audit["items"],
             "audit_next": audit.get("next_cursor"),
