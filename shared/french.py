@@ -31,6 +31,12 @@ MONTHS = (
 )
 
 
+def of(name: str) -> str:
+    """« de Paul », « d'Amandine », « d'Élise »: the preposition elided before a vowel
+    (a name with an h keeps « de », the usual choice for names)."""
+    return f"d'{name}" if name[:1].lower() in "aeiouyàâäéèêëîïôöùûü" and name else f"de {name}"
+
+
 def sentence(text: str) -> str:
     """``text`` ending as a sentence: a full stop added, unless one is there already
     (« Avec Paul E. », never « Paul E.. ») or it ends with ``!``, ``?`` or ``…``."""

@@ -22,6 +22,7 @@ from aiohttp import web
 from services.web.domain.forms import Form
 from services.web.domain.labels import NOT_SOLICITABLE
 from services.web.domain.menu import ROLE_NAMES, menu_for
+from services.web.domain.steering import euros
 from services.web.sessions import Visit
 from shared.french import PARIS, datetime_fr, day_fr, duration_fr, minutes_fr, sentence, time_fr
 
@@ -91,6 +92,7 @@ def setup_templates(app: web.Application, static: StaticFiles) -> jinja2.Environ
         duration_fr=duration_fr,
         minutes_fr=minutes_fr,
         sentence=sentence,
+        euros=euros,
     )
     return env
 

@@ -15,12 +15,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 from pypdf import PdfReader
 
+from tests.web import people
 from tests.web.api_people import ELISE, Api, ApiPerson, in_days
 from tests.web.browser import Looker
-from tests.web.people import PASSWORD, sign_in
+from tests.web.conftest import new_context
+from tests.web.people import PASSWORD, sign_in, sign_in_as
 from tests.web.site import RunningSite
 
 CONTACT = "contact.partenaire@example.org"
@@ -171,3 +173,96 @@ async def test_partner_without_convention_reads_the_year_and_gets_the_attestatio
     assert pdf.status == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert (await pdf.body()).startswith(b"%PDF")
+
+
+async def test_admin_turns_a_partnership_request_into_an_organisation_and_its_contact(
+    page: Page, browser: Browser, site: RunningSite, api: Api, looker: Looker
+) -> None:
+    """From « Devenir partenaire » to « Mon organisation », through the admin's pages."""
+    status, sent = await people.api(
+        site,
+        "POST",
+        "/accounts/partner-requests",
+        json={
+            "organization_name": "Menuiserie Fictive des Flandres",
+            "siret": "73282932000074",
+            "contact_name": "Amandine Contact",
+            "email": "amandine.contact@example.org",
+            "phone": "03 20 00 00 00",
+            "sponsorship": True,
+            "message": "Trois menuisiers volontaires pour des présentations en classe.",
+        },
+    )
+    assert status == 201, sent
+
+    await sign_in_as(page, "admin")
+    await page.goto("/admin")
+    await (
+        page.get_by_role("navigation", name="Outils de l'administrateur")
+        .get_by_role("link", name="Partenaires")
+        .click()
+    )
+    requests = page.get_by_role("region", name="Demandes de partenariat")
+    row = requests.get_by_role("row").filter(has_text="Menuiserie Fictive des Flandres")
+    await expect(row).to_contain_text("amandine.contact@example.org")
+    await expect(row).to_contain_text("Envisagé")
+    await looker.look(page, "partenaires")
+    await row.get_by_role("link", name=re.compile("Enregistrer")).click()
+
+    # The request's name and SIRET are in the form; the convention is typed.
+    await expect(page.get_by_label("Nom de l'organisation")).to_have_value(
+        "Menuiserie Fictive des Flandres"
+    )
+    await expect(page.get_by_label("SIRET")).to_have_value("73282932000074")
+    await page.get_by_label("SIRET").fill("12345678901234")
+    await page.get_by_role("button", name="Enregistrer l'organisation").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Choisissez le type d'organisation")
+    await page.get_by_label("Entreprise").check()
+    await page.get_by_role("button", name="Enregistrer l'organisation").click()
+    await expect(page.locator("#siret-error")).to_be_visible()  # the accounts API's check
+    await looker.look(page, "organisation-erreur")
+    await page.get_by_label("SIRET").fill("732 829 320 00074")
+    await page.get_by_label("Charte de partenariat signée le").fill("2026-11-02")
+    await page.get_by_label("Convention signée le").fill("2026-11-02")
+    await page.get_by_label("Interventions prévues par la convention").fill("12")
+    await page.get_by_label("Chiffre d'affaires annuel (euros)").fill("2 500 000")
+    await page.get_by_label("Coût horaire chargé d'un salarié (euros)").fill("45,50")
+    await page.get_by_role("button", name="Enregistrer l'organisation").click()
+    await expect(page.get_by_role("status")).to_contain_text(
+        "L'organisation « Menuiserie Fictive des Flandres » est enregistrée"
+    )
+
+    # The contact's form carries the request's person.
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Créer le compte d'un contact")
+    await expect(page.get_by_label("Prénom")).to_have_value("Amandine")
+    await expect(page.get_by_label("Nom", exact=True)).to_have_value("Contact")
+    await expect(page.get_by_label("Adresse e-mail")).to_have_value("amandine.contact@example.org")
+    await looker.look(page, "contact")
+    await page.get_by_role("button", name="Créer le compte").click()
+    await expect(page.get_by_role("status")).to_contain_text(
+        "Le compte d'Amandine Contact est créé"
+    )
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Menuiserie Fictive des Flandres"
+    )
+    await expect(page.get_by_text("signée le lundi 2 novembre 2026").first).to_be_visible()
+    await expect(page.get_by_text("45,50 €")).to_be_visible()
+    await looker.look(page, "organisation")
+
+    # A change: the hourly cost, in the form filled with what is recorded.
+    await page.get_by_role("link", name="Modifier le coût horaire").click()
+    await expect(page.get_by_label("Chiffre d'affaires annuel (euros)")).to_have_value("2500000")
+    await page.get_by_label("Coût horaire chargé d'un salarié (euros)").fill("48")
+    await page.get_by_role("button", name="Enregistrer les modifications").click()
+    await expect(page.get_by_role("status")).to_contain_text("est modifiée")
+    await expect(page.get_by_text("48,00 €")).to_be_visible()
+
+    # The contact chooses a password from the emailed link and reads the organisation.
+    await api.activate("amandine.contact@example.org")
+    contact = await (await new_context(browser, site)).new_page()
+    await sign_in(contact, "amandine.contact@example.org", PASSWORD)
+    await contact.goto("/partenaires")
+    await expect(contact.get_by_role("heading", level=1)).to_have_text(
+        "Menuiserie Fictive des Flandres"
+    )
+    await contact.context.close()

@@ -163,6 +163,20 @@ class Form:
             return None
         return int(value)
 
+    def amount(self, name: str, *, high: float) -> float | None:
+        """An amount in euros, optional: « 1 234,50 » as well as « 1234.5 »."""
+        value = self.text(name).replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+        if not value:
+            return None
+        try:
+            amount = float(value.replace(",", "."))
+        except ValueError:
+            amount = -1.0
+        if not 0 <= amount <= high:
+            self.fail(name, "Indiquez un montant en euros, par exemple 45,50.")
+            return None
+        return amount
+
 
 def paris_midnight(day: date) -> datetime:
     """The start of ``day`` in Europe/Paris (dates people type are local)."""

@@ -19,6 +19,7 @@ from services.web.rendering import VISIT, render, see_other
 from services.web.routes.admin_accounts import add_admin_account_routes
 from services.web.routes.admin_erasures import add_admin_erasure_routes
 from services.web.routes.admin_parked import add_admin_parked_routes
+from services.web.routes.admin_partners import add_admin_partner_routes
 
 SHOWN = 20
 FAILED = ("failed", "dead")
@@ -32,6 +33,7 @@ def add_admin_routes(router: web.UrlDispatcher) -> None:
     add_admin_account_routes(router)
     add_admin_parked_routes(router)
     add_admin_erasure_routes(router)
+    add_admin_partner_routes(router)
 
 
 @requires("admin")

@@ -20,6 +20,7 @@ from services.web.domain.forms import Form
 from services.web.domain.labels import ACCOUNT_STATES
 from services.web.domain.menu import ROLE_NAMES
 from services.web.rendering import VISIT, render, render_form, see_other
+from shared.french import of
 
 ACCOUNTS = "/admin/comptes"
 SHOWN = 20
@@ -210,7 +211,7 @@ async def create_referent(request: web.Request) -> web.StreamResponse:
             form.fail("email" if refused.status == 409 else "prenom", refused.message)
         return await _referent_page(request, form)
     await request[VISIT].flash(
-        f"Le compte de {first} {last} est créé : un lien valable 12 heures lui est envoyé "
+        f"Le compte {of(first)} {last} est créé : un lien valable 12 heures lui est envoyé "
         f"à {email} pour choisir son mot de passe."
     )
     return see_other(f"{ACCOUNTS}/{created['id']}")

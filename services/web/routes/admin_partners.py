@@ -1,0 +1,264 @@
+"""« Partenaires » for administrators: the partnership requests sent from « Devenir
+partenaire », the partner organisations (their charter and skills-sponsorship
+convention), and the account of each organisation's contact, who then reads its
+report under « Mon organisation ».
+
+A request becomes an organisation in one step: « Enregistrer » carries what the
+request said into the form, and once the organisation exists, into the contact's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from services.web.access import add_form_page, requires
+from services.web.client import ApiRefusedError
+from services.web.context import api_of
+from services.web.domain.forms import Form
+from services.web.domain.organisations import (
+    CONTACT_FIELDS,
+    ORGANISATION_FIELDS,
+    ORGANISATION_KINDS,
+    contact_values,
+    organisation_values,
+    read_contact,
+    read_organisation,
+)
+from services.web.rendering import VISIT, render, render_form, see_other
+from services.web.routes.partnership import place_refusal
+from shared.french import of
+
+PARTNERS = "/admin/partenaires"
+NEW = f"{PARTNERS}/nouvelle"
+SHOWN = 20
+# What a request hands on to the contact's form once its organisation is recorded.
+_CONTACT_QUERY = ("contact", "email", "telephone")
+_KIND_OPTIONS = [(key, label, None) for key, label in ORGANISATION_KINDS.items()]
+
+
+def add_admin_partner_routes(router: web.UrlDispatcher) -> None:
+    """The administrators' pages on partners."""
+    router.add_get(PARTNERS, partners_page)
+    add_form_page(router, NEW, new_organisation_form, create_organisation)
+    router.add_get(f"{PARTNERS}/{{id}}", organisation_page)
+    add_form_page(router, f"{PARTNERS}/{{id}}/modifier", edit_form, update_organisation)
+    add_form_page(router, f"{PARTNERS}/{{id}}/contact", contact_form, create_contact)
+
+
+@requires("admin")
+async def partners_page(request: web.Request) -> web.Response:
+    """The requests received, newest first, and the organisations, by name."""
+    api = api_of(request)
+    form = Form.of(request.query)
+    search = form.optional("q", max_length=100)
+    requests = await _page_or_first(
+        api.get, "/accounts/partner-requests", {"cursor": form.text("demandes") or None}
+    )
+    organisations = await _page_or_first(
+        api.get, "/accounts/organizations", {"q": search, "cursor": form.text("curseur") or None}
+    )
+    return await render(
+        request,
+        "admin/partners.html",
+        {
+            "requests": requests["items"],
+            "more_requests": _next(requests, "demandes", {}),
+            "organisations": organisations["items"],
+            "more_organisations": _next(organisations, "curseur", {"q": search} if search else {}),
+            "values": form.values,
+            "errors": form.errors,
+            "kinds": ORGANISATION_KINDS,
+            "register": _register_link,
+        },
+    )
+
+
+async def _page_or_first(get: Any, path: str, params: dict[str, Any]) -> dict[str, Any]:
+    """One page of a list; the first one when the address's cursor is not ours."""
+    kept = {key: value for key, value in params.items() if value}
+    try:
+        found: dict[str, Any] = await get(path, params={**kept, "limit": SHOWN})
+    except ApiRefusedError as refused:
+        if refused.status != 400 or "cursor" not in kept:
+            raise
+        kept.pop("cursor")
+        found = await get(path, params={**kept, "limit": SHOWN})
+    return found
+
+
+def _next(found: dict[str, Any], cursor_name: str, kept: dict[str, str]) -> str | None:
+    cursor = found.get("next_cursor")
+    return f"{PARTNERS}?{urlencode({**kept, cursor_name: cursor})}" if cursor else None
+
+
+def _register_link(request_row: dict[str, Any]) -> str:
+    """« Enregistrer » a request: the organisation's form, filled from it."""
+    given = {
+        "nom": request_row["organization_name"],
+        "siret": request_row.get("siret") or "",
+        "contact": request_row["contact_name"],
+        "email": request_row["email"],
+        "telephone": request_row.get("phone") or "",
+    }
+    return f"{NEW}?{urlencode({key: value for key, value in given.items() if value})}"
+
+
+# --- one organisation --------------------------------------------------------------------
+
+
+async def _organisation(request: web.Request) -> dict[str, Any]:
+    found: dict[str, Any] = await api_of(request).shown(
+        f"/accounts/organizations/{request.match_info['id']}", hidden=(400, 403, 404)
+    )
+    return found
+
+
+@requires("admin")
+async def new_organisation_form(request: web.Request) -> web.Response:
+    """« Enregistrer une organisation partenaire », blank or filled from a request."""
+    given = {key: value for key, value in request.query.items() if key in ("nom", "siret")}
+    handed = {key: value for key, value in request.query.items() if key in _CONTACT_QUERY}
+    form = Form(values={**given, **handed}) if given or handed else None
+    return await render_form(
+        request,
+        "admin/organisation_form.html",
+        {"kinds": _KIND_OPTIONS, "action": NEW, "organisation": None},
+        form,
+    )
+
+
+@requires("admin")
+async def create_organisation(request: web.Request) -> web.StreamResponse:
+    """Record the organisation; next, its contact's account."""
+    form = Form.of(await request.post())
+    body = read_organisation(form)
+    if body is not None:
+        try:
+            created = await api_of(request).post("/accounts/organizations", body)
+        except ApiRefusedError as refused:
+            if refused.status not in (400, 409, 422):
+                raise
+            place_refusal(form, refused, ORGANISATION_FIELDS, default="nom")
+        else:
+            await request[VISIT].flash(
+                f"L'organisation « {created['name']} » est enregistrée. Créez maintenant le "
+                "compte de son contact : il pourra suivre les interventions de ses salariés."
+            )
+            handed = {key: form.text(key) for key in _CONTACT_QUERY if form.text(key)}
+            query = f"?{urlencode(handed)}" if handed else ""
+            return see_other(f"{PARTNERS}/{created['id']}/contact{query}")
+    return await render_form(
+        request,
+        "admin/organisation_form.html",
+        {"kinds": _KIND_OPTIONS, "action": NEW, "organisation": None},
+        form,
+    )
+
+
+@requires("admin")
+async def organisation_page(request: web.Request) -> web.Response:
+    """The organisation, its charter and its convention."""
+    organisation = await _organisation(request)
+    return await render(
+        request,
+        "admin/organisation.html",
+        {"organisation": organisation, "kinds": ORGANISATION_KINDS},
+    )
+
+
+@requires("admin")
+async def edit_form(request: web.Request) -> web.Response:
+    """The organisation's form, filled with what is recorded."""
+    organisation = await _organisation(request)
+    form = Form(values=dict(organisation_values(organisation)))
+    return await _edit_page(request, organisation, form, status=200)
+
+
+async def _edit_page(
+    request: web.Request, organisation: dict[str, Any], form: Form, *, status: int
+) -> web.Response:
+    return await render(
+        request,
+        "admin/organisation_form.html",
+        {
+            "kinds": _KIND_OPTIONS,
+            "action": f"{PARTNERS}/{organisation['id']}/modifier",
+            "organisation": organisation,
+            "values": form.values,
+            "errors": form.errors,
+        },
+        status=status,
+    )
+
+
+@requires("admin")
+async def update_organisation(request: web.Request) -> web.StreamResponse:
+    """Record the changes; the partner's report follows them."""
+    organisation = await _organisation(request)
+    form = Form.of(await request.post())
+    body = read_organisation(form)
+    if body is not None:
+        try:
+            await api_of(request).call(
+                "PATCH", f"/accounts/organizations/{organisation['id']}", json=body
+            )
+        except ApiRefusedError as refused:
+            if refused.status not in (400, 409, 422):
+                raise
+            place_refusal(form, refused, ORGANISATION_FIELDS, default="nom")
+        else:
+            await request[VISIT].flash(f"L'organisation « {body['name']} » est modifiée.")
+            return see_other(f"{PARTNERS}/{organisation['id']}")
+    return await _edit_page(request, organisation, form, status=422)
+
+
+# --- its contact ---------------------------------------------------------------------------
+
+
+@requires("admin")
+async def contact_form(request: web.Request) -> web.Response:
+    """« Créer le compte du contact », filled from the request when there was one."""
+    organisation = await _organisation(request)
+    query = request.query
+    form = None
+    if any(query.get(key) for key in _CONTACT_QUERY):
+        form = Form(
+            values=dict(
+                contact_values(
+                    query.get("contact", ""), query.get("email", ""), query.get("telephone", "")
+                )
+            )
+        )
+    return await render_form(
+        request, "admin/contact_form.html", {"organisation": organisation}, form
+    )
+
+
+@requires("admin")
+async def create_contact(request: web.Request) -> web.StreamResponse:
+    """Create the contact's account; they choose a password from the emailed 12 h link."""
+    organisation = await _organisation(request)
+    form = Form.of(await request.post())
+    body = read_contact(form)
+    if body is not None:
+        try:
+            await api_of(request).post(
+                f"/accounts/organizations/{organisation['id']}/contacts", body
+            )
+        except ApiRefusedError as refused:
+            if refused.status not in (400, 409, 422):
+                raise
+            place_refusal(form, refused, CONTACT_FIELDS, default="email")
+        else:
+            await request[VISIT].flash(
+                f"Le compte {of(body['first_name'])} {body['last_name']} est créé : un lien "
+                f"valable 12 heures lui est envoyé à {body['email']} pour choisir son mot de "
+                f"passe. Il verra le bilan de « {organisation['name']} »."
+            )
+            return see_other(f"{PARTNERS}/{organisation['id']}")
+    return await render_form(
+        request, "admin/contact_form.html", {"organisation": organisation}, form
+    )
