@@ -207,6 +207,12 @@ async def test_admin_turns_a_partnership_request_into_an_organisation_and_its_co
     await expect(row).to_contain_text("amandine.contact@example.org")
     await expect(row).to_contain_text("Envisagé")
     await looker.look(page, "partenaires")
+    # A search the API would refuse is said next to its field, the page still whole.
+    answer = await page.goto("/admin/partenaires?q=" + "é" * 120)
+    assert answer is not None
+    assert answer.status == 422
+    await expect(page.locator("#q-error")).to_be_visible()
+    await expect(row).to_be_visible()
     await row.get_by_role("link", name=re.compile("Enregistrer")).click()
 
     # The request's name and SIRET are in the form; the convention is typed.

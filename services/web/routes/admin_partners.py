@@ -57,9 +57,18 @@ async def partners_page(request: web.Request) -> web.Response:
     requests = await _page_or_first(
         api.get, "/accounts/partner-requests", {"cursor": form.text("demandes") or None}
     )
-    organisations = await _page_or_first(
-        api.get, "/accounts/organizations", {"q": search, "cursor": form.text("curseur") or None}
-    )
+    organisations: dict[str, Any] = {"items": [], "next_cursor": None}
+    if form.ok:
+        try:
+            organisations = await _page_or_first(
+                api.get,
+                "/accounts/organizations",
+                {"q": search, "cursor": form.text("curseur") or None},
+            )
+        except ApiRefusedError as refused:
+            if refused.status != 400:
+                raise
+            form.fail("q", "Indiquez le début du nom d'une organisation.")
     return await render(
         request,
         "admin/partners.html",
@@ -73,6 +82,7 @@ async def partners_page(request: web.Request) -> web.Response:
             "kinds": ORGANISATION_KINDS,
             "register": _register_link,
         },
+        status=200 if form.ok else 422,
     )
 
 
