@@ -44,11 +44,13 @@ def add_call_publishing_routes(router: web.UrlDispatcher) -> None:
     """The form that publishes an open call."""
     add_form_page(router, PUBLISH, call_form, publish_call)
     router.add_get(FORMER_PUBLISH, moved)
+    router.add_post(FORMER_PUBLISH, moved)
 
 
 async def moved(request: web.Request) -> web.StreamResponse:
-    """The former address of the form (a permanent redirect, so bookmarks follow)."""
-    raise web.HTTPMovedPermanently(PUBLISH)
+    """The former address of the form: bookmarks follow, and a form a page still open
+    since then sends is sent again to the new address (308 keeps the method)."""
+    raise web.HTTPPermanentRedirect(PUBLISH)
 
 
 async def _page(
