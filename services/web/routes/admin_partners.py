@@ -9,6 +9,7 @@ request said into the form, and once the organisation exists, into the contact's
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -126,18 +127,37 @@ async def _organisation(request: web.Request) -> dict[str, Any]:
     return found
 
 
+async def _sent(form: Form, sending: Awaitable[Any], fields: dict[str, str], default: str) -> Any:
+    """The accounts API's answer, or None with its refusal shown at the field concerned."""
+    try:
+        return await sending
+    except ApiRefusedError as refused:
+        if refused.status not in (400, 409, 422):
+            raise
+        place_refusal(form, refused, fields, default=default)
+        return None
+
+
+async def _organisation_form(
+    request: web.Request, organisation: dict[str, Any] | None, form: Form | None
+) -> web.Response:
+    """The organisation's form: to record a new one, or to change ``organisation``."""
+    action = f"{PARTNERS}/{organisation['id']}/modifier" if organisation else NEW
+    return await render_form(
+        request,
+        "admin/organisation_form.html",
+        {"kinds": _KIND_OPTIONS, "action": action, "organisation": organisation},
+        form,
+    )
+
+
 @requires("admin")
 async def new_organisation_form(request: web.Request) -> web.Response:
     """« Enregistrer une organisation partenaire », blank or filled from a request."""
     given = {key: value for key, value in request.query.items() if key in ("nom", "siret")}
     handed = {key: value for key, value in request.query.items() if key in _CONTACT_QUERY}
     form = Form(values={**given, **handed}) if given or handed else None
-    return await render_form(
-        request,
-        "admin/organisation_form.html",
-        {"kinds": _KIND_OPTIONS, "action": NEW, "organisation": None},
-        form,
-    )
+    return await _organisation_form(request, None, form)
 
 
 @requires("admin")
@@ -146,13 +166,9 @@ async def create_organisation(request: web.Request) -> web.StreamResponse:
     form = Form.of(await request.post())
     body = read_organisation(form)
     if body is not None:
-        try:
-            created = await api_of(request).post("/accounts/organizations", body)
-        except ApiRefusedError as refused:
-            if refused.status not in (400, 409, 422):
-                raise
-            place_refusal(form, refused, ORGANISATION_FIELDS, default="nom")
-        else:
+        sending = api_of(request).post("/accounts/organizations", body)
+        created = await _sent(form, sending, ORGANISATION_FIELDS, "nom")
+        if created is not None:
             await request[VISIT].flash(
                 f"L'organisation « {created['name']} » est enregistrée. Créez maintenant le "
                 "compte de son contact : il pourra suivre les interventions de ses salariés."
@@ -160,12 +176,7 @@ async def create_organisation(request: web.Request) -> web.StreamResponse:
             handed = {key: form.text(key) for key in _CONTACT_QUERY if form.text(key)}
             query = f"?{urlencode(handed)}" if handed else ""
             return see_other(f"{PARTNERS}/{created['id']}/contact{query}")
-    return await render_form(
-        request,
-        "admin/organisation_form.html",
-        {"kinds": _KIND_OPTIONS, "action": NEW, "organisation": None},
-        form,
-    )
+    return await _organisation_form(request, None, form)
 
 
 @requires("admin")
@@ -184,24 +195,7 @@ async def edit_form(request: web.Request) -> web.Response:
     """The organisation's form, filled with what is recorded."""
     organisation = await _organisation(request)
     form = Form(values=dict(organisation_values(organisation)))
-    return await _edit_page(request, organisation, form, status=200)
-
-
-async def _edit_page(
-    request: web.Request, organisation: dict[str, Any], form: Form, *, status: int
-) -> web.Response:
-    return await render(
-        request,
-        "admin/organisation_form.html",
-        {
-            "kinds": _KIND_OPTIONS,
-            "action": f"{PARTNERS}/{organisation['id']}/modifier",
-            "organisation": organisation,
-            "values": form.values,
-            "errors": form.errors,
-        },
-        status=status,
-    )
+    return await _organisation_form(request, organisation, form)
 
 
 @requires("admin")
@@ -211,21 +205,23 @@ async def update_organisation(request: web.Request) -> web.StreamResponse:
     form = Form.of(await request.post())
     body = read_organisation(form)
     if body is not None:
-        try:
-            await api_of(request).call(
-                "PATCH", f"/accounts/organizations/{organisation['id']}", json=body
-            )
-        except ApiRefusedError as refused:
-            if refused.status not in (400, 409, 422):
-                raise
-            place_refusal(form, refused, ORGANISATION_FIELDS, default="nom")
-        else:
+        path = f"/accounts/organizations/{organisation['id']}"
+        sending = api_of(request).call("PATCH", path, json=body)
+        if await _sent(form, sending, ORGANISATION_FIELDS, "nom") is not None:
             await request[VISIT].flash(f"L'organisation « {body['name']} » est modifiée.")
             return see_other(f"{PARTNERS}/{organisation['id']}")
-    return await _edit_page(request, organisation, form, status=422)
+    return await _organisation_form(request, organisation, form)
 
 
 # --- its contact ---------------------------------------------------------------------------
+
+
+async def _contact_form(
+    request: web.Request, organisation: dict[str, Any], form: Form | None
+) -> web.Response:
+    return await render_form(
+        request, "admin/contact_form.html", {"organisation": organisation}, form
+    )
 
 
 @requires("admin")
@@ -235,16 +231,11 @@ async def contact_form(request: web.Request) -> web.Response:
     query = request.query
     form = None
     if any(query.get(key) for key in _CONTACT_QUERY):
-        form = Form(
-            values=dict(
-                contact_values(
-                    query.get("contact", ""), query.get("email", ""), query.get("telephone", "")
-                )
-            )
+        given = contact_values(
+            query.get("contact", ""), query.get("email", ""), query.get("telephone", "")
         )
-    return await render_form(
-        request, "admin/contact_form.html", {"organisation": organisation}, form
-    )
+        form = Form(values=dict(given))
+    return await _contact_form(request, organisation, form)
 
 
 @requires("admin")
@@ -254,21 +245,12 @@ async def create_contact(request: web.Request) -> web.StreamResponse:
     form = Form.of(await request.post())
     body = read_contact(form)
     if body is not None:
-        try:
-            await api_of(request).post(
-                f"/accounts/organizations/{organisation['id']}/contacts", body
-            )
-        except ApiRefusedError as refused:
-            if refused.status not in (400, 409, 422):
-                raise
-            place_refusal(form, refused, CONTACT_FIELDS, default="email")
-        else:
+        path = f"/accounts/organizations/{organisation['id']}/contacts"
+        if await _sent(form, api_of(request).post(path, body), CONTACT_FIELDS, "email"):
             await request[VISIT].flash(
                 f"Le compte {of(body['first_name'])} {body['last_name']} est créé : un lien "
                 f"valable 12 heures lui est envoyé à {body['email']} pour choisir son mot de "
                 f"passe. Il verra le bilan de « {organisation['name']} »."
             )
             return see_other(f"{PARTNERS}/{organisation['id']}")
-    return await render_form(
-        request, "admin/contact_form.html", {"organisation": organisation}, form
-    )
+    return await _contact_form(request, organisation, form)
