@@ -327,6 +327,21 @@ class Sponsorship(BaseModel):
     hourly_loaded_cost_eur: float | None = None
 
 
+class PartnershipRequested(Event):
+    """An organisation asked to become a partner: the programme's admins are told.
+
+    Only the organisation's name travels; its contact's name, address and phone stay
+    in accounts, where the admins read the request (``GET /partner-requests``).
+    """
+
+    type: ClassVar[str] = "accounts.partnership.requested"
+
+    request_id: str
+    organization_name: str
+    sponsorship: bool
+    admin_ids: list[str]
+
+
 class OrganizationChanged(Event):
     """A partner organization and its conventions, for agenda's partner reports."""
 
@@ -363,6 +378,7 @@ PUBLISHED: tuple[type[Event], ...] = (
     CriminalRecordExpired,
     ContactChanged,
     ExportRequested,
+    PartnershipRequested,
     OrganizationChanged,
     TokensRevoked,
 )

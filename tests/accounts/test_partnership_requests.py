@@ -57,6 +57,22 @@ async def test_request_without_account_is_listed_for_admins_newest_first(serve: 
     assert paged.body["next_cursor"]
 
 
+async def test_the_active_admins_are_told_of_a_request_without_the_contacts_details(
+    serve: Serve,
+) -> None:
+    async with serve() as client:
+        admin_id = (await client.call("GET", "/me", token=await client.admin_token())).body["id"]
+        received = await client.call("POST", "/partner-requests", json=partner_request())
+        [told] = await client.outbox("accounts.partnership.requested")
+    assert told["request_id"] == received.body["id"]
+    assert told["organization_name"] == "Watt & Fils"
+    assert told["sponsorship"] is True
+    assert told["admin_ids"] == [admin_id]
+    # The contact's name, address and phone stay in accounts, for the admins' page.
+    assert "ines" not in str(told).lower()
+    assert "03 20" not in str(told)
+
+
 async def test_only_admins_read_partnership_requests(serve: Serve) -> None:
     async with serve() as client:
         await client.call("POST", "/partner-requests", json=partner_request())

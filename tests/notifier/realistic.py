@@ -16,13 +16,7 @@ from shared.events import Event
 from shared.settings import Settings
 from tests.notifier import dkim_keys, samples
 from tests.notifier.samples import (
-    AMBASSADOR_EMAIL,
-    AMBASSADOR_ID,
     OCCURRED_AT,
-    REFERENT_EMAIL,
-    REFERENT_ID,
-    REQUESTER_EMAIL,
-    REQUESTER_ID,
 )
 
 PUBLIC_URL = "https://ambassadeurs.prochorientation.fr"
@@ -33,11 +27,6 @@ BOUNCE_ADDRESS = f"bounces@{MAIL_DOMAIN}"
 # The notifier keeps its key in its database; a fixed one renders the same links here.
 LINKS = UnsubscribeLinks(PUBLIC_URL, key=b"unsubscribe-key-of-the-tests-32b")
 _SAMPLE_URL = "http://127.0.0.1:8080"
-_CONTACTS = {
-    AMBASSADOR_ID: Recipient(AMBASSADOR_EMAIL, "Zoé"),
-    REQUESTER_ID: Recipient(REQUESTER_EMAIL, "Paul"),
-    REFERENT_ID: Recipient(REFERENT_EMAIL, "Nadia"),
-}
 
 
 @dataclass(frozen=True)
@@ -83,7 +72,7 @@ def one_email_per_template(*, signed: bool = True) -> dict[str, SentEmail]:
                 recipient = Recipient(outgoing.address, outgoing.first_name)
             else:
                 assert outgoing.user_id is not None
-                recipient = _CONTACTS[outgoing.user_id]
+                recipient = samples.RECIPIENTS[outgoing.user_id]
             rendered = renderer.render(outgoing, recipient, now=OCCURRED_AT)
             found[outgoing.template] = SentEmail(
                 outgoing.template, rendered.mime, rendered.envelope_from

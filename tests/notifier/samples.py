@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from services.notifier.render import Recipient
 from shared.contracts.accounts import (
     AmbassadorReinstated,
     AmbassadorSuspended,
@@ -14,6 +15,7 @@ from shared.contracts.accounts import (
     EmailChanged,
     EmailChangeRequested,
     InactivityWarned,
+    PartnershipRequested,
     PasswordChanged,
     PasswordResetRequested,
     Role,
@@ -54,6 +56,15 @@ REQUESTER_ID = "staff-1"
 REQUESTER_EMAIL = "paul.durand@college-exemple.fr"
 REFERENT_ID = "ref-1"
 REFERENT_EMAIL = "referent.nord@exemple.fr"
+ADMIN_ID = "admin-1"
+ADMIN_EMAIL = "equipe.prochorientation@exemple.fr"
+# Who the samples' user ids are, as the notifier's copy of the accounts gives them.
+RECIPIENTS = {
+    AMBASSADOR_ID: Recipient(AMBASSADOR_EMAIL, "Zoé"),
+    REQUESTER_ID: Recipient(REQUESTER_EMAIL, "Paul"),
+    REFERENT_ID: Recipient(REFERENT_EMAIL, "Nadia"),
+    ADMIN_ID: Recipient(ADMIN_EMAIL, "Aline"),
+}
 
 CONFIRMATION_URL = "http://127.0.0.1:8080/activer?token=secret-confirmation-token"
 RESET_URL = "http://127.0.0.1:8080/mot-de-passe?token=secret-reset-token"
@@ -239,6 +250,13 @@ def every_event() -> list[Event]:
             establishment_name="Collège Jean Moulin",
             reason="Personne inconnue de la direction de l'établissement",
             decided_at=OCCURRED_AT,
+        ),
+        # 28: an organisation asked to become a partner; the admins are told.
+        PartnershipRequested(
+            request_id="req-1",
+            organization_name="Menuiserie des Flandres",
+            sponsorship=True,
+            admin_ids=[ADMIN_ID],
         ),
     ]
 

@@ -39,11 +39,6 @@ RENDERER = Renderer(
     public_url=PUBLIC_URL,
     mail_from="Proch'Orientation <ne-pas-repondre@prochorientation.localhost>",
 )
-CONTACTS = {
-    AMBASSADOR_ID: Recipient(AMBASSADOR_EMAIL, "Zoé"),
-    REQUESTER_ID: Recipient(REQUESTER_EMAIL, "Paul"),
-    REFERENT_ID: Recipient(REFERENT_EMAIL, "Nadia"),
-}
 TEMPLATES = Path(__file__).resolve().parents[2] / "services" / "notifier" / "templates"
 
 
@@ -105,7 +100,7 @@ def mails(event: Event, *, occurred_at: datetime = OCCURRED_AT) -> list[Mail]:
             recipient = Recipient(outgoing.address, outgoing.first_name)
         else:
             assert outgoing.user_id is not None
-            recipient = CONTACTS[outgoing.user_id]
+            recipient = samples.RECIPIENTS[outgoing.user_id]
         result.append(Mail(outgoing, recipient))
     return result
 

@@ -44,6 +44,7 @@ ROLE_OF = {
     samples.AMBASSADOR_ID: "ambassador",
     samples.REQUESTER_ID: "staff",
     samples.REFERENT_ID: "referent",
+    samples.ADMIN_ID: "admin",
 }
 # Pages of single-use links: the samples' tokens are not real ones.
 TOKEN_PAGES = ("/activer", "/mot-de-passe", "/email")

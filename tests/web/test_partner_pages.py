@@ -195,13 +195,14 @@ async def test_admin_turns_a_partnership_request_into_an_organisation_and_its_co
     )
     assert status == 201, sent
 
+    # The administrators are told by email; its link opens the requests.
+    admin_email = people.DEMO["admin"][0]
+    link = await people.link_from_mail(site, admin_email, "/admin/partenaires")
+    subject = "Demande de partenariat : Menuiserie Fictive des Flandres"
+    assert people.mails_with(site, admin_email, subject) == 1
     await sign_in_as(page, "admin")
-    await page.goto("/admin")
-    await (
-        page.get_by_role("navigation", name="Outils de l'administrateur")
-        .get_by_role("link", name="Partenaires")
-        .click()
-    )
+    await page.goto(link)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Partenaires")
     requests = page.get_by_role("region", name="Demandes de partenariat")
     row = requests.get_by_role("row").filter(has_text="Menuiserie Fictive des Flandres")
     await expect(row).to_contain_text("amandine.contact@example.org")

@@ -65,9 +65,9 @@ class Organizations(Collection):
 class PartnerRequests(Collection):
     """Organisations' requests to become partners."""
 
-    async def insert(self, row: Document) -> None:
+    async def insert(self, row: Document, session: Session = None) -> None:
         """Keep a new request."""
-        await self._rows.insert_one(row)
+        await self._rows.insert_one(row, session=session)
 
     async def page_kept(
         self, now: datetime, page: PageQuery, load: Callable[[Document], T]

@@ -49,6 +49,11 @@ class Users(Collection):
         """The ids of the accounts a background rule selects (read at once, not streamed)."""
         return [row["_id"] for row in await self._rows.find(query, {"_id": 1}).to_list()]
 
+    async def active_admin_ids(self, session: Session = None) -> list[str]:
+        """The ids of the active administrators' accounts."""
+        rows = self._rows.find({"role": "admin", "status": "active"}, {"_id": 1}, session=session)
+        return [row["_id"] for row in await rows.to_list()]
+
     def active_ambassadors(self) -> AsyncIterator[Document]:
         """Every active ambassador's account."""
         return aiter(self._rows.find({"role": "ambassador", "status": "active"}))

@@ -57,6 +57,10 @@ _TERRITORY = (
     "Vous recevez cet e-mail parce qu'une demande de votre territoire attend une réponse : "
     "il ne peut pas être désactivé."
 )
+_ADMINISTRATION = (
+    "Vous recevez cet e-mail parce que vous administrez la plateforme : "
+    "il ne peut pas être désactivé."
+)
 _APPOINTMENT = (
     "Vous recevez cet e-mail parce qu'il concerne une intervention à laquelle vous "
     "participez : il ne peut pas être désactivé."
@@ -79,6 +83,7 @@ ALWAYS_SENT: dict[str, str] = {
     "password_reset": _ACCOUNT,
     "sign_in_attacked": _ACCOUNT,
     "staff_verification_decision": _ACCOUNT,
+    "partnership_requested": _ADMINISTRATION,
     "ambassador_suspended": _ENGAGEMENT,
     "ambassador_reinstated": _ENGAGEMENT,
     "criminal_record_decision": _ENGAGEMENT,

@@ -24,6 +24,7 @@ from shared.contracts.accounts import (
     EmailChanged,
     EmailChangeRequested,
     InactivityWarned,
+    PartnershipRequested,
     PasswordChanged,
     PasswordResetRequested,
     SignInAttacked,
@@ -297,6 +298,21 @@ def _staff_verification(
         "profile_url": occurrence.link("/mon-profil"),
     }
     return [OutgoingEmail("staff_verification_decision", context, user_id=event.user_id)]
+
+
+@_plans(PartnershipRequested)
+def _partnership_requested(
+    event: PartnershipRequested, occurrence: Occurrence
+) -> list[OutgoingEmail]:
+    context = {
+        "organization": event.organization_name,
+        "sponsorship": event.sponsorship,
+        "url": occurrence.link("/admin/partenaires"),
+    }
+    return [
+        OutgoingEmail("partnership_requested", context, user_id=admin_id)
+        for admin_id in dict.fromkeys(event.admin_ids)
+    ]
 
 
 @_plans(AmbassadorSuspended)
