@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from services.web.access import add_form_page, requires
-from services.web.client import ApiRefusedError
+from services.web.client import Api, ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.forms import Form
 from services.web.domain.organisations import (
@@ -56,13 +56,13 @@ async def partners_page(request: web.Request) -> web.Response:
     form = Form.of(request.query)
     search = form.optional("q", max_length=100)
     requests = await _page_or_first(
-        api.get, "/accounts/partner-requests", {"cursor": form.text("demandes") or None}
+        api, "/accounts/partner-requests", {"cursor": form.text("demandes") or None}
     )
     organisations: dict[str, Any] = {"items": [], "next_cursor": None}
     if form.ok:
         try:
             organisations = await _page_or_first(
-                api.get,
+                api,
                 "/accounts/organizations",
                 {"q": search, "cursor": form.text("curseur") or None},
             )
@@ -87,16 +87,16 @@ async def partners_page(request: web.Request) -> web.Response:
     )
 
 
-async def _page_or_first(get: Any, path: str, params: dict[str, Any]) -> dict[str, Any]:
+async def _page_or_first(api: Api, path: str, params: dict[str, Any]) -> dict[str, Any]:
     """One page of a list; the first one when the address's cursor is not ours."""
     kept = {key: value for key, value in params.items() if value}
     try:
-        found: dict[str, Any] = await get(path, params={**kept, "limit": SHOWN})
+        found: dict[str, Any] = await api.get(path, params={**kept, "limit": SHOWN})
     except ApiRefusedError as refused:
         if refused.status != 400 or "cursor" not in kept:
             raise
         kept.pop("cursor")
-        found = await get(path, params={**kept, "limit": SHOWN})
+        found = await api.get(path, params={**kept, "limit": SHOWN})
     return found
 
 

@@ -22,6 +22,7 @@ from services.web.domain.forms import Form
 from services.web.domain.labels import EVENT_TYPES, FORMATS
 from services.web.rendering import VISIT, render, see_other
 from services.web.routes.establishments import establishment_of
+from services.web.routes.partnership import place_refusal
 from shared.french import PARIS
 
 ORGANISERS = ("staff", "referent")
@@ -29,7 +30,18 @@ PUBLISH = "/agenda/appels/nouveau"
 # Where the form lived when only referents published; kept for their bookmarks.
 FORMER_PUBLISH = "/referents/appels/nouveau"
 # The API's field names, and the form's field that shows their problem.
-_FIELD_OF = {"starts_at": "jour", "online_url": "lien", "establishment": "uai"}
+_FIELD_OF = {
+    "title": "titre",
+    "event_type": "type",
+    "format": "format",
+    "online_url": "lien",
+    "starts_at": "jour",
+    "duration_minutes": "duree",
+    "establishment": "uai",
+    "audience": "niveau",
+    "places": "places",
+    "description": "description",
+}
 # The API's refusals of the whole call, and the form's field they are about.
 _FIELD_OF_CODE = {
     "outside_territory": "uai",
@@ -130,17 +142,6 @@ def read_call(form: Form, *, asks_establishment: bool) -> dict[str, Any] | None:
     return body
 
 
-def _place_refusal(form: Form, refused: ApiRefusedError) -> None:
-    """The API's reason next to the field it concerns (the title when it names none)."""
-    placed = False
-    for name, message in refused.field_messages().items():
-        field = next((f for key, f in _FIELD_OF.items() if name.startswith(key)), "titre")
-        form.fail(field, message or refused.message)
-        placed = True
-    if not placed:
-        form.fail(_FIELD_OF_CODE.get(refused.code, "titre"), refused.message)
-
-
 def _published_message(published: dict[str, Any]) -> str:
     """What the banner says once the call is out: who was invited, what comes next."""
     invited = published["invited"] or 0
@@ -176,7 +177,9 @@ async def publish_call(request: web.Request) -> web.StreamResponse:
                 raise web.HTTPForbidden() from refused
             if refused.status not in (400, 403, 409, 422):
                 raise
-            _place_refusal(form, refused)
+            # Next to the field it concerns; a refusal of the whole call, where it points.
+            where = _FIELD_OF_CODE.get(refused.code, "titre")
+            place_refusal(form, refused, _FIELD_OF, default=where)
         else:
             await request[VISIT].flash(_published_message(published))
             return see_other(f"/agenda/appels/{published['id']}")
