@@ -255,7 +255,19 @@ async def test_one_solicitation_is_one_trace_from_the_request_to_the_email(
             def sent_in_trace() -> list[Any]:
                 return [s for s in collector.of_trace(trace_id) if s.name == "smtp send"]
 
-            await wait_until(lambda: bool(sent_in_trace()), within=30, what="the email's span")
+            def all_in() -> bool:
+                names = {s.name for s in collector.of_trace(trace_id)}
+                return names >= {
+                    "POST /api/agenda/solicitations",
+                    "send agenda.solicitation.created",
+                    "process agenda.solicitation.created",
+                    "smtp send",
+                }
+
+            # Every span read below, before the processes stop: stopping them waits
+            # without yielding, and this collector runs on the test's own event loop, so a
+            # span a process exports only as it stops could not be received.
+            await wait_until(all_in, within=30, what="the trace's four spans")
         assert not deployment.exited(), f"exited: {deployment.exited()}"
 
     spans = collector.of_trace(trace_id)
