@@ -58,7 +58,13 @@ async def rename_handled_answers(accounts: Accounts) -> None:
         await accounts.ctx.handled.rename(f"reads_{service}", f"audit_{service}")
 
 
+async def give_partner_requests_a_status(accounts: Accounts) -> None:
+    """Requests received before they had a status are all still to handle."""
+    await accounts.store.partner_requests.give_status_where_missing("new")
+
+
 MIGRATIONS: list[Migration[Accounts]] = [
     Migration(1, "data rule fields", backfill_data_rule_fields),
     Migration(2, "handled answers under their handlers' names", rename_handled_answers),
+    Migration(3, "partnership requests' status", give_partner_requests_a_status),
 ]

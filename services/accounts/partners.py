@@ -12,6 +12,7 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from services.accounts import partner_requests
 from services.accounts.context import Accounts
 from services.accounts.domain.passwords import fold
 from services.accounts.errors import ORGANIZATION_NOT_FOUND, SIRET_TAKEN
@@ -40,10 +41,11 @@ def changed_event(row: Document) -> OrganizationChanged:
 
 
 async def create(accounts: Accounts, body: OrganizationIn, author: str) -> Organization:
-    """Register a partner organization (409 when the SIRET is already known)."""
+    """Register a partner organization (409 when the SIRET is already known), and mark
+    the partnership request it came from, if named, as registered."""
     row: Document = {
         "_id": accounts.new_id(),
-        **body.model_dump(mode="python"),
+        **body.model_dump(mode="python", exclude={"partner_request_id"}),
         "name_key": fold(body.name),
         "created_at": accounts.now(),
         "created_by": author,
@@ -53,6 +55,10 @@ async def create(accounts: Accounts, body: OrganizationIn, author: str) -> Organ
 
     async def work(session: AsyncClientSession) -> None:
         await accounts.store.organizations.insert(row, session)
+        if body.partner_request_id is not None:
+            await partner_requests.register(
+                accounts, body.partner_request_id, row["_id"], author, session
+            )
         await accounts.ctx.outbox.add(changed_event(row), session)
 
     try:

@@ -98,6 +98,20 @@ MATRIX: list[tuple[str, str, Any, tuple[Any, ...]]] = [
         {"first_name": "Inès", "last_name": "Contact", "email": "{caller}@partner.example.org"},
         (401, 403, 403, OK, OK, OK, 403),
     ),
+    ("GET", "/partner-requests", None, (401, 403, 403, 403, 403, OK, 403)),
+    ("GET", "/partner-requests/{partner_request}", None, (401, 403, 403, 403, 403, OK, 403)),
+    (
+        "POST",
+        "/partner-requests/{partner_request}/decline",
+        None,
+        (401, 403, 403, 403, 403, OK, 403),
+    ),
+    (
+        "POST",
+        "/partner-requests/{partner_request}/reopen",
+        None,
+        (401, 403, 403, 403, 403, OK, 403),
+    ),
     ("GET", "/erasures", None, (401, 403, 403, 403, 403, OK, 403)),
     ("GET", "/erasures/{target}", None, (401, 403, 403, 403, 403, OK, 403)),
     ("GET", "/audit", None, (401, 403, 403, 403, 403, OK, 403)),
@@ -127,6 +141,11 @@ async def test_every_route_admits_exactly_the_callers_it_should(serve: Serve) ->
             "POST", "/organizations", token=admin, json={"name": "Réseau", "kind": "company"}
         )
         _, partner = await client.partner("contact@reseau.example.org", organization.body["id"])
+        partner_request = await client.call(
+            "POST",
+            "/partner-requests",
+            json={"organization_name": "Réseau", "contact_name": "Inès", "email": "i@r.example"},
+        )
         tokens = {
             "anonymous": None,
             "ambassador": target_token,
@@ -157,6 +176,7 @@ async def test_every_route_admits_exactly_the_callers_it_should(serve: Serve) ->
                     "target": target,
                     "elsewhere": elsewhere_id,
                     "organization": organization.body["id"],
+                    "partner_request": partner_request.body["id"],
                     "caller": caller.replace("_", "-"),
                 }
                 url = _fill(path, names)

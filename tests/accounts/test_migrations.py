@@ -137,7 +137,7 @@ async def test_accounts_start_gives_older_accounts_the_fields_the_data_rules_rea
 
     async with serve() as client:
         users = {user["_id"]: user async for user in client.db["users"].find()}
-        assert await applied_migrations(client.db) == [1, 2]
+        assert await applied_migrations(client.db) == [1, 2, 3]
     assert users["never-seen"]["last_seen_at"].replace(tzinfo=UTC) == created
     validity = timedelta(days=AccountsSettings().record_check_validity_days)
     valid_until = users["checked"]["ambassador"]["record"]["valid_until"]
@@ -170,3 +170,23 @@ async def test_answers_handled_under_the_handlers_old_names_stay_handled(
         "erasure_notifier:event-2",
         "reads_agenda_archive:event-4",
     ]
+
+
+async def test_partnership_requests_received_before_their_status_are_to_handle(
+    serve: Serve, mongo_client: AsyncMongoClient[Document], database_prefix: str
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    requests = mongo_client[f"{database_prefix}accounts"]["partner_requests"]
+    await requests.insert_one(
+        {"_id": "before", "organization_name": "Ancienne Demande", "siret": None,
+         "contact_name": "Inès Garnier", "email": "ines@example.org", "phone": None,
+         "sponsorship": False, "message": "", "created_at": now - timedelta(days=3),
+         "expires_at": now + timedelta(days=300)}
+    )  # fmt: skip
+    async with serve() as client:
+        admin = await client.admin_token()
+        to_handle = await client.call(
+            "GET", "/partner-requests", token=admin, params={"status": "new"}
+        )
+    assert [item["id"] for item in to_handle.body["items"]] == ["before"]
+    assert to_handle.body["items"][0]["status"] == "new"

@@ -125,3 +125,94 @@ async def test_openapi_documents_partnership_requests(serve: Serve) -> None:
     assert "requestBody" in paths["/partner-requests"]["post"]
     schemas = answer.body["components"]["schemas"]
     assert {"PartnerRequestIn", "PartnerRequest"} <= set(schemas)
+
+
+async def test_admin_declines_a_request_and_may_put_it_back_among_those_to_handle(
+    serve: Serve,
+) -> None:
+    async with serve() as client:
+        sent = await client.call("POST", "/partner-requests", json=partner_request())
+        request_id = sent.body["id"]
+        admin = await client.admin_token()
+
+        async def listed(status: str) -> list[str]:
+            page = await client.call(
+                "GET", "/partner-requests", token=admin, params={"status": status}
+            )
+            return [item["id"] for item in page.body["items"]]
+
+        fresh = await client.call("GET", f"/partner-requests/{request_id}", token=admin)
+        declined = await client.call("POST", f"/partner-requests/{request_id}/decline", token=admin)
+        again = await client.call("POST", f"/partner-requests/{request_id}/decline", token=admin)
+        new_while_declined, declined_ones = await listed("new"), await listed("declined")
+        reopened = await client.call("POST", f"/partner-requests/{request_id}/reopen", token=admin)
+        new_after, declined_after = await listed("new"), await listed("declined")
+        unknown = await client.call("POST", "/partner-requests/nope/decline", token=admin)
+        _, referent = await client.referent("nord@example.org", ["59"])
+        by_referent = await client.call(
+            "POST", f"/partner-requests/{request_id}/decline", token=referent
+        )
+    assert (fresh.status, fresh.body["status"], fresh.body["handled_at"]) == (200, "new", None)
+    assert (declined.status, declined.body["status"]) == (200, "declined")
+    assert declined.body["handled_at"] is not None
+    assert again.status == 200  # sent twice: the same answer
+    assert again.body["handled_at"] == declined.body["handled_at"]
+    assert (new_while_declined, declined_ones) == ([], [request_id])
+    assert (reopened.status, reopened.body["status"], reopened.body["handled_at"]) == (
+        200,
+        "new",
+        None,
+    )
+    assert (new_after, declined_after) == ([request_id], [])
+    assert (unknown.status, unknown.error_code) == (404, "partner_request_not_found")
+    assert "introuvable" in unknown.body["error"]["message"]
+    assert by_referent.status == 403
+
+
+async def test_an_organisation_registered_from_a_request_marks_it_once(serve: Serve) -> None:
+    organisation = {"name": "Watt & Fils", "kind": "company"}
+    async with serve() as client:
+        sent = await client.call("POST", "/partner-requests", json=partner_request())
+        request_id = sent.body["id"]
+        admin = await client.admin_token()
+        await client.call("POST", f"/partner-requests/{request_id}/decline", token=admin)
+        # An admin who declined it changes their mind: registering is still possible.
+        created = await client.call(
+            "POST",
+            "/organizations",
+            token=admin,
+            json={**organisation, "partner_request_id": request_id},
+        )
+        shown = await client.call("GET", f"/partner-requests/{request_id}", token=admin)
+        twice = await client.call(
+            "POST",
+            "/organizations",
+            token=admin,
+            json={"name": "Watt et Fils", "kind": "company", "partner_request_id": request_id},
+        )
+        unknown = await client.call(
+            "POST",
+            "/organizations",
+            token=admin,
+            json={"name": "Sans Demande", "kind": "company", "partner_request_id": "nope"},
+        )
+        declined = await client.call("POST", f"/partner-requests/{request_id}/decline", token=admin)
+        reopened = await client.call("POST", f"/partner-requests/{request_id}/reopen", token=admin)
+        registered = await client.call(
+            "GET", "/partner-requests", token=admin, params={"status": "registered"}
+        )
+        names = sorted([row["name"] async for row in client.db["organizations"].find()])
+        stored_organisation = await client.db["organizations"].find_one({"_id": created.body["id"]})
+    assert created.status == 201
+    assert (shown.body["status"], shown.body["organization_id"]) == (
+        "registered",
+        created.body["id"],
+    )
+    assert (twice.status, twice.error_code) == (409, "partner_request_registered")
+    assert (unknown.status, unknown.error_code) == (422, "unknown_partner_request")
+    # Neither refused organisation was kept: the request and the organisation are one write.
+    assert names == ["Watt & Fils"]
+    assert stored_organisation is not None
+    assert "partner_request_id" not in stored_organisation
+    assert (declined.status, reopened.status) == (409, 409)
+    assert [item["id"] for item in registered.body["items"]] == [request_id]

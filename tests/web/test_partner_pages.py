@@ -175,25 +175,26 @@ async def test_partner_without_convention_reads_the_year_and_gets_the_attestatio
     assert (await pdf.body()).startswith(b"%PDF")
 
 
+async def _ask_partnership(site: RunningSite, **request: Any) -> None:
+    """A request sent from « Devenir partenaire » (through the API the page uses)."""
+    status, sent = await people.api(site, "POST", "/accounts/partner-requests", json=request)
+    assert status == 201, sent
+
+
 async def test_admin_turns_a_partnership_request_into_an_organisation_and_its_contact(
     page: Page, browser: Browser, site: RunningSite, api: Api, looker: Looker
 ) -> None:
     """From « Devenir partenaire » to « Mon organisation », through the admin's pages."""
-    status, sent = await people.api(
+    await _ask_partnership(
         site,
-        "POST",
-        "/accounts/partner-requests",
-        json={
-            "organization_name": "Menuiserie Fictive des Flandres",
-            "siret": "73282932000074",
-            "contact_name": "Amandine Contact",
-            "email": "amandine.contact@example.org",
-            "phone": "03 20 00 00 00",
-            "sponsorship": True,
-            "message": "Trois menuisiers volontaires pour des présentations en classe.",
-        },
+        organization_name="Menuiserie Fictive des Flandres",
+        siret="73282932000074",
+        contact_name="Amandine Contact",
+        email="amandine.contact@example.org",
+        phone="03 20 00 00 00",
+        sponsorship=True,
+        message="Trois menuisiers volontaires pour des présentations en classe.",
     )
-    assert status == 201, sent
 
     # The administrators are told by email; its link opens the requests.
     admin_email = people.DEMO["admin"][0]
@@ -264,6 +265,16 @@ async def test_admin_turns_a_partnership_request_into_an_organisation_and_its_co
     await expect(page.get_by_role("status")).to_contain_text("est modifiée")
     await expect(page.get_by_text("48,00 €")).to_be_visible()
 
+    # The request is no longer to handle: it is listed as registered, with its organisation.
+    await page.goto("/admin/partenaires")
+    await expect(requests.get_by_role("row").filter(has_text="Menuiserie")).to_have_count(0)
+    await requests.get_by_role("link", name="Enregistrées").click()
+    await expect(row).to_contain_text("Enregistrée")
+    await row.get_by_role("link", name=re.compile("Voir l'organisation")).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Menuiserie Fictive des Flandres"
+    )
+
     # The contact chooses a password from the emailed link and reads the organisation.
     await api.activate("amandine.contact@example.org")
     contact = await (await new_context(browser, site)).new_page()
@@ -273,3 +284,46 @@ async def test_admin_turns_a_partnership_request_into_an_organisation_and_its_co
         "Menuiserie Fictive des Flandres"
     )
     await contact.context.close()
+
+
+async def test_admin_declines_a_partnership_request_then_puts_it_back_to_handle(
+    page: Page, site: RunningSite, looker: Looker
+) -> None:
+    await _ask_partnership(
+        site,
+        organization_name="Boulangerie Fictive de l'Aisne",
+        contact_name="Paul Contact",
+        email="paul.contact@example.org",
+        message="Nous cherchons surtout des stagiaires.",
+    )
+    await sign_in_as(page, "admin")
+    await page.goto("/admin/partenaires")
+    requests = page.get_by_role("region", name="Demandes de partenariat")
+    row = requests.get_by_role("row").filter(has_text="Boulangerie Fictive de l'Aisne")
+    await row.get_by_role("link", name=re.compile("Classer sans suite")).click()
+
+    # What declining changes is said before anything happens, the contact not told.
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Classer sans suite la demande de « Boulangerie Fictive de l'Aisne »"
+    )
+    await expect(page.get_by_text("Nous cherchons surtout des stagiaires.")).to_be_visible()
+    await expect(page.get_by_text("La plateforme ne prévient pas le contact")).to_be_visible()
+    await looker.look(page, "demande-classer")
+    await page.get_by_role("button", name="Classer sans suite").click()
+    await expect(page.get_by_role("status")).to_contain_text(
+        "La demande de « Boulangerie Fictive de l'Aisne » est classée sans suite."
+    )
+    await expect(row).to_have_count(0)  # no longer among those to handle
+
+    await requests.get_by_role("link", name="Classées sans suite").click()
+    await expect(row).to_contain_text("Classée sans suite")
+    await looker.look(page, "demandes-classees")
+    await row.get_by_role("button", name=re.compile("Remettre à traiter")).click()
+    await expect(page.get_by_role("status")).to_contain_text("est de nouveau à traiter")
+    await expect(row).to_contain_text("paul.contact@example.org")
+    await expect(row.get_by_role("link", name=re.compile("Classer sans suite"))).to_be_visible()
+
+    # An address naming no request is the site's 404.
+    missing = await page.goto("/admin/partenaires/demandes/inconnue/classer")
+    assert missing is not None
+    assert missing.status == 404

@@ -5,7 +5,13 @@ from __future__ import annotations
 from services.accounts import partners
 from services.accounts.api.partnership_models import OrganizationQuery
 from services.accounts.api.resources import accounts_for_open_session
-from services.accounts.errors import ORGANIZATION_NOT_FOUND, SESSION_ENDED, SIRET_TAKEN
+from services.accounts.errors import (
+    ORGANIZATION_NOT_FOUND,
+    PARTNER_REQUEST_REGISTERED,
+    SESSION_ENDED,
+    SIRET_TAKEN,
+    UNKNOWN_PARTNER_REQUEST,
+)
 from services.accounts.shapes.partners import Organization, OrganizationIn, OrganizationSummary
 from shared.http import Call, Page, Roles, Router
 
@@ -19,7 +25,7 @@ def add_organization_routes(router: Router) -> None:
         "/organizations",
         summary="Enregistrer une organisation partenaire",
         status=201,
-        errors=[SIRET_TAKEN],
+        errors=[SIRET_TAKEN, UNKNOWN_PARTNER_REQUEST, PARTNER_REQUEST_REGISTERED],
     )
     async def create_organization(call: Call[OrganizationIn, None]) -> Organization:
         """Partnership charter and sponsorship convention fields."""

@@ -24,3 +24,7 @@ class PartnerRequestReceived(BaseModel):
 
 class PartnerRequestQuery(PageQuery):
     """The requests, newest first."""
+
+    status: Literal["new", "registered", "declined"] | None = Field(
+        None, description="Seulement les demandes dans cet état (toutes sinon)."
+    )

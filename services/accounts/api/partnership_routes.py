@@ -5,7 +5,12 @@ from __future__ import annotations
 from services.accounts import partner_requests
 from services.accounts.api.partnership_models import PartnerRequestQuery, PartnerRequestReceived
 from services.accounts.api.resources import accounts_for_open_session, accounts_of
-from services.accounts.errors import SESSION_ENDED, TOO_MANY_PARTNER_REQUESTS
+from services.accounts.errors import (
+    PARTNER_REQUEST_NOT_FOUND,
+    PARTNER_REQUEST_REGISTERED,
+    SESSION_ENDED,
+    TOO_MANY_PARTNER_REQUESTS,
+)
 from services.accounts.shapes.partners import PartnerRequest, PartnerRequestIn
 from services.accounts.throttling import address_of, limit_requests
 from shared.http import Call, Page, Roles, Router
@@ -40,17 +45,52 @@ def add_partnership_routes(router: Router) -> None:
         )
         return PartnerRequestReceived(id=await partner_requests.receive(accounts, call.body))
 
-    @router.get(
+    # Read and handled by the programme's admins, who answer each request by email.
+    admins = router.group(auth=Roles("admin"), errors=[SESSION_ENDED])
+
+    @admins.get(
         "/partner-requests",
         summary="Demandes de partenariat reçues",
-        auth=Roles("admin"),
-        errors=[SESSION_ENDED],
         description="Les plus récentes d'abord ; chaque demande est gardée un an.",
     )
     async def list_partner_requests(
         call: Call[None, PartnerRequestQuery],
     ) -> Page[PartnerRequest]:
-        """For the programme's admins, who answer each request by email."""
+        """All of them, or those in one status."""
         accounts = await accounts_for_open_session(call)
         page = call.query.paging()
-        return await partner_requests.listed(accounts, page)
+        return await partner_requests.listed(accounts, call.query.status, page)
+
+    @admins.get(
+        "/partner-requests/{id}",
+        summary="Une demande de partenariat",
+        errors=[PARTNER_REQUEST_NOT_FOUND],
+    )
+    async def get_partner_request(call: Call[None, None]) -> PartnerRequest:
+        """With what became of it."""
+        accounts = await accounts_for_open_session(call)
+        return await partner_requests.get(accounts, call.path("id"))
+
+    @admins.post(
+        "/partner-requests/{id}/decline",
+        summary="Classer une demande de partenariat sans suite",
+        errors=[PARTNER_REQUEST_NOT_FOUND, PARTNER_REQUEST_REGISTERED],
+        description=(
+            "Aucune organisation n'en sera enregistrée ; la demande reste lisible (declined) "
+            "jusqu'à la fin de sa conservation et peut être remise à traiter."
+        ),
+    )
+    async def decline_partner_request(call: Call[None, None]) -> PartnerRequest:
+        """Sent twice, it answers the same."""
+        accounts = await accounts_for_open_session(call)
+        return await partner_requests.decline(accounts, call.path("id"), call.user.user_id)
+
+    @admins.post(
+        "/partner-requests/{id}/reopen",
+        summary="Remettre à traiter une demande classée sans suite",
+        errors=[PARTNER_REQUEST_NOT_FOUND, PARTNER_REQUEST_REGISTERED],
+    )
+    async def reopen_partner_request(call: Call[None, None]) -> PartnerRequest:
+        """Sent twice, it answers the same."""
+        accounts = await accounts_for_open_session(call)
+        return await partner_requests.reopen(accounts, call.path("id"), call.user.user_id)

@@ -19,6 +19,11 @@ class Sponsorship(Strict):
     hourly_loaded_cost_eur: Annotated[float, Field(ge=0, le=10_000)] | None = None
 
 
+# What became of a partnership request: waiting, an organisation recorded from it, or
+# closed without one.
+PartnerRequestStatus = Literal["new", "registered", "declined"]
+
+
 class OrganizationIn(Strict):
     """A partner organization."""
 
@@ -27,6 +32,14 @@ class OrganizationIn(Strict):
     kind: Literal["company", "association", "training_body", "public_body", "other"]
     partnership_charter_signed_at: datetime | None = None
     sponsorship: Sponsorship | None = None
+    partner_request_id: str | None = Field(
+        None,
+        max_length=64,
+        description=(
+            "La demande de partenariat dont l'organisation vient : elle passe à « registered » "
+            "avec l'identifiant de l'organisation."
+        ),
+    )
 
 
 class Organization(BaseModel):
@@ -101,3 +114,11 @@ class PartnerRequest(BaseModel):
     sponsorship: bool
     message: str
     created_at: datetime
+    status: PartnerRequestStatus = Field(
+        description=(
+            "new : à traiter ; registered : une organisation a été enregistrée depuis la "
+            "demande (organization_id) ; declined : classée sans suite."
+        )
+    )
+    organization_id: str | None = None
+    handled_at: datetime | None = Field(None, description="Quand elle a été traitée.")

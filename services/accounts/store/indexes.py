@@ -103,5 +103,8 @@ INDEXES: list[IndexSpec] = [
     _cleanup("export_parts", field="received_at", after_seconds=_EXPORT_CLEANUP_SECONDS),
     # Partnership requests, newest first for the admins; clean-up after their retention.
     IndexSpec("partner_requests", [("created_at", -1), ("_id", -1)], name="by_time"),
+    IndexSpec(
+        "partner_requests", [("status", 1), ("created_at", -1), ("_id", -1)], name="by_status"
+    ),
     _cleanup("partner_requests"),
 ]

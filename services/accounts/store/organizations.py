@@ -63,20 +63,45 @@ class Organizations(Collection):
 
 
 class PartnerRequests(Collection):
-    """Organisations' requests to become partners."""
+    """Organisations' requests to become partners, each ``new``, ``registered`` or
+    ``declined``."""
 
     async def insert(self, row: Document, session: Session = None) -> None:
         """Keep a new request."""
         await self._rows.insert_one(row, session=session)
 
-    async def page_kept(
-        self, now: datetime, page: PageQuery, load: Callable[[Document], T]
-    ) -> Page[T]:
-        """The requests still kept at ``now``, newest first."""
-        return await paginate(
-            self._rows,
-            {"expires_at": {"$gt": now}},
-            sort=[("created_at", -1)],
-            page=page,
-            load=load,
+    async def kept(self, request_id: str, now: datetime) -> Document | None:
+        """The request if it is still kept at ``now``, or None."""
+        return await self._rows.find_one({"_id": request_id, "expires_at": {"$gt": now}})
+
+    async def move(
+        self,
+        request_id: str,
+        now: datetime,
+        *,
+        from_statuses: Sequence[str],
+        fields: Mapping[str, Any],
+        session: Session = None,
+    ) -> Document | None:
+        """Set ``fields`` on the kept request if its status is one of ``from_statuses``:
+        the request after, or None when it is not kept or in another status."""
+        return await self._rows.find_one_and_update(
+            {"_id": request_id, "expires_at": {"$gt": now}, "status": {"$in": list(from_statuses)}},
+            {"$set": dict(fields)},
+            return_document=ReturnDocument.AFTER,
+            session=session,
         )
+
+    async def page_kept(
+        self, now: datetime, status: str | None, page: PageQuery, load: Callable[[Document], T]
+    ) -> Page[T]:
+        """The requests still kept at ``now`` (only those in ``status`` if given), newest
+        first."""
+        query: Document = {"expires_at": {"$gt": now}}
+        if status is not None:
+            query["status"] = status
+        return await paginate(self._rows, query, sort=[("created_at", -1)], page=page, load=load)
+
+    async def give_status_where_missing(self, status: str) -> None:
+        """Requests kept before they had a status get ``status`` (a migration)."""
+        await self._rows.update_many({"status": {"$exists": False}}, {"$set": {"status": status}})

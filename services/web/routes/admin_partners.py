@@ -4,7 +4,9 @@ convention), and the account of each organisation's contact, who then reads its
 report under « Mon organisation ».
 
 A request becomes an organisation in one step: « Enregistrer » carries what the
-request said into the form, and once the organisation exists, into the contact's.
+request said into the form, and once the organisation exists, into the contact's; the
+request is then « enregistrée », linked to its organisation. A request that will not
+become one is « classée sans suite », and may be put back among those to handle.
 """
 
 from __future__ import annotations
@@ -34,9 +36,20 @@ from shared.french import of
 
 PARTNERS = "/admin/partenaires"
 NEW = f"{PARTNERS}/nouvelle"
+REQUESTS = f"{PARTNERS}/demandes"
 SHOWN = 20
+# The requests' filters: address value → (the API's status, words of the filter's link).
+REQUEST_FILTERS = {
+    "": ("new", "À traiter"),
+    "enregistrees": ("registered", "Enregistrées"),
+    "classees": ("declined", "Classées sans suite"),
+}
 # What a request hands on to the contact's form once its organisation is recorded.
 _CONTACT_QUERY = ("contact", "email", "telephone")
+# The request an organisation is recorded from, carried by its form, and the accounts
+# API's refusals about it (the request is gone, or already became an organisation).
+_FROM_REQUEST = "demande"
+_REQUEST_REFUSALS = ("unknown_partner_request", "partner_request_registered")
 _KIND_OPTIONS = [(key, label, None) for key, label in ORGANISATION_KINDS.items()]
 
 
@@ -47,16 +60,28 @@ def add_admin_partner_routes(router: web.UrlDispatcher) -> None:
     router.add_get(f"{PARTNERS}/{{id}}", organisation_page)
     add_form_page(router, f"{PARTNERS}/{{id}}/modifier", edit_form, update_organisation)
     add_form_page(router, f"{PARTNERS}/{{id}}/contact", contact_form, create_contact)
+    add_form_page(router, f"{REQUESTS}/{{id}}/classer", decline_page, decline)
+    router.add_post(f"{REQUESTS}/{{id}}/rouvrir", reopen)
+
+
+def _requests_filtered(key: str) -> str:
+    return f"{PARTNERS}?{urlencode({'etat': key})}" if key else PARTNERS
 
 
 @requires("admin")
-async def partners_page(request: web.Request) -> web.Response:
-    """The requests received, newest first, and the organisations, by name."""
+async def partners_page(request: web.Request) -> web.StreamResponse:
+    """The requests received (those to handle unless asked), newest first, and the
+    organisations, by name."""
     api = api_of(request)
     form = Form.of(request.query)
     search = form.optional("q", max_length=100)
+    shown = form.text("etat")
+    if shown not in REQUEST_FILTERS:
+        return see_other(PARTNERS)
     requests = await _page_or_first(
-        api, "/accounts/partner-requests", {"cursor": form.text("demandes") or None}
+        api,
+        "/accounts/partner-requests",
+        {"status": REQUEST_FILTERS[shown][0], "cursor": form.text("demandes") or None},
     )
     organisations: dict[str, Any] = {"items": [], "next_cursor": None}
     if form.ok:
@@ -75,7 +100,12 @@ async def partners_page(request: web.Request) -> web.Response:
         "admin/partners.html",
         {
             "requests": requests["items"],
-            "more_requests": _next(requests, "demandes", {}),
+            "more_requests": _next(requests, "demandes", {"etat": shown} if shown else {}),
+            "request_filters": [
+                (_requests_filtered(key), label) for key, (_, label) in REQUEST_FILTERS.items()
+            ],
+            "current_request_filter": _requests_filtered(shown),
+            "shown_requests": shown,
             "organisations": organisations["items"],
             "more_organisations": _next(organisations, "curseur", {"q": search} if search else {}),
             "values": form.values,
@@ -108,6 +138,7 @@ def _next(found: dict[str, Any], cursor_name: str, kept: dict[str, str]) -> str 
 def _register_link(request_row: dict[str, Any]) -> str:
     """« Enregistrer » a request: the organisation's form, filled from it."""
     given = {
+        _FROM_REQUEST: request_row["id"],
         "nom": request_row["organization_name"],
         "siret": request_row.get("siret") or "",
         "contact": request_row["contact_name"],
@@ -154,7 +185,9 @@ async def _organisation_form(
 @requires("admin")
 async def new_organisation_form(request: web.Request) -> web.Response:
     """« Enregistrer une organisation partenaire », blank or filled from a request."""
-    given = {key: value for key, value in request.query.items() if key in ("nom", "siret")}
+    given = {
+        key: value for key, value in request.query.items() if key in ("nom", "siret", _FROM_REQUEST)
+    }
     handed = {key: value for key, value in request.query.items() if key in _CONTACT_QUERY}
     form = Form(values={**given, **handed}) if given or handed else None
     return await _organisation_form(request, None, form)
@@ -162,13 +195,24 @@ async def new_organisation_form(request: web.Request) -> web.Response:
 
 @requires("admin")
 async def create_organisation(request: web.Request) -> web.StreamResponse:
-    """Record the organisation; next, its contact's account."""
+    """Record the organisation (and that its request, if any, became it); next, its
+    contact's account."""
     form = Form.of(await request.post())
     body = read_organisation(form)
     if body is not None:
-        sending = api_of(request).post("/accounts/organizations", body)
-        created = await _sent(form, sending, ORGANISATION_FIELDS, "nom")
-        if created is not None:
+        from_request = form.text(_FROM_REQUEST)
+        if from_request:
+            body["partner_request_id"] = from_request
+        try:
+            created = await api_of(request).post("/accounts/organizations", body)
+        except ApiRefusedError as refused:
+            if refused.status not in (400, 409, 422):
+                raise
+            place_refusal(form, refused, ORGANISATION_FIELDS, default="nom")
+            if refused.code in _REQUEST_REFUSALS:
+                # Said at the name; sent again, the form records the organisation alone.
+                form.values.pop(_FROM_REQUEST, None)
+        else:
             await request[VISIT].flash(
                 f"L'organisation « {created['name']} » est enregistrée. Créez maintenant le "
                 "compte de son contact : il pourra suivre les interventions de ses salariés."
@@ -254,3 +298,49 @@ async def create_contact(request: web.Request) -> web.StreamResponse:
             )
             return see_other(f"{PARTNERS}/{organisation['id']}")
     return await _contact_form(request, organisation, form)
+
+
+# --- a request that will not become an organisation -----------------------------------------
+
+
+async def _partner_request(request: web.Request) -> dict[str, Any]:
+    found: dict[str, Any] = await api_of(request).shown(
+        f"/accounts/partner-requests/{request.match_info['id']}", hidden=(400, 403, 404)
+    )
+    return found
+
+
+@requires("admin")
+async def decline_page(request: web.Request) -> web.Response:
+    """What « Classer sans suite » changes, before the administrator confirms."""
+    return await render(
+        request, "admin/partner_request_decline.html", {"row": await _partner_request(request)}
+    )
+
+
+@requires("admin")
+async def decline(request: web.Request) -> web.StreamResponse:
+    """No organisation will come from the request; it stays readable, and reopenable."""
+    return await _handle(request, "decline", "La demande de « {name} » est classée sans suite.")
+
+
+@requires("admin")
+async def reopen(request: web.Request) -> web.StreamResponse:
+    """Put a declined request back among those to handle."""
+    return await _handle(request, "reopen", "La demande de « {name} » est de nouveau à traiter.")
+
+
+async def _handle(request: web.Request, action: str, done: str) -> web.StreamResponse:
+    """The accounts API's ``action`` on the request, then back to the requests with a
+    banner saying it is ``done``, or why it was not."""
+    path = f"/accounts/partner-requests/{request.match_info['id']}/{action}"
+    visit = request[VISIT]
+    try:
+        handled = await api_of(request).post(path)
+    except ApiRefusedError as refused:
+        if refused.status in (400, 404):
+            raise web.HTTPNotFound() from refused
+        await visit.flash(refused.message, kind="error")
+        return see_other(_requests_filtered("enregistrees") + "#demandes")
+    await visit.flash(done.format(name=handled["organization_name"]))
+    return see_other(f"{PARTNERS}#demandes")
