@@ -1,4 +1,5 @@
-"""The administrators' list of accounts: search by name, address or id, by role.
+"""The administrators' list of accounts: search by name, address or id, by role, by
+the organisation an account is attached to (a partner's contact, an employee).
 
 Newest accounts first. The search is a prefix match (no text index: the embedded
 store has none), case-insensitive on names; addresses are stored in lower case.
@@ -21,6 +22,14 @@ def _conditions(query: AccountQuery) -> dict[str, Any]:
     conditions: dict[str, Any] = {}
     if query.role:
         conditions["role"] = query.role
+    if query.organization_id:
+        # Each branch names its role, so each uses its partial index.
+        attached = [
+            {"role": role, f"{role}.organization_id": query.organization_id}
+            for role in ("partner", "ambassador")
+            if query.role in (None, role)
+        ]
+        conditions["$and"] = [{"$or": attached}] if attached else [{"_id": {"$in": []}}]
     if query.q:
         start = re.escape(query.q)
         branches: list[dict[str, Any]] = [
@@ -56,7 +65,10 @@ def summary(user: Document) -> AccountSummary:
         last_seen_at=user.get("last_seen_at"),
         territory=TerritoryIn.model_validate(territory) if territory else None,
         establishment=((user.get("staff") or {}).get("establishment") or {}).get("name"),
-        organization_id=(user.get("partner") or {}).get("organization_id"),
+        organization_id=(
+            (user.get("partner") or {}).get("organization_id")
+            or (user.get("ambassador") or {}).get("organization_id")
+        ),
         suspension=Suspension.model_validate(suspension) if suspension else None,
     )
 

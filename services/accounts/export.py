@@ -24,7 +24,7 @@ from services.accounts import audit
 from services.accounts.context import Accounts
 from services.accounts.credentials import current_user
 from services.accounts.errors import EXPORT_INCOMPLETE
-from services.accounts.profile import me
+from services.accounts.profile import shown
 from services.accounts.shapes.privacy import AccountsPart, ExportDocument
 from shared.contracts.accounts import ExportRequested
 from shared.contracts.personal_data import ExportPrepared
@@ -139,7 +139,7 @@ async def accounts_part(accounts: Accounts, user: Document) -> AccountsPart:
         for row in await accounts.store.sessions.of_user(user["_id"])
     ]
     return AccountsPart(
-        account=me(accounts, user),
+        account=await shown(accounts, user),
         charter_acceptances=acceptances,
         sessions=sessions,
         reads_by_staff=await audit.reads_of(accounts, user["_id"]),

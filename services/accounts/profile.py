@@ -149,10 +149,20 @@ def me(accounts: Accounts, user: Document) -> Me:
     )
 
 
+async def shown(accounts: Accounts, user: Document) -> Me:
+    """``me``, with the name of an ambassador's employer read from its organisation."""
+    account = me(accounts, user)
+    ambassador = account.ambassador
+    if ambassador is not None and ambassador.organization_id is not None:
+        organization = await accounts.store.organizations.by_id(ambassador.organization_id)
+        ambassador.organization_name = organization["name"] if organization else None
+    return account
+
+
 async def show(accounts: Accounts, principal: Principal) -> Me:
     """GET /me."""
     user = await current_user(accounts, principal)
-    return me(accounts, user)
+    return await shown(accounts, user)
 
 
 def _establishment_change(
@@ -221,7 +231,7 @@ async def update(accounts: Accounts, principal: Principal, body: MeUpdate) -> Me
     if organization is not None and not await accounts.store.organizations.exists(organization):
         raise UNKNOWN_ORGANIZATION.error()
     if not updates:
-        return me(accounts, user)
+        return await shown(accounts, user)
     changes: dict[str, int] = {}
 
     async def work(session: AsyncClientSession) -> Document:
@@ -249,7 +259,7 @@ async def update(accounts: Accounts, principal: Principal, body: MeUpdate) -> Me
 
     after = await accounts.ctx.transaction(work)
     await accounts.store.directory.apply_frequency_changes(changes)
-    return me(accounts, after)
+    return await shown(accounts, after)
 
 
 async def request_email_change(
@@ -363,7 +373,7 @@ async def set_consents(accounts: Accounts, principal: Principal, body: ConsentsU
             )
             or user
         )
-    return me(accounts, user)
+    return await shown(accounts, user)
 
 
 async def delete(accounts: Accounts, principal: Principal) -> None:

@@ -81,3 +81,36 @@ async def test_only_administrators_list_accounts_and_bad_filters_are_refused(ser
     assert (bad_role.status, bad_role.error_code) == (400, "invalid_request")
     assert (long_query.status, long_query.error_code) == (400, "invalid_request")
     assert regex_like["items"] == []  # the search is a prefix, not a pattern
+
+
+async def test_admin_lists_the_accounts_attached_to_an_organisation(serve: Serve) -> None:
+    async with serve() as client:
+        admin = await client.admin_token()
+
+        async def organisation(name: str) -> str:
+            created = await client.call(
+                "POST", "/organizations", token=admin, json={"name": name, "kind": "company"}
+            )
+            return str(created.body["id"])
+
+        watt, other = await organisation("Watt & Fils"), await organisation("Autre SA")
+        contact, _ = await client.partner("contact@watt.example.org", watt)
+        await client.partner("contact@autre.example.org", other)
+        employee, employee_token = await client.ambassador("salariee@example.org")
+        await client.call("PATCH", "/me", token=employee_token, json={"organization_id": watt})
+        await client.ambassador("sans.employeur@example.org")
+
+        attached = await accounts(client, admin, organization_id=watt)
+        contacts = await accounts(client, admin, organization_id=watt, role="partner")
+        employees = await accounts(client, admin, organization_id=watt, role="ambassador")
+        staff = await accounts(client, admin, organization_id=watt, role="staff")
+        unknown = await accounts(client, admin, organization_id="nope")
+        too_long = await client.call(
+            "GET", "/users", token=admin, params={"organization_id": "x" * 65}
+        )
+    assert [item["id"] for item in attached["items"]] == [employee, contact]
+    assert [item["id"] for item in contacts["items"]] == [contact]
+    assert contacts["items"][0]["organization_id"] == watt
+    assert [item["id"] for item in employees["items"]] == [employee]
+    assert staff["items"] == unknown["items"] == []
+    assert (too_long.status, too_long.error_code) == (400, "invalid_request")

@@ -120,10 +120,20 @@ async def test_an_ambassador_links_themselves_to_their_employer_organization(ser
             "PATCH", "/me", token=token, json={"organization_id": organization_id}
         )
         events = await client.outbox("accounts.ambassador.profile_changed")
+        read_back = await client.call("GET", "/me", token=token)
+        unlinked = await client.call("PATCH", "/me", token=token, json={"organization_id": None})
     assert [item["id"] for item in found.body["items"]] == [organization_id]
     assert (unknown.status, unknown.error_code) == (422, "unknown_organization")
     assert linked.body["ambassador"]["organization_id"] == organization_id
     assert events[-1]["organization_id"] == organization_id
+    # The employer is named to the ambassador, who may not read the organisation itself.
+    employer = read_back.body["ambassador"]
+    assert (employer["organization_id"], employer["organization_name"]) == (
+        organization_id,
+        "Électricité Réunie du Nord",
+    )
+    unlinked_part = unlinked.body["ambassador"]
+    assert (unlinked_part["organization_id"], unlinked_part["organization_name"]) == (None, None)
 
 
 async def test_email_change_sends_a_link_to_the_new_address_and_tells_the_old_one(

@@ -22,6 +22,13 @@ class AccountQuery(PageQuery):
         description="Début du prénom, du nom ou de l'adresse e-mail, ou l'identifiant exact.",
     )
     role: Role | None = Field(None, description="Seulement les comptes de ce rôle.")
+    organization_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None,
+        description=(
+            "Seulement les comptes rattachés à cette organisation : ses contacts partenaires "
+            "et les ambassadeurs qui l'ont indiquée comme employeur."
+        ),
+    )
 
 
 class AccountSummary(BaseModel):
@@ -37,5 +44,7 @@ class AccountSummary(BaseModel):
     last_seen_at: datetime | None = None
     territory: TerritoryIn | None = Field(None, description="Territoire d'un référent.")
     establishment: str | None = Field(None, description="Établissement d'un membre d'équipe.")
-    organization_id: str | None = Field(None, description="Organisation d'un partenaire.")
+    organization_id: str | None = Field(
+        None, description="Organisation d'un partenaire, ou employeur d'un ambassadeur."
+    )
     suspension: Suspension | None = Field(None, description="Suspension d'un ambassadeur.")

@@ -113,7 +113,10 @@ class AmbassadorPart(BaseModel):
     interventions: list[InterventionKind]
     online: bool = False
     zone: Zone
-    organization_id: str | None = None
+    organization_id: str | None = Field(
+        None, description="L'organisation partenaire qui emploie l'ambassadeur."
+    )
+    organization_name: str | None = Field(None, description="Son nom.")
     availability: Availability = Field(default_factory=Availability)
     record: RecordState
     suspension: Suspension | None = None

@@ -9,6 +9,7 @@ from services.web.routes.agenda import add_agenda_routes
 from services.web.routes.ambassador_profile import add_ambassador_profile_routes
 from services.web.routes.calendar import add_calendar_routes
 from services.web.routes.directory import add_directory_routes
+from services.web.routes.employer import add_employer_routes
 from services.web.routes.engagement import add_engagement_routes
 from services.web.routes.joining import add_joining_routes
 from services.web.routes.links import add_link_routes
@@ -31,6 +32,7 @@ def add_site_routes(router: web.UrlDispatcher) -> None:
     add_session_routes(router)
     add_profile_routes(router)
     add_ambassador_profile_routes(router)
+    add_employer_routes(router)
     add_engagement_routes(router)
     add_my_data_routes(router)
     add_notification_routes(router)

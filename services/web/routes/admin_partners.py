@@ -21,6 +21,7 @@ from services.web.access import add_form_page, requires
 from services.web.client import Api, ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.forms import Form
+from services.web.domain.labels import ACCOUNT_STATES
 from services.web.domain.organisations import (
     CONTACT_FIELDS,
     ORGANISATION_FIELDS,
@@ -38,6 +39,8 @@ PARTNERS = "/admin/partenaires"
 NEW = f"{PARTNERS}/nouvelle"
 REQUESTS = f"{PARTNERS}/demandes"
 SHOWN = 20
+# Accounts attached to one organisation shown on its page (newest first).
+ATTACHED_SHOWN = 50
 # The requests' filters: address value → (the API's status, words of the filter's link).
 REQUEST_FILTERS = {
     "": ("new", "À traiter"),
@@ -225,12 +228,29 @@ async def create_organisation(request: web.Request) -> web.StreamResponse:
 
 @requires("admin")
 async def organisation_page(request: web.Request) -> web.Response:
-    """The organisation, its charter and its convention."""
+    """The organisation, its charter and its convention, its contacts' accounts and the
+    ambassadors it employs (each list read, and audited, by the accounts API)."""
     organisation = await _organisation(request)
+    api = api_of(request)
+
+    async def attached(role: str) -> dict[str, Any]:
+        params = {"organization_id": organisation["id"], "role": role, "limit": ATTACHED_SHOWN}
+        found: dict[str, Any] = await api.get("/accounts/users", params=params)
+        return found
+
+    contacts, employees = await attached("partner"), await attached("ambassador")
     return await render(
         request,
         "admin/organisation.html",
-        {"organisation": organisation, "kinds": ORGANISATION_KINDS},
+        {
+            "organisation": organisation,
+            "kinds": ORGANISATION_KINDS,
+            "contacts": contacts["items"],
+            "employees": employees["items"],
+            "more_employees": employees.get("next_cursor") is not None,
+            "shown": ATTACHED_SHOWN,
+            "account_states": ACCOUNT_STATES,
+        },
     )
 
 
