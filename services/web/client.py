@@ -217,6 +217,12 @@ class Api:
                 body = raw
             return Answer(response.status, body, dict(response.headers))
 
+    async def renew_access(self) -> None:
+        """Take a new access token now. After a change of what tokens carry (a team
+        member's establishment), the old one is refused only once its revocation has
+        reached every service: the person's next pages must not wait for it."""
+        await self._access_token(force=True)
+
     async def _access_token(self, *, force: bool = False) -> str | None:
         """The person's access token, refreshed first when it is about to expire."""
         tokens = self._visit.tokens

@@ -23,6 +23,7 @@ from services.web.routes.referents import add_referent_routes
 from services.web.routes.session import add_session_routes
 from services.web.routes.solicit import add_solicit_routes
 from services.web.routes.staff_checks import add_staff_check_routes
+from services.web.routes.staff_establishment import add_staff_establishment_routes
 
 
 def add_site_routes(router: web.UrlDispatcher) -> None:
@@ -33,6 +34,7 @@ def add_site_routes(router: web.UrlDispatcher) -> None:
     add_profile_routes(router)
     add_ambassador_profile_routes(router)
     add_employer_routes(router)
+    add_staff_establishment_routes(router)
     add_engagement_routes(router)
     add_my_data_routes(router)
     add_notification_routes(router)

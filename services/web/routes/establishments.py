@@ -1,4 +1,5 @@
-"""Where an intervention takes place: the establishment a request or an open call names.
+"""Establishments: the one a request or an open call names, and the search by which a
+member of an educational team finds theirs (at sign-up, or when they move).
 
 A member of an educational team always asks for their own establishment; a referent
 types the establishment's UAI code, and accounts' reference gives its name, town and
@@ -38,3 +39,29 @@ async def establishment_of(api: Api, role: str, form: Form) -> dict[str, Any] | 
     if found.get("bassin"):
         establishment["bassin"] = found["bassin"]
     return establishment
+
+
+# How many establishments a search shows: a longer list asks for a closer search.
+FOUND_SHOWN = 20
+
+
+async def find_establishments(api: Api, query: str) -> list[dict[str, Any]]:
+    """The establishments whose name, town or UAI matches ``query``."""
+    found = await api.get(
+        "/accounts/establishments", params={"q": query[:100], "limit": FOUND_SHOWN}
+    )
+    items: list[dict[str, Any]] = found["items"]
+    return items
+
+
+def establishment_options(found: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """The establishments found as radio options: UAI, name and town, then what they are."""
+    return [
+        (
+            item["uai"],
+            f"{item['name']}, {item['city']}",
+            f"{item['kind'].capitalize()} {item['sector']} · {item['postcode']} "
+            f"· UAI {item['uai']}",
+        )
+        for item in found
+    ]

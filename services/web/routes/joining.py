@@ -31,6 +31,7 @@ from services.web.domain.joining import (
     Step,
 )
 from services.web.rendering import VISIT, render, see_other
+from services.web.routes.establishments import establishment_options, find_establishments
 from services.web.routes.partnership import add_partnership_routes, place_refusal
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -303,23 +304,12 @@ async def staff_find(request: web.Request) -> web.StreamResponse:
         if not query:
             errors["q"] = "Indiquez le nom, la commune ou le code UAI de votre établissement."
         else:
-            found = await api_of(request).get(
-                "/accounts/establishments", params={"q": query[:100], "limit": 20}
-            )
-            results = found["items"]
+            results = await find_establishments(api_of(request), query)
     choice_error = kept.pop("choice_error", None)
     if choice_error:
         errors["uai"] = choice_error
         await visit.save_draft(STAFF_DRAFT, kept)
-    options = [
-        (
-            item["uai"],
-            f"{item['name']}, {item['city']}",
-            f"{item['kind'].capitalize()} {item['sector']} · {item['postcode']} "
-            f"· UAI {item['uai']}",
-        )
-        for item in results or []
-    ]
+    options = establishment_options(results or [])
     return await render(
         request,
         "joining/staff_find.html",
