@@ -309,16 +309,22 @@ async def test_referent_publishes_an_open_call_that_an_ambassador_takes(
     day = in_days(20)
     # An establishment of Arras, outside the Nord referent's territory: said at its field.
     await _fill_call(page, day, "0629101F")
+    # Only ambassadors of the building trades are wanted, as Gaspard.
+    await page.get_by_label("Bâtiment et travaux publics").check()
     await page.get_by_role("button", name="Publier l'appel").click()
     uai_error = page.locator("#uai-error")
     await expect(uai_error).to_be_visible()
     await expect(page.locator("#titre-error")).to_have_count(0)
+    await expect(page.get_by_label("Bâtiment et travaux publics")).to_be_checked()  # kept
     await looker.look(page, "appel-hors-territoire")
     await _fill_call(page, day, "0599101X")
     await page.get_by_role("button", name="Publier l'appel").click()
     await expect(page.get_by_text(re.compile("L'appel « Forum des métiers"))).to_contain_text(
         re.compile("ambassadeurs? de la zone (est|sont) invités? par e-mail")
     )
+    await expect(
+        page.locator(".summary__row").filter(has_text="Secteurs recherchés")
+    ).to_contain_text("Bâtiment et travaux publics")
     await looker.look(page, "appel-publie")
     call_path = page.url.removeprefix(site.base_url)
 

@@ -46,7 +46,12 @@ from services.web.domain.labels import (
     REQUESTER_ROLES,
 )
 from services.web.rendering import VISIT, render, render_form, see_other
-from services.web.routes.call_publishing import ORGANISERS, PUBLISH, add_call_publishing_routes
+from services.web.routes.call_publishing import (
+    ORGANISERS,
+    PUBLISH,
+    add_call_publishing_routes,
+    sector_names,
+)
 from shared.french import PARIS, sentence
 
 AGENDA_ROLES = ("ambassador", "staff", "referent")
@@ -314,8 +319,11 @@ async def calls_page(request: web.Request) -> web.StreamResponse:
 async def call_page(request: web.Request) -> web.Response:
     """One call: the event, the places left, « Je participe » for an invited ambassador."""
     found = await _fetch(request, f"/agenda/calls/{request.match_info['id']}")
+    sectors = await sector_names(api_of(request)) if found["wanted_sectors"] else {}
     return await render(
-        request, "agenda/call.html", {**_LABELS, "call": found, "role": user_of(request).role}
+        request,
+        "agenda/call.html",
+        {**_LABELS, "call": found, "role": user_of(request).role, "sectors": sectors},
     )
 
 

@@ -10,13 +10,14 @@ rule).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Any
 
 from aiohttp import web
 
 from services.web.access import add_form_page, requires, user_of
-from services.web.client import ApiRefusedError
+from services.web.client import Api, ApiRefusedError
 from services.web.context import api_of
 from services.web.domain.forms import Form
 from services.web.domain.labels import EVENT_TYPES, FORMATS
@@ -41,6 +42,7 @@ _FIELD_OF = {
     "audience": "niveau",
     "places": "places",
     "description": "description",
+    "wanted_sectors": "secteurs",
 }
 # The API's refusals of the whole call, and the form's field they are about.
 _FIELD_OF_CODE = {
@@ -70,9 +72,10 @@ async def _page(
 ) -> web.Response:
     """The form, empty or as it was typed, with the staff member's establishment named."""
     role = user_of(request).role
+    api = api_of(request)
     own = None
     if role == "staff":
-        me = await api_of(request).get("/accounts/me")
+        me = await api.get("/accounts/me")
         if me["staff"]["verification"]["status"] != "verified":
             raise web.HTTPForbidden()  # the page says their attachment awaits a referent
         own = me["staff"]["establishment"]
@@ -84,6 +87,7 @@ async def _page(
             "errors": form.errors if form else {},
             "event_types": [(key, label, None) for key, label in EVENT_TYPES.items()],
             "formats": [(key, label, None) for key, label in FORMATS.items()],
+            "sectors": [(slug, name, None) for slug, name in (await sector_names(api)).items()],
             "today": datetime.now(PARIS).date().isoformat(),
             "own_establishment": own,
         },
@@ -97,9 +101,17 @@ async def call_form(request: web.Request) -> web.Response:
     return await _page(request)
 
 
-def read_call(form: Form, *, asks_establishment: bool) -> dict[str, Any] | None:
+async def sector_names(api: Api) -> dict[str, str]:
+    """The professional sectors an organiser may look for, by slug."""
+    return {item["slug"]: item["name"] for item in await api.get("/accounts/sectors")}
+
+
+def read_call(
+    form: Form, *, asks_establishment: bool, sectors: Mapping[str, str]
+) -> dict[str, Any] | None:
     """The call as the agenda API takes it (without its establishment), or None with
-    each field's problem recorded in ``form``."""
+    each field's problem recorded in ``form``. Of the ``sectors`` ticked, those known
+    are kept (none: every sector is wanted)."""
     title = form.required("titre", "Indiquez le nom de l'événement.", max_length=200)
     event_type = form.choice("type", EVENT_TYPES, "Choisissez le type d'événement.")
     where = form.choice("format", FORMATS, "Choisissez en présentiel ou à distance.")
@@ -124,6 +136,8 @@ def read_call(form: Form, *, asks_establishment: bool) -> dict[str, Any] | None:
     pupils = form.number("eleves", "Indiquez le nombre d'élèves attendus.", low=1, high=1000)
     places = form.number("places", "Indiquez le nombre d'ambassadeurs attendus.", low=1, high=500)
     description = form.optional("description", max_length=2000)
+    ticked = form.many("secteurs")
+    wanted = [slug for slug in sectors if slug in ticked]
     if not form.ok or moment is None:
         return None
     body: dict[str, Any] = {
@@ -134,6 +148,7 @@ def read_call(form: Form, *, asks_establishment: bool) -> dict[str, Any] | None:
         "duration_minutes": minutes,
         "audience": {"level": level, "group_size": pupils},
         "places": places,
+        "wanted_sectors": wanted,
     }
     if link:
         body["online_url"] = link
@@ -161,8 +176,8 @@ async def publish_call(request: web.Request) -> web.StreamResponse:
     """Publish the call: the matching ambassadors of the zone are invited by email."""
     form = Form.of(await request.post())
     role = user_of(request).role
-    body = read_call(form, asks_establishment=role == "referent")
     api = api_of(request)
+    body = read_call(form, asks_establishment=role == "referent", sectors=await sector_names(api))
     if body is not None:
         establishment = await establishment_of(api, role, form)
         if establishment is not None:
@@ -183,4 +198,5 @@ async def publish_call(request: web.Request) -> web.StreamResponse:
         else:
             await request[VISIT].flash(_published_message(published))
             return see_other(f"/agenda/appels/{published['id']}")
-    return await _page(request, dict(form.values), form)
+    # The sectors ticked go back as a list, even when only one was.
+    return await _page(request, {**form.values, "secteurs": form.many("secteurs")}, form)
