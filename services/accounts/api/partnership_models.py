@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from services.accounts.shapes.partners import PartnerRequestStatus
 from shared.http import PageQuery
 
 
@@ -25,6 +26,6 @@ class PartnerRequestReceived(BaseModel):
 class PartnerRequestQuery(PageQuery):
     """The requests, newest first."""
 
-    status: Literal["new", "registered", "declined"] | None = Field(
+    status: PartnerRequestStatus | None = Field(
         None, description="Seulement les demandes dans cet état (toutes sinon)."
     )

@@ -37,8 +37,16 @@ async def establishment_page(request: web.Request) -> web.Response:
     return await _page(request, Form.of(request.query))
 
 
-async def _page(request: web.Request, form: Form, status: int = 200) -> web.Response:
-    current = (await me_of(request))["staff"]["establishment"]
+async def _page(
+    request: web.Request,
+    form: Form,
+    current: dict[str, Any] | None = None,
+    status: int = 200,
+) -> web.Response:
+    """The page, with what was searched and each problem; ``current``, the establishment
+    kept, when the caller has read it already."""
+    if current is None:
+        current = await _current(request)
     query = form.text("q").strip()
     found: list[dict[str, Any]] | None = None
     if "q" in form.values:
@@ -62,15 +70,20 @@ async def _page(request: web.Request, form: Form, status: int = 200) -> web.Resp
     )
 
 
+async def _current(request: web.Request) -> dict[str, Any]:
+    current: dict[str, Any] = (await me_of(request))["staff"]["establishment"]
+    return current
+
+
 @requires("staff")
 async def change_establishment(request: web.Request) -> web.StreamResponse:
     """Move to the establishment chosen; the banner says how the move is proved."""
     form = Form.of(await request.post())
     uai = form.text("uai")
+    current = await _current(request)
     if not uai:
         form.fail("uai", "Choisissez votre nouvel établissement dans la liste.")
-        return await _page(request, form, status=422)
-    current = (await me_of(request))["staff"]["establishment"]
+        return await _page(request, form, current, status=422)
     if uai == current["uai"]:
         await request[VISIT].flash(f"{current['name']} est déjà votre établissement.")
         return see_other("/mon-profil")
@@ -83,7 +96,7 @@ async def change_establishment(request: web.Request) -> web.StreamResponse:
         if refused.status not in (400, 404, 422):
             raise
         form.fail("uai", "Ce code UAI ne correspond à aucun établissement des Hauts-de-France.")
-        return await _page(request, form, status=422)
+        return await _page(request, form, current, status=422)
     await api.renew_access()
     staff = answer.body["staff"]
     place = f"{staff['establishment']['name']} ({staff['establishment']['city']})"
