@@ -298,6 +298,34 @@ async def test_signed_in_person_confirming_a_new_address_sees_it_at_once(
     await expect(page.get_by_text(new_email).first).to_be_visible()
 
 
+async def test_a_new_address_taken_meanwhile_says_where_to_choose_another(
+    page: Page, site: RunningSite, looker: Looker
+) -> None:
+    email, new_email = "lucie.martin@example.org", "lucie.nouvelle@example.org"
+    await new_ambassador(site, email)
+    _, session = await api(
+        site, "POST", "/accounts/sessions", json={"email": email, "password": PASSWORD}
+    )
+    status, _ = await api(
+        site,
+        "POST",
+        "/accounts/me/email",
+        headers={"Authorization": f"Bearer {session['access_token']}"},
+        json={"new_email": new_email, "current_password": PASSWORD},
+    )
+    assert status == 202
+    link = await link_from_mail(site, new_email, "/email")
+    await new_ambassador(site, new_email)  # someone else joins with it first
+
+    await page.goto(link)
+    await page.get_by_role("button", name="Confirmer cette adresse").click()
+    assert await heading(page) == "Cette adresse e-mail est déjà utilisée"
+    await looker.look(page, "email-deja-utilisee")
+    await page.get_by_role("link", name="Changer mon adresse e-mail").click()
+    await sign_in(page, email, PASSWORD)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Changer d'adresse e-mail")
+
+
 # --- without JavaScript ----------------------------------------------------------------------
 
 

@@ -128,7 +128,8 @@ async def test_an_address_that_bounces_is_shown_at_sign_in_and_to_the_administra
     await sign_in(page, address, password)
     banner = page.get_by_role("status")
     await expect(banner).to_contain_text("Votre adresse e-mail refuse nos messages")
-    await expect(banner).to_contain_text("« Mon profil »")
+    # Where the address is changed: under « Connexion », not the other information.
+    await expect(banner).to_contain_text("« Mon profil », rubrique « Connexion »")
     await looker.look(page, "adresse-refusee")
     await page.goto("/mon-profil/notifications")
     await expect(page.get_by_role("link", name="Changez votre adresse e-mail")).to_be_visible()

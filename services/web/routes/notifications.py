@@ -25,7 +25,7 @@ UNSUBSCRIBE_PAGE = "/desabonnement"
 # What the site says at sign-in when the notifier stopped writing to the person.
 BOUNCING_ADDRESS = (
     "Votre adresse e-mail refuse nos messages : nous ne vous écrivons plus. "
-    "Changez-la dans « Mon profil », rubrique « Mise à jour de mes informations »."
+    "Changez-la dans « Mon profil », rubrique « Connexion »."
 )
 
 
