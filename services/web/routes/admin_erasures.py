@@ -1,4 +1,4 @@
-"""« Effacements » for administrators: the accounts deleted (at the person's request,
+"""« Suppressions de comptes » for administrators: the accounts deleted (at the person's request,
 after long inactivity, or never activated) and, for each, which services confirmed
 they erased what they held. An erasure still waiting for a service points to a
 stopped service or a message set aside; the accounts API audits each read.

@@ -290,7 +290,7 @@ async def _contact_form(
 
 @requires("admin")
 async def contact_form(request: web.Request) -> web.Response:
-    """« Créer le compte du contact », filled from the request when there was one."""
+    """« Créer le compte d'un contact », filled from the request when there was one."""
     organisation = await _organisation(request)
     query = request.query
     form = None
