@@ -232,25 +232,32 @@ async def test_too_many_reset_requests_say_how_long_to_wait(
 # --- email change ------------------------------------------------------------------------
 
 
-async def test_new_email_address_is_confirmed_with_a_button_not_by_opening_the_link(
-    page: Page, site: RunningSite, looker: Looker
-) -> None:
-    email, new_email = "elodie.martin@example.org", "elodie.nouvelle@example.org"
+async def _new_address_link(site: RunningSite, email: str, new_email: str) -> tuple[str, str]:
+    """An ambassador of ``email`` asks for ``new_email`` through the API: the link mailed
+    to the new address, and the bearer token the request was made with."""
     await new_ambassador(site, email)
     status, session = await api(
         site, "POST", "/accounts/sessions", json={"email": email, "password": PASSWORD}
     )
     assert status == 200
-    bearer = {"Authorization": f"Bearer {session['access_token']}"}
+    token = str(session["access_token"])
     status, _ = await api(
         site,
         "POST",
         "/accounts/me/email",
-        headers=bearer,
+        headers={"Authorization": f"Bearer {token}"},
         json={"new_email": new_email, "current_password": PASSWORD},
     )
     assert status == 202
-    link = await link_from_mail(site, new_email, "/email")
+    return await link_from_mail(site, new_email, "/email"), token
+
+
+async def test_new_email_address_is_confirmed_with_a_button_not_by_opening_the_link(
+    page: Page, site: RunningSite, looker: Looker
+) -> None:
+    email, new_email = "elodie.martin@example.org", "elodie.nouvelle@example.org"
+    link, token = await _new_address_link(site, email, new_email)
+    bearer = {"Authorization": f"Bearer {token}"}
 
     await page.goto(link)
     assert await heading(page) == "Confirmez votre nouvelle adresse e-mail"
@@ -277,20 +284,9 @@ async def test_signed_in_person_confirming_a_new_address_sees_it_at_once(
     page: Page, site: RunningSite
 ) -> None:
     email, new_email = "elodie.martin@example.org", "elodie.nouvelle@example.org"
-    await new_ambassador(site, email)
+    link, _ = await _new_address_link(site, email, new_email)
     await sign_in(page, email, PASSWORD)
-    _, session = await api(
-        site, "POST", "/accounts/sessions", json={"email": email, "password": PASSWORD}
-    )
-    status, _ = await api(
-        site,
-        "POST",
-        "/accounts/me/email",
-        headers={"Authorization": f"Bearer {session['access_token']}"},
-        json={"new_email": new_email, "current_password": PASSWORD},
-    )
-    assert status == 202
-    await page.goto(await link_from_mail(site, new_email, "/email"))
+    await page.goto(link)
     await page.get_by_role("button", name="Confirmer cette adresse").click()
     await expect(page).to_have_url(site.url("/email/confirmee"))
     await expect(page.get_by_role("link", name="Aller à mon profil")).to_be_visible()
@@ -302,19 +298,7 @@ async def test_a_new_address_taken_meanwhile_says_where_to_choose_another(
     page: Page, site: RunningSite, looker: Looker
 ) -> None:
     email, new_email = "lucie.martin@example.org", "lucie.nouvelle@example.org"
-    await new_ambassador(site, email)
-    _, session = await api(
-        site, "POST", "/accounts/sessions", json={"email": email, "password": PASSWORD}
-    )
-    status, _ = await api(
-        site,
-        "POST",
-        "/accounts/me/email",
-        headers={"Authorization": f"Bearer {session['access_token']}"},
-        json={"new_email": new_email, "current_password": PASSWORD},
-    )
-    assert status == 202
-    link = await link_from_mail(site, new_email, "/email")
+    link, _ = await _new_address_link(site, email, new_email)
     await new_ambassador(site, new_email)  # someone else joins with it first
 
     await page.goto(link)
