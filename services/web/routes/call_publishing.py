@@ -68,9 +68,13 @@ async def moved(request: web.Request) -> web.StreamResponse:
 
 
 async def _page(
-    request: web.Request, values: dict[str, Any] | None = None, form: Form | None = None
+    request: web.Request,
+    values: dict[str, Any] | None = None,
+    form: Form | None = None,
+    sectors: Mapping[str, str] | None = None,
 ) -> web.Response:
-    """The form, empty or as it was typed, with the staff member's establishment named."""
+    """The form, empty or as it was typed, with the staff member's establishment named
+    (``sectors``: the list the caller read already, if it did)."""
     role = user_of(request).role
     api = api_of(request)
     own = None
@@ -79,6 +83,8 @@ async def _page(
         if me["staff"]["verification"]["status"] != "verified":
             raise web.HTTPForbidden()  # the page says their attachment awaits a referent
         own = me["staff"]["establishment"]
+    if sectors is None:
+        sectors = await sector_names(api)
     return await render(
         request,
         "agenda/call_form.html",
@@ -87,7 +93,7 @@ async def _page(
             "errors": form.errors if form else {},
             "event_types": [(key, label, None) for key, label in EVENT_TYPES.items()],
             "formats": [(key, label, None) for key, label in FORMATS.items()],
-            "sectors": [(slug, name, None) for slug, name in (await sector_names(api)).items()],
+            "sectors": [(slug, name, None) for slug, name in sectors.items()],
             "today": datetime.now(PARIS).date().isoformat(),
             "own_establishment": own,
         },
@@ -177,7 +183,8 @@ async def publish_call(request: web.Request) -> web.StreamResponse:
     form = Form.of(await request.post())
     role = user_of(request).role
     api = api_of(request)
-    body = read_call(form, asks_establishment=role == "referent", sectors=await sector_names(api))
+    sectors = await sector_names(api)
+    body = read_call(form, asks_establishment=role == "referent", sectors=sectors)
     if body is not None:
         establishment = await establishment_of(api, role, form)
         if establishment is not None:
@@ -199,4 +206,4 @@ async def publish_call(request: web.Request) -> web.StreamResponse:
             await request[VISIT].flash(_published_message(published))
             return see_other(f"/agenda/appels/{published['id']}")
     # The sectors ticked go back as a list, even when only one was.
-    return await _page(request, {**form.values, "secteurs": form.many("secteurs")}, form)
+    return await _page(request, {**form.values, "secteurs": form.many("secteurs")}, form, sectors)
