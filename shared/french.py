@@ -7,6 +7,7 @@ sentence with one full stop even after an initial ("Paul E.").
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import datetime, timedelta
@@ -87,6 +88,12 @@ def duration_fr(duration: timedelta | int | float) -> str:
     if hours >= 48 and hours % 24 == 0:
         return _plural(hours // 24, "jour")
     return _plural(hours, "heure")
+
+
+def wait_fr(seconds: float) -> str:
+    """How long to wait before trying again, rounded up to the minute and at least one:
+    told to wait less than they must, people would be refused once more."""
+    return duration_fr(max(1, math.ceil(seconds / 60)) * 60)
 
 
 def minutes_fr(minutes: int) -> str:

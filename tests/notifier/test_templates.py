@@ -19,7 +19,7 @@ from services.notifier.render import Recipient, Renderer
 from shared.contracts.accounts import UserDeleted
 from shared.contracts.agenda import AppointmentCancelled, AppointmentRefused, SolicitationCreated
 from shared.events import Event
-from shared.french import datetime_fr, duration_fr
+from shared.french import datetime_fr, duration_fr, wait_fr
 from tests.notifier import realistic, samples
 from tests.notifier.samples import (
     AMBASSADOR_EMAIL,
@@ -149,6 +149,20 @@ def test_dates_read_in_french_in_paris_time() -> None:
 )
 def test_durations_read_in_french(seconds: float, words: str) -> None:
     assert duration_fr(seconds) == words
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (1, "1 minute"),
+        (61, "2 minutes"),
+        (150, "3 minutes"),
+        (3_570, "1 heure"),
+        (3_600, "1 heure"),
+    ],
+)
+def test_a_wait_is_never_told_shorter_than_it_is(seconds: float, words: str) -> None:
+    assert wait_fr(seconds) == words
 
 
 # one check per email ---------------------------------------------------------------

@@ -28,7 +28,7 @@ from services.web.context import SITE, api_of
 from services.web.domain.forms import Form
 from services.web.domain.menu import start_page
 from services.web.rendering import VISIT, render, see_other
-from shared.french import duration_fr
+from shared.french import duration_fr, wait_fr
 
 Purpose = Literal["confirmation", "password_reset", "email_change"]
 
@@ -107,7 +107,7 @@ def _valid_for(request: web.Request, purpose: Purpose) -> str:
 
 def _wait(refused: ApiRefusedError) -> str:
     """How long to wait after a 429, in words (« 42 minutes »)."""
-    return duration_fr(max(60, refused.retry_after or 60))
+    return wait_fr(refused.retry_after or 60)
 
 
 async def _problem(

@@ -14,7 +14,7 @@ from services.web.domain.menu import start_page
 from services.web.domain.navigation import local_path
 from services.web.rendering import VISIT, render, see_other
 from services.web.routes.notifications import warn_if_bouncing
-from shared.french import duration_fr
+from shared.french import wait_fr
 
 # Why someone was sent to the sign-in page (the ``raison`` parameter).
 REASONS = {
@@ -61,7 +61,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
             )
         except ApiRefusedError as refused:
             if refused.status == 429:
-                wait = duration_fr(max(60, refused.retry_after or 60))
+                wait = wait_fr(refused.retry_after or 60)
                 form.fail(
                     "password",
                     f"Trop de tentatives de connexion. Par sécurité, attendez {wait} avant "
