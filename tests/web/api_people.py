@@ -66,6 +66,19 @@ class ApiPerson:
         created = await self.call("POST", "/agenda/solicitations", body, status=201)
         return str(created["id"])
 
+    async def until(self, path: str, check: Any = None) -> Any:
+        """Wait until ``/api{path}`` answers 200 (and ``check`` holds): events travel."""
+        async with asyncio.timeout(15):
+            while True:
+                async with self.http.get(
+                    self.site.url(f"/api{path}"), headers={"Authorization": f"Bearer {self.token}"}
+                ) as answer:
+                    if answer.status == 200:
+                        body = await answer.json()
+                        if check is None or check(body):
+                            return body
+                await asyncio.sleep(0.1)
+
     async def conversation_of(self, appointment_id: str) -> str:
         """The conversation opened with a request (it arrives as an event: wait for it)."""
         async with asyncio.timeout(15):
@@ -106,3 +119,22 @@ class Api:
             json={"token": token, "password": PASSWORD},
         ) as answer:
             assert answer.status == 200, await answer.text()
+
+    async def partner_contact(self, email: str, sponsorship: dict[str, Any] | None = None) -> str:
+        """An organisation (with ``sponsorship``, its convention, if given) and the
+        account of its contact ``email``, activated: the organisation's id."""
+        admin = await self.demo("admin")
+        body: dict[str, Any] = {"name": "Électricité Fictive du Nord", "kind": "company"}
+        if sponsorship:
+            body["sponsorship"] = sponsorship
+        organisation = await admin.call("POST", "/accounts/organizations", body, status=201)
+        await admin.call(
+            "POST",
+            f"/accounts/organizations/{organisation['id']}/contacts",
+            {"first_name": "Inès", "last_name": "Partenaire", "email": email},
+            status=201,
+        )
+        await self.activate(email)
+        partner = await self.person(email)
+        await partner.until(f"/agenda/organizations/{organisation['id']}/report")
+        return str(organisation["id"])

@@ -19,7 +19,7 @@ from playwright.async_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from tests.web import people
-from tests.web.api_people import ELISE, Api, ApiPerson, in_days
+from tests.web.api_people import ELISE, Api, in_days
 from tests.web.browser import Looker
 from tests.web.conftest import new_context
 from tests.web.people import PASSWORD, sign_in, sign_in_as
@@ -28,47 +28,12 @@ from tests.web.site import RunningSite
 CONTACT = "contact.partenaire@example.org"
 
 
-async def _partner(api: Api, site: RunningSite, sponsorship: dict[str, Any] | None) -> str:
-    """An organisation (with its convention) and its contact's account; its id."""
-    admin = await api.demo("admin")
-    body: dict[str, Any] = {"name": "Électricité Fictive du Nord", "kind": "company"}
-    if sponsorship:
-        body["sponsorship"] = sponsorship
-    organisation = await admin.call("POST", "/accounts/organizations", body, status=201)
-    await admin.call(
-        "POST",
-        f"/accounts/organizations/{organisation['id']}/contacts",
-        {"first_name": "Inès", "last_name": "Partenaire", "email": CONTACT},
-        status=201,
-    )
-    await api.activate(CONTACT)
-    partner = await api.person(CONTACT)
-    await _until(partner, f"/agenda/organizations/{organisation['id']}/report")
-    return str(organisation["id"])
-
-
-async def _until(person: ApiPerson, path: str, check: Any = None) -> Any:
-    """Wait until ``path`` answers 200 (and ``check`` holds): events travel."""
-    async with asyncio.timeout(15):
-        while True:
-            async with person.http.get(
-                person.site.url(f"/api{path}"),
-                headers={"Authorization": f"Bearer {person.token}"},
-            ) as answer:
-                if answer.status == 200:
-                    body = await answer.json()
-                    if check is None or check(body):
-                        return body
-            await asyncio.sleep(0.1)
-
-
 async def _held_intervention(api: Api, site: RunningSite, organisation_id: str) -> None:
     """Élise, an employee of the organisation, gives a 45-minute class presentation."""
     elise = await api.demo("ambassador")
     await elise.call("PATCH", "/accounts/me", {"organization_id": organisation_id})
     staff = await api.demo("staff")
-    await _until(
-        staff,
+    await staff.until(
         f"/accounts/ambassadors/{ELISE}",
         lambda body: body.get("organization_id") == organisation_id,
     )
@@ -104,9 +69,8 @@ def _amount(text: str) -> float:
 async def test_partner_downloads_the_attestation_whose_figures_match_the_ledger(
     page: Page, site: RunningSite, api: Api, looker: Looker
 ) -> None:
-    organisation_id = await _partner(
-        api,
-        site,
+    organisation_id = await api.partner_contact(
+        CONTACT,
         {
             "signed_at": "2026-01-05T09:00:00+01:00",
             "agreed_interventions": 10,
@@ -160,7 +124,7 @@ async def test_partner_downloads_the_attestation_whose_figures_match_the_ledger(
 async def test_partner_without_convention_reads_the_year_and_gets_the_attestation(
     page: Page, site: RunningSite, api: Api, looker: Looker
 ) -> None:
-    await _partner(api, site, None)
+    await api.partner_contact(CONTACT)
     await sign_in(page, CONTACT, PASSWORD)
     await page.goto("/partenaires")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Électricité Fictive du Nord")

@@ -1,4 +1,4 @@
-"""Pages anyone can read: home, charter, questions, partnership, legal pages."""
+"""Pages anyone can read: home, charter, questions, site map, legal pages."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from services.web.context import api_of
-from services.web.rendering import render
+from services.web.domain.site_map import site_map_for
+from services.web.rendering import VISIT, render
 
 
 def add_public_routes(router: web.UrlDispatcher) -> None:
-    """Home, charter, questions, partnership and the legal pages."""
+    """Home, charter, questions, site map and the legal pages."""
     router.add_get("/", home)
     router.add_get("/charte", charter)
+    router.add_get("/plan-du-site", site_map)
     for path, template in _STATIC_PAGES.items():
         router.add_get(path, _static_page(template))
 
@@ -36,6 +38,13 @@ async def charter(request: web.Request) -> web.Response:
     """The charter in force, as ambassadors accept it when they join."""
     charter = await api_of(request).get("/accounts/charter")
     return await render(request, "public/charter.html", {"charter": charter})
+
+
+async def site_map(request: web.Request) -> web.Response:
+    """« Plan du site »: every page the visitor's role opens, grouped as in the menu."""
+    user = request[VISIT].user
+    sections = site_map_for(user.role if user else None)
+    return await render(request, "public/site_map.html", {"sections": sections})
 
 
 def _static_page(template: str) -> Callable[[web.Request], Awaitable[web.Response]]:
