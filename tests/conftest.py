@@ -7,5 +7,6 @@ pytest_plugins = [
     "tests.fixtures.smtp",
     "tests.fixtures.platform",
     "tests.fixtures.hangs",
+    "tests.fixtures.leaks",
     "tests.fixtures.tracing",
 ]
