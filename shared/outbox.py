@@ -34,7 +34,7 @@ from shared.bus import Bus, UnroutableEventError
 from shared.events import Envelope, Event
 from shared.heartbeat import Heartbeat, beat_seconds
 from shared.mongo import Document, IndexSpec
-from shared.periodic import run_pass
+from shared.periodic import raise_if_stopping, run_pass
 from shared.tracing import current_carrier
 from shared.transient import retry_transient
 
@@ -180,6 +180,7 @@ class Outbox:
                 await self._purge_published()
 
         while True:
+            raise_if_stopping()
             # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that
             # arrives as the event is set, and the relay then never stops.
             with contextlib.suppress(TimeoutError):

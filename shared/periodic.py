@@ -22,6 +22,7 @@ async def every(seconds: float, step: Callable[[], Awaitable[object]], *, what: 
     while True:
         if not await run_pass(step, what=what):
             return
+        raise_if_stopping()
         await asyncio.sleep(seconds)
 
 
@@ -73,3 +74,15 @@ def stopping() -> bool:
     """
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+def raise_if_stopping() -> None:
+    """Raise the cancellation a call may have swallowed, before a loop waits again.
+
+    Inside the database driver, Python 3.11's ``asyncio.wait_for`` returns the result of
+    an operation that completes as the task is cancelled, and the cancellation is lost:
+    the task is still marked as cancelling, but a loop that goes back to sleep would
+    only notice at its next wake, seconds or minutes after its service stopped.
+    """
+    if stopping():
+        raise asyncio.CancelledError

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, TypeVar
@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import InvalidOperation
 
 from shared.asyncapi import build_asyncapi
 from shared.bus import Bus, Subscription
@@ -46,6 +47,7 @@ from shared.metrics import ScrapeHook, add_metrics_route, set_outbox_backlog
 from shared.mongo import Document, IndexSpec, connect, ensure_indexes, ping
 from shared.outbox import OUTBOX_INDEXES, Outbox
 from shared.parking import PARKING_INDEXES, add_parking_routes
+from shared.periodic import stopping
 from shared.revocation_feed import (
     REVOCATION_INDEXES,
     follow_revocations,
@@ -73,6 +75,9 @@ class Platform:
     # relays wait for it, so the events written while starting (the demo accounts of
     # the embedded platform) do not reach a bus where their consumers are not yet.
     services_started: asyncio.Event = field(default_factory=asyncio.Event)
+    # Every service's background tasks: those still running when the platform closes
+    # (a start-up that failed half-way, which aiohttp does not clean up) stop first.
+    background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -98,9 +103,11 @@ class Platform:
             revocations=Revocations(settings.access_token_ttl_seconds + REVOCATION_MARGIN_SECONDS),
         )
         await bus.start()
+        platform = cls(settings=settings, mongo=mongo, bus=bus, verifier=verifier)
         try:
-            yield cls(settings=settings, mongo=mongo, bus=bus, verifier=verifier)
+            yield platform
         finally:
+            await _stop([task for task in platform.background if not task.done()], service=process)
             await bus.close()
             await mongo.close()
 
@@ -121,6 +128,12 @@ class ServiceContext:
 
     def __post_init__(self) -> None:
         self.commits = GroupCommit(self.platform.mongo)
+
+    def start(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run ``work`` in the background until the service stops or the platform closes."""
+        task = asyncio.create_task(work, name=f"{self.name}-{name}")
+        self.tasks.append(task)
+        self.platform.background.append(task)
 
     @property
     def settings(self) -> Settings:
@@ -225,20 +238,21 @@ def service_app(
         )
         for hook in on_start:
             await hook(context, app)
-        context.tasks.append(asyncio.create_task(_relay(context), name=f"{name}-outbox-relay"))
-        # Every service refuses the tokens accounts withdrew (``shared.revocation_feed``).
-        context.subscriptions[:] = [
-            *(subscriptions(context) if subscriptions else ()),
-            revocation_subscription(context),
-        ]
-        for subscription in context.subscriptions:
-            await platform.bus.subscribe(subscription)
-        for worker in [follow_revocations, *workers]:
-            context.tasks.append(
-                asyncio.create_task(_supervised(worker, context), name=f"{name}-{worker.__name__}")
-            )
-        yield
-        await _stop(context.tasks, service=name)
+        try:
+            context.start(_relay(context), "outbox-relay")
+            # Every service refuses the tokens accounts withdrew (``shared.revocation_feed``).
+            context.subscriptions[:] = [
+                *(subscriptions(context) if subscriptions else ()),
+                revocation_subscription(context),
+            ]
+            for subscription in context.subscriptions:
+                await platform.bus.subscribe(subscription)
+            for worker in [follow_revocations, *workers]:
+                context.start(_supervised(worker, context), worker.__name__)
+            yield
+        finally:
+            # Also when start-up fails half-way: aiohttp cleans up only what started.
+            await _stop(context.tasks, service=name)
 
     app.cleanup_ctx.append(lifecycle)
     return app
@@ -253,7 +267,8 @@ def _outbox_metrics(context: ServiceContext) -> ScrapeHook:
 
 async def _stop(tasks: Sequence[asyncio.Task[None]], *, service: str) -> None:
     """Cancel the service's background tasks and wait for them, for a bounded time: a
-    task that does not stop is named in the log, and shutting down goes on."""
+    task that does not stop is named in the log with where it waits, and shutting down
+    goes on."""
     for task in tasks:
         task.cancel()
     if not tasks:
@@ -264,8 +279,23 @@ async def _stop(tasks: Sequence[asyncio.Task[None]], *, service: str) -> None:
             "%s: background tasks still running %.0f s after being stopped: %s",
             service,
             STOP_SECONDS,
-            ", ".join(sorted(task.get_name() for task in pending)),
+            "; ".join(sorted(f"{task.get_name()} at {waiting_at(task)}" for task in pending)),
         )
+
+
+def waiting_at(task: asyncio.Task[Any]) -> str:
+    """The innermost line a task waits on (``file.py:42 in function``).
+
+    ``Task.get_stack`` gives only a coroutine's outer frame: the chain of awaits is
+    followed here down to the innermost coroutine."""
+    where = "an unknown place"
+    awaited: Any = task.get_coro()
+    while awaited is not None:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is not None:
+            where = f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return where
 
 
 async def _relay(context: ServiceContext) -> None:
@@ -275,13 +305,20 @@ async def _relay(context: ServiceContext) -> None:
 
 async def _supervised(worker: Worker, context: ServiceContext) -> None:
     # A background worker that crashes is restarted: a scheduler must not stop silently.
+    # Not once its service stops, though: restarted against a closed database client,
+    # it would fail every second for as long as the process lives.
     while True:
         try:
             await worker(context)
             return
         except asyncio.CancelledError:
             raise
+        except InvalidOperation:
+            log.info("worker %s stops: the database client is closed", worker.__name__)
+            return
         except Exception:
+            if stopping():  # the driver's own error for the cancellation
+                raise asyncio.CancelledError from None
             log.exception("worker %s crashed; restarting in 1 s", worker.__name__)
             await asyncio.sleep(1)
 

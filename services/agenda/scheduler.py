@@ -43,6 +43,7 @@ from shared.contracts.agenda import (
     Suggestion,
 )
 from shared.heartbeat import Heartbeat, beat_seconds
+from shared.periodic import raise_if_stopping
 
 log = logging.getLogger("services.agenda.scheduler")
 
@@ -73,6 +74,7 @@ class Scheduler:
             if upcoming is not None:
                 wait = min(poll, max(0.0, (upcoming - now).total_seconds()))
             agenda.scheduler_wakes_at = now + timedelta(seconds=wait)
+            raise_if_stopping()
             # Not asyncio.wait_for: on Python 3.11 it may swallow the cancellation that
             # stops the service when the event fires at the same moment.
             with contextlib.suppress(TimeoutError):

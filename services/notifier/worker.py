@@ -36,7 +36,7 @@ from services.notifier.smtp_health import SmtpHealth
 from services.notifier.store import NotifierStore, Status
 from shared.heartbeat import Heartbeat, beat_seconds
 from shared.mongo import Document
-from shared.periodic import every
+from shared.periodic import every, raise_if_stopping
 from shared.tracing import continued
 from shared.transient import retry_transient
 
@@ -209,6 +209,7 @@ class DeliveryWorker:
             except Exception:
                 # The database may be away for a moment: try again at the next poll.
                 log.exception("delivery pass failed")
+            raise_if_stopping()
             # Not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that
             # arrives as the event is set, and the worker would never stop.
             try:

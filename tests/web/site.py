@@ -73,12 +73,13 @@ async def site_running(
             app.add_subapp("/dev/mail", mail_web_app(catcher))
             mount_at_root(app, create_site(settings, platform.mongo), reserved=("/api", "/dev"))
             runner = web.AppRunner(app)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", port).start()
-            # The demo accounts reach agenda and messaging as events: a test begins once
-            # they have, as a person would find them a moment after the platform starts.
-            await settled(platform, SERVICES)
             try:
+                # Inside: a start that fails or times out stops what had started.
+                await runner.setup()
+                await web.TCPSite(runner, "127.0.0.1", port).start()
+                # The demo accounts reach agenda and messaging as events: a test begins
+                # once they have, as a person would find them a moment after the start.
+                await settled(platform, SERVICES)
                 yield RunningSite(platform, f"http://127.0.0.1:{port}", catcher)
             finally:
                 await runner.cleanup()
