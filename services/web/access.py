@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
@@ -16,6 +17,10 @@ from services.web.rendering import VISIT, see_other
 from services.web.sessions import SignedInUser
 
 PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# The roles each guarded page admits (empty: any signed-in person), so that what the site
+# tells people they may open (« Plan du site ») can be checked against what opens.
+_AUDIENCES: WeakKeyDictionary[PageHandler, tuple[str, ...]] = WeakKeyDictionary()
 
 
 def sign_in_path(request: web.Request, *, reason: str | None = None) -> str:
@@ -50,9 +55,15 @@ def requires(*roles: str) -> Callable[[PageHandler], PageHandler]:
                 raise web.HTTPForbidden()
             return await handler(request)
 
+        _AUDIENCES[guarded] = roles
         return guarded
 
     return decorate
+
+
+def audience_of(handler: PageHandler) -> tuple[str, ...] | None:
+    """The roles ``handler``'s guard admits (empty: any signed-in person); None: no guard."""
+    return _AUDIENCES.get(handler)
 
 
 def user_of(request: web.Request) -> SignedInUser:

@@ -229,8 +229,27 @@ async def test_ambassador_shares_contact_details_after_seeing_what_the_teacher_w
 async def test_a_referent_reads_along_and_a_closed_conversation_says_it_is_closed(
     browser: Browser, site: RunningSite, api: Api, looker: Looker
 ) -> None:
-    staff, _, conversation_id = await a_request(api)
+    staff = await api.demo("staff")
+    appointment_id = await staff.solicit(in_days(9))
+    conversation_id = await staff.conversation_of(appointment_id)
     referent = await person_page(browser, site, "referent", javascript=True)
+    # From the request's page, where the referent follows it.
+    await referent.goto(f"/agenda/rendez-vous/{appointment_id}")
+    await referent.get_by_role("link", name="Lire la conversation").click()
+    await expect(referent).to_have_url(re.compile(f"/messagerie/{conversation_id}$"))
+    await expect(referent.get_by_text("nos élèves de 3e")).to_be_visible()
+
+    # An administrator sees the request but takes no part in its conversation: no link
+    # to it, and « Messagerie » is not a page of theirs.
+    admin = await person_page(browser, site, "admin", javascript=True)
+    await admin.goto(f"/agenda/rendez-vous/{appointment_id}")
+    await expect(admin.get_by_role("heading", level=1)).to_contain_text("Sollicitation")
+    await expect(admin.get_by_role("link", name="Lire la conversation")).to_have_count(0)
+    answer = await admin.goto("/messagerie")
+    assert answer is not None
+    assert answer.status == 403
+    await admin.context.close()
+
     await referent.goto("/messagerie")
     territory = referent.get_by_role("region", name="Conversations de mon territoire")
     await (

@@ -5,9 +5,13 @@ opens for them, and nothing of another role's is on it."""
 from __future__ import annotations
 
 import pytest
+from aiohttp import web
 from playwright.async_api import Page, expect
 
+from services.web.access import PageHandler, audience_of
 from services.web.domain.menu import menu_for
+from services.web.domain.site_map import ANYONE, SECTIONS, SIGNED_IN, SIGNED_OUT
+from services.web.routes import add_site_routes
 from tests.web.api_people import Api
 from tests.web.browser import Looker
 from tests.web.people import PASSWORD, sign_in, sign_in_as
@@ -60,3 +64,30 @@ async def test_the_site_map_lists_what_the_role_opens_and_every_link_opens(
     for name, path in links:
         answer = await page.request.get(path, max_redirects=0)
         assert answer.status == 200, f"« {name} » ({path}) answered {answer.status}"
+
+
+def _page_handlers() -> dict[str, PageHandler]:
+    """The handler of each page (GET) of the site, by its address."""
+    router = web.UrlDispatcher()
+    add_site_routes(router)
+    return {
+        resource.canonical: route.handler
+        for resource in router.resources()
+        for route in resource
+        if route.method == "GET"
+    }
+
+
+def test_the_map_lists_each_page_for_exactly_the_people_its_guard_lets_in() -> None:
+    # The browser test opens each role's links; this one also catches the reverse: a page
+    # opened to more people than the map tells (a role would not find it on its map).
+    handlers = _page_handlers()
+    for page in (page for section in SECTIONS for page in section.pages):
+        assert page.path in handlers, f"« {page.label} »: no page at {page.path}"
+        guard = audience_of(handlers[page.path])
+        if guard is None:
+            assert page.audience in ((ANYONE,), (SIGNED_OUT,)), f"{page.path} has no guard"
+        elif not guard:
+            assert page.audience == (SIGNED_IN,), f"{page.path} opens to anyone signed in"
+        else:
+            assert set(page.audience) == set(guard), f"{page.path} opens to {guard}"

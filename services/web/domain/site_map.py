@@ -9,6 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.web.domain.audiences import (
+    ADMIN,
+    AGENDA_ROLES,
+    AMBASSADOR,
+    CALL_ROLES,
+    DIRECTORY_ROLES,
+    ORGANISERS,
+    PARTNER,
+    STAFF,
+    STEERS,
+)
+
 # Who a page is for, beside role names.
 ANYONE = "anyone"
 SIGNED_OUT = "signed_out"
@@ -40,12 +52,6 @@ class Section:
     pages: tuple[Page, ...]
 
 
-AMBASSADOR = ("ambassador",)
-ORGANISERS = ("staff", "referent")
-AGENDA_ROLES = ("ambassador", "staff", "referent")
-STEERS = ("referent", "admin")
-ADMIN = ("admin",)
-
 SECTIONS: tuple[Section, ...] = (
     Section(
         "Le programme",
@@ -69,7 +75,7 @@ SECTIONS: tuple[Section, ...] = (
         "Agenda",
         (
             Page("Agenda : notifications et rendez-vous", "/agenda", AGENDA_ROLES),
-            Page("Appels à participation", "/agenda/appels", (*AGENDA_ROLES, "admin")),
+            Page("Appels à participation", "/agenda/appels", CALL_ROLES),
             Page("Publier un appel à participation", "/agenda/appels/nouveau", ORGANISERS),
             Page("Mon calendrier personnel", "/agenda/calendrier", AMBASSADOR),
         ),
@@ -77,7 +83,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("Messagerie", (Page("Mes conversations", "/messagerie", AGENDA_ROLES),)),
     Section(
         "Ambassadeurs",
-        (Page("Trouver un ambassadeur", "/ambassadeurs", ("staff", "referent", "admin")),),
+        (Page("Trouver un ambassadeur", "/ambassadeurs", DIRECTORY_ROLES),),
     ),
     Section(
         "Réseau",
@@ -87,7 +93,7 @@ SECTIONS: tuple[Section, ...] = (
             Page("Statistiques", "/referents/statistiques", STEERS),
         ),
     ),
-    Section("Mon organisation", (Page("Mon organisation", "/partenaires", ("partner",)),)),
+    Section("Mon organisation", (Page("Mon organisation", "/partenaires", PARTNER),)),
     Section(
         "Administration",
         (
@@ -112,7 +118,7 @@ SECTIONS: tuple[Section, ...] = (
             Page("Mes disponibilités", "/mon-profil/disponibilites", AMBASSADOR),
             Page("Extrait de casier judiciaire", "/mon-profil/casier", AMBASSADOR),
             Page("Mon employeur partenaire", "/mon-profil/employeur", AMBASSADOR),
-            Page("Changer d'établissement", "/mon-profil/etablissement", ("staff",)),
+            Page("Changer d'établissement", "/mon-profil/etablissement", STAFF),
             Page("Changer d'adresse e-mail", "/mon-profil/email", (SIGNED_IN,)),
             Page("Changer de mot de passe", "/mon-profil/mot-de-passe", (SIGNED_IN,)),
             Page("Mes notifications", "/mon-profil/notifications", (SIGNED_IN,)),

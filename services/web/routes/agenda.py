@@ -36,6 +36,7 @@ from services.web.domain.agenda import (
     views_for,
     when_of,
 )
+from services.web.domain.audiences import AGENDA_ROLES, CALL_ROLES, ORGANISERS
 from services.web.domain.forms import Form
 from services.web.domain.labels import (
     APPOINTMENT_STATES,
@@ -47,14 +48,12 @@ from services.web.domain.labels import (
 )
 from services.web.rendering import VISIT, render, render_form, see_other
 from services.web.routes.call_publishing import (
-    ORGANISERS,
     PUBLISH,
     add_call_publishing_routes,
     sector_names,
 )
 from shared.french import PARIS, sentence
 
-AGENDA_ROLES = ("ambassador", "staff", "referent")
 NOTIFICATIONS_SHOWN = 10
 PAGE_SIZE = 20
 MAX_MESSAGE = 2000
@@ -261,7 +260,7 @@ async def refuse(request: web.Request) -> web.StreamResponse:
     return await _answer(request, "refuse")
 
 
-@requires("staff", "referent")
+@requires(*ORGANISERS)
 async def take_slot(request: web.Request) -> web.StreamResponse:
     """« Retenir ce créneau »: the new appointment is accepted at once."""
     appointment_id, index = request.match_info["id"], request.match_info["n"]
@@ -285,7 +284,7 @@ async def take_slot(request: web.Request) -> web.StreamResponse:
 # --- open calls for events --------------------------------------------------------------
 
 
-@requires(*AGENDA_ROLES, "admin")
+@requires(*CALL_ROLES)
 async def calls_page(request: web.Request) -> web.StreamResponse:
     """The open calls one organised, sees in one's territory, or was invited to (all of
     them for an administrator); organisers find « Publier un appel » here."""

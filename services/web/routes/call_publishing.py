@@ -19,6 +19,7 @@ from aiohttp import web
 from services.web.access import add_form_page, requires, user_of
 from services.web.client import Api, ApiRefusedError
 from services.web.context import api_of
+from services.web.domain.audiences import ORGANISERS
 from services.web.domain.forms import Form
 from services.web.domain.labels import EVENT_TYPES, FORMATS
 from services.web.rendering import VISIT, render, see_other
@@ -26,7 +27,6 @@ from services.web.routes.establishments import establishment_of
 from services.web.routes.partnership import place_refusal
 from shared.french import PARIS
 
-ORGANISERS = ("staff", "referent")
 PUBLISH = "/agenda/appels/nouveau"
 # Where the form lived when only referents published; kept for their bookmarks.
 FORMER_PUBLISH = "/referents/appels/nouveau"

@@ -13,11 +13,11 @@ from aiohttp import web
 from services.web.access import requires
 from services.web.client import ApiRefusedError
 from services.web.context import api_of
+from services.web.domain.audiences import DIRECTORY_ROLES
 from services.web.domain.directory import directory_search
 from services.web.domain.labels import INTERVENTIONS, PROFILES, RECORD_STATES
 from services.web.rendering import render, see_other
 
-DIRECTORY_ROLES = ("staff", "referent", "admin")
 PAGE_SIZE = 20
 
 

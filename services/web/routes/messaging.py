@@ -4,7 +4,8 @@
 The messaging API decides who reads and who writes: the two parties of a request
 read and write; the referents of the establishment's zone read along (their
 conversations come from ``scope=territory``); for anyone else a conversation does not
-exist (404). Reading a conversation's messages marks them as read.
+exist (404). Partners and administrators take no part in requests: the pages are not
+theirs (403). Reading a conversation's messages marks them as read.
 
 With JavaScript on, the open page follows the conversation (``messaging.js``): it asks
 ``/messagerie/{id}/nouveaux?apres=<seq>``, which relays the messaging API's long wait
@@ -24,6 +25,7 @@ from aiohttp import web
 from services.web.access import add_form_page, requires, user_of
 from services.web.client import Api, ApiRefusedError, ApiUnavailableError, SignedOutError
 from services.web.context import api_of
+from services.web.domain.audiences import AGENDA_ROLES
 from services.web.domain.forms import Form
 from services.web.domain.labels import CONVERSATION_STATES
 from services.web.rendering import VISIT, render, render_form, see_other
@@ -49,7 +51,7 @@ def add_messaging_routes(router: web.UrlDispatcher) -> None:
     add_form_page(router, "/messagerie/{id}/clore", close_page, close)
 
 
-@requires()
+@requires(*AGENDA_ROLES)
 async def conversations_page(request: web.Request) -> web.Response:
     """The person's conversations, the latest active first; a referent's territory's too."""
     api = api_of(request)
@@ -125,7 +127,7 @@ async def _show(
     )
 
 
-@requires()
+@requires(*AGENDA_ROLES)
 async def conversation_page(request: web.Request) -> web.Response:
     """The messages, oldest to newest, and the reply form when the person may write."""
     return await _show(request, await _conversation(request))
@@ -174,7 +176,7 @@ def _follow_error(status: int, code: str) -> web.Response:
     return web.json_response({"error": code}, status=status)
 
 
-@requires()
+@requires(*AGENDA_ROLES)
 async def reply(request: web.Request) -> web.StreamResponse:
     """Post a message; the other party also gets it by email from a masked address."""
     conversation = await _conversation(request)
@@ -204,7 +206,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     return await _show(request, conversation, form)
 
 
-@requires()
+@requires(*AGENDA_ROLES)
 async def share_page(request: web.Request) -> web.Response:
     """What the other party will see before the person shares their details."""
     conversation = await _conversation(request)
@@ -231,7 +233,7 @@ async def share_page(request: web.Request) -> web.Response:
     )
 
 
-@requires()
+@requires(*AGENDA_ROLES)
 async def share(request: web.Request) -> web.StreamResponse:
     """Share one's name, email and phone in this conversation only."""
     return await _act(
@@ -242,7 +244,7 @@ async def share(request: web.Request) -> web.StreamResponse:
     )
 
 
-@requires()
+@requires(*AGENDA_ROLES)
 async def close_page(request: web.Request) -> web.Response:
     """What closing changes, before the participant confirms."""
     conversation = await _conversation(request)
@@ -254,7 +256,7 @@ async def close_page(request: web.Request) -> web.Response:
     )
 
 
-@requires()
+@requires(*AGENDA_ROLES)
 async def close(request: web.Request) -> web.StreamResponse:
     """Close the conversation for everyone in it: its messages stay readable."""
     return await _act(

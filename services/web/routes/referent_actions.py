@@ -17,12 +17,12 @@ from aiohttp import web
 from services.web.access import add_form_page, requires
 from services.web.client import ApiRefusedError
 from services.web.context import api_of
+from services.web.domain.audiences import STEERS
 from services.web.domain.forms import Form
 from services.web.domain.labels import RECORD_STATES
 from services.web.rendering import VISIT, render, render_form, see_other
 from shared.french import day_fr
 
-STEERS = ("referent", "admin")
 QUEUE = "/referents/file-de-travail"
 AMBASSADORS = "/referents/ambassadeurs"
 

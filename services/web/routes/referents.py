@@ -21,6 +21,7 @@ from services.web.access import requires
 from services.web.client import Api, ApiRefusedError
 from services.web.context import api_of
 from services.web.domain import steering
+from services.web.domain.audiences import STEERS
 from services.web.domain.forms import Form
 from services.web.domain.labels import (
     INTERVENTIONS,
@@ -32,7 +33,6 @@ from services.web.domain.labels import (
 from services.web.rendering import render
 from services.web.routes.referent_actions import add_referent_action_routes
 
-STEERS = ("referent", "admin")
 QUEUE_SIZE = 20
 DIRECTORY_SIZE = 50
 # The filters of the ambassadors' list: address value → (API state, words).

@@ -14,10 +14,10 @@ from aiohttp import web
 from services.web.access import requires
 from services.web.client import ApiRefusedError
 from services.web.context import api_of
+from services.web.domain.audiences import STEERS
 from services.web.domain.forms import Form
 from services.web.rendering import VISIT, see_other
 
-STEERS = ("referent", "admin")
 BACK = "/referents/file-de-travail#personnels"
 
 
