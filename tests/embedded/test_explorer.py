@@ -11,6 +11,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from embedded.explorer import add_api_explorer
+from tests.fixtures.http import served
 
 SERVICES = ["accounts", "agenda", "messaging", "notifier"]
 
@@ -19,15 +20,8 @@ SERVICES = ["accounts", "agenda", "messaging", "notifier"]
 async def explorer() -> AsyncIterator[tuple[aiohttp.ClientSession, str]]:
     app = web.Application()
     add_api_explorer(app, services=SERVICES)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
-    try:
-        async with aiohttp.ClientSession() as http:
-            yield http, f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
+    async with served(web.AppRunner(app)) as base, aiohttp.ClientSession() as http:
+        yield http, base
 
 
 async def test_explorer_is_a_developers_page(

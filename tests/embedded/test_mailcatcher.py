@@ -16,6 +16,7 @@ from aiohttp import web
 
 from embedded.mail_web import mail_web_app
 from embedded.mailcatcher import MailCatcher
+from tests.fixtures.http import served
 
 ACTIVATION_LINK = "http://127.0.0.1:8080/activer?token=Zx81-abc_def"
 # Not ASCII: travels encoded (RFC 2047) and must be shown decoded.
@@ -44,16 +45,8 @@ async def mailbox(tmp_path: Path) -> AsyncIterator[MailBox]:
     async with MailCatcher(tmp_path / "mail") as catcher:
         root = web.Application()
         root.add_subapp("/dev/mail", mail_web_app(catcher))
-        runner = web.AppRunner(root)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        try:
-            async with aiohttp.ClientSession() as http:
-                yield MailBox(catcher, http, f"http://{host}:{port}")
-        finally:
-            await runner.cleanup()
+        async with served(web.AppRunner(root)) as base, aiohttp.ClientSession() as http:
+            yield MailBox(catcher, http, base)
 
 
 def first_tag(page: str, tag: str) -> dict[str, str] | None:

@@ -7,10 +7,10 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-from aiohttp import web
 
 from shared.http.server import ApiRunner
 from shared.keys import KeyPair
+from tests.fixtures.http import served
 from tests.http import sample
 from tests.http.conftest import LogLines, sample_app
 
@@ -21,14 +21,8 @@ OVER_THE_LIMIT = 9_000
 @pytest_asyncio.fixture
 async def port(key_pair: KeyPair) -> AsyncIterator[int]:
     """The sample service, mounted in a root, served by the platform's runner."""
-    runner = ApiRunner(sample_app(key_pair, mounted=True))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield int(runner.addresses[0][1])
-    finally:
-        await runner.cleanup()
+    async with served(ApiRunner(sample_app(key_pair, mounted=True))) as base:
+        yield int(base.rsplit(":", 1)[1])
 
 
 async def exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:

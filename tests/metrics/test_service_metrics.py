@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from embedded.ports import free_port
 from services.accounts.app import create_app as create_accounts
 from services.web.app import create_app as create_site
 from shared.bus import Delivery
@@ -23,6 +22,7 @@ from shared.outbox import COLLECTION as OUTBOX
 from shared.settings import Settings
 from tests.accounts.conftest import ambassador, fast_options
 from tests.bus.probes import Pinged, Recorder, pinged
+from tests.fixtures.http import served
 from tests.fixtures.platform import running
 from tests.fixtures.rabbit import BusHarness, wait_until
 from tests.fixtures.smtp import SmtpServer
@@ -173,12 +173,7 @@ async def test_the_site_counts_its_pages_by_route(
     settings = make_settings()
     async with running(settings, {"accounts": create_accounts}) as run:
         site = create_site(settings, run.platform.mongo, api_url=run.base_url)
-        runner = web.AppRunner(site)
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        base = f"http://127.0.0.1:{port}"
-        try:
+        async with served(web.AppRunner(site)) as base:
             before = await scrape(run.http, f"{base}/metrics")
             async with run.http.get(f"{base}/connexion") as answer:
                 assert answer.status == 200
@@ -187,8 +182,6 @@ async def test_the_site_counts_its_pages_by_route(
                 f"{base}/metrics", headers={"X-Forwarded-For": "203.0.113.7"}
             ) as answer:
                 refused = answer.status
-        finally:
-            await runner.cleanup()
 
     requests = "po_http_request_duration_seconds_count"
     assert moved(before, after, requests, service="web", route="/connexion", status="200") == 1
