@@ -17,6 +17,7 @@ import pytest
 import pytest_asyncio
 
 from embedded.catalog import SERVICES
+from embedded.ports import free_port
 from shared.asyncapi import build_asyncapi, consumed_types, published_types
 from shared.bus import Delivery, Subscription
 from shared.contracts import accounts, agenda, messaging, notifier
@@ -47,6 +48,7 @@ async def documents(
         bus_prefix=f"t{uuid.uuid4().hex[:8]}",
         data_dir=tmp_path_factory.mktemp("asyncapi"),
         log_json=False,
+        relay_smtp_port=free_port(),
     )
     async with running(settings, SERVICES) as platform:
         found: Documents = {}
