@@ -12,10 +12,11 @@ import re
 
 from playwright.async_api import Browser, Page, expect
 
+from services.accounts.demo import DEMO_ACCOUNTS
 from tests.web.api_people import Api, in_days
 from tests.web.browser import Looker
 from tests.web.conftest import new_context
-from tests.web.people import sign_in_as
+from tests.web.people import DEMO, sign_in, sign_in_as
 from tests.web.site import RunningSite
 
 
@@ -83,14 +84,27 @@ async def test_parties_talk_in_the_messaging_and_the_referent_reads_along(
     await expect(referent.get_by_role("button", name="Envoyer le message")).to_have_count(0)
     await looker.look(referent, "conversation-referent")
 
-    # Anyone else: as if the conversation did not exist.
+    # Another ambassador: as if the conversation did not exist.
     other = await (await new_context(browser, site)).new_page()
-    await sign_in_as(other, "admin")
+    email, password = next(
+        (email, password)
+        for role, email, password in DEMO_ACCOUNTS
+        if role == "ambassador" and email != DEMO["ambassador"][0]
+    )
+    await sign_in(other, email, password)
     answer = await other.goto(f"/messagerie/{conversation_id}")
     assert answer is not None
     assert answer.status == 404
     await expect(other.get_by_role("heading", level=1)).to_be_visible()
-    for opened in (teacher, referent, other):
+    # An administrator takes part in no conversation: « Messagerie » is not theirs, the
+    # same answer for this one and for one that does not exist.
+    admin = await (await new_context(browser, site)).new_page()
+    await sign_in_as(admin, "admin")
+    for path in (f"/messagerie/{conversation_id}", "/messagerie/inexistante"):
+        answer = await admin.goto(path)
+        assert answer is not None
+        assert answer.status == 403
+    for opened in (teacher, referent, other, admin):
         await opened.context.close()
 
 
