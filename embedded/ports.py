@@ -6,6 +6,12 @@ import random
 import socket
 from collections import deque
 
+# Ports above 1023 that browsers refuse to open (Chromium's and Firefox's restricted
+# ports, against cross-protocol attacks): a site served on one is unreachable.
+BROWSERS_REFUSE = frozenset(
+    {1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6679, 6697, 10080}
+    | set(range(6665, 6670))
+)
 # Where to look, when set (see :func:`search_in`); else the kernel picks a port.
 _range: tuple[int, int] | None = None
 # Ports given lately: one is not given twice before its caller had time to bind it.
@@ -36,7 +42,7 @@ def free_port(host: str = "127.0.0.1") -> int:
             return port
     for _ in range(1_000):
         candidate = random.randint(*_range)
-        if candidate in _given:
+        if candidate in _given or candidate in BROWSERS_REFUSE:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             try:
