@@ -291,7 +291,8 @@ async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
 
     415 ``unsupported_media_type`` unless the content type is JSON, 413 over the
     size limit, 400 ``malformed_json`` when it does not parse, 400
-    ``invalid_request`` when it does not match the model.
+    ``invalid_request`` when it does not match the model, where a value of another JSON
+    type than the field's is refused rather than converted (``"7"``, ``true`` for 7).
     """
     length = request.content_length
     if length is not None and length > request.client_max_size:
@@ -304,7 +305,9 @@ async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
     if not _is_json(request.content_type):
         raise UNSUPPORTED_MEDIA_TYPE.error()
     try:
-        return model.model_validate_json(raw)
+        # Strict: JSON's own types only. ``false`` is no amount and ``0`` no consent; a
+        # date and time is still its ISO 8601 text (strict JSON mode parses it).
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         if any(error["type"] == "json_invalid" and not error["loc"] for error in exc.errors()):
             raise MALFORMED_JSON.error() from None

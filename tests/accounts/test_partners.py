@@ -82,6 +82,44 @@ async def test_creating_and_changing_an_organization_publishes_its_full_state(
     }
 
 
+async def test_a_value_of_another_json_type_is_refused_and_changes_nothing(
+    serve: Serve,
+) -> None:
+    # ``false`` is no hourly cost and ``"12"`` no count: converting them (to 0, to 12)
+    # would record what the client never meant, and the deduction is computed from them.
+    async with serve() as client:
+        organization_id = await client.organization(sponsorship=SPONSORSHIP)
+        admin = await client.admin_token()
+        patched = await client.call(
+            "PATCH",
+            f"/organizations/{organization_id}",
+            token=admin,
+            json={"sponsorship": {**SPONSORSHIP, "hourly_loaded_cost_eur": False}},
+        )
+        created = await client.call(
+            "POST",
+            "/organizations",
+            token=admin,
+            json={
+                "name": "Chiffres en texte",
+                "kind": "company",
+                "sponsorship": {**SPONSORSHIP, "agreed_interventions": "12"},
+            },
+        )
+        kept = await client.call("GET", f"/organizations/{organization_id}", token=admin)
+        found = await client.call("GET", "/organizations", token=admin, params={"q": "chiffres"})
+    assert (patched.status, patched.error_code) == (400, "invalid_request")
+    assert patched.message == (
+        "Le champ « sponsorship.hourly_loaded_cost_eur » doit être un nombre."
+    )
+    assert (created.status, created.error_code) == (400, "invalid_request")
+    assert created.message == (
+        "Le champ « sponsorship.agreed_interventions » doit être un nombre entier."
+    )
+    assert kept.body["sponsorship"]["hourly_loaded_cost_eur"] == 48.5
+    assert found.body["items"] == []
+
+
 async def test_partner_contact_joins_by_link_and_their_token_names_the_organization(
     serve: Serve,
 ) -> None:

@@ -128,6 +128,29 @@ async def test_wrong_types_are_explained(served: Served) -> None:
     }
 
 
+async def test_a_value_of_another_json_type_is_not_converted(served: Served) -> None:
+    # Lax parsing would take ``true`` as 1, ``"12"`` as 12 and a number as a Unix time.
+    error = await refusal(
+        served,
+        {
+            **VALID,
+            "group_size": True,
+            "postcode": 59000,
+            "slots": [{"starts_at": 1789000000, "duration_minutes": "30"}],
+        },
+    )
+
+    messages = {detail["field"]: detail["message"] for detail in error["details"]}
+    assert messages == {
+        "postcode": "Ce champ doit être une chaîne de caractères.",
+        "slots[0].starts_at": (
+            "Ce champ doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)."
+        ),
+        "slots[0].duration_minutes": "Ce champ doit être un nombre entier.",
+        "group_size": "Ce champ doit être un nombre entier.",
+    }
+
+
 async def test_query_string_is_validated_the_same_way(served: Served) -> None:
     response = await served.client.get(served.url("/items?limit=500&department=75"))
 
