@@ -31,6 +31,7 @@ from services.accounts.errors import (
     NOT_SUSPENDED,
     NOT_YOUR_ZONE,
     RECORD_ALREADY_VERIFIED,
+    UPLOAD_MALFORMED,
 )
 from services.accounts.shapes.joining import Zone
 from services.accounts.shapes.moderation import (
@@ -58,7 +59,7 @@ async def read_document(request: web.Request, max_bytes: int) -> bytes:
     """The ``document`` part of a multipart upload, at most ``max_bytes`` (413 beyond).
 
     The body is streamed: a request announcing or sending more is cut short without
-    being held in memory.
+    being held in memory. A body that is not the multipart it says is a 400.
     """
     if (
         request.content_length is not None
@@ -67,6 +68,15 @@ async def read_document(request: web.Request, max_bytes: int) -> bytes:
         raise DOCUMENT_TOO_LARGE.error(max_bytes=max_bytes)
     if not request.content_type.startswith("multipart/"):
         raise DOCUMENT_MISSING.error()
+    try:
+        return await _document_part(request, max_bytes)
+    except (ValueError, LookupError):
+        # aiohttp's reader raises these for a missing boundary, a body cut short or
+        # headers in an unknown encoding: the sender's mistake, not a failure of ours.
+        raise UPLOAD_MALFORMED.error() from None
+
+
+async def _document_part(request: web.Request, max_bytes: int) -> bytes:
     reader = await request.multipart()
     while True:
         part = await reader.next()
@@ -81,6 +91,9 @@ async def read_document(request: web.Request, max_bytes: int) -> bytes:
         content.extend(chunk)
         if len(content) > max_bytes:
             raise DOCUMENT_TOO_LARGE.error(max_bytes=max_bytes)
+    # Up to the closing boundary: without it, the document may have been cut short.
+    while (rest := await reader.next()) is not None:
+        await rest.release()
     return bytes(content)
 
 

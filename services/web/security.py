@@ -15,6 +15,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from services.web.domain.forms import ANTI_FORGERY_FIELD
 
@@ -68,10 +70,24 @@ def foreign_origin(request: web.Request) -> bool:
     return urlsplit(origin).netloc != host
 
 
+async def posted_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField]:
+    """The form sent; 400 when the body is not the form it says it is.
+
+    aiohttp raises ``ValueError`` for a multipart body without a boundary or cut short
+    and for bytes that are not UTF-8, ``LookupError`` for an unknown charset: the
+    sender's mistake, answered as such rather than as a failure of the site.
+    """
+    try:
+        return await request.post()
+    except (ValueError, LookupError):
+        raise web.HTTPBadRequest() from None
+
+
 async def submitted_token(request: web.Request) -> str:
     """The token sent with a form (urlencoded or multipart)."""
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()
+        # Read here first for every form: the pages' handlers get it from aiohttp's cache.
+        form = await posted_form(request)
         value = form.get(CSRF_FIELD)
         return value if isinstance(value, str) else ""
     return ""

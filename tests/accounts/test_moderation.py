@@ -36,6 +36,34 @@ async def test_an_extract_is_checked_by_content_and_size(serve: Serve) -> None:
     assert staff_upload.status == 403
 
 
+async def test_an_upload_that_is_not_the_multipart_it_says_is_refused(serve: Serve) -> None:
+    bodies = {
+        "no boundary": ("multipart/form-data", MINIMAL_PDF),
+        "no starting boundary": ("multipart/form-data; boundary=XYZ", b"garbage"),
+        "cut short": (
+            "multipart/form-data; boundary=XYZ",
+            b'--XYZ\r\nContent-Disposition: form-data; name="document"\r\n\r\n' + MINIMAL_PDF[:40],
+        ),
+    }
+    async with serve() as client:
+        _, token = await client.ambassador("a@example.org")
+        answers = {
+            name: await client.call(
+                "POST",
+                "/me/criminal-record",
+                token=token,
+                data=body,
+                headers={"Content-Type": content_type},
+            )
+            for name, (content_type, body) in bodies.items()
+        }
+        me = await client.call("GET", "/me", token=token)
+    for name, answer in answers.items():
+        assert (answer.status, answer.error_code) == (400, "upload_malformed"), name
+        assert answer.message.startswith("L'envoi est illisible"), name
+    assert me.body["ambassador"]["record"]["status"] == "missing"
+
+
 async def test_other_routes_keep_the_default_body_limit(serve: Serve) -> None:
     async with serve() as client:
         big = await client.call(

@@ -58,6 +58,32 @@ async def test_a_form_without_its_token_or_with_a_wrong_one_changes_nothing(
     await elsewhere.close()
 
 
+# Bodies that are not the form their type announces, as a broken client or a robot sends.
+MALFORMED_FORMS = {
+    "no boundary": ("multipart/form-data", b"csrf=x"),
+    "cut short": (
+        "multipart/form-data; boundary=XYZ",
+        b'--XYZ\r\nContent-Disposition: form-data; name="email"\r\n\r\nlea@exa',
+    ),
+    "no starting boundary": ("multipart/form-data; boundary=XYZ", b"nothing of the kind"),
+    "not UTF-8": ("application/x-www-form-urlencoded", b"email=l\xe9a%40example.org"),
+    "unknown charset": ("application/x-www-form-urlencoded; charset=klingon", b"email=a"),
+}
+
+
+@pytest.mark.parametrize("path", ["/connexion", "/desabonnement?jeton=x"])
+async def test_a_body_that_is_not_the_form_it_says_is_refused_in_french(
+    site: RunningSite, path: str
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        for name, (content_type, body) in MALFORMED_FORMS.items():
+            async with http.post(
+                site.url(path), data=body, headers={"Content-Type": content_type}
+            ) as answer:
+                assert answer.status == 400, name
+                assert "Cette demande ne peut pas être traitée" in await answer.text(), name
+
+
 async def test_the_session_cookie_is_http_only_same_site_and_holds_no_token(
     page: Page, site: RunningSite
 ) -> None:

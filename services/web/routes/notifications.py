@@ -19,6 +19,7 @@ from services.web.client import ApiRefusedError, ApiUnavailableError
 from services.web.context import api_of
 from services.web.domain.forms import Form
 from services.web.rendering import VISIT, render, see_other
+from services.web.security import posted_form
 
 SETTINGS_PAGE = "/mon-profil/notifications"
 UNSUBSCRIBE_PAGE = "/desabonnement"
@@ -95,7 +96,7 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
 
 async def unsubscribe(request: web.Request) -> web.StreamResponse:
     """Decline the kind the link names: the confirm button, or a mail program's one click."""
-    form = Form.of(await request.post())
+    form = Form.of(await posted_form(request))
     if form.text("List-Unsubscribe") != "One-Click":
         raise web.HTTPBadRequest()
     try:
