@@ -31,7 +31,7 @@ from services.web.security import (
     is_state_changing,
     submitted_token,
 )
-from services.web.sessions import CookiePolicy, Visit
+from services.web.sessions import CookiePolicy, Visit, cookie_id_of
 from services.web.settings import WebSettings
 from services.web.store import INDEXES, SessionStore
 from shared.http import (
@@ -129,7 +129,7 @@ async def _visit_middleware(request: web.Request, handler: Handler) -> web.Strea
         store=site.store,
         settings=site.options,
         secret=site.secret,
-        cookie_id=request.cookies.get(site.cookie.name) or None,
+        cookie_id=cookie_id_of(request.cookies.get(site.cookie.name)),
     )
     request[VISIT] = visit
     if not request.path.startswith("/static/"):

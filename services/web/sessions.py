@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,9 @@ from shared.mongo import Document
 
 # Refresh the access token when less than this is left of it.
 REFRESH_MARGIN = timedelta(seconds=60)
+# What this site's cookies hold (``secrets.token_urlsafe``); anything else was not given
+# here (a damaged or forged cookie) and is replaced by a new session.
+_COOKIE_ID = re.compile(r"[A-Za-z0-9_-]{16,128}")
 # Extend an idle session at most this often (one write per page would be wasteful).
 _EXTEND_EVERY = timedelta(minutes=5)
 
@@ -57,6 +61,11 @@ class CookiePolicy:
     def name(self) -> str:
         """``__Host-`` binds the cookie to this host and path over https."""
         return "__Host-po_session" if self.secure else "po_session"
+
+
+def cookie_id_of(value: str | None) -> str | None:
+    """The session id a browser's cookie holds, None when it holds none of ours."""
+    return value if value and _COOKIE_ID.fullmatch(value) else None
 
 
 @dataclass

@@ -189,6 +189,10 @@ class AccessTokenVerifier:
         return principal
 
     def _verify_signed(self, token: str) -> tuple[Principal, float, float]:
+        if not token.isascii():
+            # A token is base64url and dots; other bytes of a header reach us as
+            # surrogates, which the JWT library cannot even encode.
+            raise InvalidAccessTokenError("not ascii")
         try:
             claims = jwt.decode(
                 token,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from shared.keys import (
     load_verifier_key,
 )
 from shared.settings import Settings
+from tests.fixtures.http import exchange
 from tests.http import sample
 from tests.http.conftest import Served, Tokens
 
@@ -59,6 +61,19 @@ async def test_unusable_credentials_are_a_401(served: Served, header: str) -> No
 
     assert response.status == 401
     assert (await response.json())["error"]["message"] == "Authentification requise."
+
+
+async def test_a_token_of_bytes_that_are_not_text_is_a_401(served: Served) -> None:
+    # No HTTP client sends such a header: the bytes go over a socket as they are.
+    request = (
+        f"GET {served.url('/me')} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode()
+        + b"Authorization: Bearer \xff\xfe.\xc3\r\nConnection: close\r\n\r\n"
+    )
+    assert served.client.port is not None
+    status, _, body = await exchange(served.client.port, request)
+
+    assert status == 401
+    assert json.loads(body)["error"]["message"] == "Authentification requise."
 
 
 async def test_token_signed_with_another_key_is_a_401(served: Served) -> None:

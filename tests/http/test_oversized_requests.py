@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -10,7 +9,7 @@ import pytest_asyncio
 
 from shared.http.server import ApiRunner
 from shared.keys import KeyPair
-from tests.fixtures.http import served
+from tests.fixtures.http import exchange, served
 from tests.http import sample
 from tests.http.conftest import LogLines, sample_app
 
@@ -23,21 +22,6 @@ async def port(key_pair: KeyPair) -> AsyncIterator[int]:
     """The sample service, mounted in a root, served by the platform's runner."""
     async with served(ApiRunner(sample_app(key_pair, mounted=True))) as base:
         yield int(base.rsplit(":", 1)[1])
-
-
-async def exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Send raw bytes over a real socket: status, headers and body of the answer."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(request)
-        await writer.drain()
-        raw = await asyncio.wait_for(reader.read(), timeout=10)
-    finally:
-        writer.close()
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.split(": ", 1) for line in header_lines)
-    return int(status_line.split()[1]), headers, body
 
 
 def assert_quiet_warning(log_lines: LogLines) -> None:

@@ -13,7 +13,9 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from services.web.sessions import CookiePolicy
 from shared.settings import Settings
+from tests.fixtures.http import exchange
 from tests.fixtures.windows import clear_of_window_turn
 from tests.web.browser import Looker
 from tests.web.conftest import new_context
@@ -82,6 +84,29 @@ async def test_a_body_that_is_not_the_form_it_says_is_refused_in_french(
             ) as answer:
                 assert answer.status == 400, name
                 assert "Cette demande ne peut pas être traitée" in await answer.text(), name
+
+
+async def test_a_damaged_session_cookie_is_replaced_not_a_failure(site: RunningSite) -> None:
+    # Bytes that are not text, or a value this site never gave: a browser keeps its
+    # cookie however it got it, and every page must still open for its owner.
+    port = int(site.base_url.rsplit(":", 1)[1])
+    cookie = CookiePolicy(secure=False).name  # the test site is served over http
+    for value in (b"\xff\xfe", b"pas-un-identifiant-de-la-plateforme!"):
+        for path in ("/", "/connexion"):
+            request = (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode()
+                + b"Cookie: "
+                + cookie.encode()
+                + b"="
+                + value
+                + b"\r\n"
+                + b"Connection: close\r\n\r\n"
+            )
+            status, headers, _ = await exchange(port, request)
+            assert status == 200, (value, path)
+            if path == "/connexion":
+                # The sign-in form's token needs a session: a new one replaces the cookie.
+                assert headers["Set-Cookie"].startswith(f"{cookie}="), value
 
 
 async def test_the_session_cookie_is_http_only_same_site_and_holds_no_token(
