@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 from pydantic_core.core_schema import ErrorType
 
 from shared.french import sentence
+from shared.http.date_bounds import OUT_OF_RANGE, dates_out_of_range
 from shared.http.errors import (
     INVALID_REQUEST,
     MALFORMED_JSON,
@@ -269,15 +270,36 @@ def invalid_request(
     exc: ValidationError, model: type[BaseModel], where: Where = "body"
 ) -> ApiError:
     """400 ``invalid_request`` for pydantic's errors, in French, every field in details."""
+    errors = exc.errors(include_url=False, include_input=False)
+    return _refusal([(error, field_path(model, tuple(error["loc"]))) for error in errors], where)
+
+
+def _refusal(errors: list[tuple[ErrorDetails, str]], where: Where) -> ApiError:
+    """400 ``invalid_request``: the first problem headlines, each field in details."""
     details: list[dict[str, str]] = []
     headline = INVALID_REQUEST.message
-    for index, error in enumerate(exc.errors(include_url=False, include_input=False)):
-        field = field_path(model, tuple(error["loc"]))
+    for index, (error, field) in enumerate(errors):
         message, detail = describe_error(error, field, where)
         if index == 0:
             headline = message
         details.append({"field": field, "message": detail})
     return ApiError(INVALID_REQUEST.status, INVALID_REQUEST.code, headline, details=details)
+
+
+def _within_the_years(found: ModelT, where: Where) -> ModelT:
+    """``found`` when each of its dates lies within the years a request may name."""
+    errors: list[tuple[ErrorDetails, str]] = [
+        ({"type": "date_out_of_range", "loc": (), "msg": OUT_OF_RANGE, "input": day}, field)
+        for field, day in dates_out_of_range(found)
+    ]
+    if errors:
+        raise _refusal(errors, where)
+    return found
+
+
+# Raised by a model's own checks comparing dates at the ends of Python's calendar
+# (aware dates in two time zones, years 1 or 9999), before the years are checked.
+_DATE_OVERFLOW = f"Une date de la requête est hors des limites : {OUT_OF_RANGE.lower()}"
 
 
 def _is_json(content_type: str) -> bool:
@@ -307,11 +329,14 @@ async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
     try:
         # Strict: JSON's own types only. ``false`` is no amount and ``0`` no consent; a
         # date and time is still its ISO 8601 text (strict JSON mode parses it).
-        return model.model_validate_json(raw, strict=True)
+        found = model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         if any(error["type"] == "json_invalid" and not error["loc"] for error in exc.errors()):
             raise MALFORMED_JSON.error() from None
         raise invalid_request(exc, model, "body") from None
+    except OverflowError:
+        raise INVALID_REQUEST.error(_DATE_OVERFLOW) from None
+    return _within_the_years(found, "body")
 
 
 def _wants_many(annotation: Any) -> bool:
@@ -332,6 +357,9 @@ def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
             continue
         values[key] = query.getall(key) if key in many else query[key]
     try:
-        return model.model_validate(values)
+        found = model.model_validate(values)
     except ValidationError as exc:
         raise invalid_request(exc, model, "query") from None
+    except OverflowError:
+        raise INVALID_REQUEST.error(_DATE_OVERFLOW) from None
+    return _within_the_years(found, "query")

@@ -120,6 +120,38 @@ async def test_a_value_of_another_json_type_is_refused_and_changes_nothing(
     assert found.body["items"] == []
 
 
+async def test_a_date_at_the_end_of_the_calendar_is_refused_not_a_failure(
+    serve: Serve,
+) -> None:
+    async with serve() as client:
+        admin = await client.admin_token()
+        created = await client.call(
+            "POST",
+            "/organizations",
+            token=admin,
+            json={
+                "name": "Hors du calendrier",
+                "kind": "company",
+                "partnership_charter_signed_at": "9999-12-31T23:59:59-01:00",
+                "sponsorship": {**SPONSORSHIP, "signed_at": "0001-01-01T00:00:00+01:00"},
+            },
+        )
+        audit = await client.call(
+            "GET", "/audit", token=admin, params={"from": "0001-01-01T00:00:00+01:00"}
+        )
+        found = await client.call("GET", "/organizations", token=admin, params={"q": "hors du"})
+    assert (created.status, created.error_code) == (400, "invalid_request")
+    assert {detail["field"] for detail in created.body["error"]["details"]} == {
+        "partnership_charter_signed_at",
+        "sponsorship.signed_at",
+    }
+    assert found.body["items"] == []
+    assert (audit.status, audit.message) == (
+        400,
+        "Le paramètre « from » est invalide : l'année doit être comprise entre 2000 et 2100.",
+    )
+
+
 async def test_partner_contact_joins_by_link_and_their_token_names_the_organization(
     serve: Serve,
 ) -> None:

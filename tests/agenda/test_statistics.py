@@ -306,6 +306,9 @@ async def test_bad_perimeters_and_periods_are_refused(figures: Any) -> None:
         ("admin", {"from": "2027-03-01", "to": "2027-02-01"}, 422, "invalid_period"),
         ("admin", {"department": "75"}, 400, "invalid_request"),
         ("admin", {"from": "hier"}, 400, "invalid_request"),
+        # Days at the ends of the calendar overflowed once moved to UTC (a 500).
+        ("admin", {"from": "0001-01-01"}, 400, "invalid_request"),
+        ("admin", {"from": "9999-12-01", "to": "9999-12-31"}, 400, "invalid_request"),
         ("paul", {}, 403, "forbidden"),
         ("zoe", {}, 403, "forbidden"),
     ]

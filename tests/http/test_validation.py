@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from shared.http.date_bounds import OUT_OF_RANGE
 from shared.http.validation import field_path, invalid_request
 from tests.http import sample
 from tests.http.conftest import Served
@@ -149,6 +150,27 @@ async def test_a_value_of_another_json_type_is_not_converted(served: Served) -> 
         "slots[0].duration_minutes": "Ce champ doit être un nombre entier.",
         "group_size": "Ce champ doit être un nombre entier.",
     }
+
+
+async def test_dates_at_the_ends_of_the_calendar_are_refused_where_they_sit(
+    served: Served,
+) -> None:
+    # Year 1 in a time zone east of UTC, year 9999 west of it: moved to UTC (or into the
+    # database) they overflow, and the sender's typing mistake would become a 500.
+    slots = [
+        {"starts_at": "2026-09-15T14:00:00+02:00", "duration_minutes": 30},
+        {"starts_at": "0001-01-01T00:00:00+01:00", "duration_minutes": 30},
+        {"starts_at": "9999-12-31T23:59:59-01:00", "duration_minutes": 30},
+    ]
+    error = await refusal(served, {**VALID, "slots": slots})
+
+    assert error["message"] == (
+        "Le champ « slots[1].starts_at » est invalide : "
+        "l'année doit être comprise entre 2000 et 2100."
+    )
+    assert error["details"] == [
+        {"field": f"slots[{index}].starts_at", "message": OUT_OF_RANGE} for index in (1, 2)
+    ]
 
 
 async def test_query_string_is_validated_the_same_way(served: Served) -> None:
