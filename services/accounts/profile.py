@@ -96,6 +96,8 @@ def me(accounts: Accounts, user: Document) -> Me:
         ambassador = AmbassadorPart.model_validate(
             {
                 **part,
+                # Stored as null once by a PATCH that let it through: read as empty.
+                "background": part.get("background") or "",
                 "interventions": part.get("interventions", []),
                 "zone": Zone.model_construct(**part["zone"]),
                 "availability": Availability.model_construct(**(part.get("availability") or {})),

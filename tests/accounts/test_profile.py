@@ -53,6 +53,24 @@ async def test_editing_public_fields_publishes_a_newer_revision(serve: Serve) ->
     assert events[-1]["pause_to"].startswith("2027-08-30T22:00:00")
 
 
+async def test_emptying_the_background_with_null_leaves_the_account_readable(
+    serve: Serve,
+) -> None:
+    # null was once stored as it came: every later read of the account failed (500).
+    async with serve() as client:
+        _, token = await client.ambassador("a@example.org")
+        written = await client.call(
+            "PATCH", "/me", token=token, json={"background": "Dix ans de chantiers."}
+        )
+        emptied = await client.call(
+            "PATCH", "/me", token=token, json={"background": None, "availability": None}
+        )
+        read = await client.call("GET", "/me", token=token)
+    assert written.body["ambassador"]["background"] == "Dix ans de chantiers."
+    assert emptied.status == 200
+    assert (read.status, read.body["ambassador"]["background"]) == (200, "")
+
+
 async def test_fields_of_another_role_cannot_be_edited(serve: Serve) -> None:
     async with serve() as client:
         _, staff_token = await client.staff("prof@ac-lille.fr")

@@ -234,6 +234,12 @@ class MeUpdate(Strict):
         "establishment",
     )(refuse_null)
 
+    @field_validator("background")
+    @classmethod
+    def _null_empties_the_background(cls, value: str | None) -> str:
+        """``null`` empties one's background, as an empty text does (it is never absent)."""
+        return value or ""
+
 
 class ConsentsUpdate(Strict):
     """Give or withdraw consents (the date of each change is kept)."""
