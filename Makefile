@@ -8,7 +8,7 @@ HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
 RUN_STAMP := $(VENV)/.installed-run-$(HASH)
 STAMP := $(VENV)/.installed-dev-$(HASH)
 
-.PHONY: run test lint typecheck importlint unit bench clean setup
+.PHONY: run test lint typecheck importlint unit bench fuzz clean setup
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy shared services embedded tests bench
+	$(BIN)/mypy shared services embedded tests bench tools
 
 ## Import contracts of pyproject.toml: services independent, shared below them, pure domains
 importlint: $(STAMP)
@@ -54,5 +54,13 @@ unit: $(STAMP)
 bench: $(STAMP)
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
 
+## Fuzz the four APIs from their OpenAPI documents, as each demo role (never part of the tests)
+# Schemathesis lives in a venv of its own: its pytest plugins stay out of the tests' one.
+FUZZ_VENV := .venv-fuzz
+fuzz: $(STAMP)
+	test -x $(FUZZ_VENV)/bin/st || ($(PYTHON) -m venv $(FUZZ_VENV) && \
+		$(FUZZ_VENV)/bin/python -m pip install --quiet 'schemathesis>=4.3,<5')
+	$(BIN)/python -m tools.fuzz_api --schemathesis $(FUZZ_VENV)/bin/st $(FUZZ_ARGS)
+
 clean:
-	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) var .mypy_cache .pytest_cache .ruff_cache

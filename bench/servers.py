@@ -24,6 +24,7 @@ from embedded.ports import free_port
 from services.agenda.app import create_app as create_agenda
 from services.web.app import create_app as create_site
 from shared.http import mount_at_root
+from shared.http.server import ApiRunner
 from shared.mongo import Document, connect
 from shared.runtime import Platform, gateway_app
 from shared.settings import Settings
@@ -203,7 +204,9 @@ async def served_site(
             async with Platform.open(settings, process=process, create_keys=True) as p:
                 app = gateway_app(p, services)
                 mount_at_root(app, create_site(settings, p.mongo), reserved=("/api",))
-                runner = web.AppRunner(app)
+                # The platform's own runner: a request refused before routing (a header
+                # with a NUL byte, one too long) is answered in JSON, as in production.
+                runner = ApiRunner(app)
                 await runner.setup()
                 await web.TCPSite(runner, "127.0.0.1", port).start()
                 try:
