@@ -18,8 +18,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_core.core_schema import ErrorType
 
+from shared.date_bounds import OUT_OF_RANGE, dates_out_of_range
 from shared.french import sentence
-from shared.http.date_bounds import OUT_OF_RANGE, dates_out_of_range
 from shared.http.errors import (
     INVALID_REQUEST,
     MALFORMED_JSON,

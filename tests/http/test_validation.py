@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from shared.http.date_bounds import OUT_OF_RANGE
+from shared.date_bounds import OUT_OF_RANGE
 from shared.http.validation import field_path, invalid_request
 from tests.http import sample
 from tests.http.conftest import Served

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import aiohttp
 from playwright.async_api import FilePayload, Page, expect
@@ -40,7 +41,15 @@ async def test_ambassador_updates_information_availability_and_consents(
     await expect(page.get_by_text("Je montre les chantiers de rénovation.")).to_be_visible()
 
     await page.get_by_role("link", name="Modifier la pause").click()
+    # A year typed wrong (3027 for 2027): said at its field, nothing sent.
     await page.get_by_label("Premier jour").fill("2027-02-15")
+    await page.get_by_label("Dernier jour").fill("3027-02-28")
+    await page.get_by_role("button", name="Enregistrer").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Indiquez une date entre 2000 et 2100")
+    await expect(page.get_by_label("Dernier jour")).to_have_accessible_description(
+        re.compile("Indiquez une date entre 2000 et 2100")
+    )
+    await looker.look(page, "disponibilites-annee")
     await page.get_by_label("Dernier jour").fill("2027-02-10")
     await page.get_by_role("button", name="Enregistrer").click()
     await expect(page.get_by_role("alert")).to_contain_text("Indiquez un dernier jour après")

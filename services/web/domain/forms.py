@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from shared.date_bounds import FIRST_YEAR, LAST_YEAR
 from shared.french import PARIS
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -144,10 +145,14 @@ class Form:
                 self.fail(name, message)
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.fail(name, "Indiquez une date réelle, par exemple 15/12/2026.")
             return None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            self.fail(name, f"Indiquez une date entre {FIRST_YEAR} et {LAST_YEAR}.")
+            return None
+        return day
 
     def number(
         self, name: str, message: str, *, low: int, high: int, required: bool = True

@@ -1,10 +1,11 @@
-"""The years a date in a request may name, checked wherever it sits in the request.
+"""The years a date a person gives may name, checked wherever it sits in a request.
 
 Python's dates stop at years 1 and 9999: a date there, moved to UTC or written to the
 database, overflows, and the sender's mistake became a failure of ours (found by
 fuzzing the API with its OpenAPI documents). No date of the programme lies outside
-these years, and one that does is a typing mistake (« 0202 » for 2026): ``read_json``
-and ``read_query`` check every date of a validated request, so no field is forgotten.
+these years, and one that does is a typing mistake (« 0202 » for 2026): the API's
+``read_json`` and ``read_query`` check every date of a validated request, so no field
+is forgotten, and the site's date fields say so before sending.
 """
 
 from __future__ import annotations
