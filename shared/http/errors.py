@@ -157,6 +157,8 @@ NOT_FOUND = CATALOGUE.kind(404, "not_found")
 METHOD_NOT_ALLOWED = CATALOGUE.kind(405, "method_not_allowed")
 CONFLICT = CATALOGUE.kind(409, "conflict")
 PAYLOAD_TOO_LARGE = CATALOGUE.kind(413, "payload_too_large")
+# Answered before routing, by the platform's runner: an address or a header too long.
+HEADERS_TOO_LARGE = CATALOGUE.kind(431, "request_header_too_large")
 UNSUPPORTED_MEDIA_TYPE = CATALOGUE.kind(415, "unsupported_media_type")
 TOO_MANY_REQUESTS = CATALOGUE.kind(429, "too_many_requests")
 INTERNAL_ERROR = CATALOGUE.kind(500, "internal_error")

@@ -12,6 +12,7 @@ from pydantic.json_schema import JsonSchemaMode
 from shared.http.auth import Roles
 from shared.http.errors import (
     FORBIDDEN,
+    HEADERS_TOO_LARGE,
     INVALID_REQUEST,
     MALFORMED_JSON,
     PAYLOAD_TOO_LARGE,
@@ -40,7 +41,8 @@ def path_template(path: str) -> tuple[str, list[str]]:
 
 def _implied_errors(operation: Operation) -> list[ErrorKind]:
     """Errors the shared layer itself may answer for this operation."""
-    kinds: list[ErrorKind] = []
+    # Any request's address or headers may be too long for the server to read.
+    kinds: list[ErrorKind] = [HEADERS_TOO_LARGE]
     if operation.auth is not None:
         kinds += [UNAUTHORIZED, SESSION_EXPIRED]
         if isinstance(operation.auth, Roles):

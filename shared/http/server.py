@@ -15,16 +15,10 @@ from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
-from shared.http.errors import INVALID_REQUEST, ErrorKind
+from shared.http.errors import HEADERS_TOO_LARGE, INVALID_REQUEST
 from shared.http.headers import set_api_headers
 
 log = logging.getLogger("shared.http.server")
-
-HEADERS_TOO_LARGE = ErrorKind(
-    431,
-    "request_header_too_large",
-    "L'adresse ou un en-tête de la requête est trop long.",
-)
 
 
 class _JsonErrorRequestHandler(RequestHandler):

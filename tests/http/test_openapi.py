@@ -74,7 +74,7 @@ async def test_responses_cover_success_and_every_error(served: Served) -> None:
 
     created = operation["responses"]["201"]["content"]["application/json"]["schema"]
     assert component(document, created) == sample.Created.model_json_schema(mode="serialization")
-    assert set(operation["responses"]) == {"201", "400", "409", "413", "415"}
+    assert set(operation["responses"]) == {"201", "400", "409", "413", "415", "431"}
     bad_request = operation["responses"]["400"]
     assert "`invalid_request`" in bad_request["description"]
     assert "`malformed_json`" in bad_request["description"]
@@ -108,7 +108,7 @@ async def test_path_parameters_and_security_are_described(served: Served) -> Non
         {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}}
     ]
     assert deletion["security"] == [{"bearerAuth": []}]
-    assert set(deletion["responses"]) == {"204", "401", "403"}
+    assert set(deletion["responses"]) == {"204", "401", "403", "431"}
     assert "content" not in deletion["responses"]["204"]
     assert "admin" in deletion["description"]
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
