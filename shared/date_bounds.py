@@ -21,6 +21,11 @@ LAST_YEAR = 2100
 OUT_OF_RANGE = f"L'année doit être comprise entre {FIRST_YEAR} et {LAST_YEAR}."
 
 
+def within_the_years(day: date) -> bool:
+    """Whether ``day`` (a date or a datetime) falls in the years a person may name."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
 def dates_out_of_range(value: Any, path: str = "") -> Iterator[tuple[str, date]]:
     """``(field path, date)`` for each date or time in ``value`` outside those years.
 
@@ -28,7 +33,7 @@ def dates_out_of_range(value: Any, path: str = "") -> Iterator[tuple[str, date]]
     Paths name fields as the client sent them: ``slots[1].starts_at``, ``from``.
     """
     if isinstance(value, date):  # a datetime is a date too
-        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        if not within_the_years(value):
             yield path, value
     elif isinstance(value, BaseModel):
         for name, field in type(value).model_fields.items():

@@ -48,6 +48,7 @@ from shared.contracts.accounts import (
     Territory,
 )
 from shared.http import Page, PageQuery, Principal
+from shared.http.validation import MALFORMED_BODY_ERRORS
 from shared.mongo import Document
 
 # Room for the multipart envelope around the document (boundaries, part headers).
@@ -70,9 +71,7 @@ async def read_document(request: web.Request, max_bytes: int) -> bytes:
         raise DOCUMENT_MISSING.error()
     try:
         return await _document_part(request, max_bytes)
-    except (ValueError, LookupError):
-        # aiohttp's reader raises these for a missing boundary, a body cut short or
-        # headers in an unknown encoding: the sender's mistake, not a failure of ours.
+    except MALFORMED_BODY_ERRORS:
         raise UPLOAD_MALFORMED.error() from None
 
 

@@ -19,6 +19,7 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from services.web.domain.forms import ANTI_FORGERY_FIELD
+from shared.http.validation import MALFORMED_BODY_ERRORS
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -71,15 +72,10 @@ def foreign_origin(request: web.Request) -> bool:
 
 
 async def posted_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField]:
-    """The form sent; 400 when the body is not the form it says it is.
-
-    aiohttp raises ``ValueError`` for a multipart body without a boundary or cut short
-    and for bytes that are not UTF-8, ``LookupError`` for an unknown charset: the
-    sender's mistake, answered as such rather than as a failure of the site.
-    """
+    """The form sent; 400 when the body is not the form it says it is."""
     try:
         return await request.post()
-    except (ValueError, LookupError):
+    except MALFORMED_BODY_ERRORS:
         raise web.HTTPBadRequest() from None
 
 

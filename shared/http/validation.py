@@ -29,6 +29,11 @@ from shared.http.errors import (
 )
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# What aiohttp raises reading a body that is not what its type says: ``ValueError`` for a
+# multipart body without a boundary or cut short and for bytes that are not UTF-8,
+# ``LookupError`` for an unknown charset. The sender's mistake: a 400, never a 500.
+MALFORMED_BODY_ERRORS: tuple[type[Exception], ...] = (ValueError, LookupError)
 Where = Literal["body", "query"]
 
 _PYDANTIC_ERROR_TYPES = frozenset(get_args(ErrorType))

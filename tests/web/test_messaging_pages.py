@@ -245,9 +245,11 @@ async def test_a_referent_reads_along_and_a_closed_conversation_says_it_is_close
     await admin.goto(f"/agenda/rendez-vous/{appointment_id}")
     await expect(admin.get_by_role("heading", level=1)).to_contain_text("Sollicitation")
     await expect(admin.get_by_role("link", name="Lire la conversation")).to_have_count(0)
+    await looker.look(admin, "demande-administrateur")
     answer = await admin.goto("/messagerie")
     assert answer is not None
     assert answer.status == 403
+    await looker.look(admin, "messagerie-administrateur")
     await admin.context.close()
 
     await referent.goto("/messagerie")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from shared.date_bounds import FIRST_YEAR, LAST_YEAR
+from shared.date_bounds import FIRST_YEAR, LAST_YEAR, within_the_years
 from shared.french import PARIS
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -149,7 +149,7 @@ class Form:
         except ValueError:
             self.fail(name, "Indiquez une date réelle, par exemple 15/12/2026.")
             return None
-        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        if not within_the_years(day):
             self.fail(name, f"Indiquez une date entre {FIRST_YEAR} et {LAST_YEAR}.")
             return None
         return day
