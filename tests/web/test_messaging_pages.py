@@ -246,6 +246,12 @@ async def test_a_referent_reads_along_and_a_closed_conversation_says_it_is_close
     await expect(admin.get_by_role("heading", level=1)).to_contain_text("Sollicitation")
     await expect(admin.get_by_role("link", name="Lire la conversation")).to_have_count(0)
     await looker.look(admin, "demande-administrateur")
+    # Back to where they came from, not to an agenda they do not have.
+    await admin.get_by_role("link", name="Retour à la file de travail").click()
+    await expect(admin).to_have_url(re.compile("/referents/file-de-travail$"))
+    await expect(admin.get_by_role("heading", level=1)).not_to_have_text(
+        "Cette page ne vous est pas ouverte"
+    )
     answer = await admin.goto("/messagerie")
     assert answer is not None
     assert answer.status == 403
