@@ -8,20 +8,26 @@ of bytes that are not text and on an ambassador whose background was set to null
 every read of the account failed), and JSON values converted from another type (``false``
 taken as an amount of 0): each now has a test of its own.
 
-The platform runs as in the embedded default, with its demo accounts, on its own store.
-Each service is fuzzed signed out and as the demo ambassador, staff member, referent and
-administrator. Left out: signing out, changing one's password or email address and
-every DELETE, which would end the session the run uses or the demo data it stands on.
+The platform runs as in the embedded default, with its demo accounts, on its own store,
+where the demo people first make a few records of each kind (``tools/fuzz_world.py``), so
+that schemathesis' stateful phase chains real ids from the listings into the operations
+on one record. Each service is fuzzed signed out and as the demo ambassador, staff
+member, referent and administrator. Left out: signing out, changing one's password or
+email address and every DELETE, which would end the session the run uses or the demo
+data it stands on.
 
-Run: ``make fuzz`` (``FUZZ_ARGS="--examples 20 --seed N"``). Prints what each run
-generated, then schemathesis' report of each failure, with the request that reproduces
-it; exits 1 on a failure.
+Run: ``make fuzz`` (``FUZZ_ARGS="--examples 20 --seed N"``; ``--checks`` and
+``--phases`` take schemathesis' own names). Prints what each run generated and how its
+requests were answered (the shares of 2xx, refused input, refused person, not found,
+other), then schemathesis' report of each failure, with the request that reproduces it;
+exits 1 on a failure.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import re
 import shutil
@@ -34,6 +40,7 @@ import aiohttp
 from bench.servers import served_site
 from bench.web_pages import SERVICES, api_token
 from services.accounts.demo import DEMO_ACCOUNTS
+from tools.fuzz_world import Http, seed
 
 CHECKS = ",".join(
     (
@@ -43,9 +50,11 @@ CHECKS = ",".join(
         "response_schema_conformance",
     )
 )
+PHASES = "examples,coverage,fuzzing,stateful"
 EXCLUDED_PATHS = r"^/sessions|^/me/password$|^/me/email"
 # Where schemathesis keeps its caches (the runs start there, out of the tree).
 FINDINGS = Path(__file__).resolve().parents[1] / "var" / "fuzz"
+
 # One run's time at most: a run that hangs is a finding too.
 RUN_TIMEOUT_SECONDS = 900
 _CASES = re.compile(r"^\s*(\d+) generated.*$", re.MULTILINE)
@@ -69,16 +78,44 @@ def _first_of_each_role() -> dict[str, tuple[str, str]]:
     return accounts
 
 
+def _answers(har: Path) -> str:
+    """How a run's requests were answered, in shares: did they reach the records' code?"""
+    try:
+        entries = json.loads(har.read_text(encoding="utf-8"))["log"]["entries"]
+    except (OSError, ValueError, KeyError):
+        return "no record of the answers"
+    statuses = [int(entry["response"]["status"]) for entry in entries]
+    if not statuses:
+        return "no request"
+    kinds = {"2xx": range(200, 300), "400/422": (400, 422), "401/403": (401, 403), "404": (404,)}
+    counts = {kind: sum(status in among for status in statuses) for kind, among in kinds.items()}
+    counts["other"] = len(statuses) - sum(counts.values())
+    return " ".join(f"{kind} {100 * count // len(statuses)}%" for kind, count in counts.items())
+
+
 async def fuzz(
-    schemathesis: str, base: str, service: str, role: str, token: str | None, args: list[str]
+    schemathesis: str,
+    base: str,
+    service: str,
+    role: str,
+    token: str | None,
+    args: list[str],
 ) -> Run:
     """Schemathesis against ``service``, with ``token`` (signed out without one)."""
-    command = [schemathesis, "--no-color", "run", f"{base}/api/{service}/openapi.json", *args]
+    har = FINDINGS / f"{service}-{role.replace(' ', '-')}.har"
+    command = [
+        schemathesis, "--no-color", "run", f"{base}/api/{service}/openapi.json", *args,
+        "--report", "har", "--report-har-path", str(har),
+    ]  # fmt: skip
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
     FINDINGS.mkdir(parents=True, exist_ok=True)
+    har.unlink(missing_ok=True)
     process = await asyncio.create_subprocess_exec(
-        *command, cwd=FINDINGS, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        *command,
+        cwd=FINDINGS,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         output, _ = await asyncio.wait_for(process.communicate(), RUN_TIMEOUT_SECONDS)
@@ -89,7 +126,7 @@ async def fuzz(
     report = output.decode(errors="replace").replace(token or "\0", "<token>")
     cases = _CASES.search(report)
     summary = cases.group(0).strip() if cases else report.strip().splitlines()[-1:][0]
-    return Run(service, role, process.returncode != 0, summary, report)
+    return Run(service, role, process.returncode != 0, f"{summary}; {_answers(har)}", report)
 
 
 def _command(name: str) -> str | None:
@@ -103,6 +140,8 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--examples", type=int, default=10, help="cases per operation")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--phases", default=PHASES, help="schemathesis' phases, comma-separated")
+    parser.add_argument("--checks", default=CHECKS, help="schemathesis' checks, comma-separated")
     parser.add_argument("--schemathesis", default="st", help="its command (`make fuzz`'s own)")
     options = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
@@ -111,9 +150,9 @@ async def main() -> int:
         print(f"no {options.schemathesis}: `make fuzz` installs schemathesis", file=sys.stderr)
         return 2
     args = [
-        "--checks", CHECKS,
+        "--checks", options.checks,
         "--max-examples", str(options.examples),
-        "--phases", "coverage,fuzzing",
+        "--phases", options.phases,
         "--exclude-method", "DELETE",
         "--exclude-path-regex", EXCLUDED_PATHS,
     ]  # fmt: skip
@@ -124,6 +163,7 @@ async def main() -> int:
         people: dict[str, str | None] = {"signed out": None}
         for role, (email, password) in _first_of_each_role().items():
             people[role] = await api_token(http, base, email, password)
+        await seed({role: Http(http, base, token) for role, token in people.items()})
         for service in SERVICES:
             for role, token in people.items():
                 run = await fuzz(schemathesis, base, service, role, token, args)
