@@ -7,14 +7,26 @@ offending field (« Le champ « email » n'est pas une adresse e-mail valide. »
 
 from __future__ import annotations
 
+import json
 import re
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime
+from functools import cache
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    FutureDate,
+    FutureDatetime,
+    NaiveDatetime,
+    PastDate,
+    PastDatetime,
+    ValidationError,
+)
 from pydantic_core import ErrorDetails
 from pydantic_core.core_schema import ErrorType
 
@@ -307,6 +319,76 @@ def _within_the_years(found: ModelT, where: Where) -> ModelT:
 _DATE_OVERFLOW = f"Une date de la requête est hors des limites : {OUT_OF_RANGE.lower()}"
 
 
+# A date sent as a number, or as text that is one: pydantic reads it as a Unix time,
+# strict mode included (``"1800000000"`` is 15 January 2027). The API's dates are ISO
+# 8601 text, as its OpenAPI documents say: a number is refused like any other text.
+_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+# pydantic's own date types are markers, not subclasses of ``datetime`` or ``date``.
+_MOMENTS = (datetime, AwareDatetime, NaiveDatetime, PastDatetime, FutureDatetime)
+_DAYS = (date, PastDate, FutureDate)
+
+
+def _numbers_for_dates(
+    annotation: Any, value: Any, loc: tuple[int | str, ...] = ()
+) -> Iterator[tuple[tuple[int | str, ...], ErrorType]]:
+    """Where ``value`` (raw input for ``annotation``) gives a date as a number, and the
+    error pydantic names for a date (or date and time) it cannot read."""
+    annotation = _unwrap(annotation)
+    origin = get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for member in get_args(annotation):
+            yield from _numbers_for_dates(member, value, loc)
+    elif isinstance(annotation, type) and issubclass(annotation, (*_MOMENTS, *_DAYS)):
+        if isinstance(value, str) and _NUMBER.fullmatch(value):
+            yield loc, "datetime_parsing" if issubclass(annotation, _MOMENTS) else "date_parsing"
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                found, inner = _field_annotation(annotation, key)
+                if found:
+                    yield from _numbers_for_dates(inner, item, (*loc, key))
+    elif origin in _SEQUENCES and isinstance(value, list):
+        inner = get_args(annotation)[0] if get_args(annotation) else Any
+        for index, item in enumerate(value):
+            yield from _numbers_for_dates(inner, item, (*loc, index))
+    elif origin is dict and isinstance(value, dict) and len(get_args(annotation)) == 2:
+        for key, item in value.items():
+            yield from _numbers_for_dates(get_args(annotation)[1], item, (*loc, key))
+
+
+def _holds_dates(annotation: Any, seen: frozenset[type] = frozenset()) -> bool:
+    """Whether a date may stand anywhere in ``annotation`` (a model, a list…)."""
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, (*_MOMENTS, *_DAYS)):
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:  # a model that holds itself
+            return False
+        return any(
+            _holds_dates(field.annotation, seen | {annotation})
+            for field in annotation.model_fields.values()
+        )
+    return any(_holds_dates(arg, seen) for arg in get_args(annotation))
+
+
+@cache
+def _model_holds_dates(model: type[BaseModel]) -> bool:
+    return _holds_dates(model)
+
+
+def _refuse_numbers_for_dates(model: type[BaseModel], raw: Any, where: Where) -> None:
+    """400 where ``raw``, the request's input for ``model``, gives a date as a number."""
+    places = dict.fromkeys(_numbers_for_dates(model, raw))  # once each, in order
+    if places:
+        raise _refusal(
+            [
+                ({"type": kind, "loc": loc, "msg": "", "input": None}, field_path(model, loc))
+                for loc, kind in places
+            ],
+            where,
+        )
+
+
 def _is_json(content_type: str) -> bool:
     return content_type == "application/json" or (
         content_type.startswith("application/") and content_type.endswith("+json")
@@ -341,6 +423,8 @@ async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
         raise invalid_request(exc, model, "body") from None
     except OverflowError:
         raise INVALID_REQUEST.error(_DATE_OVERFLOW) from None
+    if _model_holds_dates(model):
+        _refuse_numbers_for_dates(model, json.loads(raw), "body")
     return _within_the_years(found, "body")
 
 
@@ -367,4 +451,6 @@ def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
         raise invalid_request(exc, model, "query") from None
     except OverflowError:
         raise INVALID_REQUEST.error(_DATE_OVERFLOW) from None
+    if _model_holds_dates(model):
+        _refuse_numbers_for_dates(model, values, "query")
     return _within_the_years(found, "query")

@@ -174,6 +174,8 @@ async def test_every_read_of_a_persons_data_by_referents_and_admins_is_in_the_au
             token=admin,
             params={"from": started.isoformat(), "to": started.isoformat()},
         )
+        # A number would be read as a Unix time: 1800000000 is 15 January 2027.
+        unix_time = await client.call("GET", "/audit", token=admin, params={"to": "1800000000"})
     assert document.status == 200
     assert refused.status == 403
     # Newest first: the document, then the profile.
@@ -189,6 +191,10 @@ async def test_every_read_of_a_persons_data_by_referents_and_admins_is_in_the_au
     assert future["items"] == []
     assert len(window["items"]) == 3
     assert backwards.status == 400
+    assert unix_time.status == 400
+    assert unix_time.body["error"]["message"] == (
+        "Le paramètre « to » doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)."
+    )
 
 
 async def test_directory_results_and_the_queue_of_extracts_are_logged_per_person_shown(

@@ -86,6 +86,7 @@ class Item(BaseModel):
 class ItemQuery(PageQuery):
     department: Literal["02", "59", "60", "62", "80"] | None = None
     tag: list[str] = Field(default_factory=list)
+    since: AwareDatetime | None = None
 
 
 ITEMS = [Item(id=number, name=f"élément {number}") for number in range(1, 46)]

@@ -91,9 +91,10 @@ async def test_query_model_becomes_query_parameters(served: Served) -> None:
     operation = document["paths"]["/items"]["get"]
 
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
-    assert set(parameters) == {"limit", "cursor", "department", "tag"}
+    assert set(parameters) == {"limit", "cursor", "department", "tag", "since"}
     assert all(parameter["in"] == "query" for parameter in parameters.values())
     assert parameters["limit"]["schema"]["maximum"] == 100
+    assert {"type": "string", "format": "date-time"} in parameters["since"]["schema"]["anyOf"]
     assert parameters["tag"]["schema"]["type"] == "array"
     assert "`invalid_cursor`" in operation["responses"]["400"]["description"]
     page = operation["responses"]["200"]["content"]["application/json"]["schema"]

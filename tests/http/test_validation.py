@@ -152,6 +152,35 @@ async def test_a_value_of_another_json_type_is_not_converted(served: Served) -> 
     }
 
 
+_NOT_A_MOMENT = "Ce champ doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)."
+
+
+async def test_a_date_written_as_a_number_is_refused_even_as_text(served: Served) -> None:
+    # pydantic reads text that is a number as a Unix time, strict mode included.
+    slots = [
+        {"starts_at": "2026-09-15T14:00:00+02:00", "duration_minutes": 30},
+        {"starts_at": "1789000000", "duration_minutes": 30},
+        {"starts_at": "1.7e9", "duration_minutes": 30},
+    ]
+    error = await refusal(served, {**VALID, "slots": slots})
+
+    assert error["details"] == [
+        {"field": f"slots[{index}].starts_at", "message": _NOT_A_MOMENT} for index in (1, 2)
+    ]
+
+
+async def test_a_date_in_a_query_string_is_iso_8601_never_a_number(served: Served) -> None:
+    refused = await served.client.get(served.url("/items?since=1800000000"))
+    accepted = await served.client.get(served.url("/items?since=2027-01-15T09:00:00%2B01:00"))
+
+    assert refused.status == 400
+    error = (await refused.json())["error"]
+    assert error["message"] == (
+        "Le paramètre « since » doit être une date et heure ISO 8601 (2026-09-15T14:00:00+02:00)."
+    )
+    assert accepted.status == 200
+
+
 async def test_dates_at_the_ends_of_the_calendar_are_refused_where_they_sit(
     served: Served,
 ) -> None:
