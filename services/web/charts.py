@@ -23,6 +23,11 @@ BRAND = "#12457a"
 PALETTE = ("#12457a", "#b8420a", "#2e7d32", "#6a3d9a", "#8a6d00", "#b3261e", "#5f6368")
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 WIDTH, HEIGHT = 800, 400
+# On a phone the image is about 22 rem wide: at 800 px its 14 px labels would shrink to
+# 6 px. Narrow screens get the chart drawn 400 px wide instead, with the same type sizes:
+# the pages' <picture> (macro ``chart``) asks for it with this parameter.
+NARROW_WIDTH, NARROW_HEIGHT = 400, 460
+NARROW = ("largeur", "etroite")
 SVG_CONTENT_TYPE = "image/svg+xml"
 # The chart routes answer with this policy: the image's own style, nothing else.
 IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -55,12 +60,18 @@ class Series:
     values: Sequence[float | None]
 
 
-def _options(title: str, **more: object) -> dict[str, object]:
+def is_narrow(request: web.Request) -> bool:
+    """Whether the page's <picture> asks for the chart drawn for a narrow screen."""
+    name, value = NARROW
+    return request.query.get(name) == value
+
+
+def _options(title: str, narrow: bool, **more: object) -> dict[str, object]:
     return {
         "title": title,
         "style": _STYLE,
-        "width": WIDTH,
-        "height": HEIGHT,
+        "width": NARROW_WIDTH if narrow else WIDTH,
+        "height": NARROW_HEIGHT if narrow else HEIGHT,
         "js": [],
         "disable_xml_declaration": True,
         "explicit_size": False,
@@ -100,6 +111,7 @@ def bars(
     stacked: bool = False,
     horizontal: bool = False,
     integers: bool = True,
+    narrow: bool = False,
 ) -> bytes:
     """Vertical (or horizontal) bars, one group per label, one colour per series."""
     kind = (
@@ -113,12 +125,15 @@ def bars(
         top = max([int(v) for row in series for v in row.values if v is not None] or [0])
         step = max(1, -(-top // 8))
         ticks["y_labels"] = list(range(0, top + step + 1, step))
+    # Labels side by side while they fit; slanted beyond.
+    side_by_side = 3 if narrow else 6
     chart = kind(
         **_options(
             title,
+            narrow,
             **ticks,
             show_legend=len(series) > 1,
-            x_label_rotation=0 if horizontal or len(labels) <= 6 else 35,
+            x_label_rotation=0 if horizontal or len(labels) <= side_by_side else 35,
             y_title=y_title,
             min_scale=1,
             max_scale=8,
@@ -142,15 +157,17 @@ def matrix(
     *,
     description: str,
     colours: Sequence[Sequence[str | None]],
+    narrow: bool = False,
 ) -> bytes:
     """A heat map as a matrix of dots: one row per series, one column per label; the
     dot's area says the value and its colour (given per cell) the tension."""
     chart = pygal.Dot(
         **_options(
             title,
+            narrow,
             show_legend=False,
             x_label_rotation=0,
-            height=max(HEIGHT, 80 + 44 * len(rows)),
+            height=max(NARROW_HEIGHT if narrow else HEIGHT, 80 + 44 * len(rows)),
         )
     )
     chart.x_labels = list(columns)

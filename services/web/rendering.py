@@ -19,6 +19,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from services.web.charts import NARROW as NARROW_CHART
 from services.web.domain.forms import Form
 from services.web.domain.labels import NOT_SOLICITABLE
 from services.web.domain.menu import ROLE_NAMES, menu_for
@@ -84,7 +85,12 @@ def setup_templates(app: web.Application, static: StaticFiles) -> jinja2.Environ
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(static=static.url, role_names=ROLE_NAMES, not_solicitable=NOT_SOLICITABLE)
+    env.globals.update(
+        static=static.url,
+        role_names=ROLE_NAMES,
+        not_solicitable=NOT_SOLICITABLE,
+        chart_narrow=NARROW_CHART,
+    )
     env.filters.update(
         datetime_fr=_from_json(datetime_fr),
         day_fr=_from_json(day_fr),

@@ -447,7 +447,17 @@ async def test_statistics_match_a_hand_count_and_the_csv(
         assert "<svg" in body
         assert "<script" not in body
         assert await image.evaluate("(img) => img.naturalWidth") > 0
+        assert 'viewBox="0 0 800 400"' in body
     await looker.look(page, "statistiques")
+    # On a phone, each chart is drawn narrow: its labels keep their size.
+    await page.set_viewport_size({"width": 375, "height": 900})
+    await page.wait_for_function(
+        """() => [...document.querySelectorAll("figure.chart img")].every(
+            (img) => img.currentSrc.includes("largeur=etroite") && img.complete)"""
+    )
+    for image in await page.locator("figure.chart img").all():
+        drawn = await page.context.request.get(await image.evaluate("(img) => img.currentSrc"))
+        assert 'viewBox="0 0 400 ' in await drawn.text()
 
     download = await page.context.request.get(
         f"/referents/statistiques.csv?du={start.isoformat()}&au={end.isoformat()}"

@@ -94,6 +94,7 @@ async def hours_chart(request: web.Request) -> web.Response:
         "le tableau qui suit).",
         y_title="Heures",
         integers=False,
+        narrow=charts.is_narrow(request),
     )
     return charts.response(svg)
 

@@ -254,10 +254,10 @@ async def statistics_chart(request: web.Request) -> web.Response:
         if refused.status in (400, 403, 422):
             raise web.HTTPBadRequest() from refused
         raise
-    return charts.response(_draw(name, stats))
+    return charts.response(_draw(name, stats, narrow=charts.is_narrow(request)))
 
 
-def _draw(name: str, stats: dict[str, Any]) -> bytes:
+def _draw(name: str, stats: dict[str, Any], *, narrow: bool) -> bytes:
     scope = stats["scope"]["label"]
     if name == "mois":
         return _solicitation_bars(
@@ -266,6 +266,7 @@ def _draw(name: str, stats: dict[str, Any]) -> bytes:
             description=f"Sollicitations par mois, {scope} (les chiffres sont dans le tableau "
             "qui suit le graphique).",
             y_title="Sollicitations",
+            narrow=narrow,
         )
     if name == "issues":
         return _solicitation_bars(
@@ -273,6 +274,7 @@ def _draw(name: str, stats: dict[str, Any]) -> bytes:
             steering.outcomes(stats),
             description=f"Sollicitations par issue, {scope} (chiffres dans le tableau).",
             horizontal=True,
+            narrow=narrow,
         )
     cells = steering.supply_and_demand(stats)
     columns, rows = steering.heat_matrix(cells)
@@ -283,6 +285,7 @@ def _draw(name: str, stats: dict[str, Any]) -> bytes:
         colours=[colours for _, _, colours in rows],
         description="Offre et demande par département et secteur : la taille du disque dit "
         "le nombre de sollicitations, sa couleur la tension (chiffres dans le tableau).",
+        narrow=narrow,
     )
 
 
@@ -293,6 +296,7 @@ def _solicitation_bars(
     description: str,
     y_title: str | None = None,
     horizontal: bool = False,
+    narrow: bool,
 ) -> bytes:
     """One bar a row, counting solicitations."""
     return charts.bars(
@@ -302,4 +306,5 @@ def _solicitation_bars(
         description=description,
         y_title=y_title,
         horizontal=horizontal,
+        narrow=narrow,
     )
