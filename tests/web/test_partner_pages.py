@@ -106,6 +106,12 @@ async def test_partner_downloads_the_attestation_whose_figures_match_the_ledger(
     assert await chart.evaluate("(img) => img.naturalWidth") > 0
     drawn = await page.context.request.get(str(await chart.get_attribute("src")))
     assert drawn.headers["content-type"].startswith("image/svg+xml")
+    assert 'viewBox="0 0 800 400"' in await drawn.text()
+    # A phone gets the chart drawn narrow, its month labels kept readable.
+    narrow = await page.context.request.get(
+        str(await page.locator("figure.chart source").get_attribute("srcset"))
+    )
+    assert 'viewBox="0 0 400 ' in await narrow.text()
     await looker.look(page, "partenaire")
 
     async with page.expect_download() as started:
