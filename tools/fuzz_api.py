@@ -54,7 +54,6 @@ PHASES = "examples,coverage,fuzzing,stateful"
 EXCLUDED_PATHS = r"^/sessions|^/me/password$|^/me/email"
 # Where schemathesis keeps its caches (the runs start there, out of the tree).
 FINDINGS = Path(__file__).resolve().parents[1] / "var" / "fuzz"
-
 # One run's time at most: a run that hangs is a finding too.
 RUN_TIMEOUT_SECONDS = 900
 _CASES = re.compile(r"^\s*(\d+) generated.*$", re.MULTILINE)
@@ -94,12 +93,7 @@ def _answers(har: Path) -> str:
 
 
 async def fuzz(
-    schemathesis: str,
-    base: str,
-    service: str,
-    role: str,
-    token: str | None,
-    args: list[str],
+    schemathesis: str, base: str, service: str, role: str, token: str | None, args: list[str]
 ) -> Run:
     """Schemathesis against ``service``, with ``token`` (signed out without one)."""
     har = FINDINGS / f"{service}-{role.replace(' ', '-')}.har"
@@ -112,10 +106,7 @@ async def fuzz(
     FINDINGS.mkdir(parents=True, exist_ok=True)
     har.unlink(missing_ok=True)
     process = await asyncio.create_subprocess_exec(
-        *command,
-        cwd=FINDINGS,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        *command, cwd=FINDINGS, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     try:
         output, _ = await asyncio.wait_for(process.communicate(), RUN_TIMEOUT_SECONDS)
