@@ -20,12 +20,12 @@ from services.messaging.domain.model import (
     Source,
 )
 from services.messaging.domain.text import MAX_BODY_CHARS, clean_body
-from shared.http import PageQuery
+from shared.http import PageQuery, StrictBody
 
 SHARED_FOR_ONLOOKERS = "a communiqué ses coordonnées aux autres participants de la conversation."
 
 
-class NewMessage(BaseModel):
+class NewMessage(StrictBody):
     """``POST /conversations/{id}/messages``."""
 
     body: str = Field(

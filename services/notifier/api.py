@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from services.notifier import audit
 from services.notifier.domain.choices import KINDS
@@ -30,7 +30,7 @@ from services.notifier.shapes import (
 )
 from services.notifier.store import NotifierStore, Status
 from services.notifier.unsubscribe import UnsubscribeLinks
-from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router
+from shared.http import Authenticated, Call, Page, PageQuery, Roles, Router, StrictBody
 from shared.runtime import SERVICE_CONTEXT
 
 log = logging.getLogger("services.notifier.api")
@@ -44,13 +44,13 @@ class DeliveryQuery(PageQuery):
     status: Status | None = Field(None, description="Seulement les envois dans cet état.")
 
 
-class EmailChoices(BaseModel):
+class EmailChoices(StrictBody):
     """The kinds to receive (true) or decline (false); kinds left out keep their choice."""
 
     wanted: dict[str, bool]
 
 
-class UnsubscribeBody(BaseModel):
+class UnsubscribeBody(StrictBody):
     """The token of a ``List-Unsubscribe`` link."""
 
     token: str = Field(min_length=1, max_length=500)

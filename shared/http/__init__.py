@@ -53,7 +53,7 @@ from shared.http.pagination import (
 )
 from shared.http.revocations import Revocations
 from shared.http.routing import Call, Operation, Router
-from shared.http.validation import read_json, read_query
+from shared.http.validation import StrictBody, read_json, read_query
 
 __all__ = [
     "CONFLICT",
@@ -94,6 +94,7 @@ __all__ = [
     "Role",
     "Roles",
     "Router",
+    "StrictBody",
     "Territory",
     "body_limit_middleware",
     "decode_cursor",

@@ -20,6 +20,7 @@ from aiohttp import web
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    ConfigDict,
     FutureDate,
     FutureDatetime,
     NaiveDatetime,
@@ -49,6 +50,15 @@ MALFORMED_BODY_ERRORS: tuple[type[Exception], ...] = (ValueError, LookupError)
 Where = Literal["body", "query"]
 
 _PYDANTIC_ERROR_TYPES = frozenset(get_args(ErrorType))
+
+
+class StrictBody(BaseModel):
+    """A request body whose unknown fields are refused (400 naming each one): a typo in
+    a field's name must not pass for a field left out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 _SEQUENCES = (list, set, frozenset, tuple)
 
 

@@ -147,9 +147,13 @@ async def test_message_is_bounded_plain_text(open_relay: OpenRelay) -> None:
         markup = await relay.post(
             path, lea, {"body": "<b>Bonjour</b>\r\n<script>alert(1)</script>\x07"}
         )
+        # A misspelt field is refused, not ignored: « attachment » is no part of a message.
+        unknown = await relay.post(path, lea, {"body": "Ci-joint", "attachment": "plan.pdf"})
         read = await relay.messages(conversation, karim)
 
-    assert empty.status == too_long.status == 400
+    assert empty.status == too_long.status == unknown.status == 400
+    assert unknown.body["error"]["message"] == "Le champ « attachment » n'est pas attendu."
+    assert all(message["body"] != "Ci-joint" for message in read)
     assert empty.body["error"]["message"] == "Le champ « body » est invalide : le message est vide."
     assert "dépasse 5\u202f000 caractères" in too_long.body["error"]["message"]
     assert longest.status == 201

@@ -142,6 +142,10 @@ async def test_my_emails_are_chosen_on_the_settings_api_and_part_of_my_export(
         bad, error = await call(
             run, "PUT", "/me/emails", json={"wanted": {"newsletter": False}}, headers=me
         )
+        # A field that is not the body's is refused, not ignored (« wanted » is the one).
+        misspelt, refused = await call(
+            run, "PUT", "/me/emails", json={"wanted": {}, "unwanted": ["calls"]}, headers=me
+        )
         ok, chosen = await call(
             run, "PUT", "/me/emails", json={"wanted": {"calls": False}}, headers=me
         )
@@ -153,6 +157,8 @@ async def test_my_emails_are_chosen_on_the_settings_api_and_part_of_my_export(
 
     assert bad == 422
     assert error["error"]["code"] == "unknown_email_kind"
+    assert misspelt == 400
+    assert refused["error"]["message"] == "Le champ « unwanted » n'est pas attendu."
     assert ok == 200
     assert {c["kind"]: c["wanted"] for c in chosen["choices"]} == {"feedback": True, "calls": False}
     [part] = heard

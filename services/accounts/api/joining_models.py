@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from services.accounts.shapes.fields import Strict
+from shared.http import StrictBody
 
 
 class Registered(BaseModel):
@@ -52,20 +52,20 @@ TypedPassword = Annotated[str, Field(min_length=1, max_length=1024)]
 TypedEmail = Annotated[str, Field(min_length=1, max_length=254)]
 
 
-class LinkAndPassword(Strict):
+class LinkAndPassword(StrictBody):
     """A token from an emailed link, and the password to set."""
 
     token: EmailedToken
     password: TypedPassword
 
 
-class LinkOnly(Strict):
+class LinkOnly(StrictBody):
     """A token from an emailed link."""
 
     token: EmailedToken
 
 
-class ResetRequest(Strict):
+class ResetRequest(StrictBody):
     """Ask for a lost-password link."""
 
     email: TypedEmail

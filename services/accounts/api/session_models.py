@@ -7,18 +7,18 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from services.accounts.api.joining_models import TypedEmail, TypedPassword
-from services.accounts.shapes.fields import Strict
 from services.accounts.shapes.sessions import SessionTokens
+from shared.http import StrictBody
 
 
-class Credentials(Strict):
+class Credentials(StrictBody):
     """Sign in."""
 
     email: TypedEmail
     password: TypedPassword
 
 
-class RefreshRequest(Strict):
+class RefreshRequest(StrictBody):
     """Exchange a refresh token for a new pair (the old one stops working)."""
 
     refresh_token: Annotated[str, Field(min_length=10, max_length=300)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from services.accounts.domain.catalog import region, sectors
 from services.accounts.domain.identity import (
@@ -18,6 +18,7 @@ from services.accounts.domain.identity import (
     normalise_phone,
 )
 from shared.contracts.accounts import InterventionKind
+from shared.http import StrictBody
 
 
 def _known_sector(value: str) -> str:
@@ -64,12 +65,6 @@ DepartmentCode = Annotated[str, AfterValidator(_known_department)]
 BassinSlug = Annotated[str, AfterValidator(_known_bassin)]
 
 
-class Strict(BaseModel):
-    """Bodies refuse unknown fields: a typo must not be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
 def refuse_null(value: object) -> object:
     """For the fields of a partial update that may be left out, never cleared (null)."""
     if value is None:
@@ -77,7 +72,7 @@ def refuse_null(value: object) -> object:
     return value
 
 
-class PersonIn(Strict):
+class PersonIn(StrictBody):
     """Someone an admin or a referent names: their names, address and phone."""
 
     first_name: Name

@@ -17,13 +17,13 @@ from services.accounts.shapes.fields import (
     Phone,
     Postcode,
     SectorSlug,
-    Strict,
     Text,
 )
 from shared.contracts.accounts import ProfileType
+from shared.http import StrictBody
 
 
-class Job(Strict):
+class Job(StrictBody):
     """What a professional ambassador presents."""
 
     title: Annotated[Text, Field(min_length=2, max_length=120, description="Intitulé du métier.")]
@@ -50,7 +50,7 @@ class Job(Strict):
         return self
 
 
-class Training(Strict):
+class Training(StrictBody):
     """The training a student follows or a trainer gives."""
 
     name: Annotated[
@@ -63,7 +63,7 @@ class Training(Strict):
     establishment: Annotated[Text, Field(min_length=2, max_length=160)]
 
 
-class Area(Strict):
+class Area(StrictBody):
     """Departments and Nord's bassins, at least one of either, each kept once and in order
     (an ambassador's zone, a referent's territory)."""
 
@@ -88,14 +88,14 @@ class Zone(Area):
     empty_message: ClassVar[str] = "Indiquez au moins un département ou un bassin d'intervention."
 
 
-class ConsentsIn(Strict):
+class ConsentsIn(StrictBody):
     """Consents asked at sign-up and editable later."""
 
     image_rights: bool = Field(False, description="Droit à l'image lors des interventions.")
     surveys: bool = Field(False, description="Participation aux enquêtes d'évaluation.")
 
 
-class AmbassadorSignUp(Strict):
+class AmbassadorSignUp(StrictBody):
     """An ambassador joins, in the order of the programme's form."""
 
     profile: ProfileType = Field(description="student, professional ou trainer.")
@@ -126,7 +126,7 @@ class AmbassadorSignUp(Strict):
         return self
 
 
-class Establishment(Strict):
+class Establishment(StrictBody):
     """An educational establishment, identified by its UAI code."""
 
     uai: Annotated[str, Field(min_length=8, max_length=8), AfterValidator(check_uai)]
@@ -135,7 +135,7 @@ class Establishment(Strict):
     postcode: Postcode
 
 
-class StaffSignUp(Strict):
+class StaffSignUp(StrictBody):
     """A member of an educational team joins."""
 
     first_name: Name

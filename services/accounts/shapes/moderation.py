@@ -7,10 +7,11 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from services.accounts.shapes.fields import Strict, Text
+from services.accounts.shapes.fields import Text
 from services.accounts.shapes.joining import Zone
 from services.accounts.shapes.profile import RecordState, StaffEstablishment, Suspension
 from shared.contracts.accounts import ProfileType
+from shared.http import StrictBody
 
 
 class RecordSubmitted(BaseModel):
@@ -20,14 +21,14 @@ class RecordSubmitted(BaseModel):
     submitted_at: datetime
 
 
-class RecordDecision(Strict):
+class RecordDecision(StrictBody):
     """A referent's or admin's decision on the extract."""
 
     decision: Literal["verified", "rejected"]
     note: Annotated[str, Field(max_length=1000)] | None = None
 
 
-class SuspensionIn(Strict):
+class SuspensionIn(StrictBody):
     """Suspend an ambassador, with the reason."""
 
     reason: Annotated[Text, Field(min_length=3, max_length=1000)]
@@ -59,7 +60,7 @@ class StaffToVerify(BaseModel):
     decision_url: str
 
 
-class StaffDecision(Strict):
+class StaffDecision(StrictBody):
     """A referent's or admin's decision on a staff member's attachment."""
 
     decision: Literal["verified", "refused"]

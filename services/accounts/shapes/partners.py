@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from services.accounts.shapes.fields import Email, PersonIn, Phone, Siret, Strict, Text, refuse_null
+from services.accounts.shapes.fields import Email, PersonIn, Phone, Siret, Text, refuse_null
+from shared.http import StrictBody
 
 
-class Sponsorship(Strict):
+class Sponsorship(StrictBody):
     """The skills-sponsorship convention (mécénat de compétences)."""
 
     signed_at: datetime | None = None
@@ -24,7 +25,7 @@ class Sponsorship(Strict):
 PartnerRequestStatus = Literal["new", "registered", "declined"]
 
 
-class OrganizationIn(Strict):
+class OrganizationIn(StrictBody):
     """A partner organization."""
 
     name: Annotated[Text, Field(min_length=2, max_length=160)]
@@ -54,7 +55,7 @@ class Organization(BaseModel):
     created_at: datetime
 
 
-class OrganizationUpdate(Strict):
+class OrganizationUpdate(StrictBody):
     """Fields of an organization to change (only those given change; null clears)."""
 
     name: Annotated[Text, Field(min_length=2, max_length=160)] | None = None
@@ -78,7 +79,7 @@ class OrganizationSummary(BaseModel):
     kind: str
 
 
-class PartnerRequestIn(Strict):
+class PartnerRequestIn(StrictBody):
     """An employer, association or training body asks to become a partner (no account)."""
 
     organization_name: Annotated[

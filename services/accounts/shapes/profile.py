@@ -13,15 +13,15 @@ from services.accounts.shapes.fields import (
     Name,
     Phone,
     Postcode,
-    Strict,
     Text,
     refuse_null,
 )
 from services.accounts.shapes.joining import Establishment, Job, TerritoryIn, Training, Zone
 from shared.contracts.accounts import InterventionKind, ProfileType
+from shared.http import StrictBody
 
 
-class EmailChangeRequest(Strict):
+class EmailChangeRequest(StrictBody):
     """Change the address: a link goes to the new one, the old one is told."""
 
     new_email: Email
@@ -57,7 +57,7 @@ class Consents(BaseModel):
     history: list[ConsentEvent] = Field(default_factory=list)
 
 
-class Availability(Strict):
+class Availability(StrictBody):
     """A pause in the engagement and a monthly cap on solicitations."""
 
     pause_from: datetime | None = None
@@ -199,7 +199,7 @@ class Me(BaseModel):
     restriction: Restriction | None = None
 
 
-class MeUpdate(Strict):
+class MeUpdate(StrictBody):
     """Fields one may change on one's own account (only those given change).
 
     ``organization_id`` links an ambassador to their employer organization (null
@@ -241,7 +241,7 @@ class MeUpdate(Strict):
         return value or ""
 
 
-class ConsentsUpdate(Strict):
+class ConsentsUpdate(StrictBody):
     """Give or withdraw consents (the date of each change is kept)."""
 
     image_rights: bool

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from services.accounts.shapes.fields import Strict
+from shared.http import StrictBody
 
 
 class UserSummary(BaseModel):
@@ -50,7 +50,7 @@ class LinkStatus(BaseModel):
     )
 
 
-class PasswordChange(Strict):
+class PasswordChange(StrictBody):
     """Change the password: the current one is asked."""
 
     current_password: Annotated[str, Field(min_length=1, max_length=1024)]

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.agenda.shapes.fields import Strict, Text
+from services.agenda.shapes.fields import Text
+from shared.http import StrictBody
 from shared.http.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 
-class RedirectIn(Strict):
+class RedirectIn(StrictBody):
     """Send a pending solicitation's brief to another ambassador."""
 
     ambassador_id: Text = Field(description="L'ambassadeur à qui adresser la sollicitation.")

@@ -22,21 +22,14 @@ from services.agenda.domain.model import (
     RequesterSnapshot,
     Status,
 )
-from services.agenda.shapes.fields import (
-    Minutes,
-    OnlineUrl,
-    ParisTime,
-    Strict,
-    Text,
-    postcode,
-)
+from services.agenda.shapes.fields import Minutes, OnlineUrl, ParisTime, Text, postcode
 from shared.contracts.agenda import Format, Kind
-from shared.http import PageQuery
+from shared.http import PageQuery, StrictBody
 
 # Requests ------------------------------------------------------------------------
 
 
-class EstablishmentIn(Strict):
+class EstablishmentIn(StrictBody):
     """Where the intervention takes place."""
 
     uai: Annotated[str, StringConstraints(pattern=r"^\d{7}[A-Z]$")] | None = Field(
@@ -61,7 +54,7 @@ EstablishmentOrOwn = Annotated[
 ]
 
 
-class AudienceIn(Strict):
+class AudienceIn(StrictBody):
     """Who the ambassador will meet."""
 
     level: Annotated[Text, StringConstraints(max_length=40)] = Field(
@@ -70,7 +63,7 @@ class AudienceIn(Strict):
     group_size: int = Field(ge=1, le=1000, description="Nombre d'élèves.")
 
 
-class NewSolicitation(Strict):
+class NewSolicitation(StrictBody):
     """A solicitation: the visit brief sent to the ambassador."""
 
     ambassador_id: Text
@@ -97,7 +90,7 @@ class NewSolicitation(Strict):
     message: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
-class SlotIn(Strict):
+class SlotIn(StrictBody):
     """A slot the ambassador offers instead."""
 
     starts_at: AwareDatetime

@@ -14,15 +14,15 @@ from services.agenda.shapes.appointments import (
     InterventionView,
     RequesterView,
 )
-from services.agenda.shapes.fields import Minutes, OnlineUrl, ParisTime, Strict, Text
+from services.agenda.shapes.fields import Minutes, OnlineUrl, ParisTime, Text
 from shared.contracts.agenda import Format
-from shared.http import PageQuery, Principal
+from shared.http import PageQuery, Principal, StrictBody
 
 MAX_PLACES = 500
 MAX_WANTED_SECTORS = 20
 
 
-class NewCall(Strict):
+class NewCall(StrictBody):
     """An event looking for ambassadors."""
 
     title: Annotated[Text, StringConstraints(max_length=200)] = Field(

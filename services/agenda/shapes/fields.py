@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PlainSerializer, StringConstraints
+from pydantic import Field, HttpUrl, PlainSerializer, StringConstraints
 
 from shared.french import PARIS
 
@@ -29,9 +29,3 @@ def postcode(value: str) -> str:
     if not (len(value) == 5 and value.isdigit()):
         raise ValueError("Le code postal doit compter 5 chiffres.")
     return value
-
-
-class Strict(BaseModel):
-    """A body: unknown fields are refused (a typo must not be silently ignored)."""
-
-    model_config = ConfigDict(extra="forbid")
