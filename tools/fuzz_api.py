@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import re
 import shutil
 import sys
@@ -54,6 +55,8 @@ PHASES = "examples,coverage,fuzzing,stateful"
 EXCLUDED_PATHS = r"^/sessions|^/me/password$|^/me/email"
 # Where schemathesis keeps its caches (the runs start there, out of the tree).
 FINDINGS = Path(__file__).resolve().parents[1] / "var" / "fuzz"
+# Loaded by schemathesis: messaging's long waits cut short (see the file).
+HOOKS = Path(__file__).resolve().parent / "fuzz_hooks.py"
 # One run's time at most: a run that hangs is a finding too.
 RUN_TIMEOUT_SECONDS = 900
 _CASES = re.compile(r"^\s*(\d+) generated.*$", re.MULTILINE)
@@ -106,7 +109,11 @@ async def fuzz(
     FINDINGS.mkdir(parents=True, exist_ok=True)
     har.unlink(missing_ok=True)
     process = await asyncio.create_subprocess_exec(
-        *command, cwd=FINDINGS, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        *command,
+        cwd=FINDINGS,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         output, _ = await asyncio.wait_for(process.communicate(), RUN_TIMEOUT_SECONDS)
