@@ -25,7 +25,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 WIDTH, HEIGHT = 800, 400
 # On a phone the image is about 22 rem wide: at 800 px its 14 px labels would shrink to
 # 6 px. Narrow screens get the chart drawn 400 px wide instead, with the same type sizes:
-# the pages' <picture> (macro ``chart``) asks for it with this parameter.
+# the pages' <picture> (macro ``chart_figure``) asks for it with this parameter.
 NARROW_WIDTH, NARROW_HEIGHT = 400, 460
 NARROW = ("largeur", "etroite")
 SVG_CONTENT_TYPE = "image/svg+xml"
