@@ -60,14 +60,19 @@ async def api_token(http: aiohttp.ClientSession, base: str, email: str, password
         return str((await answer.json())["access_token"])
 
 
+def at_ten(in_days: int) -> str:
+    """10:00 in Paris, ``in_days`` days from now, in ISO 8601."""
+    day = datetime.now(PARIS) + timedelta(days=in_days)
+    return day.replace(hour=10, minute=0, second=0, microsecond=0).isoformat()
+
+
 def solicitation(ambassador_id: str, *, in_days: int) -> dict[str, Any]:
     """A class presentation asked of ``ambassador_id`` at 10:00 in ``in_days`` days."""
-    day = datetime.now(PARIS) + timedelta(days=in_days)
     return {
         "ambassador_id": ambassador_id,
         "kind": "class_presentation",
         "format": "in_person",
-        "starts_at": day.replace(hour=10, minute=0, second=0, microsecond=0).isoformat(),
+        "starts_at": at_ten(in_days),
         "duration_minutes": 45,
         "audience": {"level": "3e", "group_size": 28},
         "topic": "Découvrir votre métier",

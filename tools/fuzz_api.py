@@ -161,7 +161,7 @@ async def main() -> int:
         people: dict[str, str | None] = {"signed out": None}
         for role, (email, password) in _first_of_each_role().items():
             people[role] = await api_token(http, base, email, password)
-        await seed({role: Http(http, base, token) for role, token in people.items()})
+        await seed(base, {role: Http(http, base, token) for role, token in people.items()})
         for service in SERVICES:
             for role, token in people.items():
                 run = await fuzz(schemathesis, base, service, role, token, args)

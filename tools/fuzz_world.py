@@ -9,13 +9,11 @@ of them accepted, an open call, an organisation.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 
-from bench.web_pages import solicitation
-from shared.french import PARIS
+from bench.web_pages import at_ten, solicit
 
 
 class Http:
@@ -34,17 +32,12 @@ class Http:
             return answer.status, await answer.json() if is_json else None
 
 
-def _at_ten(in_days: int) -> str:
-    day = datetime.now(PARIS) + timedelta(days=in_days)
-    return day.replace(hour=10, minute=0, second=0, microsecond=0).isoformat()
-
-
 def _open_call(in_days: int) -> dict[str, Any]:
     return {
         "title": "Forum des métiers",
         "event_type": "forum",
         "format": "in_person",
-        "starts_at": _at_ten(in_days),
+        "starts_at": at_ten(in_days),
         "duration_minutes": 180,
         "audience": {"level": "3e", "group_size": 120},
         "description": "Un stand par métier.",
@@ -61,18 +54,14 @@ async def _done(person: Http, method: str, path: str, body: Any, what: str) -> A
     return answer
 
 
-async def seed(people: dict[str, Http]) -> None:
+async def seed(base: str, people: dict[str, Http]) -> None:
     """The demo people's first week: a record of each kind the listings show."""
     staff, ambassador, admin = people["staff"], people["ambassador"], people["admin"]
     me = await _done(ambassador, "GET", "/accounts/me", None, "read the ambassador")
-    solicited = [
-        await _done(
-            staff, "POST", "/agenda/solicitations", solicitation(me["id"], in_days=day), "solicit"
-        )
-        for day in (12, 13, 14, 15)
-    ]
-    # Each opens a conversation; one accepted, the other three pending.
-    accept = f"/agenda/appointments/{solicited[0]['id']}/accept"
+    # The demo teacher's requests, as the benchmarks make them; each opens a
+    # conversation. One is accepted, the other three stay pending.
+    solicited = await solicit(base, me["id"], 4)
+    accept = f"/agenda/appointments/{solicited[0]}/accept"
     await _done(ambassador, "POST", accept, {}, "accept a solicitation")
     await _done(staff, "POST", "/agenda/calls", _open_call(in_days=20), "publish a call")
     organisation = {"name": "Entreprise des Flandres", "kind": "company"}
