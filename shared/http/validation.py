@@ -336,6 +336,7 @@ _NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
 # pydantic's own date types are markers, not subclasses of ``datetime`` or ``date``.
 _MOMENTS = (datetime, AwareDatetime, NaiveDatetime, PastDatetime, FutureDatetime)
 _DAYS = (date, PastDate, FutureDate)
+_DATE_TYPES = (*_MOMENTS, *_DAYS)
 
 
 def _numbers_for_dates(
@@ -348,7 +349,7 @@ def _numbers_for_dates(
     if origin in (typing.Union, types.UnionType):
         for member in get_args(annotation):
             yield from _numbers_for_dates(member, value, loc)
-    elif isinstance(annotation, type) and issubclass(annotation, (*_MOMENTS, *_DAYS)):
+    elif isinstance(annotation, type) and issubclass(annotation, _DATE_TYPES):
         if isinstance(value, str) and _NUMBER.fullmatch(value):
             yield loc, "datetime_parsing" if issubclass(annotation, _MOMENTS) else "date_parsing"
     elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -369,7 +370,7 @@ def _numbers_for_dates(
 def _holds_dates(annotation: Any, seen: frozenset[type] = frozenset()) -> bool:
     """Whether a date may stand anywhere in ``annotation`` (a model, a list…)."""
     annotation = _unwrap(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, (*_MOMENTS, *_DAYS)):
+    if isinstance(annotation, type) and issubclass(annotation, _DATE_TYPES):
         return True
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         if annotation in seen:  # a model that holds itself
